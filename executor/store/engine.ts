@@ -47,11 +47,8 @@ export interface EngineOptions {
   readonly wal?: boolean;
 }
 
-export interface KeyValueEngine {
-  readonly kind: EngineKind;
-  /** Directory of the database, or undefined for the memory engine. */
-  readonly path: string | undefined;
-  open(): Promise<void>;
+/** What every byte-level layer and engine offers: reads, atomic batches, ordered iteration. */
+export interface BytesStore {
   get(key: Buffer): Promise<Buffer | undefined>;
   /** A synchronous read where the engine has one (no thread-pool round trip). */
   readonly getSync?: (key: Buffer) => Buffer | undefined;
@@ -60,6 +57,13 @@ export interface KeyValueEngine {
   write(batch: readonly EngineWrite[]): Promise<void>;
   iterate(range: KeyRange): EngineIterator;
   snapshot(): EngineSnapshot;
+}
+
+export interface KeyValueEngine extends BytesStore {
+  readonly kind: EngineKind;
+  /** Directory of the database, or undefined for the memory engine. */
+  readonly path: string | undefined;
+  open(): Promise<void>;
   /** Makes every completed write durable on disk (memtable flush when the WAL is off). */
   flush(): Promise<void>;
   close(): Promise<void>;

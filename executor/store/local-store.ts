@@ -1,0 +1,73 @@
+import type { KeyValueStore } from '../../shared/api/key-value-store.js';
+import type { ChangelogSink } from './changelog.js';
+import type { KeyValueEngine } from './engine.js';
+import type { CachingStore } from './layers/caching-store.js';
+import type { CommitStagedStore } from './layers/commit-staged-store.js';
+import { writeOffsetFile } from './offset-file.js';
+import type { StoreContext } from './store-context.js';
+
+/**
+ * One store of one task with its lifecycle: the layered store the task uses, the engine under
+ * it, and the two commit steps the container calls in order (Samza's storage engine).
+ */
+export class LocalStore<K = unknown, V = unknown> {
+  private closed = false;
+
+  constructor(
+    readonly context: StoreContext,
+    /** What the task sees: null-safe → cached → serialized → logged → staged → engine. */
+    readonly api: KeyValueStore<K, V>,
+    readonly cache: CachingStore<K, V>,
+    readonly staged: CommitStagedStore,
+    readonly engine: KeyValueEngine,
+    private readonly sink: ChangelogSink | undefined,
+    /** Where the OFFSET file lives; undefined for the memory engine. */
+    private readonly storeDir: string | undefined,
+    /** The changelog offset the engine reflects, from restore and then from each commit. */
+    private committedOffset: number,
+  ) {}
+
+  get changelogOffset(): number {
+    return this.committedOffset;
+  }
+
+  /** Commit step 1: the cache's dirty entries go down, which sends their changelog records. */
+  async flushCache(): Promise<void> {
+    await this.cache.flush();
+  }
+
+  /**
+   * Commit step 2, after the caller awaited every send of the task (outputs included): waits
+   * for this store's changelog acknowledgements, applies the staged writes to the engine,
+   * makes them durable and records the changelog offset beside the DB. Returns that offset for
+   * the checkpoint.
+   */
+  async commit(): Promise<number> {
+    const acked = this.sink ? await this.sink.flush() : undefined;
+    const offset = acked ?? this.committedOffset;
+    if (this.staged.pendingCount === 0 && offset === this.committedOffset) return offset;
+    if (this.storeDir && this.sink) await writeOffsetFile(this.storeDir, { state: 'applying' });
+    await this.staged.applyToEngine();
+    if (this.storeDir && this.sink) {
+      await writeOffsetFile(this.storeDir, {
+        state: 'clean',
+        changelog: this.sink.target,
+        offset,
+        writtenAt: Date.now(),
+      });
+    }
+    this.committedOffset = offset;
+    return offset;
+  }
+
+  /** Bytes written since the last commit: past a limit the container commits early. */
+  get pendingBytes(): number {
+    return this.staged.pendingBytes;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.engine.close();
+  }
+}

@@ -1,0 +1,195 @@
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createLogger, type Logger } from '../../shared/log.js';
+import { counter, gauge } from '../../shared/metrics.js';
+import type { ChangelogPartition, ChangelogReadRequest, ChangelogSink, ChangelogSource, OffsetRecord } from './changelog.js';
+import type { EngineWrite, KeyValueEngine } from './engine.js';
+import { readOffsetFile, writeOffsetFile, type OffsetFileState } from './offset-file.js';
+import { planRestore, rangeSize, type RestorePlan } from './restore-plan.js';
+import type { StoreContext } from './store-context.js';
+
+/** One store of one task to restore. */
+export interface RestoreTarget {
+  readonly context: StoreContext;
+  readonly changelog: ChangelogPartition;
+  readonly sink: ChangelogSink;
+  /** Directory holding `db/` and the OFFSET file; undefined for the memory engine. */
+  readonly storeDir: string | undefined;
+  /** Creates the engine over `<storeDir>/db` (not yet opened). */
+  readonly createEngine: (dbDir: string | undefined) => KeyValueEngine;
+  readonly checkpointed: number | undefined;
+}
+
+export interface RestoreResult {
+  readonly target: RestoreTarget;
+  readonly engine: KeyValueEngine;
+  readonly plan: RestorePlan;
+  readonly replayed: number;
+  readonly replayedBytes: number;
+  readonly trimmed: number;
+  /** The changelog offset the engine reflects after restore and trim. */
+  readonly offset: number;
+  readonly millis: number;
+}
+
+export interface RestoreOptions {
+  readonly deleteRetentionMs: number;
+  readonly progressIntervalMs?: number;
+  readonly logger?: Logger;
+}
+
+const restoredRecords = counter('sluice_store_restored_records_total', 'Changelog records applied by restore', ['store', 'task']);
+const restoredBytes = counter('sluice_store_restored_bytes_total', 'Changelog bytes applied by restore', ['store', 'task']);
+const restoreRemaining = gauge('sluice_store_restore_remaining_records', 'Changelog records left to restore', ['store', 'task']);
+
+/**
+ * Restores stores straight into their engines, bypassing the layers: one pass over each
+ * changelog partition applies records up to the checkpointed offset in engine-sized batches
+ * and collects the keys written after it, which are then trimmed (see restore-plan.ts).
+ * All targets share one `source.read`, so a container reads its changelogs together.
+ */
+export async function restoreStores(
+  targets: readonly RestoreTarget[],
+  source: ChangelogSource,
+  options: RestoreOptions,
+): Promise<RestoreResult[]> {
+  const log = options.logger ?? createLogger({ component: 'restore' });
+  const started = Date.now();
+  const states = await Promise.all(targets.map((target) => prepare(target, source, options)));
+  const requests: ChangelogReadRequest[] = [];
+  const byRequest = new Map<ChangelogReadRequest, TargetState>();
+  for (const state of states) {
+    const { replay, trim } = state.plan;
+    const request = { ...state.target.changelog, from: replay.from, to: Math.max(replay.to, trim.to) };
+    if (request.to < request.from) continue;
+    requests.push(request);
+    byRequest.set(request, state);
+    restoreRemaining.set(labels(state.target), rangeSize(replay));
+  }
+  const total = states.reduce((sum, state) => sum + rangeSize(state.plan.replay), 0);
+  const progress = setInterval(() => logProgress(log, states, total, started), options.progressIntervalMs ?? 5000);
+  try {
+    await source.read(requests, (request, records) => apply(byRequest.get(request) as TargetState, records));
+  } finally {
+    clearInterval(progress);
+  }
+  const results = await Promise.all(states.map((state) => finish(state, started)));
+  const replayed = results.reduce((sum, result) => sum + result.replayed, 0);
+  const bytes = results.reduce((sum, result) => sum + result.replayedBytes, 0);
+  const seconds = (Date.now() - started) / 1000;
+  log.info('restore finished', {
+    stores: results.length,
+    records: replayed,
+    bytes,
+    trimmed: results.reduce((sum, result) => sum + result.trimmed, 0),
+    seconds,
+    mbPerSecond: Number((bytes / 1e6 / Math.max(seconds, 0.001)).toFixed(1)),
+  });
+  return results;
+}
+
+interface TargetState {
+  readonly target: RestoreTarget;
+  readonly plan: RestorePlan;
+  readonly engine: KeyValueEngine;
+  readonly trimKeys: Map<string, Buffer>;
+  replayed: number;
+  replayedBytes: number;
+}
+
+async function prepare(target: RestoreTarget, source: ChangelogSource, options: RestoreOptions): Promise<TargetState> {
+  const offsetFile: OffsetFileState = target.storeDir
+    ? await readOffsetFile(target.storeDir, target.context)
+    : { state: 'missing' };
+  const plan = planRestore({
+    context: target.context,
+    changelog: target.changelog,
+    offsetFile,
+    watermarks: await source.watermarks(target.changelog),
+    checkpointed: target.checkpointed,
+    deleteRetentionMs: options.deleteRetentionMs,
+    now: Date.now(),
+  });
+  const dbDir = target.storeDir ? join(target.storeDir, 'db') : undefined;
+  if (target.storeDir && dbDir) {
+    await mkdir(target.storeDir, { recursive: true });
+    if (!plan.reuseLocal) {
+      // Marked first, so that a crash during the rebuild leads to a rebuild again.
+      await writeOffsetFile(target.storeDir, { state: 'applying' });
+      await rm(dbDir, { recursive: true, force: true });
+    }
+    await mkdir(dbDir, { recursive: true });
+  }
+  const engine = target.createEngine(dbDir);
+  await engine.open();
+  (options.logger ?? createLogger({ component: 'restore' })).info('restore planned', {
+    ...target.context,
+    reuseLocal: plan.reuseLocal,
+    reason: plan.reason,
+    replay: rangeSize(plan.replay),
+    trim: rangeSize(plan.trim),
+  });
+  return { target, plan, engine, trimKeys: new Map(), replayed: 0, replayedBytes: 0 };
+}
+
+async function apply(state: TargetState, records: readonly OffsetRecord[]): Promise<void> {
+  const batch: EngineWrite[] = [];
+  let bytes = 0;
+  for (const record of records) {
+    if (record.offset <= state.plan.target) {
+      batch.push(record.value === null ? { type: 'del', key: record.key } : { type: 'put', key: record.key, value: record.value });
+      bytes += record.key.length + (record.value?.length ?? 0);
+    } else {
+      state.trimKeys.set(record.key.toString('latin1'), record.key);
+    }
+  }
+  if (batch.length > 0) await state.engine.write(batch);
+  state.replayed += batch.length;
+  state.replayedBytes += bytes;
+  const labelSet = labels(state.target);
+  restoredRecords.inc(labelSet, batch.length);
+  restoredBytes.inc(labelSet, bytes);
+  restoreRemaining.set(labelSet, Math.max(0, rangeSize(state.plan.replay) - state.replayed));
+}
+
+async function finish(state: TargetState, started: number): Promise<RestoreResult> {
+  const { target, engine, plan } = state;
+  let offset = plan.target;
+  const keys = [...state.trimKeys.values()];
+  if (keys.length > 0) {
+    const values = await engine.getMany(keys);
+    target.sink.send(keys.map((key, index) => ({ key, value: values[index] ?? null })));
+    offset = (await target.sink.flush()) ?? offset;
+  }
+  await engine.flush();
+  if (target.storeDir) {
+    await writeOffsetFile(target.storeDir, { state: 'clean', changelog: target.changelog, offset, writtenAt: Date.now() });
+  }
+  return {
+    target,
+    engine,
+    plan,
+    replayed: state.replayed,
+    replayedBytes: state.replayedBytes,
+    trimmed: keys.length,
+    offset,
+    millis: Date.now() - started,
+  };
+}
+
+function logProgress(log: Logger, states: readonly TargetState[], total: number, started: number): void {
+  const done = states.reduce((sum, state) => sum + state.replayed, 0);
+  const bytes = states.reduce((sum, state) => sum + state.replayedBytes, 0);
+  const seconds = (Date.now() - started) / 1000;
+  log.info('restore progress', {
+    records: done,
+    total,
+    percent: total === 0 ? 100 : Math.floor((done / total) * 100),
+    bytes,
+    recordsPerSecond: Math.round(done / Math.max(seconds, 0.001)),
+  });
+}
+
+function labels(target: RestoreTarget): { store: string; task: string } {
+  return { store: target.context.store, task: target.context.task };
+}
