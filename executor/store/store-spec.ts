@@ -1,0 +1,26 @@
+import type { Serde } from '../../shared/api/serdes.js';
+import type { EngineKind, EngineOptions } from './engine.js';
+
+/** Everything needed to build one store for a task, compiled from the job config. */
+export interface StoreSpec<K = unknown, V = unknown> {
+  readonly name: string;
+  readonly engine: EngineKind;
+  readonly keySerde: Serde<K>;
+  readonly valueSerde: Serde<V>;
+  /** Objects kept in the write-behind cache (entries). */
+  readonly cacheSize: number;
+  /** Dirty entries that trigger a flush to the changelog. */
+  readonly batchSize: number;
+  /** The changelog topic; undefined when the store is not logged (its state is then local only). */
+  readonly changelogTopic: string | undefined;
+  readonly maxRecordBytes: number;
+  readonly engineOptions: EngineOptions;
+}
+
+export const STORE_DEFAULTS = {
+  engine: 'rocksdb',
+  cacheSize: 10_000,
+  batchSize: 500,
+  maxRecordBytes: 1_048_576,
+  deleteRetentionMs: 86_400_000,
+} as const;

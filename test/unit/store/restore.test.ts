@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { MemoryEngine } from '../../../executor/store/engines/memory-engine.js';
+import { MemoryChangelog } from '../../../executor/store/memory-changelog.js';
+import { restoreStores } from '../../../executor/store/restore.js';
+import { setLogLevel } from '../../../shared/log.js';
+import { changelogPartition, context } from './store-fixture.js';
+
+setLogLevel('warn');
+
+function put(key: string, value: string | null) {
+  return { key: Buffer.from(key), value: value === null ? null : Buffer.from(value) };
+}
+
+describe('restoreStores', () => {
+  it('applies records up to the checkpoint, deletes on tombstones, and trims keys written after it', async () => {
+    const changelog = new MemoryChangelog();
+    const sink = changelog.sink(changelogPartition);
+    sink.send([put('a', '1'), put('b', '1'), put('c', '1'), put('b', null)]); // offsets 0..3 (checkpointed: 3)
+    sink.send([put('a', '2'), put('d', '1')]); // 4..5: from messages that will be processed again
+    const [result] = await restoreStores(
+      [{ context, changelog: changelogPartition, sink, storeDir: undefined, createEngine: () => new MemoryEngine(), checkpointed: 3 }],
+      changelog,
+      { deleteRetentionMs: 1e9 },
+    );
+    assert.ok(result);
+    assert.equal(result.replayed, 4);
+    assert.equal(result.trimmed, 2);
+    assert.equal(result.offset, 7, 'trim records were appended at 6 and 7');
+    const contents = new Map<string, string>();
+    const iterator = result.engine.iterate({});
+    for (let chunk = await iterator.nextChunk(); chunk.length > 0; chunk = await iterator.nextChunk()) {
+      for (const { key, value } of chunk) contents.set(key.toString(), value.toString());
+    }
+    assert.deepEqual(Object.fromEntries(contents), { a: '1', c: '1' });
+    const trim = changelog.records(changelogPartition).slice(6).map((r) => [r.key.toString(), r.value?.toString() ?? null]);
+    assert.deepEqual(trim.sort(), [['a', '1'], ['d', null]], 'the changelog again ends in the restored state');
+  });
+});

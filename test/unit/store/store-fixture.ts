@@ -1,0 +1,62 @@
+import type { Serde } from '../../../shared/api/serdes.js';
+import { stringSerde } from '../../../shared/api/serdes.js';
+import { buildStore } from '../../../executor/store/build-store.js';
+import type { KeyValueEngine } from '../../../executor/store/engine.js';
+import { MemoryEngine } from '../../../executor/store/engines/memory-engine.js';
+import type { LocalStore } from '../../../executor/store/local-store.js';
+import { MemoryChangelog } from '../../../executor/store/memory-changelog.js';
+import type { StoreSpec } from '../../../executor/store/store-spec.js';
+
+export const context = { job: 'test-job', store: 'counts', task: 'Partition 0' };
+export const changelogPartition = { topic: 'test-job-counts-changelog', partition: 0 };
+
+/** Counts the engine calls a layer makes, to prove cache hits and staging stay off the engine. */
+export class CountingEngine extends MemoryEngine {
+  calls = { get: 0, getMany: 0, write: 0 };
+  override async get(key: Buffer) {
+    this.calls.get++;
+    return super.get(key);
+  }
+  override readonly getSync = undefined;
+  override async getMany(keys: readonly Buffer[]) {
+    this.calls.getMany++;
+    return Promise.all(keys.map((key) => super.get(key)));
+  }
+  override async write(batch: Parameters<MemoryEngine['write']>[0]) {
+    this.calls.write++;
+    return super.write(batch);
+  }
+}
+
+export function memoryStore<K = string, V = string>(
+  options: Partial<StoreSpec<K, V>> & { engine?: KeyValueEngine } = {},
+): { store: LocalStore<K, V>; engine: KeyValueEngine; changelog: MemoryChangelog } {
+  const engine = options.engine ?? new CountingEngine();
+  const changelog = new MemoryChangelog();
+  const spec: StoreSpec<K, V> = {
+    name: context.store,
+    engine: 'memory',
+    keySerde: (options.keySerde ?? stringSerde) as Serde<K>,
+    valueSerde: (options.valueSerde ?? stringSerde) as Serde<V>,
+    cacheSize: options.cacheSize ?? 100,
+    batchSize: options.batchSize ?? 10,
+    changelogTopic: changelogPartition.topic,
+    maxRecordBytes: options.maxRecordBytes ?? 1024,
+    engineOptions: {},
+  };
+  const store = buildStore({
+    spec,
+    context,
+    engine,
+    sink: changelog.sink(changelogPartition),
+    storeDir: undefined,
+    offset: -1,
+  });
+  return { store, engine, changelog };
+}
+
+export async function collect<K, V>(iterable: AsyncIterable<{ key: K; value: V }>): Promise<[K, V][]> {
+  const out: [K, V][] = [];
+  for await (const { key, value } of iterable) out.push([key, value]);
+  return out;
+}
