@@ -121,7 +121,7 @@ describe('store layers', () => {
         return { nextChunk: () => inner.nextChunk(), close: async () => { closed++; await inner.close(); } };
       }
     })();
-    const { store } = memoryStore({ engine });
+    const { store } = memoryStore({ rawEngine: engine });
     for (const key of ['a', 'b', 'c']) await store.api.put(key, key);
     for await (const entry of store.api.all()) {
       assert.equal(entry.key, 'a');
