@@ -1,0 +1,68 @@
+import type { Admin, Kafka } from 'kafkajs';
+import type { BatchingProducer } from '../../shared/kafka/batching-producer.js';
+import { KafkaError, KafkaErrorCode } from '../../shared/kafka/errors.js';
+import { readPartitions } from '../../shared/kafka/partition-reader.js';
+import type {
+  ChangelogPartition,
+  ChangelogReadRequest,
+  ChangelogRecord,
+  ChangelogSink,
+  ChangelogSource,
+  OffsetRecord,
+} from './changelog.js';
+
+/** A store's changelog partition on Kafka, written through the container's batching producer. */
+export class KafkaChangelogSink implements ChangelogSink {
+  private outstanding: Promise<number>[] = [];
+  private lastAcked: number | undefined;
+
+  constructor(
+    private readonly producer: BatchingProducer,
+    readonly target: ChangelogPartition,
+  ) {}
+
+  send(records: readonly ChangelogRecord[]): void {
+    if (records.length === 0) return;
+    const sent = this.producer.sendToPartition(this.target.topic, this.target.partition, records);
+    // Failures surface from flush(); keep the promise from being reported as unhandled before then.
+    sent.catch(() => undefined);
+    this.outstanding.push(sent);
+  }
+
+  async flush(): Promise<number | undefined> {
+    while (this.outstanding.length > 0) {
+      const waiting = this.outstanding;
+      this.outstanding = [];
+      for (const offset of await Promise.all(waiting)) this.lastAcked = Math.max(this.lastAcked ?? -1, offset);
+    }
+    return this.lastAcked;
+  }
+}
+
+export class KafkaChangelogSource implements ChangelogSource {
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly admin: Admin,
+  ) {}
+
+  async watermarks(target: ChangelogPartition): Promise<{ low: number; high: number }> {
+    const offsets = await this.admin.fetchTopicOffsets(target.topic);
+    const found = offsets.find((entry) => entry.partition === target.partition);
+    if (!found) {
+      throw new KafkaError(KafkaErrorCode.topicMismatch, `changelog topic '${target.topic}' has no partition ${target.partition}`, {
+        context: { topic: target.topic },
+      });
+    }
+    return { low: Number(found.low), high: Number(found.high) };
+  }
+
+  read(
+    requests: readonly ChangelogReadRequest[],
+    onRecords: (request: ChangelogReadRequest, records: readonly OffsetRecord[]) => Promise<void>,
+  ): Promise<void> {
+    const byId = new Map(requests.map((request) => [`${request.topic}[${request.partition}]`, request]));
+    return readPartitions(this.kafka, this.admin, requests, (request, records) =>
+      onRecords(byId.get(`${request.topic}[${request.partition}]`) as ChangelogReadRequest, records),
+    );
+  }
+}

@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import { AssignerProtocol, type Admin, type Kafka, type PartitionAssigner } from 'kafkajs';
+import { describeError } from '../errors.js';
+import { KafkaError, KafkaErrorCode } from './errors.js';
+
+export interface PartitionReadRequest {
+  readonly topic: string;
+  readonly partition: number;
+  /** First offset to read. */
+  readonly from: number;
+  /** Last offset to read (inclusive). */
+  readonly to: number;
+}
+
+export interface ReadRecord {
+  readonly key: Buffer;
+  readonly value: Buffer | null;
+  readonly offset: number;
+}
+
+export interface ReadOptions {
+  /** Partitions read at the same time (each with its own `onRecords` calls in order). */
+  readonly concurrency?: number;
+  readonly maxBytesPerPartition?: number;
+}
+
+/**
+ * Reads exact offset ranges of partitions, for restores and checkpoint loading. kafkajs has no
+ * `assign()`, so this joins a one-off consumer group whose assigner hands its only member exactly
+ * the requested partitions, with the group's start offsets set beforehand (so no fetch starts
+ * from the wrong place), and deletes the group afterwards.
+ */
+export async function readPartitions(
+  kafka: Kafka,
+  admin: Admin,
+  requests: readonly PartitionReadRequest[],
+  onRecords: (request: PartitionReadRequest, records: readonly ReadRecord[]) => Promise<void>,
+  options: ReadOptions = {},
+): Promise<void> {
+  const pending = new Map<string, PartitionReadRequest>();
+  for (const request of requests) if (request.to >= request.from) pending.set(id(request.topic, request.partition), request);
+  if (pending.size === 0) return;
+
+  const groupId = `sluice-reader-${randomUUID()}`;
+  const topics = [...new Set([...pending.values()].map((request) => request.topic))];
+  for (const topic of topics) {
+    const partitions = [...pending.values()]
+      .filter((request) => request.topic === topic)
+      .map((request) => ({ partition: request.partition, offset: String(request.from) }));
+    await admin.setOffsets({ groupId, topic, partitions });
+  }
+  const consumer = kafka.consumer({
+    groupId,
+    partitionAssigners: [exactly([...pending.values()])],
+    maxBytesPerPartition: options.maxBytesPerPartition ?? 4 * 1024 * 1024,
+    maxWaitTimeInMs: 250,
+    allowAutoTopicCreation: false,
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+        const request = pending.get(id(payload.topic, payload.partition));
+        if (request && Number(payload.lastOffset) >= request.to) {
+          pending.delete(id(payload.topic, payload.partition));
+          consumer.pause([{ topic: payload.topic, partitions: [payload.partition] }]);
+          if (pending.size === 0) resolve();
+        }
+      });
+      consumer.on(consumer.events.CRASH, ({ payload }) =>
+        reject(new KafkaError(KafkaErrorCode.readFailed, `reading ${describeRequests(requests)} failed: ${describeError(payload.error)}`, { cause: payload.error })),
+      );
+      consumer
+        .connect()
+        .then(() => consumer.subscribe({ topics, fromBeginning: true }))
+        .then(() =>
+          consumer.run({
+            autoCommit: false,
+            partitionsConsumedConcurrently: options.concurrency ?? 2,
+            eachBatch: async ({ batch, heartbeat }) => {
+              const request = pending.get(id(batch.topic, batch.partition));
+              if (!request) return;
+              const records: ReadRecord[] = [];
+              for (const message of batch.messages) {
+                const offset = Number(message.offset);
+                if (offset < request.from || offset > request.to) continue;
+                records.push({ key: message.key ?? Buffer.alloc(0), value: message.value, offset });
+              }
+              if (records.length > 0) await onRecords(request, records);
+              await heartbeat();
+            },
+          }),
+        )
+        .catch(reject);
+    });
+  } finally {
+    await consumer.disconnect();
+    await admin.deleteGroups([groupId]).catch(() => undefined);
+  }
+}
+
+/** An assigner that gives the group's first member exactly these partitions. */
+function exactly(requests: readonly PartitionReadRequest[]): PartitionAssigner {
+  const assignment: Record<string, number[]> = {};
+  for (const { topic, partition } of requests) (assignment[topic] ??= []).push(partition);
+  return () => ({
+    name: 'SluiceExactPartitions',
+    version: 1,
+    protocol: ({ topics }) => ({
+      name: 'SluiceExactPartitions',
+      metadata: AssignerProtocol.MemberMetadata.encode({ version: 1, topics, userData: Buffer.alloc(0) }),
+    }),
+    assign: async ({ members }) =>
+      members.map((member, index) => ({
+        memberId: member.memberId,
+        memberAssignment: AssignerProtocol.MemberAssignment.encode({
+          version: 1,
+          assignment: index === 0 ? assignment : {},
+          userData: Buffer.alloc(0),
+        }),
+      })),
+  });
+}
+
+function id(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`;
+}
+
+function describeRequests(requests: readonly PartitionReadRequest[]): string {
+  return requests.map((request) => `${request.topic}[${request.partition}]@${request.from}..${request.to}`).join(', ');
+}
