@@ -1,0 +1,91 @@
+/**
+ * Starts the real services the integration tests use (ZooKeeper and Kafka) once per test run, and describes
+ * them to the test processes through environment variables (read them with test/infra/services.ts).
+ */
+import { createLogger } from '../../shared/log.js';
+import { ENV } from './env.js';
+import { ensureJars } from './jars.js';
+import { startKafka, type RunningKafka } from './kafka.js';
+import type { InfraSettings } from './settings.js';
+import { checkTools } from './tools.js';
+import { startZooKeeper, type RunningZooKeeper } from './zookeeper.js';
+
+export { ENV };
+
+export interface TestServices {
+  kafka: RunningKafka;
+  zookeeper: RunningZooKeeper;
+  env: Record<string, string>;
+  /** The last lines of every service log, headed by the file name. */
+  logTails(lines?: number): string;
+  stop(): Promise<void>;
+}
+
+const log = createLogger({ component: 'test-infra' });
+
+export async function startServices(settings: InfraSettings): Promise<TestServices> {
+  const tools = checkTools();
+  log.info('test services starting', {
+    kafkaVersion: settings.kafkaVersion,
+    zookeeperVersion: settings.zkVersion,
+    java: tools.java,
+    maven: tools.maven,
+    logDir: settings.logDir,
+  });
+
+  // One Maven at a time (they share ~/.m2); a complete cache makes these instant.
+  const zkJars = await ensureJars('zookeeper', settings.zkVersion, settings);
+  const kafkaJars = await ensureJars('kafka', settings.kafkaVersion, settings);
+  log.info('test service jars ready', {
+    zookeeper: { version: settings.zkVersion, fetched: zkJars.fetched, ms: zkJars.ms, dir: zkJars.dir },
+    kafka: { version: settings.kafkaVersion, fetched: kafkaJars.fetched, ms: kafkaJars.ms, dir: kafkaJars.dir },
+  });
+
+  const started = Date.now();
+  const [zk, kafka] = await Promise.allSettled([startZooKeeper(settings), startKafka(settings)]);
+  if (zk.status === 'rejected' || kafka.status === 'rejected') {
+    await Promise.allSettled([
+      zk.status === 'fulfilled' ? zk.value.stop() : undefined,
+      kafka.status === 'fulfilled' ? kafka.value.stop() : undefined,
+    ]);
+    const reasons = [zk, kafka].flatMap((r) => (r.status === 'rejected' ? [String(r.reason instanceof Error ? r.reason.message : r.reason)] : []));
+    throw new Error(reasons.join('\n\n'));
+  }
+  const zookeeper = zk.value;
+  const broker = kafka.value;
+  log.info('test services ready', {
+    ms: Date.now() - started,
+    coldStart: zkJars.fetched || kafkaJars.fetched,
+    zookeeper: { version: zookeeper.version, connect: zookeeper.connect, startMs: zookeeper.timings.startMs },
+    kafka: { version: broker.version, brokers: broker.brokers, ...broker.timings },
+  });
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      const stopStarted = Date.now();
+      // Independent (KRaft Kafka does not use ZooKeeper): stop both at once.
+      await Promise.allSettled([broker.stop(), zookeeper.stop()]);
+      log.info('test services stopped', { ms: Date.now() - stopStarted });
+    })();
+    return stopping;
+  };
+
+  return {
+    kafka: broker,
+    zookeeper,
+    env: {
+      [ENV.kafkaBrokers]: broker.brokers.join(','),
+      [ENV.zkConnect]: zookeeper.connect,
+      [ENV.kafkaVersion]: broker.version,
+      [ENV.zkVersion]: zookeeper.version,
+      [ENV.logDir]: settings.logDir,
+    },
+    logTails: (lines = 40) =>
+      [
+        `--- last ${lines} lines of ${broker.logFile} ---\n${broker.tail(lines)}`,
+        `--- last ${lines} lines of ${zookeeper.logFile} ---\n${zookeeper.tail(lines)}`,
+      ].join('\n'),
+    stop,
+  };
+}
