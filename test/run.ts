@@ -1,0 +1,186 @@
+/**
+ * The test runner behind `npm test` and `npm run test:unit`.
+ *
+ *   npm test                       all files under test/unit, test/integration and test/e2e
+ *   npm test -- --unit             only test/unit (no services started)
+ *   npm test -- kafka store/       only files whose path contains one of the words
+ *
+ * When an integration or e2e file is selected it fetches the service jars (cached), starts ZooKeeper and
+ * Kafka once, passes their addresses to the test processes (SLUICE_TEST_* variables, read them with
+ * test/infra/services.ts), runs node's test runner with the spec reporter, prints the tail of each service
+ * log if anything failed, and stops the services whatever happens. Its exit code is the test process's.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { pathToFileURL } from 'node:url';
+import { freePort } from './infra/net.js';
+import { infraSettings, repoRoot } from './infra/settings.js';
+import { startServices, type TestServices } from './infra/stack.js';
+
+const SUITES = ['unit', 'integration', 'e2e'] as const;
+/** Whole test run (not counting service start-up); CI allows 90 min for everything. */
+const RUN_TIMEOUT_MS = Number(process.env.SLUICE_TEST_RUN_TIMEOUT_MS ?? String(60 * 60_000));
+const KILL_GRACE_MS = 10_000;
+
+interface Options {
+  unitOnly: boolean;
+  filters: string[];
+}
+
+function usage(): never {
+  process.stderr.write('usage: tsx test/run.ts [--unit] [path-substring ...]\n');
+  process.exit(2);
+}
+
+function parseArgs(argv: string[]): Options {
+  const options: Options = { unitOnly: false, filters: [] };
+  for (const arg of argv) {
+    if (arg === '--unit') options.unitOnly = true;
+    else if (arg === '--help' || arg === '-h') usage();
+    else if (arg.startsWith('-')) {
+      process.stderr.write(`unknown option ${arg}\n`);
+      usage();
+    } else options.filters.push(arg);
+  }
+  return options;
+}
+
+/** *.test.ts files under dir, recursively, as repo-relative paths with forward slashes, sorted. */
+function findTestFiles(dir: string): string[] {
+  const found: string[] = [];
+  const walk = (current: string, depth: number): void => {
+    if (depth > 20 || !fs.existsSync(current)) return;
+    for (const entry of fs.readdirSync(current, { withFileTypes: true })) {
+      if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
+      const full = path.join(current, entry.name);
+      if (entry.isDirectory()) walk(full, depth + 1);
+      else if (entry.isFile() && entry.name.endsWith('.test.ts')) found.push(path.relative(repoRoot, full).split(path.sep).join('/'));
+    }
+  };
+  walk(dir, 0);
+  return found.sort();
+}
+
+function selectFiles(options: Options): { unit: string[]; serial: string[] } {
+  const suites = options.unitOnly ? (['unit'] as const) : SUITES;
+  const matches = (file: string): boolean => options.filters.length === 0 || options.filters.some((f) => file.includes(f));
+  const bySuite = Object.fromEntries(suites.map((s) => [s, findTestFiles(path.join(repoRoot, 'test', s)).filter(matches)]));
+  return { unit: bySuite.unit ?? [], serial: [...(bySuite.integration ?? []), ...(bySuite.e2e ?? [])] };
+}
+
+/**
+ * Passes the test process's stdout through, except that it holds back node's closing block (from its
+ * "ℹ tests N" line to the end) so it can be printed last, after service log tails and shutdown messages.
+ */
+function relayStdout(stream: NodeJS.ReadableStream): { held: string[]; done: Promise<void> } {
+  const held: string[] = [];
+  let holding = false;
+  const lines = readline.createInterface({ input: stream, crlfDelay: Infinity });
+  lines.on('line', (line) => {
+    if (!holding && /^ℹ tests \d+\s*$/.test(line)) holding = true;
+    if (holding) held.push(line);
+    else process.stdout.write(`${line}\n`);
+  });
+  return { held, done: new Promise((resolve) => lines.once('close', () => resolve())) };
+}
+
+async function main(): Promise<number> {
+  const options = parseArgs(process.argv.slice(2));
+  const { unit, serial } = selectFiles(options);
+  if (unit.length + serial.length === 0) {
+    process.stderr.write(`no test files found${options.filters.length ? ` matching ${options.filters.join(', ')}` : ''}\n`);
+    return 1;
+  }
+  // One slot works through the integration/e2e files (one at a time, see infra/serial.ts) while the
+  // others take the unit files; node:test keeps this order.
+  const files = serial.length > 0 ? [serial[0] as string, ...unit, ...serial.slice(1)] : unit;
+  const concurrency = Math.max(1, os.availableParallelism());
+
+  let services: TestServices | undefined;
+  let child: ReturnType<typeof spawn> | undefined;
+  let interrupted: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (interrupted !== undefined) process.exit(130); // a second signal: give up waiting
+    interrupted = signal;
+    process.stderr.write(`\n${signal}: stopping tests and services\n`);
+    child?.kill('SIGTERM');
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  let relay: ReturnType<typeof relayStdout> | undefined;
+  let exitCode = 1;
+  try {
+    if (serial.length > 0) {
+      const settings = infraSettings();
+      services = await startServices(settings);
+      if (interrupted !== undefined) return 130;
+    }
+    process.stderr.write(
+      `running ${files.length} test file(s): ${unit.length} unit in parallel (${concurrency} at a time), ` +
+        `${serial.length} integration/e2e one at a time\n`,
+    );
+
+    const serialPort = await freePort();
+    const runnerStarted = Date.now();
+    child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--import',
+        pathToFileURL(path.join(repoRoot, 'test', 'infra', 'serial.ts')).href,
+        path.join(repoRoot, 'test', 'infra', 'node-test.ts'),
+        ...files,
+      ],
+      {
+        cwd: repoRoot,
+        stdio: ['ignore', 'pipe', 'inherit'],
+        env: {
+          ...process.env,
+          ...services?.env,
+          KAFKAJS_NO_PARTITIONER_WARNING: '1',
+          SLUICE_TEST_CONCURRENCY: String(concurrency),
+          SLUICE_TEST_SERIAL_PORT: String(serialPort),
+        },
+      },
+    );
+    const testProcess = child;
+    relay = relayStdout(testProcess.stdout as NodeJS.ReadableStream);
+    const watchdog = setTimeout(() => {
+      process.stderr.write(`tests still running after ${RUN_TIMEOUT_MS / 60_000} min: killing them\n`);
+      testProcess.kill('SIGTERM');
+      setTimeout(() => testProcess.kill('SIGKILL'), KILL_GRACE_MS).unref();
+    }, RUN_TIMEOUT_MS);
+    watchdog.unref();
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => {
+      testProcess.once('exit', (c, s) => resolve([c, s]));
+      testProcess.once('error', (error) => {
+        process.stderr.write(`could not start the test runner: ${error.message}\n`);
+        resolve([1, null]);
+      });
+    });
+    clearTimeout(watchdog);
+    await relay.done;
+    exitCode = code ?? 1;
+    if (signal !== null) process.stderr.write(`test runner ended by ${signal}\n`);
+    if (interrupted !== undefined) exitCode = exitCode || 130;
+    process.stderr.write(`tests took ${((Date.now() - runnerStarted) / 1000).toFixed(1)} s\n`);
+    if (exitCode !== 0 && services !== undefined) process.stderr.write(`${services.logTails(40)}\n`);
+    return exitCode;
+  } catch (error) {
+    process.stderr.write(`\n${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  } finally {
+    await services?.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    // Node's closing summary goes last, so it is what a reader (or CI) sees at the end.
+    if (relay !== undefined && relay.held.length > 0) process.stdout.write(`${relay.held.join('\n')}\n`);
+  }
+}
+
+process.exitCode = await main();
