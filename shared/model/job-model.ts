@@ -1,0 +1,212 @@
+import { SluiceError } from '../errors.js';
+
+/**
+ * The job model: which container runs which task, which input partitions (SSPs) each task owns,
+ * and which changelog partition holds each task's state. The scheduler plans it, ZooKeeper stores
+ * it, containers read it. Everything here is a readonly snapshot; planners return new ones.
+ */
+
+/** One partition of one input stream (system-stream-partition). */
+export interface Ssp {
+  readonly system: string;
+  readonly topic: string;
+  readonly partition: number;
+}
+
+/** A task's stable name, e.g. 'Partition 3'; stores and checkpoints are keyed by it. */
+export type TaskName = string;
+
+export interface TaskModel {
+  readonly name: TaskName;
+  readonly ssps: readonly Ssp[];
+  /** Never changes once assigned: the task's local stores are restored from this partition. */
+  readonly changelogPartition: number;
+}
+
+export interface ContainerModel {
+  readonly id: string;
+  readonly tasks: readonly TaskModel[];
+}
+
+export interface JobModel {
+  readonly job: string;
+  readonly version: number;
+  readonly containers: readonly ContainerModel[];
+}
+
+/**
+ * `kafka.words.3`. Unambiguous although topics may contain dots, because system names are
+ * config-key segments (`systems.<name>.…`) and so never do; `validateJobModel` enforces it.
+ */
+export function sspKey(ssp: Ssp): string {
+  return `${ssp.system}.${ssp.topic}.${ssp.partition}`;
+}
+
+const CHUNKS = /\d+|\D+/g;
+const DIGIT = /^\d/;
+
+/**
+ * Natural order for task names and container ids: 'Partition 2' before 'Partition 10', '9' before
+ * '10'. Locale-independent (no `localeCompare`) so every scheduler sorts alike. Digit runs compare
+ * as numbers, other runs by code unit; names equal up to leading zeros fall back to code units,
+ * which keeps it a total order (sorting is then deterministic).
+ */
+export function compareNames(a: string, b: string): number {
+  const left = a.match(CHUNKS) ?? [];
+  const right = b.match(CHUNKS) ?? [];
+  for (let i = 0; i < Math.min(left.length, right.length); i++) {
+    const x = left[i] ?? '';
+    const y = right[i] ?? '';
+    if (DIGIT.test(x) && DIGIT.test(y)) {
+      const xs = x.replace(/^0+(?=\d)/, '');
+      const ys = y.replace(/^0+(?=\d)/, '');
+      if (xs.length !== ys.length) return xs.length - ys.length;
+      if (xs !== ys) return xs < ys ? -1 : 1;
+    } else if (x !== y) {
+      return x < y ? -1 : 1;
+    }
+  }
+  if (left.length !== right.length) return left.length - right.length;
+  return a === b ? 0 : a < b ? -1 : 1;
+}
+
+/** Orders streams by system, then topic. */
+export function compareStreams(a: Pick<Ssp, 'system' | 'topic'>, b: Pick<Ssp, 'system' | 'topic'>): number {
+  if (a.system !== b.system) return a.system < b.system ? -1 : 1;
+  if (a.topic !== b.topic) return a.topic < b.topic ? -1 : 1;
+  return 0;
+}
+
+/** Orders SSPs by stream, then partition number. */
+export function compareSsps(a: Ssp, b: Ssp): number {
+  return compareStreams(a, b) || a.partition - b.partition;
+}
+
+/** The container that runs `task`, or undefined when no container does. */
+export function findContainerOfTask(model: JobModel, task: TaskName): ContainerModel | undefined {
+  return model.containers.find((container) => container.tasks.some((t) => t.name === task));
+}
+
+/** Every task of the model, in natural name order. */
+export function listTasks(model: JobModel): TaskModel[] {
+  return model.containers.flatMap((c) => c.tasks).sort((a, b) => compareNames(a.name, b.name));
+}
+
+/** The same model with containers, tasks and SSPs in canonical order, so models compare by value. */
+export function normalizeJobModel(model: JobModel): JobModel {
+  return {
+    job: model.job,
+    version: model.version,
+    containers: [...model.containers]
+      .sort((a, b) => compareNames(a.id, b.id))
+      .map((container) => ({
+        id: container.id,
+        tasks: [...container.tasks]
+          .sort((a, b) => compareNames(a.name, b.name))
+          .map((task) => ({
+            name: task.name,
+            ssps: [...task.ssps]
+              .sort(compareSsps)
+              .map((ssp) => ({ system: ssp.system, topic: ssp.topic, partition: ssp.partition })),
+            changelogPartition: task.changelogPartition,
+          })),
+      })),
+  };
+}
+
+type Context = Record<string, string | number>;
+
+function isNonNegativeInteger(value: number): boolean {
+  return Number.isSafeInteger(value) && value >= 0;
+}
+
+/** Records `owner` for `key`; returns the earlier owner if there was one. */
+function claim<K>(owners: Map<K, string>, key: K, owner: string): string | undefined {
+  const earlier = owners.get(key);
+  if (earlier === undefined) owners.set(key, owner);
+  return earlier;
+}
+
+/** Who holds what so far, to report the first clash with both parties named. */
+interface Owners {
+  readonly tasks: Map<TaskName, string>;
+  readonly changelogPartitions: Map<number, TaskName>;
+  readonly ssps: Map<string, TaskName>;
+}
+
+function validateTask(job: string, container: string, task: TaskModel, owners: Owners): void {
+  const context: Context = { job, container, task: task.name };
+  const fail = (code: string, message: string, extra: Context = {}): SluiceError =>
+    new SluiceError(code, message, { context: { ...context, ...extra } });
+  const of = `of job '${job}'`;
+  if (task.name === '') throw fail('MODEL_TASK_NAME_EMPTY', `container '${container}' ${of} has a task with an empty name`);
+  const home = claim(owners.tasks, task.name, container);
+  if (home !== undefined) {
+    throw fail(
+      'MODEL_TASK_DUPLICATED',
+      `task '${task.name}' ${of} is in container '${home}' and again in container '${container}'; ` +
+        'each task must run exactly once',
+    );
+  }
+  const partition = task.changelogPartition;
+  if (!isNonNegativeInteger(partition)) {
+    throw fail(
+      'MODEL_CHANGELOG_PARTITION_INVALID',
+      `task '${task.name}' ${of} has changelog partition ${partition}; expected an integer ≥ 0`,
+    );
+  }
+  const sharer = claim(owners.changelogPartitions, partition, task.name);
+  if (sharer !== undefined) {
+    throw fail(
+      'MODEL_CHANGELOG_PARTITION_DUPLICATED',
+      `tasks '${sharer}' and '${task.name}' ${of} share changelog partition ${partition}; each task needs its own`,
+      { partition },
+    );
+  }
+  for (const ssp of task.ssps) {
+    const key = sspKey(ssp);
+    if (ssp.system === '' || ssp.system.includes('.') || ssp.topic === '' || !isNonNegativeInteger(ssp.partition)) {
+      throw fail(
+        'MODEL_SSP_INVALID',
+        `task '${task.name}' ${of} has SSP '${key}'; expected a system without dots, a topic and a partition ≥ 0`,
+        { ssp: key },
+      );
+    }
+    const owner = claim(owners.ssps, key, task.name);
+    if (owner !== undefined) {
+      throw fail(
+        'MODEL_SSP_DUPLICATED',
+        `SSP ${key} is owned by both task '${owner}' and task '${task.name}' ${of}; each input partition must have one task`,
+        { ssp: key },
+      );
+    }
+  }
+}
+
+/**
+ * Checks the invariants every consumer of a job model relies on: each task in exactly one
+ * container, changelog partitions unique (two tasks sharing one would restore each other's state),
+ * and each SSP owned by one task (two owners would process every message twice).
+ * Throws the first violation found as a SluiceError whose code names the broken rule.
+ */
+export function validateJobModel(model: JobModel): void {
+  const { job } = model;
+  if (job === '') throw new SluiceError('MODEL_JOB_NAME_EMPTY', 'the job model has an empty job name');
+  if (!Number.isSafeInteger(model.version) || model.version < 1) {
+    const problem = `has version ${model.version}; expected an integer ≥ 1`;
+    throw new SluiceError('MODEL_VERSION_INVALID', `job model of '${job}' ${problem}`, { context: { job } });
+  }
+  const owners: Owners = { tasks: new Map(), changelogPartitions: new Map(), ssps: new Map() };
+  const containers = new Set<string>();
+  for (const container of model.containers) {
+    const context = { job, container: container.id };
+    if (container.id === '') {
+      throw new SluiceError('MODEL_CONTAINER_ID_EMPTY', `job '${job}' has a container with an empty id`, { context });
+    }
+    if (containers.has(container.id)) {
+      throw new SluiceError('MODEL_CONTAINER_DUPLICATED', `job '${job}' lists container '${container.id}' twice`, { context });
+    }
+    containers.add(container.id);
+    for (const task of container.tasks) validateTask(job, container.id, task, owners);
+  }
+}

@@ -1,0 +1,61 @@
+import { isDeepStrictEqual } from 'node:util';
+import { SluiceError } from '../errors.js';
+import { assignChangelogPartitions, changelogPartitionsOf } from './changelog-partitions.js';
+import { detectPartitionExpansion } from './detect-partition-expansion.js';
+import { normalizeJobModel, validateJobModel, type JobModel } from './job-model.js';
+import { groupByPartition, type InputStream, type SspGrouper } from './ssp-grouper.js';
+import { assignmentOf, assignTasks, containerIds, type Locality } from './task-assigner.js';
+
+export interface PlanOptions {
+  readonly job: string;
+  readonly containerCount: number;
+  /** Defaults to groupByPartition, Samza's default. */
+  readonly grouper?: SspGrouper;
+  /** Last hosts of containers (and optionally of task state), to place moved tasks near their state. */
+  readonly locality?: Locality;
+}
+
+/**
+ * The next job model for the current inputs and container count. With a previous model it keeps
+ * every task's changelog partition, moves the fewest tasks, and refuses shrinking inputs. The
+ * version goes up only when something a container acts on changed (tasks, SSPs, placement,
+ * changelog partitions), so replanning on every scheduler start does not restart containers.
+ */
+export function planJobModel(
+  previous: JobModel | undefined,
+  inputs: readonly InputStream[],
+  options: PlanOptions,
+): JobModel {
+  const grouper = options.grouper ?? groupByPartition;
+  if (previous !== undefined) {
+    validateJobModel(previous);
+    if (previous.job !== options.job) {
+      const message = `the previous job model belongs to job '${previous.job}', not '${options.job}'`;
+      throw new SluiceError('MODEL_JOB_MISMATCH', message, { context: { job: options.job, previousJob: previous.job } });
+    }
+  }
+  const grouped = previous === undefined ? grouper(inputs) : detectPartitionExpansion(previous, inputs, grouper).tasks;
+  const names = grouped.map((task) => task.name);
+  const ssps = new Map(grouped.map((task) => [task.name, task.ssps]));
+  const changelog = assignChangelogPartitions(names, previous === undefined ? undefined : changelogPartitionsOf(previous));
+  const assignment = assignTasks({
+    tasks: names,
+    containers: containerIds(options.containerCount),
+    previous: previous === undefined ? undefined : assignmentOf(previous),
+    locality: options.locality,
+  });
+
+  const planned = normalizeJobModel({
+    job: options.job,
+    version: previous?.version ?? 1,
+    containers: [...assignment].map(([id, tasks]) => ({
+      id,
+      // Every name has both entries; the fallbacks only satisfy the type checker (-1 would fail validation).
+      tasks: tasks.map((name) => ({ name, ssps: ssps.get(name) ?? [], changelogPartition: changelog.get(name) ?? -1 })),
+    })),
+  });
+  // A custom grouper could hand one SSP to two tasks; catch it here, not in a running container.
+  validateJobModel(planned);
+  if (previous === undefined || isDeepStrictEqual(normalizeJobModel(previous), planned)) return planned;
+  return { ...planned, version: previous.version + 1 };
+}
