@@ -48,6 +48,7 @@ export async function ensureJars(service: Service, version: string, settings: In
       '-q',
       '-B',
       '--no-transfer-progress',
+      '-Dstyle.color=never',
       '-f',
       pom,
       ...mavenArgs(service, version),

@@ -75,6 +75,7 @@ function loggingSetup(version: string, dir: string): string[] {
       file,
       [
         'status = warn',
+        'shutdownHook = disable', // Kafka logs from its own shutdown hook; keep log4j alive for it
         'appender.out.type = Console',
         'appender.out.name = STDOUT',
         'appender.out.layout.type = PatternLayout',
