@@ -6,12 +6,9 @@ import { SluiceError } from '../errors.js';
  * it, containers read it. Everything here is a readonly snapshot; planners return new ones.
  */
 
-/** One partition of one input stream (system-stream-partition). */
-export interface Ssp {
-  readonly system: string;
-  readonly topic: string;
-  readonly partition: number;
-}
+import type { Ssp } from '../api/task.js';
+
+export type { Ssp };
 
 /** A task's stable name, e.g. 'Partition 3'; stores and checkpoints are keyed by it. */
 export type TaskName = string;

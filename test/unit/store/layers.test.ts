@@ -53,7 +53,7 @@ describe('store layers', () => {
     await store.api.delete('b');
     await store.api.put('a', '3');
     await store.flushCache();
-    const records = changelog.records(changelogPartition).map((r) => [r.key.toString(), r.value?.toString() ?? null]);
+    const records = changelog.records(changelogPartition).map((r) => [r.key?.toString(), r.value?.toString() ?? null]);
     assert.deepEqual(records.sort(), [['a', '3'], ['b', null]]);
   });
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MemoryEngine } from '../../../executor/store/engines/memory-engine.js';
-import { MemoryChangelog } from '../../../executor/store/memory-changelog.js';
+import { MemoryTopics } from '../../../executor/system/memory-topics.js';
 import { restoreStores } from '../../../executor/store/restore.js';
 import { setLogLevel } from '../../../shared/log.js';
 import { changelogPartition, context } from './store-fixture.js';
@@ -14,7 +14,7 @@ function put(key: string, value: string | null) {
 
 describe('restoreStores', () => {
   it('applies records up to the checkpoint, deletes on tombstones, and trims keys written after it', async () => {
-    const changelog = new MemoryChangelog();
+    const changelog = new MemoryTopics();
     const sink = changelog.sink(changelogPartition);
     sink.send([put('a', '1'), put('b', '1'), put('c', '1'), put('b', null)]); // offsets 0..3 (checkpointed: 3)
     sink.send([put('a', '2'), put('d', '1')]); // 4..5: from messages that will be processed again
@@ -33,7 +33,7 @@ describe('restoreStores', () => {
       for (const { key, value } of chunk) contents.set(key.toString(), value.toString());
     }
     assert.deepEqual(Object.fromEntries(contents), { a: '1', c: '1' });
-    const trim = changelog.records(changelogPartition).slice(6).map((r) => [r.key.toString(), r.value?.toString() ?? null]);
+    const trim = changelog.records(changelogPartition).slice(6).map((r) => [r.key?.toString(), r.value?.toString() ?? null]);
     assert.deepEqual(trim.sort(), [['a', '1'], ['d', null]], 'the changelog again ends in the restored state');
   });
 });

@@ -4,7 +4,7 @@ import { buildStore } from '../../../executor/store/build-store.js';
 import type { KeyValueEngine } from '../../../executor/store/engine.js';
 import { MemoryEngine } from '../../../executor/store/engines/memory-engine.js';
 import type { LocalStore } from '../../../executor/store/local-store.js';
-import { MemoryChangelog } from '../../../executor/store/memory-changelog.js';
+import { MemoryTopics } from '../../../executor/system/memory-topics.js';
 import type { StoreSpec } from '../../../executor/store/store-spec.js';
 
 export const context = { job: 'test-job', store: 'counts', task: 'Partition 0' };
@@ -37,9 +37,9 @@ export class CountingEngine implements KeyValueEngine {
 
 export function memoryStore<K = string, V = string>(
   options: Partial<Omit<StoreSpec<K, V>, 'engine'>> & { rawEngine?: KeyValueEngine } = {},
-): { store: LocalStore<K, V>; engine: KeyValueEngine; changelog: MemoryChangelog } {
+): { store: LocalStore<K, V>; engine: KeyValueEngine; changelog: MemoryTopics } {
   const engine = options.rawEngine ?? new CountingEngine();
-  const changelog = new MemoryChangelog();
+  const changelog = new MemoryTopics();
   const spec: StoreSpec<K, V> = {
     name: context.store,
     engine: 'memory',

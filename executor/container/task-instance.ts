@@ -1,0 +1,315 @@
+import type { Serde } from '../../shared/api/serdes.js';
+import type { IncomingEnvelope, Ssp, StreamTask, TaskCoordinator } from '../../shared/api/task.js';
+import { describeError, SluiceError } from '../../shared/errors.js';
+import type { Logger } from '../../shared/log.js';
+import { sspKey } from '../../shared/model/job-model.js';
+import type { Checkpoint, CheckpointStore } from '../checkpoint/checkpoint.js';
+import type { LocalStore } from '../store/local-store.js';
+import type { InputMessage, OutputSink } from '../system/stream-system.js';
+import type { BufferingCollector } from './collector.js';
+import { Lifecycle } from './lifecycle.js';
+import { taskMetrics } from './task-metrics.js';
+
+export interface InputSerdes {
+  readonly key: Serde<unknown>;
+  readonly value: Serde<unknown>;
+}
+
+export interface TaskSettings {
+  readonly commitMs: number;
+  readonly windowMs: number | undefined;
+  readonly onError: 'fail' | 'skip' | 'dead-letter';
+  readonly deadLetterTopic: string | undefined;
+  readonly maxUncommittedBytes: number;
+}
+
+export interface TaskInstanceOptions {
+  readonly name: string;
+  readonly ssps: readonly Ssp[];
+  readonly task: StreamTask;
+  readonly stores: ReadonlyMap<string, LocalStore>;
+  readonly inputSerdes: ReadonlyMap<string, InputSerdes>;
+  readonly collector: BufferingCollector;
+  readonly outputs: OutputSink;
+  readonly checkpoints: CheckpointStore;
+  readonly settings: TaskSettings;
+  readonly logger: Logger;
+  readonly labels: { job: string; container: string };
+  /** Asks the whole container to stop cleanly (TaskCoordinator.shutdown). */
+  readonly requestShutdown: () => void;
+}
+
+interface QueuedBatch {
+  readonly ssp: Ssp;
+  readonly key: string;
+  readonly messages: readonly InputMessage[];
+  next: number;
+}
+
+const HIGH_WATER = 10_000;
+
+/**
+ * One task: its messages in offset order per partition, its stores, and its commits. Work runs
+ * in one loop per task, so a commit, a window call and message processing never overlap; tasks
+ * progress independently of each other. A task whose `process` returns no promise pays no await.
+ */
+export class TaskInstance {
+  readonly lifecycle: Lifecycle;
+  private readonly queue: QueuedBatch[] = [];
+  private queued = 0;
+  private readonly roomWaiters: (() => void)[] = [];
+  private wake: (() => void) | undefined;
+  private readonly lastProcessed = new Map<string, string>();
+  private readonly ended = new Set<string>();
+  private commitRequested = false;
+  private windowDue = false;
+  private stopRequested = false;
+  private endOfStreamCalled = false;
+  private skippedSinceCommit = 0;
+  private timers: NodeJS.Timeout[] = [];
+  private readonly coordinator: TaskCoordinator;
+  private readonly metrics: ReturnType<typeof taskMetrics>;
+  /** Settles when the loop has finished: stopped, ended, or failed. */
+  done: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly options: TaskInstanceOptions,
+    /** Where each SSP resumes (the checkpoint's next offsets). */
+    private readonly startPositions: ReadonlyMap<string, string>,
+  ) {
+    this.lifecycle = new Lifecycle(options.name);
+    this.coordinator = {
+      commit: () => void (this.commitRequested = true),
+      shutdown: () => options.requestShutdown(),
+    };
+    this.metrics = taskMetrics({ ...options.labels, task: options.name });
+  }
+
+  get name(): string {
+    return this.options.name;
+  }
+
+  /** Stores restored (by the container); runs the task's init and starts the loop. */
+  async start(): Promise<void> {
+    this.lifecycle.moveTo('initializing');
+    const { task, stores, logger, name } = this.options;
+    await task.init?.({
+      taskName: name,
+      ssps: this.options.ssps,
+      config: {},
+      logger,
+      getStore: <K, V>(store: string) => {
+        const found = stores.get(store);
+        if (!found) {
+          throw new SluiceError('STORE_UNKNOWN', `task '${name}' asked for store '${store}', which is not in the job config's stores`, {
+            context: { task: name, store },
+          });
+        }
+        return found.api as never as import('../../shared/api/key-value-store.js').KeyValueStore<K, V>;
+      },
+    });
+    this.lifecycle.moveTo('running');
+    const { commitMs, windowMs } = this.options.settings;
+    this.timers.push(setInterval(() => this.poke('commit'), commitMs));
+    if (windowMs) this.timers.push(setInterval(() => this.poke('window'), windowMs));
+    this.done = this.loop();
+    this.done.catch(() => undefined);
+  }
+
+  /** Queues a batch; resolves when the queue has room again (back-pressure on the fetcher). */
+  async enqueue(ssp: Ssp, messages: readonly InputMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    this.queue.push({ ssp, key: sspKey(ssp), messages, next: 0 });
+    this.queued += messages.length;
+    this.wake?.();
+    while (this.queued > HIGH_WATER && !this.stopRequested) await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+  }
+
+  /** Bounded inputs: no more messages will come for this partition. */
+  endOfInput(ssp: Ssp): void {
+    this.ended.add(sspKey(ssp));
+    this.wake?.();
+  }
+
+  /** True when nothing is queued: the embedded runner's quiescence check. */
+  get idle(): boolean {
+    return this.queued === 0;
+  }
+
+  /** Stops after the current message, commits what was processed and closes the task. */
+  async stop(): Promise<void> {
+    this.stopRequested = true;
+    this.wake?.();
+    this.releaseRoom();
+    await this.done;
+  }
+
+  /** Lag per partition from the last batch's high watermark (for metrics and the dashboard). */
+  observeHighWatermark(ssp: Ssp, highWatermark: string | undefined, lastOffset: string): void {
+    if (highWatermark !== undefined) this.metrics.lag(ssp, Math.max(0, Number(highWatermark) - Number(lastOffset) - 1));
+  }
+
+  private poke(what: 'commit' | 'window'): void {
+    if (what === 'commit') this.commitRequested = true;
+    else this.windowDue = true;
+    this.wake?.();
+  }
+
+  private async loop(): Promise<void> {
+    try {
+      while (!this.stopRequested) {
+        if (this.commitRequested || this.pendingBytes() > this.options.settings.maxUncommittedBytes) await this.commit();
+        if (this.windowDue) await this.window();
+        const batch = this.queue[0];
+        if (batch) {
+          await this.processBatch(batch);
+          continue;
+        }
+        if (this.allInputsEnded()) {
+          await this.endOfStream();
+          break;
+        }
+        await new Promise<void>((resolve) => (this.wake = resolve));
+        this.wake = undefined;
+      }
+      this.lifecycle.moveTo('stopping');
+      await this.commit();
+      await this.options.task.close?.();
+      this.lifecycle.moveTo('closed');
+    } catch (error) {
+      this.lifecycle.moveTo('failed');
+      throw error;
+    } finally {
+      for (const timer of this.timers) clearInterval(timer);
+      this.releaseRoom();
+    }
+  }
+
+  private async processBatch(batch: QueuedBatch): Promise<void> {
+    const { task, collector } = this.options;
+    const serdes = this.options.inputSerdes.get(batch.ssp.topic) as InputSerdes;
+    const started = performance.now();
+    const first = batch.next;
+    while (batch.next < batch.messages.length && !this.commitRequested && !this.windowDue && !this.stopRequested) {
+      const message = batch.messages[batch.next] as InputMessage;
+      let envelope: IncomingEnvelope;
+      try {
+        envelope = {
+          ssp: batch.ssp,
+          key: message.key === null ? null : serdes.key.fromBytes(message.key),
+          value: message.value === null ? null : serdes.value.fromBytes(message.value),
+          offset: message.offset,
+          timestamp: message.timestamp,
+        };
+      } catch (error) {
+        await this.failed(error, batch, message, 'deserialize');
+        this.advance(batch, message);
+        continue;
+      }
+      try {
+        const result = task.process(envelope, collector, this.coordinator);
+        if (result) await result;
+      } catch (error) {
+        await this.failed(error, batch, message, 'process');
+      }
+      this.advance(batch, message);
+    }
+    const processed = batch.next - first;
+    if (processed > 0) this.metrics.processed(processed, (performance.now() - started) / 1000 / processed);
+    collector.drain();
+    if (batch.next >= batch.messages.length) {
+      this.queue.shift();
+      this.queued -= batch.messages.length;
+      if (this.queued <= HIGH_WATER / 2) this.releaseRoom();
+    }
+  }
+
+  private advance(batch: QueuedBatch, message: InputMessage): void {
+    this.lastProcessed.set(batch.key, message.offset);
+    batch.next++;
+  }
+
+  private async failed(error: unknown, batch: QueuedBatch, message: InputMessage, stage: 'deserialize' | 'process'): Promise<void> {
+    const where = `${batch.ssp.topic}[${batch.ssp.partition}]@${message.offset}`;
+    const problem = stage === 'deserialize' ? 'could not deserialize' : 'failed on';
+    const { onError, deadLetterTopic } = this.options.settings;
+    if (onError === 'fail') {
+      throw new SluiceError('TASK_FAILED', `task '${this.name}' ${problem} message ${where}: ${describeError(error)}`, {
+        cause: error,
+        context: { task: this.name, topic: batch.ssp.topic, partition: batch.ssp.partition, offset: message.offset },
+      });
+    }
+    this.metrics.failed(onError, stage);
+    if (this.skippedSinceCommit++ === 0) {
+      this.options.logger.warn(`task ${problem} a message; ${onError === 'skip' ? 'skipping' : 'sending to the dead-letter topic'}`, {
+        message: where,
+        error: describeError(error),
+      });
+    }
+    if (onError === 'dead-letter') {
+      this.options.collector.sendRaw(deadLetterTopic as string, {
+        key: message.key,
+        value: message.value,
+        headers: {
+          'sluice-error': describeError(error).slice(0, 1000),
+          'sluice-stage': stage,
+          'sluice-source': where,
+          'sluice-task': this.name,
+        },
+      });
+    }
+  }
+
+  /**
+   * The commit protocol: capture positions → flush store caches (their changelog records go out)
+   * → await every send (outputs and changelogs) → apply staged writes to the engines and record
+   * their changelog offsets → write the checkpoint. So a checkpoint never covers a message whose
+   * effects Kafka has not acknowledged.
+   */
+  private async commit(): Promise<void> {
+    this.commitRequested = false;
+    const started = performance.now();
+    const inputs: Record<string, string> = {};
+    for (const [key, offset] of this.startPositions) inputs[key] = offset;
+    for (const [key, offset] of this.lastProcessed) inputs[key] = String(Number(offset) + 1);
+    this.options.collector.drain();
+    for (const store of this.options.stores.values()) await store.flushCache();
+    await this.options.outputs.flush();
+    const changelogs: Record<string, number> = {};
+    for (const [name, store] of this.options.stores) changelogs[name] = await store.commit();
+    const checkpoint: Checkpoint = { inputs, changelogs };
+    await this.options.checkpoints.write(this.name, checkpoint);
+    this.metrics.committed((performance.now() - started) / 1000);
+    if (this.skippedSinceCommit > 1) {
+      this.options.logger.warn('messages were skipped since the last commit', { count: this.skippedSinceCommit });
+    }
+    this.skippedSinceCommit = 0;
+  }
+
+  private async window(): Promise<void> {
+    this.windowDue = false;
+    await this.options.task.window?.(this.options.collector, this.coordinator);
+    this.options.collector.drain();
+  }
+
+  private allInputsEnded(): boolean {
+    return this.options.ssps.length > 0 && this.options.ssps.every((ssp) => this.ended.has(sspKey(ssp)));
+  }
+
+  private async endOfStream(): Promise<void> {
+    if (this.endOfStreamCalled) return;
+    this.endOfStreamCalled = true;
+    await this.options.task.endOfStream?.(this.options.collector, this.coordinator);
+    this.options.collector.drain();
+  }
+
+  private pendingBytes(): number {
+    let total = 0;
+    for (const store of this.options.stores.values()) total += store.pendingBytes;
+    return total;
+  }
+
+  private releaseRoom(): void {
+    for (const resolve of this.roomWaiters.splice(0)) resolve();
+  }
+}

@@ -1,0 +1,177 @@
+import { SluiceError } from '../../shared/errors.js';
+import { partitionForKey } from '../../shared/kafka/partitioner.js';
+import type { TopicSpec } from '../../shared/kafka/topics.js';
+import { sspKey } from '../../shared/model/job-model.js';
+import type { Ssp } from '../../shared/api/task.js';
+import type { CheckpointStore } from '../checkpoint/checkpoint.js';
+import type { ChangelogPartition, ChangelogSink } from '../store/changelog.js';
+import { MemoryTopics } from './memory-topics.js';
+import type { InputRequest, InputSource, OutgoingMessage, OutputSink, StreamSystem } from './stream-system.js';
+
+const CHUNK = 1000;
+
+/**
+ * The embedded stream system: in-memory topics (fed from files by the local runner) and file
+ * checkpoints. Its inputs are bounded: when every partition is read to its end and the container
+ * reports itself idle (nothing queued, nothing being produced), every partition ends.
+ */
+export class MemorySystem implements StreamSystem {
+  readonly name = 'memory' as const;
+  readonly topics = new MemoryTopics();
+  readonly outputs: OutputSink;
+
+  constructor(
+    readonly checkpoints: CheckpointStore,
+    /** The partition count of topics the job creates without saying how many. */
+    private readonly defaultPartitions: number,
+    /** True when the container has nothing queued or in progress: the end-of-input test. */
+    private readonly isIdle: () => boolean = () => true,
+  ) {
+    this.outputs = {
+      send: (topic: string, messages: readonly OutgoingMessage[]) => this.produce(topic, messages),
+      flush: async () => {},
+    };
+  }
+
+  get changelogSource(): MemoryTopics {
+    return this.topics;
+  }
+
+  changelogSink(target: ChangelogPartition): ChangelogSink {
+    return this.topics.sink(target);
+  }
+
+  async partitionCounts(topics: readonly { topic: string; purpose: string }[]): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    for (const { topic, purpose } of topics) {
+      const count = this.topics.partitionCount(topic);
+      if (count === undefined) {
+        throw new SluiceError('TOPIC_MISSING', `topic '${topic}' (${purpose}) does not exist in the embedded system; add a feed for it or declare it as an output`, {
+          context: { topic },
+        });
+      }
+      counts.set(topic, count);
+    }
+    return counts;
+  }
+
+  async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
+    for (const spec of specs) {
+      const existing = this.topics.partitionCount(spec.topic);
+      if (existing !== undefined && existing !== spec.partitions) {
+        throw new SluiceError('TOPIC_MISMATCH', `topic '${spec.topic}' (${spec.purpose}) has ${existing} partitions, expected ${spec.partitions}`, {
+          context: { topic: spec.topic },
+        });
+      }
+      this.topics.create(spec.topic, spec.partitions);
+    }
+  }
+
+  /** Creates a topic with the default partition count unless it exists (feeds and outputs). */
+  ensureTopic(topic: string): number {
+    this.topics.create(topic, this.defaultPartitions);
+    return this.topics.partitionCount(topic) as number;
+  }
+
+  async openInput(request: InputRequest): Promise<InputSource> {
+    return new MemoryInput(this.topics, request, this.isIdle);
+  }
+
+  async close(): Promise<void> {}
+
+  private produce(topic: string, messages: readonly OutgoingMessage[]): void {
+    const partitions = this.ensureTopic(topic);
+    const byPartition = new Map<number, OutgoingMessage[]>();
+    for (const message of messages) {
+      const partition = message.partition ?? partitionForKey(topic, partitions, message.key);
+      const list = byPartition.get(partition);
+      if (list) list.push(message);
+      else byPartition.set(partition, [message]);
+    }
+    const timestamp = Date.now();
+    for (const [partition, list] of byPartition) {
+      this.topics.append(
+        topic,
+        partition,
+        list.map(({ key, value, headers }) => ({ key, value, timestamp, ...(headers ? { headers } : {}) })),
+      );
+    }
+  }
+}
+
+/** Reads each partition from its start position in chunks, and ends them all when everything is idle. */
+class MemoryInput implements InputSource {
+  private stopped = false;
+  private ended = false;
+  private readonly positions = new Map<string, number>();
+  private readonly running = new Set<Promise<void>>();
+  private wake: (() => void) | undefined;
+  private readonly unsubscribe: () => void;
+  private fail: (error: Error) => void = () => undefined;
+  readonly failed = new Promise<Error>((resolve) => (this.fail = resolve));
+
+  constructor(
+    private readonly topics: MemoryTopics,
+    private readonly request: InputRequest,
+    private readonly isIdle: () => boolean,
+  ) {
+    for (const { ssp, start } of request.ssps) {
+      const log = topics.records(ssp);
+      this.positions.set(sspKey(ssp), start === 'earliest' ? 0 : start === 'latest' ? log.length : Number(start));
+    }
+    this.unsubscribe = topics.onAppend(() => this.wake?.());
+    const loop = this.loop().catch((error: Error) => this.fail(error));
+    this.running.add(loop);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await Promise.all(this.running);
+    this.unsubscribe();
+  }
+
+  private async loop(): Promise<void> {
+    let quietRounds = 0;
+    while (!this.stopped && !this.ended) {
+      let delivered = false;
+      await Promise.all(
+        this.request.ssps.map(async ({ ssp }) => {
+          delivered = (await this.deliver(ssp)) || delivered;
+        }),
+      );
+      if (delivered) {
+        quietRounds = 0;
+        continue;
+      }
+      // Caught up everywhere. Two idle rounds in a row (a task may still be producing into an
+      // input of this job) mean the bounded input is over.
+      quietRounds = this.isIdle() ? quietRounds + 1 : 0;
+      if (quietRounds >= 2) {
+        this.ended = true;
+        for (const { ssp } of this.request.ssps) this.request.onEnd?.(ssp);
+        return;
+      }
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+        setTimeout(resolve, 5);
+      });
+      this.wake = undefined;
+    }
+  }
+
+  private async deliver(ssp: Ssp): Promise<boolean> {
+    const key = sspKey(ssp);
+    const log = this.topics.records(ssp);
+    const position = this.positions.get(key) as number;
+    if (position >= log.length) return false;
+    const chunk = log.slice(position, position + CHUNK);
+    this.positions.set(key, position + chunk.length);
+    await this.request.onMessages(
+      ssp,
+      chunk.map((record) => ({ key: record.key, value: record.value, offset: String(record.offset), timestamp: record.timestamp })),
+      String(log.length),
+    );
+    return true;
+  }
+}

@@ -1,0 +1,61 @@
+import type { Ssp } from '../../shared/api/task.js';
+import type { TopicSpec } from '../../shared/kafka/topics.js';
+import type { CheckpointStore } from '../checkpoint/checkpoint.js';
+import type { ChangelogPartition, ChangelogSink, ChangelogSource } from '../store/changelog.js';
+
+/**
+ * Where a container's messages, changelogs and checkpoints live. Two systems implement it: Kafka
+ * (production) and memory (the embedded runner). The container code is the same for both.
+ */
+export interface StreamSystem {
+  readonly name: 'kafka' | 'memory';
+  /** Partition counts of existing topics; a missing topic is an error naming it and its purpose. */
+  partitionCounts(topics: readonly { topic: string; purpose: string }[]): Promise<Map<string, number>>;
+  /** Creates missing topics and validates existing ones (partitions, compaction). */
+  ensureTopics(specs: readonly TopicSpec[]): Promise<void>;
+  readonly changelogSource: ChangelogSource;
+  changelogSink(target: ChangelogPartition): ChangelogSink;
+  readonly outputs: OutputSink;
+  readonly checkpoints: CheckpointStore;
+  /** Starts delivering the given partitions from the given offsets. */
+  openInput(request: InputRequest): Promise<InputSource>;
+  close(): Promise<void>;
+}
+
+export interface InputMessage {
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly offset: string;
+  readonly timestamp: number;
+}
+
+export interface InputRequest {
+  readonly containerId: string;
+  readonly jobModelVersion: number;
+  /** Every SSP of the container, with where to start. */
+  readonly ssps: readonly { ssp: Ssp; start: string | 'earliest' | 'latest' }[];
+  /** Called per batch, in offset order per partition; awaited before that partition's next batch. */
+  readonly onMessages: (ssp: Ssp, messages: readonly InputMessage[], highWatermark: string | undefined) => Promise<void>;
+  /** Bounded inputs only: called once when a partition has no more messages. */
+  readonly onEnd?: (ssp: Ssp) => void;
+}
+
+export interface InputSource {
+  /** Stops fetching; resolves when no `onMessages` call is running any more. */
+  stop(): Promise<void>;
+  /** Resolves when the input failed for good (the container then stops with the error). */
+  readonly failed: Promise<Error>;
+}
+
+export interface OutgoingMessage {
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly partition?: number;
+  readonly headers?: Record<string, string>;
+}
+
+export interface OutputSink {
+  send(topic: string, messages: readonly OutgoingMessage[]): void;
+  /** Resolves when every message sent so far (outputs and changelogs) is acknowledged. */
+  flush(): Promise<void>;
+}

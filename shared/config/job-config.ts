@@ -1,0 +1,199 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, extname, isAbsolute, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { SluiceError } from '../errors.js';
+import {
+  anyObject,
+  array,
+  boolean,
+  integer,
+  Issues,
+  object,
+  oneOf,
+  record,
+  required,
+  string,
+  withDefault,
+  field,
+} from './schema.js';
+
+const NAME = /^[a-zA-Z0-9][a-zA-Z0-9._-]*$/;
+const TOPIC = /^[a-zA-Z0-9._-]{1,249}$/;
+const serdeName = string(/^[a-zA-Z][a-zA-Z0-9_-]*$/, 'a serde name (string, json, int32, int64, bytes, or one the job defines)');
+
+const inputSchema = object({
+  topic: required(string(TOPIC, 'a Kafka topic name')),
+  'key-serde': withDefault(serdeName, 'string'),
+  'value-serde': withDefault(serdeName, 'string'),
+  reset: withDefault(oneOf('earliest', 'latest'), 'earliest' as 'earliest' | 'latest'),
+});
+
+const outputSchema = object({
+  topic: required(string(TOPIC, 'a Kafka topic name')),
+  'key-serde': withDefault(serdeName, 'string'),
+  'value-serde': withDefault(serdeName, 'string'),
+  /** Created with this many partitions when missing. */
+  partitions: field(integer(1, 10_000)),
+});
+
+const storeSchema = object({
+  engine: withDefault(oneOf('rocksdb', 'leveldb', 'memory'), 'rocksdb' as 'rocksdb' | 'leveldb' | 'memory'),
+  'key-serde': withDefault(serdeName, 'string'),
+  'value-serde': withDefault(serdeName, 'json'),
+  changelog: withDefault(boolean, true),
+  'cache-size': withDefault(integer(1), 10_000),
+  'batch-size': withDefault(integer(1), 500),
+  'max-record-bytes': withDefault(integer(64), 1_048_576),
+  'block-cache-bytes': field(integer(0)),
+  'write-buffer-bytes': field(integer(1024 * 1024)),
+  compression: field(oneOf('none', 'snappy', 'lz4', 'zstd')),
+});
+
+const feedSchema = object({
+  topic: required(string(TOPIC, 'a topic name')),
+  file: required(string()),
+});
+
+const taskSchema = object({
+  'commit-ms': withDefault(integer(10, 86_400_000), 60_000),
+  'window-ms': field(integer(1, 86_400_000)),
+  'on-error': withDefault(oneOf('fail', 'skip', 'dead-letter'), 'fail' as 'fail' | 'skip' | 'dead-letter'),
+  'dead-letter-topic': field(string(TOPIC, 'a Kafka topic name')),
+  grouper: withDefault(oneOf('partition', 'ssp'), 'partition' as 'partition' | 'ssp'),
+  'max-uncommitted-bytes': withDefault(integer(1024), 64 * 1024 * 1024),
+});
+
+export const jobConfigSchema = object({
+  job: required(
+    object({
+      name: required(string(NAME, 'a job name (letters, digits, . _ -)')),
+      module: required(string(undefined, 'the path of the module that exports defineJob(...)')),
+    }),
+  ),
+  kafka: field(object({ brokers: required(array(string(/^[^:\s]+:\d+$/, 'host:port'), 1)) })),
+  inputs: required(array(inputSchema, 1)),
+  outputs: withDefault(array(outputSchema), []),
+  stores: withDefault(record(storeSchema), {}),
+  task: field(taskSchema),
+  containers: withDefault(integer(1, 10_000), 1),
+  'state-dir': withDefault(string(), './.sluice-state'),
+  embedded: field(
+    object({
+      partitions: withDefault(integer(1, 1024), 4),
+      feeds: withDefault(array(feedSchema), []),
+    }),
+  ),
+  config: withDefault(anyObject, {}),
+});
+
+type Checked = NonNullable<ReturnType<typeof jobConfigSchema>>;
+
+/** The job config after checking, with defaults filled in and paths made absolute. */
+export interface CompiledJobConfig {
+  readonly file: string;
+  readonly name: string;
+  readonly modulePath: string;
+  readonly kafka: { readonly brokers: readonly string[] } | undefined;
+  readonly inputs: Checked['inputs'];
+  readonly outputs: Checked['outputs'];
+  readonly stores: Checked['stores'];
+  readonly task: {
+    readonly commitMs: number;
+    readonly windowMs: number | undefined;
+    readonly onError: 'fail' | 'skip' | 'dead-letter';
+    readonly deadLetterTopic: string | undefined;
+    readonly grouper: 'partition' | 'ssp';
+    readonly maxUncommittedBytes: number;
+  };
+  readonly containers: number;
+  readonly stateDir: string;
+  readonly embedded: { readonly partitions: number; readonly feeds: { topic: string; file: string }[] };
+  readonly config: Readonly<Record<string, unknown>>;
+}
+
+export class ConfigError extends SluiceError {
+  constructor(file: string, problems: readonly string[]) {
+    super('CONFIG_INVALID', `job config ${file} is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`, {
+      context: { file },
+    });
+  }
+}
+
+/** Checks a parsed config object; every problem names its key, the value found and what was expected. */
+export function compileJobConfig(raw: unknown, file: string): CompiledJobConfig {
+  const issues = new Issues();
+  const checked = jobConfigSchema(raw, '', issues);
+  const problems = issues.list.map((issue) => `${issue.path}: ${issue.message}`);
+  if (checked) problems.push(...crossChecks(checked));
+  if (!checked || problems.length > 0) throw new ConfigError(file, problems);
+  const base = dirname(file);
+  // An absent section gets every default: check an empty one.
+  const taskSettings = checked.task ?? (taskSchema({}, 'task', new Issues()) as NonNullable<Checked['task']>);
+  return {
+    file,
+    name: checked.job.name,
+    modulePath: absolute(base, checked.job.module),
+    kafka: checked.kafka,
+    inputs: checked.inputs,
+    outputs: checked.outputs,
+    stores: checked.stores,
+    task: {
+      commitMs: taskSettings['commit-ms'],
+      windowMs: taskSettings['window-ms'],
+      onError: taskSettings['on-error'],
+      deadLetterTopic: taskSettings['dead-letter-topic'],
+      grouper: taskSettings.grouper,
+      maxUncommittedBytes: taskSettings['max-uncommitted-bytes'],
+    },
+    containers: checked.containers,
+    stateDir: absolute(base, checked['state-dir']),
+    embedded: {
+      partitions: checked.embedded?.partitions ?? 4,
+      feeds: (checked.embedded?.feeds ?? []).map((feed) => ({ topic: feed.topic, file: absolute(base, feed.file) })),
+    },
+    config: checked.config,
+  };
+}
+
+function crossChecks(config: Checked): string[] {
+  const problems: string[] = [];
+  const task = config.task;
+  if (task?.['on-error'] === 'dead-letter' && !task['dead-letter-topic']) {
+    problems.push('task.dead-letter-topic: expected a topic name, because task.on-error is dead-letter');
+  }
+  for (const [name, store] of Object.entries(config.stores)) {
+    if (store['cache-size'] < store['batch-size']) {
+      problems.push(
+        `stores.${name}.cache-size: expected at least batch-size (${store['batch-size']}), got ${store['cache-size']}; dirty entries wait in the cache`,
+      );
+    }
+  }
+  const seen = new Set<string>();
+  config.inputs.forEach((input, index) => {
+    if (seen.has(input.topic)) problems.push(`inputs[${index}].topic: "${input.topic}" is listed twice`);
+    seen.add(input.topic);
+  });
+  return problems;
+}
+
+function absolute(base: string, path: string): string {
+  return isAbsolute(path) ? path : resolve(base, path);
+}
+
+/** Reads a YAML (.yaml, .yml) or JSON (.json) job config file. */
+export async function loadJobConfig(file: string): Promise<CompiledJobConfig> {
+  const path = resolve(file);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new SluiceError('CONFIG_UNREADABLE', `cannot read job config ${path}: ${(error as Error).message}`, { cause: error });
+  }
+  let raw: unknown;
+  try {
+    raw = extname(path) === '.json' ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw new ConfigError(path, [`not valid ${extname(path) === '.json' ? 'JSON' : 'YAML'}: ${(error as Error).message}`]);
+  }
+  return compileJobConfig(raw, path);
+}
