@@ -1,14 +1,13 @@
 import { SluiceError } from '../../shared/errors.js';
 
 /**
- * The states of a task and the moves between them, as a table: an illegal move is a bug and
+ * The states of a task (its stores are restored before it is created) and the moves between them, as a table: an illegal move is a bug and
  * throws a coded error instead of leaving the task half in two states.
  */
-export type TaskState = 'created' | 'restoring' | 'initializing' | 'running' | 'stopping' | 'closed' | 'failed';
+export type TaskState = 'created' | 'initializing' | 'running' | 'stopping' | 'closed' | 'failed';
 
 const moves: Record<TaskState, readonly TaskState[]> = {
-  created: ['restoring', 'failed', 'closed'],
-  restoring: ['initializing', 'failed', 'closed'],
+  created: ['initializing', 'failed', 'closed'],
   initializing: ['running', 'failed', 'stopping'],
   running: ['stopping', 'failed'],
   stopping: ['closed', 'failed'],

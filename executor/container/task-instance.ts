@@ -37,6 +37,8 @@ export interface TaskInstanceOptions {
   readonly labels: { job: string; container: string };
   /** Asks the whole container to stop cleanly (TaskCoordinator.shutdown). */
   readonly requestShutdown: () => void;
+  /** The job config's `config` section. */
+  readonly config: Readonly<Record<string, unknown>>;
 }
 
 interface QueuedBatch {
@@ -96,7 +98,7 @@ export class TaskInstance {
     await task.init?.({
       taskName: name,
       ssps: this.options.ssps,
-      config: {},
+      config: this.options.config,
       logger,
       getStore: <K, V>(store: string) => {
         const found = stores.get(store);

@@ -1,0 +1,7 @@
+import type { Command } from './cli.js';
+import { runCommand } from './run-command.js';
+
+export { runCli } from './cli.js';
+
+/** Every subcommand of `sluice`, in the order `--help` lists them. */
+export const commands: readonly Command[] = [runCommand];

@@ -1,0 +1,55 @@
+import { loadJobConfig } from '../../shared/config/job-config.js';
+import { runEmbedded } from '../../executor/local.js';
+import { ExitCode, UsageError, type Command } from './cli.js';
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'run a job in this process (embedded system by default, or --kafka)',
+  usage: [
+    'Usage: sluice run <job-config.yaml> [--show TOPIC] [--top N]',
+    '',
+    'Runs every container of the job in this process on the embedded system: the config\'s',
+    'embedded.feeds are read from files into in-memory topics, and the run ends when all input',
+    'is processed. No Kafka, ZooKeeper or Mesos is needed.',
+    '',
+    'Options:',
+    '  --show TOPIC   after the run, print the latest value of each key of TOPIC, largest first',
+    '  --top N        how many keys --show prints (default 10)',
+  ].join('\n'),
+  options: { show: { type: 'string' }, top: { type: 'string' } },
+  async run({ values, positionals }) {
+    const [file, ...extra] = positionals;
+    if (!file || extra.length > 0) throw new UsageError('expected exactly one job config file');
+    const top = values.top === undefined ? 10 : Number(values.top);
+    if (!Number.isInteger(top) || top < 1) throw new UsageError(`--top expects a whole number >= 1, got '${values.top}'`);
+    const config = await loadJobConfig(file);
+    const started = Date.now();
+    const run = await runEmbedded(config);
+    const seconds = (Date.now() - started) / 1000;
+    process.stdout.write(`job '${config.name}': ${run.messagesIn} input messages, ${run.jobModel.containers.length} containers, ${seconds.toFixed(2)} s\n`);
+    if (typeof values.show === 'string') {
+      const latest = latestValues(run.system.topics, values.show);
+      const rows = [...latest].sort((a, b) => compareValues(b[1], a[1]) || (a[0] < b[0] ? -1 : 1)).slice(0, top);
+      process.stdout.write(`top ${rows.length} of ${latest.size} keys in '${values.show}':\n`);
+      for (const [key, value] of rows) process.stdout.write(`  ${key.padEnd(16)} ${value}\n`);
+    }
+    return ExitCode.ok;
+  },
+};
+
+/** The compacted view of a topic: the last value of each key, over all partitions. */
+function latestValues(topics: import('../../executor/system/memory-topics.js').MemoryTopics, topic: string): Map<string, string> {
+  const latest = new Map<string, string>();
+  const partitions = topics.partitionCount(topic) ?? 0;
+  for (let partition = 0; partition < partitions; partition++) {
+    for (const record of topics.records({ topic, partition })) {
+      if (record.key) latest.set(record.key.toString(), record.value?.toString() ?? 'null');
+    }
+  }
+  return latest;
+}
+
+function compareValues(a: string, b: string): number {
+  const [x, y] = [Number(a), Number(b)];
+  return Number.isNaN(x) || Number.isNaN(y) ? (a < b ? -1 : a > b ? 1 : 0) : x - y;
+}

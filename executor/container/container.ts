@@ -1,0 +1,156 @@
+import type { Job } from '../../shared/api/define-job.js';
+import type { Ssp } from '../../shared/api/task.js';
+import type { CompiledJobConfig } from '../../shared/config/job-config.js';
+import { describeError, SluiceError } from '../../shared/errors.js';
+import { createLogger, type Logger } from '../../shared/log.js';
+import { listTasks, sspKey, type JobModel } from '../../shared/model/job-model.js';
+import type { TopicSpec } from '../../shared/kafka/topics.js';
+import { openContainerStores, storeSpecs } from '../store/container-stores.js';
+import type { LocalStore } from '../store/local-store.js';
+import type { InputSource, StreamSystem } from '../system/stream-system.js';
+import { BufferingCollector, type OutputSerdes } from './collector.js';
+import { resolveSerde } from './serdes.js';
+import { TaskInstance, type InputSerdes } from './task-instance.js';
+
+export interface ContainerOptions {
+  readonly config: CompiledJobConfig;
+  readonly job: Job;
+  readonly jobModel: JobModel;
+  readonly containerId: string;
+  readonly system: StreamSystem;
+  readonly logger?: Logger;
+}
+
+export interface RunningContainer {
+  readonly tasks: readonly TaskInstance[];
+  /** Settles when the container has stopped: after `stop()`, at the end of bounded inputs, or on failure. */
+  readonly done: Promise<void>;
+  /** Stops fetching, lets the current messages finish, commits every task, closes stores. */
+  stop(): Promise<void>;
+  /** True when no task has queued messages (the embedded system's end-of-input test). */
+  idle(): boolean;
+}
+
+/**
+ * A container: the tasks the job model gives it, their stores and their inputs. Start order:
+ * validate topics → load checkpoints → restore every store → init tasks → start inputs from the
+ * checkpoints. Processing of a task starts only after its stores are restored.
+ */
+export async function startContainer(options: ContainerOptions): Promise<RunningContainer> {
+  const { config, job, jobModel, containerId, system } = options;
+  const logger = options.logger ?? createLogger({ job: config.name, container: containerId });
+  const model = jobModel.containers.find((container) => container.id === containerId);
+  if (!model) {
+    throw new SluiceError('CONTAINER_UNKNOWN', `container '${containerId}' is not in job model version ${jobModel.version} of job '${config.name}'`, {
+      context: { job: config.name, container: containerId },
+    });
+  }
+  const specs = storeSpecs(config, job);
+  const inputSerdes = new Map<string, InputSerdes>(
+    config.inputs.map((input, i) => [
+      input.topic,
+      { key: resolveSerde(input['key-serde'], job, `inputs[${i}].key-serde`), value: resolveSerde(input['value-serde'], job, `inputs[${i}].value-serde`) },
+    ]),
+  );
+  const outputSerdes = new Map<string, OutputSerdes>(
+    config.outputs.map((output, i) => [
+      output.topic,
+      { key: resolveSerde(output['key-serde'], job, `outputs[${i}].key-serde`), value: resolveSerde(output['value-serde'], job, `outputs[${i}].value-serde`) },
+    ]),
+  );
+
+  const changelogPartitions = Math.max(0, ...listTasks(jobModel).map((task) => task.changelogPartition)) + 1;
+  const topics: TopicSpec[] = specs
+    .filter((spec) => spec.changelogTopic)
+    .map((spec) => ({
+      topic: spec.changelogTopic as string,
+      partitions: changelogPartitions,
+      compacted: true,
+      purpose: `changelog of store '${spec.name}'`,
+      configs: { 'max.message.bytes': String(spec.maxRecordBytes + 1024) },
+    }));
+  for (const output of config.outputs) {
+    if (output.partitions) topics.push({ topic: output.topic, partitions: output.partitions, compacted: false, purpose: 'an output' });
+  }
+  await system.ensureTopics(topics);
+  await system.partitionCounts(config.inputs.map((input) => ({ topic: input.topic, purpose: 'an input' })));
+
+  const checkpoints = await system.checkpoints.load(model.tasks.map((task) => task.name));
+  logger.info('restoring stores', { tasks: model.tasks.length, stores: specs.length, checkpoints: checkpoints.size });
+  const stores = await openContainerStores({ config, specs, tasks: model.tasks, checkpoints, system, logger });
+
+  let requestStop: () => void = () => undefined;
+  const stopRequested = new Promise<void>((resolve) => (requestStop = resolve));
+  const tasks = model.tasks.map((task) => {
+    const taskLogger = logger.child({ task: task.name });
+    const startPositions = new Map(Object.entries(checkpoints.get(task.name)?.inputs ?? {}));
+    return new TaskInstance(
+      {
+        name: task.name,
+        ssps: task.ssps,
+        task: job.task(task.name),
+        stores: stores.get(task.name) as Map<string, LocalStore>,
+        inputSerdes,
+        collector: new BufferingCollector(task.name, outputSerdes, system.outputs),
+        outputs: system.outputs,
+        checkpoints: system.checkpoints,
+        settings: config.task,
+        config: config.config,
+        logger: taskLogger,
+        labels: { job: config.name, container: containerId },
+        requestShutdown: () => requestStop(),
+      },
+      startPositions,
+    );
+  });
+  for (const task of tasks) await task.start();
+
+  const bySsp = new Map<string, TaskInstance>();
+  for (const [index, task] of model.tasks.entries()) for (const ssp of task.ssps) bySsp.set(sspKey(ssp), tasks[index] as TaskInstance);
+  const resetOf = new Map(config.inputs.map((input) => [input.topic, input.reset]));
+  const ssps = model.tasks.flatMap((task) =>
+    task.ssps.map((ssp: Ssp) => ({
+      ssp,
+      start: checkpoints.get(task.name)?.inputs[sspKey(ssp)] ?? (resetOf.get(ssp.topic) as 'earliest' | 'latest'),
+    })),
+  );
+  const input: InputSource = await system.openInput({
+    containerId,
+    jobModelVersion: jobModel.version,
+    ssps,
+    onMessages: async (ssp, messages, highWatermark) => {
+      const task = bySsp.get(sspKey(ssp));
+      if (!task) return;
+      task.observeHighWatermark(ssp, highWatermark, (messages[messages.length - 1] as { offset: string }).offset);
+      await task.enqueue(ssp, messages);
+    },
+    onEnd: (ssp) => bySsp.get(sspKey(ssp))?.endOfInput(ssp),
+  });
+  logger.info('container started', { tasks: tasks.map((task) => task.name), jobModelVersion: jobModel.version });
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      await input.stop();
+      const results = await Promise.allSettled(tasks.map((task) => task.stop()));
+      for (const taskStores of stores.values()) for (const store of taskStores.values()) await store.close();
+      await system.close();
+      const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+      if (failure) throw failure.reason;
+      logger.info('container stopped', { tasks: tasks.length });
+    })());
+
+  const never = new Promise<never>(() => undefined);
+  const firstFailure = Promise.race([input.failed, ...tasks.map((task) => task.done.then(() => never, (error: Error) => error))]);
+  const finished = Promise.race([stopRequested, Promise.all(tasks.map((task) => task.done))]);
+  const done = Promise.race([firstFailure.then((error) => Promise.reject(error)), finished]).then(
+    () => stop(),
+    async (error: unknown) => {
+      logger.error('container failed', { error: describeError(error) });
+      await stop().catch(() => undefined);
+      throw error;
+    },
+  );
+  done.catch(() => undefined);
+  return { tasks, done, stop, idle: () => tasks.every((task) => task.idle) };
+}

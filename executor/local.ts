@@ -1,0 +1,91 @@
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CompiledJobConfig } from '../shared/config/job-config.js';
+import { createLogger } from '../shared/log.js';
+import { groupByPartition, groupBySystemStreamPartition } from '../shared/model/ssp-grouper.js';
+import { planJobModel } from '../shared/model/plan-job-model.js';
+import type { JobModel } from '../shared/model/job-model.js';
+import { FileCheckpointStore } from './checkpoint/file-checkpoints.js';
+import { startContainer, type RunningContainer } from './container/container.js';
+import { loadJob } from './load-job.js';
+import { MemorySystem } from './system/memory-system.js';
+
+/** The job model for a config and the current partition counts of its inputs. */
+export function jobModelFor(config: CompiledJobConfig, partitionCounts: ReadonlyMap<string, number>): JobModel {
+  return planJobModel(
+    undefined,
+    config.inputs.map((input) => ({ system: 'kafka', topic: input.topic, partitionCount: partitionCounts.get(input.topic) as number })),
+    {
+      job: config.name,
+      containerCount: config.containers,
+      grouper: config.task.grouper === 'ssp' ? groupBySystemStreamPartition : groupByPartition,
+    },
+  );
+}
+
+export interface LocalRun {
+  readonly system: MemorySystem;
+  readonly jobModel: JobModel;
+  readonly messagesIn: number;
+}
+
+/**
+ * Runs a job in-process on the embedded system: its feeds are read from files into in-memory
+ * topics, every container of the job model runs here, and the run ends when all input is
+ * processed. Nothing outside the process is needed. State and checkpoints go to a fresh
+ * directory each run, because the in-memory topics they refer to live only as long as the run.
+ */
+export async function runEmbedded(config: CompiledJobConfig): Promise<LocalRun> {
+  const logger = createLogger({ job: config.name, component: 'embedded' });
+  const runDir = join(config.stateDir, config.name, 'embedded-run');
+  await rm(runDir, { recursive: true, force: true });
+  const runConfig: CompiledJobConfig = { ...config, stateDir: join(runDir, 'state') };
+  let containers: RunningContainer[] = [];
+  const system = new MemorySystem(new FileCheckpointStore(join(runDir, 'checkpoints')), config.embedded.partitions, () =>
+    containers.every((container) => container.idle()),
+  );
+  let messagesIn = 0;
+  for (const feed of config.embedded.feeds) {
+    const partitions = system.ensureTopic(feed.topic);
+    const lines = (await readFile(feed.file, 'utf8')).split('\n').filter((line) => line.length > 0);
+    lines.forEach((line, index) =>
+      system.topics.append(feed.topic, index % partitions, [{ key: null, value: Buffer.from(line), timestamp: Date.now() }]),
+    );
+    messagesIn += lines.length;
+    logger.info('feed loaded', { topic: feed.topic, file: feed.file, messages: lines.length, partitions });
+  }
+  for (const input of config.inputs) system.ensureTopic(input.topic);
+  for (const output of config.outputs) system.ensureTopic(output.topic);
+  const job = await loadJob(config.modulePath);
+  const counts = await system.partitionCounts(config.inputs.map((input) => ({ topic: input.topic, purpose: 'an input' })));
+  const jobModel = jobModelFor(config, counts);
+  containers = await startAll(jobModel, (containerId) => startContainer({ config: runConfig, job, jobModel, containerId, system }));
+  await waitForAll(containers);
+  return { system, jobModel, messagesIn };
+}
+
+/** Starts every container of the job model; on SIGINT/SIGTERM stops them all cleanly. */
+export async function startAll(
+  jobModel: JobModel,
+  start: (containerId: string) => Promise<RunningContainer>,
+): Promise<RunningContainer[]> {
+  const containers = await Promise.all(jobModel.containers.map((container) => start(container.id)));
+  const stopAll = () => void Promise.allSettled(containers.map((container) => container.stop()));
+  process.once('SIGINT', stopAll);
+  process.once('SIGTERM', stopAll);
+  Promise.allSettled(containers.map((container) => container.done)).finally(() => {
+    process.off('SIGINT', stopAll);
+    process.off('SIGTERM', stopAll);
+  });
+  return containers;
+}
+
+/** Waits for every container; the first failure stops the others and is rethrown. */
+export async function waitForAll(containers: readonly RunningContainer[]): Promise<void> {
+  try {
+    await Promise.all(containers.map((container) => container.done));
+  } catch (error) {
+    await Promise.allSettled(containers.map((container) => container.stop()));
+    throw error;
+  }
+}

@@ -1,0 +1,111 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Job } from '../../shared/api/define-job.js';
+import type { CompiledJobConfig } from '../../shared/config/job-config.js';
+import type { Logger } from '../../shared/log.js';
+import type { TaskModel } from '../../shared/model/job-model.js';
+import type { Checkpoint } from '../checkpoint/checkpoint.js';
+import { resolveSerde } from '../container/serdes.js';
+import type { StreamSystem } from '../system/stream-system.js';
+import { buildStore } from './build-store.js';
+import { createEngine } from './engines/create-engine.js';
+import type { LocalStore } from './local-store.js';
+import { restoreStores, type RestoreTarget } from './restore.js';
+import { STORE_DEFAULTS, type StoreSpec } from './store-spec.js';
+
+/** The changelog topic of a store: `<job>-<store>-changelog`. */
+export function changelogTopic(job: string, store: string): string {
+  return `${job}-${store}-changelog`;
+}
+
+/** Store specs from the job config, with serdes resolved against the job module. */
+export function storeSpecs(config: CompiledJobConfig, job: Job): StoreSpec[] {
+  return Object.entries(config.stores).map(([name, store]) => ({
+    name,
+    engine: store.engine,
+    keySerde: resolveSerde(store['key-serde'], job, `stores.${name}.key-serde`),
+    valueSerde: resolveSerde(store['value-serde'], job, `stores.${name}.value-serde`),
+    cacheSize: store['cache-size'],
+    batchSize: store['batch-size'],
+    changelogTopic: store.changelog ? changelogTopic(config.name, name) : undefined,
+    maxRecordBytes: store['max-record-bytes'],
+    engineOptions: {
+      // The changelog makes a store durable, so the engine's own log would be paid for twice.
+      wal: !store.changelog,
+      ...(store['block-cache-bytes'] === undefined ? {} : { blockCacheBytes: store['block-cache-bytes'] }),
+      ...(store['write-buffer-bytes'] === undefined ? {} : { writeBufferBytes: store['write-buffer-bytes'] }),
+      ...(store.compression === undefined ? {} : { compression: store.compression }),
+    },
+  }));
+}
+
+/**
+ * Opens every store of every task of a container: restores them all in one pass over their
+ * changelogs (Samza's ContainerStorageManager), then builds each store's layers over its engine.
+ * The DB of a store lives at `<stateDir>/<job>/<store>/<task>/db`, its OFFSET file beside it.
+ */
+export async function openContainerStores(input: {
+  readonly config: CompiledJobConfig;
+  readonly specs: readonly StoreSpec[];
+  readonly tasks: readonly TaskModel[];
+  readonly checkpoints: ReadonlyMap<string, Checkpoint>;
+  readonly system: StreamSystem;
+  readonly logger: Logger;
+}): Promise<Map<string, Map<string, LocalStore>>> {
+  const { config, specs, tasks, checkpoints, system, logger } = input;
+  const targets: { target: RestoreTarget; spec: StoreSpec; task: string }[] = [];
+  const unlogged: { spec: StoreSpec; task: TaskModel }[] = [];
+  for (const task of tasks) {
+    for (const spec of specs) {
+      if (!spec.changelogTopic) {
+        unlogged.push({ spec, task });
+        continue;
+      }
+      const context = { job: config.name, store: spec.name, task: task.name };
+      const changelog = { topic: spec.changelogTopic, partition: task.changelogPartition };
+      targets.push({
+        spec,
+        task: task.name,
+        target: {
+          context,
+          changelog,
+          sink: system.changelogSink(changelog),
+          storeDir: spec.engine === 'memory' ? undefined : storeDir(config, spec.name, task.name),
+          createEngine: (dbDir) => createEngine(spec.engine, dbDir, spec.engineOptions),
+          checkpointed: checkpoints.get(task.name)?.changelogs[spec.name],
+        },
+      });
+    }
+  }
+  const results = await restoreStores(
+    targets.map(({ target }) => target),
+    system.changelogSource,
+    { deleteRetentionMs: STORE_DEFAULTS.deleteRetentionMs, logger },
+  );
+  const byTask = new Map<string, Map<string, LocalStore>>(tasks.map((task) => [task.name, new Map()]));
+  results.forEach((result, index) => {
+    const { spec, task } = targets[index] as (typeof targets)[number];
+    const store = buildStore({
+      spec,
+      context: result.target.context,
+      engine: result.engine,
+      sink: result.target.sink,
+      storeDir: result.target.storeDir,
+      offset: result.offset,
+    });
+    byTask.get(task)?.set(spec.name, store);
+  });
+  for (const { spec, task } of unlogged) {
+    const dir = spec.engine === 'memory' ? undefined : join(storeDir(config, spec.name, task.name), 'db');
+    if (dir) await mkdir(dir, { recursive: true });
+    const engine = createEngine(spec.engine, dir, spec.engineOptions);
+    await engine.open();
+    const context = { job: config.name, store: spec.name, task: task.name };
+    byTask.get(task.name)?.set(spec.name, buildStore({ spec, context, engine, sink: undefined, storeDir: undefined, offset: -1 }));
+  }
+  return byTask;
+}
+
+function storeDir(config: CompiledJobConfig, store: string, task: string): string {
+  return join(config.stateDir, config.name, store, encodeURIComponent(task));
+}
