@@ -1,9 +1,9 @@
 import type { Job } from '../../shared/api/define-job.js';
-import type { Ssp } from '../../shared/api/task.js';
 import type { CompiledJobConfig } from '../../shared/config/job-config.js';
 import { describeError, SluiceError } from '../../shared/errors.js';
 import { createLogger, type Logger } from '../../shared/log.js';
-import { listTasks, sspKey, type JobModel } from '../../shared/model/job-model.js';
+import { listTasks, sspKey, type JobModel, type TaskModel } from '../../shared/model/job-model.js';
+import type { Checkpoint } from '../checkpoint/checkpoint.js';
 import type { TopicSpec } from '../../shared/kafka/topics.js';
 import { openContainerStores, storeSpecs } from '../store/container-stores.js';
 import type { LocalStore } from '../store/local-store.js';
@@ -79,45 +79,38 @@ export async function startContainer(options: ContainerOptions): Promise<Running
   logger.info('restoring stores', { tasks: model.tasks.length, stores: specs.length, checkpoints: checkpoints.size });
   const stores = await openContainerStores({ config, specs, tasks: model.tasks, checkpoints, system, logger });
 
+  const startPositions = await resumePositions(model.tasks, checkpoints, config, system);
   let requestStop: () => void = () => undefined;
   const stopRequested = new Promise<void>((resolve) => (requestStop = resolve));
-  const tasks = model.tasks.map((task) => {
-    const taskLogger = logger.child({ task: task.name });
-    const startPositions = new Map(Object.entries(checkpoints.get(task.name)?.inputs ?? {}));
-    return new TaskInstance(
-      {
-        name: task.name,
-        ssps: task.ssps,
-        task: job.task(task.name),
-        stores: stores.get(task.name) as Map<string, LocalStore>,
-        inputSerdes,
-        collector: new BufferingCollector(task.name, outputSerdes, system.outputs),
-        outputs: system.outputs,
-        checkpoints: system.checkpoints,
-        settings: config.task,
-        config: config.config,
-        logger: taskLogger,
-        labels: { job: config.name, container: containerId },
-        requestShutdown: () => requestStop(),
-      },
-      startPositions,
-    );
-  });
+  const tasks = model.tasks.map(
+    (task) =>
+      new TaskInstance(
+        {
+          name: task.name,
+          ssps: task.ssps,
+          task: job.task(task.name),
+          stores: stores.get(task.name) as Map<string, LocalStore>,
+          inputSerdes,
+          collector: new BufferingCollector(task.name, outputSerdes, system.outputs),
+          outputs: system.outputs,
+          checkpoints: system.checkpoints,
+          settings: config.task,
+          config: config.config,
+          logger: logger.child({ task: task.name }),
+          labels: { job: config.name, container: containerId },
+          requestShutdown: () => requestStop(),
+        },
+        startPositions.get(task.name) as Map<string, string>,
+      ),
+  );
   for (const task of tasks) await task.start();
 
   const bySsp = new Map<string, TaskInstance>();
-  for (const [index, task] of model.tasks.entries()) for (const ssp of task.ssps) bySsp.set(sspKey(ssp), tasks[index] as TaskInstance);
-  const resetOf = new Map(config.inputs.map((input) => [input.topic, input.reset]));
-  const ssps = model.tasks.flatMap((task) =>
-    task.ssps.map((ssp: Ssp) => ({
-      ssp,
-      start: checkpoints.get(task.name)?.inputs[sspKey(ssp)] ?? (resetOf.get(ssp.topic) as 'earliest' | 'latest'),
-    })),
-  );
+  model.tasks.forEach((task, index) => task.ssps.forEach((ssp) => bySsp.set(sspKey(ssp), tasks[index] as TaskInstance)));
   const input: InputSource = await system.openInput({
     containerId,
     jobModelVersion: jobModel.version,
-    ssps,
+    ssps: model.tasks.flatMap((task) => task.ssps.map((ssp) => ({ ssp, start: startPositions.get(task.name)?.get(sspKey(ssp)) as string }))),
     onMessages: async (ssp, messages, highWatermark) => {
       const task = bySsp.get(sspKey(ssp));
       if (!task) return;
@@ -131,8 +124,9 @@ export async function startContainer(options: ContainerOptions): Promise<Running
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
-      await input.stop();
+      input.pause();
       const results = await Promise.allSettled(tasks.map((task) => task.stop()));
+      await input.close();
       for (const taskStores of stores.values()) for (const store of taskStores.values()) await store.close();
       await system.close();
       const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
@@ -153,4 +147,26 @@ export async function startContainer(options: ContainerOptions): Promise<Running
   );
   done.catch(() => undefined);
   return { tasks, done, stop, idle: () => tasks.every((task) => task.idle) };
+}
+
+/**
+ * Where each task's partitions resume: the offsets in its checkpoint, and for partitions without
+ * one the first or the next offset, by the input's reset policy.
+ */
+async function resumePositions(
+  tasks: readonly TaskModel[],
+  checkpoints: ReadonlyMap<string, Checkpoint>,
+  config: CompiledJobConfig,
+  system: StreamSystem,
+): Promise<Map<string, Map<string, string>>> {
+  const resetOf = new Map(config.inputs.map((input) => [input.topic, input.reset]));
+  const positions = new Map(tasks.map((task) => [task.name, new Map(Object.entries(checkpoints.get(task.name)?.inputs ?? {}))]));
+  const unstarted = tasks.flatMap((task) =>
+    task.ssps
+      .filter((ssp) => !positions.get(task.name)?.has(sspKey(ssp)))
+      .map((ssp) => ({ task: task.name, ssp, reset: resetOf.get(ssp.topic) ?? 'earliest' })),
+  );
+  const resolved = await system.resolveStarts(unstarted);
+  for (const { task, ssp } of unstarted) positions.get(task)?.set(sspKey(ssp), resolved.get(sspKey(ssp)) as string);
+  return positions;
 }

@@ -73,6 +73,10 @@ export class MemorySystem implements StreamSystem {
     return this.topics.partitionCount(topic) as number;
   }
 
+  async resolveStarts(ssps: readonly { ssp: Ssp; reset: 'earliest' | 'latest' }[]): Promise<Map<string, string>> {
+    return new Map(ssps.map(({ ssp, reset }) => [sspKey(ssp), reset === 'earliest' ? '0' : String(this.topics.records(ssp).length)]));
+  }
+
   async openInput(request: InputRequest): Promise<InputSource> {
     return new MemoryInput(this.topics, request, this.isIdle);
   }
@@ -116,17 +120,20 @@ class MemoryInput implements InputSource {
     private readonly isIdle: () => boolean,
   ) {
     for (const { ssp, start } of request.ssps) {
-      const log = topics.records(ssp);
-      this.positions.set(sspKey(ssp), start === 'earliest' ? 0 : start === 'latest' ? log.length : Number(start));
+      this.positions.set(sspKey(ssp), Number(start));
     }
     this.unsubscribe = topics.onAppend(() => this.wake?.());
     const loop = this.loop().catch((error: Error) => this.fail(error));
     this.running.add(loop);
   }
 
-  async stop(): Promise<void> {
+  pause(): void {
     this.stopped = true;
     this.wake?.();
+  }
+
+  async close(): Promise<void> {
+    this.pause();
     await Promise.all(this.running);
     this.unsubscribe();
   }

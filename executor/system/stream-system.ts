@@ -17,6 +17,8 @@ export interface StreamSystem {
   changelogSink(target: ChangelogPartition): ChangelogSink;
   readonly outputs: OutputSink;
   readonly checkpoints: CheckpointStore;
+  /** Where partitions without a checkpoint start: the first or the next offset, by reset policy. */
+  resolveStarts(ssps: readonly { ssp: Ssp; reset: 'earliest' | 'latest' }[]): Promise<Map<string, string>>;
   /** Starts delivering the given partitions from the given offsets. */
   openInput(request: InputRequest): Promise<InputSource>;
   close(): Promise<void>;
@@ -32,8 +34,8 @@ export interface InputMessage {
 export interface InputRequest {
   readonly containerId: string;
   readonly jobModelVersion: number;
-  /** Every SSP of the container, with where to start. */
-  readonly ssps: readonly { ssp: Ssp; start: string | 'earliest' | 'latest' }[];
+  /** Every SSP of the container, with the offset to start from. */
+  readonly ssps: readonly { ssp: Ssp; start: string }[];
   /** Called per batch, in offset order per partition; awaited before that partition's next batch. */
   readonly onMessages: (ssp: Ssp, messages: readonly InputMessage[], highWatermark: string | undefined) => Promise<void>;
   /** Bounded inputs only: called once when a partition has no more messages. */
@@ -41,8 +43,13 @@ export interface InputRequest {
 }
 
 export interface InputSource {
-  /** Stops fetching; resolves when no `onMessages` call is running any more. */
-  stop(): Promise<void>;
+  /**
+   * Stops delivering. The source stays connected, because a task's last commit may need it
+   * (Kafka checkpoints are the consumer group's offset commits).
+   */
+  pause(): void;
+  /** Disconnects; resolves when no `onMessages` call is running any more. */
+  close(): Promise<void>;
   /** Resolves when the input failed for good (the container then stops with the error). */
   readonly failed: Promise<Error>;
 }
