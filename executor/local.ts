@@ -9,6 +9,9 @@ import { FileCheckpointStore } from './checkpoint/file-checkpoints.js';
 import { startContainer, type RunningContainer } from './container/container.js';
 import { loadJob } from './load-job.js';
 import { MemorySystem } from './system/memory-system.js';
+import { KafkaSystem } from './system/kafka-system.js';
+import { createKafka } from '../shared/kafka/client.js';
+import { partitionCount } from '../shared/kafka/topics.js';
 
 /** The job model for a config and the current partition counts of its inputs. */
 export function jobModelFor(config: CompiledJobConfig, partitionCounts: ReadonlyMap<string, number>): JobModel {
@@ -62,6 +65,34 @@ export async function runEmbedded(config: CompiledJobConfig): Promise<LocalRun> 
   containers = await startAll(jobModel, (containerId) => startContainer({ config: runConfig, job, jobModel, containerId, system }));
   await waitForAll(containers);
   return { system, jobModel, messagesIn };
+}
+
+/**
+ * Runs containers of a job on a real Kafka, in this process: all containers of the job model, or
+ * only the given ones (one per process is how the Mesos executor and the tests run them). Returns
+ * when they stop: on SIGINT/SIGTERM (after a clean commit) or when one fails.
+ */
+export async function runOnKafka(config: CompiledJobConfig, brokers: readonly string[], only?: readonly string[]): Promise<void> {
+  const logger = createLogger({ job: config.name, component: 'runner' });
+  const admin = createKafka({ brokers, clientId: `sluice-${config.name}-planner` }).admin();
+  await admin.connect();
+  let jobModel: JobModel;
+  try {
+    const counts = new Map<string, number>();
+    for (const input of config.inputs) counts.set(input.topic, await partitionCount(admin, input.topic, 'an input'));
+    jobModel = jobModelFor(config, counts);
+  } finally {
+    await admin.disconnect();
+  }
+  const job = await loadJob(config.modulePath);
+  const ids = only ?? jobModel.containers.map((container) => container.id);
+  logger.info('starting containers', { containers: ids, jobModelVersion: jobModel.version });
+  const model = { ...jobModel, containers: jobModel.containers.filter((container) => ids.includes(container.id)) };
+  const containers = await startAll(model, async (containerId) => {
+    const system = await KafkaSystem.connect({ brokers, job: config.name, containerId, jobModel: () => jobModel, logger });
+    return startContainer({ config, job, jobModel, containerId, system });
+  });
+  await waitForAll(containers);
 }
 
 /** Starts every container of the job model; on SIGINT/SIGTERM stops them all cleanly. */

@@ -1,5 +1,5 @@
 import { loadJobConfig } from '../../shared/config/job-config.js';
-import { runEmbedded } from '../../executor/local.js';
+import { runEmbedded, runOnKafka } from '../../executor/local.js';
 import { ExitCode, UsageError, type Command } from './cli.js';
 
 export const runCommand: Command = {
@@ -7,22 +7,35 @@ export const runCommand: Command = {
   summary: 'run a job in this process (embedded system by default, or --kafka)',
   usage: [
     'Usage: sluice run <job-config.yaml> [--show TOPIC] [--top N]',
+    '       sluice run <job-config.yaml> --kafka HOST:PORT[,HOST:PORT] [--container ID]...',
     '',
     'Runs every container of the job in this process on the embedded system: the config\'s',
     'embedded.feeds are read from files into in-memory topics, and the run ends when all input',
     'is processed. No Kafka, ZooKeeper or Mesos is needed.',
     '',
+    'With --kafka it runs on a real Kafka instead, until SIGINT/SIGTERM (then it commits and',
+    'stops cleanly): every container of the job model, or only those named by --container.',
+    '',
     'Options:',
+    '  --kafka LIST   run on this Kafka (bootstrap brokers) instead of the embedded system',
+    '  --container ID run only this container of the job model (repeatable)',
     '  --show TOPIC   after the run, print the latest value of each key of TOPIC, largest first',
     '  --top N        how many keys --show prints (default 10)',
   ].join('\n'),
-  options: { show: { type: 'string' }, top: { type: 'string' } },
+  options: { show: { type: 'string' }, top: { type: 'string' }, kafka: { type: 'string' }, container: { type: 'string', multiple: true } },
   async run({ values, positionals }) {
     const [file, ...extra] = positionals;
     if (!file || extra.length > 0) throw new UsageError('expected exactly one job config file');
     const top = values.top === undefined ? 10 : Number(values.top);
     if (!Number.isInteger(top) || top < 1) throw new UsageError(`--top expects a whole number >= 1, got '${values.top}'`);
     const config = await loadJobConfig(file);
+    const brokers = typeof values.kafka === 'string' ? values.kafka.split(',') : undefined;
+    if (brokers && !brokers.every((broker) => /^[^:\s]+:\d+$/.test(broker))) throw new UsageError(`--kafka expects host:port[,host:port], got '${values.kafka}'`);
+    if (brokers) {
+      await runOnKafka(config, brokers, values.container as string[] | undefined);
+      return ExitCode.ok;
+    }
+    if (values.container) throw new UsageError('--container needs --kafka');
     const started = Date.now();
     const run = await runEmbedded(config);
     const seconds = (Date.now() - started) / 1000;

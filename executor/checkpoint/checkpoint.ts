@@ -1,3 +1,5 @@
+import type { Ssp } from '../../shared/api/task.js';
+
 /**
  * A task's checkpoint: where each of its input partitions resumes, and the changelog offset of
  * each of its stores that matches exactly those input positions. Written only after every output
@@ -12,6 +14,6 @@ export interface Checkpoint {
 
 export interface CheckpointStore {
   /** The last checkpoint of each task that has one. */
-  load(tasks: readonly string[]): Promise<Map<string, Checkpoint>>;
+  load(tasks: readonly { readonly name: string; readonly ssps: readonly Ssp[] }[]): Promise<Map<string, Checkpoint>>;
   write(task: string, checkpoint: Checkpoint): Promise<void>;
 }

@@ -7,9 +7,9 @@ import { decodeCheckpointV1, encodeCheckpointV1 } from './codec/v1.js';
 export class FileCheckpointStore implements CheckpointStore {
   constructor(private readonly dir: string) {}
 
-  async load(tasks: readonly string[]): Promise<Map<string, Checkpoint>> {
+  async load(tasks: readonly { readonly name: string }[]): Promise<Map<string, Checkpoint>> {
     const found = new Map<string, Checkpoint>();
-    for (const task of tasks) {
+    for (const { name: task } of tasks) {
       const path = this.path(task);
       try {
         found.set(task, decodeCheckpointV1(await readFile(path, 'utf8'), task, path));

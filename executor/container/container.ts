@@ -75,7 +75,7 @@ export async function startContainer(options: ContainerOptions): Promise<Running
   await system.ensureTopics(topics);
   await system.partitionCounts(config.inputs.map((input) => ({ topic: input.topic, purpose: 'an input' })));
 
-  const checkpoints = await system.checkpoints.load(model.tasks.map((task) => task.name));
+  const checkpoints = await system.checkpoints.load(model.tasks);
   logger.info('restoring stores', { tasks: model.tasks.length, stores: specs.length, checkpoints: checkpoints.size });
   const stores = await openContainerStores({ config, specs, tasks: model.tasks, checkpoints, system, logger });
 

@@ -1,5 +1,8 @@
-import { ConfigResourceTypes, type Admin } from 'kafkajs';
+import kafkajs, { type Admin } from 'kafkajs';
 import { KafkaError, KafkaErrorCode } from './errors.js';
+
+// kafkajs is CommonJS; Node's ESM interop does not see this export by name.
+const { ConfigResourceTypes } = kafkajs;
 
 export interface TopicSpec {
   readonly topic: string;

@@ -1,0 +1,197 @@
+import type { Admin, Consumer, Kafka, Producer } from 'kafkajs';
+import type { Ssp } from '../../shared/api/task.js';
+import { describeError, SluiceError } from '../../shared/errors.js';
+import { BatchingProducer } from '../../shared/kafka/batching-producer.js';
+import { createKafka } from '../../shared/kafka/client.js';
+import { jobModelAssigner } from '../../shared/kafka/job-model-assigner.js';
+import { ensureTopic, partitionCount, type TopicSpec } from '../../shared/kafka/topics.js';
+import type { Logger } from '../../shared/log.js';
+import { sspKey, type JobModel } from '../../shared/model/job-model.js';
+import { KafkaCheckpointStore } from '../checkpoint/kafka-checkpoints.js';
+import type { ChangelogPartition, ChangelogSink } from '../store/changelog.js';
+import { KafkaChangelogSink, KafkaChangelogSource } from '../store/kafka-changelog.js';
+import type { InputRequest, InputSource, OutgoingMessage, OutputSink, StreamSystem } from './stream-system.js';
+
+export interface KafkaSystemOptions {
+  readonly brokers: readonly string[];
+  readonly job: string;
+  readonly containerId: string;
+  readonly jobModel: () => JobModel;
+  readonly logger: Logger;
+}
+
+/**
+ * The production stream system: inputs through the job's consumer group (a job-model assigner
+ * gives each container exactly its partitions), outputs and changelogs through one batching
+ * producer, checkpoints as the group's offset commits.
+ */
+export class KafkaSystem implements StreamSystem {
+  readonly name = 'kafka' as const;
+  readonly changelogSource: KafkaChangelogSource;
+  readonly checkpoints: KafkaCheckpointStore;
+  readonly outputs: OutputSink;
+  private readonly batching: BatchingProducer;
+  private resolveConsumer: (consumer: Consumer) => void = () => undefined;
+  private readonly consumerJoined = new Promise<Consumer>((resolve) => (this.resolveConsumer = resolve));
+
+  private constructor(
+    private readonly kafka: Kafka,
+    private readonly admin: Admin,
+    private readonly producer: Producer,
+    private readonly options: KafkaSystemOptions,
+  ) {
+    this.batching = new BatchingProducer(producer);
+    this.changelogSource = new KafkaChangelogSource(kafka, admin);
+    this.checkpoints = new KafkaCheckpointStore(admin, groupId(options.job), () => this.consumerJoined);
+    this.outputs = {
+      send: (topic: string, messages: readonly OutgoingMessage[]) => {
+        // Failures surface from flush(), which every commit awaits.
+        this.batching.send(topic, messages).catch(() => undefined);
+      },
+      flush: () => this.batching.flush(),
+    };
+  }
+
+  static async connect(options: KafkaSystemOptions): Promise<KafkaSystem> {
+    const kafka = createKafka({ brokers: options.brokers, clientId: `sluice-${options.job}-${options.containerId}`, logFields: { job: options.job, container: options.containerId } });
+    const admin = kafka.admin();
+    const producer = kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 1 });
+    await admin.connect();
+    await producer.connect();
+    return new KafkaSystem(kafka, admin, producer, options);
+  }
+
+  changelogSink(target: ChangelogPartition): ChangelogSink {
+    return new KafkaChangelogSink(this.batching, target);
+  }
+
+  async partitionCounts(topics: readonly { topic: string; purpose: string }[]): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    for (const { topic, purpose } of topics) counts.set(topic, await partitionCount(this.admin, topic, purpose));
+    return counts;
+  }
+
+  async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
+    for (const spec of specs) await ensureTopic(this.admin, spec);
+  }
+
+  async resolveStarts(ssps: readonly { ssp: Ssp; reset: 'earliest' | 'latest' }[]): Promise<Map<string, string>> {
+    const starts = new Map<string, string>();
+    const watermarks = new Map<string, { partition: number; low: string; high: string }[]>();
+    for (const { ssp, reset } of ssps) {
+      let offsets = watermarks.get(ssp.topic);
+      if (!offsets) watermarks.set(ssp.topic, (offsets = await this.admin.fetchTopicOffsets(ssp.topic)));
+      const found = offsets.find((entry) => entry.partition === ssp.partition);
+      if (!found) throw new SluiceError('TOPIC_PARTITION_MISSING', `topic '${ssp.topic}' has no partition ${ssp.partition}`, { context: { topic: ssp.topic } });
+      starts.set(sspKey(ssp), reset === 'earliest' ? found.low : found.high);
+    }
+    return starts;
+  }
+
+  async openInput(request: InputRequest): Promise<InputSource> {
+    const input = new KafkaInput(this.kafka, this.options, request, (consumer) => this.resolveConsumer(consumer));
+    await input.start();
+    return input;
+  }
+
+  async close(): Promise<void> {
+    await this.producer.disconnect();
+    await this.admin.disconnect();
+  }
+}
+
+export function groupId(job: string): string {
+  return `sluice-${job}`;
+}
+
+/** The container's member of the job's consumer group. */
+class KafkaInput implements InputSource {
+  private readonly consumer: Consumer;
+  /** Per SSP, the next offset to hand to a task: seeked to on every (re)join, so a rebalance neither skips nor repeats. */
+  private readonly nextOffset = new Map<string, string>();
+  private readonly owned = new Map<string, Ssp>();
+  private paused = false;
+  private fail: (error: Error) => void = () => undefined;
+  readonly failed = new Promise<Error>((resolve) => (this.fail = resolve));
+
+  constructor(
+    kafka: Kafka,
+    private readonly options: KafkaSystemOptions,
+    private readonly request: InputRequest,
+    private readonly joined: (consumer: Consumer) => void,
+  ) {
+    for (const { ssp, start } of request.ssps) {
+      this.nextOffset.set(sspKey(ssp), start);
+      this.owned.set(`${ssp.topic}\u0000${ssp.partition}`, ssp);
+    }
+    this.consumer = kafka.consumer({
+      groupId: groupId(options.job),
+      partitionAssigners: [
+        jobModelAssigner({ container: options.containerId, version: request.jobModelVersion }, options.jobModel, (member, why) =>
+          options.logger.warn('group member gets no partitions', { member, why }),
+        ),
+      ],
+      allowAutoTopicCreation: false,
+      maxBytesPerPartition: 1024 * 1024,
+      maxWaitTimeInMs: 500,
+    });
+  }
+
+  async start(): Promise<void> {
+    const { consumer, options } = this;
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      // Runs before the first fetch of the new generation, so these seeks decide where it starts.
+      for (const [topic, partitions] of Object.entries(payload.memberAssignment)) {
+        for (const partition of partitions) {
+          const ssp = this.owned.get(`${topic}\u0000${partition}`);
+          if (ssp) consumer.seek({ topic, partition, offset: this.nextOffset.get(sspKey(ssp)) as string });
+        }
+      }
+      if (this.paused) consumer.pause(this.topics());
+      options.logger.info('joined the consumer group', { group: payload.groupId, leader: payload.isLeader, partitions: Object.values(payload.memberAssignment).flat().length });
+      this.joined(consumer);
+    });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (!payload.restart) this.fail(new SluiceError('KAFKA_INPUT_FAILED', `the Kafka consumer stopped: ${describeError(payload.error)}`, { cause: payload.error }));
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [...new Set(this.request.ssps.map(({ ssp }) => ssp.topic))] });
+    await consumer.run({
+      autoCommit: false,
+      partitionsConsumedConcurrently: Math.min(8, Math.max(1, this.request.ssps.length)),
+      eachBatch: async ({ batch, heartbeat, isStale }) => {
+        const ssp = this.owned.get(`${batch.topic}\u0000${batch.partition}`);
+        if (!ssp || this.paused || isStale()) return;
+        const key = sspKey(ssp);
+        const next = BigInt(this.nextOffset.get(key) as string);
+        // A batch fetched before a rebalance may arrive after it (kafkajs #1197): never deliver twice.
+        const messages = batch.messages
+          .filter((message) => BigInt(message.offset) >= next)
+          .map((message) => ({ key: message.key ?? null, value: message.value ?? null, offset: message.offset, timestamp: Number(message.timestamp) }));
+        if (messages.length === 0) return;
+        this.nextOffset.set(key, String(BigInt((messages[messages.length - 1] as { offset: string }).offset) + 1n));
+        // Heartbeats go only from this loop: keep them going while a busy task holds us back.
+        const beat = setInterval(() => heartbeat().catch(() => undefined), 1000);
+        try {
+          await this.request.onMessages(ssp, messages, batch.highWatermark);
+        } finally {
+          clearInterval(beat);
+        }
+      },
+    });
+  }
+
+  pause(): void {
+    this.paused = true;
+    this.consumer.pause(this.topics());
+  }
+
+  async close(): Promise<void> {
+    this.pause();
+    await this.consumer.disconnect();
+  }
+
+  private topics(): { topic: string }[] {
+    return [...new Set(this.request.ssps.map(({ ssp }) => ssp.topic))].map((topic) => ({ topic }));
+  }
+}
