@@ -10,7 +10,7 @@
  * test/infra/services.ts), runs node's test runner with the spec reporter, prints the tail of each service
  * log if anything failed, and stops the services whatever happens. Its exit code is the test process's.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -87,6 +87,16 @@ function relayStdout(stream: NodeJS.ReadableStream): { held: string[]; done: Pro
   return { held, done: new Promise((resolve) => lines.once('close', () => resolve())) };
 }
 
+/** Signals the test runner and every test process it started (they share its process group). */
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    child.kill(signal);
+  }
+}
+
 async function main(): Promise<number> {
   const options = parseArgs(process.argv.slice(2));
   const { unit, serial } = selectFiles(options);
@@ -100,13 +110,13 @@ async function main(): Promise<number> {
   const concurrency = Math.max(1, os.availableParallelism());
 
   let services: TestServices | undefined;
-  let child: ReturnType<typeof spawn> | undefined;
+  let child: ChildProcess | undefined;
   let interrupted: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (interrupted !== undefined) process.exit(130); // a second signal: give up waiting
     interrupted = signal;
     process.stderr.write(`\n${signal}: stopping tests and services\n`);
-    child?.kill('SIGTERM');
+    if (child !== undefined) killGroup(child, 'SIGTERM');
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -117,7 +127,7 @@ async function main(): Promise<number> {
     if (serial.length > 0) {
       const settings = infraSettings();
       services = await startServices(settings);
-      if (interrupted !== undefined) return 130;
+      if (interrupted !== undefined) return interrupted === 'SIGINT' ? 130 : 143;
     }
     process.stderr.write(
       `running ${files.length} test file(s): ${unit.length} unit in parallel (${concurrency} at a time), ` +
@@ -138,6 +148,8 @@ async function main(): Promise<number> {
       ],
       {
         cwd: repoRoot,
+        // Its own process group, so that stopping it also stops the per-file test processes node:test spawns.
+        detached: true,
         stdio: ['ignore', 'pipe', 'inherit'],
         env: {
           ...process.env,
@@ -152,8 +164,8 @@ async function main(): Promise<number> {
     relay = relayStdout(testProcess.stdout as NodeJS.ReadableStream);
     const watchdog = setTimeout(() => {
       process.stderr.write(`tests still running after ${RUN_TIMEOUT_MS / 60_000} min: killing them\n`);
-      testProcess.kill('SIGTERM');
-      setTimeout(() => testProcess.kill('SIGKILL'), KILL_GRACE_MS).unref();
+      killGroup(testProcess, 'SIGTERM');
+      setTimeout(() => killGroup(testProcess, 'SIGKILL'), KILL_GRACE_MS).unref();
     }, RUN_TIMEOUT_MS);
     watchdog.unref();
     const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => {
@@ -167,7 +179,7 @@ async function main(): Promise<number> {
     await relay.done;
     exitCode = code ?? 1;
     if (signal !== null) process.stderr.write(`test runner ended by ${signal}\n`);
-    if (interrupted !== undefined) exitCode = exitCode || 130;
+    if (interrupted !== undefined) exitCode = interrupted === 'SIGINT' ? 130 : 143;
     process.stderr.write(`tests took ${((Date.now() - runnerStarted) / 1000).toFixed(1)} s\n`);
     if (exitCode !== 0 && services !== undefined) process.stderr.write(`${services.logTails(40)}\n`);
     return exitCode;
