@@ -187,12 +187,16 @@ async function warmUp(broker: string, deadline: Deadline): Promise<void> {
   }
 }
 
-export async function startKafka(settings: InfraSettings): Promise<RunningKafka> {
+/** `ports`: the broker (client) and controller ports (default: free ones). */
+export async function startKafka(
+  settings: InfraSettings,
+  ports?: { broker: number; controller: number },
+): Promise<RunningKafka> {
   const version = settings.kafkaVersion;
   const jars = await ensureJars('kafka', version, settings);
   const classPath = `${jars.dir}/*`;
 
-  const [brokerPort, controllerPort] = await freePorts(2);
+  const [brokerPort, controllerPort] = ports === undefined ? await freePorts(2) : [ports.broker, ports.controller];
   if (brokerPort === undefined || controllerPort === undefined) throw new Error('no free ports');
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-kafka-'));
   const dataDir = path.join(workDir, 'data');

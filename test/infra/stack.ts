@@ -6,6 +6,7 @@ import { createLogger } from '../../shared/log.js';
 import { ENV } from './env.js';
 import { ensureJars } from './jars.js';
 import { startKafka, type RunningKafka } from './kafka.js';
+import { freePorts } from './net.js';
 import type { InfraSettings } from './settings.js';
 import { checkTools } from './tools.js';
 import { startZooKeeper, type RunningZooKeeper } from './zookeeper.js';
@@ -42,7 +43,13 @@ export async function startServices(settings: InfraSettings): Promise<TestServic
   });
 
   const started = Date.now();
-  const [zk, kafka] = await Promise.allSettled([startZooKeeper(settings), startKafka(settings)]);
+  // All ports from one call, so the two services starting side by side cannot be handed the same one.
+  const [zkPort, brokerPort, controllerPort] = await freePorts(3);
+  if (zkPort === undefined || brokerPort === undefined || controllerPort === undefined) throw new Error('no free ports');
+  const [zk, kafka] = await Promise.allSettled([
+    startZooKeeper(settings, zkPort),
+    startKafka(settings, { broker: brokerPort, controller: controllerPort }),
+  ]);
   if (zk.status === 'rejected' || kafka.status === 'rejected') {
     await Promise.allSettled([
       zk.status === 'fulfilled' ? zk.value.stop() : undefined,

@@ -19,12 +19,13 @@ export interface RunningZooKeeper {
   stop(): Promise<void>;
 }
 
-export async function startZooKeeper(settings: InfraSettings): Promise<RunningZooKeeper> {
+/** `port`: the client port (default: a free one). */
+export async function startZooKeeper(settings: InfraSettings, port?: number): Promise<RunningZooKeeper> {
   const version = settings.zkVersion;
   const jars = await ensureJars('zookeeper', version, settings);
 
   const started = Date.now();
-  const port = await freePort();
+  const clientPort = port ?? (await freePort());
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-zk-'));
   const config = path.join(dataDir, 'zoo.cfg');
   fs.writeFileSync(
@@ -32,7 +33,7 @@ export async function startZooKeeper(settings: InfraSettings): Promise<RunningZo
     [
       'tickTime=2000',
       `dataDir=${path.join(dataDir, 'data')}`,
-      `clientPort=${port}`,
+      `clientPort=${clientPort}`,
       `clientPortAddress=${LOOPBACK}`,
       'maxClientCnxns=0',
       'admin.enableServer=false',
@@ -69,14 +70,14 @@ export async function startZooKeeper(settings: InfraSettings): Promise<RunningZo
     }
   };
 
-  const connect = `${LOOPBACK}:${port}`;
+  const connect = `${LOOPBACK}:${clientPort}`;
   try {
     const deadline = new Deadline(settings.startTimeoutMs, 'zookeeper');
     const abort = (): string | undefined => proc.exitDescription();
     await pollUntil(
       deadline,
       `ZooKeeper ${version} on ${connect} (srvr)`,
-      async () => ((await fourLetterWord(port, 'srvr')).includes('Mode: standalone') ? true : undefined),
+      async () => ((await fourLetterWord(clientPort, 'srvr')).includes('Mode: standalone') ? true : undefined),
       { abort, intervalMs: 100 },
     );
     // A real client session, the way Sluice will use it.
