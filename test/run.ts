@@ -97,6 +97,16 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
+/** After the test runner has exited: kills anything of its process group still running (a stuck test process). */
+function reapGroup(child: ChildProcess): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    // ESRCH: nothing left, the usual case
+  }
+}
+
 async function main(): Promise<number> {
   const options = parseArgs(process.argv.slice(2));
   const { unit, serial } = selectFiles(options);
@@ -176,6 +186,7 @@ async function main(): Promise<number> {
       });
     });
     clearTimeout(watchdog);
+    reapGroup(testProcess);
     await relay.done;
     exitCode = code ?? 1;
     if (signal !== null) process.stderr.write(`test runner ended by ${signal}\n`);
