@@ -89,8 +89,13 @@ export async function runOnKafka(config: CompiledJobConfig, brokers: readonly st
   logger.info('starting containers', { containers: ids, jobModelVersion: jobModel.version });
   const model = { ...jobModel, containers: jobModel.containers.filter((container) => ids.includes(container.id)) };
   const containers = await startAll(model, async (containerId) => {
-    const system = await KafkaSystem.connect({ brokers, job: config.name, containerId, jobModel: () => jobModel, logger });
-    return startContainer({ config, job, jobModel, containerId, system });
+    const system = await KafkaSystem.connect({ brokers, job: config.name, containerId, jobModel: () => jobModel, sessionTimeoutMs: config.kafka.sessionTimeoutMs, logger });
+    try {
+      return await startContainer({ config, job, jobModel, containerId, system });
+    } catch (error) {
+      await system.close();
+      throw error;
+    }
   });
   await waitForAll(containers);
 }
@@ -100,14 +105,27 @@ export async function startAll(
   jobModel: JobModel,
   start: (containerId: string) => Promise<RunningContainer>,
 ): Promise<RunningContainer[]> {
-  const containers = await Promise.all(jobModel.containers.map((container) => start(container.id)));
-  const stopAll = () => void Promise.allSettled(containers.map((container) => container.stop()));
+  // Listen first: a SIGTERM while containers restore must still end in a clean stop.
+  let containers: RunningContainer[] = [];
+  let signalled = false;
+  const stopAll = () => {
+    signalled = true;
+    void Promise.allSettled(containers.map((container) => container.stop()));
+  };
   process.once('SIGINT', stopAll);
   process.once('SIGTERM', stopAll);
+  const started = await Promise.allSettled(jobModel.containers.map((container) => start(container.id)));
+  containers = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  const failed = started.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failed || signalled) stopAll();
   Promise.allSettled(containers.map((container) => container.done)).finally(() => {
     process.off('SIGINT', stopAll);
     process.off('SIGTERM', stopAll);
   });
+  if (failed) {
+    await Promise.allSettled(containers.map((container) => container.done));
+    throw failed.reason;
+  }
   return containers;
 }
 

@@ -1,11 +1,20 @@
 import type { Admin, Consumer } from 'kafkajs';
 import type { Ssp } from '../../shared/api/task.js';
-import { describeError, SluiceError } from '../../shared/errors.js';
+import { SluiceError } from '../../shared/errors.js';
 import { sspKey } from '../../shared/model/job-model.js';
 import type { Checkpoint, CheckpointStore } from './checkpoint.js';
 import { decodeCheckpointV1, encodeCheckpointV1 } from './codec/v1.js';
 
-const REBALANCE_ERRORS = /REBALANCE_IN_PROGRESS|ILLEGAL_GENERATION|UNKNOWN_MEMBER_ID|NOT_COORDINATOR|rebalanc/i;
+const REBALANCE_ERRORS = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'NOT_COORDINATOR', 'COORDINATOR_NOT_AVAILABLE']);
+
+/** True when a kafkajs error (or one it wraps) says the member must rejoin before it can commit. */
+function needsRejoin(error: unknown): boolean {
+  for (let current = error as { type?: string; name?: string; cause?: unknown; originalError?: unknown } | undefined; current; ) {
+    if ((current.type && REBALANCE_ERRORS.has(current.type)) || current.name === 'KafkaJSRebalanceInProgress') return true;
+    current = (current.cause ?? current.originalError) as typeof current;
+  }
+  return false;
+}
 
 /**
  * Checkpoints are the job's consumer group offset commits: each input partition of a task is
@@ -51,7 +60,7 @@ export class KafkaCheckpointStore implements CheckpointStore {
         await (await this.consumer()).commitOffsets(offsets);
         return;
       } catch (error) {
-        if (attempt >= 60 || !REBALANCE_ERRORS.test(`${(error as { type?: string }).type ?? ''} ${describeError(error)}`)) throw error;
+        if (attempt >= 60 || !needsRejoin(error)) throw error;
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
     }

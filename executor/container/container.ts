@@ -111,12 +111,13 @@ export async function startContainer(options: ContainerOptions): Promise<Running
     containerId,
     jobModelVersion: jobModel.version,
     ssps: model.tasks.flatMap((task) => task.ssps.map((ssp) => ({ ssp, start: startPositions.get(task.name)?.get(sspKey(ssp)) as string }))),
-    onMessages: async (ssp, messages, highWatermark) => {
+    onMessages: (ssp, messages, highWatermark) => {
       const task = bySsp.get(sspKey(ssp));
       if (!task) return;
       task.observeHighWatermark(ssp, highWatermark, (messages[messages.length - 1] as { offset: string }).offset);
-      await task.enqueue(ssp, messages);
+      task.enqueue(ssp, messages);
     },
+    roomFor: async (ssp) => bySsp.get(sspKey(ssp))?.room(),
     onEnd: (ssp) => bySsp.get(sspKey(ssp))?.endOfInput(ssp),
   });
   logger.info('container started', { tasks: tasks.map((task) => task.name), jobModelVersion: jobModel.version });

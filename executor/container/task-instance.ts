@@ -118,12 +118,16 @@ export class TaskInstance {
     this.done.catch(() => undefined);
   }
 
-  /** Queues a batch; resolves when the queue has room again (back-pressure on the fetcher). */
-  async enqueue(ssp: Ssp, messages: readonly InputMessage[]): Promise<void> {
+  /** Queues a batch of one of the task's partitions. */
+  enqueue(ssp: Ssp, messages: readonly InputMessage[]): void {
     if (messages.length === 0) return;
     this.queue.push({ ssp, key: sspKey(ssp), messages, next: 0 });
     this.queued += messages.length;
     this.wake?.();
+  }
+
+  /** Resolves when the queue is below its high-water mark (back-pressure on the fetcher). */
+  async room(): Promise<void> {
     while (this.queued > HIGH_WATER && !this.stopRequested) await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
   }
 

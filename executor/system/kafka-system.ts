@@ -17,6 +17,7 @@ export interface KafkaSystemOptions {
   readonly job: string;
   readonly containerId: string;
   readonly jobModel: () => JobModel;
+  readonly sessionTimeoutMs: number;
   readonly logger: Logger;
 }
 
@@ -100,6 +101,10 @@ export class KafkaSystem implements StreamSystem {
   }
 }
 
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 export function groupId(job: string): string {
   return `sluice-${job}`;
 }
@@ -127,11 +132,13 @@ class KafkaInput implements InputSource {
     this.consumer = kafka.consumer({
       groupId: groupId(options.job),
       partitionAssigners: [
-        jobModelAssigner({ container: options.containerId, version: request.jobModelVersion }, options.jobModel, (member, why) =>
+        jobModelAssigner({ container: options.containerId, version: request.jobModelVersion, startedAt: Date.now() }, options.jobModel, (member, why) =>
           options.logger.warn('group member gets no partitions', { member, why }),
         ),
       ],
       allowAutoTopicCreation: false,
+      sessionTimeout: options.sessionTimeoutMs,
+      heartbeatInterval: Math.min(3000, Math.floor(options.sessionTimeoutMs / 3)),
       maxBytesPerPartition: 1024 * 1024,
       maxWaitTimeInMs: 500,
     });
@@ -170,12 +177,16 @@ class KafkaInput implements InputSource {
           .map((message) => ({ key: message.key ?? null, value: message.value ?? null, offset: message.offset, timestamp: Number(message.timestamp) }));
         if (messages.length === 0) return;
         this.nextOffset.set(key, String(BigInt((messages[messages.length - 1] as { offset: string }).offset) + 1n));
-        // Heartbeats go only from this loop: keep them going while a busy task holds us back.
-        const beat = setInterval(() => heartbeat().catch(() => undefined), 1000);
-        try {
-          await this.request.onMessages(ssp, messages, batch.highWatermark);
-        } finally {
-          clearInterval(beat);
+        this.request.onMessages(ssp, messages, batch.highWatermark);
+        // Heartbeats go only from this loop: keep them going while a busy task holds us back, and
+        // give the loop back at once when the group rebalances (the messages are queued already).
+        const room = this.request.roomFor(ssp).then(() => true);
+        while (!(await Promise.race([room, sleep(1000).then(() => false)]))) {
+          try {
+            await heartbeat();
+          } catch {
+            return;
+          }
         }
       },
     });

@@ -174,11 +174,12 @@ class MemoryInput implements InputSource {
     if (position >= log.length) return false;
     const chunk = log.slice(position, position + CHUNK);
     this.positions.set(key, position + chunk.length);
-    await this.request.onMessages(
+    this.request.onMessages(
       ssp,
       chunk.map((record) => ({ key: record.key, value: record.value, offset: String(record.offset), timestamp: record.timestamp })),
       String(log.length),
     );
+    await this.request.roomFor(ssp);
     return true;
   }
 }

@@ -36,8 +36,13 @@ export interface InputRequest {
   readonly jobModelVersion: number;
   /** Every SSP of the container, with the offset to start from. */
   readonly ssps: readonly { ssp: Ssp; start: string }[];
-  /** Called per batch, in offset order per partition; awaited before that partition's next batch. */
-  readonly onMessages: (ssp: Ssp, messages: readonly InputMessage[], highWatermark: string | undefined) => Promise<void>;
+  /** Called per batch, in offset order per partition: hands the messages to the task that owns them. */
+  readonly onMessages: (ssp: Ssp, messages: readonly InputMessage[], highWatermark: string | undefined) => void;
+  /**
+   * Resolves when the task that owns the partition has room for more (back-pressure): a source
+   * awaits it before fetching that partition again.
+   */
+  readonly roomFor: (ssp: Ssp) => Promise<void>;
   /** Bounded inputs only: called once when a partition has no more messages. */
   readonly onEnd?: (ssp: Ssp) => void;
 }

@@ -70,7 +70,13 @@ export const jobConfigSchema = object({
       module: required(string(undefined, 'the path of the module that exports defineJob(...)')),
     }),
   ),
-  kafka: field(object({ brokers: required(array(string(/^[^:\s]+:\d+$/, 'host:port'), 1)) })),
+  kafka: field(
+    object({
+      brokers: field(array(string(/^[^:\s]+:\d+$/, 'host:port'), 1)),
+      // The broker refuses less than its group.min.session.timeout.ms (6 s by default).
+      'session-timeout-ms': withDefault(integer(6000, 1_800_000), 30_000),
+    }),
+  ),
   inputs: required(array(inputSchema, 1)),
   outputs: withDefault(array(outputSchema), []),
   stores: withDefault(record(storeSchema), {}),
@@ -93,7 +99,7 @@ export interface CompiledJobConfig {
   readonly file: string;
   readonly name: string;
   readonly modulePath: string;
-  readonly kafka: { readonly brokers: readonly string[] } | undefined;
+  readonly kafka: { readonly brokers: readonly string[] | undefined; readonly sessionTimeoutMs: number };
   readonly inputs: Checked['inputs'];
   readonly outputs: Checked['outputs'];
   readonly stores: Checked['stores'];
@@ -133,7 +139,7 @@ export function compileJobConfig(raw: unknown, file: string): CompiledJobConfig 
     file,
     name: checked.job.name,
     modulePath: absolute(base, checked.job.module),
-    kafka: checked.kafka,
+    kafka: { brokers: checked.kafka?.brokers, sessionTimeoutMs: checked.kafka?.['session-timeout-ms'] ?? 30_000 },
     inputs: checked.inputs,
     outputs: checked.outputs,
     stores: checked.stores,

@@ -41,8 +41,10 @@ export async function ensureTopic(admin: Admin, spec: TopicSpec): Promise<'creat
   return 'exists';
 }
 
+/** Checks a topic that exists (maybe only just, created by another container at the same time). */
 export async function validateTopic(admin: Admin, spec: TopicSpec): Promise<void> {
-  const partitions = await partitionCount(admin, spec.topic, spec.purpose);
+  const metadata = await whileTopicIsNew(() => admin.fetchTopicMetadata({ topics: [spec.topic] }));
+  const partitions = metadata.topics[0]?.partitions.length ?? 0;
   if (partitions !== spec.partitions) {
     throw new KafkaError(
       KafkaErrorCode.topicMismatch,
@@ -52,10 +54,10 @@ export async function validateTopic(admin: Admin, spec: TopicSpec): Promise<void
     );
   }
   if (!spec.compacted) return;
-  const described = await admin.describeConfigs({
+  const described = await whileTopicIsNew(() => admin.describeConfigs({
     includeSynonyms: false,
     resources: [{ type: ConfigResourceTypes.TOPIC, name: spec.topic, configNames: ['cleanup.policy'] }],
-  });
+  }));
   const policy = described.resources[0]?.configEntries.find((entry) => entry.configName === 'cleanup.policy')?.configValue;
   if (!policy?.split(',').includes('compact')) {
     throw new KafkaError(
@@ -76,6 +78,22 @@ export async function partitionCount(admin: Admin, topic: string, purpose: strin
       context: { topic },
     });
   }
-  const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+  const metadata = await whileTopicIsNew(() => admin.fetchTopicMetadata({ topics: [topic] }));
   return metadata.topics[0]?.partitions.length ?? 0;
+}
+
+/**
+ * A topic that another process has just created answers UNKNOWN_TOPIC_OR_PARTITION or
+ * LEADER_NOT_AVAILABLE for a moment, and kafkajs does not retry those (kafkajs #1618).
+ */
+async function whileTopicIsNew<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      const type = (error as { type?: string }).type;
+      if (attempt >= 40 || (type !== 'UNKNOWN_TOPIC_OR_PARTITION' && type !== 'LEADER_NOT_AVAILABLE')) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
 }

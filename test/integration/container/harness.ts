@@ -1,0 +1,114 @@
+/**
+ * Helpers for container tests on the real Kafka: a word-count job config in a temp dir, container
+ * processes started through the `sluice` CLI, a seeded word producer with its exact model, and
+ * readers for what the job left in Kafka.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Admin, Kafka } from 'kafkajs';
+import { readPartitions } from '../../../shared/kafka/partition-reader.js';
+import { kafkaBrokers, testLogDir, uniqueName } from '../../infra/services.js';
+
+export const repo = resolve(import.meta.dirname, '../../..');
+
+export interface WordCountJob {
+  readonly name: string;
+  readonly configFile: string;
+  readonly words: string;
+  readonly counts: string;
+  readonly changelog: string;
+  readonly group: string;
+}
+
+export async function wordCountJob(partitions: number, commitMs = 300): Promise<WordCountJob> {
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-wc-'));
+  const name = uniqueName('wc');
+  const words = `${name}-words`;
+  const counts = `${name}-counts`;
+  const config = {
+    job: { name, module: join(repo, 'examples/word-count/word-count.ts') },
+    kafka: { 'session-timeout-ms': 6000 },
+    inputs: [{ topic: words }],
+    outputs: [{ topic: counts, 'value-serde': 'json', partitions }],
+    stores: { counts: { engine: 'rocksdb', 'value-serde': 'json' } },
+    task: { 'commit-ms': commitMs },
+    containers: 2,
+    'state-dir': join(dir, 'state'),
+    config: { words, counts },
+  };
+  const configFile = join(dir, 'job.json');
+  await writeFile(configFile, JSON.stringify(config, null, 2));
+  return { name, configFile, words, counts, changelog: `${name}-counts-changelog`, group: `sluice-${name}` };
+}
+
+/** A container process, as Mesos would run it: `sluice run <config> --kafka … --container <id>`. */
+export function startContainer(job: WordCountJob, id: string): ChildProcess {
+  const log = createWriteStream(join(testLogDir(), `${job.name}-container-${id}.log`), { flags: 'a' });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(repo, 'bin/sluice.ts'), 'run', job.configFile, '--kafka', kafkaBrokers().join(','), '--container', id],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SLUICE_LOG_LEVEL: 'info' } },
+  );
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  return child;
+}
+
+export function exitOf(child: ChildProcess): Promise<number | string> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode ?? (child.signalCode as string));
+  return new Promise((resolveExit) => child.once('exit', (code, signal) => resolveExit(code ?? (signal as string))));
+}
+
+/** Produces `count` words keyed by themselves (a skewed vocabulary of 2,000) and returns the exact counts. */
+export async function produceWords(kafka: Kafka, topic: string, count: number, seed = 1): Promise<Map<string, number>> {
+  const model = new Map<string, number>();
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  let state = seed;
+  const random = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648);
+  try {
+    for (let sent = 0; sent < count; sent += 5000) {
+      const messages = Array.from({ length: Math.min(5000, count - sent) }, () => {
+        const word = `w${Math.floor(random() ** 2 * 2000)}`;
+        model.set(word, (model.get(word) ?? 0) + 1);
+        return { key: word, value: word };
+      });
+      await producer.send({ topic, messages, acks: -1 });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+  return model;
+}
+
+/** Every record of a topic, per key in offset order: [values…]. */
+export async function readTopic(kafka: Kafka, admin: Admin, topic: string): Promise<Map<string, (string | null)[]>> {
+  const byKey = new Map<string, (string | null)[]>();
+  const offsets = await admin.fetchTopicOffsets(topic);
+  const requests = offsets.map(({ partition, low, high }) => ({ topic, partition, from: Number(low), to: Number(high) - 1 }));
+  await readPartitions(kafka, admin, requests, async (_request, records) => {
+    for (const record of records) {
+      const key = record.key.toString();
+      const list = byKey.get(key) ?? [];
+      list.push(record.value === null ? null : record.value.toString());
+      byKey.set(key, list);
+    }
+  });
+  return byKey;
+}
+
+/** Waits until the job's checkpoints (group commits) reach the end of every input partition. */
+export async function waitForCheckpointsAtEnd(admin: Admin, job: WordCountJob, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const highs = new Map((await admin.fetchTopicOffsets(job.words)).map(({ partition, high }) => [partition, high]));
+  for (;;) {
+    const [committed] = await admin.fetchOffsets({ groupId: job.group, topics: [job.words] });
+    const behind = committed?.partitions.filter(({ partition, offset }) => offset !== highs.get(partition)) ?? [];
+    if (committed && behind.length === 0) return;
+    if (Date.now() > deadline) throw new Error(`checkpoints did not reach the end of ${job.words}: ${JSON.stringify(behind)}`);
+    await new Promise((resolveWait) => setTimeout(resolveWait, 250));
+  }
+}
