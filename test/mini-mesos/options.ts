@@ -1,0 +1,110 @@
+/**
+ * What a test can tune in the mini Mesos, and the defaults. Defaults are real Mesos's (master
+ * and agent flags of 1.11) so a double started without options behaves like a stock cluster;
+ * tests shorten the intervals. Options are compiled once (defaults filled, values checked).
+ */
+import path from 'node:path';
+
+export interface AgentResourcesOptions {
+  /** Mesos agents detect the machine; the usual docker-compose setups give 1 or 2. */
+  cpus?: number;
+  /** MB; reference default 1024. */
+  mem?: number;
+  /** MB; reference default 10240. */
+  disk?: number;
+  /** Inclusive port range; Mesos's default `ports(*):[31000-32000]`. */
+  ports?: [number, number];
+}
+
+export interface MiniMesosOptions {
+  /** Number of agents, each on its own loopback address 127.0.0.2, 127.0.0.3, … (default 1). */
+  agents?: number;
+  /** Root of the agents' work dirs (sandboxes, volumes); agent i uses `<workDir>/agents/<hostname>`. */
+  workDir: string;
+  /** Master port on 127.0.0.1 (default 0: a free port). */
+  port?: number;
+  resources?: AgentResourcesOptions;
+  /** `--allocation_interval`, default 1 s. */
+  allocationIntervalMs?: number;
+  /** Master's heartbeat to schedulers, DEFAULT_HEARTBEAT_INTERVAL = 15 s. */
+  heartbeatIntervalMs?: number;
+  /** STATUS_UPDATE_RETRY_INTERVAL_MIN = 10 s; doubles up to `statusUpdateRetryMaxMs`. */
+  statusUpdateRetryMs?: number;
+  /** STATUS_UPDATE_RETRY_INTERVAL_MAX = 10 min. */
+  statusUpdateRetryMaxMs?: number;
+  /** `--executor_registration_timeout`, default 1 min. */
+  executorRegistrationTimeoutMs?: number;
+  /** `--executor_shutdown_grace_period`, default 5 s (ExecutorInfo.shutdown_grace_period wins). */
+  executorShutdownGracePeriodMs?: number;
+  /** After SIGTERM at the end of the grace period, SIGKILL follows this much later. */
+  killEscalationMs?: number;
+}
+
+export interface CompiledOptions {
+  agents: number;
+  workDir: string;
+  port: number;
+  resources: Required<AgentResourcesOptions>;
+  allocationIntervalMs: number;
+  heartbeatIntervalMs: number;
+  statusUpdateRetryMs: number;
+  statusUpdateRetryMaxMs: number;
+  executorRegistrationTimeoutMs: number;
+  executorShutdownGracePeriodMs: number;
+  killEscalationMs: number;
+}
+
+/** 127.0.0.2 … 127.0.0.254: one address per agent, all in 127/8 which Linux routes to lo. */
+const MAX_AGENTS = 253;
+
+export function compileOptions(options: MiniMesosOptions): CompiledOptions {
+  const agents = options.agents ?? 1;
+  if (!Number.isInteger(agents) || agents < 0 || agents > MAX_AGENTS) {
+    throw new RangeError(`agents must be an integer in [0, ${MAX_AGENTS}], got ${agents}`);
+  }
+  if (typeof options.workDir !== 'string' || options.workDir === '') {
+    throw new TypeError('workDir is required (a directory for sandboxes and volumes)');
+  }
+  const ports = options.resources?.ports ?? [31000, 32000];
+  if (!(ports[0] >= 1 && ports[0] <= ports[1] && ports[1] <= 65535)) {
+    throw new RangeError(`resources.ports must be [begin, end] within 1..65535, got [${ports.join(', ')}]`);
+  }
+  const compiled: CompiledOptions = {
+    agents,
+    workDir: path.resolve(options.workDir),
+    port: options.port ?? 0,
+    resources: {
+      cpus: options.resources?.cpus ?? 1,
+      mem: options.resources?.mem ?? 1024,
+      disk: options.resources?.disk ?? 10240,
+      ports,
+    },
+    allocationIntervalMs: options.allocationIntervalMs ?? 1000,
+    heartbeatIntervalMs: options.heartbeatIntervalMs ?? 15_000,
+    statusUpdateRetryMs: options.statusUpdateRetryMs ?? 10_000,
+    statusUpdateRetryMaxMs: options.statusUpdateRetryMaxMs ?? 600_000,
+    executorRegistrationTimeoutMs: options.executorRegistrationTimeoutMs ?? 60_000,
+    executorShutdownGracePeriodMs: options.executorShutdownGracePeriodMs ?? 5000,
+    killEscalationMs: options.killEscalationMs ?? 1000,
+  };
+  for (const key of [
+    'allocationIntervalMs',
+    'heartbeatIntervalMs',
+    'statusUpdateRetryMs',
+    'statusUpdateRetryMaxMs',
+    'executorRegistrationTimeoutMs',
+    'executorShutdownGracePeriodMs',
+    'killEscalationMs',
+  ] as const) {
+    if (!(compiled[key] > 0)) throw new RangeError(`${key} must be a positive number of milliseconds, got ${compiled[key]}`);
+  }
+  for (const key of ['cpus', 'mem', 'disk'] as const) {
+    if (!(compiled.resources[key] >= 0)) throw new RangeError(`resources.${key} must be >= 0, got ${compiled.resources[key]}`);
+  }
+  return compiled;
+}
+
+/** The hostname (and bind address) of agent `index` (0-based). */
+export function agentHostname(index: number): string {
+  return `127.0.0.${index + 2}`;
+}
