@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { compileJobConfig, loadJobConfig } from '../../../shared/config/job-config.js';
+
+const minimal = { job: { name: 'wc', module: './wc.ts' }, inputs: [{ topic: 'words' }] };
+
+function problems(raw: unknown): string {
+  try {
+    compileJobConfig(raw, '/jobs/job.yaml');
+  } catch (error) {
+    return (error as Error).message;
+  }
+  assert.fail('expected the config to be refused');
+}
+
+describe('job config', () => {
+  it('fills in defaults and resolves paths against the config file', () => {
+    const config = compileJobConfig({ ...minimal, stores: { counts: {} } }, '/jobs/job.yaml');
+    assert.equal(config.modulePath, '/jobs/wc.ts');
+    assert.equal(config.stateDir, '/jobs/.sluice-state');
+    assert.deepEqual(config.task, { commitMs: 60_000, windowMs: undefined, onError: 'fail', deadLetterTopic: undefined, grouper: 'partition', maxUncommittedBytes: 64 * 1024 * 1024 });
+    assert.equal(config.stores.counts?.engine, 'rocksdb');
+    assert.equal(config.stores.counts?.['value-serde'], 'json');
+    assert.equal(config.inputs[0]?.reset, 'earliest');
+    assert.equal(config.containers, 1);
+  });
+
+  it('names every bad key with the value found and what was expected, all at once', () => {
+    const message = problems({
+      job: { name: 'bad name!' },
+      inputs: [{ topic: 'ok' }, { topic: 'ok' }],
+      stores: { counts: { engine: 'cassandra', 'cache-size': 10, 'batch-size': 100 } },
+      task: { 'commit-ms': 'soon', 'on-error': 'dead-letter' },
+      contaners: 2,
+    });
+    for (const expected of [
+      'job.name: expected a job name (letters, digits, . _ -), got "bad name!"',
+      'job.module: expected a value (this key is required), got nothing',
+      'stores.counts.engine: expected one of rocksdb, leveldb, memory, got "cassandra"',
+      'task.commit-ms: expected a whole number from 10 to 86400000, got "soon"',
+      'contaners: unknown key; expected one of job, kafka, inputs',
+    ]) {
+      assert.ok(message.includes(expected), `missing: ${expected}\nin: ${message}`);
+    }
+  });
+
+  it('checks rules that span keys', () => {
+    const message = problems({ ...minimal, inputs: [{ topic: 'a' }, { topic: 'a' }], stores: { s: { 'cache-size': 10, 'batch-size': 100 } }, task: { 'on-error': 'dead-letter' } });
+    assert.match(message, /task.dead-letter-topic: expected a topic name, because task.on-error is dead-letter/);
+    assert.match(message, /stores.s.cache-size: expected at least batch-size \(100\), got 10/);
+    assert.match(message, /inputs\[1\].topic: "a" is listed twice/);
+  });
+
+  it('reads YAML and JSON files and names a file it cannot parse', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sluice-config-'));
+    await writeFile(join(dir, 'job.yaml'), 'job:\n  name: wc\n  module: ./wc.ts\ninputs:\n  - topic: words\n');
+    assert.equal((await loadJobConfig(join(dir, 'job.yaml'))).name, 'wc');
+    await writeFile(join(dir, 'job.json'), JSON.stringify(minimal));
+    assert.equal((await loadJobConfig(join(dir, 'job.json'))).inputs[0]?.topic, 'words');
+    await writeFile(join(dir, 'broken.yaml'), 'job: [unclosed');
+    await assert.rejects(loadJobConfig(join(dir, 'broken.yaml')), /job config .*broken.yaml is invalid:\n  - not valid YAML/);
+    await assert.rejects(loadJobConfig(join(dir, 'missing.yaml')), /cannot read job config .*missing.yaml/);
+  });
+});

@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { FileCheckpointStore } from '../../../executor/checkpoint/file-checkpoints.js';
+import { startContainer, type RunningContainer } from '../../../executor/container/container.js';
+import { jobModelFor } from '../../../executor/local.js';
+import { MemorySystem } from '../../../executor/system/memory-system.js';
+import { defineJob, type Job, type StreamTask } from '../../../shared/api/index.js';
+import { compileJobConfig } from '../../../shared/config/job-config.js';
+import { setLogLevel } from '../../../shared/log.js';
+
+setLogLevel('error');
+
+/** Runs a job on the embedded system over the given input lines and returns the system. */
+async function run(job: Job, lines: (string | Buffer)[], extra: Record<string, unknown> = {}) {
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-container-'));
+  const config = compileJobConfig(
+    {
+      job: { name: 'test', module: './unused.ts' },
+      inputs: [{ topic: 'in' }],
+      outputs: [{ topic: 'out' }, { topic: 'dead' }],
+      stores: { seen: { engine: 'memory' } },
+      task: { 'commit-ms': 50 },
+      'state-dir': dir,
+      ...extra,
+    },
+    join(dir, 'job.yaml'),
+  );
+  let container: RunningContainer | undefined;
+  const system = new MemorySystem(new FileCheckpointStore(join(dir, 'checkpoints')), 2, () => container?.idle() ?? false);
+  system.ensureTopic('in');
+  lines.forEach((line, index) => system.topics.append('in', index % 2, [{ key: null, value: Buffer.from(line), timestamp: 0 }]));
+  const jobModel = jobModelFor(config, new Map([['in', 2]]));
+  container = await startContainer({ config, job, jobModel, containerId: '0', system });
+  return { system, container, dir };
+}
+
+function values(system: MemorySystem, topic: string): string[] {
+  return [0, 1].flatMap((partition) => system.topics.records({ topic, partition }).map((record) => record.value?.toString() ?? 'null')).sort();
+}
+
+function taskThat(process: StreamTask['process'], extra: Partial<StreamTask> = {}) {
+  return defineJob({ task: () => ({ process, ...extra }) });
+}
+
+describe('a container on the embedded system', () => {
+  it('runs init, process, window, endOfStream and close, and writes a checkpoint per task', async () => {
+    const calls: string[] = [];
+    const job = defineJob({
+      task: (name) => ({
+        init: (context) => void calls.push(`init ${name} ${context.ssps.length}`),
+        process: (envelope, collector) => collector.send({ topic: 'out', value: String(envelope.value).toUpperCase() }),
+        window: () => void calls.push('window'),
+        endOfStream: () => void calls.push(`end ${name}`),
+        close: () => void calls.push(`close ${name}`),
+      }),
+    });
+    const { system, container, dir } = await run(job, ['a', 'b', 'c'], { task: { 'commit-ms': 50, 'window-ms': 5 } });
+    await container.done;
+    assert.deepEqual(values(system, 'out'), ['A', 'B', 'C']);
+    for (const name of ['Partition 0', 'Partition 1']) {
+      for (const step of [`init ${name} 1`, `end ${name}`, `close ${name}`]) assert.ok(calls.includes(step), step);
+    }
+    const written = await new FileCheckpointStore(join(dir, 'checkpoints')).load([{ name: 'Partition 0' }, { name: 'Partition 1' }]);
+    assert.deepEqual(written.get('Partition 0')?.inputs, { 'kafka.in.0': '2' });
+    assert.deepEqual(written.get('Partition 1')?.inputs, { 'kafka.in.1': '1' });
+  });
+
+  it('fails the container by default when process throws, naming the task and the message', async () => {
+    const job = taskThat((envelope) => {
+      if (envelope.value === 'bad') throw new Error('boom');
+    });
+    const { container } = await run(job, ['ok', 'ok', 'bad', 'ok']);
+    await assert.rejects(container.done, /task 'Partition 0' failed on message in\[0\]@1: boom/);
+  });
+
+  it('skips a failing message with on-error skip, and processes the rest', async () => {
+    const job = taskThat((envelope, collector) => {
+      if (envelope.value === 'bad') throw new Error('boom');
+      collector.send({ topic: 'out', value: String(envelope.value) });
+    });
+    const { system, container } = await run(job, ['a', 'bad', 'b', 'c'], { task: { 'on-error': 'skip', 'commit-ms': 50 } });
+    await container.done;
+    assert.deepEqual(values(system, 'out'), ['a', 'b', 'c']);
+  });
+
+  it('sends a message that cannot be deserialized to the dead-letter topic with the error', async () => {
+    const job = taskThat((envelope, collector) => collector.send({ topic: 'out', value: String(envelope.value) }));
+    const { system, container } = await run(job, [Buffer.from([0, 0, 0, 7]), Buffer.from([1, 2])], {
+      inputs: [{ topic: 'in', 'value-serde': 'int32' }],
+      task: { 'on-error': 'dead-letter', 'dead-letter-topic': 'dead', 'commit-ms': 50 },
+    });
+    await container.done;
+    assert.deepEqual(values(system, 'out'), ['-2147483641']);
+    const dead = system.topics.records({ topic: 'dead', partition: 0 }).concat(system.topics.records({ topic: 'dead', partition: 1 }));
+    assert.equal(dead.length, 1);
+    assert.deepEqual(dead[0]?.value, Buffer.from([1, 2]));
+    assert.match(dead[0]?.headers?.['sluice-error'] ?? '', /serde 'int32' expected 4 bytes, got 2/);
+    assert.equal(dead[0]?.headers?.['sluice-stage'], 'deserialize');
+  });
+
+  it('refuses to send to an output the config does not declare, and a store it does not declare', async () => {
+    const job = taskThat((_envelope, collector) => collector.send({ topic: 'nowhere', value: 'x' }));
+    const { container } = await run(job, ['a']);
+    await assert.rejects(container.done, /sent to topic 'nowhere', which is not in the job config's outputs \(declared: out, dead\)/);
+    const storeJob = defineJob({ task: () => ({ init: (context) => void context.getStore('missing'), process: () => undefined }) });
+    await assert.rejects(run(storeJob, ['a']), /asked for store 'missing', which is not in the job config's stores/);
+  });
+});
