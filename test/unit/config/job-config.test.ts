@@ -61,7 +61,7 @@ describe('job config', () => {
     await writeFile(join(dir, 'job.json'), JSON.stringify(minimal));
     assert.equal((await loadJobConfig(join(dir, 'job.json'))).inputs[0]?.topic, 'words');
     await writeFile(join(dir, 'broken.yaml'), 'job: [unclosed');
-    await assert.rejects(loadJobConfig(join(dir, 'broken.yaml')), /job config .*broken.yaml is invalid:\n  - not valid YAML/);
+    await assert.rejects(loadJobConfig(join(dir, 'broken.yaml')), /job config .*broken.yaml is invalid:\n {2}- not valid YAML/);
     await assert.rejects(loadJobConfig(join(dir, 'missing.yaml')), /cannot read job config .*missing.yaml/);
   });
 });

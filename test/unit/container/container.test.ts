@@ -28,12 +28,14 @@ async function run(job: Job, lines: (string | Buffer)[], extra: Record<string, u
     },
     join(dir, 'job.yaml'),
   );
-  let container: RunningContainer | undefined;
-  const system = new MemorySystem(new FileCheckpointStore(join(dir, 'checkpoints')), 2, () => container?.idle() ?? false);
+  // The system asks the container whether it is idle; the container is created after the system.
+  const started: { container?: RunningContainer } = {};
+  const system = new MemorySystem(new FileCheckpointStore(join(dir, 'checkpoints')), 2, () => started.container?.idle() ?? false);
   system.ensureTopic('in');
   lines.forEach((line, index) => system.topics.append('in', index % 2, [{ key: null, value: Buffer.from(line), timestamp: 0 }]));
   const jobModel = jobModelFor(config, new Map([['in', 2]]));
-  container = await startContainer({ config, job, jobModel, containerId: '0', system });
+  const container = await startContainer({ config, job, jobModel, containerId: '0', system });
+  started.container = container;
   return { system, container, dir };
 }
 
