@@ -8,6 +8,8 @@ import type { JobModel } from '../shared/model/job-model.js';
 import { FileCheckpointStore } from './checkpoint/file-checkpoints.js';
 import { startContainer, type RunningContainer } from './container/container.js';
 import { loadJob } from './load-job.js';
+import { resolveSerde } from './container/serdes.js';
+import { SluiceError } from '../shared/errors.js';
 import { MemorySystem } from './system/memory-system.js';
 import { KafkaSystem } from './system/kafka-system.js';
 import { createKafka } from '../shared/kafka/client.js';
@@ -30,6 +32,8 @@ export interface LocalRun {
   readonly system: MemorySystem;
   readonly jobModel: JobModel;
   readonly messagesIn: number;
+  /** The compacted view of an output topic: the latest value per key, tombstoned keys left out, decoded with the output's serdes. */
+  latest(topic: string): Map<string, unknown>;
 }
 
 /**
@@ -64,7 +68,23 @@ export async function runEmbedded(config: CompiledJobConfig): Promise<LocalRun> 
   const jobModel = jobModelFor(config, counts);
   containers = await startAll(jobModel, (containerId) => startContainer({ config: runConfig, job, jobModel, containerId, system }));
   await waitForAll(containers);
-  return { system, jobModel, messagesIn };
+  const latest = (topic: string): Map<string, unknown> => {
+    const index = config.outputs.findIndex((output) => output.topic === topic);
+    const output = config.outputs[index];
+    if (!output) throw new SluiceError('OUTPUT_UNKNOWN', `'${topic}' is not an output of job '${config.name}' (outputs: ${config.outputs.map((o) => o.topic).join(', ')})`);
+    const keySerde = resolveSerde(output['key-serde'], job, `outputs[${index}].key-serde`);
+    const valueSerde = resolveSerde(output['value-serde'], job, `outputs[${index}].value-serde`);
+    const view = new Map<string, unknown>();
+    for (let partition = 0; partition < (system.topics.partitionCount(topic) ?? 0); partition++) {
+      for (const { key, value } of system.topics.records({ topic, partition })) {
+        const id = key === null ? 'null' : String(keySerde.fromBytes(key));
+        if (value === null) view.delete(id);
+        else view.set(id, valueSerde.fromBytes(value));
+      }
+    }
+    return view;
+  };
+  return { system, jobModel, messagesIn, latest };
 }
 
 /**

@@ -41,28 +41,18 @@ export const runCommand: Command = {
     const seconds = (Date.now() - started) / 1000;
     process.stdout.write(`job '${config.name}': ${run.messagesIn} input messages, ${run.jobModel.containers.length} containers, ${seconds.toFixed(2)} s\n`);
     if (typeof values.show === 'string') {
-      const latest = latestValues(run.system.topics, values.show);
+      const latest = run.latest(values.show);
       const rows = [...latest].sort((a, b) => compareValues(b[1], a[1]) || (a[0] < b[0] ? -1 : 1)).slice(0, top);
       process.stdout.write(`top ${rows.length} of ${latest.size} keys in '${values.show}':\n`);
-      for (const [key, value] of rows) process.stdout.write(`  ${key.padEnd(16)} ${value}\n`);
+      for (const [key, value] of rows) process.stdout.write(`  ${key.padEnd(16)} ${typeof value === 'string' ? value : JSON.stringify(value)}\n`);
     }
     return ExitCode.ok;
   },
 };
 
-/** The compacted view of a topic: the last value of each key, over all partitions. */
-function latestValues(topics: import('../../executor/system/memory-topics.js').MemoryTopics, topic: string): Map<string, string> {
-  const latest = new Map<string, string>();
-  const partitions = topics.partitionCount(topic) ?? 0;
-  for (let partition = 0; partition < partitions; partition++) {
-    for (const record of topics.records({ topic, partition })) {
-      if (record.key) latest.set(record.key.toString(), record.value?.toString() ?? 'null');
-    }
-  }
-  return latest;
-}
-
-function compareValues(a: string, b: string): number {
-  const [x, y] = [Number(a), Number(b)];
-  return Number.isNaN(x) || Number.isNaN(y) ? (a < b ? -1 : a > b ? 1 : 0) : x - y;
+/** Numbers by value, anything else by its JSON text. */
+function compareValues(a: unknown, b: unknown): number {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  const [x, y] = [JSON.stringify(a), JSON.stringify(b)];
+  return x < y ? -1 : x > y ? 1 : 0;
 }

@@ -54,8 +54,9 @@ describe('crash safety of containers on real Kafka', { timeout: 600_000 }, () =>
     try {
       const job = await wordCountJob(8);
       await ensureTopic(admin, { topic: job.words, partitions: 8, compacted: false, purpose: 'test input' });
-      const model = await produceWords(kafka, job.words, 250_000, 42);
       const containers = ['0', '1'].map((id) => startContainer(job, id));
+      // Input keeps arriving (about 10k words/s) while the containers are killed and restarted.
+      const produced = produceWords(kafka, job.words, 400_000, 42, 500);
       let random = 12345;
       const next = () => (random = (random * 48271) % 2147483647) / 2147483647;
       const kills = 6;
@@ -69,6 +70,7 @@ describe('crash safety of containers on real Kafka', { timeout: 600_000 }, () =>
         assert.equal(await exitOf(victim as NonNullable<typeof victim>), 'SIGKILL');
         containers[index] = startContainer(job, String(index));
       }
+      const model = await produced;
       await waitForCheckpointsAtEnd(admin, job, 300_000);
       for (const child of containers) child.kill('SIGTERM');
       assert.deepEqual(await Promise.all(containers.map(exitOf)), [0, 0]);

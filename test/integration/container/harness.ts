@@ -62,8 +62,11 @@ export function exitOf(child: ChildProcess): Promise<number | string> {
   return new Promise((resolveExit) => child.once('exit', (code, signal) => resolveExit(code ?? (signal as string))));
 }
 
-/** Produces `count` words keyed by themselves (a skewed vocabulary of 2,000) and returns the exact counts. */
-export async function produceWords(kafka: Kafka, topic: string, count: number, seed = 1): Promise<Map<string, number>> {
+/**
+ * Produces `count` words keyed by themselves (a skewed vocabulary of 2,000) in batches of 5,000,
+ * `pauseMs` apart (to keep a job busy for a while), and returns the exact counts.
+ */
+export async function produceWords(kafka: Kafka, topic: string, count: number, seed = 1, pauseMs = 0): Promise<Map<string, number>> {
   const model = new Map<string, number>();
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
@@ -77,6 +80,7 @@ export async function produceWords(kafka: Kafka, topic: string, count: number, s
         return { key: word, value: word };
       });
       await producer.send({ topic, messages, acks: -1 });
+      if (pauseMs > 0) await new Promise((resolvePause) => setTimeout(resolvePause, pauseMs));
     }
   } finally {
     await producer.disconnect();
