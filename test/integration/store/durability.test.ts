@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, it } from 'node:test';
+import type { Admin } from 'kafkajs';
 import { createEngine } from '../../../executor/store/engines/create-engine.js';
 import type { KeyValueEngine } from '../../../executor/store/engine.js';
 import { KafkaChangelogSink, KafkaChangelogSource } from '../../../executor/store/kafka-changelog.js';
@@ -19,8 +20,11 @@ import { modelAfter } from './durability-ops.js';
 setLogLevel('warn');
 const context = { job: 'durability', store: 'kv', task: 'Partition 0' };
 
-/** Runs the writer child until it reported `commits` commits, then SIGKILLs it mid-batch. */
-async function writeAndKill(topic: string, storeDir: string, engine: string, seed: number, firstOp: number, commits: number) {
+/**
+ * Runs the writer child until it reported `commits` commits and its changelog has records past
+ * the last of them (writes of the next commit interval, not yet committed), then SIGKILLs it.
+ */
+async function writeAndKill(admin: Admin, topic: string, storeDir: string, engine: string, seed: number, firstOp: number, commits: number) {
   const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'durability-child.ts'), kafkaBrokers().join(','), topic, storeDir, engine, String(seed), String(firstOp)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -29,8 +33,11 @@ async function writeAndKill(topic: string, storeDir: string, engine: string, see
   for await (const line of createInterface({ input: child.stdout })) {
     reported.push(JSON.parse(line) as { ops: number; offset: number });
     if (reported.length === commits) {
-      // Let it write part of the next batch (past the cache into the changelog), then kill it.
-      await new Promise((resolve) => setTimeout(resolve, 30));
+      const committed = (reported.at(-1) as { offset: number }).offset;
+      const deadline = Date.now() + 10_000;
+      while (Number((await admin.fetchTopicOffsets(topic))[0]?.high) - 1 <= committed && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
       child.kill('SIGKILL');
       break;
     }
@@ -61,7 +68,7 @@ for (const engine of ['rocksdb', 'leveldb'] as const) {
         await ensureTopic(admin, { topic, partitions: 1, compacted: true, purpose: 'the test changelog' });
         const survivingDir = await mkdtemp(join(tmpdir(), `sluice-${engine}-`));
         const seed = 7;
-        const reported = await writeAndKill(topic, survivingDir, engine, seed, 0, 10);
+        const reported = await writeAndKill(admin, topic, survivingDir, engine, seed, 0, 20);
         const last = reported.at(-1) as { ops: number; offset: number };
         const model = modelAfter(seed, last.ops);
         const changelog = { topic, partition: 0 };
@@ -100,7 +107,7 @@ for (const engine of ['rocksdb', 'leveldb'] as const) {
 
         // 3. The job goes on from the surviving directory and dies again; a local copy from the
         //    earlier commit then replays only the changelog between the two commits.
-        const more = await writeAndKill(topic, survivingDir, engine, seed, last.ops, 3);
+        const more = await writeAndKill(admin, topic, survivingDir, engine, seed, last.ops, 3);
         const latest = more.at(-1) as { ops: number; offset: number };
         const tail = await restore(olderDir, latest.offset);
         assert.equal(tail.plan.reuseLocal, true, tail.plan.reason);
