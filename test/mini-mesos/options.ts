@@ -36,6 +36,8 @@ export interface MiniMesosOptions {
   executorRegistrationTimeoutMs?: number;
   /** `--executor_shutdown_grace_period`, default 5 s (ExecutorInfo.shutdown_grace_period wins). */
   executorShutdownGracePeriodMs?: number;
+  /** HEARTBEAT events to subscribed executors: DEFAULT_EXECUTOR_HEARTBEAT_INTERVAL = 30 min. */
+  executorHeartbeatIntervalMs?: number;
   /** After SIGTERM at the end of the grace period, SIGKILL follows this much later. */
   killEscalationMs?: number;
 }
@@ -51,6 +53,7 @@ export interface CompiledOptions {
   statusUpdateRetryMaxMs: number;
   executorRegistrationTimeoutMs: number;
   executorShutdownGracePeriodMs: number;
+  executorHeartbeatIntervalMs: number;
   killEscalationMs: number;
 }
 
@@ -85,6 +88,7 @@ export function compileOptions(options: MiniMesosOptions): CompiledOptions {
     statusUpdateRetryMaxMs: options.statusUpdateRetryMaxMs ?? 600_000,
     executorRegistrationTimeoutMs: options.executorRegistrationTimeoutMs ?? 60_000,
     executorShutdownGracePeriodMs: options.executorShutdownGracePeriodMs ?? 5000,
+    executorHeartbeatIntervalMs: options.executorHeartbeatIntervalMs ?? 30 * 60_000,
     killEscalationMs: options.killEscalationMs ?? 1000,
   };
   for (const key of [
@@ -94,6 +98,7 @@ export function compileOptions(options: MiniMesosOptions): CompiledOptions {
     'statusUpdateRetryMaxMs',
     'executorRegistrationTimeoutMs',
     'executorShutdownGracePeriodMs',
+    'executorHeartbeatIntervalMs',
     'killEscalationMs',
   ] as const) {
     if (!(compiled[key] > 0)) throw new RangeError(`${key} must be a positive number of milliseconds, got ${compiled[key]}`);

@@ -231,6 +231,7 @@ export class Agent {
       framework: record.info,
       volumes,
       registrationTimeoutMs: this.options.executorRegistrationTimeoutMs,
+      heartbeatIntervalMs: this.options.executorHeartbeatIntervalMs,
       gracePeriodMs:
         info.shutdown_grace_period === undefined
           ? this.options.executorShutdownGracePeriodMs

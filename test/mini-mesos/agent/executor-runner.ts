@@ -31,6 +31,7 @@ export interface ExecutorLaunch {
   framework: FrameworkInfo;
   volumes: VolumeInfo[];
   registrationTimeoutMs: number;
+  heartbeatIntervalMs: number;
   gracePeriodMs: number;
   killEscalationMs: number;
 }
@@ -45,6 +46,8 @@ export class ExecutorRunner {
   private stream: EventStream<ExecutorEvent> | undefined;
   private process: ExecutorProcess | undefined;
   private readonly timers: NodeJS.Timeout[] = [];
+  /** Destroyed before its process existed (agent stopping while the fetcher ran): never spawn. */
+  private destroyed = false;
   private terminatedListener: ((waitStatus: number) => void) | undefined;
 
   constructor(
@@ -75,7 +78,7 @@ export class ExecutorRunner {
       this.directory = await createSandbox(launch.workDir, ids);
       for (const volume of launch.volumes) linkVolume(this.directory, volume.containerPath, volume.path);
       await fetchUris(this.info.command?.uris ?? [], this.directory);
-      if (this.state === 'TERMINATING') throw new Error('the executor was shut down while its container was being prepared');
+      if (this.state === 'TERMINATING' || this.destroyed) throw new Error('the executor was shut down while its container was being prepared');
       const env = executorEnvironment({
         ...ids,
         directory: this.directory,
@@ -111,11 +114,15 @@ export class ExecutorRunner {
     else for (const volume of volumes) linkVolume(this.directory, volume.containerPath, volume.path);
   }
 
-  /** The executor subscribed (again): an older connection is closed, as the agent does. */
+  /**
+   * The executor subscribed (again): an older connection is closed, and the new one gets
+   * heartbeats (Mesos ≥ 1.8 sends them every 30 min, DEFAULT_EXECUTOR_HEARTBEAT_INTERVAL).
+   */
   subscribed(stream: EventStream<ExecutorEvent>): void {
     if (this.stream !== stream) this.stream?.close();
     this.stream = stream;
     this.state = 'RUNNING';
+    stream.startHeartbeat(this.launch.heartbeatIntervalMs, { type: 'HEARTBEAT' });
   }
 
   send(event: ExecutorEvent): void {
@@ -133,6 +140,7 @@ export class ExecutorRunner {
 
   /** Kills the process group now (the containerizer's `destroy`). */
   destroy(): void {
+    this.destroyed = true;
     this.process?.signal('SIGKILL');
   }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { jsonCodec, type ExecutorCall, type TaskStatus } from '../../../shared/mesos/index.js';
+import { jsonCodec, readRecordIo, type ExecutorCall, type TaskStatus } from '../../../shared/mesos/index.js';
 import { newUuidBytes } from '../../mini-mesos/ids.js';
 import { executorInfo, frameworkInfo, launch, nextOffer, startCluster, taskInfo, waitFor } from './helpers/cluster.js';
 import { TestScheduler } from './helpers/scheduler-client.js';
@@ -57,4 +57,60 @@ test('the agent’s executor API answers like slave/http.cpp, on both paths', as
   await invalid(status({ source: 'SOURCE_AGENT' }), /invalid source, expecting 'SOURCE_EXECUTOR'/);
   await invalid(status({ state: 'TASK_STAGING' }), /Received TASK_STAGING from executor silent/);
   await invalid(status({ executor_id: { value: 'other' } }), /does not match ExecutorID in TaskStatus: other/);
+});
+
+test('SUBSCRIBE: SUBSCRIBED, the queued LAUNCH, heartbeats; UPDATE is ACKNOWLEDGED at once; a new SUBSCRIBE replaces the old stream', async (t) => {
+  const mesos = await startCluster(t, { executorHeartbeatIntervalMs: 100 });
+  const scheduler = await TestScheduler.subscribe(mesos.masterUrl, frameworkInfo());
+  t.after(() => scheduler.close());
+  const offer = await nextOffer(scheduler);
+  // `sleep` never subscribes by itself: the test speaks for it.
+  await launch(scheduler, offer, [taskInfo('task-1', offer, executorInfo('puppet', { command: { value: 'exec sleep 30' } }))]);
+  await waitFor('the executor to start', () => mesos.state().executors[0]?.pid !== undefined);
+  const agent = mesos.agents[0];
+  assert.ok(agent !== undefined);
+  const url = `http://${agent.endpoint}/api/v1/executor`;
+  const ids = { executor_id: { value: 'puppet' }, framework_id: { value: scheduler.frameworkId } };
+  const subscribe = async () => {
+    const abort = new AbortController();
+    t.after(() => abort.abort());
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: jsonCodec.executorCall.encode({ ...ids, type: 'SUBSCRIBE', subscribe: {} }),
+      signal: abort.signal,
+    });
+    assert.equal(response.status, 200);
+    return readRecordIo(response.body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+  };
+  const next = async (records: AsyncIterator<Buffer>) => {
+    const record = await records.next();
+    return record.done === true ? undefined : jsonCodec.executorEvent.decode(record.value);
+  };
+
+  const first = await subscribe();
+  const subscribed = (await next(first))?.subscribed;
+  assert.equal(subscribed?.executor_info.executor_id.value, 'puppet');
+  assert.equal(subscribed?.executor_info.framework_id?.value, scheduler.frameworkId);
+  assert.equal(subscribed?.framework_info.id?.value, scheduler.frameworkId);
+  assert.equal(subscribed?.agent_info.hostname, '127.0.0.2');
+  assert.equal(subscribed?.container_id?.value, mesos.state().executors[0]?.containerId);
+  assert.equal((await next(first))?.launch?.task.task_id.value, 'task-1');
+  assert.equal((await next(first))?.type, 'HEARTBEAT');
+
+  const uuid = newUuidBytes();
+  const status: TaskStatus = { task_id: { value: 'task-1' }, state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR', uuid };
+  const update = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: jsonCodec.executorCall.encode({ ...ids, type: 'UPDATE', update: { status } }) });
+  assert.equal(update.status, 202);
+  let event = await next(first);
+  while (event?.type === 'HEARTBEAT') event = await next(first);
+  assert.deepEqual([event?.type, event?.acknowledged?.task_id.value, Buffer.compare(Buffer.from(event?.acknowledged?.uuid ?? []), uuid)], ['ACKNOWLEDGED', 'task-1', 0]);
+  const forwarded = await scheduler.update('task-1', 'TASK_RUNNING');
+  assert.deepEqual([forwarded.agent_id?.value, forwarded.executor_id?.value], [agent.id, 'puppet'], 'the agent fills in its own ids');
+
+  const second = await subscribe();
+  assert.equal((await next(second))?.type, 'SUBSCRIBED');
+  let old = await next(first);
+  while (old?.type === 'HEARTBEAT') old = await next(first);
+  assert.equal(old, undefined, 'the older connection is closed');
 });
