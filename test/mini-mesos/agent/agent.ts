@@ -27,6 +27,7 @@ import { AgentResources, initialResources, type VolumeInfo } from './agent-resou
 import { agentStatus, droppedState, type AgentFramework } from './agent-status.js';
 import { handleExecutorRequest } from './executor-api.js';
 import { ExecutorRunner } from './executor-runner.js';
+import type { QueuedLaunch } from './launch-queue.js';
 import type { MasterPort } from './master-port.js';
 import { StatusUpdateManager } from './status-update-manager.js';
 
@@ -92,22 +93,25 @@ export class Agent {
     this.statusUpdates.pause();
   }
 
-  runTask(framework: FrameworkInfo, task: TaskInfo, executorInfo: ExecutorInfo): void {
+  /** RunTaskMessage (one task, `group` false) or RunTaskGroupMessage (`group` true). */
+  runTasks(framework: FrameworkInfo, executorInfo: ExecutorInfo, tasks: TaskInfo[], group: boolean): void {
     const record = this.framework(framework);
     const executorId = executorInfo.executor_id.value;
     let runner = record.executors.get(executorId);
     if (runner?.state === 'TERMINATING' || runner?.state === 'TERMINATED') {
-      this.recordUpdate(record.id, agentStatus(this, task.task_id.value, droppedState(record.info), 'REASON_EXECUTOR_TERMINATED', 'Executor terminating', executorId));
+      for (const task of tasks) {
+        this.recordUpdate(record.id, agentStatus(this, task.task_id.value, droppedState(record.info), 'REASON_EXECUTOR_TERMINATED', 'Executor terminating', executorId));
+      }
       return;
     }
-    const volumes = this.volumesOf(task.resources);
+    const volumes = this.volumesOf(tasks.flatMap((task) => task.resources ?? []));
     if (runner === undefined) {
       runner = this.startExecutor(record, executorInfo, [...volumes, ...this.volumesOf(executorInfo.resources)]);
     } else {
       runner.useVolumes(volumes);
     }
-    if (runner.state === 'RUNNING') this.deliver(runner, task);
-    else runner.queuedTasks.set(task.task_id.value, task);
+    if (runner.state === 'RUNNING') this.deliver(runner, { tasks, group });
+    else runner.queue.add(tasks, group);
   }
 
   /** slave.cpp `killTask`: unknown → LOST/DROPPED, queued → KILLED at once, launched → KILL event. */
@@ -115,18 +119,22 @@ export class Agent {
     const record = this.frameworks.get(frameworkId);
     if (record === undefined) return;
     const runner = [...record.executors.values()].find(
-      (r) => r.queuedTasks.has(taskId) || this.tasks.get(taskKey(frameworkId, taskId))?.executorId === r.executorId,
+      (r) => r.queue.has(taskId) || this.tasks.get(taskKey(frameworkId, taskId))?.executorId === r.executorId,
     );
     if (runner === undefined) {
       this.recordUpdate(frameworkId, agentStatus(this, taskId, droppedState(record.info), 'REASON_EXECUTOR_TERMINATED', 'Cannot find executor'));
       return;
     }
     if (runner.state === 'TERMINATING' || runner.state === 'TERMINATED') return;
-    if (runner.queuedTasks.has(taskId)) {
-      const status = agentStatus(this, taskId, 'TASK_KILLED', 'REASON_TASK_KILLED_DURING_LAUNCH', 'Killed before delivery to the executor', runner.executorId);
-      this.recordUpdate(frameworkId, status);
+    const queued = runner.queue.entryOf(taskId);
+    if (queued !== undefined) {
+      // A queued task group dies whole.
+      for (const task of queued.tasks) {
+        const status = agentStatus(this, task.task_id.value, 'TASK_KILLED', 'REASON_TASK_KILLED_DURING_LAUNCH', 'Killed before delivery to the executor', runner.executorId);
+        this.recordUpdate(frameworkId, status);
+      }
       // MESOS-8411: an executor whose every initial task was killed before delivery is shut down.
-      if (!runner.everSentTask && runner.queuedTasks.size === 0) runner.shutdown();
+      if (!runner.everSentTask && runner.queue.size === 0) runner.shutdown();
       return;
     }
     runner.send({ type: 'KILL', kill: { task_id: { value: taskId }, kill_policy: killPolicy } });
@@ -168,21 +176,20 @@ export class Agent {
     const task = this.tasks.get(taskKey(frameworkId, taskId));
     if (task !== undefined) task.state = status.state;
     if (isTerminalTaskState(status.state)) {
-      for (const runner of this.frameworks.get(frameworkId)?.executors.values() ?? []) runner.queuedTasks.delete(taskId);
+      for (const runner of this.frameworks.get(frameworkId)?.executors.values() ?? []) runner.queue.remove(taskId);
     }
     return this.statusUpdates.update(frameworkId, status);
   }
 
-  /** Hands a task to a subscribed executor. */
-  deliver(runner: ExecutorRunner, task: TaskInfo): void {
-    this.tasks.set(taskKey(runner.frameworkId, task.task_id.value), {
-      frameworkId: runner.frameworkId,
-      executorId: runner.executorId,
-      info: task,
-      state: 'TASK_STAGING',
-    });
+  /** Hands tasks to a subscribed executor: one LAUNCH per task, or one LAUNCH_GROUP. */
+  deliver(runner: ExecutorRunner, launch: QueuedLaunch): void {
+    for (const task of launch.tasks) {
+      const info = { frameworkId: runner.frameworkId, executorId: runner.executorId, info: task, state: 'TASK_STAGING' as const };
+      this.tasks.set(taskKey(runner.frameworkId, task.task_id.value), info);
+    }
     runner.everSentTask = true;
-    runner.send({ type: 'LAUNCH', launch: { task } });
+    if (launch.group) runner.send({ type: 'LAUNCH_GROUP', launch_group: { task_group: { tasks: launch.tasks } } });
+    else for (const task of launch.tasks) runner.send({ type: 'LAUNCH', launch: { task } });
   }
 
   checkpointResources(total: Resource[]): void {
@@ -193,7 +200,7 @@ export class Agent {
   findExecutor(id: string): ExecutorRunner | undefined {
     for (const record of this.frameworks.values()) {
       for (const runner of record.executors.values()) {
-        if (runner.executorId === id || runner.queuedTasks.has(id)) return runner;
+        if (runner.executorId === id || runner.queue.has(id)) return runner;
         if (this.tasks.get(taskKey(record.id, id))?.executorId === runner.executorId) return runner;
       }
     }
@@ -251,7 +258,7 @@ export class Agent {
       .filter((t) => t.frameworkId === record.id && t.executorId === runner.executorId && !isTerminalTaskState(t.state))
       .map((t) => t.info.task_id.value);
     if (!record.terminating) {
-      for (const taskId of [...live, ...runner.queuedTasks.keys()]) {
+      for (const taskId of [...live, ...runner.queue.tasks().map((task) => task.task_id.value)]) {
         this.recordUpdate(record.id, agentStatus(this, taskId, ending.state, ending.reason, ending.message, runner.executorId));
       }
     }

@@ -103,7 +103,7 @@ function subscribe(
     const status = agentStatus(agent, task.info.task_id.value, droppedState(record.info), 'REASON_AGENT_RESTARTED', 'Task launched during agent restart', runner.executorId);
     agent.recordUpdate(record.id, status);
   }
-  if (!runner.everSentTask && runner.queuedTasks.size === 0) {
+  if (!runner.everSentTask && runner.queue.size === 0) {
     runner.shutdown();
     return;
   }
@@ -116,9 +116,7 @@ function subscribe(
       container_id: { value: runner.containerId },
     },
   });
-  const queued = [...runner.queuedTasks.values()];
-  runner.queuedTasks.clear();
-  for (const task of queued) agent.deliver(runner, task);
+  for (const launch of runner.queue.takeAll()) agent.deliver(runner, launch);
 }
 
 /** Records an executor's update and sends ACKNOWLEDGED back at once (slave.cpp `___statusUpdate`). */

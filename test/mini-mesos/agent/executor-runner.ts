@@ -6,13 +6,14 @@
  * REGISTERING → RUNNING (subscribed) → TERMINATING (shutdown or kill requested) → TERMINATED.
  * An executor that has not subscribed within the registration timeout is destroyed.
  */
-import type { ExecutorEvent, ExecutorInfo, FrameworkInfo, TaskInfo, TaskState, TaskStatusReason } from '../../../shared/mesos/index.js';
+import type { ExecutorEvent, ExecutorInfo, FrameworkInfo, TaskState, TaskStatusReason } from '../../../shared/mesos/index.js';
 import type { EventStream } from '../http/event-stream.js';
 import { fetchUris } from '../sandbox/fetcher.js';
 import { createSandbox, linkVolume } from '../sandbox/sandbox.js';
 import type { VolumeInfo } from './agent-resources.js';
 import { executorEnvironment, formatDuration } from './executor-env.js';
 import { ExecutorProcess } from './executor-process.js';
+import { LaunchQueue } from './launch-queue.js';
 
 export type ExecutorRunState = 'REGISTERING' | 'RUNNING' | 'TERMINATING' | 'TERMINATED';
 
@@ -40,7 +41,7 @@ export class ExecutorRunner {
   state: ExecutorRunState = 'REGISTERING';
   directory = '';
   /** Tasks waiting for the executor to subscribe; the agent keeps the launched ones. */
-  readonly queuedTasks = new Map<string, TaskInfo>();
+  readonly queue = new LaunchQueue();
   everSentTask = false;
   pendingTermination: PendingTermination | undefined;
   private stream: EventStream<ExecutorEvent> | undefined;

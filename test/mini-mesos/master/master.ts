@@ -109,7 +109,7 @@ export class Master implements MasterPort {
     for (const record of agent.frameworks.values()) {
       for (const runner of record.executors.values()) {
         this.tasks.addExecutor({ frameworkId: record.id, agentId: agent.id, info: runner.info, resources: toInternalList(runner.info.resources) });
-        for (const info of runner.queuedTasks.values()) this.learnTask(agent, record.id, runner.executorId, info, 'TASK_STAGING', options.announce);
+        for (const info of runner.queue.tasks()) this.learnTask(agent, record.id, runner.executorId, info, 'TASK_STAGING', options.announce);
       }
     }
     for (const task of agent.tasks.values()) {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import type { ExecutorInfo } from '../../../shared/mesos/index.js';
 import {
   executorInfo,
   expectUpdate,
@@ -156,4 +157,32 @@ test('invalid tasks get TASK_ERROR from the master', async (t) => {
   assert.match((await scheduler.update('no-executor', 'TASK_ERROR')).message ?? '', /command executor/);
   assert.match((await scheduler.update('elsewhere', 'TASK_ERROR')).message ?? '', /invalid agent/);
   assert.equal(mesos.state().executors.length, 0);
+});
+
+test('LAUNCH_GROUP delivers a task group to a CUSTOM executor; an untyped or DEFAULT executor is refused', async (t) => {
+  const mesos = await startCluster(t);
+  const scheduler = await TestScheduler.subscribe(mesos.masterUrl, frameworkInfo());
+  t.after(() => scheduler.close());
+  const offer = await nextOffer(scheduler);
+  const group = (executor: ExecutorInfo, ...ids: string[]) => ({
+    type: 'LAUNCH_GROUP' as const,
+    launch_group: { executor, task_group: { tasks: ids.map((id) => ({ ...taskInfo(id, offer, executor), executor: undefined })) } },
+  });
+  const { type: _type, ...untyped } = executorInfo('untyped');
+  await scheduler.call({
+    type: 'ACCEPT',
+    accept: {
+      offer_ids: [offer.id],
+      operations: [group(executorInfo('grouped'), 'g1', 'g2'), group(untyped, 'u1'), group(executorInfo('default', { type: 'DEFAULT' }), 'd1')],
+      filters: { refuse_seconds: 0 },
+    },
+  });
+  const pids = new Set<number>();
+  for (const id of ['g1', 'g2']) {
+    await expectUpdate(scheduler, id, 'TASK_STARTING');
+    pids.add(runningReport(await expectUpdate(scheduler, id, 'TASK_RUNNING')).pid);
+  }
+  assert.equal(pids.size, 1, 'one executor runs the whole group');
+  assert.equal((await scheduler.update('u1', 'TASK_ERROR')).message, "'ExecutorInfo.type' must be set");
+  assert.match((await scheduler.update('d1', 'TASK_ERROR')).message ?? '', /DEFAULT executor/);
 });

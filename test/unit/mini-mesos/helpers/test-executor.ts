@@ -1,6 +1,7 @@
 /**
  * A tiny v1 executor for the mini Mesos tests, run as `node --import tsx test-executor.ts`. It
- * subscribes with the MESOS_* environment, answers LAUNCH with TASK_STARTING then TASK_RUNNING,
+ * subscribes with the MESOS_* environment, answers LAUNCH (and each task of a LAUNCH_GROUP) with
+ * TASK_STARTING then TASK_RUNNING,
  * KILL with TASK_KILLED, SHUTDOWN with TASK_KILLED for every task and an exit, echoes MESSAGE
  * back, and follows the plan a task carries in its `data` (JSON, see TaskPlan). TASK_RUNNING's
  * data reports what the test wants to check: the MESOS_* variables, the pid, volume contents.
@@ -89,6 +90,11 @@ for await (const record of readRecordIo(response.body as AsyncIterable<Uint8Arra
   if (event.type === 'LAUNCH' && event.launch !== undefined) {
     tasks.set(event.launch.task.task_id.value, event.launch.task);
     void launch(event.launch.task);
+  } else if (event.type === 'LAUNCH_GROUP' && event.launch_group !== undefined) {
+    for (const task of event.launch_group.task_group.tasks ?? []) {
+      tasks.set(task.task_id.value, task);
+      void launch(task);
+    }
   } else if (event.type === 'KILL' && event.kill !== undefined) {
     const task = tasks.get(event.kill.task_id.value);
     if (task !== undefined) void update(task, 'TASK_KILLED');
