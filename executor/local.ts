@@ -7,13 +7,11 @@ import { planJobModel } from '../shared/model/plan-job-model.js';
 import type { JobModel } from '../shared/model/job-model.js';
 import { FileCheckpointStore } from './checkpoint/file-checkpoints.js';
 import { startContainer, type RunningContainer } from './container/container.js';
+import { startAll, waitForAll } from './container/run-containers.js';
 import { loadJob } from './load-job.js';
 import { resolveSerde } from './container/serdes.js';
 import { SluiceError } from '../shared/errors.js';
 import { MemorySystem } from './system/memory-system.js';
-import { KafkaSystem } from './system/kafka-system.js';
-import { createKafka } from '../shared/kafka/client.js';
-import { partitionCount } from '../shared/kafka/topics.js';
 
 /** The job model for a config and the current partition counts of its inputs. */
 export function jobModelFor(config: CompiledJobConfig, partitionCounts: ReadonlyMap<string, number>): JobModel {
@@ -85,76 +83,4 @@ export async function runEmbedded(config: CompiledJobConfig): Promise<LocalRun> 
     return view;
   };
   return { system, jobModel, messagesIn, latest };
-}
-
-/**
- * Runs containers of a job on a real Kafka, in this process: all containers of the job model, or
- * only the given ones (one per process is how the Mesos executor and the tests run them). Returns
- * when they stop: on SIGINT/SIGTERM (after a clean commit) or when one fails.
- */
-export async function runOnKafka(config: CompiledJobConfig, brokers: readonly string[], only?: readonly string[]): Promise<void> {
-  const logger = createLogger({ job: config.name, component: 'runner' });
-  const admin = createKafka({ brokers, clientId: `sluice-${config.name}-planner` }).admin();
-  await admin.connect();
-  let jobModel: JobModel;
-  try {
-    const counts = new Map<string, number>();
-    for (const input of config.inputs) counts.set(input.topic, await partitionCount(admin, input.topic, 'an input'));
-    jobModel = jobModelFor(config, counts);
-  } finally {
-    await admin.disconnect();
-  }
-  const job = await loadJob(config.modulePath);
-  const ids = only ?? jobModel.containers.map((container) => container.id);
-  logger.info('starting containers', { containers: ids, jobModelVersion: jobModel.version });
-  const model = { ...jobModel, containers: jobModel.containers.filter((container) => ids.includes(container.id)) };
-  const containers = await startAll(model, async (containerId) => {
-    const system = await KafkaSystem.connect({ brokers, job: config.name, containerId, jobModel: () => jobModel, sessionTimeoutMs: config.kafka.sessionTimeoutMs, logger });
-    try {
-      return await startContainer({ config, job, jobModel, containerId, system });
-    } catch (error) {
-      await system.close();
-      throw error;
-    }
-  });
-  await waitForAll(containers);
-}
-
-/** Starts every container of the job model; on SIGINT/SIGTERM stops them all cleanly. */
-export async function startAll(
-  jobModel: JobModel,
-  start: (containerId: string) => Promise<RunningContainer>,
-): Promise<RunningContainer[]> {
-  // Listen first: a SIGTERM while containers restore must still end in a clean stop.
-  let containers: RunningContainer[] = [];
-  let signalled = false;
-  const stopAll = () => {
-    signalled = true;
-    void Promise.allSettled(containers.map((container) => container.stop()));
-  };
-  process.once('SIGINT', stopAll);
-  process.once('SIGTERM', stopAll);
-  const started = await Promise.allSettled(jobModel.containers.map((container) => start(container.id)));
-  containers = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
-  const failed = started.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-  if (failed || signalled) stopAll();
-  Promise.allSettled(containers.map((container) => container.done)).finally(() => {
-    process.off('SIGINT', stopAll);
-    process.off('SIGTERM', stopAll);
-  });
-  if (failed) {
-    await Promise.allSettled(containers.map((container) => container.done));
-    throw failed.reason;
-  }
-  return containers;
-}
-
-/** Waits for every container; the first failure stops the others and is rethrown. */
-export async function waitForAll(containers: readonly RunningContainer[]): Promise<void> {
-  try {
-    await Promise.all(containers.map((container) => container.done));
-  } catch (error) {
-    await Promise.allSettled(containers.map((container) => container.stop()));
-    throw error;
-  }
 }

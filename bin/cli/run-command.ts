@@ -1,5 +1,6 @@
 import { loadJobConfig } from '../../shared/config/job-config.js';
-import { runEmbedded, runOnKafka } from '../../executor/local.js';
+import { runOnKafka } from '../../executor/kafka-runner.js';
+import { runEmbedded } from '../../executor/local.js';
 import { ExitCode, UsageError, type Command } from './cli.js';
 
 export const runCommand: Command = {

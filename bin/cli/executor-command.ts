@@ -1,0 +1,58 @@
+import { loadJobConfig } from '../../shared/config/job-config.js';
+import { SluiceError } from '../../shared/errors.js';
+import { createLogger } from '../../shared/log.js';
+import { kafkaJobModel, startKafkaContainer } from '../../executor/kafka-runner.js';
+import { loadJob } from '../../executor/load-job.js';
+import { AgentClient } from '../../executor/mesos/agent-client.js';
+import { readExecutorEnvironment } from '../../executor/mesos/executor-environment.js';
+import { MesosExecutor } from '../../executor/mesos/mesos-executor.js';
+import { ExitCode, UsageError, type Command } from './cli.js';
+
+export const executorCommand: Command = {
+  name: 'executor',
+  summary: 'the Mesos executor (started by a Mesos agent, not by hand)',
+  usage: [
+    'Usage: sluice executor',
+    '',
+    'Runs as a Mesos executor: subscribes to the agent named by the MESOS_* environment, and runs',
+    'the container each launched task names in its data ({"container", "jobModelVersion"}).',
+    '',
+    'Environment (set by the scheduler in the ExecutorInfo):',
+    '  SLUICE_JOB_CONFIG     the job config file, relative to the sandbox or absolute (required)',
+    '  SLUICE_KAFKA_BROKERS  host:port[,host:port] (default: the config\'s kafka.brokers)',
+    '  SLUICE_STATE_DIR      where stores live, e.g. a persistent volume (default: the config\'s state-dir)',
+  ].join('\n'),
+  options: {},
+  async run({ positionals }) {
+    if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+    const env = readExecutorEnvironment(process.env);
+    const configFile = process.env.SLUICE_JOB_CONFIG;
+    if (!configFile) throw new SluiceError('EXECUTOR_BAD_ENVIRONMENT', 'SLUICE_JOB_CONFIG is not set: the scheduler names the job config in the executor\'s environment');
+    const loaded = await loadJobConfig(configFile);
+    const config = process.env.SLUICE_STATE_DIR ? { ...loaded, stateDir: process.env.SLUICE_STATE_DIR } : loaded;
+    const brokers = process.env.SLUICE_KAFKA_BROKERS?.split(',') ?? config.kafka.brokers;
+    if (!brokers) throw new SluiceError('EXECUTOR_BAD_ENVIRONMENT', 'no Kafka brokers: set SLUICE_KAFKA_BROKERS or kafka.brokers in the job config');
+    const logger = createLogger({ job: config.name, component: 'mesos-executor', executor: env.executorId });
+    const job = await loadJob(config.modulePath);
+    const client = new AgentClient(env, logger);
+    const executor = new MesosExecutor(
+      client,
+      async ({ container, jobModelVersion }) => {
+        const jobModel = await kafkaJobModel(config, brokers);
+        if (jobModel.version !== jobModelVersion) logger.warn('the task names another job model version', { task: jobModelVersion, here: jobModel.version });
+        return startKafkaContainer({ config, job, jobModel, containerId: container, brokers });
+      },
+      logger,
+      env.executorId,
+    );
+    const onSignal = () => {
+      // The agent sends SIGTERM after SHUTDOWN's grace period; leave before its SIGKILL.
+      setTimeout(() => process.exit(ExitCode.failed), env.shutdownGracePeriodMs).unref();
+      void executor.shutdown();
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+    await executor.run();
+    return ExitCode.ok;
+  },
+};

@@ -1,0 +1,166 @@
+import { randomUUID } from 'node:crypto';
+import { describeError, SluiceError } from '../../shared/errors.js';
+import type { Logger } from '../../shared/log.js';
+import type { ExecutorEvent, TaskInfo, TaskState, TaskStatus } from '../../shared/mesos/index.js';
+import type { RunningContainer } from '../container/container.js';
+import type { AgentClient } from './agent-client.js';
+
+/** What the scheduler puts in TaskInfo.data: which container of the job model this task runs. */
+export interface ContainerAssignment {
+  readonly container: string;
+  readonly jobModelVersion: number;
+}
+
+/** Starts the container a task names (restores its stores first). */
+export type ContainerLauncher = (assignment: ContainerAssignment) => Promise<RunningContainer>;
+
+interface ExecutorTask {
+  readonly info: TaskInfo;
+  container?: RunningContainer;
+  /** A KILL is stopping it: its end is TASK_KILLED, not TASK_FINISHED. */
+  killing: boolean;
+  terminal: boolean;
+}
+
+/**
+ * The Sluice executor on a Mesos agent: one Mesos task per container. LAUNCH → TASK_STARTING,
+ * then TASK_RUNNING once the container's stores are restored and its tasks run; KILL → a clean
+ * stop (commit, close stores) → TASK_KILLED; a container failure → TASK_FAILED with the error.
+ * Every update carries a fresh uuid and is kept until the agent ACKNOWLEDGEs it, so updates sent
+ * while the agent was away go again with the next SUBSCRIBE.
+ */
+export class MesosExecutor {
+  private readonly tasks = new Map<string, ExecutorTask>();
+  private readonly unacknowledged = new Map<string, TaskStatus>();
+  private shuttingDown: Promise<void> | undefined;
+  private finished: () => void = () => undefined;
+  private readonly done = new Promise<void>((resolve) => (this.finished = resolve));
+
+  constructor(
+    private readonly client: AgentClient,
+    private readonly launch: ContainerLauncher,
+    private readonly logger: Logger,
+    private readonly executorId: string,
+  ) {}
+
+  /** Runs until every task ended and the agent acknowledged their last updates, or SHUTDOWN. */
+  async run(): Promise<void> {
+    const stream = this.client.run(
+      () => ({
+        unacknowledged_tasks: [...this.tasks.values()].filter((task) => !task.terminal).map((task) => task.info),
+        unacknowledged_updates: [...this.unacknowledged.values()].map((status) => ({ status })),
+      }),
+      (event) => this.onEvent(event),
+    );
+    await Promise.race([stream, this.done]);
+    this.client.close();
+    await stream.catch((error: unknown) => {
+      if (!this.shuttingDown) throw error;
+    });
+  }
+
+  /** SIGTERM from the agent (after SHUTDOWN's grace period) or the operator: stop cleanly. */
+  shutdown(): Promise<void> {
+    this.shuttingDown ??= (async () => {
+      await Promise.all([...this.tasks.keys()].map((taskId) => this.kill(taskId)));
+      this.finishIfDone();
+    })();
+    return this.shuttingDown;
+  }
+
+  private async onEvent(event: ExecutorEvent): Promise<void> {
+    switch (event.type) {
+      case 'SUBSCRIBED':
+        this.logger.info('subscribed to the agent', { agent: event.subscribed?.agent_info.id?.value });
+        return;
+      case 'LAUNCH':
+        if (event.launch) void this.start(event.launch.task);
+        return;
+      case 'KILL':
+        if (event.kill) void this.kill(event.kill.task_id.value);
+        return;
+      case 'ACKNOWLEDGED':
+        if (event.acknowledged) this.unacknowledged.delete(Buffer.from(event.acknowledged.uuid).toString('hex'));
+        this.finishIfDone();
+        return;
+      case 'SHUTDOWN':
+        void this.shutdown();
+        return;
+      case 'ERROR':
+        this.logger.error('the agent reported an error', { error: event.error?.message });
+        return;
+      default:
+        return;
+    }
+  }
+
+  private async start(info: TaskInfo): Promise<void> {
+    const task: ExecutorTask = { info, killing: false, terminal: false };
+    this.tasks.set(info.task_id.value, task);
+    await this.update(task, 'TASK_STARTING');
+    try {
+      task.container = await this.launch(readAssignment(info));
+    } catch (error) {
+      await this.update(task, 'TASK_FAILED', `the container did not start: ${describeError(error)}`);
+      return;
+    }
+    await this.update(task, 'TASK_RUNNING');
+    task.container.done.then(
+      () => (task.killing ? undefined : this.update(task, 'TASK_FINISHED')),
+      (error: unknown) => this.update(task, 'TASK_FAILED', describeError(error)),
+    );
+  }
+
+  private async kill(taskId: string): Promise<void> {
+    const task = this.tasks.get(taskId);
+    if (!task || task.terminal || task.killing) return;
+    task.killing = true;
+    try {
+      await task.container?.stop();
+      await this.update(task, 'TASK_KILLED');
+    } catch (error) {
+      await this.update(task, 'TASK_FAILED', `the container failed while stopping: ${describeError(error)}`);
+    }
+  }
+
+  private async update(task: ExecutorTask, state: TaskState, message?: string): Promise<void> {
+    if (task.terminal) return;
+    task.terminal = state === 'TASK_FINISHED' || state === 'TASK_FAILED' || state === 'TASK_KILLED';
+    const uuid = Buffer.from(randomUUID().replaceAll('-', ''), 'hex');
+    const status: TaskStatus = {
+      task_id: task.info.task_id,
+      state,
+      source: 'SOURCE_EXECUTOR',
+      executor_id: { value: this.executorId },
+      uuid,
+      timestamp: Date.now() / 1000,
+      ...(message ? { message } : {}),
+    };
+    this.unacknowledged.set(uuid.toString('hex'), status);
+    this.logger.info('task state', { task: task.info.task_id.value, state, ...(message ? { message } : {}) });
+    // A failed send stays unacknowledged and goes again with the next SUBSCRIBE.
+    await this.client.call({ type: 'UPDATE', update: { status } }).catch((error: unknown) => {
+      this.logger.warn('could not send a status update; it is kept for the next subscription', { error: describeError(error) });
+    });
+  }
+
+  private finishIfDone(): void {
+    const allEnded = [...this.tasks.values()].every((task) => task.terminal);
+    if (this.tasks.size > 0 && allEnded && this.unacknowledged.size === 0) this.finished();
+  }
+}
+
+function readAssignment(info: TaskInfo): ContainerAssignment {
+  let parsed: Partial<ContainerAssignment> | undefined;
+  try {
+    parsed = JSON.parse(Buffer.from(info.data ?? new Uint8Array()).toString('utf8')) as Partial<ContainerAssignment>;
+  } catch {
+    parsed = undefined;
+  }
+  if (typeof parsed?.container !== 'string' || typeof parsed.jobModelVersion !== 'number') {
+    throw new SluiceError('EXECUTOR_BAD_TASK', `task ${info.task_id.value} has no {"container", "jobModelVersion"} JSON in its data`, {
+      context: { task: info.task_id.value },
+    });
+  }
+  return { container: parsed.container, jobModelVersion: parsed.jobModelVersion };
+}
