@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseMesosDuration, readExecutorEnvironment } from '../../../executor/mesos/executor-environment.js';
+
+describe('the executor environment', () => {
+  it('parses Mesos durations', () => {
+    assert.equal(parseMesosDuration('5secs', 'X'), 5000);
+    assert.equal(parseMesosDuration('15mins', 'X'), 900_000);
+    assert.equal(parseMesosDuration('2.5secs', 'X'), 2500);
+    assert.equal(parseMesosDuration('100ms', 'X'), 100);
+    assert.throws(() => parseMesosDuration('5 seconds', 'MESOS_RECOVERY_TIMEOUT'), /MESOS_RECOVERY_TIMEOUT="5 seconds" is not a Mesos duration/);
+  });
+
+  it('reads what the agent sets, with Mesos defaults, and names a missing variable', () => {
+    const env = readExecutorEnvironment({
+      MESOS_AGENT_ENDPOINT: '127.0.0.2:5051',
+      MESOS_FRAMEWORK_ID: 'fw',
+      MESOS_EXECUTOR_ID: 'ex',
+      MESOS_SANDBOX: '/sandbox',
+      MESOS_CHECKPOINT: '1',
+    });
+    assert.deepEqual(env, {
+      agentUrl: 'http://127.0.0.2:5051/api/v1/executor',
+      frameworkId: 'fw',
+      executorId: 'ex',
+      sandbox: '/sandbox',
+      checkpoint: true,
+      recoveryTimeoutMs: 900_000,
+      subscriptionBackoffMaxMs: 2000,
+      shutdownGracePeriodMs: 5000,
+      authToken: undefined,
+    });
+    assert.throws(() => readExecutorEnvironment({}), /MESOS_AGENT_ENDPOINT is not set: `sluice executor` is started by a Mesos agent/);
+  });
+});
