@@ -51,4 +51,14 @@ describe('the sluice CLI', () => {
     assert.match(badConfig.err, /job.module: expected a value \(this key is required\)/);
     assert.match(badConfig.err, /inputs: expected a list of at least 1, got \[\]/);
   });
+
+  it('executor: says it is started by a Mesos agent when the MESOS_* variables are missing, and exits 2 on an argument', () => {
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('MESOS_')));
+    const result = spawnSync(process.execPath, ['--import', 'tsx', join(repo, 'bin/sluice.ts'), 'executor'], { encoding: 'utf8', env: clean, timeout: 60_000 });
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /MESOS_AGENT_ENDPOINT is not set: `sluice executor` is started by a Mesos agent/);
+    const extra = sluice('executor', 'now');
+    assert.equal(extra.code, 2);
+    assert.match(extra.err, /unexpected argument 'now'/);
+  });
 });
