@@ -4,7 +4,8 @@
  * (re)registration, as Mesos's hierarchical allocator does. Simplified fairness: per agent, the
  * subscribed framework with the fewest allocated cpus gets first pick (DRF on one resource).
  * Unreserved resources go to any role, reserved ones only to their role; a framework gets one
- * offer per agent and role with `allocation_info.role` set.
+ * offer per agent and role with `allocation_info.role` set, if it holds at least the minimum
+ * allocatable resources.
  *
  * Refuse filters (DECLINE, and what an ACCEPT leaves unused) hold back an agent's resources from
  * a framework while they are a subset of what it refused, like the allocator's
@@ -29,6 +30,11 @@ interface RefuseFilter {
   agentId: string;
   resources: Resource[];
   until: number;
+}
+
+/** `--min_allocatable_resources` default "cpus:0.01|mem:32": smaller leftovers are not offered. */
+function allocatable(resources: Resource[]): boolean {
+  return scalarOf(resources, 'cpus') >= 0.01 || scalarOf(resources, 'mem') >= 32;
 }
 
 /** Filters.refuse_seconds: default 5 s, a negative value means the default, at most a year. */
@@ -84,7 +90,7 @@ export class Allocator {
       for (const framework of this.candidates()) {
         for (const role of this.master.frameworks.activeRoles(framework)) {
           const offerable = available.filter((resource) => !isReserved(resource) || reservedRole(resource) === role);
-          if (offerable.length === 0 || this.isFiltered(framework.id, agent.id, offerable)) continue;
+          if (!allocatable(offerable) || this.isFiltered(framework.id, agent.id, offerable)) continue;
           const id = this.master.ids.offer();
           this.offers.set(id, { id, frameworkId: framework.id, agentId: agent.id, role, resources: offerable });
           available = subtractResources(available, offerable);
