@@ -1,0 +1,112 @@
+/**
+ * What the stages read, derived once per plan from the snapshot: the plan-wide facts, and per
+ * container that waits for an offer its readiness, preferred host, reservation and fresh ids.
+ */
+import { compareNames } from '../../shared/model/job-model.js';
+import type { JobError } from './plan.js';
+import type { ContainerReservation, ContainerResources, ContainerState, FrameworkIdentity, PlannerSettings, PlannerSnapshot, StateStorage } from './snapshot.js';
+import { readyAt } from './stages/backoff.js';
+
+export interface PlanContext {
+  readonly job: string;
+  readonly jobModelVersion: number;
+  readonly framework: FrameworkIdentity;
+  readonly resources: ContainerResources;
+  readonly storage: StateStorage;
+  readonly settings: PlannerSettings;
+  readonly now: number;
+}
+
+/** Ids for a new reservation, one `resource_id` per reserved resource as dcos-commons labels them. */
+export interface ReservationIds {
+  readonly cpus: string;
+  readonly mem: string;
+  readonly disk: string;
+  readonly volume: string;
+  readonly persistenceId: string;
+}
+
+export interface ContainerContext {
+  readonly id: string;
+  /** Consecutive failures; 0 unless the container is `failed`. */
+  readonly failures: number;
+  /** When backoff allows a launch (ms since the epoch; −∞ when it never ran). */
+  readonly readyAt: number;
+  /** Where its state is: the reservation's host, else the host it last ran on. */
+  readonly preferredHost: string | undefined;
+  /** Until then only the preferred host will do. */
+  readonly waitUntil: number;
+  /** Its current reservation; undefined with host-dir storage, which reserves nothing. */
+  readonly reservation: ContainerReservation | undefined;
+  /** The uuid in this attempt's task id. */
+  readonly attemptId: string;
+  /** Present with persistent-volume storage, used if this attempt reserves anew. */
+  readonly newReservationIds: ReservationIds | undefined;
+}
+
+export function planContext(snapshot: PlannerSnapshot): PlanContext {
+  return {
+    job: snapshot.jobModel.job,
+    jobModelVersion: snapshot.jobModel.version,
+    framework: snapshot.framework,
+    resources: snapshot.resources,
+    storage: snapshot.storage,
+    settings: snapshot.settings,
+    now: snapshot.now,
+  };
+}
+
+/** A container waits for an offer when it never ran, needs a relaunch, or failed and may retry. */
+function waitsForOffer(state: ContainerState | undefined): boolean {
+  return state === undefined || state.kind === 'pending' || state.kind === 'failed';
+}
+
+export interface Candidates {
+  /** Containers that wait for an offer, in natural id order (the order they are placed in). */
+  readonly waiting: ContainerContext[];
+  /** Containers given up on. */
+  readonly errors: JobError[];
+}
+
+/**
+ * The containers to place. Uuids are drawn here, in id order and a fixed number per container,
+ * so which offers arrive (or in what order) never changes which container gets which id.
+ */
+export function candidates(snapshot: PlannerSnapshot): Candidates {
+  const { settings, storage } = snapshot;
+  const waiting: ContainerContext[] = [];
+  const errors: JobError[] = [];
+  const ids = snapshot.jobModel.containers.map((c) => c.id).sort(compareNames);
+  for (const id of ids) {
+    const state = snapshot.containers.get(id);
+    if (!waitsForOffer(state)) continue;
+    const failures = state?.kind === 'failed' ? state.attempts : 0;
+    if (failures >= settings.maxConsecutiveFailures) {
+      errors.push({
+        code: 'CONTAINER_FAILED_TOO_OFTEN',
+        container: id,
+        message: `container ${id} of job '${snapshot.jobModel.job}' failed ${failures} times in a row; it is not relaunched (limit ${settings.maxConsecutiveFailures})`,
+      });
+      continue;
+    }
+    const reservation = storage.kind === 'persistent-volume' ? snapshot.reservations.get(id) : undefined;
+    const preferredHost = reservation?.hostname ?? snapshot.lastHosts.get(id);
+    const ready = readyAt(state, settings);
+    const attemptId = snapshot.newUuid();
+    const newReservationIds =
+      storage.kind === 'persistent-volume'
+        ? { cpus: snapshot.newUuid(), mem: snapshot.newUuid(), disk: snapshot.newUuid(), volume: snapshot.newUuid(), persistenceId: snapshot.newUuid() }
+        : undefined;
+    waiting.push({
+      id,
+      failures,
+      readyAt: ready,
+      preferredHost,
+      waitUntil: preferredHost === undefined ? ready : ready + settings.localityWaitMs,
+      reservation,
+      attemptId,
+      newReservationIds,
+    });
+  }
+  return { waiting, errors };
+}

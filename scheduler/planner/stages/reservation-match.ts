@@ -1,0 +1,56 @@
+/**
+ * Reservation stage: where the container's resources come from on this offer. A container with a
+ * volume on this agent must relaunch on exactly those reserved resources, found by their labels
+ * (reservations have no ids in Mesos; dcos-commons finds them by `resource_id`, and a transient
+ * restart waits for an offer holding all of them). Elsewhere, or without one yet, it reserves anew.
+ */
+import type { Offer, Resource } from '../../../shared/mesos/index.js';
+import type { ContainerContext, PlanContext, ReservationIds } from '../context.js';
+import { fail, pass, seconds, type Outcome } from '../outcome.js';
+import { ownerOf } from '../resource-format.js';
+
+export type ResourceSource =
+  /** Relaunch on the container's reserved resources and volume, all present in the offer. */
+  | { readonly kind: 'reserved'; readonly resources: readonly Resource[] }
+  /** RESERVE and CREATE from unreserved resources with these ids, then launch. */
+  | { readonly kind: 'new-reservation'; readonly ids: ReservationIds; readonly sizeMb: number; readonly containerPath: string }
+  /** Host-dir storage: launch on unreserved resources, reserve nothing. */
+  | { readonly kind: 'unreserved' };
+
+export interface ReservationResult {
+  readonly outcome: Outcome;
+  readonly source: ResourceSource;
+}
+
+export function evaluateReservation(container: ContainerContext, offer: Offer, usable: readonly Resource[], plan: PlanContext): ReservationResult {
+  const ids = container.newReservationIds;
+  if (plan.storage.kind === 'host-dir' || ids === undefined) {
+    return { outcome: pass('reservation', 'state lives in a host dir; nothing to reserve'), source: { kind: 'unreserved' } };
+  }
+  const reservation = container.reservation;
+  const fresh: ResourceSource = { kind: 'new-reservation', ids, sizeMb: plan.storage.sizeMb, containerPath: plan.storage.containerPath };
+  if (reservation === undefined) {
+    return { outcome: pass('reservation', `no reservation yet; reserves a ${plan.storage.sizeMb} MB volume here`), source: fresh };
+  }
+  if (reservation.agentId !== offer.agent_id.value) {
+    const where = `agent ${reservation.agentId} ('${reservation.hostname}')`;
+    return { outcome: pass('reservation', `its volume is on ${where}; a new reservation here restores from the changelog`), source: fresh };
+  }
+  const wanted = new Set(reservation.resourceIds);
+  const mine = usable.filter((r) => {
+    const owner = ownerOf(r, plan.job);
+    return owner !== undefined && owner.container === container.id && wanted.has(owner.resourceId);
+  });
+  const present = new Set(mine.map((r) => ownerOf(r, plan.job)?.resourceId));
+  const missing = reservation.resourceIds.filter((id) => !present.has(id));
+  const hasVolume = mine.some((r) => r.disk?.persistence?.id === reservation.persistenceId);
+  if (missing.length === 0 && hasVolume) {
+    return { outcome: pass('reservation', `reuses its reservation and volume ${reservation.persistenceId}`), source: { kind: 'reserved', resources: mine } };
+  }
+  const gaps = [...missing.map((id) => `resource ${id}`), ...(hasVolume ? [] : [`volume ${reservation.persistenceId}`])];
+  const partial = `its reservation here is offered only in part (missing ${gaps.join(', ')})`;
+  if (plan.now >= container.waitUntil) {
+    return { outcome: pass('reservation', `${partial}; the wait is over, so it reserves anew`), source: fresh };
+  }
+  return { outcome: fail('reservation', `${partial}; waiting ${seconds(container.waitUntil - plan.now)} more for the rest`), source: fresh };
+}

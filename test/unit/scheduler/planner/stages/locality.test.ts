@@ -1,0 +1,31 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { evaluateLocality } from '../../../../../scheduler/planner/stages/locality.js';
+import { containerOf, NOW, offer } from '../fixtures.js';
+
+const waiting = containerOf({ preferredHost: 'host-1', readyAt: NOW - 10_000, waitUntil: NOW + 20_000 });
+
+test('the previous host is taken at once and ranks first', () => {
+  const result = evaluateLocality(waiting, offer(1), NOW);
+  assert.equal(result.outcome.ok, true);
+  assert.equal(result.outcome.reason, "on 'host-1', where its state is");
+  assert.equal(result.rank, 0);
+});
+
+test('another host is refused during the wait', () => {
+  const result = evaluateLocality(waiting, offer(2), NOW);
+  assert.equal(result.outcome.ok, false);
+  assert.equal(result.outcome.reason, "waiting 20 s more for 'host-1', where its state is; offer is from 'host-2'");
+});
+
+test('after the wait any host will do, ranked after the previous one', () => {
+  const result = evaluateLocality(waiting, offer(2), NOW + 20_000);
+  assert.equal(result.outcome.ok, true);
+  assert.equal(result.outcome.reason, "the wait for 'host-1' is over; 'host-2' will do");
+  assert.equal(result.rank, 1);
+});
+
+test('a container without a previous host takes any host', () => {
+  const result = evaluateLocality(containerOf(), offer(2), NOW);
+  assert.deepEqual([result.outcome.ok, result.outcome.reason, result.rank], [true, 'no previous host; any host will do', 1]);
+});
