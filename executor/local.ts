@@ -1,12 +1,12 @@
-import { readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CompiledJobConfig } from '../shared/config/job-config.js';
-import { createLogger } from '../shared/log.js';
+import { createLogger, type Logger } from '../shared/log.js';
 import { groupByPartition, groupBySystemStreamPartition } from '../shared/model/ssp-grouper.js';
 import { planJobModel } from '../shared/model/plan-job-model.js';
 import type { JobModel } from '../shared/model/job-model.js';
 import { FileCheckpointStore } from './checkpoint/file-checkpoints.js';
-import { startContainer, type RunningContainer } from './container/container.js';
+import { startContainer } from './container/container.js';
 import { startAll, waitForAll } from './container/run-containers.js';
 import { loadJob } from './load-job.js';
 import { resolveSerde } from './container/serdes.js';
@@ -37,17 +37,27 @@ export interface LocalRun {
 /**
  * Runs a job in-process on the embedded system: its feeds are read from files into in-memory
  * topics, every container of the job model runs here, and the run ends when all input is
- * processed. Nothing outside the process is needed. State and checkpoints go to a fresh
- * directory each run, because the in-memory topics they refer to live only as long as the run.
+ * processed. Nothing outside the process is needed. State and checkpoints go to a directory of
+ * this run only (removed at its end), because the in-memory topics they refer to live only as
+ * long as the run, and so that runs of one job side by side do not meet.
  */
 export async function runEmbedded(config: CompiledJobConfig): Promise<LocalRun> {
   const logger = createLogger({ job: config.name, component: 'embedded' });
-  const runDir = join(config.stateDir, config.name, 'embedded-run');
-  await rm(runDir, { recursive: true, force: true });
+  await mkdir(join(config.stateDir, config.name), { recursive: true });
+  const runDir = await mkdtemp(join(config.stateDir, config.name, 'embedded-run-'));
+  try {
+    return await runIn(runDir, config, logger);
+  } finally {
+    await rm(runDir, { recursive: true, force: true });
+  }
+}
+
+async function runIn(runDir: string, config: CompiledJobConfig, logger: Logger): Promise<LocalRun> {
   const runConfig: CompiledJobConfig = { ...config, stateDir: join(runDir, 'state') };
-  let containers: RunningContainer[] = [];
-  const system = new MemorySystem(new FileCheckpointStore(join(runDir, 'checkpoints')), config.embedded.partitions, () =>
-    containers.every((container) => container.idle()),
+  const system = new MemorySystem(
+    new FileCheckpointStore(join(runDir, 'checkpoints')),
+    config.embedded.partitions,
+    config.containers,
   );
   let messagesIn = 0;
   for (const feed of config.embedded.feeds) {
@@ -64,7 +74,7 @@ export async function runEmbedded(config: CompiledJobConfig): Promise<LocalRun> 
   const job = await loadJob(config.modulePath);
   const counts = await system.partitionCounts(config.inputs.map((input) => ({ topic: input.topic, purpose: 'an input' })));
   const jobModel = jobModelFor(config, counts);
-  containers = await startAll(jobModel, (containerId) => startContainer({ config: runConfig, job, jobModel, containerId, system }));
+  const containers = await startAll(jobModel, (containerId) => startContainer({ config: runConfig, job, jobModel, containerId, system }));
   await waitForAll(containers);
   const latest = (topic: string): Map<string, unknown> => {
     const index = config.outputs.findIndex((output) => output.topic === topic);

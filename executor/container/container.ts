@@ -27,8 +27,6 @@ export interface RunningContainer {
   readonly done: Promise<void>;
   /** Stops fetching, lets the current messages finish, commits every task, closes stores. */
   stop(): Promise<void>;
-  /** True when no task has queued messages (the embedded system's end-of-input test). */
-  idle(): boolean;
 }
 
 /**
@@ -119,6 +117,7 @@ export async function startContainer(options: ContainerOptions): Promise<Running
     },
     roomFor: async (ssp) => bySsp.get(sspKey(ssp))?.room(),
     onEnd: (ssp) => bySsp.get(sspKey(ssp))?.endOfInput(ssp),
+    idle: () => tasks.every((task) => task.idle),
   });
   logger.info('container started', { tasks: tasks.map((task) => task.name), jobModelVersion: jobModel.version });
 
@@ -147,7 +146,7 @@ export async function startContainer(options: ContainerOptions): Promise<Running
     },
   );
   done.catch(() => undefined);
-  return { tasks, done, stop, idle: () => tasks.every((task) => task.idle) };
+  return { tasks, done, stop };
 }
 
 /**

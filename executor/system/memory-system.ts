@@ -12,20 +12,22 @@ const CHUNK = 1000;
 
 /**
  * The embedded stream system: in-memory topics (fed from files by the local runner) and file
- * checkpoints. Its inputs are bounded: when every partition is read to its end and the container
- * reports itself idle (nothing queued, nothing being produced), every partition ends.
+ * checkpoints. Its inputs are bounded: when every container has read every partition to its end
+ * and has nothing queued (so nothing more is being produced), every partition ends.
  */
 export class MemorySystem implements StreamSystem {
   readonly name = 'memory' as const;
   readonly topics = new MemoryTopics();
   readonly outputs: OutputSink;
+  private readonly inputs = new Set<MemoryInput>();
+  private opened = 0;
 
   constructor(
     readonly checkpoints: CheckpointStore,
     /** The partition count of topics the job creates without saying how many. */
     private readonly defaultPartitions: number,
-    /** True when the container has nothing queued or in progress: the end-of-input test. */
-    private readonly isIdle: () => boolean = () => true,
+    /** How many containers will open an input: the input is not over before all of them read. */
+    private readonly containerCount: number,
   ) {
     this.outputs = {
       send: (topic: string, messages: readonly OutgoingMessage[]) => this.produce(topic, messages),
@@ -78,7 +80,19 @@ export class MemorySystem implements StreamSystem {
   }
 
   async openInput(request: InputRequest): Promise<InputSource> {
-    return new MemoryInput(this.topics, request, this.isIdle);
+    const input = new MemoryInput(this.topics, request, () => this.quiet(), () => this.inputs.delete(input));
+    this.inputs.add(input);
+    this.opened++;
+    return input;
+  }
+
+  /**
+   * Nothing more can happen: every container opened its input, read all its partitions and has
+   * nothing queued. One container's tasks may write into another's partitions, so a
+   * container's own partitions being read is not enough.
+   */
+  private quiet(): boolean {
+    return this.opened >= this.containerCount && [...this.inputs].every((input) => input.caughtUp() && input.idle());
   }
 
   async close(): Promise<void> {}
@@ -103,7 +117,7 @@ export class MemorySystem implements StreamSystem {
   }
 }
 
-/** Reads each partition from its start position in chunks, and ends them all when everything is idle. */
+/** Reads each partition from its start position in chunks, and ends them all when the system is quiet. */
 class MemoryInput implements InputSource {
   private stopped = false;
   private ended = false;
@@ -117,7 +131,8 @@ class MemoryInput implements InputSource {
   constructor(
     private readonly topics: MemoryTopics,
     private readonly request: InputRequest,
-    private readonly isIdle: () => boolean,
+    private readonly quiet: () => boolean,
+    private readonly closed: () => void,
   ) {
     for (const { ssp, start } of request.ssps) {
       this.positions.set(sspKey(ssp), Number(start));
@@ -136,6 +151,15 @@ class MemoryInput implements InputSource {
     this.pause();
     await Promise.all(this.running);
     this.unsubscribe();
+    this.closed();
+  }
+
+  idle(): boolean {
+    return this.request.idle();
+  }
+
+  caughtUp(): boolean {
+    return this.request.ssps.every(({ ssp }) => (this.positions.get(sspKey(ssp)) as number) >= this.topics.records(ssp).length);
   }
 
   private async loop(): Promise<void> {
@@ -151,9 +175,8 @@ class MemoryInput implements InputSource {
         quietRounds = 0;
         continue;
       }
-      // Caught up everywhere. Two idle rounds in a row (a task may still be producing into an
-      // input of this job) mean the bounded input is over.
-      quietRounds = this.isIdle() ? quietRounds + 1 : 0;
+      // Caught up here; two quiet rounds of the whole system in a row mean the bounded input is over.
+      quietRounds = this.quiet() ? quietRounds + 1 : 0;
       if (quietRounds >= 2) {
         this.ended = true;
         for (const { ssp } of this.request.ssps) this.request.onEnd?.(ssp);

@@ -45,6 +45,8 @@ export interface InputRequest {
   readonly roomFor: (ssp: Ssp) => Promise<void>;
   /** Bounded inputs only: called once when a partition has no more messages. */
   readonly onEnd?: (ssp: Ssp) => void;
+  /** True when the container's tasks have nothing queued: how a bounded system sees that input is over. */
+  readonly idle: () => boolean;
 }
 
 export interface InputSource {

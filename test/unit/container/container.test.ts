@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { FileCheckpointStore } from '../../../executor/checkpoint/file-checkpoints.js';
-import { startContainer, type RunningContainer } from '../../../executor/container/container.js';
+import { startContainer } from '../../../executor/container/container.js';
 import { jobModelFor } from '../../../executor/local.js';
 import { MemorySystem } from '../../../executor/system/memory-system.js';
 import { defineJob, type Job, type StreamTask } from '../../../shared/api/index.js';
@@ -28,14 +28,11 @@ async function run(job: Job, lines: (string | Buffer)[], extra: Record<string, u
     },
     join(dir, 'job.yaml'),
   );
-  // The system asks the container whether it is idle; the container is created after the system.
-  const started: { container?: RunningContainer } = {};
-  const system = new MemorySystem(new FileCheckpointStore(join(dir, 'checkpoints')), 2, () => started.container?.idle() ?? false);
+  const system = new MemorySystem(new FileCheckpointStore(join(dir, 'checkpoints')), 2, 1);
   system.ensureTopic('in');
   lines.forEach((line, index) => system.topics.append('in', index % 2, [{ key: null, value: Buffer.from(line), timestamp: 0 }]));
   const jobModel = jobModelFor(config, new Map([['in', 2]]));
   const container = await startContainer({ config, job, jobModel, containerId: '0', system });
-  started.container = container;
   return { system, container, dir };
 }
 
