@@ -1,0 +1,106 @@
+/**
+ * Leader election with candidates in separate processes against the real ZooKeeper: a killed
+ * leader is replaced by exactly one candidate within the session timeout + 2 s; a paused leader
+ * whose session expired stops acting the moment it runs again, while another leads, and its
+ * writes are fenced.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { leaderDir, sortCandidates } from '../../../shared/coordination/layout.js';
+import { uniqueName, zkConnect } from '../../infra/services.js';
+import { CandidateProcess } from './candidate-process.js';
+import { eventually, openSession, removeTree, SESSION_TIMEOUT_MS } from './helpers.js';
+
+/** Starts candidates one after the other (so the queue order is theirs) and waits until all joined. */
+async function startCandidates(job: string, names: string[]): Promise<CandidateProcess[]> {
+  const observer = await openSession();
+  try {
+    const candidates: CandidateProcess[] = [];
+    for (const name of names) {
+      candidates.push(new CandidateProcess(name, { connect: zkConnect(), job, sessionTimeoutMs: SESSION_TIMEOUT_MS }));
+      await eventually(`${name} joined`, 20_000, async () => {
+        const children = (await observer.client.getChildren(leaderDir(job)).catch(() => [])) ?? [];
+        return sortCandidates(children).length === candidates.length ? true : undefined;
+      });
+    }
+    return candidates;
+  } finally {
+    await observer.close();
+  }
+}
+
+function leadersAfter(candidates: CandidateProcess[], since: number): CandidateProcess[] {
+  return candidates.filter((c) => c.events('elected', since).length > 0);
+}
+
+test('election: three candidate processes; SIGKILL the leader → exactly one new leader within session timeout + 2 s', async (t) => {
+  const job = uniqueName('election-kill');
+  const candidates = await startCandidates(job, ['a', 'b', 'c']);
+  t.after(async () => {
+    await Promise.all(candidates.map((c) => c.stop()));
+    const session = await openSession();
+    await removeTree(session.client, `/sluice/${job}`);
+    await session.close();
+  });
+  const [a, b, c] = candidates as [CandidateProcess, CandidateProcess, CandidateProcess];
+  await a.next('elected', 10_000);
+  await eventually('one acting leader', 5_000, () => (a.events('acting').length > 0 ? true : undefined));
+  assert.deepEqual(leadersAfter(candidates, 0), [a], 'only the first candidate was elected');
+  const negotiated = Number((await a.next('session', 1_000)).timeoutMs);
+  assert.equal(negotiated, SESSION_TIMEOUT_MS);
+
+  const killedAt = Date.now();
+  a.signal('SIGKILL');
+  const elected = await b.next('elected', negotiated + 10_000, killedAt);
+  const failoverMs = elected.at - killedAt;
+  t.diagnostic(`failover after SIGKILL: ${failoverMs} ms (negotiated session timeout ${negotiated} ms)`);
+  assert.ok(failoverMs <= negotiated + 2_000, `new leader after ${failoverMs} ms`);
+
+  // Exactly one: c waits on b (its predecessor), not on a, and is not woken.
+  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  assert.deepEqual(leadersAfter([b, c], killedAt), [b]);
+  assert.equal(c.events('acting').length, 0);
+  assert.equal(b.events('deposed').length, 0);
+});
+
+test('election: a leader paused (SIGSTOP) past its session timeout is deposed the moment it runs, while another leads; its write is fenced', async (t) => {
+  const job = uniqueName('election-pause');
+  const candidates = await startCandidates(job, ['a', 'b']);
+  t.after(async () => {
+    await Promise.all(candidates.map((c) => c.stop()));
+    const session = await openSession();
+    await removeTree(session.client, `/sluice/${job}`);
+    await session.close();
+  });
+  const [a, b] = candidates as [CandidateProcess, CandidateProcess];
+  await a.next('elected', 10_000);
+  a.send('write');
+  assert.equal((await a.next('write', 10_000)).ok, true, 'the leader writes the first model');
+
+  const stoppedAt = Date.now();
+  a.signal('SIGSTOP');
+  const elected = await b.next('elected', SESSION_TIMEOUT_MS + 10_000, stoppedAt);
+  t.diagnostic(`while a was stopped, b was elected after ${elected.at - stoppedAt} ms`);
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, stoppedAt + SESSION_TIMEOUT_MS + 2_500 - Date.now())));
+
+  const resumedAt = Date.now();
+  a.signal('SIGCONT');
+  const deposed = await a.next('deposed', 5_000, resumedAt);
+  t.diagnostic(`a resumed after ${resumedAt - stoppedAt} ms and reported deposed ${deposed.at - resumedAt} ms later: ${String(deposed.reason)}`);
+  assert.ok(deposed.at - resumedAt < 1_000, 'deposed at once');
+  assert.ok(elected.at < resumedAt, 'someone else led while a was stopped');
+
+  // a never acts again as leader, and comes back as a candidate with a new session.
+  await a.next('session', 10_000, resumedAt);
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  assert.deepEqual(a.events('acting', resumedAt), [], 'a acted after it was resumed');
+  assert.deepEqual(a.events('elected', resumedAt), []);
+
+  a.send('write');
+  const rejected = await a.next('write', 10_000, resumedAt);
+  assert.deepEqual([rejected.ok, rejected.code], [false, 'ZK_FENCED']);
+  b.send('write');
+  const accepted = await b.next('write', 10_000);
+  assert.equal(accepted.ok, true);
+  assert.equal(accepted.version, 2, 'the new leader continues from the model a wrote');
+});
