@@ -1,19 +1,17 @@
 import type { Admin, Consumer } from 'kafkajs';
 import type { Ssp } from '../../shared/api/task.js';
 import { SluiceError } from '../../shared/errors.js';
+import { kafkaErrorTypes } from '../../shared/kafka/errors.js';
 import { sspKey } from '../../shared/model/job-model.js';
 import type { Checkpoint, CheckpointStore } from './checkpoint.js';
 import { decodeCheckpointV1, encodeCheckpointV1 } from './codec/v1.js';
 
 const REBALANCE_ERRORS = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'NOT_COORDINATOR', 'COORDINATOR_NOT_AVAILABLE']);
 
-/** True when a kafkajs error (or one it wraps) says the member must rejoin before it can commit. */
+/** True when a kafkajs error says the member must rejoin the group before it can commit. */
 function needsRejoin(error: unknown): boolean {
-  for (let current = error as { type?: string; name?: string; cause?: unknown; originalError?: unknown } | undefined; current; ) {
-    if ((current.type && REBALANCE_ERRORS.has(current.type)) || current.name === 'KafkaJSRebalanceInProgress') return true;
-    current = (current.cause ?? current.originalError) as typeof current;
-  }
-  return false;
+  const types = kafkaErrorTypes(error);
+  return types.has('KafkaJSRebalanceInProgress') || [...REBALANCE_ERRORS].some((type) => types.has(type));
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import type { BatchingProducer } from '../../shared/kafka/batching-producer.js';
 import { KafkaError, KafkaErrorCode } from '../../shared/kafka/errors.js';
 import { readPartitions } from '../../shared/kafka/partition-reader.js';
+import { whileTopicIsNew } from '../../shared/kafka/topics.js';
 import type {
   ChangelogPartition,
   ChangelogReadRequest,
@@ -46,7 +47,7 @@ export class KafkaChangelogSource implements ChangelogSource {
   ) {}
 
   async watermarks(target: ChangelogPartition): Promise<{ low: number; high: number }> {
-    const offsets = await this.admin.fetchTopicOffsets(target.topic);
+    const offsets = await whileTopicIsNew(() => this.admin.fetchTopicOffsets(target.topic));
     const found = offsets.find((entry) => entry.partition === target.partition);
     if (!found) {
       throw new KafkaError(KafkaErrorCode.topicMismatch, `changelog topic '${target.topic}' has no partition ${target.partition}`, {

@@ -4,7 +4,7 @@ import { describeError, SluiceError } from '../../shared/errors.js';
 import { BatchingProducer } from '../../shared/kafka/batching-producer.js';
 import { createKafka } from '../../shared/kafka/client.js';
 import { jobModelAssigner } from '../../shared/kafka/job-model-assigner.js';
-import { ensureTopic, partitionCount, type TopicSpec } from '../../shared/kafka/topics.js';
+import { ensureTopic, partitionCount, whileTopicIsNew, type TopicSpec } from '../../shared/kafka/topics.js';
 import type { Logger } from '../../shared/log.js';
 import { sspKey, type JobModel } from '../../shared/model/job-model.js';
 import { KafkaCheckpointStore } from '../checkpoint/kafka-checkpoints.js';
@@ -81,7 +81,7 @@ export class KafkaSystem implements StreamSystem {
     const watermarks = new Map<string, { partition: number; low: string; high: string }[]>();
     for (const { ssp, reset } of ssps) {
       let offsets = watermarks.get(ssp.topic);
-      if (!offsets) watermarks.set(ssp.topic, (offsets = await this.admin.fetchTopicOffsets(ssp.topic)));
+      if (!offsets) watermarks.set(ssp.topic, (offsets = await whileTopicIsNew(() => this.admin.fetchTopicOffsets(ssp.topic))));
       const found = offsets.find((entry) => entry.partition === ssp.partition);
       if (!found) throw new SluiceError('TOPIC_PARTITION_MISSING', `topic '${ssp.topic}' has no partition ${ssp.partition}`, { context: { topic: ssp.topic } });
       starts.set(sspKey(ssp), reset === 'earliest' ? found.low : found.high);

@@ -14,3 +14,18 @@ export class KafkaError extends SluiceError {
     super(code, message, options);
   }
 }
+
+/**
+ * The Kafka protocol error types (UNKNOWN_TOPIC_OR_PARTITION, REBALANCE_IN_PROGRESS, …) of a kafkajs
+ * error and of the errors it wraps (retries exceeded, request failures).
+ */
+export function kafkaErrorTypes(error: unknown): Set<string> {
+  const types = new Set<string>();
+  let current = error as { type?: unknown; name?: unknown; cause?: unknown; originalError?: unknown } | undefined;
+  for (let depth = 0; current && depth < 10; depth++) {
+    if (typeof current.type === 'string') types.add(current.type);
+    if (typeof current.name === 'string') types.add(current.name);
+    current = (current.originalError ?? current.cause) as typeof current;
+  }
+  return types;
+}

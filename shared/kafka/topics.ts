@@ -1,5 +1,5 @@
 import kafkajs, { type Admin } from 'kafkajs';
-import { KafkaError, KafkaErrorCode } from './errors.js';
+import { KafkaError, KafkaErrorCode, kafkaErrorTypes } from './errors.js';
 
 // kafkajs is CommonJS; Node's ESM interop does not see this export by name.
 const { ConfigResourceTypes } = kafkajs;
@@ -25,7 +25,7 @@ export async function ensureTopic(admin: Admin, spec: TopicSpec): Promise<'creat
     ...spec.configs,
     ...(spec.compacted ? { 'cleanup.policy': 'compact' } : {}),
   }).map(([name, value]) => ({ name, value }));
-  const created = await admin.createTopics({
+  const created = await whileTopicIsNew(() => admin.createTopics({
     waitForLeaders: true,
     topics: [
       {
@@ -35,7 +35,7 @@ export async function ensureTopic(admin: Admin, spec: TopicSpec): Promise<'creat
         configEntries,
       },
     ],
-  });
+  }));
   if (created) return 'created';
   await validateTopic(admin, spec);
   return 'exists';
@@ -86,13 +86,13 @@ export async function partitionCount(admin: Admin, topic: string, purpose: strin
  * A topic that another process has just created answers UNKNOWN_TOPIC_OR_PARTITION or
  * LEADER_NOT_AVAILABLE for a moment, and kafkajs does not retry those (kafkajs #1618).
  */
-async function whileTopicIsNew<T>(call: () => Promise<T>): Promise<T> {
+export async function whileTopicIsNew<T>(call: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await call();
     } catch (error) {
-      const type = (error as { type?: string }).type;
-      if (attempt >= 40 || (type !== 'UNKNOWN_TOPIC_OR_PARTITION' && type !== 'LEADER_NOT_AVAILABLE')) throw error;
+      const types = kafkaErrorTypes(error);
+      if (attempt >= 40 || !(types.has('UNKNOWN_TOPIC_OR_PARTITION') || types.has('LEADER_NOT_AVAILABLE'))) throw error;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
