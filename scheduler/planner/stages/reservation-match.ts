@@ -1,13 +1,16 @@
 /**
  * Reservation stage: where the container's resources come from on this offer. A container with a
- * volume on this agent must relaunch on exactly those reserved resources, found by their labels
+ * volume on this agent relaunches on exactly those reserved resources, found by their labels
  * (reservations have no ids in Mesos; dcos-commons finds them by `resource_id`, and a transient
- * restart waits for an offer holding all of them). Elsewhere, or without one yet, it reserves anew.
+ * restart waits for an offer holding all of them). Elsewhere, without one yet, or when the
+ * container now asks for more than it holds, it reserves anew.
  */
 import type { Offer, Resource } from '../../../shared/mesos/index.js';
 import type { ContainerContext, PlanContext, ReservationIds } from '../context.js';
 import { fail, pass, seconds, type Outcome } from '../outcome.js';
 import { ownerOf } from '../resource-format.js';
+import { sumScalar } from '../resource-math.js';
+import type { ContainerResources } from '../snapshot.js';
 
 export type ResourceSource =
   /** Relaunch on the container's reserved resources and volume, all present in the offer. */
@@ -20,6 +23,17 @@ export type ResourceSource =
 export interface ReservationResult {
   readonly outcome: Outcome;
   readonly source: ResourceSource;
+}
+
+/** What the reservation holds less of than the container asks for now (asked for more since it was made). */
+function shortfalls(mine: readonly Resource[], want: ContainerResources, sizeMb: number): string[] {
+  const checks: [string, number, number][] = [
+    ['cpus', sumScalar(mine, 'cpus'), want.cpus],
+    ['mem', sumScalar(mine, 'mem'), want.memMb],
+    ['disk', sumScalar(mine.filter((r) => r.disk === undefined), 'disk'), want.diskMb],
+    ['volume', sumScalar(mine.filter((r) => r.disk?.persistence !== undefined), 'disk'), sizeMb],
+  ];
+  return checks.filter(([, have, needed]) => have < needed).map(([name, have, needed]) => `${name} ${have} of ${needed}`);
 }
 
 export function evaluateReservation(container: ContainerContext, offer: Offer, usable: readonly Resource[], plan: PlanContext): ReservationResult {
@@ -44,13 +58,18 @@ export function evaluateReservation(container: ContainerContext, offer: Offer, u
   const present = new Set(mine.map((r) => ownerOf(r, plan.job)?.resourceId));
   const missing = reservation.resourceIds.filter((id) => !present.has(id));
   const hasVolume = mine.some((r) => r.disk?.persistence?.id === reservation.persistenceId);
-  if (missing.length === 0 && hasVolume) {
-    return { outcome: pass('reservation', `reuses its reservation and volume ${reservation.persistenceId}`), source: { kind: 'reserved', resources: mine } };
+  if (missing.length > 0 || !hasVolume) {
+    const gaps = [...missing.map((id) => `resource ${id}`), ...(hasVolume ? [] : [`volume ${reservation.persistenceId}`])];
+    const partial = `its reservation here is offered only in part (missing ${gaps.join(', ')})`;
+    // The rest may still come (another offer, a task releasing it): wait, but not forever.
+    if (plan.now >= container.waitUntil) return { outcome: pass('reservation', `${partial}; the wait is over, so it reserves anew`), source: fresh };
+    return { outcome: fail('reservation', `${partial}; waiting ${seconds(container.waitUntil - plan.now)} more for the rest`), source: fresh };
   }
-  const gaps = [...missing.map((id) => `resource ${id}`), ...(hasVolume ? [] : [`volume ${reservation.persistenceId}`])];
-  const partial = `its reservation here is offered only in part (missing ${gaps.join(', ')})`;
-  if (plan.now >= container.waitUntil) {
-    return { outcome: pass('reservation', `${partial}; the wait is over, so it reserves anew`), source: fresh };
+  const short = shortfalls(mine, plan.resources, plan.storage.sizeMb);
+  if (short.length > 0) {
+    // Mesos cannot grow a reservation in place here and waiting will not help: reserve anew at
+    // once; the old reservation becomes an orphan when the new one is recorded.
+    return { outcome: pass('reservation', `its reservation here holds less than asked (${short.join(', ')}); it reserves anew`), source: fresh };
   }
-  return { outcome: fail('reservation', `${partial}; waiting ${seconds(container.waitUntil - plan.now)} more for the rest`), source: fresh };
+  return { outcome: pass('reservation', `reuses its reservation and volume ${reservation.persistenceId}`), source: { kind: 'reserved', resources: mine } };
 }

@@ -62,19 +62,8 @@ function misfit(taker: Taker): FitResult {
   return { outcome: fail('resources', `does not fit: ${taker.short.join(', ')}`), claim: undefined };
 }
 
-/** A relaunch on the container's own reservation: it must still cover what the container asks for. */
-function fitReserved(mine: readonly Resource[], ports: Resource[], taker: Taker, container: ContainerContext, plan: PlanContext): FitResult {
-  const want = plan.resources;
-  const size = plan.storage.kind === 'persistent-volume' ? plan.storage.sizeMb : 0;
-  const checks: [string, number, number][] = [
-    ['cpus', sumScalar(mine, 'cpus'), want.cpus],
-    ['mem', sumScalar(mine, 'mem'), want.memMb],
-    ['disk', sumScalar(mine.filter((r) => r.disk === undefined), 'disk'), want.diskMb],
-    ['volume', sumScalar(mine.filter((r) => r.disk?.persistence !== undefined), 'disk'), size],
-  ];
-  for (const [name, have, needed] of checks) {
-    if (have < needed) taker.short.push(`reserved ${name} ${have} of ${needed} (asked for more since it was reserved)`);
-  }
+/** A relaunch on the container's own reservation (the reservation stage checked it covers the ask), plus fresh ports. */
+function fitReserved(mine: readonly Resource[], ports: Resource[], taker: Taker, container: ContainerContext): FitResult {
   if (taker.short.length > 0) return misfit(taker);
   // The task takes the whole reservation: a labelled remainder would look like a half-offered reservation.
   const task = [...mine, ...ports];
@@ -139,7 +128,7 @@ export function evaluateFit(container: ContainerContext, source: ResourceSource,
   const free = usable.filter(isFree).sort((a, b) => Number(innermostReservation(a) === undefined) - Number(innermostReservation(b) === undefined));
   const taker = new Taker();
   const ports = taker.ports(free, plan.resources.ports);
-  if (source.kind === 'reserved') return fitReserved(source.resources, ports, taker, container, plan);
+  if (source.kind === 'reserved') return fitReserved(source.resources, ports, taker, container);
   if (source.kind === 'unreserved') return fitUnreserved(free, ports, taker, plan);
   return fitNew(source, usable, ports, taker, container, offer, plan);
 }

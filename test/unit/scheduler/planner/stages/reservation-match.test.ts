@@ -60,3 +60,11 @@ test('on another agent it reserves anew (locality decides whether that is allowe
   assert.equal(result.source.kind, 'new-reservation');
   assert.equal(result.outcome.reason, "its volume is on agent S1 ('host-1'); a new reservation here restores from the changelog");
 });
+
+test('a reservation smaller than the container now asks for is replaced at once', () => {
+  const small = reservedFor('1', { mem: 512 });
+  const result = evaluateReservation(restarting, offer(1), [...agentResources(), ...small], plan);
+  assert.equal(result.outcome.ok, true);
+  assert.equal(result.source.kind, 'new-reservation');
+  assert.equal(result.outcome.reason, 'its reservation here holds less than asked (mem 512 of 1024); it reserves anew');
+});
