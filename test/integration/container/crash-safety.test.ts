@@ -5,7 +5,7 @@ import { createKafka } from '../../../shared/kafka/client.js';
 import { ensureTopic } from '../../../shared/kafka/topics.js';
 import { setLogLevel } from '../../../shared/log.js';
 import { kafkaBrokers } from '../../infra/services.js';
-import { exitOf, produceWords, readTopic, startContainer, waitForCheckpointsAtEnd, wordCountJob } from './harness.js';
+import { exitOf, killContainers, produceWords, readTopic, startContainer, waitForCheckpointsAtEnd, wordCountJob } from './harness.js';
 
 setLogLevel('warn');
 
@@ -47,7 +47,8 @@ async function waitForProgress(admin: Admin, group: string, topic: string, messa
 }
 
 describe('crash safety of containers on real Kafka', { timeout: 600_000 }, () => {
-  it('loses no update when containers are killed with SIGKILL at random points and restarted', async () => {
+  it('loses no update when containers are killed with SIGKILL at random points and restarted', async (t) => {
+    t.after(killContainers);
     const kafka = createKafka({ brokers: kafkaBrokers(), clientId: 'crash-test' });
     const admin = kafka.admin();
     await admin.connect();

@@ -44,6 +44,13 @@ export async function wordCountJob(partitions: number, commitMs = 300): Promise<
   return { name, configFile, words, counts, changelog: `${name}-counts-changelog`, group: `sluice-${name}` };
 }
 
+const children = new Set<ChildProcess>();
+
+/** SIGKILLs every container process a test started and has not seen exit (for `t.after`). */
+export function killContainers(): void {
+  for (const child of children) child.kill('SIGKILL');
+}
+
 /** A container process, as Mesos would run it: `sluice run <config> --kafka … --container <id>`. */
 export function startContainer(job: WordCountJob, id: string): ChildProcess {
   const log = createWriteStream(join(testLogDir(), `${job.name}-container-${id}.log`), { flags: 'a' });
@@ -54,6 +61,8 @@ export function startContainer(job: WordCountJob, id: string): ChildProcess {
   );
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
+  children.add(child);
+  child.once('exit', () => children.delete(child));
   return child;
 }
 

@@ -4,12 +4,13 @@ import { createKafka } from '../../../shared/kafka/client.js';
 import { ensureTopic } from '../../../shared/kafka/topics.js';
 import { setLogLevel } from '../../../shared/log.js';
 import { kafkaBrokers } from '../../infra/services.js';
-import { exitOf, produceWords, readTopic, startContainer, waitForCheckpointsAtEnd, wordCountJob } from './harness.js';
+import { exitOf, killContainers, produceWords, readTopic, startContainer, waitForCheckpointsAtEnd, wordCountJob } from './harness.js';
 
 setLogLevel('warn');
 
 describe('word count in 2 container processes on real Kafka', { timeout: 300_000 }, () => {
-  it('counts 200,000 words on 8 partitions exactly, and a SIGTERM in the middle loses and repeats nothing', async () => {
+  it('counts 200,000 words on 8 partitions exactly, and a SIGTERM in the middle loses and repeats nothing', async (t) => {
+    t.after(killContainers);
     const kafka = createKafka({ brokers: kafkaBrokers(), clientId: 'word-count-test' });
     const admin = kafka.admin();
     await admin.connect();
