@@ -45,7 +45,7 @@ export function reservedRole(resource: Resource): string {
   return innermostReservation(resource)?.role ?? '*';
 }
 
-export function labelValue(labels: Labels | undefined, key: string): string | undefined {
+function labelValue(labels: Labels | undefined, key: string): string | undefined {
   return labels?.labels?.find((label) => label.key === key)?.value;
 }
 

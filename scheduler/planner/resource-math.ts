@@ -5,7 +5,7 @@
  */
 import type { Resource, ValueRange } from '../../shared/mesos/index.js';
 
-export function roundScalar(value: number): number {
+function roundScalar(value: number): number {
   return Math.round(value * 1000) / 1000;
 }
 
@@ -13,7 +13,7 @@ export function roundScalar(value: number): number {
  * Everything that makes two resources distinct besides their quantity. SET resources
  * (rare, never asked for by the planner) keep their value in the key, so they never merge.
  */
-export function resourceKey(resource: Resource): string {
+function resourceKey(resource: Resource): string {
   const counted = resource.type === 'SCALAR' || resource.type === 'RANGES';
   return JSON.stringify([
     resource.name,
@@ -37,12 +37,12 @@ export function withScalar(resource: Resource, value: number): Resource {
   return { ...resource, scalar: { value: roundScalar(value) } };
 }
 
-export function rangesOf(resource: Resource): ValueRange[] {
+function rangesOf(resource: Resource): ValueRange[] {
   return resource.ranges?.range ?? [];
 }
 
 /** Sorted, overlapping and adjacent ranges joined. */
-export function coalesceRanges(ranges: readonly ValueRange[]): ValueRange[] {
+function coalesceRanges(ranges: readonly ValueRange[]): ValueRange[] {
   const sorted = ranges.map((r) => ({ begin: r.begin, end: r.end })).sort((a, b) => a.begin - b.begin);
   const out: ValueRange[] = [];
   for (const range of sorted) {

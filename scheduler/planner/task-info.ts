@@ -54,7 +54,7 @@ export function stateDirOf(storage: StateStorage, job: string): string {
   return storage.kind === 'persistent-volume' ? storage.containerPath : `${storage.path.replace(/\/+$/, '')}/${job}`;
 }
 
-export function encodeTaskData(data: TaskData): Uint8Array {
+function encodeTaskData(data: TaskData): Uint8Array {
   return new TextEncoder().encode(JSON.stringify({ container: data.container, jobModelVersion: data.jobModelVersion }));
 }
 

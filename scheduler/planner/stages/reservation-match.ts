@@ -67,8 +67,9 @@ export function evaluateReservation(container: ContainerContext, offer: Offer, u
   }
   const short = shortfalls(mine, plan.resources, plan.storage.sizeMb);
   if (short.length > 0) {
-    // Mesos cannot grow a reservation in place here and waiting will not help: reserve anew at
-    // once; the old reservation becomes an orphan when the new one is recorded.
+    // Waiting will not make it grow, and growing it in place would take operations this planner
+    // does not use (RESERVE of the difference, GROW_VOLUME): reserve anew at once. The old
+    // reservation becomes an orphan once the new one is recorded, and is released.
     return { outcome: pass('reservation', `its reservation here holds less than asked (${short.join(', ')}); it reserves anew`), source: fresh };
   }
   return { outcome: pass('reservation', `reuses its reservation and volume ${reservation.persistenceId}`), source: { kind: 'reserved', resources: mine } };
