@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { OfferOperation, Resource } from '../../../../shared/mesos/index.js';
+import { jsonCodec, protobufCodec, type OfferOperation, type Resource, type SchedulerCall } from '../../../../shared/mesos/index.js';
 import { planOffers } from '../../../../scheduler/planner/index.js';
 import { agentResources, jobModel, ledger, NOW, offer, ports, PRINCIPAL, reservedFor, ROLE, scalar, snapshot } from './fixtures.js';
 import { applyAccept } from './mesos-oracle.js';
@@ -163,4 +163,24 @@ test('every reason is reported: a container failing several stages shows each', 
   ]);
   assert.equal(outcomes.at(-1)?.reason, 'not launched here: backoff, locality, resources, accounting failed');
   assert.ok(outcomes.slice(1).every((o) => o.container === '0'));
+});
+
+test('an ACCEPT built from the plan survives the Mesos wire codecs unchanged', () => {
+  const offered = offer(1, [...agentResources(), ...reservedFor('7')]);
+  const plan = planOffers(snapshot({ jobModel: jobModel(['0', '1']), offers: [offered], reservations: new Map([['1', ledger('1', 1)]]) }));
+  const accept = plan.accepts[0];
+  assert.ok(accept);
+  const call: SchedulerCall = {
+    framework_id: { value: 'master-0000' },
+    type: 'ACCEPT',
+    accept: { offer_ids: [{ value: accept.offerId }], operations: [...accept.operations], filters: accept.filters },
+  };
+  // Bytes compare by content: the codecs decode them as Buffers.
+  const plain = (value: unknown): unknown => {
+    if (value instanceof Uint8Array) return [...value];
+    if (Array.isArray(value)) return value.map(plain);
+    if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
+    return value;
+  };
+  for (const codec of [protobufCodec, jsonCodec]) assert.deepEqual(plain(codec.schedulerCall.decode(codec.schedulerCall.encode(call))), plain(call));
 });
