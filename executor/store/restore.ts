@@ -93,6 +93,8 @@ interface TargetState {
   readonly plan: RestorePlan;
   readonly engine: KeyValueEngine;
   readonly trimKeys: Map<string, Buffer>;
+  /** The engine write in progress (restore writes one batch while it reads the next). */
+  writing: Promise<void>;
   replayed: number;
   replayedBytes: number;
 }
@@ -129,7 +131,7 @@ async function prepare(target: RestoreTarget, source: ChangelogSource, options: 
     replay: rangeSize(plan.replay),
     trim: rangeSize(plan.trim),
   });
-  return { target, plan, engine, trimKeys: new Map(), replayed: 0, replayedBytes: 0 };
+  return { target, plan, engine, trimKeys: new Map(), writing: Promise.resolve(), replayed: 0, replayedBytes: 0 };
 }
 
 async function apply(state: TargetState, records: readonly OffsetRecord[]): Promise<void> {
@@ -143,7 +145,14 @@ async function apply(state: TargetState, records: readonly OffsetRecord[]): Prom
       state.trimKeys.set(record.key.toString('latin1'), record.key);
     }
   }
-  if (batch.length > 0) await state.engine.write(batch);
+  if (batch.length > 0) {
+    // Pipelined: this batch is written (on the engine's threads) while the next one is fetched
+    // and decoded; only the previous write is awaited, which bounds the backlog to one batch.
+    const previous = state.writing;
+    state.writing = previous.then(() => state.engine.write(batch));
+    state.writing.catch(() => undefined);
+    await previous;
+  }
   state.replayed += batch.length;
   state.replayedBytes += bytes;
   const labelSet = labels(state.target);
@@ -154,6 +163,7 @@ async function apply(state: TargetState, records: readonly OffsetRecord[]): Prom
 
 async function finish(state: TargetState, started: number): Promise<RestoreResult> {
   const { target, engine, plan } = state;
+  await state.writing;
   let offset = plan.target;
   const keys = [...state.trimKeys.values()];
   if (keys.length > 0) {
