@@ -1,3 +1,5 @@
+import { resolve } from 'node:path';
+import { EXECUTOR_ENVIRONMENT } from '../../shared/config/executor-contract.js';
 import { loadJobConfig } from '../../shared/config/job-config.js';
 import { SluiceError } from '../../shared/errors.js';
 import { createLogger } from '../../shared/log.js';
@@ -18,20 +20,23 @@ export const executorCommand: Command = {
     'the container each launched task names in its data ({"container", "jobModelVersion"}).',
     '',
     'Environment (set by the scheduler in the ExecutorInfo):',
-    '  SLUICE_JOB_CONFIG     the job config file, relative to the sandbox or absolute (required)',
-    '  SLUICE_KAFKA_BROKERS  host:port[,host:port] (default: the config\'s kafka.brokers)',
-    '  SLUICE_STATE_DIR      where stores live, e.g. a persistent volume (default: the config\'s state-dir)',
+    `  ${EXECUTOR_ENVIRONMENT.jobConfig}     the job config file, relative to the sandbox or absolute (required)`,
+    `  ${EXECUTOR_ENVIRONMENT.kafkaBrokers}  host:port[,host:port] (default: the config's kafka.brokers)`,
+    `  ${EXECUTOR_ENVIRONMENT.stateDir}      where stores live, e.g. a persistent volume (default: the config's state-dir)`,
   ].join('\n'),
   options: {},
   async run({ positionals }) {
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     const env = readExecutorEnvironment(process.env);
-    const configFile = process.env.SLUICE_JOB_CONFIG;
-    if (!configFile) throw new SluiceError('EXECUTOR_BAD_ENVIRONMENT', 'SLUICE_JOB_CONFIG is not set: the scheduler names the job config in the executor\'s environment');
+    const configFile = process.env[EXECUTOR_ENVIRONMENT.jobConfig];
+    if (!configFile) {
+      throw new SluiceError('EXECUTOR_BAD_ENVIRONMENT', `${EXECUTOR_ENVIRONMENT.jobConfig} is not set: the scheduler names the job config in the executor's environment`);
+    }
     const loaded = await loadJobConfig(configFile);
-    const config = process.env.SLUICE_STATE_DIR ? { ...loaded, stateDir: process.env.SLUICE_STATE_DIR } : loaded;
-    const brokers = process.env.SLUICE_KAFKA_BROKERS?.split(',') ?? config.kafka.brokers;
-    if (!brokers) throw new SluiceError('EXECUTOR_BAD_ENVIRONMENT', 'no Kafka brokers: set SLUICE_KAFKA_BROKERS or kafka.brokers in the job config');
+    const stateDir = process.env[EXECUTOR_ENVIRONMENT.stateDir];
+    const config = stateDir ? { ...loaded, stateDir: resolve(stateDir) } : loaded;
+    const brokers = process.env[EXECUTOR_ENVIRONMENT.kafkaBrokers]?.split(',') ?? config.kafka.brokers;
+    if (!brokers) throw new SluiceError('EXECUTOR_BAD_ENVIRONMENT', `no Kafka brokers: set ${EXECUTOR_ENVIRONMENT.kafkaBrokers} or kafka.brokers in the job config`);
     const logger = createLogger({ job: config.name, component: 'mesos-executor', executor: env.executorId });
     const job = await loadJob(config.modulePath);
     const client = new AgentClient(env, logger);

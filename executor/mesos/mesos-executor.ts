@@ -1,18 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { describeError, SluiceError } from '../../shared/errors.js';
+import { decodeTaskData, type TaskData } from '../../shared/config/executor-contract.js';
+import { describeError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 import type { ExecutorEvent, TaskInfo, TaskState, TaskStatus } from '../../shared/mesos/index.js';
 import type { RunningContainer } from '../container/container.js';
 import type { AgentClient } from './agent-client.js';
 
-/** What the scheduler puts in TaskInfo.data: which container of the job model this task runs. */
-export interface ContainerAssignment {
-  readonly container: string;
-  readonly jobModelVersion: number;
-}
-
-/** Starts the container a task names (restores its stores first). */
-export type ContainerLauncher = (assignment: ContainerAssignment) => Promise<RunningContainer>;
+/** Starts the container a task names in its data (restores its stores first). */
+export type ContainerLauncher = (assignment: TaskData) => Promise<RunningContainer>;
 
 interface ExecutorTask {
   readonly info: TaskInfo;
@@ -99,7 +94,7 @@ export class MesosExecutor {
     this.tasks.set(info.task_id.value, task);
     await this.update(task, 'TASK_STARTING');
     try {
-      task.container = await this.launch(readAssignment(info));
+      task.container = await this.launch(decodeTaskData(info.data, info.task_id.value));
     } catch (error) {
       await this.update(task, 'TASK_FAILED', `the container did not start: ${describeError(error)}`);
       return;
@@ -148,19 +143,4 @@ export class MesosExecutor {
     const allEnded = [...this.tasks.values()].every((task) => task.terminal);
     if (this.tasks.size > 0 && allEnded && this.unacknowledged.size === 0) this.finished();
   }
-}
-
-function readAssignment(info: TaskInfo): ContainerAssignment {
-  let parsed: Partial<ContainerAssignment> | undefined;
-  try {
-    parsed = JSON.parse(Buffer.from(info.data ?? new Uint8Array()).toString('utf8')) as Partial<ContainerAssignment>;
-  } catch {
-    parsed = undefined;
-  }
-  if (typeof parsed?.container !== 'string' || typeof parsed.jobModelVersion !== 'number') {
-    throw new SluiceError('EXECUTOR_BAD_TASK', `task ${info.task_id.value} has no {"container", "jobModelVersion"} JSON in its data`, {
-      context: { task: info.task_id.value },
-    });
-  }
-  return { container: parsed.container, jobModelVersion: parsed.jobModelVersion };
 }

@@ -26,5 +26,5 @@ export type {
 } from './plan.js';
 export type { Outcome, StageName } from './outcome.js';
 export { CONTAINER_LABEL, JOB_LABEL, RESOURCE_ID_LABEL } from './resource-format.js';
-export { EXECUTOR_ENVIRONMENT, taskIdOf } from './task-info.js';
-export type { TaskData } from './task-info.js';
+export { taskIdOf } from './task-info.js';
+export { EXECUTOR_ENVIRONMENT, type TaskData } from '../../shared/config/executor-contract.js';

@@ -65,6 +65,8 @@ export interface LaunchSettings {
   readonly bundleUri: string;
   /** Shell command that starts the Sluice executor, e.g. `node sluice/dist/bin/sluice.js executor`. */
   readonly executorCommand: string;
+  /** The job config file the executor loads, relative to the sandbox (in the bundle) or absolute. */
+  readonly jobConfig: string;
   /** ZooKeeper connect string, e.g. `zk1:2181,zk2:2181`. */
   readonly zookeeper: string;
   /** Kafka bootstrap brokers, e.g. `kafka1:9092,kafka2:9092`. */

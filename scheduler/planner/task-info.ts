@@ -3,27 +3,11 @@
  * (a custom executor, since the container is a long-lived process with its own Mesos executor
  * API adapter). Pure: the attempt id is drawn by the caller from the injected uuid source.
  */
+import { encodeTaskData, EXECUTOR_ENVIRONMENT } from '../../shared/config/executor-contract.js';
 import type { EnvironmentVariable, Label, Resource, TaskInfo } from '../../shared/mesos/index.js';
 import { CONTAINER_LABEL, JOB_LABEL } from './resource-format.js';
 import { portNumbers } from './resource-math.js';
 import type { LaunchSettings, StateStorage } from './snapshot.js';
-
-/** The environment the executor reads; Mesos adds its own MESOS_* variables beside these. */
-export const EXECUTOR_ENVIRONMENT = {
-  job: 'SLUICE_JOB',
-  container: 'SLUICE_CONTAINER_ID',
-  zookeeper: 'SLUICE_ZOOKEEPER',
-  kafkaBrokers: 'SLUICE_KAFKA_BROKERS',
-  stateDir: 'SLUICE_STATE_DIR',
-  /** Comma-separated: Mesos sets PORT0… only for its own executors, not for custom ones. */
-  ports: 'SLUICE_PORTS',
-} as const;
-
-/** What `TaskInfo.data` carries, as UTF-8 JSON: the executor checks it runs the model it was launched for. */
-export interface TaskData {
-  readonly container: string;
-  readonly jobModelVersion: number;
-}
 
 export interface TaskInfoInput {
   readonly job: string;
@@ -54,14 +38,11 @@ export function stateDirOf(storage: StateStorage, job: string): string {
   return storage.kind === 'persistent-volume' ? storage.containerPath : `${storage.path.replace(/\/+$/, '')}/${job}`;
 }
 
-function encodeTaskData(data: TaskData): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify({ container: data.container, jobModelVersion: data.jobModelVersion }));
-}
-
 export function buildTaskInfo(input: TaskInfoInput): TaskInfo {
   const taskId = taskIdOf(input.job, input.container, input.attemptId);
   const variables: EnvironmentVariable[] = [
     { name: EXECUTOR_ENVIRONMENT.job, value: input.job },
+    { name: EXECUTOR_ENVIRONMENT.jobConfig, value: input.launch.jobConfig },
     { name: EXECUTOR_ENVIRONMENT.container, value: input.container },
     { name: EXECUTOR_ENVIRONMENT.zookeeper, value: input.launch.zookeeper },
     { name: EXECUTOR_ENVIRONMENT.kafkaBrokers, value: input.launch.kafkaBrokers },

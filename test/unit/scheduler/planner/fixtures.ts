@@ -17,6 +17,7 @@ export const NOW = 1_700_000_000_000;
 export const LAUNCH = {
   bundleUri: 'http://repo/wordcount.tar.gz',
   executorCommand: 'node sluice/dist/bin/sluice.js executor',
+  jobConfig: 'sluice/examples/word-count/job.yaml',
   zookeeper: 'zk1:2181',
   kafkaBrokers: 'kafka1:9092',
 } as const;

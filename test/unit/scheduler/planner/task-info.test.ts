@@ -38,6 +38,7 @@ test('the environment names the job, the container, the services, the state dir 
   const variables = buildTaskInfo(input).executor?.command?.environment?.variables ?? [];
   assert.deepEqual(Object.fromEntries(variables.map((v) => [v.name, v.value])), {
     SLUICE_JOB: 'wordcount',
+    SLUICE_JOB_CONFIG: 'sluice/examples/word-count/job.yaml',
     SLUICE_CONTAINER_ID: '2',
     SLUICE_ZOOKEEPER: 'zk1:2181',
     SLUICE_KAFKA_BROKERS: 'kafka1:9092',

@@ -1,0 +1,41 @@
+import { SluiceError } from '../errors.js';
+
+/**
+ * What the scheduler hands the Sluice executor, in one place for both sides: the environment of
+ * the ExecutorInfo (Mesos adds its own MESOS_* variables beside these) and the JSON in TaskInfo.data.
+ */
+export const EXECUTOR_ENVIRONMENT = {
+  job: 'SLUICE_JOB',
+  /** The job config file, relative to the sandbox (inside the fetched bundle) or absolute. */
+  jobConfig: 'SLUICE_JOB_CONFIG',
+  container: 'SLUICE_CONTAINER_ID',
+  zookeeper: 'SLUICE_ZOOKEEPER',
+  kafkaBrokers: 'SLUICE_KAFKA_BROKERS',
+  /** Where stores live: a persistent volume's path in the sandbox, or a host state dir. */
+  stateDir: 'SLUICE_STATE_DIR',
+  /** Comma-separated: Mesos sets PORT0… only for its own executors, not for custom ones. */
+  ports: 'SLUICE_PORTS',
+} as const;
+
+/** TaskInfo.data: which container of which job model version the task runs. */
+export interface TaskData {
+  readonly container: string;
+  readonly jobModelVersion: number;
+}
+
+export function encodeTaskData(data: TaskData): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify({ container: data.container, jobModelVersion: data.jobModelVersion }));
+}
+
+export function decodeTaskData(bytes: Uint8Array | undefined, taskId: string): TaskData {
+  let parsed: Partial<TaskData> | undefined;
+  try {
+    parsed = JSON.parse(Buffer.from(bytes ?? new Uint8Array()).toString('utf8')) as Partial<TaskData>;
+  } catch {
+    parsed = undefined;
+  }
+  if (typeof parsed?.container !== 'string' || typeof parsed.jobModelVersion !== 'number') {
+    throw new SluiceError('EXECUTOR_BAD_TASK', `task ${taskId} has no {"container", "jobModelVersion"} JSON in its data`, { context: { task: taskId } });
+  }
+  return { container: parsed.container, jobModelVersion: parsed.jobModelVersion };
+}
