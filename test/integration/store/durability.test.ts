@@ -34,7 +34,7 @@ async function writeAndKill(admin: Admin, topic: string, storeDir: string, engin
     reported.push(JSON.parse(line) as { ops: number; offset: number });
     if (reported.length === commits) {
       const committed = (reported.at(-1) as { offset: number }).offset;
-      const deadline = Date.now() + 10_000;
+      const deadline = Date.now() + 60_000;
       while (Number((await admin.fetchTopicOffsets(topic))[0]?.high) - 1 <= committed && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
