@@ -1,0 +1,40 @@
+/**
+ * What the framework shows of itself (the HTTP API, the metrics): one plain object per call.
+ */
+import type { ContainerState, JobError } from '../planner/index.js';
+import type { ContainerRecord } from './container-lifecycle.js';
+import { frameworkMetrics } from './framework-metrics.js';
+
+export interface ContainerStatus {
+  readonly id: string;
+  readonly state: ContainerState['kind'];
+  readonly failures: number;
+  readonly taskId?: string;
+  readonly host?: string;
+}
+
+/** A container given up on, or the framework removed by Mesos. */
+export type FrameworkJobError = JobError | { readonly code: 'FRAMEWORK_REMOVED'; readonly message: string };
+
+export interface FrameworkStatus {
+  readonly frameworkId: string | undefined;
+  readonly subscribed: boolean;
+  readonly jobModelVersion: number | undefined;
+  readonly containers: readonly ContainerStatus[];
+  readonly errors: readonly FrameworkJobError[];
+}
+
+export function containerStatuses(records: ReadonlyMap<string, ContainerRecord>): ContainerStatus[] {
+  return [...records].map(([id, record]) => ({
+    id,
+    state: record.state.kind,
+    failures: record.failures,
+    ...(record.task === undefined ? {} : { taskId: record.task.taskId, host: record.task.hostname }),
+  }));
+}
+
+export function countStates(job: string, records: ReadonlyMap<string, ContainerRecord>): void {
+  for (const state of ['pending', 'launching', 'running', 'failed', 'killing'] as const) {
+    frameworkMetrics.containers.set({ job, state }, [...records.values()].filter((record) => record.state.kind === state).length);
+  }
+}

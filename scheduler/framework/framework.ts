@@ -1,0 +1,301 @@
+/**
+ * The Sluice framework of one job, run by the elected scheduler: subscribes with the FrameworkID
+ * kept in ZooKeeper (stored before anything else is done), reconciles, turns offers into plans
+ * (scheduler/planner) and acts on them, follows every task's status (acknowledging each update
+ * that carries a uuid), relaunches failed containers with the planner's backoff and reports a
+ * container given up on as a job error. Events are handled one at a time, in order.
+ */
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { FrameworkIdStore } from '../../shared/coordination/framework-id-store.js';
+import { JobModelStore } from '../../shared/coordination/job-model-store.js';
+import type { LeaderToken } from '../../shared/coordination/leader-election.js';
+import { LocalityStore } from '../../shared/coordination/locality-store.js';
+import type { ZkSession } from '../../shared/coordination/zk-session.js';
+import { describeError } from '../../shared/errors.js';
+import { createLogger, type Logger } from '../../shared/log.js';
+import type { Offer, SchedulerEvent, SchedulerEventSubscribed, TaskStatus } from '../../shared/mesos/index.js';
+import type { JobModel } from '../../shared/model/job-model.js';
+import type { InputStream } from '../../shared/model/ssp-grouper.js';
+import { planOffers } from '../planner/index.js';
+import { applyPlan } from './apply-plan.js';
+import { NEW_CONTAINER, transition, type ContainerRecord, type LifecycleEvent } from './container-lifecycle.js';
+import { buildFrameworkInfo } from './framework-info.js';
+import type { FrameworkOptions } from './framework-options.js';
+import { containerStatuses, countStates, type FrameworkJobError, type FrameworkStatus } from './framework-status.js';
+import { currentJobModel, readInputs } from './job-model-source.js';
+import { EMPTY_LAUNCH_RECORD, LaunchStore, type LaunchRecord } from './launch-store.js';
+import { MesosClient } from './mesos-client.js';
+import { OfferStream } from './offer-stream.js';
+import { Reconciler } from './reconciler.js';
+import { removeJob } from './remove-job.js';
+import { frameworkMetrics } from './framework-metrics.js';
+import { eventForStatus } from './task-status.js';
+
+export interface FrameworkEvents {
+  /** A container was given up on, or Mesos removed the framework. */
+  jobError: [error: FrameworkJobError];
+  /** Every container's state change, for tests and metrics. */
+  container: [id: string, record: ContainerRecord];
+}
+
+export class Framework extends EventEmitter<FrameworkEvents> {
+  private readonly log: Logger;
+  private readonly frameworkIds: FrameworkIdStore;
+  private readonly jobModels: JobModelStore;
+  private readonly localities: LocalityStore;
+  private readonly launchStore: LaunchStore;
+  private readonly records = new Map<string, ContainerRecord>();
+  private readonly errors = new Map<string, FrameworkJobError>();
+  private readonly reconciler: Reconciler;
+  private client: MesosClient | undefined;
+  private frameworkId: { id: string; version: number } | null = null;
+  private jobModel: JobModel | undefined;
+  private inputs: InputStream[] = [];
+  private launches: LaunchRecord = EMPTY_LAUNCH_RECORD;
+  private lastHosts = new Map<string, string>();
+  private readonly offerStream: OfferStream;
+  private queue: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  constructor(
+    private readonly options: FrameworkOptions,
+    private readonly session: ZkSession,
+    private readonly token: () => LeaderToken,
+  ) {
+    super();
+    const job = options.config.name;
+    this.log = createLogger({ job, component: 'framework' });
+    this.frameworkIds = new FrameworkIdStore(session, job);
+    this.jobModels = new JobModelStore(session, job);
+    this.localities = new LocalityStore(session, job);
+    this.launchStore = new LaunchStore(session, job);
+    this.offerStream = new OfferStream(options.role, options.reviveMinIntervalMs, (call) => this.mesos().call(call), (work) => this.enqueue(work));
+    this.reconciler = new Reconciler((tasks) => this.mesos().call({ type: 'RECONCILE', reconcile: { tasks } }), options.reconcile ?? {}, this.log);
+  }
+
+  /** Loads the job's state from ZooKeeper, plans the job model, and subscribes. */
+  async start(): Promise<void> {
+    const stored = await this.frameworkIds.read();
+    this.frameworkId = stored === null ? null : { id: stored.frameworkId, version: stored.version };
+    this.inputs = await readInputs(this.options.config, this.options.kafkaBrokers);
+    const model = await currentJobModel({ config: this.options.config, inputs: this.inputs, containerCount: this.options.config.containers, store: this.jobModels, token: this.token() });
+    this.launches = await this.launchStore.read();
+    this.lastHosts = await this.localities.read();
+    this.adoptModel(model);
+    for (const [container, task] of this.launches.tasks) {
+      // A task from an earlier leader: unknown until reconciled, so it is not launched again meanwhile.
+      if (this.records.has(container)) this.records.set(container, { state: { kind: 'launching', agentId: task.agentId }, task, failures: 0 });
+    }
+    if (this.stopped) return;
+    this.client = new MesosClient({
+      master: this.options.master,
+      frameworkInfo: () => buildFrameworkInfo(this.options, this.frameworkId?.id),
+      credential: this.options.secret === undefined ? undefined : { principal: this.options.principal, secret: this.options.secret },
+      backoff: this.options.subscribeBackoff,
+      log: { job: this.options.config.name },
+    });
+    this.client.on('subscribed', (subscribed) => this.enqueue(() => this.onSubscribed(subscribed)));
+    this.client.on('event', (event) => this.enqueue(() => this.onEvent(event)));
+    this.client.on('disconnected', () => this.reconciler.stop());
+    this.client.start();
+  }
+
+  /** Stops acting at once: the Mesos stream is closed (Mesos keeps the tasks for the failover timeout). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.reconciler.stop();
+    this.offerStream.stop();
+    await this.client?.stop();
+    await this.queue;
+  }
+
+  status(): FrameworkStatus {
+    return {
+      frameworkId: this.frameworkId?.id,
+      subscribed: this.client?.subscribed ?? false,
+      jobModelVersion: this.jobModel?.version,
+      containers: containerStatuses(this.records),
+      errors: [...this.errors.values()],
+    };
+  }
+
+  /** Replans the job model for `containers` containers; every running container restarts on the new model. */
+  async rescale(containers: number): Promise<void> {
+    await this.enqueueAndWait(async () => {
+      const model = await currentJobModel({ config: this.options.config, inputs: this.inputs, containerCount: containers, store: this.jobModels, token: this.token() });
+      if (model.version === this.jobModel?.version) return;
+      this.log.info('rescaling', { containers, jobModelVersion: model.version });
+      for (const id of this.records.keys()) await this.kill(id);
+      this.adoptModel(model);
+      this.errors.clear();
+      await this.offerStream.revive();
+    });
+  }
+
+  /** Removes the job: TEARDOWN (Mesos kills every task) and the job's ZooKeeper nodes. */
+  async remove(): Promise<void> {
+    await this.enqueueAndWait(async () => {
+      this.log.info('removing the job: tearing down the framework');
+      if (this.client?.subscribed === true) await this.mesos().call({ type: 'TEARDOWN' });
+      this.stopped = true;
+      await this.client?.stop();
+      await removeJob(this.session, this.options.config.name, this.token());
+    });
+  }
+
+  private adoptModel(model: JobModel): void {
+    this.jobModel = model;
+    const now = Date.now();
+    const ids = new Set(model.containers.map((container) => container.id));
+    // A container of the old model stays only while its task is being killed.
+    for (const [id, record] of this.records) if (!ids.has(id) && record.state.kind !== 'killing') this.records.delete(id);
+    for (const container of model.containers) {
+      if (!this.records.has(container.id)) this.records.set(container.id, { ...NEW_CONTAINER, state: { kind: 'pending', since: now } });
+    }
+  }
+
+  private enqueue(work: () => Promise<void>): void {
+    void this.enqueueAndWait(work).catch((error: unknown) => this.log.error('framework event handling failed', { error: describeError(error) }));
+  }
+
+  private enqueueAndWait(work: () => Promise<void>): Promise<void> {
+    const next = this.queue.then(() => (this.stopped ? undefined : work()));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private mesos(): MesosClient {
+    if (this.client === undefined) throw new Error('the framework is not started');
+    return this.client;
+  }
+
+  private async onSubscribed(subscribed: SchedulerEventSubscribed): Promise<void> {
+    const id = subscribed.framework_id.value;
+    if (this.frameworkId?.id !== id) {
+      // Persisted before anything else: a successor must fail over to this id, not register anew.
+      const version = await this.frameworkIds.write(id, this.frameworkId?.version ?? null, this.token());
+      this.frameworkId = { id, version };
+      this.log.info('framework id stored', { frameworkId: id });
+    }
+    this.offerStream.subscribed();
+    const live = new Map<string, string>();
+    for (const record of this.records.values()) if (record.task !== undefined && record.state.kind !== 'pending' && record.state.kind !== 'failed') live.set(record.task.taskId, record.task.agentId);
+    this.reconciler.start(live);
+  }
+
+  private async onEvent(event: SchedulerEvent): Promise<void> {
+    if (event.type === 'OFFERS') await this.onOffers(event.offers?.offers ?? []);
+    else if (event.type === 'UPDATE' && event.update !== undefined) await this.onUpdate(event.update.status);
+    else if (event.type === 'ERROR') await this.onError(event.error?.message ?? '');
+    else if (event.type === 'FAILURE' && event.failure?.executor_id === undefined) this.log.warn('Mesos removed an agent', { agent: event.failure?.agent_id?.value });
+    // RESCIND needs nothing: offers are used or declined as they arrive, never held; an ACCEPT of a
+    // rescinded offer turns into TASK_DROPPED/LOST updates, handled as failures.
+  }
+
+  private async onOffers(offers: readonly Offer[]): Promise<void> {
+    const model = this.jobModel;
+    if (model === undefined || this.frameworkId === null || offers.length === 0) return;
+    const now = Date.now();
+    const plan = planOffers({
+      jobModel: model,
+      resources: this.options.resources,
+      storage: this.options.storage,
+      containers: new Map([...this.records].map(([id, record]) => [id, record.state])),
+      lastHosts: this.lastHosts,
+      reservations: this.launches.reservations,
+      framework: { frameworkId: this.frameworkId.id, role: this.options.role, principal: this.options.principal },
+      offers,
+      offersSuppressed: this.offerStream.suppressed,
+      now,
+      newUuid: randomUUID,
+      settings: { ...this.options.timings, launch: this.options.launch },
+    });
+    for (const error of plan.errors) {
+      if (this.errors.has(error.container)) continue;
+      this.errors.set(error.container, error);
+      this.log.error('job error: a container is given up on', { container: error.container, reason: error.message });
+      this.emit('jobError', error);
+    }
+    await applyPlan(plan, {
+      records: this.records,
+      launches: () => this.launches,
+      persist: async (record) => {
+        await this.launchStore.write(record, this.token());
+        this.launches = record;
+      },
+      call: (call) => this.mesos().call(call),
+      reconcile: (tasks) => this.reconciler.start(tasks),
+      log: this.log,
+      now,
+    });
+    const job = this.options.config.name;
+    frameworkMetrics.offers.inc({ job, outcome: 'accepted' }, plan.accepts.length);
+    frameworkMetrics.offers.inc({ job, outcome: 'declined' }, plan.declines.length);
+    frameworkMetrics.launches.inc({ job }, plan.placements.length);
+    for (const placement of plan.placements) this.emit('container', placement.container, this.records.get(placement.container) ?? NEW_CONTAINER);
+    countStates(this.options.config.name, this.records);
+    if (plan.offerStream === 'suppress') {
+      await this.offerStream.suppress();
+    } else if (plan.offerStream === 'revive') {
+      await this.offerStream.revive();
+    }
+  }
+
+  private async onUpdate(status: TaskStatus): Promise<void> {
+    const taskId = status.task_id.value;
+    frameworkMetrics.updates.inc({ job: this.options.config.name, state: status.state });
+    this.reconciler.seen(taskId);
+    const entry = [...this.records].find(([, record]) => record.task?.taskId === taskId);
+    const event = eventForStatus(status.state, entry?.[1].state.kind === 'killing');
+    if (entry === undefined) {
+      // Not the current attempt of any container (stale, or from a forgotten launch): it must not run.
+      if (event === undefined || event === 'running') await this.mesos().call({ type: 'KILL', kill: { task_id: status.task_id, ...(status.agent_id ? { agent_id: status.agent_id } : {}) } }).catch(() => undefined);
+    } else if (event !== undefined) {
+      const [id, record] = entry;
+      await this.move(id, record, event, status);
+    }
+    if (status.uuid !== undefined && status.uuid.length > 0 && status.agent_id !== undefined) {
+      await this.mesos().call({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: status.agent_id, task_id: status.task_id, uuid: status.uuid } });
+    }
+  }
+
+  private async move(id: string, record: ContainerRecord, event: LifecycleEvent, status: TaskStatus): Promise<void> {
+    const next = transition(record, event, Date.now());
+    this.records.set(id, next);
+    if (next.state.kind === record.state.kind && event !== 'failed') return;
+    const fields = { container: id, task: status.task_id.value, state: status.state, from: record.state.kind, to: next.state.kind };
+    if (event === 'failed') this.log.warn('container failed', { ...fields, reason: status.reason, message: status.message, failures: next.failures });
+    else this.log.info('container state changed', fields);
+    this.emit('container', id, next);
+    countStates(this.options.config.name, this.records);
+    if (event === 'running' && record.task !== undefined) {
+      this.lastHosts.set(id, record.task.hostname);
+      await this.localities.write(id, record.task.hostname).catch((error: unknown) => this.log.warn('cannot record locality', { container: id, error: describeError(error) }));
+    }
+    if (!this.jobModel?.containers.some((container) => container.id === id) && next.state.kind !== 'killing') this.records.delete(id);
+    if (next.state.kind === 'failed' || next.state.kind === 'pending') await this.offerStream.revive();
+  }
+
+  private async kill(id: string): Promise<void> {
+    const record = this.records.get(id);
+    if (record === undefined) return;
+    if (record.task !== undefined && (record.state.kind === 'launching' || record.state.kind === 'running' || record.state.kind === 'killing')) {
+      await this.mesos().call({ type: 'KILL', kill: { task_id: { value: record.task.taskId }, agent_id: { value: record.task.agentId } } });
+      this.records.set(id, transition(record, 'kill', Date.now()));
+    } else {
+      this.records.set(id, transition(record, 'reset', Date.now()));
+    }
+  }
+
+  private async onError(message: string): Promise<void> {
+    this.log.error('Mesos sent an error', { message });
+    if (!/removed|torn down/i.test(message)) return;
+    // A removed framework id can never subscribe again: stop instead of retrying forever.
+    const error: FrameworkJobError = { code: 'FRAMEWORK_REMOVED', message: `Mesos removed the framework: ${message}` };
+    this.errors.set('', error);
+    this.emit('jobError', error);
+    this.stopped = true;
+    await this.client?.stop();
+  }
+}

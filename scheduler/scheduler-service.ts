@@ -1,0 +1,101 @@
+/**
+ * One scheduler process of a job: joins the ZooKeeper leader election and runs the framework
+ * only while it leads. Deposed (session lost, lease lapsed, stopped), it stops acting at once:
+ * the framework closes its Mesos stream, and its ZooKeeper writes are fenced anyway. A standby
+ * that is elected starts a framework that fails over to the stored FrameworkID, so the running
+ * executors are kept.
+ */
+import os from 'node:os';
+import { LeaderElection } from '../shared/coordination/leader-election.js';
+import { ZkSession } from '../shared/coordination/zk-session.js';
+import { describeError } from '../shared/errors.js';
+import { createLogger, type Logger } from '../shared/log.js';
+import { Framework } from './framework/framework.js';
+import type { FrameworkOptions } from './framework/framework-options.js';
+
+export interface SchedulerServiceOptions {
+  readonly framework: FrameworkOptions;
+  /** ZooKeeper connect string. */
+  readonly zookeeper: string;
+  /** Who this candidate is, for logs (default host:pid). */
+  readonly candidate?: string;
+  /** Delay before retrying a framework start that failed while still leading. */
+  readonly retryMs?: number;
+}
+
+export type SchedulerRole = 'leader' | 'standby';
+
+export class SchedulerService {
+  readonly session: ZkSession;
+  private readonly election: LeaderElection;
+  private readonly log: Logger;
+  private current: Framework | undefined;
+  /** Starts and stops run one after another, in the order leadership changed. */
+  private chain: Promise<void> = Promise.resolve();
+  private retryTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: SchedulerServiceOptions) {
+    const job = options.framework.config.name;
+    const candidate = options.candidate ?? `${os.hostname()}:${process.pid}`;
+    this.log = createLogger({ job, component: 'scheduler', candidate });
+    this.session = new ZkSession({ connect: options.zookeeper, log: { job } });
+    this.election = new LeaderElection(this.session, { job, candidate });
+    this.election.on('elected', () => this.serially(() => this.lead()));
+    this.election.on('deposed', (reason) => {
+      clearTimeout(this.retryTimer);
+      // Close the stream now, not after queued work: a deposed leader must stop acting at once.
+      const stopping = this.current?.stop();
+      this.current = undefined;
+      this.serially(async () => {
+        await stopping;
+        this.log.warn('standing by: no longer the leader', { reason });
+      });
+    });
+  }
+
+  start(): this {
+    this.session.start();
+    this.election.start();
+    return this;
+  }
+
+  get role(): SchedulerRole {
+    return this.election.isLeader() && this.current !== undefined ? 'leader' : 'standby';
+  }
+
+  /** The running framework while this process leads. */
+  get framework(): Framework | undefined {
+    return this.current;
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.retryTimer);
+    const framework = this.current;
+    this.current = undefined;
+    await framework?.stop();
+    await this.election.stop();
+    await this.chain;
+    await this.session.close();
+  }
+
+  private serially(work: () => Promise<void>): void {
+    this.chain = this.chain.then(work).catch((error: unknown) => {
+      this.log.error('leadership change failed', { error: describeError(error) });
+    });
+  }
+
+  private async lead(): Promise<void> {
+    if (!this.election.isLeader() || this.current !== undefined) return;
+    const framework = new Framework(this.options.framework, this.session, () => this.election.token());
+    this.current = framework;
+    try {
+      await framework.start();
+      this.log.info('leading: the framework runs');
+    } catch (error) {
+      await framework.stop();
+      if (this.current === framework) this.current = undefined;
+      this.log.error('the framework could not start; retrying while leading', { error: describeError(error) });
+      this.retryTimer = setTimeout(() => this.serially(() => this.lead()), this.options.retryMs ?? 5_000);
+    }
+  }
+}
