@@ -1,8 +1,9 @@
 import type { Command } from './cli.js';
 import { executorCommand } from './executor-command.js';
 import { runCommand } from './run-command.js';
+import { schedulerCommand } from './scheduler-command.js';
 
 export { runCli } from './cli.js';
 
 /** Every subcommand of `sluice`, in the order `--help` lists them. */
-export const commands: readonly Command[] = [runCommand, executorCommand];
+export const commands: readonly Command[] = [runCommand, executorCommand, schedulerCommand];

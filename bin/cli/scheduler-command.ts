@@ -1,0 +1,123 @@
+import os from 'node:os';
+import { loadJobConfig, type CompiledJobConfig } from '../../shared/config/job-config.js';
+import { describeError } from '../../shared/errors.js';
+import { createLogger } from '../../shared/log.js';
+import { DEFAULT_PLANNER_TIMINGS, type StateStorage } from '../../scheduler/planner/index.js';
+import { FRAMEWORK_DEFAULTS, type FrameworkOptions } from '../../scheduler/framework/framework-options.js';
+import { parseMasterAddress } from '../../scheduler/framework/master-address.js';
+import { startSchedulerHttp } from '../../scheduler/http/server.js';
+import { SchedulerService } from '../../scheduler/scheduler-service.js';
+import { ExitCode, UsageError, type Command } from './cli.js';
+
+type Values = Record<string, string | boolean | undefined>;
+
+export const schedulerCommand: Command = {
+  name: 'scheduler',
+  summary: 'the Mesos framework scheduler of a job (one leader among standbys, via ZooKeeper)',
+  usage: [
+    'Usage: sluice scheduler --config <job.yaml> --master <url> --zk <connect> --kafka <brokers> --bundle-uri <uri> [options]',
+    '',
+    'Joins the job\'s scheduler election in ZooKeeper; the leader subscribes to Mesos as the job\'s',
+    'framework (the FrameworkID is kept in ZooKeeper, so a standby fails over to it) and launches',
+    'one `sluice executor` per container of the job model. Runs until SIGINT/SIGTERM.',
+    '',
+    'Required:',
+    '  --config FILE            the job config (YAML or JSON)',
+    '  --master URL             http://host:5050 or zk://host:2181[,host:2181]/mesos',
+    '  --zk CONNECT             ZooKeeper for Sluice, host:port[,host:port][/chroot]',
+    '  --kafka LIST             Kafka bootstrap brokers, host:port[,host:port] (default: the config\'s kafka.brokers)',
+    '  --bundle-uri URI         the Sluice bundle the Mesos fetcher downloads into each sandbox',
+    'Options:',
+    '  --port N                 HTTP API port (default $PORT0, else 8080; 0 picks a free one)',
+    '  --host ADDR              HTTP API address (default 0.0.0.0)',
+    '  --executor-command CMD   shell command starting the executor (default: node dist/bin/sluice.js executor)',
+    '  --executor-config PATH   the job config as the executor sees it (default: --config)',
+    '  --role ROLE              Mesos role (default sluice)      --principal P   (default sluice)',
+    '  --secret S               framework auth secret (default $SLUICE_MESOS_SECRET; none: no auth)',
+    '  --user USER              user the executors run as (default: the current user)',
+    '  --failover-timeout SECS  how long Mesos keeps the tasks without a scheduler (default 604800, a week)',
+    '  --cpus N --mem MB --disk MB   resources per container (default 0.5, 512, 256)',
+    '  --volume-mb MB           persistent volume per container for its stores (default 1024; 0: --state-dir on the agent)',
+    '  --state-dir DIR          stores on the agent host when --volume-mb is 0 (default: the config\'s state-dir)',
+  ].join('\n'),
+  options: Object.fromEntries(
+    ['config', 'master', 'zk', 'kafka', 'bundle-uri', 'port', 'host', 'executor-command', 'executor-config', 'role', 'principal', 'secret', 'user', 'failover-timeout', 'cpus', 'mem', 'disk', 'volume-mb', 'state-dir'].map(
+      (name) => [name, { type: 'string' as const }],
+    ),
+  ),
+  async run({ values, positionals }) {
+    if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+    const required = (name: string): string => {
+      const value = values[name];
+      if (typeof value !== 'string' || value === '') throw new UsageError(`--${name} is required`);
+      return value;
+    };
+    const configFile = required('config');
+    try {
+      parseMasterAddress(required('master'));
+    } catch (error) {
+      throw error instanceof UsageError ? error : new UsageError(describeError(error));
+    }
+    const zookeeper = required('zk');
+    const bundleUri = required('bundle-uri');
+    const config = await loadJobConfig(configFile);
+    const brokers = typeof values.kafka === 'string' ? values.kafka.split(',') : config.kafka.brokers;
+    if (brokers === undefined) throw new UsageError('--kafka is required (the job config names no kafka.brokers)');
+    if (!brokers.every((broker) => /^[^:\s]+:\d+$/.test(broker))) throw new UsageError(`--kafka expects host:port[,host:port], got '${brokers.join(',')}'`);
+    const port = number(values, 'port', Number(process.env.PORT0 ?? 8080), 0);
+    const framework = frameworkOptions(values, config, configFile, brokers, zookeeper, bundleUri);
+
+    const log = createLogger({ job: config.name, component: 'scheduler-command' });
+    const service = new SchedulerService({ framework, zookeeper }).start();
+    const http = await startSchedulerHttp(config.name, service, { port, host: typeof values.host === 'string' ? values.host : '0.0.0.0' }).catch(async (error: unknown) => {
+      await service.stop();
+      throw error;
+    });
+    log.info('scheduler started', { api: http.url, master: framework.master });
+    await new Promise<void>((resolve) => {
+      process.once('SIGTERM', () => resolve());
+      process.once('SIGINT', () => resolve());
+    });
+    log.info('stopping: the tasks keep running until a scheduler fails over or the failover timeout ends');
+    await service.stop();
+    await http.close();
+    return ExitCode.ok;
+  },
+};
+
+function number(values: Values, name: string, fallback: number, min: number): number {
+  const raw = values[name];
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(value) || value < min) throw new UsageError(`--${name} expects a number >= ${min}, got '${String(raw)}'`);
+  return value;
+}
+
+function frameworkOptions(values: Values, config: CompiledJobConfig, configFile: string, brokers: readonly string[], zookeeper: string, bundleUri: string): FrameworkOptions {
+  const text = (name: string, fallback: string): string => (typeof values[name] === 'string' && values[name] !== '' ? (values[name] as string) : fallback);
+  const volumeMb = number(values, 'volume-mb', 1024, 0);
+  const storage: StateStorage = volumeMb > 0 ? { kind: 'persistent-volume', sizeMb: volumeMb, containerPath: 'state' } : { kind: 'host-dir', path: text('state-dir', config.stateDir) };
+  const secret = text('secret', process.env.SLUICE_MESOS_SECRET ?? '');
+  const defaults = FRAMEWORK_DEFAULTS.resources;
+  return {
+    config,
+    master: text('master', ''),
+    kafkaBrokers: brokers,
+    role: text('role', FRAMEWORK_DEFAULTS.role),
+    principal: text('principal', FRAMEWORK_DEFAULTS.principal),
+    ...(secret === '' ? {} : { secret }),
+    user: text('user', os.userInfo().username),
+    failoverTimeoutSeconds: number(values, 'failover-timeout', FRAMEWORK_DEFAULTS.failoverTimeoutSeconds, 0),
+    resources: { cpus: number(values, 'cpus', defaults.cpus, 0.01), memMb: number(values, 'mem', defaults.memMb, 32), diskMb: number(values, 'disk', defaults.diskMb, 0), ports: 0 },
+    storage,
+    timings: DEFAULT_PLANNER_TIMINGS,
+    launch: {
+      bundleUri,
+      executorCommand: text('executor-command', 'node dist/bin/sluice.js executor'),
+      jobConfig: text('executor-config', configFile),
+      zookeeper,
+      kafkaBrokers: brokers.join(','),
+    },
+    reviveMinIntervalMs: FRAMEWORK_DEFAULTS.reviveMinIntervalMs,
+  };
+}
