@@ -1,0 +1,69 @@
+/**
+ * The result file every bench writes (format: DESIGN.md, "Benchmarks") and the table it prints.
+ * A goal that is not met is printed and recorded, never turned into a failing exit code.
+ */
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const resultsDir = resolve(import.meta.dirname, '../results');
+
+export interface Goal {
+  readonly value: number;
+  readonly goal: number;
+  readonly better: 'higher' | 'lower';
+}
+
+export interface BenchResult {
+  readonly bench: string;
+  readonly date: string;
+  readonly machine: { readonly cpus: number; readonly node: string };
+  readonly metrics: Record<string, number>;
+  readonly goals: Record<string, Goal>;
+}
+
+export function met(goal: Goal): boolean {
+  return goal.better === 'higher' ? goal.value >= goal.goal : goal.value <= goal.goal;
+}
+
+/** Three significant digits: enough to compare runs, short enough to read. */
+export function round(value: number): number {
+  return Number(value.toPrecision(3));
+}
+
+export async function writeResult(
+  bench: string,
+  metrics: Record<string, number>,
+  goals: Record<string, Goal>,
+): Promise<string> {
+  const result: BenchResult = {
+    bench,
+    date: new Date().toISOString(),
+    machine: { cpus: availableParallelism(), node: process.version },
+    metrics: Object.fromEntries(Object.entries(metrics).map(([name, value]) => [name, round(value)])),
+    goals: Object.fromEntries(Object.entries(goals).map(([name, goal]) => [name, { ...goal, value: round(goal.value) }])),
+  };
+  await mkdir(resultsDir, { recursive: true });
+  const file = join(resultsDir, `${bench}.json`);
+  await writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
+  process.stdout.write(`${table(result)}\nwritten to ${file}\n`);
+  return file;
+}
+
+/** Every result file in bench/results, by bench name. */
+export async function readResults(): Promise<BenchResult[]> {
+  const files = (await readdir(resultsDir).catch(() => [] as string[])).filter((file) => file.endsWith('.json')).sort();
+  return Promise.all(files.map(async (file) => JSON.parse(await readFile(join(resultsDir, file), 'utf8')) as BenchResult));
+}
+
+function table(result: BenchResult): string {
+  const rows: string[][] = [['goal', 'value', 'goal', 'met']];
+  for (const [name, goal] of Object.entries(result.goals)) {
+    rows.push([name, String(goal.value), `${goal.better === 'higher' ? '>=' : '<='} ${goal.goal}`, met(goal) ? 'yes' : 'NO']);
+  }
+  rows.push(['', '', '', ''], ['metric', 'value', '', '']);
+  for (const [name, value] of Object.entries(result.metrics)) rows.push([name, String(value), '', '']);
+  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0))) ?? [];
+  const lines = rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd());
+  return [`bench '${result.bench}' (${result.machine.cpus} cpus, node ${result.machine.node})`, ...lines].join('\n');
+}
