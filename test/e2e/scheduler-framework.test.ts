@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { describe, it, type TestContext } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { leaderDir, jobRoot } from '../../shared/coordination/layout.js';
+import { ZkClient } from '../../shared/coordination/zk-client.js';
+import { loadJobConfig } from '../../shared/config/job-config.js';
+import { createKafka } from '../../shared/kafka/client.js';
+import { ensureTopic } from '../../shared/kafka/topics.js';
+import { setLogLevel } from '../../shared/log.js';
+import { DEFAULT_PLANNER_TIMINGS } from '../../scheduler/planner/index.js';
+import type { FrameworkOptions } from '../../scheduler/framework/framework-options.js';
+import type { FrameworkStatus } from '../../scheduler/framework/framework-status.js';
+import { SchedulerService } from '../../scheduler/scheduler-service.js';
+import { kafkaBrokers, uniqueName, zkConnect } from '../infra/services.js';
+import { wordCountJob } from '../integration/container/harness.js';
+import { startCluster } from '../unit/mini-mesos/helpers/cluster.js';
+
+setLogLevel(process.env.SLUICE_LOG_LEVEL ?? 'error');
+/** Stays RUNNING until killed: enough to watch the scheduler's side of things quickly. */
+const TEST_EXECUTOR = `'${process.execPath}' --import '${import.meta.resolve('tsx')}' '${fileURLToPath(new URL('../unit/mini-mesos/helpers/test-executor.ts', import.meta.url))}'`;
+
+async function jobOptions(t: TestContext, master: string, executorCommand: string, overrides: Partial<FrameworkOptions> = {}): Promise<FrameworkOptions> {
+  const job = await wordCountJob(2);
+  const kafka = createKafka({ brokers: kafkaBrokers(), clientId: 'scheduler-framework-e2e' });
+  const admin = kafka.admin();
+  await admin.connect();
+  t.after(() => admin.disconnect());
+  await ensureTopic(admin, { topic: job.words, partitions: 2, compacted: false, purpose: 'test input' });
+  const bundle = join(dirname(job.configFile), 'bundle.txt');
+  await writeFile(bundle, 'not used\n');
+  return {
+    config: await loadJobConfig(job.configFile),
+    master,
+    kafkaBrokers: kafkaBrokers(),
+    role: 'sluice',
+    principal: 'sluice',
+    user: os.userInfo().username,
+    failoverTimeoutSeconds: 3600,
+    resources: { cpus: 0.2, memMb: 64, diskMb: 0, ports: 1 },
+    storage: { kind: 'host-dir', path: join(dirname(job.configFile), 'state') },
+    timings: { ...DEFAULT_PLANNER_TIMINGS, localityWaitMs: 1_000, backoffInitialMs: 50, backoffMaxMs: 200, maxConsecutiveFailures: 3, declineShortSeconds: 0.2, declineLongSeconds: 5 },
+    launch: { bundleUri: bundle, executorCommand, jobConfig: job.configFile, zookeeper: zkConnect(), kafkaBrokers: kafkaBrokers().join(',') },
+    reviveMinIntervalMs: 100,
+    reconcile: { initialMs: 300, maxMs: 1_000, implicitEveryMs: 60_000 },
+    subscribeBackoff: { initialMs: 50, maxMs: 500 },
+    ...overrides,
+  };
+}
+
+function startService(t: TestContext, options: FrameworkOptions, candidate: string): SchedulerService {
+  const service = new SchedulerService({ framework: options, zookeeper: zkConnect(), candidate, retryMs: 200 }).start();
+  t.after(() => service.stop());
+  return service;
+}
+
+async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) assert.fail(`${what} not within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const running = (service: SchedulerService, count: number) => (): FrameworkStatus | undefined => {
+  const status = service.framework?.status();
+  return status?.containers.length === count && status.containers.every((c) => c.state === 'running') ? status : undefined;
+};
+
+async function zkClient(t: TestContext): Promise<ZkClient> {
+  const client = new ZkClient({ connect: zkConnect(), sessionTimeoutMs: 10_000, callTimeoutMs: 5_000 });
+  t.after(() => client.close());
+  return client;
+}
+
+describe('the Sluice framework', { timeout: 120_000 }, () => {
+  it('finds the master through ZooKeeper, rescales onto a new job model, and removes the job', async (t) => {
+    const mesos = await startCluster(t, { agents: 2 });
+    const zk = await zkClient(t);
+    const mesosPath = `/${uniqueName('mesos')}`;
+    const port = Number(new URL(mesos.masterUrl).port);
+    const info = (p: number) => Buffer.from(JSON.stringify({ id: 'm', ip: 0, port: p, hostname: '127.0.0.1', address: { hostname: '127.0.0.1', ip: '127.0.0.1', port: p } }));
+    await zk.mkdirp(mesosPath);
+    await zk.create(`${mesosPath}/json.info_0000000002`, info(port));
+    await zk.create(`${mesosPath}/json.info_0000000007`, info(1)); // a standby master: never asked
+    const options = await jobOptions(t, `zk://${zkConnect()}${mesosPath}`, TEST_EXECUTOR);
+    const service = startService(t, options, 'only');
+
+    const before = await until('two containers running', running(service, 2));
+    assert.equal(before.jobModelVersion, 1);
+    const framework = service.framework;
+    assert.ok(framework !== undefined);
+    await framework.rescale(1);
+    const after = await until('one container running on the new model', running(service, 1));
+    assert.equal(after.jobModelVersion, 2);
+    assert.notEqual(after.containers[0]?.taskId, before.containers.find((c) => c.id === '0')?.taskId, 'relaunched for the new model');
+    await until('the old tasks killed', () => (mesos.state().tasks.length === 1 ? true : undefined));
+
+    await framework.remove();
+    assert.deepEqual(mesos.state().removedFrameworks, [before.frameworkId]);
+    assert.deepEqual(await zk.getChildren(jobRoot(options.config.name)), ['leader']);
+  });
+
+  it('gives up on a container that keeps failing, with a job error, and stops asking for offers', async (t) => {
+    const mesos = await startCluster(t, { agents: 1 });
+    const service = startService(t, await jobOptions(t, mesos.masterUrl, 'exit 3'), 'only');
+    const errors = await until('both containers given up on', () => {
+      const status = service.framework?.status();
+      return status?.errors.length === 2 ? status.errors : undefined;
+    });
+    assert.deepEqual(errors.map((error) => error.code), ['CONTAINER_FAILED_TOO_OFTEN', 'CONTAINER_FAILED_TOO_OFTEN']);
+    assert.deepEqual(service.framework?.status().containers.map((c) => [c.state, c.failures]), [['failed', 3], ['failed', 3]]);
+    await until('offers suppressed', () => (mesos.state().frameworks[0]?.suppressedRoles.includes('sluice') === true ? true : undefined));
+  });
+
+  it('a deposed leader closes its stream at once, and the standby fails over to the same framework with the same tasks', async (t) => {
+    const mesos = await startCluster(t, { agents: 2 });
+    const options = await jobOptions(t, mesos.masterUrl, TEST_EXECUTOR);
+    const first = startService(t, options, 'first');
+    const before = await until('two containers running', running(first, 2));
+    const standby = startService(t, options, 'standby');
+    const zk = await zkClient(t);
+    const dir = leaderDir(options.config.name);
+    let candidates: string[] = [];
+    const deadline = Date.now() + 10_000;
+    while (candidates.length < 2 && Date.now() < deadline) {
+      candidates = (await zk.getChildren(dir)).sort((a, b) => Number(a.split('_').at(-1)) - Number(b.split('_').at(-1)));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.equal(candidates.length, 2, 'the standby joined the election');
+    assert.deepEqual([first.role, standby.role], ['leader', 'standby']);
+    await zk.remove(`${dir}/${candidates[0]}`, -1); // an operator (or a lost session) deposes the leader
+
+    await until('the first scheduler stood down', () => (first.role === 'standby' && first.framework === undefined ? true : undefined), 10_000);
+    const after = await until('the standby leads with running containers', running(standby, 2));
+    assert.equal(standby.role, 'leader');
+    assert.equal(after.frameworkId, before.frameworkId);
+    assert.deepEqual(after.containers.map((c) => c.taskId), before.containers.map((c) => c.taskId));
+    const frameworks = mesos.state().frameworks;
+    assert.deepEqual(frameworks.map((f) => [f.id, f.connected]), [[before.frameworkId, true]]);
+  });
+});
