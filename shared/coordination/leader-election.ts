@@ -48,7 +48,8 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
   private readonly dir: string;
   /** Our election node in the current session, once known. */
   private node: string | undefined;
-  private lowest = false;
+  /** Id of the session in which our node was last seen lowest; undefined when it is not. */
+  private lowestIn: string | undefined;
   private leading = false;
 
   constructor(
@@ -74,13 +75,13 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
     this.session.off('state', this.onState);
     const node = this.node;
     this.node = undefined;
-    this.setLowest(false, 'stopped');
+    this.setLowest(undefined, 'stopped');
     if (node !== undefined && this.session.state === 'connected') await this.withdraw(this.session.client).catch(() => undefined);
   }
 
   /** True while our node is the lowest and the session surely still holds it. */
   isLeader(): boolean {
-    return this.lowest && this.session.hasLease();
+    return this.lowestIn !== undefined && this.session.hasLease() && this.lowestIn === this.session.client.sessionId;
   }
 
   /** The fencing token for writes only the leader may make; throws ZK_NOT_LEADER when not the leader. */
@@ -96,17 +97,19 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
   private readonly onState = (state: ZkSessionState): void => {
     if (state !== 'expired' && state !== 'closed') return;
     this.node = undefined;
-    this.setLowest(false, `ZooKeeper session ${state}`);
+    this.setLowest(undefined, `ZooKeeper session ${state}`);
   };
 
   /** One pass: make sure our node exists, then wait on our predecessor (or, as leader, on our own node). */
-  private async step({ client, waitFor }: LoopContext): Promise<void> {
+  private async step({ client, waitFor, active }: LoopContext): Promise<void> {
     let createError: unknown;
     if (this.node === undefined) {
       await client.mkdirp(this.dir);
       const data = Buffer.from(JSON.stringify({ candidate: this.options.candidate, session: client.sessionId }));
       try {
-        this.node = await client.create(candidatePrefix(this.options.job, client.sessionId), data, 'ephemeral-sequential');
+        const created = await client.create(candidatePrefix(this.options.job, client.sessionId), data, 'ephemeral-sequential');
+        if (!active()) return; // a late reply about a session that ended: its node is gone
+        this.node = created;
         this.log.info('joined the leader election', { node: this.node, session: client.sessionId });
       } catch (error) {
         if (!(error instanceof ZkError && error.retriable)) throw error;
@@ -114,11 +117,12 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
       }
     }
     const queue = sortCandidates(await client.getChildren(this.dir));
+    if (!active()) return; // the session ended meanwhile: this answer is about a dead node
     const ours = queue.filter((candidate) => candidate.sessionId === client.sessionId);
     const me = ours[0];
     if (me === undefined) {
       this.node = undefined;
-      this.setLowest(false, 'our election node is gone');
+      this.setLowest(undefined, 'our election node is gone');
       if (createError !== undefined) throw createError;
       return;
     }
@@ -127,9 +131,10 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
     this.node = node;
     for (const extra of ours.slice(1)) await ignoreNoNode(client.remove(`${this.dir}/${extra.name}`, -1));
 
+    if (!active()) return;
     const index = queue.indexOf(me);
     const predecessor = queue[index - 1];
-    this.setLowest(predecessor === undefined, 'a candidate before us appeared');
+    this.setLowest(predecessor === undefined ? client.sessionId : undefined, 'a candidate before us appeared');
     const watched = predecessor === undefined ? node : `${this.dir}/${predecessor.name}`;
     await waitFor(async (watcher) => (await client.exists(watched, watcher)) !== null);
   }
@@ -141,8 +146,8 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
     }
   }
 
-  private setLowest(lowest: boolean, reason: string): void {
-    this.lowest = lowest;
+  private setLowest(session: string | undefined, reason: string): void {
+    this.lowestIn = session;
     const leader = this.isLeader();
     if (leader === this.leading) return;
     this.leading = leader;

@@ -19,6 +19,8 @@ export interface LoopContext {
   readonly client: ZkClient;
   /** Resolves when the watch armed by `arm` fires (at once if arm returns false); rejects if cancelled. */
   waitFor(arm: ArmWatch): Promise<void>;
+  /** False once this run was cancelled: a reply that arrives later must not change the owner's state. */
+  active(): boolean;
 }
 
 export interface SessionLoopOptions {
@@ -74,7 +76,7 @@ export class SessionLoop {
   }
 
   private async loop(client: ZkClient, run: number): Promise<void> {
-    const context: LoopContext = { client, waitFor: (arm) => this.waitFor(arm, run) };
+    const context: LoopContext = { client, waitFor: (arm) => this.waitFor(arm, run), active: () => this.run === run };
     let failures = 0;
     while (this.run === run) {
       try {

@@ -43,6 +43,9 @@ export interface ZkClientOptions {
   readonly auth?: DigestAuth;
 }
 
+/** Share of the negotiated session timeout that the lease lasts. */
+const LEASE_SHARE = 0.9;
+
 /** The parts of the library's private connection manager that close() must reach (see close()). */
 interface LibraryInternals {
   connectionManager?: { connect: () => void; socket?: Socket; connectTimeoutHandler?: NodeJS.Timeout | null };
@@ -61,6 +64,8 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
   private readonly callTimeoutMs: number;
   private readonly watchers = new WeakMap<Watcher, zookeeper.Watcher>();
   private confirmed = Number.NEGATIVE_INFINITY;
+  private connectedAt: number | undefined;
+  private lapsed = false;
   private closed = false;
 
   /** Creates the client and starts connecting (the library reconnects by itself until the session expires). */
@@ -70,7 +75,10 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
     this.client = zookeeper.createClient(options.connect, { sessionTimeout: options.sessionTimeoutMs, spinDelay: 200, retries: 0 });
     this.acls = options.auth === undefined ? zookeeper.ACL.OPEN_ACL_UNSAFE : digestAcl(options.auth);
     if (options.auth !== undefined) this.client.addAuthInfo('digest', Buffer.from(`${options.auth.user}:${options.auth.password}`));
-    this.client.on('connected', () => this.emit('connected'));
+    this.client.on('connected', () => {
+      this.connectedAt ??= performance.now();
+      this.emit('connected');
+    });
     this.client.on('disconnected', () => this.emit('disconnected'));
     this.client.on('expired', () => this.emit('expired', 'the server expired the session'));
     this.client.on('authenticationFailed', () => this.emit('expired', 'authentication failed'));
@@ -93,12 +101,27 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
   }
 
   /**
-   * performance.now() at which the latest request that the server answered was sent. The server
-   * keeps a session alive for its timeout after the last request it received, so the session
-   * cannot have expired before confirmedAt + sessionTimeoutMs (the basis of the session lease).
+   * performance.now() at which the latest request that the server answered was sent (-Infinity
+   * before the first). The server keeps a session for its timeout after the last request it
+   * received, so the session cannot have expired before confirmedAt + sessionTimeoutMs.
    */
   get confirmedAt(): number {
     return this.confirmed;
+  }
+
+  /**
+   * The session lease: performance.now() until which the session surely lives, i.e. the send
+   * time of the latest answered request (or the connect) plus 90% of the negotiated timeout (room
+   * for timer lateness and clock-rate drift). -Infinity before connecting and once the lease has
+   * lapsed: that is FINAL, because whoever saw it lapse (isLeader(), holds()) stopped acting, and a
+   * request sent after the lapse renews nothing, so a late answer cannot silently resume it.
+   */
+  leaseUntil(): number {
+    if (this.lapsed || this.connectedAt === undefined) return Number.NEGATIVE_INFINITY;
+    const until = Math.max(this.confirmed, this.connectedAt) + this.sessionTimeoutMs * LEASE_SHARE;
+    if (performance.now() < until) return until;
+    this.lapsed = true;
+    return Number.NEGATIVE_INFINITY;
   }
 
   async get(path: string, watcher?: Watcher): Promise<NodeData> {
@@ -236,6 +259,7 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
   /** One library call as a promise with an application timeout; replies from the server confirm the session. */
   private call<T>(what: string, path: string, invoke: (done: (error: Error | null, value: T) => void) => void): Promise<T> {
     const sentAt = performance.now();
+    const renews = this.leaseUntil() > sentAt; // sent after the lease lapsed: proves nothing about then
     return new Promise<T>((resolve, reject) => {
       let settled = false;
       const timer = setTimeout(() => {
@@ -248,12 +272,12 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
         settled = true;
         clearTimeout(timer);
         if (!error) {
-          this.confirmed = Math.max(this.confirmed, sentAt);
+          if (renews) this.confirmed = Math.max(this.confirmed, sentAt);
           resolve(value);
           return;
         }
         const zkError = toZkError(error, `${what} ${path}`, { path });
-        if (isServerReply(zkError)) this.confirmed = Math.max(this.confirmed, sentAt);
+        if (renews && isServerReply(zkError)) this.confirmed = Math.max(this.confirmed, sentAt);
         reject(zkError);
       };
       try {

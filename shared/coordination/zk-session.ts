@@ -4,8 +4,8 @@
  * expiry on reconnect (a paused or partitioned process believes it is still connected). ZkSession
  * therefore keeps a *lease*: the session is known alive until the send time of the last request
  * the server answered plus 90% of the negotiated timeout (the server keeps a session for the full
- * timeout after the last request it received). A heartbeat every quarter timeout renews it. When
- * the lease lapses (disconnected or unanswered for about the timeout, or the process was paused)
+ * timeout after the last request it received; ZkClient.leaseUntil). A heartbeat every quarter
+ * timeout renews it, and a lapse is final. When the lease lapses (disconnected or unanswered for about the timeout, or the process was paused)
  * or the library reports expiry, the session is declared expired at once, the client is closed
  * and a new one is created after a capped backoff (200 ms doubling to 10 s by default).
  *
@@ -40,9 +40,6 @@ export interface ZkSessionEvents {
   state: [state: ZkSessionState, previous: ZkSessionState];
 }
 
-/** Share of the negotiated timeout the lease lasts: room for timer lateness and clock-rate drift. */
-const LEASE_SHARE = 0.9;
-
 export class ZkSession extends EventEmitter<ZkSessionEvents> {
   private readonly options: Required<Pick<ZkSessionOptions, 'connect' | 'sessionTimeoutMs' | 'callTimeoutMs'>> & ZkSessionOptions;
   private readonly log: Logger;
@@ -51,7 +48,6 @@ export class ZkSession extends EventEmitter<ZkSessionEvents> {
   private currentState: ZkSessionState = 'connecting';
   private live = false;
   private failures = 0;
-  private connectedAt = 0;
   private disconnectedAt: number | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private leaseTimer: NodeJS.Timeout | undefined;
@@ -76,10 +72,9 @@ export class ZkSession extends EventEmitter<ZkSessionEvents> {
     return this.current;
   }
 
-  /** performance.now() until which the current session is surely alive on the server (-Infinity if unknown). */
+  /** performance.now() until which the current session is surely alive (-Infinity if unknown or lapsed; see ZkClient.leaseUntil). */
   leaseUntil(): number {
-    if (!this.live || this.current === undefined) return Number.NEGATIVE_INFINITY;
-    return this.current.confirmedAt + this.current.sessionTimeoutMs * LEASE_SHARE;
+    return this.live && this.current !== undefined ? this.current.leaseUntil() : Number.NEGATIVE_INFINITY;
   }
 
   /** True while the lease holds: ephemeral nodes of this session surely exist and nobody else took over. */
@@ -166,7 +161,6 @@ export class ZkSession extends EventEmitter<ZkSessionEvents> {
     // (isLeader() and holds() went false), so they must start over, not silently resume.
     if (!fresh && this.leaseLapsed(client)) return this.expireLapsed(client);
     this.live = true;
-    if (fresh) this.connectedAt = now;
     const disconnectedMs = this.disconnectedAt === undefined ? undefined : Math.round(now - this.disconnectedAt);
     this.disconnectedAt = undefined;
     this.setState('connected', {
@@ -198,6 +192,7 @@ export class ZkSession extends EventEmitter<ZkSessionEvents> {
   private heartbeat(): void {
     const client = this.current;
     if (client === undefined || !this.live || this.heartbeatInFlight) return;
+    if (this.leaseLapsed(client)) return this.expireLapsed(client);
     this.heartbeatInFlight = true;
     client
       .exists('/')
@@ -215,18 +210,13 @@ export class ZkSession extends EventEmitter<ZkSessionEvents> {
     this.armLeaseTimer();
   }
 
-  /** The end of the lease, or of the same span from the connect for a session never confirmed yet. */
-  private leaseDeadline(client: ZkClient): number {
-    return Math.max(client.confirmedAt, this.connectedAt) + client.sessionTimeoutMs * LEASE_SHARE;
-  }
-
   private leaseLapsed(client: ZkClient): boolean {
-    return performance.now() >= this.leaseDeadline(client);
+    return client.leaseUntil() === Number.NEGATIVE_INFINITY;
   }
 
   private expireLapsed(client: ZkClient): void {
-    const silentMs = Math.round(performance.now() - Math.max(client.confirmedAt, this.connectedAt));
-    this.expire(`no answer from ZooKeeper for ${silentMs} ms (session timeout ${client.sessionTimeoutMs} ms)`);
+    const last = client.confirmedAt === Number.NEGATIVE_INFINITY ? 'never' : `${Math.round(performance.now() - client.confirmedAt)} ms ago`;
+    this.expire(`session lease lapsed: ZooKeeper last answered ${last} (session timeout ${client.sessionTimeoutMs} ms)`);
   }
 
   /** Expires the session when the lease lapses (checked again when the timer fires: replies may have renewed it). */
@@ -240,7 +230,7 @@ export class ZkSession extends EventEmitter<ZkSessionEvents> {
         if (this.leaseLapsed(client)) this.expireLapsed(client);
         else this.armLeaseTimer();
       },
-      Math.max(0, this.leaseDeadline(client) - performance.now()),
+      Math.max(0, client.leaseUntil() - performance.now()),
     );
   }
 

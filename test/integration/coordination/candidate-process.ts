@@ -41,6 +41,10 @@ export class CandidateProcess {
     this.child = spawn(process.execPath, ['--import', 'tsx', SCRIPT], { cwd: repoRoot, env, stdio: ['pipe', 'pipe', log] });
     fs.closeSync(log);
     this.child.once('exit', () => (this.exited = true));
+    // Also when this test process is ended early: a stopped (SIGSTOP) child would not see its stdin close.
+    const killOnExit = (): void => void this.child.kill('SIGKILL');
+    process.once('exit', killOnExit);
+    this.child.once('exit', () => process.off('exit', killOnExit));
     readline.createInterface({ input: this.child.stdout! }).on('line', (line) => {
       try {
         this.reports.push(JSON.parse(line) as Report);

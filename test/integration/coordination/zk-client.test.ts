@@ -140,6 +140,7 @@ test('ZkClient: calls reject with ZK_TIMEOUT instead of hanging when ZooKeeper d
 
   for (const port of [closedPort, silentPort]) {
     const client = new ZkClient({ connect: `127.0.0.1:${port}`, sessionTimeoutMs: 4_000, callTimeoutMs: 500 });
+    t.after(() => client.close()); // a client left trying to connect would keep this process alive
     const started = Date.now();
     await assert.rejects(client.get('/anything'), (error: unknown) => {
       assert.ok(error instanceof ZkError);
@@ -153,15 +154,20 @@ test('ZkClient: calls reject with ZK_TIMEOUT instead of hanging when ZooKeeper d
     await client.close();
 
     const session = new ZkSession({ connect: `127.0.0.1:${port}`, sessionTimeoutMs: 4_000 }).start();
+    t.after(() => session.close());
     await assert.rejects(session.ready(500), { code: 'ZK_TIMEOUT' });
     assert.equal(session.state, 'connecting');
     await session.close();
   }
 });
 
-test('ZkClient: the address of the real server works with the same options', async () => {
+test('ZkClient: answers renew the session lease, from the connect on', async (t) => {
   const client = new ZkClient({ connect: zkConnect(), sessionTimeoutMs: 4_000, callTimeoutMs: 3_000 });
-  assert.notEqual(await client.exists('/'), null);
-  assert.ok(client.confirmedAt > 0);
-  await client.close();
+  t.after(() => client.close());
+  assert.equal(client.leaseUntil(), Number.NEGATIVE_INFINITY, 'no lease before the session exists');
+  assert.notEqual(await client.exists('/'), null); // queued before the connect: proves nothing about the lease
+  const sentAt = performance.now();
+  await client.exists('/');
+  assert.ok(client.confirmedAt >= sentAt);
+  assert.equal(client.leaseUntil(), client.confirmedAt + client.sessionTimeoutMs * 0.9);
 });
