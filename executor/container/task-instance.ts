@@ -68,6 +68,7 @@ export class TaskInstance {
   private stopRequested = false;
   private endOfStreamCalled = false;
   private skippedSinceCommit = 0;
+  private lastYield = 0;
   private timers: NodeJS.Timeout[] = [];
   private readonly coordinator: TaskCoordinator;
   private readonly metrics: ReturnType<typeof taskMetrics>;
@@ -169,6 +170,7 @@ export class TaskInstance {
         const batch = this.queue[0];
         if (batch) {
           await this.processBatch(batch);
+          await this.yieldNowAndThen();
           continue;
         }
         if (this.allInputsEnded()) {
@@ -307,6 +309,17 @@ export class TaskInstance {
     this.endOfStreamCalled = true;
     await this.options.task.endOfStream?.(this.options.collector, this.coordinator);
     this.options.collector.drain();
+  }
+
+  /**
+   * A task whose `process` never really awaits runs on resolved promises only, which starves
+   * timers and sockets (heartbeats, fetches, the commit timer): give them a turn every 10 ms.
+   */
+  private async yieldNowAndThen(): Promise<void> {
+    const now = performance.now();
+    if (now - this.lastYield < 10) return;
+    await new Promise((resolve) => setImmediate(resolve));
+    this.lastYield = performance.now();
   }
 
   private pendingBytes(): number {

@@ -2,23 +2,43 @@ import type { Message, Producer, RecordMetadata, TopicMessages } from 'kafkajs';
 import { describeError } from '../errors.js';
 import { KafkaError, KafkaErrorCode } from './errors.js';
 
-interface Waiter {
+/** One caller's send: resolved once all of its messages are acknowledged. */
+interface Send {
   readonly topic: string;
   /** The explicit partition of every message of this send, when the caller chose one. */
   readonly partition: number | undefined;
-  readonly count: number;
+  readonly messages: readonly Message[];
+  /** Messages of this send already handed to a request. */
+  taken: number;
+  /** Messages acknowledged so far. */
+  acked: number;
+  lastOffset: number | undefined;
   resolve(lastOffset: number | undefined): void;
   reject(error: Error): void;
 }
 
+/** A piece of a send that went into one request. */
+interface Piece {
+  readonly send: Send;
+  readonly count: number;
+}
+
+/**
+ * Kafka refuses a partition's record batch over the topic's max.message.bytes (1 MiB by default),
+ * and kafkajs groups a request's messages in time that grows with the square of their number
+ * (kafkajs #1576): requests stay under both limits, however much is queued.
+ */
+const MAX_MESSAGES_PER_REQUEST = 2000;
+const MAX_BYTES_PER_REQUEST = 768 * 1024;
+
 /**
  * Sends everything a container produces (outputs and changelogs) through one kafkajs producer,
- * with at most one request in flight: records queued while a request is out go together in the
- * next `sendBatch`. That keeps the order of every partition without an idempotent producer's
- * per-request cost, and batches as much as the load gives (kafkajs has no linger).
+ * with at most one request in flight: messages queued while a request is out go in the next
+ * (kafkajs has no linger), in queue order, so every partition keeps its order without an
+ * idempotent producer's per-request cost.
  */
 export class BatchingProducer {
-  private queued: { messages: Map<string, Message[]>; waiters: Waiter[] } = { messages: new Map(), waiters: [] };
+  private readonly queue: Send[] = [];
   private inFlight: Promise<void> | undefined;
   private failure: Error | undefined;
 
@@ -40,7 +60,7 @@ export class BatchingProducer {
 
   /** Resolves when everything queued so far is acknowledged; rejects if any of it failed. */
   async flush(): Promise<void> {
-    while (this.inFlight || this.queued.waiters.length > 0) {
+    while (this.inFlight || this.queue.length > 0) {
       this.startNext();
       await this.inFlight;
     }
@@ -51,57 +71,88 @@ export class BatchingProducer {
     if (this.failure) return Promise.reject(this.failure);
     if (messages.length === 0) return Promise.resolve(undefined);
     return new Promise((resolve, reject) => {
-      const list = this.queued.messages.get(topic);
-      if (list) list.push(...messages);
-      else this.queued.messages.set(topic, [...messages]);
-      this.queued.waiters.push({ topic, partition, count: messages.length, resolve, reject });
+      this.queue.push({ topic, partition, messages, taken: 0, acked: 0, lastOffset: undefined, resolve, reject });
       this.startNext();
     });
   }
 
   private startNext(): void {
-    if (this.inFlight || this.queued.waiters.length === 0) return;
-    const batch = this.queued;
-    this.queued = { messages: new Map(), waiters: [] };
-    const topicMessages: TopicMessages[] = [...batch.messages].map(([topic, messages]) => ({ topic, messages }));
+    if (this.inFlight || this.queue.length === 0) return;
+    const pieces = this.takeRequest();
+    const byTopic = new Map<string, Message[]>();
+    for (const { send, count } of pieces) {
+      const slice = send.messages.slice(send.taken - count, send.taken);
+      const list = byTopic.get(send.topic);
+      if (list) list.push(...slice);
+      else byTopic.set(send.topic, slice);
+    }
+    const topicMessages: TopicMessages[] = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
     this.inFlight = this.producer
       .sendBatch({ topicMessages, acks: -1 })
-      .then((metadata) => settle(batch.waiters, metadata))
+      .then((metadata) => settle(pieces, metadata))
       .catch((error: unknown) => {
         this.failure = new KafkaError(KafkaErrorCode.sendFailed, `a send to Kafka failed: ${describeError(error)}`, {
           cause: error,
           retriable: false,
         });
-        for (const waiter of batch.waiters) waiter.reject(this.failure);
+        const failed = new Set(pieces.map((piece) => piece.send));
+        for (const send of [...failed, ...this.queue.splice(0)]) send.reject(this.failure);
       })
       .finally(() => {
         this.inFlight = undefined;
         this.startNext();
       });
   }
+
+  /** Takes messages from the front of the queue up to the request limits, splitting a send if needed. */
+  private takeRequest(): Piece[] {
+    const pieces: Piece[] = [];
+    let messages = 0;
+    let bytes = 0;
+    while (this.queue.length > 0 && messages < MAX_MESSAGES_PER_REQUEST) {
+      const send = this.queue[0] as Send;
+      const start = send.taken;
+      while (send.taken < send.messages.length && messages < MAX_MESSAGES_PER_REQUEST) {
+        const size = sizeOf(send.messages[send.taken] as Message);
+        if (bytes + size > MAX_BYTES_PER_REQUEST && messages > 0) break;
+        bytes += size;
+        messages++;
+        send.taken++;
+      }
+      if (send.taken > start) pieces.push({ send, count: send.taken - start });
+      if (send.taken < send.messages.length) break;
+      this.queue.shift();
+    }
+    return pieces;
+  }
+}
+
+function sizeOf(message: Message): number {
+  const length = (part: Message['key'] | Message['value']) => (part === null || part === undefined ? 0 : typeof part === 'string' ? Buffer.byteLength(part) : part.length);
+  return length(message.key) + length(message.value) + 70;
 }
 
 /**
- * Works out each waiter's last offset: within one request the messages of a partition are
- * written in queue order starting at the partition's base offset.
+ * Works out each piece's offsets: within one request the messages of a partition are written in
+ * queue order starting at the partition's base offset. A send resolves when its last piece is acked.
  */
-function settle(waiters: readonly Waiter[], metadata: readonly RecordMetadata[]): void {
+function settle(pieces: readonly Piece[], metadata: readonly RecordMetadata[]): void {
   const next = new Map<string, number>();
   for (const entry of metadata) {
     if (entry.baseOffset !== undefined) next.set(`${entry.topicName}\u0000${entry.partition}`, Number(entry.baseOffset));
   }
-  for (const waiter of waiters) {
-    if (waiter.partition === undefined) {
-      waiter.resolve(undefined);
-      continue;
+  for (const { send, count } of pieces) {
+    if (send.partition !== undefined) {
+      const id = `${send.topic}\u0000${send.partition}`;
+      const first = next.get(id);
+      if (first === undefined) {
+        send.reject(new KafkaError(KafkaErrorCode.sendFailed, `Kafka acknowledged no offset for ${send.topic}[${send.partition}]`));
+        continue;
+      }
+      next.set(id, first + count);
+      send.lastOffset = first + count - 1;
     }
-    const id = `${waiter.topic}\u0000${waiter.partition}`;
-    const first = next.get(id);
-    if (first === undefined) {
-      waiter.reject(new KafkaError(KafkaErrorCode.sendFailed, `Kafka acknowledged no offset for ${waiter.topic}[${waiter.partition}]`));
-      continue;
-    }
-    next.set(id, first + waiter.count);
-    waiter.resolve(first + waiter.count - 1);
+    send.acked += count;
+    if (send.acked === send.messages.length) send.resolve(send.lastOffset);
   }
 }

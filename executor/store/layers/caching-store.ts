@@ -134,11 +134,13 @@ export class CachingStore<K, V> implements KeyValueStore<K, V> {
 
   private remember(id: string, entry: Cached<K, V>): void {
     this.cache.set(id, entry);
-    if (this.cache.size <= this.capacity) return;
-    // Evict the least recently used clean entries; dirty ones stay until they are flushed.
-    for (const oldest of this.cache.keys()) {
-      if (this.cache.size <= this.capacity) break;
-      if (!this.dirty.has(oldest)) this.cache.delete(oldest);
+    // Evict from the least recently used end, but never a dirty entry: when the oldest is dirty
+    // the cache holds on until the next flush (at most batch-size more), instead of searching
+    // past it on every put.
+    while (this.cache.size > this.capacity) {
+      const oldest = this.cache.keys().next().value as string;
+      if (this.dirty.has(oldest)) break;
+      this.cache.delete(oldest);
     }
   }
 }
