@@ -12,6 +12,7 @@ import { describeError } from '../shared/errors.js';
 import { createLogger, type Logger } from '../shared/log.js';
 import { Framework } from './framework/framework.js';
 import type { FrameworkOptions } from './framework/framework-options.js';
+import { SerialQueue } from './framework/serial-queue.js';
 
 export interface SchedulerServiceOptions {
   readonly framework: FrameworkOptions;
@@ -31,22 +32,23 @@ export class SchedulerService {
   private readonly log: Logger;
   private current: Framework | undefined;
   /** Starts and stops run one after another, in the order leadership changed. */
-  private chain: Promise<void> = Promise.resolve();
+  private readonly changes: SerialQueue;
   private retryTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: SchedulerServiceOptions) {
     const job = options.framework.config.name;
     const candidate = options.candidate ?? `${os.hostname()}:${process.pid}`;
     this.log = createLogger({ job, component: 'scheduler', candidate });
+    this.changes = new SerialQueue((error) => this.log.error('leadership change failed', { error: describeError(error) }));
     this.session = new ZkSession({ connect: options.zookeeper, log: { job } });
     this.election = new LeaderElection(this.session, { job, candidate });
-    this.election.on('elected', () => this.serially(() => this.lead()));
+    this.election.on('elected', () => this.changes.push(() => this.lead()));
     this.election.on('deposed', (reason) => {
       clearTimeout(this.retryTimer);
       // Close the stream now, not after queued work: a deposed leader must stop acting at once.
       const stopping = this.current?.stop();
       this.current = undefined;
-      this.serially(async () => {
+      this.changes.push(async () => {
         await stopping;
         this.log.warn('standing by: no longer the leader', { reason });
       });
@@ -74,14 +76,8 @@ export class SchedulerService {
     this.current = undefined;
     await framework?.stop();
     await this.election.stop();
-    await this.chain;
+    await this.changes.close();
     await this.session.close();
-  }
-
-  private serially(work: () => Promise<void>): void {
-    this.chain = this.chain.then(work).catch((error: unknown) => {
-      this.log.error('leadership change failed', { error: describeError(error) });
-    });
   }
 
   private async lead(): Promise<void> {
@@ -95,7 +91,7 @@ export class SchedulerService {
       await framework.stop();
       if (this.current === framework) this.current = undefined;
       this.log.error('the framework could not start; retrying while leading', { error: describeError(error) });
-      this.retryTimer = setTimeout(() => this.serially(() => this.lead()), this.options.retryMs ?? 5_000);
+      this.retryTimer = setTimeout(() => this.changes.push(() => this.lead()), this.options.retryMs ?? 5_000);
     }
   }
 }

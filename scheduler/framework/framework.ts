@@ -20,6 +20,7 @@ import type { InputStream } from '../../shared/model/ssp-grouper.js';
 import { planOffers } from '../planner/index.js';
 import { applyPlan } from './apply-plan.js';
 import { NEW_CONTAINER, transition, type ContainerRecord, type LifecycleEvent } from './container-lifecycle.js';
+import { SchedulerError } from './errors.js';
 import { buildFrameworkInfo } from './framework-info.js';
 import type { FrameworkOptions } from './framework-options.js';
 import { containerStatuses, countStates, type FrameworkJobError, type FrameworkStatus } from './framework-status.js';
@@ -28,6 +29,7 @@ import { EMPTY_LAUNCH_RECORD, LaunchStore, type LaunchRecord } from './launch-st
 import { MesosClient } from './mesos-client.js';
 import { OfferStream } from './offer-stream.js';
 import { Reconciler } from './reconciler.js';
+import { SerialQueue } from './serial-queue.js';
 import { removeJob } from './remove-job.js';
 import { frameworkMetrics } from './framework-metrics.js';
 import { eventForStatus } from './task-status.js';
@@ -55,7 +57,7 @@ export class Framework extends EventEmitter<FrameworkEvents> {
   private launches: LaunchRecord = EMPTY_LAUNCH_RECORD;
   private lastHosts = new Map<string, string>();
   private readonly offerStream: OfferStream;
-  private queue: Promise<void> = Promise.resolve();
+  private readonly queue = new SerialQueue((error) => this.log.error('framework event handling failed', { error: describeError(error) }));
   private stopped = false;
 
   constructor(
@@ -70,7 +72,7 @@ export class Framework extends EventEmitter<FrameworkEvents> {
     this.jobModels = new JobModelStore(session, job);
     this.localities = new LocalityStore(session, job);
     this.launchStore = new LaunchStore(session, job);
-    this.offerStream = new OfferStream(options.role, options.reviveMinIntervalMs, (call) => this.mesos().call(call), (work) => this.enqueue(work));
+    this.offerStream = new OfferStream(options.role, options.reviveMinIntervalMs, (call) => this.mesos().call(call), (work) => this.queue.push(work));
     this.reconciler = new Reconciler((tasks) => this.mesos().call({ type: 'RECONCILE', reconcile: { tasks } }), options.reconcile ?? {}, this.log);
   }
 
@@ -95,8 +97,8 @@ export class Framework extends EventEmitter<FrameworkEvents> {
       backoff: this.options.subscribeBackoff,
       log: { job: this.options.config.name },
     });
-    this.client.on('subscribed', (subscribed) => this.enqueue(() => this.onSubscribed(subscribed)));
-    this.client.on('event', (event) => this.enqueue(() => this.onEvent(event)));
+    this.client.on('subscribed', (subscribed) => this.queue.push(() => this.onSubscribed(subscribed)));
+    this.client.on('event', (event) => this.queue.push(() => this.onEvent(event)));
     this.client.on('disconnected', () => this.reconciler.stop());
     this.client.start();
   }
@@ -104,10 +106,11 @@ export class Framework extends EventEmitter<FrameworkEvents> {
   /** Stops acting at once: the Mesos stream is closed (Mesos keeps the tasks for the failover timeout). */
   async stop(): Promise<void> {
     this.stopped = true;
+    const closing = this.queue.close();
     this.reconciler.stop();
     this.offerStream.stop();
     await this.client?.stop();
-    await this.queue;
+    await closing;
   }
 
   status(): FrameworkStatus {
@@ -122,7 +125,7 @@ export class Framework extends EventEmitter<FrameworkEvents> {
 
   /** Replans the job model for `containers` containers; every running container restarts on the new model. */
   async rescale(containers: number): Promise<void> {
-    await this.enqueueAndWait(async () => {
+    await this.queue.run(async () => {
       const model = await currentJobModel({ config: this.options.config, inputs: this.inputs, containerCount: containers, store: this.jobModels, token: this.token() });
       if (model.version === this.jobModel?.version) return;
       this.log.info('rescaling', { containers, jobModelVersion: model.version });
@@ -135,10 +138,11 @@ export class Framework extends EventEmitter<FrameworkEvents> {
 
   /** Removes the job: TEARDOWN (Mesos kills every task) and the job's ZooKeeper nodes. */
   async remove(): Promise<void> {
-    await this.enqueueAndWait(async () => {
+    await this.queue.run(async () => {
       this.log.info('removing the job: tearing down the framework');
       if (this.client?.subscribed === true) await this.mesos().call({ type: 'TEARDOWN' });
       this.stopped = true;
+      void this.queue.close();
       await this.client?.stop();
       await removeJob(this.session, this.options.config.name, this.token());
     });
@@ -155,18 +159,8 @@ export class Framework extends EventEmitter<FrameworkEvents> {
     }
   }
 
-  private enqueue(work: () => Promise<void>): void {
-    void this.enqueueAndWait(work).catch((error: unknown) => this.log.error('framework event handling failed', { error: describeError(error) }));
-  }
-
-  private enqueueAndWait(work: () => Promise<void>): Promise<void> {
-    const next = this.queue.then(() => (this.stopped ? undefined : work()));
-    this.queue = next.catch(() => undefined);
-    return next;
-  }
-
   private mesos(): MesosClient {
-    if (this.client === undefined) throw new Error('the framework is not started');
+    if (this.client === undefined) throw new SchedulerError('SCHEDULER_NOT_SUBSCRIBED', 'the framework has not subscribed yet');
     return this.client;
   }
 
@@ -246,17 +240,21 @@ export class Framework extends EventEmitter<FrameworkEvents> {
     const taskId = status.task_id.value;
     frameworkMetrics.updates.inc({ job: this.options.config.name, state: status.state });
     this.reconciler.seen(taskId);
-    const entry = [...this.records].find(([, record]) => record.task?.taskId === taskId);
-    const event = eventForStatus(status.state, entry?.[1].state.kind === 'killing');
-    if (entry === undefined) {
-      // Not the current attempt of any container (stale, or from a forgotten launch): it must not run.
-      if (event === undefined || event === 'running') await this.mesos().call({ type: 'KILL', kill: { task_id: status.task_id, ...(status.agent_id ? { agent_id: status.agent_id } : {}) } }).catch(() => undefined);
-    } else if (event !== undefined) {
-      const [id, record] = entry;
-      await this.move(id, record, event, status);
-    }
-    if (status.uuid !== undefined && status.uuid.length > 0 && status.agent_id !== undefined) {
-      await this.mesos().call({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: status.agent_id, task_id: status.task_id, uuid: status.uuid } });
+    try {
+      // A pending container's task has ended already: a late report about it changes nothing.
+      const entry = [...this.records].find(([, record]) => record.task?.taskId === taskId && record.state.kind !== 'pending');
+      const event = eventForStatus(status.state, entry?.[1].state.kind === 'killing');
+      if (entry === undefined) {
+        // Not the live attempt of any container (stale, or from a forgotten launch): it must not run.
+        if (event === undefined || event === 'running') await this.mesos().call({ type: 'KILL', kill: { task_id: status.task_id, ...(status.agent_id ? { agent_id: status.agent_id } : {}) } }).catch(() => undefined);
+      } else if (event !== undefined) {
+        await this.move(entry[0], entry[1], event, status);
+      }
+    } finally {
+      // Acknowledged whatever happened above: Mesos would otherwise hold every later update of the task.
+      if (status.uuid !== undefined && status.uuid.length > 0 && status.agent_id !== undefined) {
+        await this.mesos().call({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: status.agent_id, task_id: status.task_id, uuid: status.uuid } });
+      }
     }
   }
 
@@ -296,6 +294,7 @@ export class Framework extends EventEmitter<FrameworkEvents> {
     this.errors.set('', error);
     this.emit('jobError', error);
     this.stopped = true;
+    void this.queue.close();
     await this.client?.stop();
   }
 }

@@ -106,7 +106,8 @@ describe('the Sluice scheduler on the mini Mesos', { timeout: 180_000 }, () => {
     assert.ok(victim?.taskId);
     mesos.killExecutor(victim.taskId);
     const relaunched = await waitForView(firstHttp.url, 'container 0 relaunched', (view) => allRunning(view) && view.containers.find((c) => c.id === '0')?.taskId !== victim.taskId);
-    assert.equal(mesos.state().frameworks.length >= 1, true);
+    assert.equal(relaunched.containers.find((c) => c.id === '0')?.host, victim.host, 'relaunched where its volume is');
+    assert.equal(mesos.state().volumes.length, 2, 'the volumes were kept, none added');
     const relaunchedAt = Date.now();
 
     await first.stop();
