@@ -1,9 +1,10 @@
 import type { Command } from './cli.js';
 import { executorCommand } from './executor-command.js';
+import { miniMesosCommand } from './mini-mesos-command.js';
 import { runCommand } from './run-command.js';
 import { schedulerCommand } from './scheduler-command.js';
 
 export { runCli } from './cli.js';
 
 /** Every subcommand of `sluice`, in the order `--help` lists them. */
-export const commands: readonly Command[] = [runCommand, executorCommand, schedulerCommand];
+export const commands: readonly Command[] = [runCommand, executorCommand, schedulerCommand, miniMesosCommand];

@@ -9,6 +9,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent } from './agent/agent.js';
 import { Master } from './master/master.js';
+import { ZkRegistration } from './master/zk-registration.js';
 import { agentHostname, compileOptions, type CompiledOptions, type MiniMesosOptions } from './options.js';
 import { snapshotState, type MiniMesosState } from './state.js';
 
@@ -29,25 +30,29 @@ export class MiniMesos {
     private master: Master,
     private readonly agentList: Agent[],
     readonly options: CompiledOptions,
+    private readonly zk: ZkRegistration | undefined,
   ) {}
 
   static async start(options: MiniMesosOptions): Promise<MiniMesos> {
     const compiled = compileOptions(options);
+    const zk = compiled.zk === undefined ? undefined : await ZkRegistration.open(compiled.zk);
     const master = new Master(compiled);
-    await master.start(compiled.port);
     const agents: Agent[] = [];
     try {
+      await master.start(compiled.port);
       for (let index = 0; index < compiled.agents; index++) {
         const agent = new Agent(master.ids.agent(), agentHostname(index), compiled);
         agents.push(agent);
         await agent.start();
         master.registerAgent(agent);
       }
+      // Announced last, like a master that is elected once it recovered: whoever finds it can use it.
+      await zk?.announce(master.info);
     } catch (error) {
-      await Promise.all([master.stop(), ...agents.map((agent) => agent.stop())]);
+      await Promise.all([master.stop(), ...agents.map((agent) => agent.stop()), zk?.close()]);
       throw error;
     }
-    return new MiniMesos(master, agents, compiled);
+    return new MiniMesos(master, agents, compiled, zk);
   }
 
   /** `http://127.0.0.1:<port>`; the scheduler API is at `${masterUrl}/api/v1/scheduler`. */
@@ -106,11 +111,13 @@ export class MiniMesos {
   /**
    * Master failover on the same address: every scheduler stream breaks and calls fail until the
    * new master listens (after `downtimeMs`); the new master has a new id, knows the agents again
-   * (tasks, reservations, volumes survive) and waits for schedulers to re-subscribe.
+   * (tasks, reservations, volumes survive) and waits for schedulers to re-subscribe. With `zk`,
+   * the old master's znode goes with it and the new master's (a higher sequence) comes with it.
    */
   async restartMaster(options: { downtimeMs?: number } = {}): Promise<void> {
     const old = this.master;
     await old.stop();
+    await this.zk?.withdraw();
     if (options.downtimeMs !== undefined && options.downtimeMs > 0) await sleep(options.downtimeMs);
     const next = new Master(this.options);
     await next.start(old.port);
@@ -118,14 +125,15 @@ export class MiniMesos {
       next.registerAgent(agent, { unreachableSince: old.unreachableSince(agent.id) });
     }
     this.master = next;
+    await this.zk?.announce(next.info);
   }
 
-  /** Stops the master and every agent; every executor process group is killed and reaped. */
+  /** Stops the master and every agent (every executor process group is killed and reaped) and leaves ZooKeeper. */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     await this.master.stop();
-    await Promise.all(this.agentList.map((agent) => agent.stop()));
+    await Promise.all([...this.agentList.map((agent) => agent.stop()), this.zk?.close()]);
   }
 
   private agent(agentId: string): Agent {

@@ -4,6 +4,7 @@
  * tests shorten the intervals. Options are compiled once (defaults filled, values checked).
  */
 import path from 'node:path';
+import { parseZkUrl, type ZkUrl } from './master/zk-registration.js';
 
 export interface AgentResourcesOptions {
   /** Mesos agents detect the machine; the usual docker-compose setups give 1 or 2. */
@@ -23,6 +24,11 @@ export interface MiniMesosOptions {
   workDir: string;
   /** Master port on 127.0.0.1 (default 0: a free port). */
   port?: number;
+  /**
+   * `zk://host:port[,host:port]/path`, like the master's `--zk`: the master announces itself there
+   * (ephemeral sequential `json.info_` znode with its JSON MasterInfo) for zk:// master detection.
+   */
+  zk?: string;
   resources?: AgentResourcesOptions;
   /** `--allocation_interval`, default 1 s. */
   allocationIntervalMs?: number;
@@ -46,6 +52,7 @@ export interface CompiledOptions {
   agents: number;
   workDir: string;
   port: number;
+  zk: ZkUrl | undefined;
   resources: Required<AgentResourcesOptions>;
   allocationIntervalMs: number;
   heartbeatIntervalMs: number;
@@ -76,6 +83,7 @@ export function compileOptions(options: MiniMesosOptions): CompiledOptions {
     agents,
     workDir: path.resolve(options.workDir),
     port: options.port ?? 0,
+    zk: options.zk === undefined ? undefined : parseZkUrl(options.zk),
     resources: {
       cpus: options.resources?.cpus ?? 1,
       mem: options.resources?.mem ?? 1024,

@@ -1,0 +1,77 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { SluiceError } from '../../shared/errors.js';
+import { ExitCode, UsageError, type Command } from './cli.js';
+
+/**
+ * The parts of test/mini-mesos this command uses, declared here rather than imported: a type
+ * import would pull the test double into the build (tsconfig.build.json leaves test/ out).
+ */
+interface MiniMesosModule {
+  MiniMesos: { start(options: { agents: number; workDir: string; port: number; zk?: string }): Promise<RunningMiniMesos> };
+}
+interface RunningMiniMesos {
+  readonly masterUrl: string;
+  readonly agents: ReadonlyArray<{ id: string; endpoint: string; workDir: string }>;
+  stop(): Promise<void>;
+}
+
+/** The repo root from bin/cli/ (source checkout) or dist/bin/cli/ (installed build, which has no test/). */
+const MODULE = resolve(import.meta.dirname, '../../test/mini-mesos/index.ts');
+/** One loopback address per agent, 127.0.0.2 … 127.0.0.254. */
+const MAX_AGENTS = 253;
+
+export const miniMesosCommand: Command = {
+  name: 'mini-mesos',
+  summary: 'a local Mesos master and agents for trying Sluice on Mesos (the test double)',
+  usage: [
+    'Usage: sluice mini-mesos [--agents N] [--work-dir DIR] [--port P] [--zk zk://host:port/path]',
+    '',
+    'Starts the mini Mesos of the test suite: a master on 127.0.0.1 speaking the v1 scheduler API',
+    '(JSON at /state) and N agents on 127.0.0.2, 127.0.0.3, … running executors as real processes.',
+    'Prints the master URL as the first line, then one line per agent, and runs until SIGINT/SIGTERM',
+    '(then it kills the executors and stops). It ships with the source checkout only:',
+    'run it as `npx tsx bin/sluice.ts mini-mesos`.',
+    '',
+    'Options:',
+    '  --agents N     number of agents, 0 to 253 (default 2)',
+    '  --work-dir DIR sandboxes and volumes (default: a new temporary directory, kept afterwards)',
+    '  --port P       master port on 127.0.0.1 (default 5050; 0 picks a free one)',
+    '  --zk URL       announce the master in ZooKeeper like `mesos-master --zk`, for --master zk://…',
+  ].join('\n'),
+  options: { agents: { type: 'string' }, 'work-dir': { type: 'string' }, port: { type: 'string' }, zk: { type: 'string' } },
+  async run({ values, positionals }) {
+    if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+    const agents = wholeNumber(values, 'agents', 2, MAX_AGENTS);
+    const port = wholeNumber(values, 'port', 5050, 65535);
+    const zk = typeof values.zk === 'string' ? values.zk : undefined;
+    if (zk !== undefined && !/^zk:\/\/[^/\s]+\/\S*[^/\s]/.test(zk)) throw new UsageError(`--zk expects zk://host:port[,host:port]/path, got '${zk}'`);
+    if (!existsSync(MODULE)) {
+      throw new SluiceError('MINI_MESOS_MISSING', 'the mini Mesos ships with the source checkout; run it from a clone with `npx tsx bin/sluice.ts mini-mesos`');
+    }
+    const workDir = typeof values['work-dir'] === 'string' ? resolve(values['work-dir']) : await mkdtemp(join(tmpdir(), 'sluice-mini-mesos-'));
+    const { MiniMesos } = (await import(pathToFileURL(MODULE).href)) as MiniMesosModule;
+    const mesos = await MiniMesos.start({ agents, workDir, port, ...(zk === undefined ? {} : { zk }) });
+    process.stdout.write(`${mesos.masterUrl}\n`);
+    for (const agent of mesos.agents) process.stdout.write(`agent ${agent.id} ${agent.endpoint} ${agent.workDir}\n`);
+    process.stderr.write(`mini Mesos running (work dir ${workDir}${zk === undefined ? '' : `, announced at ${zk}`}); Ctrl-C stops it\n`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGTERM', () => resolve());
+      process.once('SIGINT', () => resolve());
+    });
+    await mesos.stop();
+    return ExitCode.ok;
+  },
+};
+
+/** A whole-number option in [0, max], or `fallback` when it is not given. */
+function wholeNumber(values: Record<string, string | boolean | undefined>, name: string, fallback: number, max: number): number {
+  const value = values[name];
+  if (typeof value !== 'string') return fallback;
+  const parsed = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!(parsed <= max)) throw new UsageError(`--${name} expects a whole number in [0, ${max}], got '${value}'`);
+  return parsed;
+}
