@@ -34,6 +34,7 @@ export class SchedulerService {
   /** Starts and stops run one after another, in the order leadership changed. */
   private readonly changes: SerialQueue;
   private retryTimer: NodeJS.Timeout | undefined;
+  private lastStartFailure: string | undefined;
 
   constructor(private readonly options: SchedulerServiceOptions) {
     const job = options.framework.config.name;
@@ -86,11 +87,15 @@ export class SchedulerService {
     this.current = framework;
     try {
       await framework.start();
+      this.lastStartFailure = undefined;
       this.log.info('leading: the framework runs');
     } catch (error) {
       await framework.stop();
       if (this.current === framework) this.current = undefined;
-      this.log.error('the framework could not start; retrying while leading', { error: describeError(error) });
+      // Logged once per distinct failure: a missing topic must not print a line every few seconds.
+      const reason = describeError(error);
+      if (reason !== this.lastStartFailure) this.log.error('the framework could not start; retrying while leading', { error: reason });
+      this.lastStartFailure = reason;
       this.retryTimer = setTimeout(() => this.changes.push(() => this.lead()), this.options.retryMs ?? 5_000);
     }
   }

@@ -65,11 +65,16 @@ export const schedulerCommand: Command = {
     if (brokers === undefined) throw new UsageError('--kafka is required (the job config names no kafka.brokers)');
     if (!brokers.every((broker) => /^[^:\s]+:\d+$/.test(broker))) throw new UsageError(`--kafka expects host:port[,host:port], got '${brokers.join(',')}'`);
     const port = number(values, 'port', Number(process.env.PORT0 ?? 8080), 0);
-    const framework = frameworkOptions(values, config, configFile, brokers, zookeeper, bundleUri);
+    const host = typeof values.host === 'string' ? values.host : '0.0.0.0';
+    const framework = {
+      ...frameworkOptions(values, config, configFile, brokers, zookeeper, bundleUri),
+      // Shown by the Mesos UI; a port picked at random (0) is not known yet, so none then.
+      ...(port === 0 ? {} : { webuiUrl: `http://${host === '0.0.0.0' ? os.hostname() : host}:${port}` }),
+    };
 
     const log = createLogger({ job: config.name, component: 'scheduler-command' });
     const service = new SchedulerService({ framework, zookeeper }).start();
-    const http = await startSchedulerHttp(config.name, service, { port, host: typeof values.host === 'string' ? values.host : '0.0.0.0' }).catch(async (error: unknown) => {
+    const http = await startSchedulerHttp(config.name, service, { port, host }).catch(async (error: unknown) => {
       await service.stop();
       throw error;
     });

@@ -105,6 +105,18 @@ describe('the Sluice framework', { timeout: 120_000 }, () => {
     assert.deepEqual(await zk.getChildren(jobRoot(options.config.name)), ['leader']);
   });
 
+  it('keeps its tasks across a Mesos master failover: re-subscribes as the same framework and reconciles', async (t) => {
+    const mesos = await startCluster(t, { agents: 2 });
+    const service = startService(t, await jobOptions(t, mesos.masterUrl, TEST_EXECUTOR), 'only');
+    const before = await until('two containers running', running(service, 2));
+    await mesos.restartMaster({ downtimeMs: 500 });
+    await until('subscribed to the new master', () => (mesos.state().frameworks[0]?.connected === true ? true : undefined));
+    const after = await until('two containers running', running(service, 2));
+    assert.equal(after.frameworkId, before.frameworkId);
+    assert.deepEqual(after.containers.map((c) => c.taskId), before.containers.map((c) => c.taskId));
+    assert.deepEqual(mesos.state().tasks.map((task) => task.state), ['TASK_RUNNING', 'TASK_RUNNING']);
+  });
+
   it('gives up on a container that keeps failing, with a job error, and stops asking for offers', async (t) => {
     const mesos = await startCluster(t, { agents: 1 });
     const service = startService(t, await jobOptions(t, mesos.masterUrl, 'exit 3'), 'only');
