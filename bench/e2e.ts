@@ -9,7 +9,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createKafka } from '../shared/kafka/client.js';
 import { setLogLevel } from '../shared/log.js';
-import { STORE_DEFAULTS } from '../executor/store/store-spec.js';
+import { STORE_DEFAULTS } from '../shared/config/job-config.js';
 import { runContainer } from './lib/container-run.js';
 import { benchLogDir, createTopic, produce, rawConsume, withKafka } from './lib/kafka.js';
 import { writeResult } from './lib/results.js';

@@ -12,7 +12,7 @@ import type { ChangelogSource } from '../../executor/store/changelog.js';
 import { KafkaChangelogSink, KafkaChangelogSource } from '../../executor/store/kafka-changelog.js';
 import { createEngine } from '../../executor/store/engines/create-engine.js';
 import { restoreStores, type RestoreTarget } from '../../executor/store/restore.js';
-import { STORE_DEFAULTS } from '../../executor/store/store-spec.js';
+import { STORE_DEFAULTS } from '../../shared/config/job-config.js';
 import { createTopic, produce, rawConsume, withKafka } from './kafka.js';
 import { keyOf, scratchDir, valueOf } from './store-ops.js';
 

@@ -11,7 +11,8 @@ import { buildStore } from './build-store.js';
 import { createEngine } from './engines/create-engine.js';
 import type { LocalStore } from './local-store.js';
 import { restoreStores, type RestoreTarget } from './restore.js';
-import { STORE_DEFAULTS, type StoreSpec } from './store-spec.js';
+import type { StoreSpec } from './store-spec.js';
+import { STORE_DEFAULTS } from '../../shared/config/job-config.js';
 
 /** The changelog topic of a store: `<job>-<store>-changelog`. */
 export function changelogTopic(job: string, store: string): string {

@@ -16,11 +16,3 @@ export interface StoreSpec<K = unknown, V = unknown> {
   readonly maxRecordBytes: number;
   readonly engineOptions: EngineOptions;
 }
-
-export const STORE_DEFAULTS = {
-  engine: 'rocksdb',
-  cacheSize: 10_000,
-  batchSize: 500,
-  maxRecordBytes: 1_048_576,
-  deleteRetentionMs: 86_400_000,
-} as const;

@@ -36,14 +36,24 @@ const outputSchema = object({
   partitions: field(integer(1, 10_000)),
 });
 
+/** Store defaults: Samza's write batch (500) and a 1 MiB changelog record limit (Kafka's default). */
+export const STORE_DEFAULTS = {
+  engine: 'rocksdb' as 'rocksdb' | 'leveldb' | 'memory',
+  cacheSize: 10_000,
+  batchSize: 500,
+  maxRecordBytes: 1_048_576,
+  /** A local DB older than this may miss tombstones compaction removed (Kafka's delete.retention.ms). */
+  deleteRetentionMs: 86_400_000,
+} as const;
+
 const storeSchema = object({
-  engine: withDefault(oneOf('rocksdb', 'leveldb', 'memory'), 'rocksdb' as 'rocksdb' | 'leveldb' | 'memory'),
+  engine: withDefault(oneOf('rocksdb', 'leveldb', 'memory'), STORE_DEFAULTS.engine),
   'key-serde': withDefault(serdeName, 'string'),
   'value-serde': withDefault(serdeName, 'json'),
   changelog: withDefault(boolean, true),
-  'cache-size': withDefault(integer(1), 10_000),
-  'batch-size': withDefault(integer(1), 500),
-  'max-record-bytes': withDefault(integer(64), 1_048_576),
+  'cache-size': withDefault(integer(1), STORE_DEFAULTS.cacheSize),
+  'batch-size': withDefault(integer(1), STORE_DEFAULTS.batchSize),
+  'max-record-bytes': withDefault(integer(64), STORE_DEFAULTS.maxRecordBytes),
   'block-cache-bytes': field(integer(0)),
   'write-buffer-bytes': field(integer(1024 * 1024)),
   compression: field(oneOf('none', 'snappy', 'lz4', 'zstd')),
