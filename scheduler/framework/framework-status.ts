@@ -13,8 +13,8 @@ export interface ContainerStatus {
   readonly host?: string;
 }
 
-/** A container given up on, or the framework removed by Mesos. */
-export type FrameworkJobError = JobError | { readonly code: 'FRAMEWORK_REMOVED'; readonly message: string };
+/** A container given up on, the framework removed by Mesos, or its id taken over by another scheduler. */
+export type FrameworkJobError = JobError | { readonly code: 'FRAMEWORK_REMOVED' | 'FRAMEWORK_FAILED_OVER'; readonly message: string };
 
 export interface FrameworkStatus {
   readonly frameworkId: string | undefined;

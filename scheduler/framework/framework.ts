@@ -288,9 +288,11 @@ export class Framework extends EventEmitter<FrameworkEvents> {
 
   private async onError(message: string): Promise<void> {
     this.log.error('Mesos sent an error', { message });
-    if (!/removed|torn down/i.test(message)) return;
-    // A removed framework id can never subscribe again: stop instead of retrying forever.
-    const error: FrameworkJobError = { code: 'FRAMEWORK_REMOVED', message: `Mesos removed the framework: ${message}` };
+    // A removed framework id can never subscribe again, and re-subscribing after another scheduler
+    // took our id over would fight it for the framework: stop acting in both cases.
+    const code = /failed over/i.test(message) ? 'FRAMEWORK_FAILED_OVER' : /removed|torn down/i.test(message) ? 'FRAMEWORK_REMOVED' : undefined;
+    if (code === undefined) return;
+    const error: FrameworkJobError = { code, message: `Mesos: ${message}` };
     this.errors.set('', error);
     this.emit('jobError', error);
     this.stopped = true;

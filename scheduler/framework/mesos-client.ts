@@ -12,7 +12,6 @@ import {
   jsonCodec,
   MesosError,
   mesosErrorCodeForStatus,
-  readRecordIo,
   type FrameworkInfo,
   type SchedulerCall,
   type SchedulerEvent,
@@ -22,6 +21,7 @@ import { describeError } from '../../shared/errors.js';
 import { createLogger, type Logger, type LogFields } from '../../shared/log.js';
 import { SchedulerError } from './errors.js';
 import { parseMasterAddress, resolveMaster, type MasterAddress } from './master-address.js';
+import { recordsUntilAborted } from './record-stream.js';
 
 const API_PATH = '/api/v1/scheduler';
 /** More than a few hops means masters pointing at each other: back off instead. */
@@ -185,7 +185,7 @@ export class MesosClient extends EventEmitter<MesosClientEvents> {
     const watchdog = new HeartbeatWatchdog(this.options.missedHeartbeats ?? 5, () => abort.abort());
     watchdog.arm(DEFAULT_HEARTBEAT_MS); // until SUBSCRIBED names the real interval
     try {
-      for await (const record of readRecordIo(response.body as AsyncIterable<Uint8Array>)) {
+      for await (const record of recordsUntilAborted(response.body as ReadableStream<Uint8Array>, abort.signal)) {
         watchdog.beat();
         const event = jsonCodec.schedulerEvent.decode(record);
         if (event.type === 'SUBSCRIBED' && event.subscribed !== undefined) {

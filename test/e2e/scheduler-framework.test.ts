@@ -16,7 +16,8 @@ import type { FrameworkStatus } from '../../scheduler/framework/framework-status
 import { SchedulerService } from '../../scheduler/scheduler-service.js';
 import { kafkaBrokers, uniqueName, zkConnect } from '../infra/services.js';
 import { wordCountJob } from '../integration/container/harness.js';
-import { startCluster } from '../unit/mini-mesos/helpers/cluster.js';
+import { frameworkInfo, startCluster } from '../unit/mini-mesos/helpers/cluster.js';
+import { TestScheduler } from '../unit/mini-mesos/helpers/scheduler-client.js';
 
 setLogLevel(process.env.SLUICE_LOG_LEVEL ?? 'error');
 /** Stays RUNNING until killed: enough to watch the scheduler's side of things quickly. */
@@ -115,6 +116,24 @@ describe('the Sluice framework', { timeout: 120_000 }, () => {
     assert.equal(after.frameworkId, before.frameworkId);
     assert.deepEqual(after.containers.map((c) => c.taskId), before.containers.map((c) => c.taskId));
     assert.deepEqual(mesos.state().tasks.map((task) => task.state), ['TASK_RUNNING', 'TASK_RUNNING']);
+  });
+
+  it('stops acting when another scheduler takes its framework id over', async (t) => {
+    const mesos = await startCluster(t, { agents: 1 });
+    const service = startService(t, await jobOptions(t, mesos.masterUrl, TEST_EXECUTOR), 'only');
+    const status = await until('subscribed', () => service.framework?.status().frameworkId);
+    await until('subscribed', () => (service.framework?.status().subscribed === true ? true : undefined));
+    const intruder = await TestScheduler.subscribe(mesos.masterUrl, frameworkInfo({ id: { value: status }, roles: ['sluice'], capabilities: [{ type: 'MULTI_ROLE' }], failover_timeout: 60 }));
+    t.after(() => intruder.close());
+    assert.equal(intruder.history[0]?.type, 'SUBSCRIBED', JSON.stringify(intruder.history[0]));
+    const errors = await until('the failover reported', () => {
+      const errors = service.framework?.status().errors ?? [];
+      return errors.length > 0 ? errors : undefined;
+    });
+    assert.equal(errors[0]?.code, 'FRAMEWORK_FAILED_OVER');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal(service.framework?.status().subscribed, false, 'it did not subscribe again');
+    assert.equal(mesos.state().frameworks[0]?.connected, true, 'the other scheduler keeps the framework');
   });
 
   it('gives up on a container that keeps failing, with a job error, and stops asking for offers', async (t) => {

@@ -7,6 +7,7 @@ import { setLogLevel } from '../../../../shared/log.js';
 import { leadingMasterNode, masterUrlOf, parseMasterAddress } from '../../../../scheduler/framework/master-address.js';
 import { leaderUrlOf, MesosClient } from '../../../../scheduler/framework/mesos-client.js';
 import { startCluster } from '../../mini-mesos/helpers/cluster.js';
+import { TestScheduler } from '../../mini-mesos/helpers/scheduler-client.js';
 
 setLogLevel('error');
 
@@ -96,6 +97,30 @@ describe('the Mesos scheduler client', { timeout: 60_000 }, () => {
     await mesos.restartMaster({ downtimeMs: 300 });
     assert.equal(await again, frameworkId, 'the same framework after the failover');
     await client.call({ type: 'REVIVE', revive: {} });
+  });
+
+  it('stops at once when told to on an ERROR that the master follows by closing the stream', async (t) => {
+    const mesos = await startCluster(t, { agents: 0 });
+    const known: { id?: string } = {};
+    const client = new MesosClient({
+      master: mesos.masterUrl,
+      frameworkInfo: () => ({ user: 'sluice', name: 'client-test', failover_timeout: 60, ...(known.id === undefined ? {} : { id: { value: known.id } }) }),
+      backoff: { initialMs: 50, maxMs: 200 },
+    });
+    const subscribed = waitFor(onSubscribed(client), () => true);
+    client.start();
+    t.after(() => client.stop());
+    const id = await subscribed;
+    known.id = id;
+    const stopped = new Promise<string>((resolve) => {
+      client.on('event', (event) => {
+        if (event.type === 'ERROR') void client.stop().then(() => resolve(event.error?.message ?? ''));
+      });
+    });
+    const intruder = await TestScheduler.subscribe(mesos.masterUrl, { user: 'sluice', name: 'intruder', id: { value: id }, failover_timeout: 60 });
+    t.after(() => intruder.close());
+    assert.equal(await stopped, 'Framework failed over');
+    assert.equal(client.subscribed, false);
   });
 
   it('refuses calls while not subscribed, and maps error answers to MesosErrors', async (t) => {
