@@ -74,3 +74,8 @@ export function transition(record: ContainerRecord, event: LifecycleEvent, now: 
       return { ...kept, state: { kind: 'killing' } };
   }
 }
+
+/** Whether the container's current task may still run: launched, running, or being killed. */
+export function hasLiveTask(record: ContainerRecord): record is ContainerRecord & { readonly task: TaskRef } {
+  return record.task !== undefined && record.state.kind !== 'pending' && record.state.kind !== 'failed';
+}

@@ -19,7 +19,7 @@ import type { JobModel } from '../../shared/model/job-model.js';
 import type { InputStream } from '../../shared/model/ssp-grouper.js';
 import { planOffers } from '../planner/index.js';
 import { applyPlan } from './apply-plan.js';
-import { NEW_CONTAINER, transition, type ContainerRecord, type LifecycleEvent } from './container-lifecycle.js';
+import { hasLiveTask, NEW_CONTAINER, transition, type ContainerRecord, type LifecycleEvent } from './container-lifecycle.js';
 import { SchedulerError } from './errors.js';
 import { buildFrameworkInfo } from './framework-info.js';
 import type { FrameworkOptions } from './framework-options.js';
@@ -173,9 +173,7 @@ export class Framework extends EventEmitter<FrameworkEvents> {
       this.log.info('framework id stored', { frameworkId: id });
     }
     this.offerStream.subscribed();
-    const live = new Map<string, string>();
-    for (const record of this.records.values()) if (record.task !== undefined && record.state.kind !== 'pending' && record.state.kind !== 'failed') live.set(record.task.taskId, record.task.agentId);
-    this.reconciler.start(live);
+    this.reconciler.start(new Map([...this.records.values()].filter(hasLiveTask).map((record) => [record.task.taskId, record.task.agentId])));
   }
 
   private async onEvent(event: SchedulerEvent): Promise<void> {
@@ -183,8 +181,7 @@ export class Framework extends EventEmitter<FrameworkEvents> {
     else if (event.type === 'UPDATE' && event.update !== undefined) await this.onUpdate(event.update.status);
     else if (event.type === 'ERROR') await this.onError(event.error?.message ?? '');
     else if (event.type === 'FAILURE' && event.failure?.executor_id === undefined) this.log.warn('Mesos removed an agent', { agent: event.failure?.agent_id?.value });
-    // RESCIND needs nothing: offers are used or declined as they arrive, never held; an ACCEPT of a
-    // rescinded offer turns into TASK_DROPPED/LOST updates, handled as failures.
+    // RESCIND needs nothing: offers are used or declined at once, never held (a rescinded one's ACCEPT fails its tasks).
   }
 
   private async onOffers(offers: readonly Offer[]): Promise<void> {
@@ -278,7 +275,7 @@ export class Framework extends EventEmitter<FrameworkEvents> {
   private async kill(id: string): Promise<void> {
     const record = this.records.get(id);
     if (record === undefined) return;
-    if (record.task !== undefined && (record.state.kind === 'launching' || record.state.kind === 'running' || record.state.kind === 'killing')) {
+    if (hasLiveTask(record)) {
       await this.mesos().call({ type: 'KILL', kill: { task_id: { value: record.task.taskId }, agent_id: { value: record.task.agentId } } });
       this.records.set(id, transition(record, 'kill', Date.now()));
     } else {
