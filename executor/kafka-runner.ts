@@ -5,7 +5,7 @@ import { partitionCount } from '../shared/kafka/topics.js';
 import { createLogger } from '../shared/log.js';
 import type { JobModel } from '../shared/model/job-model.js';
 import { startContainer, type RunningContainer } from './container/container.js';
-import { startAll, waitForAll } from './container/run-containers.js';
+import { listenForStop, startAll, waitForAll, type StopRequest } from './container/run-containers.js';
 import { loadJob } from './load-job.js';
 import { jobModelFor } from './local.js';
 import { KafkaSystem } from './system/kafka-system.js';
@@ -48,11 +48,21 @@ export async function startKafkaContainer(input: {
  * SIGINT/SIGTERM (after a clean commit) or when one fails.
  */
 export async function runOnKafka(config: CompiledJobConfig, brokers: readonly string[], only?: readonly string[]): Promise<void> {
+  const stop = listenForStop();
+  try {
+    await runUntilStopped(config, brokers, only, stop);
+  } finally {
+    stop.dispose();
+  }
+}
+
+async function runUntilStopped(config: CompiledJobConfig, brokers: readonly string[], only: readonly string[] | undefined, stop: StopRequest): Promise<void> {
   const jobModel = await kafkaJobModel(config, brokers);
+  if (stop.requested) return;
   const job = await loadJob(config.modulePath);
   const ids = only ?? jobModel.containers.map((container) => container.id);
   createLogger({ job: config.name, component: 'runner' }).info('starting containers', { containers: ids, jobModelVersion: jobModel.version });
   const model = { ...jobModel, containers: jobModel.containers.filter((container) => ids.includes(container.id)) };
-  const containers = await startAll(model, (containerId) => startKafkaContainer({ config, job, jobModel, containerId, brokers }));
+  const containers = await startAll(model, (containerId) => startKafkaContainer({ config, job, jobModel, containerId, brokers }), stop);
   await waitForAll(containers);
 }

@@ -7,7 +7,7 @@ import { planJobModel } from '../shared/model/plan-job-model.js';
 import type { JobModel } from '../shared/model/job-model.js';
 import { FileCheckpointStore } from './checkpoint/file-checkpoints.js';
 import { startContainer } from './container/container.js';
-import { startAll, waitForAll } from './container/run-containers.js';
+import { listenForStop, startAll, waitForAll } from './container/run-containers.js';
 import { loadJob } from './load-job.js';
 import { resolveSerde } from './container/serdes.js';
 import { SluiceError } from '../shared/errors.js';
@@ -74,8 +74,13 @@ async function runIn(runDir: string, config: CompiledJobConfig, logger: Logger):
   const job = await loadJob(config.modulePath);
   const counts = await system.partitionCounts(config.inputs.map((input) => ({ topic: input.topic, purpose: 'an input' })));
   const jobModel = jobModelFor(config, counts);
-  const containers = await startAll(jobModel, (containerId) => startContainer({ config: runConfig, job, jobModel, containerId, system }));
-  await waitForAll(containers);
+  const stop = listenForStop();
+  try {
+    const containers = await startAll(jobModel, (containerId) => startContainer({ config: runConfig, job, jobModel, containerId, system }), stop);
+    await waitForAll(containers);
+  } finally {
+    stop.dispose();
+  }
   const latest = (topic: string): Map<string, unknown> => {
     const index = config.outputs.findIndex((output) => output.topic === topic);
     const output = config.outputs[index];

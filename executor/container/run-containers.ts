@@ -1,28 +1,54 @@
 import type { JobModel } from '../../shared/model/job-model.js';
 import type { RunningContainer } from './container.js';
 
-/** Starts every container of the job model; on SIGINT/SIGTERM stops them all cleanly. */
+/** A SIGINT/SIGTERM seen at any time since the process began its work. */
+export interface StopRequest {
+  readonly requested: boolean;
+  /** Calls `listener` at the signal, or at once when it already came. */
+  onStop(listener: () => void): void;
+  dispose(): void;
+}
+
+/**
+ * Listens for SIGINT/SIGTERM from the start of a run, so that a signal while the job model is
+ * planned or stores restore still ends in a clean stop instead of the default kill.
+ */
+export function listenForStop(): StopRequest {
+  let requested = false;
+  const listeners = new Set<() => void>();
+  const handler = () => {
+    requested = true;
+    for (const listener of listeners) listener();
+  };
+  process.once('SIGINT', handler);
+  process.once('SIGTERM', handler);
+  return {
+    get requested() {
+      return requested;
+    },
+    onStop(listener) {
+      listeners.add(listener);
+      if (requested) listener();
+    },
+    dispose() {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+    },
+  };
+}
+
+/** Starts every container of the job model; a stop request stops them all cleanly once started. */
 export async function startAll(
   jobModel: JobModel,
   start: (containerId: string) => Promise<RunningContainer>,
+  stop: StopRequest,
 ): Promise<RunningContainer[]> {
-  // Listen first: a SIGTERM while containers restore must still end in a clean stop.
-  let containers: RunningContainer[] = [];
-  let signalled = false;
-  const stopAll = () => {
-    signalled = true;
-    void Promise.allSettled(containers.map((container) => container.stop()));
-  };
-  process.once('SIGINT', stopAll);
-  process.once('SIGTERM', stopAll);
   const started = await Promise.allSettled(jobModel.containers.map((container) => start(container.id)));
-  containers = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  const containers = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  const stopAll = () => void Promise.allSettled(containers.map((container) => container.stop()));
   const failed = started.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-  if (failed || signalled) stopAll();
-  Promise.allSettled(containers.map((container) => container.done)).finally(() => {
-    process.off('SIGINT', stopAll);
-    process.off('SIGTERM', stopAll);
-  });
+  if (failed) stopAll();
+  stop.onStop(stopAll);
   if (failed) {
     await Promise.allSettled(containers.map((container) => container.done));
     throw failed.reason;

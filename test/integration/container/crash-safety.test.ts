@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Admin } from 'kafkajs';
 import { createKafka } from '../../../shared/kafka/client.js';
 import { ensureTopic } from '../../../shared/kafka/topics.js';
 import { setLogLevel } from '../../../shared/log.js';
 import { kafkaBrokers } from '../../infra/services.js';
-import { exitOf, killContainers, produceWords, readTopic, startContainer, waitForCheckpointsAtEnd, wordCountJob } from './harness.js';
+import { exitOf, killContainers, produceWords, readTopic, startContainer, waitForCheckpointsAtEnd, waitForProgress, wordCountJob } from './harness.js';
 
 setLogLevel('warn');
 
@@ -30,20 +29,6 @@ function checkRuns(word: string, emitted: readonly number[], total: number): num
   assert.equal(high, total, `${word}: highest emitted count`);
   assert.equal(emitted.at(-1), total, `${word}: last emitted count`);
   return duplicates;
-}
-
-/** Waits until the group's committed offsets over all partitions grew by `messages`. */
-async function waitForProgress(admin: Admin, group: string, topic: string, messages: number): Promise<void> {
-  const total = async () => {
-    const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
-    return (committed?.partitions ?? []).reduce((sum, { offset }) => sum + Math.max(0, Number(offset)), 0);
-  };
-  const start = await total();
-  const deadline = Date.now() + 120_000;
-  while ((await total()) < start + messages) {
-    if (Date.now() > deadline) throw new Error(`the job made no progress of ${messages} messages in 120 s`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 describe('crash safety of containers on real Kafka', { timeout: 600_000 }, () => {

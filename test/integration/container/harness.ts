@@ -125,3 +125,17 @@ export async function waitForCheckpointsAtEnd(admin: Admin, job: WordCountJob, t
     await new Promise((resolveWait) => setTimeout(resolveWait, 250));
   }
 }
+
+/** Waits until the group's committed offsets over all partitions grew by `messages`. */
+export async function waitForProgress(admin: Admin, group: string, topic: string, messages: number): Promise<void> {
+  const total = async () => {
+    const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+    return (committed?.partitions ?? []).reduce((sum, { offset }) => sum + Math.max(0, Number(offset)), 0);
+  };
+  const start = await total();
+  const deadline = Date.now() + 120_000;
+  while ((await total()) < start + messages) {
+    if (Date.now() > deadline) throw new Error(`the job made no progress of ${messages} messages in 120 s`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -4,7 +4,7 @@ import { createKafka } from '../../../shared/kafka/client.js';
 import { ensureTopic } from '../../../shared/kafka/topics.js';
 import { setLogLevel } from '../../../shared/log.js';
 import { kafkaBrokers } from '../../infra/services.js';
-import { exitOf, killContainers, produceWords, readTopic, startContainer, waitForCheckpointsAtEnd, wordCountJob } from './harness.js';
+import { exitOf, killContainers, produceWords, readTopic, startContainer, waitForCheckpointsAtEnd, waitForProgress, wordCountJob } from './harness.js';
 
 setLogLevel('warn');
 
@@ -17,14 +17,14 @@ describe('word count in 2 container processes on real Kafka', { timeout: 300_000
     try {
       const job = await wordCountJob(8);
       await ensureTopic(admin, { topic: job.words, partitions: 8, compacted: false, purpose: 'test input' });
-      const model = await produceWords(kafka, job.words, 200_000);
-
       let containers = ['0', '1'].map((id) => startContainer(job, id));
-      // Stop both cleanly while they are busy, then start them again.
-      await new Promise((resolve) => setTimeout(resolve, 6000));
+      // Input arrives over several seconds; stop both cleanly while they are busy, then start them again.
+      const produced = produceWords(kafka, job.words, 200_000, 1, 200);
+      await waitForProgress(admin, job.group, job.words, 20_000);
       for (const child of containers) child.kill('SIGTERM');
       assert.deepEqual(await Promise.all(containers.map(exitOf)), [0, 0], 'SIGTERM exits 0 after the last commit');
       containers = ['0', '1'].map((id) => startContainer(job, id));
+      const model = await produced;
       await waitForCheckpointsAtEnd(admin, job, 240_000);
       for (const child of containers) child.kill('SIGTERM');
       assert.deepEqual(await Promise.all(containers.map(exitOf)), [0, 0]);
