@@ -1,4 +1,5 @@
 import type { Serde } from '../../shared/api/serdes.js';
+import type { KeyValueStore } from '../../shared/api/key-value-store.js';
 import type { IncomingEnvelope, Ssp, StreamTask, TaskCoordinator } from '../../shared/api/task.js';
 import { describeError, SluiceError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
@@ -108,7 +109,7 @@ export class TaskInstance {
             context: { task: name, store },
           });
         }
-        return found.api as never as import('../../shared/api/key-value-store.js').KeyValueStore<K, V>;
+        return found.api as KeyValueStore<K, V>;
       },
     });
     this.lifecycle.moveTo('running');
@@ -198,29 +199,34 @@ export class TaskInstance {
     const serdes = this.options.inputSerdes.get(batch.ssp.topic) as InputSerdes;
     const started = performance.now();
     const first = batch.next;
-    while (batch.next < batch.messages.length && !this.commitRequested && !this.windowDue && !this.stopRequested) {
-      const message = batch.messages[batch.next] as InputMessage;
-      let envelope: IncomingEnvelope;
-      try {
-        envelope = {
-          ssp: batch.ssp,
-          key: message.key === null ? null : serdes.key.fromBytes(message.key),
-          value: message.value === null ? null : serdes.value.fromBytes(message.value),
-          offset: message.offset,
-          timestamp: message.timestamp,
-        };
-      } catch (error) {
-        await this.failed(error, batch, message, 'deserialize');
-        this.advance(batch, message);
-        continue;
+    try {
+      while (batch.next < batch.messages.length && !this.commitRequested && !this.windowDue && !this.stopRequested) {
+        const message = batch.messages[batch.next] as InputMessage;
+        let envelope: IncomingEnvelope | undefined;
+        try {
+          envelope = {
+            ssp: batch.ssp,
+            key: message.key === null ? null : serdes.key.fromBytes(message.key),
+            value: message.value === null ? null : serdes.value.fromBytes(message.value),
+            offset: message.offset,
+            timestamp: message.timestamp,
+          };
+        } catch (error) {
+          await this.failed(error, batch, message, 'deserialize');
+        }
+        if (envelope) {
+          try {
+            const result = task.process(envelope, collector, this.coordinator);
+            if (result) await result;
+          } catch (error) {
+            await this.failed(error, batch, message, 'process');
+          }
+        }
+        batch.next++;
       }
-      try {
-        const result = task.process(envelope, collector, this.coordinator);
-        if (result) await result;
-      } catch (error) {
-        await this.failed(error, batch, message, 'process');
-      }
-      this.advance(batch, message);
+    } finally {
+      // The position is recorded once per batch, not per message; a failure stops before its message.
+      if (batch.next > first) this.lastProcessed.set(batch.key, (batch.messages[batch.next - 1] as InputMessage).offset);
     }
     const processed = batch.next - first;
     if (processed > 0) this.metrics.processed(processed, (performance.now() - started) / 1000 / processed);
@@ -230,11 +236,6 @@ export class TaskInstance {
       this.queued -= batch.messages.length;
       if (this.queued <= HIGH_WATER / 2) this.releaseRoom();
     }
-  }
-
-  private advance(batch: QueuedBatch, message: InputMessage): void {
-    this.lastProcessed.set(batch.key, message.offset);
-    batch.next++;
   }
 
   private async failed(error: unknown, batch: QueuedBatch, message: InputMessage, stage: 'deserialize' | 'process'): Promise<void> {

@@ -61,9 +61,7 @@ export class KafkaChangelogSource implements ChangelogSource {
     requests: readonly ChangelogReadRequest[],
     onRecords: (request: ChangelogReadRequest, records: readonly OffsetRecord[]) => Promise<void>,
   ): Promise<void> {
-    const byId = new Map(requests.map((request) => [`${request.topic}[${request.partition}]`, request]));
-    return readPartitions(this.kafka, this.admin, requests, (request, records) =>
-      onRecords(byId.get(`${request.topic}[${request.partition}]`) as ChangelogReadRequest, records),
-    );
+    // readPartitions hands back the very request objects it was given.
+    return readPartitions(this.kafka, this.admin, requests, (request, records) => onRecords(request as ChangelogReadRequest, records));
   }
 }

@@ -55,7 +55,7 @@ export async function restoreStores(
 ): Promise<RestoreResult[]> {
   const log = options.logger ?? createLogger({ component: 'restore' });
   const started = Date.now();
-  const states = await Promise.all(targets.map((target) => prepare(target, source, options)));
+  const states = await Promise.all(targets.map((target) => prepare(target, source, options, log)));
   const requests: ChangelogReadRequest[] = [];
   const byRequest = new Map<ChangelogReadRequest, TargetState>();
   for (const state of states) {
@@ -99,7 +99,7 @@ interface TargetState {
   replayedBytes: number;
 }
 
-async function prepare(target: RestoreTarget, source: ChangelogSource, options: RestoreOptions): Promise<TargetState> {
+async function prepare(target: RestoreTarget, source: ChangelogSource, options: RestoreOptions, log: Logger): Promise<TargetState> {
   const offsetFile: OffsetFileState = target.storeDir
     ? await readOffsetFile(target.storeDir, target.context)
     : { state: 'missing' };
@@ -124,7 +124,7 @@ async function prepare(target: RestoreTarget, source: ChangelogSource, options: 
   }
   const engine = target.createEngine(dbDir);
   await engine.open();
-  (options.logger ?? createLogger({ component: 'restore' })).info('restore planned', {
+  log.info('restore planned', {
     ...target.context,
     reuseLocal: plan.reuseLocal,
     reason: plan.reason,
