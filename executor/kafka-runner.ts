@@ -5,6 +5,7 @@ import { partitionCount } from '../shared/kafka/topics.js';
 import { createLogger } from '../shared/log.js';
 import type { JobModel } from '../shared/model/job-model.js';
 import { startContainer, type RunningContainer } from './container/container.js';
+import { CoordinatedContainer } from './coordination/coordinated-container.js';
 import { listenForStop, startAll, waitForAll, type StopRequest } from './container/run-containers.js';
 import { loadJob } from './load-job.js';
 import { jobModelFor } from './local.js';
@@ -33,7 +34,7 @@ export async function startKafkaContainer(input: {
 }): Promise<RunningContainer> {
   const { config, job, jobModel, containerId, brokers } = input;
   const logger = createLogger({ job: config.name, container: containerId });
-  const system = await KafkaSystem.connect({ brokers, job: config.name, containerId, jobModel: () => jobModel, sessionTimeoutMs: config.kafka.sessionTimeoutMs, logger });
+  const system = await KafkaSystem.connect({ brokers, job: config.name, containerId, sessionTimeoutMs: config.kafka.sessionTimeoutMs, logger });
   try {
     return await startContainer({ config, job, jobModel, containerId, system, logger });
   } catch (error) {
@@ -43,17 +44,52 @@ export async function startKafkaContainer(input: {
 }
 
 /**
- * Runs containers of a job on a real Kafka, in this process: all containers of the job model, or
- * only the given ones (one per process is how the tests run them). Returns when they stop: on
- * SIGINT/SIGTERM (after a clean commit) or when one fails.
+ * A container that follows the job model in ZooKeeper (written by the scheduler) and hands its
+ * tasks over when the model changes; see executor/coordination/coordinated-container.ts.
  */
-export async function runOnKafka(config: CompiledJobConfig, brokers: readonly string[], only?: readonly string[]): Promise<void> {
+export async function startCoordinatedKafkaContainer(input: {
+  readonly config: CompiledJobConfig;
+  readonly job: Job;
+  readonly containerId: string;
+  readonly brokers: readonly string[];
+  readonly zookeeper: string;
+}): Promise<CoordinatedContainer> {
+  const { config, job, containerId, brokers, zookeeper } = input;
+  return CoordinatedContainer.start({
+    job: config.name,
+    containerId,
+    zookeeper,
+    logger: createLogger({ job: config.name, container: containerId, component: 'coordinated-container' }),
+    start: (jobModel) => startKafkaContainer({ config, job, jobModel, containerId, brokers }),
+  });
+}
+
+export interface KafkaRunOptions {
+  /** Run only these containers (one per process is how the tests and Mesos run them). */
+  readonly only?: readonly string[];
+  /** Follow the job model in this ZooKeeper instead of planning a fixed one from the config. */
+  readonly zookeeper?: string;
+}
+
+/**
+ * Runs containers of a job on a real Kafka, in this process: all containers of the job model, or
+ * only the given ones. Returns when they stop: on SIGINT/SIGTERM (after a clean commit), when one
+ * fails, or (following ZooKeeper) when the job model no longer names them.
+ */
+export async function runOnKafka(config: CompiledJobConfig, brokers: readonly string[], options: KafkaRunOptions = {}): Promise<void> {
   const stop = listenForStop();
   try {
-    await runUntilStopped(config, brokers, only, stop);
+    if (options.zookeeper === undefined) await runUntilStopped(config, brokers, options.only, stop);
+    else await followUntilStopped(config, brokers, options.only ?? [], options.zookeeper, stop);
   } finally {
     stop.dispose();
   }
+}
+
+async function followUntilStopped(config: CompiledJobConfig, brokers: readonly string[], ids: readonly string[], zookeeper: string, stop: StopRequest): Promise<void> {
+  const job = await loadJob(config.modulePath);
+  const containers = await startAll(ids, (containerId) => startCoordinatedKafkaContainer({ config, job, containerId, brokers, zookeeper }), stop);
+  await waitForAll(containers);
 }
 
 async function runUntilStopped(config: CompiledJobConfig, brokers: readonly string[], only: readonly string[] | undefined, stop: StopRequest): Promise<void> {
@@ -62,7 +98,10 @@ async function runUntilStopped(config: CompiledJobConfig, brokers: readonly stri
   const job = await loadJob(config.modulePath);
   const ids = only ?? jobModel.containers.map((container) => container.id);
   createLogger({ job: config.name, component: 'runner' }).info('starting containers', { containers: ids, jobModelVersion: jobModel.version });
-  const model = { ...jobModel, containers: jobModel.containers.filter((container) => ids.includes(container.id)) };
-  const containers = await startAll(model, (containerId) => startKafkaContainer({ config, job, jobModel, containerId, brokers }), stop);
+  const containers = await startAll(
+    jobModel.containers.map((container) => container.id).filter((id) => ids.includes(id)),
+    (containerId) => startKafkaContainer({ config, job, jobModel, containerId, brokers }),
+    stop,
+  );
   await waitForAll(containers);
 }

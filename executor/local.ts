@@ -76,7 +76,7 @@ async function runIn(runDir: string, config: CompiledJobConfig, logger: Logger):
   const jobModel = jobModelFor(config, counts);
   const stop = listenForStop();
   try {
-    const containers = await startAll(jobModel, (containerId) => startContainer({ config: runConfig, job, jobModel, containerId, system }), stop);
+    const containers = await startAll(jobModel.containers.map((container) => container.id), (containerId) => startContainer({ config: runConfig, job, jobModel, containerId, system }), stop);
     await waitForAll(containers);
   } finally {
     stop.dispose();

@@ -12,7 +12,7 @@ import { describeError } from '../shared/errors.js';
 import { createLogger, type Logger } from '../shared/log.js';
 import { Framework } from './framework/framework.js';
 import type { FrameworkOptions } from './framework/framework-options.js';
-import { SerialQueue } from './framework/serial-queue.js';
+import { SerialQueue } from '../shared/serial-queue.js';
 
 export interface SchedulerServiceOptions {
   readonly framework: FrameworkOptions;

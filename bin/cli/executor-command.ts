@@ -3,7 +3,7 @@ import { EXECUTOR_ENVIRONMENT } from '../../shared/config/executor-contract.js';
 import { loadJobConfig } from '../../shared/config/job-config.js';
 import { SluiceError } from '../../shared/errors.js';
 import { createLogger } from '../../shared/log.js';
-import { kafkaJobModel, startKafkaContainer } from '../../executor/kafka-runner.js';
+import { startCoordinatedKafkaContainer } from '../../executor/kafka-runner.js';
 import { loadJob } from '../../executor/load-job.js';
 import { AgentClient } from '../../executor/mesos/agent-client.js';
 import { readExecutorEnvironment } from '../../executor/mesos/executor-environment.js';
@@ -17,10 +17,12 @@ export const executorCommand: Command = {
     'Usage: sluice executor',
     '',
     'Runs as a Mesos executor: subscribes to the agent named by the MESOS_* environment, and runs',
-    'the container each launched task names in its data ({"container", "jobModelVersion"}).',
+    'the container each launched task names in its data ({"container", "jobModelVersion"}). The',
+    'container follows the job model the scheduler keeps in ZooKeeper (hand-over on rescale).',
     '',
     'Environment (set by the scheduler in the ExecutorInfo):',
     `  ${EXECUTOR_ENVIRONMENT.jobConfig}     the job config file, relative to the sandbox or absolute (required)`,
+    `  ${EXECUTOR_ENVIRONMENT.zookeeper}      host:port[,host:port][/chroot] of the job's ZooKeeper (required)`,
     `  ${EXECUTOR_ENVIRONMENT.kafkaBrokers}  host:port[,host:port] (default: the config's kafka.brokers)`,
     `  ${EXECUTOR_ENVIRONMENT.stateDir}      where stores live, e.g. a persistent volume (default: the config's state-dir)`,
   ].join('\n'),
@@ -37,16 +39,16 @@ export const executorCommand: Command = {
     const config = stateDir ? { ...loaded, stateDir: resolve(stateDir) } : loaded;
     const brokers = process.env[EXECUTOR_ENVIRONMENT.kafkaBrokers]?.split(',') ?? config.kafka.brokers;
     if (!brokers) throw new SluiceError('EXECUTOR_BAD_ENVIRONMENT', `no Kafka brokers: set ${EXECUTOR_ENVIRONMENT.kafkaBrokers} or kafka.brokers in the job config`);
+    const zookeeper = process.env[EXECUTOR_ENVIRONMENT.zookeeper];
+    if (!zookeeper) {
+      throw new SluiceError('EXECUTOR_BAD_ENVIRONMENT', `${EXECUTOR_ENVIRONMENT.zookeeper} is not set: the scheduler names the job's ZooKeeper in the executor's environment`);
+    }
     const logger = createLogger({ job: config.name, component: 'mesos-executor', executor: env.executorId });
     const job = await loadJob(config.modulePath);
     const client = new AgentClient(env, logger);
     const executor = new MesosExecutor(
       client,
-      async ({ container, jobModelVersion }) => {
-        const jobModel = await kafkaJobModel(config, brokers);
-        if (jobModel.version !== jobModelVersion) logger.warn('the task names another job model version', { task: jobModelVersion, here: jobModel.version });
-        return startKafkaContainer({ config, job, jobModel, containerId: container, brokers });
-      },
+      ({ container }) => startCoordinatedKafkaContainer({ config, job, containerId: container, brokers, zookeeper }),
       logger,
       env.executorId,
     );

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { loadJobConfig } from '../../shared/config/job-config.js';
 import { runOnKafka } from '../../executor/kafka-runner.js';
 import { runEmbedded } from '../../executor/local.js';
@@ -9,6 +10,7 @@ export const runCommand: Command = {
   usage: [
     'Usage: sluice run <job-config.yaml> [--show TOPIC] [--top N]',
     '       sluice run <job-config.yaml> --kafka HOST:PORT[,HOST:PORT] [--container ID]...',
+    '       sluice run <job-config.yaml> --kafka HOST:PORT[,…] --zookeeper HOST:PORT[,…] --container ID...',
     '',
     'Runs every container of the job in this process on the embedded system: the config\'s',
     'embedded.feeds are read from files into in-memory topics, and the run ends when all input',
@@ -17,26 +19,38 @@ export const runCommand: Command = {
     'With --kafka it runs on a real Kafka instead, until SIGINT/SIGTERM (then it commits and',
     'stops cleanly): every container of the job model, or only those named by --container.',
     '',
+    'With --zookeeper the named containers follow the job model the scheduler keeps in ZooKeeper',
+    'instead: they register, wait until the model names them, and hand their tasks over when it',
+    'changes (a rescale). A container the model drops stops and the command exits 0.',
+    '',
     'Options:',
     '  --kafka LIST   run on this Kafka (bootstrap brokers) instead of the embedded system',
     '  --container ID run only this container of the job model (repeatable)',
+    '  --zookeeper LIST follow the job model in this ZooKeeper (needs --kafka and --container)',
+    '  --state-dir DIR  keep the stores here instead of the config\'s state-dir',
     '  --show TOPIC   after the run, print the latest value of each key of TOPIC, largest first',
     '  --top N        how many keys --show prints (default 10)',
   ].join('\n'),
-  options: { show: { type: 'string' }, top: { type: 'string' }, kafka: { type: 'string' }, container: { type: 'string', multiple: true } },
+  options: { show: { type: 'string' }, top: { type: 'string' }, kafka: { type: 'string' }, zookeeper: { type: 'string' }, 'state-dir': { type: 'string' }, container: { type: 'string', multiple: true } },
   async run({ values, positionals }) {
     const [file, ...extra] = positionals;
     if (!file || extra.length > 0) throw new UsageError('expected exactly one job config file');
     const top = values.top === undefined ? 10 : Number(values.top);
     if (!Number.isInteger(top) || top < 1) throw new UsageError(`--top expects a whole number >= 1, got '${values.top}'`);
-    const config = await loadJobConfig(file);
+    const loaded = await loadJobConfig(file);
+    const stateDir = values['state-dir'];
+    const config = typeof stateDir === 'string' ? { ...loaded, stateDir: resolve(stateDir) } : loaded;
     const brokers = typeof values.kafka === 'string' ? values.kafka.split(',') : undefined;
     if (brokers && !brokers.every((broker) => /^[^:\s]+:\d+$/.test(broker))) throw new UsageError(`--kafka expects host:port[,host:port], got '${values.kafka}'`);
+    const only = values.container as string[] | undefined;
+    const zookeeper = typeof values.zookeeper === 'string' ? values.zookeeper : undefined;
+    if (zookeeper !== undefined && !(brokers && only)) throw new UsageError('--zookeeper needs --kafka and at least one --container');
+    if (zookeeper !== undefined && !/^[^:\s,/]+:\d+(,[^:\s,/]+:\d+)*(\/\S*)?$/.test(zookeeper)) throw new UsageError(`--zookeeper expects host:port[,host:port][/chroot], got '${zookeeper}'`);
     if (brokers) {
-      await runOnKafka(config, brokers, values.container as string[] | undefined);
+      await runOnKafka(config, brokers, { only, zookeeper });
       return ExitCode.ok;
     }
-    if (values.container) throw new UsageError('--container needs --kafka');
+    if (only) throw new UsageError('--container needs --kafka');
     const started = Date.now();
     const run = await runEmbedded(config);
     const seconds = (Date.now() - started) / 1000;

@@ -21,12 +21,21 @@ export interface ContainerOptions {
   readonly logger?: Logger;
 }
 
-export interface RunningContainer {
-  readonly tasks: readonly TaskInstance[];
+/** A running container as its runner sees it: how it ends, and how to stop it cleanly. */
+export interface ContainerHandle {
   /** Settles when the container has stopped: after `stop()`, at the end of bounded inputs, or on failure. */
   readonly done: Promise<void>;
   /** Stops fetching, lets the current messages finish, commits every task, closes stores. */
   stop(): Promise<void>;
+}
+
+export interface RunningContainer extends ContainerHandle {
+  readonly tasks: readonly TaskInstance[];
+  /**
+   * Stops at once WITHOUT committing (the container lost its task claims: another container may
+   * own the tasks already); uncommitted work is dropped and done again by their next owner.
+   */
+  abandon(): Promise<void>;
 }
 
 /**
@@ -122,17 +131,18 @@ export async function startContainer(options: ContainerOptions): Promise<Running
   logger.info('container started', { tasks: tasks.map((task) => task.name), jobModelVersion: jobModel.version });
 
   let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> =>
+  const shutDown = (how: 'stop' | 'abandon'): Promise<void> =>
     (stopping ??= (async () => {
       input.pause();
-      const results = await Promise.allSettled(tasks.map((task) => task.stop()));
+      const results = await Promise.allSettled(tasks.map((task) => (how === 'stop' ? task.stop() : task.abandon())));
       await input.close();
       for (const taskStores of stores.values()) for (const store of taskStores.values()) await store.close();
       await system.close();
       const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
       if (failure) throw failure.reason;
-      logger.info('container stopped', { tasks: tasks.length });
+      logger.info(how === 'stop' ? 'container stopped' : 'container abandoned its tasks without committing', { tasks: tasks.length });
     })());
+  const stop = (): Promise<void> => shutDown('stop');
 
   const never = new Promise<never>(() => undefined);
   const firstFailure = Promise.race([input.failed, ...tasks.map((task) => task.done.then(() => never, (error: Error) => error))]);
@@ -146,7 +156,7 @@ export async function startContainer(options: ContainerOptions): Promise<Running
     },
   );
   done.catch(() => undefined);
-  return { tasks, done, stop };
+  return { tasks, done, stop, abandon: () => shutDown('abandon') };
 }
 
 /**

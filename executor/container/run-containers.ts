@@ -1,5 +1,4 @@
-import type { JobModel } from '../../shared/model/job-model.js';
-import type { RunningContainer } from './container.js';
+import type { ContainerHandle } from './container.js';
 
 /** A SIGINT/SIGTERM seen at any time since the process began its work. */
 export interface StopRequest {
@@ -37,13 +36,9 @@ export function listenForStop(): StopRequest {
   };
 }
 
-/** Starts every container of the job model; a stop request stops them all cleanly once started. */
-export async function startAll(
-  jobModel: JobModel,
-  start: (containerId: string) => Promise<RunningContainer>,
-  stop: StopRequest,
-): Promise<RunningContainer[]> {
-  const started = await Promise.allSettled(jobModel.containers.map((container) => start(container.id)));
+/** Starts every container; a stop request stops them all cleanly once started. */
+export async function startAll<C extends ContainerHandle>(containerIds: readonly string[], start: (containerId: string) => Promise<C>, stop: StopRequest): Promise<C[]> {
+  const started = await Promise.allSettled(containerIds.map((containerId) => start(containerId)));
   const containers = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   const stopAll = () => void Promise.allSettled(containers.map((container) => container.stop()));
   const failed = started.find((result): result is PromiseRejectedResult => result.status === 'rejected');
@@ -57,7 +52,7 @@ export async function startAll(
 }
 
 /** Waits for every container; the first failure stops the others and is rethrown. */
-export async function waitForAll(containers: readonly RunningContainer[]): Promise<void> {
+export async function waitForAll(containers: readonly ContainerHandle[]): Promise<void> {
   try {
     await Promise.all(containers.map((container) => container.done));
   } catch (error) {

@@ -67,6 +67,8 @@ export class TaskInstance {
   private commitRequested = false;
   private windowDue = false;
   private stopRequested = false;
+  /** Stop without the final commit: the task's claim is gone and another container may own it now. */
+  private abandoned = false;
   private endOfStreamCalled = false;
   private skippedSinceCommit = 0;
   private lastYield = 0;
@@ -152,6 +154,16 @@ export class TaskInstance {
     await this.done;
   }
 
+  /**
+   * Stops after the current message WITHOUT committing or closing the task: what was processed
+   * since the last commit is dropped (its staged store writes never reach the engine) and will be
+   * processed again by the task's next owner, from the last checkpoint.
+   */
+  async abandon(): Promise<void> {
+    this.abandoned = true;
+    await this.stop();
+  }
+
   /** Lag per partition from the last batch's high watermark (for metrics and the dashboard). */
   observeHighWatermark(ssp: Ssp, highWatermark: string | undefined, lastOffset: string): void {
     if (highWatermark !== undefined) this.metrics.lag(ssp, Math.max(0, Number(highWatermark) - Number(lastOffset) - 1));
@@ -182,8 +194,10 @@ export class TaskInstance {
         this.wake = undefined;
       }
       this.lifecycle.moveTo('stopping');
-      await this.commit();
-      await this.options.task.close?.();
+      if (!this.abandoned) {
+        await this.commit();
+        await this.options.task.close?.();
+      }
       this.lifecycle.moveTo('closed');
     } catch (error) {
       this.lifecycle.moveTo('failed');

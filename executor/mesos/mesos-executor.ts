@@ -3,15 +3,15 @@ import { decodeTaskData, type TaskData } from '../../shared/config/executor-cont
 import { describeError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 import type { ExecutorEvent, TaskInfo, TaskState, TaskStatus } from '../../shared/mesos/index.js';
-import type { RunningContainer } from '../container/container.js';
+import type { ContainerHandle } from '../container/container.js';
 import type { AgentClient } from './agent-client.js';
 
 /** Starts the container a task names in its data (restores its stores first). */
-export type ContainerLauncher = (assignment: TaskData) => Promise<RunningContainer>;
+export type ContainerLauncher = (assignment: TaskData) => Promise<ContainerHandle>;
 
 interface ExecutorTask {
   readonly info: TaskInfo;
-  container?: RunningContainer;
+  container?: ContainerHandle;
   /** A KILL is stopping it: its end is TASK_KILLED, not TASK_FINISHED. */
   killing: boolean;
   terminal: boolean;

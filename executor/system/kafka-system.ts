@@ -3,10 +3,10 @@ import type { Ssp } from '../../shared/api/task.js';
 import { describeError, SluiceError } from '../../shared/errors.js';
 import { BatchingProducer } from '../../shared/kafka/batching-producer.js';
 import { createKafka } from '../../shared/kafka/client.js';
-import { jobModelAssigner } from '../../shared/kafka/job-model-assigner.js';
+import { ownedPartitionsAssigner } from '../../shared/kafka/owned-partitions-assigner.js';
 import { ensureTopic, partitionCount, whileTopicIsNew, type TopicSpec } from '../../shared/kafka/topics.js';
 import type { Logger } from '../../shared/log.js';
-import { sspKey, type JobModel } from '../../shared/model/job-model.js';
+import { sspKey } from '../../shared/model/job-model.js';
 import { KafkaCheckpointStore } from '../checkpoint/kafka-checkpoints.js';
 import type { ChangelogPartition, ChangelogSink } from '../store/changelog.js';
 import { KafkaChangelogSink, KafkaChangelogSource } from '../store/kafka-changelog.js';
@@ -16,13 +16,12 @@ export interface KafkaSystemOptions {
   readonly brokers: readonly string[];
   readonly job: string;
   readonly containerId: string;
-  readonly jobModel: () => JobModel;
   readonly sessionTimeoutMs: number;
   readonly logger: Logger;
 }
 
 /**
- * The production stream system: inputs through the job's consumer group (a job-model assigner
+ * The production stream system: inputs through the job's consumer group (an owned-partitions assigner
  * gives each container exactly its partitions), outputs and changelogs through one batching
  * producer, checkpoints as the group's offset commits.
  */
@@ -105,6 +104,12 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+function partitionsOf(ssps: InputRequest['ssps']): Record<string, number[]> {
+  const byTopic: Record<string, number[]> = {};
+  for (const { ssp } of ssps) (byTopic[ssp.topic] ??= []).push(ssp.partition);
+  return byTopic;
+}
+
 export function groupId(job: string): string {
   return `sluice-${job}`;
 }
@@ -132,8 +137,8 @@ class KafkaInput implements InputSource {
     this.consumer = kafka.consumer({
       groupId: groupId(options.job),
       partitionAssigners: [
-        jobModelAssigner({ container: options.containerId, version: request.jobModelVersion, startedAt: Date.now() }, options.jobModel, (member, why) =>
-          options.logger.warn('group member gets no partitions', { member, why }),
+        ownedPartitionsAssigner({ container: options.containerId, partitions: partitionsOf(request.ssps), startedAt: Date.now() }, (member, why) =>
+          options.logger.warn('a group member does not get all the partitions it claims', { member, why }),
         ),
       ],
       allowAutoTopicCreation: false,

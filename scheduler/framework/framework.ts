@@ -29,7 +29,7 @@ import { EMPTY_LAUNCH_RECORD, LaunchStore, type LaunchRecord } from './launch-st
 import { MesosClient } from './mesos-client.js';
 import { OfferStream } from './offer-stream.js';
 import { Reconciler } from './reconciler.js';
-import { SerialQueue } from './serial-queue.js';
+import { SerialQueue } from '../../shared/serial-queue.js';
 import { removeJob } from './remove-job.js';
 import { frameworkMetrics } from './framework-metrics.js';
 import { eventForStatus } from './task-status.js';

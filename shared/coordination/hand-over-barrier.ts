@@ -102,7 +102,6 @@ export class HandOverBarrier extends EventEmitter<HandOverBarrierEvents> {
   async awaitReleased(tasks: readonly string[], options: AwaitReleasedOptions): Promise<void> {
     const client = this.session.client;
     const deadline = performance.now() + options.timeoutMs;
-    await client.mkdirp(taskClaimsDir(this.options.job));
     const data = Buffer.from(JSON.stringify({ container: this.options.containerId, modelVersion: options.modelVersion ?? null }));
     await Promise.all(tasks.map((task) => this.claim(client, task, data, deadline)));
   }
@@ -140,6 +139,11 @@ export class HandOverBarrier extends EventEmitter<HandOverBarrierEvents> {
         this.held.set(task, client.sessionId);
         return;
       } catch (error) {
+        // The first claim of the job: create the parent only then (every create costs a ZooKeeper transaction, failed ones too).
+        if (hasZkCode(error, 'ZK_NO_NODE')) {
+          await client.mkdirp(taskClaimsDir(this.options.job));
+          continue;
+        }
         // NODE_EXISTS: held by someone. Retriable: the reply was lost and the claim may be ours.
         if (!hasZkCode(error, 'ZK_NODE_EXISTS') && !(error instanceof ZkError && error.retriable)) throw error;
       }

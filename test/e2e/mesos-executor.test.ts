@@ -5,8 +5,9 @@ import type { Offer } from '../../shared/mesos/index.js';
 import { createKafka } from '../../shared/kafka/client.js';
 import { ensureTopic } from '../../shared/kafka/topics.js';
 import { setLogLevel } from '../../shared/log.js';
-import { kafkaBrokers } from '../infra/services.js';
+import { kafkaBrokers, zkConnect } from '../infra/services.js';
 import { produceWords, readTopic, repo, waitForCheckpointsAtEnd, wordCountJob } from '../integration/container/harness.js';
+import { ModelPublisher } from '../integration/container/model-publisher.js';
 import { executorInfo, expectUpdate, frameworkInfo, launch, startCluster, taskInfo } from '../unit/mini-mesos/helpers/cluster.js';
 import { TestScheduler } from '../unit/mini-mesos/helpers/scheduler-client.js';
 
@@ -22,6 +23,10 @@ describe('the Sluice executor on the mini Mesos', { timeout: 300_000 }, () => {
     const job = await wordCountJob(4);
     await ensureTopic(admin, { topic: job.words, partitions: 4, compacted: false, purpose: 'test input' });
     const model = await produceWords(kafka, job.words, 20_000, 3);
+    // The scheduler's part: the job model in ZooKeeper, which the executors follow.
+    const publisher = await ModelPublisher.lead(job.configFile);
+    t.after(() => publisher.close());
+    const jobModel = await publisher.publish(2);
 
     const mesos = await startCluster(t, { agents: 2 });
     const scheduler = await TestScheduler.subscribe(mesos.masterUrl, frameworkInfo({ name: 'sluice-e2e' }));
@@ -44,13 +49,14 @@ describe('the Sluice executor on the mini Mesos', { timeout: 300_000 }, () => {
             variables: [
               { name: 'SLUICE_JOB_CONFIG', value: job.configFile },
               { name: 'SLUICE_KAFKA_BROKERS', value: kafkaBrokers().join(',') },
+              { name: 'SLUICE_ZOOKEEPER', value: zkConnect() },
               { name: 'SLUICE_LOG_LEVEL', value: 'warn' },
             ],
           },
         },
       });
       const task = taskInfo(`task-${container}`, offer, executor);
-      await launch(scheduler, offer, [{ ...task, data: Buffer.from(JSON.stringify({ container, jobModelVersion: 1 })) }]);
+      await launch(scheduler, offer, [{ ...task, data: Buffer.from(JSON.stringify({ container, jobModelVersion: jobModel.version })) }]);
     }
     for (const container of ['0', '1']) {
       await expectUpdate(scheduler, `task-${container}`, 'TASK_STARTING');

@@ -4,32 +4,9 @@ import { createKafka } from '../../../shared/kafka/client.js';
 import { ensureTopic } from '../../../shared/kafka/topics.js';
 import { setLogLevel } from '../../../shared/log.js';
 import { kafkaBrokers } from '../../infra/services.js';
-import { exitOf, killContainers, produceWords, readTopic, startContainer, waitForCheckpointsAtEnd, waitForProgress, wordCountJob } from './harness.js';
+import { checkRuns, exitOf, killContainers, produceWords, readTopic, startContainer, waitForCheckpointsAtEnd, waitForProgress, wordCountJob } from './harness.js';
 
 setLogLevel('warn');
-
-/**
- * The emitted counts of one word must be runs of consecutive counts, each run starting at most one
- * past where the previous one ended: a rerun after a crash repeats counts (messages after the last
- * checkpoint are processed again, against state rolled back to that checkpoint) but never skips
- * one (a lost update) or goes past the true count (an update applied twice).
- */
-function checkRuns(word: string, emitted: readonly number[], total: number): number {
-  let duplicates = 0;
-  let high = 0;
-  emitted.forEach((count, index) => {
-    const previous = emitted[index - 1] ?? 0;
-    if (count !== previous + 1) {
-      assert.ok(count <= previous, `${word}: count ${count} after ${previous} skips a count`);
-      assert.ok(count >= 1, `${word}: count ${count}`);
-    }
-    if (count <= high) duplicates++;
-    high = Math.max(high, count);
-  });
-  assert.equal(high, total, `${word}: highest emitted count`);
-  assert.equal(emitted.at(-1), total, `${word}: last emitted count`);
-  return duplicates;
-}
 
 describe('crash safety of containers on real Kafka', { timeout: 600_000 }, () => {
   it('loses no update when containers are killed with SIGKILL at random points and restarted', async (t) => {

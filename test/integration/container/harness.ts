@@ -8,6 +8,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import assert from 'node:assert/strict';
 import type { Admin, Kafka } from 'kafkajs';
 import { readPartitions } from '../../../shared/kafka/partition-reader.js';
 import { kafkaBrokers, testLogDir, uniqueName } from '../../infra/services.js';
@@ -21,27 +22,32 @@ export interface WordCountJob {
   readonly counts: string;
   readonly changelog: string;
   readonly group: string;
+  /** With `traced`: the topic of per-message processing records (fixtures/traced-word-count.ts). */
+  readonly trace: string;
 }
 
-export async function wordCountJob(partitions: number, commitMs = 300): Promise<WordCountJob> {
+/** The word-count example on `partitions` input partitions; `traced` adds a processing record per message. */
+export async function wordCountJob(partitions: number, commitMs = 300, options: { traced?: boolean } = {}): Promise<WordCountJob> {
   const dir = await mkdtemp(join(tmpdir(), 'sluice-wc-'));
   const name = uniqueName('wc');
   const words = `${name}-words`;
   const counts = `${name}-counts`;
+  const trace = `${name}-trace`;
+  const module = options.traced ? join(repo, 'test/integration/container/fixtures/traced-word-count.ts') : join(repo, 'examples/word-count/word-count.ts');
   const config = {
-    job: { name, module: join(repo, 'examples/word-count/word-count.ts') },
+    job: { name, module },
     kafka: { 'session-timeout-ms': 6000 },
     inputs: [{ topic: words }],
-    outputs: [{ topic: counts, 'value-serde': 'json', partitions }],
+    outputs: [{ topic: counts, 'value-serde': 'json', partitions }, ...(options.traced ? [{ topic: trace, partitions: 1 }] : [])],
     stores: { counts: { engine: 'rocksdb', 'value-serde': 'json' } },
     task: { 'commit-ms': commitMs },
     containers: 2,
     'state-dir': join(dir, 'state'),
-    config: { words, counts },
+    config: { words, counts, trace },
   };
   const configFile = join(dir, 'job.json');
   await writeFile(configFile, JSON.stringify(config, null, 2));
-  return { name, configFile, words, counts, changelog: `${name}-counts-changelog`, group: `sluice-${name}` };
+  return { name, configFile, words, counts, changelog: `${name}-counts-changelog`, group: `sluice-${name}`, trace };
 }
 
 const children = new Set<ChildProcess>();
@@ -51,12 +57,16 @@ export function killContainers(): void {
   for (const child of children) child.kill('SIGKILL');
 }
 
-/** A container process, as Mesos would run it: `sluice run <config> --kafka … --container <id>`. */
-export function startContainer(job: WordCountJob, id: string): ChildProcess {
-  const log = createWriteStream(join(testLogDir(), `${job.name}-container-${id}.log`), { flags: 'a' });
+/**
+ * A container process: `sluice run <config> --kafka … --container <id>`, following the job model
+ * in ZooKeeper when `zookeeper` is given (as the Mesos executor does).
+ */
+export function startContainer(job: WordCountJob, id: string, options: { zookeeper?: string; stateDir?: string } = {}): ChildProcess {
+  const log = createWriteStream(containerLog(job, id), { flags: 'a' });
+  const follow = [...(options.zookeeper === undefined ? [] : ['--zookeeper', options.zookeeper]), ...(options.stateDir === undefined ? [] : ['--state-dir', options.stateDir])];
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(repo, 'bin/sluice.ts'), 'run', job.configFile, '--kafka', kafkaBrokers().join(','), '--container', id],
+    ['--import', 'tsx', join(repo, 'bin/sluice.ts'), 'run', job.configFile, '--kafka', kafkaBrokers().join(','), '--container', id, ...follow],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SLUICE_LOG_LEVEL: 'info' } },
   );
   child.stdout?.pipe(log);
@@ -64,6 +74,11 @@ export function startContainer(job: WordCountJob, id: string): ChildProcess {
   children.add(child);
   child.once('exit', () => children.delete(child));
   return child;
+}
+
+/** Where a container process's output goes (JSON log lines). */
+export function containerLog(job: WordCountJob, id: string): string {
+  return join(testLogDir(), `${job.name}-container-${id}.log`);
 }
 
 export function exitOf(child: ChildProcess): Promise<number | string> {
@@ -138,4 +153,27 @@ export async function waitForProgress(admin: Admin, group: string, topic: string
     if (Date.now() > deadline) throw new Error(`the job made no progress of ${messages} messages in 120 s`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/**
+ * The emitted counts of one word must be runs of consecutive counts, each run starting at most one
+ * past where the previous one ended: a rerun after a crash repeats counts (messages after the last
+ * checkpoint are processed again, against state rolled back to that checkpoint) but never skips
+ * one (a lost update) or goes past the true count (an update applied twice).
+ */
+export function checkRuns(word: string, emitted: readonly number[], total: number): number {
+  let duplicates = 0;
+  let high = 0;
+  emitted.forEach((count, index) => {
+    const previous = emitted[index - 1] ?? 0;
+    if (count !== previous + 1) {
+      assert.ok(count <= previous, `${word}: count ${count} after ${previous} skips a count`);
+      assert.ok(count >= 1, `${word}: count ${count}`);
+    }
+    if (count <= high) duplicates++;
+    high = Math.max(high, count);
+  });
+  assert.equal(high, total, `${word}: highest emitted count`);
+  assert.equal(emitted.at(-1), total, `${word}: last emitted count`);
+  return duplicates;
 }

@@ -4,7 +4,7 @@ import type { SchedulerCall, SchedulerCallReconcileTask } from '../../../../shar
 import { createLogger, setLogLevel } from '../../../../shared/log.js';
 import { OfferStream } from '../../../../scheduler/framework/offer-stream.js';
 import { Reconciler } from '../../../../scheduler/framework/reconciler.js';
-import { SerialQueue } from '../../../../scheduler/framework/serial-queue.js';
+import { SerialQueue } from '../../../../shared/serial-queue.js';
 
 setLogLevel('error');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,231 @@
+/**
+ * A container that follows the job model in ZooKeeper instead of a fixed one: it registers
+ * (ephemeral node), watches `/sluice/<job>/jobmodel/current`, and on every new version hands its
+ * tasks over through the per-task claims of the hand-over barrier, so no task is ever processed by
+ * two containers at once:
+ *
+ *   lost tasks:   stop (final commit) → release their claims
+ *   gained tasks: await their claims (released by the giver, or its session ended) → restore → start
+ *
+ * Release always comes before await (never hold-and-wait), so containers swapping tasks cannot
+ * deadlock. Changes are handled one at a time, always towards the newest model seen (a version
+ * skipped meanwhile needs no hand-over of its own, since claims are per task, not per version).
+ * With ZooKeeper unreachable the container keeps processing on its current model; if its session
+ * expires the claims are gone, so its tasks are abandoned at once WITHOUT a commit and claimed
+ * again on the next session.
+ */
+import os from 'node:os';
+import { ContainerRegistration } from '../../shared/coordination/container-registry.js';
+import { hasZkCode } from '../../shared/coordination/errors.js';
+import { HandOverBarrier } from '../../shared/coordination/hand-over-barrier.js';
+import { JobModelStore } from '../../shared/coordination/job-model-store.js';
+import { ZkSession } from '../../shared/coordination/zk-session.js';
+import { describeError } from '../../shared/errors.js';
+import type { Logger } from '../../shared/log.js';
+import type { ContainerModel, JobModel } from '../../shared/model/job-model.js';
+import { SerialQueue } from '../../shared/serial-queue.js';
+import type { ContainerHandle, RunningContainer } from '../container/container.js';
+import { planHandOver } from './hand-over-plan.js';
+
+export interface CoordinatedContainerOptions {
+  readonly job: string;
+  readonly containerId: string;
+  /** ZooKeeper connect string. */
+  readonly zookeeper: string;
+  /** Starts this container's tasks of a job model: restores their stores, then processes. */
+  readonly start: (jobModel: JobModel) => Promise<RunningContainer>;
+  readonly logger: Logger;
+  /** How long to wait for a giver to release a task before logging who holds it and waiting on (default 30 s). */
+  readonly claimTimeoutMs?: number;
+  /** ZooKeeper session timeout (default 10 s). */
+  readonly sessionTimeoutMs?: number;
+  /** For the registration node (default os.hostname()). */
+  readonly host?: string;
+}
+
+export interface HandOverRecord {
+  readonly version: number;
+  readonly action: string;
+  readonly lost: readonly string[];
+  readonly gained: readonly string[];
+  /** From seeing the model to running on it. */
+  readonly ms: number;
+}
+
+export class CoordinatedContainer implements ContainerHandle {
+  readonly done: Promise<void>;
+  private readonly session: ZkSession;
+  private readonly registration: ContainerRegistration;
+  private readonly barrier: HandOverBarrier;
+  private readonly models: JobModelStore;
+  private readonly queue: SerialQueue;
+  private unwatch: () => void = () => undefined;
+  private latest: { model: JobModel; seenAt: number } | undefined;
+  /** The model the running tasks were started on, and this container's part of it. */
+  private current: { model: JobModel; mine: ContainerModel | undefined } | undefined;
+  private running: RunningContainer | undefined;
+  private stopping: Promise<void> | undefined;
+  private finish: (error?: unknown) => void = () => undefined;
+  private firstStart: ((error?: unknown) => void) | undefined;
+  private readonly records: HandOverRecord[] = [];
+
+  private constructor(private readonly options: CoordinatedContainerOptions) {
+    const { job, containerId } = options;
+    this.session = new ZkSession({ connect: options.zookeeper, sessionTimeoutMs: options.sessionTimeoutMs, log: { job, container: containerId } });
+    this.registration = new ContainerRegistration(this.session, job, { id: containerId, host: options.host ?? os.hostname(), pid: process.pid });
+    this.barrier = new HandOverBarrier(this.session, { job, containerId });
+    this.models = new JobModelStore(this.session, job);
+    this.queue = new SerialQueue((error) => this.fail(error));
+    this.done = new Promise<void>((resolve, reject) => (this.finish = (error) => (error === undefined ? resolve() : reject(error))));
+    this.done.catch(() => undefined);
+  }
+
+  /**
+   * Joins the job: registers, then runs the tasks the newest job model gives this container.
+   * Resolves once they run (stores restored); a container the model does not name yet waits for one that does.
+   */
+  static async start(options: CoordinatedContainerOptions): Promise<CoordinatedContainer> {
+    const container = new CoordinatedContainer(options);
+    await container.begin();
+    return container;
+  }
+
+  /** The hand-overs this container went through, oldest first (for tests and the status API). */
+  get handOvers(): readonly HandOverRecord[] {
+    return this.records;
+  }
+
+  /** The job model version this container runs on, once it runs. */
+  get modelVersion(): number | undefined {
+    return this.current?.model.version;
+  }
+
+  /** Stops the tasks cleanly (commit), releases their claims, deregisters and closes the session. */
+  stop(): Promise<void> {
+    return this.end();
+  }
+
+  /** Ends with `error` (or the stop's own failure); the first call decides. */
+  private end(error?: unknown): Promise<void> {
+    this.stopping ??= (async () => {
+      this.unwatch();
+      await this.queue.close();
+      const running = this.running;
+      this.running = undefined;
+      let failure: unknown;
+      await running?.stop().catch((error: unknown) => (failure = error));
+      await this.barrier.release(this.barrier.heldTasks()).catch(() => undefined);
+      this.barrier.stop();
+      await this.registration.stop().catch(() => undefined);
+      await this.session.close();
+      const outcome = error ?? failure;
+      this.firstStart?.(outcome ?? new Error('stopped before the container started'));
+      this.finish(outcome);
+    })();
+    return this.stopping;
+  }
+
+  private async begin(): Promise<void> {
+    this.session.start();
+    this.registration.start();
+    this.barrier.start();
+    this.barrier.on('lost', (tasks) => this.queue.push(() => this.onClaimsLost(tasks)));
+    const started = new Promise<void>((resolve, reject) => (this.firstStart = (error) => (error === undefined ? resolve() : reject(error))));
+    this.unwatch = this.models.watch(({ model }) => {
+      this.latest = { model, seenAt: performance.now() };
+      this.queue.push(() => this.follow());
+    });
+    try {
+      await started;
+    } catch (error) {
+      await this.end(error).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Moves from the current model to the newest one seen. */
+  private async follow(): Promise<void> {
+    const target = this.latest;
+    if (target === undefined || this.stopping !== undefined) return;
+    if (this.current !== undefined && this.current.model.version >= target.model.version) return;
+    const { containerId, logger } = this.options;
+    const mine = target.model.containers.find((container) => container.id === containerId);
+    const plan = planHandOver(this.current?.mine, mine);
+    if (plan.action === 'wait') {
+      logger.info('the job model does not name this container; waiting for one that does', { jobModelVersion: target.model.version });
+      return;
+    }
+    logger.info('following a new job model', { jobModelVersion: target.model.version, action: plan.action, lost: plan.lost, gained: plan.gained });
+    if (plan.action === 'restart' || plan.action === 'leave') {
+      const running = this.running;
+      this.running = undefined;
+      await running?.stop();
+      await this.barrier.release(plan.lost);
+    }
+    if (plan.action === 'start' || plan.action === 'restart') {
+      // Kept tasks are still ours (a lost session would have abandoned them): claim only the gained.
+      await this.claim(plan.gained, target.model.version);
+      if (this.latest !== target) {
+        // A newer model came while we waited: follow that one instead (what we claimed may be kept).
+        this.queue.push(() => this.follow());
+        return;
+      }
+      this.running = await this.options.start(target.model);
+      this.watchRunning(this.running);
+    }
+    this.current = { model: target.model, mine };
+    await this.registration.setModelVersion(target.model.version).catch((error: unknown) => {
+      logger.warn('could not publish the job model version; it is published with the next change', { error: describeError(error) });
+    });
+    const ms = Math.round(performance.now() - target.seenAt);
+    this.records.push({ version: target.model.version, action: plan.action, lost: plan.lost, gained: plan.gained, ms });
+    logger.info('running on the new job model', { jobModelVersion: target.model.version, action: plan.action, ms });
+    this.firstStart?.();
+    this.firstStart = undefined;
+    // Not awaited: stopping waits for the queue, and this runs in it.
+    if (plan.action === 'leave') void this.stop();
+  }
+
+  /** Claims the tasks, waiting for their givers; a slow giver is named in the log, then waited for again. */
+  private async claim(tasks: readonly string[], version: number): Promise<void> {
+    for (;;) {
+      try {
+        await this.barrier.awaitReleased(tasks, { timeoutMs: this.options.claimTimeoutMs ?? 30_000, modelVersion: version });
+        return;
+      } catch (error) {
+        if (!hasZkCode(error, 'ZK_TIMEOUT') && !hasZkCode(error, 'ZK_SESSION_EXPIRED')) throw error;
+        this.options.logger.warn('still waiting for tasks to be released', { reason: describeError(error) });
+        if (this.stopping !== undefined) throw error;
+      }
+    }
+  }
+
+  /** The session ended and took the claims: another container may own the tasks already. */
+  private async onClaimsLost(tasks: readonly string[]): Promise<void> {
+    const running = this.running;
+    if (running === undefined) return;
+    this.options.logger.warn('abandoning the tasks without a commit: their claims ended with the ZooKeeper session', { tasks });
+    this.running = undefined;
+    this.current = undefined;
+    await running.abandon();
+    // Claim them again (the giver is us, gone with the old session) and start over on the newest model.
+    await this.follow();
+  }
+
+  /** A container that ends by itself (failure, or task shutdown) ends the whole coordinated container. */
+  private watchRunning(running: RunningContainer): void {
+    running.done.then(
+      () => {
+        if (this.running === running) void this.stop();
+      },
+      (error: unknown) => {
+        if (this.running === running) this.fail(error);
+      },
+    );
+  }
+
+  private fail(error: unknown): void {
+    this.options.logger.error('the coordinated container failed', { error: describeError(error) });
+    void this.end(error);
+  }
+}

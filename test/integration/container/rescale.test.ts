@@ -1,0 +1,144 @@
+import assert from 'node:assert/strict';
+import { readFile, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ContainerRegistry } from '../../../shared/coordination/container-registry.js';
+import { createKafka } from '../../../shared/kafka/client.js';
+import { ensureTopic } from '../../../shared/kafka/topics.js';
+import { setLogLevel } from '../../../shared/log.js';
+import { fourLetterWord } from '../../infra/net.js';
+import { kafkaBrokers, zkConnect } from '../../infra/services.js';
+import { checkRuns, containerLog, exitOf, killContainers, produceWords, readTopic, startContainer, waitForCheckpointsAtEnd, waitForProgress, wordCountJob } from './harness.js';
+import { ModelPublisher } from './model-publisher.js';
+
+setLogLevel('warn');
+
+/** ZooKeeper's last transaction id: every write (create, delete, setData, session open/close) moves it by one. */
+async function zxid(): Promise<number> {
+  const port = Number(zkConnect().split(':')[1]);
+  const match = /Zxid: (0x[0-9a-f]+)/.exec(await fourLetterWord(port, 'srvr'));
+  assert.ok(match, 'srvr names the zxid');
+  return Number(match[1]);
+}
+
+/** Waits until `ids` run job model `version` and no other live container runs any model. */
+async function waitForModel(registry: ContainerRegistry, ids: readonly string[], version: number): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const live = await registry.list();
+    const done =
+      ids.every((id) => live.some((container) => container.id === id && container.modelVersion === version)) &&
+      live.every((container) => ids.includes(container.id) || container.modelVersion === null);
+    if (done) return;
+    if (Date.now() > deadline) throw new Error(`containers did not all reach job model ${version}: ${JSON.stringify(live)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+interface Processing {
+  readonly pid: number;
+  readonly offset: number;
+  readonly at: number;
+}
+
+/**
+ * From the processing records: no offset processed twice, every offset processed, and wherever a
+ * partition changed hands, the giver's last message was processed before the taker's first.
+ * Returns how many partitions changed hands.
+ */
+function checkNoOverlap(trace: Map<string, (string | null)[]>, ends: Map<number, number>): number {
+  let handOvers = 0;
+  for (const [partition, values] of trace) {
+    const records: Processing[] = values.map((value) => {
+      const [pid, offset, at] = String(value).split(' ').map(Number);
+      return { pid: pid as number, offset: offset as number, at: at as number };
+    });
+    records.sort((a, b) => a.offset - b.offset);
+    records.forEach((record, index) => assert.equal(record.offset, index, `partition ${partition}: offset ${index} processed once`));
+    assert.equal(records.length, ends.get(Number(partition)), `partition ${partition}: every offset processed`);
+    const runs: Processing[][] = [];
+    for (const record of records) {
+      const run = runs.at(-1);
+      if (run?.[0]?.pid === record.pid) run.push(record);
+      else runs.push([record]);
+    }
+    for (let i = 1; i < runs.length; i++) {
+      const giver = runs[i - 1] as Processing[];
+      const taker = runs[i] as Processing[];
+      const giverLast = Math.max(...giver.map((record) => record.at));
+      const takerFirst = Math.min(...taker.map((record) => record.at));
+      assert.ok(giverLast <= takerFirst, `partition ${partition}: pid ${giver[0]?.pid} processed until ${giverLast}, after pid ${taker[0]?.pid} began at ${takerFirst}`);
+      handOvers++;
+    }
+  }
+  return handOvers;
+}
+
+/** The 'restore planned' log lines of a container process. */
+async function restores(file: string): Promise<{ task: string; reuseLocal: boolean; replay: number }[]> {
+  const lines = (await readFile(file, 'utf8')).split('\n').filter((line) => line.includes('"restore planned"'));
+  return lines.map((line) => JSON.parse(line) as { task: string; reuseLocal: boolean; replay: number });
+}
+
+describe('rescaling a running word count through the job model in ZooKeeper', { timeout: 600_000 }, () => {
+  it('goes 2 → 3 → 2 containers: counts exact, no partition in two containers at once, moved state restored from the changelog', async (t) => {
+    t.after(killContainers);
+    const kafka = createKafka({ brokers: kafkaBrokers(), clientId: 'rescale-test' });
+    const admin = kafka.admin();
+    await admin.connect();
+    t.after(() => admin.disconnect());
+    const job = await wordCountJob(8, 300, { traced: true });
+    await ensureTopic(admin, { topic: job.words, partitions: 8, compacted: false, purpose: 'test input' });
+    const publisher = await ModelPublisher.lead(job.configFile);
+    t.after(() => publisher.close());
+    const registry = new ContainerRegistry(publisher.zkSession, job.name);
+    const stateRoot = await mkdtemp(join(tmpdir(), 'sluice-rescale-'));
+    const start = (id: string) => startContainer(job, id, { zookeeper: zkConnect(), stateDir: join(stateRoot, id) });
+
+    const first = await publisher.publish(2);
+    // Container 2 starts too: it registers and waits until a model names it.
+    const children = new Map(['0', '1', '2'].map((id) => [id, start(id)]));
+    const produced = produceWords(kafka, job.words, 300_000, 7, 150);
+    await waitForModel(registry, ['0', '1'], first.version);
+    await waitForProgress(admin, job.group, job.words, 30_000);
+
+    const rebalance = async (containers: number, ids: string[]) => {
+      const before = await zxid();
+      const started = performance.now();
+      const model = await publisher.publish(containers);
+      await waitForModel(registry, ids, model.version);
+      return { model, ms: Math.round(performance.now() - started), zkWrites: (await zxid()) - before };
+    };
+    const up = await rebalance(3, ['0', '1', '2']);
+    await waitForProgress(admin, job.group, job.words, 30_000);
+    const down = await rebalance(2, ['0', '1']);
+    assert.equal(await exitOf(children.get('2') as NonNullable<ReturnType<typeof start>>), 0, 'the dropped container exits cleanly');
+
+    const counts = await produced;
+    await waitForCheckpointsAtEnd(admin, job, 300_000);
+    for (const id of ['0', '1']) children.get(id)?.kill('SIGTERM');
+    assert.deepEqual(await Promise.all(['0', '1'].map((id) => exitOf(children.get(id) as NonNullable<ReturnType<typeof start>>))), [0, 0]);
+
+    const emitted = await readTopic(kafka, admin, job.counts);
+    const changelog = await readTopic(kafka, admin, job.changelog);
+    let duplicates = 0;
+    for (const [word, count] of counts) {
+      duplicates += checkRuns(word, (emitted.get(word) ?? []).map(Number), count);
+      assert.equal(Number(changelog.get(word)?.at(-1)), count, `stored count of ${word}`);
+    }
+    assert.equal(duplicates, 0, 'a clean hand-over commits before it releases: nothing is processed twice');
+
+    const ends = new Map((await admin.fetchTopicOffsets(job.words)).map(({ partition, high }) => [partition, Number(high)]));
+    const handOvers = checkNoOverlap(await readTopic(kafka, admin, job.trace), ends);
+    assert.ok(handOvers >= 2, `partitions changed hands (${handOvers})`);
+
+    // Container 2 had no local state: the tasks it took over were rebuilt from the changelog.
+    const gained = (await restores(containerLog(job, '2'))).filter((restore) => !restore.reuseLocal);
+    assert.ok(gained.length > 0 && gained.every((restore) => restore.replay > 0), `container 2 restored its tasks: ${JSON.stringify(gained)}`);
+    process.stdout.write(
+      `# rescale 2→3: ${up.ms} ms, ${up.zkWrites} ZooKeeper writes; 3→2: ${down.ms} ms, ${down.zkWrites} ZooKeeper writes; ` +
+        `${handOvers} partition hand-overs; ${gained.length} stores restored from the changelog by container 2\n`,
+    );
+  });
+});
