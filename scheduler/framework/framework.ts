@@ -123,13 +123,18 @@ export class Framework extends EventEmitter<FrameworkEvents> {
     };
   }
 
-  /** Replans the job model for `containers` containers; every running container restarts on the new model. */
+  /**
+   * Replans the job model for `containers` containers, moving the fewest tasks. Containers that stay
+   * hand their tasks over by themselves (they follow the model in ZooKeeper); dropped ones are
+   * killed (a clean stop: commit, then their task claims go), new ones are launched.
+   */
   async rescale(containers: number): Promise<void> {
     await this.queue.run(async () => {
       const model = await currentJobModel({ config: this.options.config, inputs: this.inputs, containerCount: containers, store: this.jobModels, token: this.token() });
       if (model.version === this.jobModel?.version) return;
       this.log.info('rescaling', { containers, jobModelVersion: model.version });
-      for (const id of this.records.keys()) await this.kill(id);
+      const kept = new Set(model.containers.map((container) => container.id));
+      for (const id of [...this.records.keys()].filter((container) => !kept.has(container))) await this.kill(id);
       this.adoptModel(model);
       this.errors.clear();
       await this.offerStream.revive();

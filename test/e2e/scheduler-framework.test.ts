@@ -98,8 +98,8 @@ describe('the Sluice framework', { timeout: 120_000 }, () => {
     await framework.rescale(1);
     const after = await until('one container running on the new model', running(service, 1));
     assert.equal(after.jobModelVersion, 2);
-    assert.notEqual(after.containers[0]?.taskId, before.containers.find((c) => c.id === '0')?.taskId, 'relaunched for the new model');
-    await until('the old tasks killed', () => (mesos.state().tasks.length === 1 ? true : undefined));
+    assert.equal(after.containers[0]?.taskId, before.containers.find((c) => c.id === '0')?.taskId, 'the kept container goes on (it follows the model itself)');
+    await until('the dropped container killed', () => (mesos.state().tasks.length === 1 ? true : undefined));
 
     await framework.remove();
     assert.deepEqual(mesos.state().removedFrameworks, [before.frameworkId]);
