@@ -5,6 +5,7 @@ import { partitionCount } from '../shared/kafka/topics.js';
 import { createLogger } from '../shared/log.js';
 import type { JobModel } from '../shared/model/job-model.js';
 import { startContainer, type RunningContainer } from './container/container.js';
+import type { StatusBoard } from './container/status-board.js';
 import { CoordinatedContainer } from './coordination/coordinated-container.js';
 import { listenForStop, startAll, waitForAll, type StopRequest } from './container/run-containers.js';
 import { loadJob } from './load-job.js';
@@ -31,12 +32,13 @@ export async function startKafkaContainer(input: {
   readonly jobModel: JobModel;
   readonly containerId: string;
   readonly brokers: readonly string[];
+  readonly status?: StatusBoard;
 }): Promise<RunningContainer> {
-  const { config, job, jobModel, containerId, brokers } = input;
+  const { config, job, jobModel, containerId, brokers, status } = input;
   const logger = createLogger({ job: config.name, container: containerId });
   const system = await KafkaSystem.connect({ brokers, job: config.name, containerId, sessionTimeoutMs: config.kafka.sessionTimeoutMs, logger });
   try {
-    return await startContainer({ config, job, jobModel, containerId, system, logger });
+    return await startContainer({ config, job, jobModel, containerId, system, logger, status });
   } catch (error) {
     await system.close();
     throw error;
@@ -53,14 +55,17 @@ export async function startCoordinatedKafkaContainer(input: {
   readonly containerId: string;
   readonly brokers: readonly string[];
   readonly zookeeper: string;
+  /** Where the status endpoint listens (default 127.0.0.1, any free port). */
+  readonly http?: { readonly host: string; readonly port: number };
 }): Promise<CoordinatedContainer> {
   const { config, job, containerId, brokers, zookeeper } = input;
   return CoordinatedContainer.start({
     job: config.name,
     containerId,
     zookeeper,
+    http: input.http,
     logger: createLogger({ job: config.name, container: containerId, component: 'coordinated-container' }),
-    start: (jobModel) => startKafkaContainer({ config, job, jobModel, containerId, brokers }),
+    start: (jobModel, status) => startKafkaContainer({ config, job, jobModel, containerId, brokers, status }),
   });
 }
 

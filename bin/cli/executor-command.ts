@@ -48,7 +48,7 @@ export const executorCommand: Command = {
     const client = new AgentClient(env, logger);
     const executor = new MesosExecutor(
       client,
-      ({ container }) => startCoordinatedKafkaContainer({ config, job, containerId: container, brokers, zookeeper }),
+      ({ container }) => startCoordinatedKafkaContainer({ config, job, containerId: container, brokers, zookeeper, http: env.statusListen }),
       logger,
       env.executorId,
     );

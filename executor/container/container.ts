@@ -10,6 +10,7 @@ import type { LocalStore } from '../store/local-store.js';
 import type { InputSource, StreamSystem } from '../system/stream-system.js';
 import { BufferingCollector, type OutputSerdes } from './collector.js';
 import { resolveSerde } from './serdes.js';
+import type { StatusBoard } from './status-board.js';
 import { TaskInstance, type InputSerdes } from './task-instance.js';
 
 export interface ContainerOptions {
@@ -19,6 +20,8 @@ export interface ContainerOptions {
   readonly containerId: string;
   readonly system: StreamSystem;
   readonly logger?: Logger;
+  /** Where the container reports restore progress and task states (its status endpoint). */
+  readonly status?: StatusBoard;
 }
 
 /** A running container as its runner sees it: how it ends, and how to stop it cleanly. */
@@ -84,7 +87,9 @@ export async function startContainer(options: ContainerOptions): Promise<Running
 
   const checkpoints = await system.checkpoints.load(model.tasks);
   logger.info('restoring stores', { tasks: model.tasks.length, stores: specs.length, checkpoints: checkpoints.size });
-  const stores = await openContainerStores({ config, specs, tasks: model.tasks, checkpoints, system, logger });
+  const { status } = options;
+  status?.restoringTasks(model.tasks.map((task) => task.name));
+  const stores = await openContainerStores({ config, specs, tasks: model.tasks, checkpoints, system, logger, onRestoreProgress: status?.restoreProgress });
 
   const startPositions = await resumePositions(model.tasks, checkpoints, config, system);
   let requestStop: () => void = () => undefined;
@@ -111,6 +116,7 @@ export async function startContainer(options: ContainerOptions): Promise<Running
       ),
   );
   for (const task of tasks) await task.start();
+  status?.running(tasks);
 
   const bySsp = new Map<string, TaskInstance>();
   model.tasks.forEach((task, index) => task.ssps.forEach((ssp) => bySsp.set(sspKey(ssp), tasks[index] as TaskInstance)));
@@ -135,6 +141,7 @@ export async function startContainer(options: ContainerOptions): Promise<Running
     (stopping ??= (async () => {
       input.pause();
       const results = await Promise.allSettled(tasks.map((task) => (how === 'stop' ? task.stop() : task.abandon())));
+      status?.retire();
       await input.close();
       for (const taskStores of stores.values()) for (const store of taskStores.values()) await store.close();
       await system.close();

@@ -77,6 +77,10 @@ export class TaskInstance {
   private readonly metrics: ReturnType<typeof taskMetrics>;
   /** Settles when the loop has finished: stopped, ended, or failed. */
   done: Promise<void> = Promise.resolve();
+  /** Messages processed so far (for status reports). */
+  processedCount = 0;
+  /** Per partition, messages behind its end as of the last fetched batch. */
+  private readonly lagBySsp = new Map<string, number>();
 
   constructor(
     private readonly options: TaskInstanceOptions,
@@ -166,7 +170,18 @@ export class TaskInstance {
 
   /** Lag per partition from the last batch's high watermark (for metrics and the dashboard). */
   observeHighWatermark(ssp: Ssp, highWatermark: string | undefined, lastOffset: string): void {
-    if (highWatermark !== undefined) this.metrics.lag(ssp, Math.max(0, Number(highWatermark) - Number(lastOffset) - 1));
+    if (highWatermark === undefined) return;
+    const lag = Math.max(0, Number(highWatermark) - Number(lastOffset) - 1);
+    this.metrics.lag(ssp, lag);
+    this.lagBySsp.set(sspKey(ssp), lag);
+  }
+
+  /** Messages behind the ends of its partitions (as of their last batches); null before any batch. */
+  get lag(): number | null {
+    if (this.lagBySsp.size === 0) return null;
+    let sum = 0;
+    for (const lag of this.lagBySsp.values()) sum += lag;
+    return sum;
   }
 
   private poke(what: 'commit' | 'window'): void {
@@ -244,6 +259,7 @@ export class TaskInstance {
     }
     const processed = batch.next - first;
     if (processed > 0) this.metrics.processed(processed, (performance.now() - started) / 1000 / processed);
+    this.processedCount += processed;
     collector.drain();
     if (batch.next >= batch.messages.length) {
       this.queue.shift();

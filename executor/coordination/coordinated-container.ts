@@ -25,6 +25,8 @@ import type { Logger } from '../../shared/log.js';
 import type { ContainerModel, JobModel } from '../../shared/model/job-model.js';
 import { SerialQueue } from '../../shared/serial-queue.js';
 import type { ContainerHandle, RunningContainer } from '../container/container.js';
+import { StatusBoard } from '../container/status-board.js';
+import { startStatusServer, type StatusServer } from '../http/status-server.js';
 import { planHandOver } from './hand-over-plan.js';
 
 export interface CoordinatedContainerOptions {
@@ -32,8 +34,10 @@ export interface CoordinatedContainerOptions {
   readonly containerId: string;
   /** ZooKeeper connect string. */
   readonly zookeeper: string;
-  /** Starts this container's tasks of a job model: restores their stores, then processes. */
-  readonly start: (jobModel: JobModel) => Promise<RunningContainer>;
+  /** Starts this container's tasks of a job model: restores their stores (reporting to `status`), then processes. */
+  readonly start: (jobModel: JobModel, status: StatusBoard) => Promise<RunningContainer>;
+  /** Where its status endpoint listens (default 127.0.0.1, any free port). */
+  readonly http?: { readonly host: string; readonly port: number };
   readonly logger: Logger;
   /** How long to wait for a giver to release a task before logging who holds it and waiting on (default 30 s). */
   readonly claimTimeoutMs?: number;
@@ -68,11 +72,17 @@ export class CoordinatedContainer implements ContainerHandle {
   private finish: (error?: unknown) => void = () => undefined;
   private firstStart: ((error?: unknown) => void) | undefined;
   private readonly records: HandOverRecord[] = [];
+  readonly status: StatusBoard;
 
-  private constructor(private readonly options: CoordinatedContainerOptions) {
+  private constructor(
+    private readonly options: CoordinatedContainerOptions,
+    private readonly http: StatusServer,
+  ) {
     const { job, containerId } = options;
+    this.status = new StatusBoard(containerId);
     this.session = new ZkSession({ connect: options.zookeeper, sessionTimeoutMs: options.sessionTimeoutMs, log: { job, container: containerId } });
-    this.registration = new ContainerRegistration(this.session, job, { id: containerId, host: options.host ?? os.hostname(), pid: process.pid });
+    const host = options.host ?? os.hostname();
+    this.registration = new ContainerRegistration(this.session, job, { id: containerId, host, pid: process.pid, url: http.url });
     this.barrier = new HandOverBarrier(this.session, { job, containerId });
     this.models = new JobModelStore(this.session, job);
     this.queue = new SerialQueue((error) => this.fail(error));
@@ -85,7 +95,9 @@ export class CoordinatedContainer implements ContainerHandle {
    * Resolves once they run (stores restored); a container the model does not name yet waits for one that does.
    */
   static async start(options: CoordinatedContainerOptions): Promise<CoordinatedContainer> {
-    const container = new CoordinatedContainer(options);
+    let container: CoordinatedContainer | undefined;
+    const http = await startStatusServer(() => (container as CoordinatedContainer).status.report(), options.http ?? { host: '127.0.0.1', port: 0 });
+    container = new CoordinatedContainer(options, http);
     await container.begin();
     return container;
   }
@@ -118,6 +130,7 @@ export class CoordinatedContainer implements ContainerHandle {
       this.barrier.stop();
       await this.registration.stop().catch(() => undefined);
       await this.session.close();
+      await this.http.close();
       const outcome = error ?? failure;
       this.firstStart?.(outcome ?? new Error('stopped before the container started'));
       this.finish(outcome);
@@ -170,10 +183,11 @@ export class CoordinatedContainer implements ContainerHandle {
         this.queue.push(() => this.follow());
         return;
       }
-      this.running = await this.options.start(target.model);
+      this.running = await this.options.start(target.model, this.status);
       this.watchRunning(this.running);
     }
     this.current = { model: target.model, mine };
+    this.status.setModelVersion(target.model.version);
     await this.registration.setModelVersion(target.model.version).catch((error: unknown) => {
       logger.warn('could not publish the job model version; it is published with the next change', { error: describeError(error) });
     });

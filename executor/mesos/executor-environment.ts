@@ -1,4 +1,5 @@
 import { SluiceError } from '../../shared/errors.js';
+import { EXECUTOR_ENVIRONMENT } from '../../shared/config/executor-contract.js';
 
 /** What the Mesos agent tells an executor through its environment (read once, checked). */
 export interface ExecutorEnvironment {
@@ -14,6 +15,11 @@ export interface ExecutorEnvironment {
   readonly shutdownGracePeriodMs: number;
   /** Sent as `Authorization: Bearer …` when the agent requires executor authentication. */
   readonly authToken: string | undefined;
+  /**
+   * Where the container's status endpoint listens: the agent's address (reachable by the
+   * scheduler) and the first port the scheduler reserved for it (SLUICE_PORTS), else any free one.
+   */
+  readonly statusListen: { readonly host: string; readonly port: number };
 }
 
 const UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, ms: 1, secs: 1000, mins: 60_000, hrs: 3_600_000, days: 86_400_000, weeks: 604_800_000 };
@@ -34,8 +40,11 @@ export function readExecutorEnvironment(env: NodeJS.ProcessEnv): ExecutorEnviron
     return value;
   };
   const duration = (name: string, fallback: string) => parseMesosDuration(env[name] ?? fallback, name);
+  const endpoint = required('MESOS_AGENT_ENDPOINT');
+  const firstPort = Number((env[EXECUTOR_ENVIRONMENT.ports] ?? '').split(',')[0] ?? '');
   return {
-    agentUrl: `http://${required('MESOS_AGENT_ENDPOINT')}/api/v1/executor`,
+    agentUrl: `http://${endpoint}/api/v1/executor`,
+    statusListen: { host: endpoint.replace(/:\d+$/, ''), port: Number.isInteger(firstPort) && firstPort > 0 ? firstPort : 0 },
     frameworkId: required('MESOS_FRAMEWORK_ID'),
     executorId: required('MESOS_EXECUTOR_ID'),
     sandbox: env.MESOS_SANDBOX ?? required('MESOS_DIRECTORY'),

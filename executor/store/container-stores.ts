@@ -10,7 +10,7 @@ import type { StreamSystem } from '../system/stream-system.js';
 import { buildStore } from './build-store.js';
 import { createEngine } from './engines/create-engine.js';
 import type { LocalStore } from './local-store.js';
-import { restoreStores, type RestoreTarget } from './restore.js';
+import { restoreStores, type RestoreProgress, type RestoreTarget } from './restore.js';
 import type { StoreSpec } from './store-spec.js';
 import { STORE_DEFAULTS } from '../../shared/config/job-config.js';
 
@@ -52,6 +52,7 @@ export async function openContainerStores(input: {
   readonly checkpoints: ReadonlyMap<string, Checkpoint>;
   readonly system: StreamSystem;
   readonly logger: Logger;
+  readonly onRestoreProgress?: RestoreProgress;
 }): Promise<Map<string, Map<string, LocalStore>>> {
   const { config, specs, tasks, checkpoints, system, logger } = input;
   const targets: { target: RestoreTarget; spec: StoreSpec; task: string }[] = [];
@@ -81,7 +82,7 @@ export async function openContainerStores(input: {
   const results = await restoreStores(
     targets.map(({ target }) => target),
     system.changelogSource,
-    { deleteRetentionMs: STORE_DEFAULTS.deleteRetentionMs, logger },
+    { deleteRetentionMs: STORE_DEFAULTS.deleteRetentionMs, logger, onProgress: input.onRestoreProgress },
   );
   const byTask = new Map<string, Map<string, LocalStore>>(tasks.map((task) => [task.name, new Map()]));
   results.forEach((result, index) => {

@@ -32,10 +32,14 @@ export interface RestoreResult {
   readonly millis: number;
 }
 
+/** Records replayed into one store so far, of those planned (for status reports; called per batch). */
+export type RestoreProgress = (context: { readonly store: string; readonly task: string }, done: number, total: number) => void;
+
 export interface RestoreOptions {
   readonly deleteRetentionMs: number;
   readonly progressIntervalMs?: number;
   readonly logger?: Logger;
+  readonly onProgress?: RestoreProgress;
 }
 
 const restoredRecords = counter('sluice_store_restored_records_total', 'Changelog records applied by restore', ['store', 'task']);
@@ -65,11 +69,12 @@ export async function restoreStores(
     requests.push(request);
     byRequest.set(request, state);
     restoreRemaining.set(labels(state.target), rangeSize(replay));
+    options.onProgress?.(labels(state.target), 0, rangeSize(replay));
   }
   const total = states.reduce((sum, state) => sum + rangeSize(state.plan.replay), 0);
   const progress = setInterval(() => logProgress(log, states, total, started), options.progressIntervalMs ?? 5000);
   try {
-    await source.read(requests, (request, records) => apply(byRequest.get(request) as TargetState, records));
+    await source.read(requests, (request, records) => apply(byRequest.get(request) as TargetState, records, options.onProgress));
   } finally {
     clearInterval(progress);
   }
@@ -134,7 +139,7 @@ async function prepare(target: RestoreTarget, source: ChangelogSource, options: 
   return { target, plan, engine, trimKeys: new Map(), writing: Promise.resolve(), replayed: 0, replayedBytes: 0 };
 }
 
-async function apply(state: TargetState, records: readonly OffsetRecord[]): Promise<void> {
+async function apply(state: TargetState, records: readonly OffsetRecord[], onProgress: RestoreProgress | undefined): Promise<void> {
   const batch: EngineWrite[] = [];
   let bytes = 0;
   for (const record of records) {
@@ -159,6 +164,7 @@ async function apply(state: TargetState, records: readonly OffsetRecord[]): Prom
   restoredRecords.inc(labelSet, batch.length);
   restoredBytes.inc(labelSet, bytes);
   restoreRemaining.set(labelSet, Math.max(0, rangeSize(state.plan.replay) - state.replayed));
+  onProgress?.(labelSet, state.replayed, rangeSize(state.plan.replay));
 }
 
 async function finish(state: TargetState, started: number): Promise<RestoreResult> {

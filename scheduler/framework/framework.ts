@@ -25,6 +25,8 @@ import { buildFrameworkInfo } from './framework-info.js';
 import type { FrameworkOptions } from './framework-options.js';
 import { containerStatuses, countStates, type FrameworkJobError, type FrameworkStatus } from './framework-status.js';
 import { currentJobModel, readInputs } from './job-model-source.js';
+import { readContainerReports } from './container-reports.js';
+import type { ContainerStatusReport } from '../../shared/config/executor-contract.js';
 import { EMPTY_LAUNCH_RECORD, LaunchStore, type LaunchRecord } from './launch-store.js';
 import { MesosClient } from './mesos-client.js';
 import { OfferStream } from './offer-stream.js';
@@ -121,6 +123,11 @@ export class Framework extends EventEmitter<FrameworkEvents> {
       containers: containerStatuses(this.records),
       errors: [...this.errors.values()],
     };
+  }
+
+  /** Each live container's own report (tasks, lag, restore progress), by container id. */
+  containerReports(): Promise<Map<string, ContainerStatusReport>> {
+    return readContainerReports(this.session, this.options.config.name);
   }
 
   /**

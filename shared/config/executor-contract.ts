@@ -39,3 +39,29 @@ export function decodeTaskData(bytes: Uint8Array | undefined, taskId: string): T
   }
   return { container: parsed.container, jobModelVersion: parsed.jobModelVersion };
 }
+
+/**
+ * What a running container reports at `GET <url>/status` (its URL is in its ZooKeeper registration
+ * node): the scheduler merges these into its job state, the dashboard draws them.
+ */
+export interface ContainerStatusReport {
+  readonly container: string;
+  /** The job model version the container runs on; null while it waits for one that names it. */
+  readonly jobModelVersion: number | null;
+  /** Messages processed since the process started (across restarts of its tasks on new models). */
+  readonly processedTotal: number;
+  /** When the report was made (ms since the epoch). */
+  readonly at: number;
+  readonly tasks: readonly TaskStatusReport[];
+}
+
+export interface TaskStatusReport {
+  readonly name: string;
+  /** 'restoring' before the task exists, then the task lifecycle state (running, stopping, …). */
+  readonly state: string;
+  readonly processed: number;
+  /** Messages behind the ends of its partitions, from the last fetched batch; null before the first. */
+  readonly lag: number | null;
+  /** Changelog records replayed into its stores and planned in all; null when nothing was replayed. */
+  readonly restore: { readonly done: number; readonly total: number } | null;
+}

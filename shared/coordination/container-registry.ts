@@ -1,6 +1,6 @@
 /**
  * Live containers: each registers an ephemeral node `/sluice/<job>/containers/<id>` (host, pid,
- * the job model version it runs), so it vanishes when the container's session ends, however it
+ * the job model version it runs, its status URL), so it vanishes when the container's session ends, however it
  * ends. ContainerRegistration is the container's side (re-registers on every new session);
  * ContainerRegistry the observers' (the leader lists and watches them; a container whose
  * modelVersion lags behind the current model has not completed its hand-over).
@@ -24,6 +24,8 @@ export interface ContainerInfo {
   readonly pid: number;
   /** The job model version whose hand-over this container completed; null before the first. */
   readonly modelVersion: number | null;
+  /** The container's status endpoint (`GET <url>/status`), when it serves one. */
+  readonly url: string | null;
   /** Hex id of the session that owns the node. */
   readonly session: string;
 }
@@ -33,7 +35,8 @@ function parseInfo(id: string, data: Buffer, owner: string | null): ContainerInf
     const value = JSON.parse(data.toString('utf8')) as Partial<ContainerInfo>;
     if (typeof value.host !== 'string' || typeof value.pid !== 'number') return null;
     const modelVersion = typeof value.modelVersion === 'number' ? value.modelVersion : null;
-    return { id, host: value.host, pid: value.pid, modelVersion, session: owner ?? '' };
+    const url = typeof value.url === 'string' ? value.url : null;
+    return { id, host: value.host, pid: value.pid, modelVersion, url, session: owner ?? '' };
   } catch {
     return null;
   }
@@ -51,7 +54,7 @@ export class ContainerRegistration {
   constructor(
     private readonly session: ZkSession,
     private readonly job: string,
-    private readonly info: { readonly id: string; readonly host: string; readonly pid: number },
+    private readonly info: { readonly id: string; readonly host: string; readonly pid: number; readonly url?: string },
     log: LogFields = {},
   ) {
     this.path = containerPath(job, info.id);
@@ -105,8 +108,8 @@ export class ContainerRegistration {
   };
 
   private data(): Buffer {
-    const { host, pid } = this.info;
-    return Buffer.from(JSON.stringify({ host, pid, modelVersion: this.modelVersion }), 'utf8');
+    const { host, pid, url } = this.info;
+    return Buffer.from(JSON.stringify({ host, pid, modelVersion: this.modelVersion, url: url ?? null }), 'utf8');
   }
 
   private async step({ client, waitFor, active }: LoopContext): Promise<void> {

@@ -3,6 +3,7 @@ import { readFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import type { ContainerStatusReport } from '../../../shared/config/executor-contract.js';
 import { ContainerRegistry } from '../../../shared/coordination/container-registry.js';
 import { createKafka } from '../../../shared/kafka/client.js';
 import { ensureTopic } from '../../../shared/kafka/topics.js';
@@ -111,6 +112,14 @@ describe('rescaling a running word count through the job model in ZooKeeper', { 
       return { model, ms: Math.round(performance.now() - started), zkWrites: (await zxid()) - before };
     };
     const up = await rebalance(3, ['0', '1', '2']);
+    // The taker reports its tasks on its status endpoint (registered in ZooKeeper), restored from the changelog.
+    const taker = (await registry.list()).find((container) => container.id === '2');
+    assert.ok(taker?.url, 'container 2 registered its status URL');
+    const report = (await (await fetch(`${taker.url}/status`)).json()) as ContainerStatusReport;
+    const given = up.model.containers.find((container) => container.id === '2')?.tasks.map((task) => task.name);
+    assert.deepEqual(report.tasks.map((task) => task.name).sort(), [...(given ?? [])].sort());
+    assert.equal(report.jobModelVersion, up.model.version);
+    for (const task of report.tasks) assert.ok(task.restore !== null && task.restore.done === task.restore.total && task.restore.total > 0, `${task.name} restored: ${JSON.stringify(task)}`);
     await waitForProgress(admin, job.group, job.words, 30_000);
     const down = await rebalance(2, ['0', '1']);
     assert.equal(await exitOf(children.get('2') as NonNullable<ReturnType<typeof start>>), 0, 'the dropped container exits cleanly');

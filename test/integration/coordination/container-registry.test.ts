@@ -17,7 +17,7 @@ test('registry: containers register, publish their model version, and vanish whe
   const lists: ContainerInfo[][] = [];
   const unwatch = registry.watch((containers) => lists.push(containers));
   const one = new ContainerRegistration(first, job, { id: '1', host: 'host-a', pid: 111 }).start();
-  const two = new ContainerRegistration(second, job, { id: 'x/2', host: 'host-b', pid: 222 }).start();
+  const two = new ContainerRegistration(second, job, { id: 'x/2', host: 'host-b', pid: 222, url: 'http://127.0.0.1:4242' }).start();
   t.after(async () => {
     unwatch();
     await two.stop();
@@ -26,8 +26,8 @@ test('registry: containers register, publish their model version, and vanish whe
   });
   await Promise.all([one.registered(5_000), two.registered(5_000)]);
   assert.deepEqual(await registry.list(), [
-    { id: '1', host: 'host-a', pid: 111, modelVersion: null, session: first.client.sessionId },
-    { id: 'x/2', host: 'host-b', pid: 222, modelVersion: null, session: second.client.sessionId },
+    { id: '1', host: 'host-a', pid: 111, modelVersion: null, url: null, session: first.client.sessionId },
+    { id: 'x/2', host: 'host-b', pid: 222, modelVersion: null, url: 'http://127.0.0.1:4242', session: second.client.sessionId },
   ]);
 
   await one.setModelVersion(3);

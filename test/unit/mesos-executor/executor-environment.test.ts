@@ -29,7 +29,10 @@ describe('the executor environment', () => {
       subscriptionBackoffMaxMs: 2000,
       shutdownGracePeriodMs: 5000,
       authToken: undefined,
+      statusListen: { host: '127.0.0.2', port: 0 },
     });
+    const withPorts = readExecutorEnvironment({ MESOS_AGENT_ENDPOINT: '10.0.0.5:5051', MESOS_FRAMEWORK_ID: 'fw', MESOS_EXECUTOR_ID: 'ex', MESOS_SANDBOX: '/s', SLUICE_PORTS: '31002,31003' });
+    assert.deepEqual(withPorts.statusListen, { host: '10.0.0.5', port: 31002 }, 'the status endpoint listens on the agent address and the first reserved port');
     assert.throws(() => readExecutorEnvironment({}), /MESOS_AGENT_ENDPOINT is not set: `sluice executor` is started by a Mesos agent/);
   });
 });

@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { StatusBoard } from '../../../executor/container/status-board.js';
+import type { TaskInstance } from '../../../executor/container/task-instance.js';
+
+const task = (name: string, processedCount: number, lag: number | null, state = 'running') =>
+  ({ name, processedCount, lag, lifecycle: { state } }) as unknown as TaskInstance;
+
+describe('container status board', () => {
+  it('reports restore progress per task, summed over its stores, while tasks restore', () => {
+    const board = new StatusBoard('c0');
+    board.restoringTasks(['Partition 0', 'Partition 1']);
+    board.restoreProgress({ task: 'Partition 0', store: 'counts' }, 40, 100);
+    board.restoreProgress({ task: 'Partition 0', store: 'totals' }, 10, 20);
+    const report = board.report();
+    assert.equal(report.container, 'c0');
+    assert.equal(report.jobModelVersion, null);
+    assert.deepEqual(
+      report.tasks.map(({ name, state, restore }) => ({ name, state, restore })),
+      [
+        { name: 'Partition 0', state: 'restoring', restore: { done: 50, total: 120 } },
+        { name: 'Partition 1', state: 'restoring', restore: null },
+      ],
+    );
+  });
+
+  it('reports running tasks, and keeps the processed total growing across hand-overs', () => {
+    const board = new StatusBoard('c0');
+    board.restoringTasks(['Partition 0']);
+    board.running([task('Partition 0', 500, 7)]);
+    board.setModelVersion(3);
+    assert.deepEqual(board.report().tasks, [{ name: 'Partition 0', state: 'running', processed: 500, lag: 7, restore: null }]);
+    assert.equal(board.report().processedTotal, 500);
+    assert.equal(board.report().jobModelVersion, 3);
+    board.restoringTasks(['Partition 0', 'Partition 2']); // a new model: the old tasks retire
+    board.running([task('Partition 0', 20, 0), task('Partition 2', 5, null)]);
+    assert.equal(board.report().processedTotal, 525);
+  });
+});
