@@ -30,6 +30,7 @@ export const schedulerCommand: Command = {
     'Options:',
     '  --port N                 HTTP API port (default $PORT0, else 8080; 0 picks a free one)',
     '  --host ADDR              HTTP API address (default 0.0.0.0)',
+    '  --token T                token the API\'s mutations (rescale, kill) require (default $SLUICE_API_TOKEN; none: open)',
     '  --executor-command CMD   shell command starting the executor (default: node dist/bin/sluice.js executor)',
     '  --executor-config PATH   the job config as the executor sees it (default: --config)',
     '  --role ROLE              Mesos role (default sluice)      --principal P   (default sluice)',
@@ -41,7 +42,7 @@ export const schedulerCommand: Command = {
     '  --state-dir DIR          stores on the agent host when --volume-mb is 0 (default: the config\'s state-dir)',
   ].join('\n'),
   options: Object.fromEntries(
-    ['config', 'master', 'zk', 'kafka', 'bundle-uri', 'port', 'host', 'executor-command', 'executor-config', 'role', 'principal', 'secret', 'user', 'failover-timeout', 'cpus', 'mem', 'disk', 'volume-mb', 'state-dir'].map(
+    ['config', 'master', 'zk', 'kafka', 'bundle-uri', 'port', 'host', 'executor-command', 'executor-config', 'role', 'principal', 'secret', 'user', 'failover-timeout', 'cpus', 'mem', 'disk', 'volume-mb', 'state-dir', 'token'].map(
       (name) => [name, { type: 'string' as const }],
     ),
   ),
@@ -74,11 +75,12 @@ export const schedulerCommand: Command = {
 
     const log = createLogger({ job: config.name, component: 'scheduler-command' });
     const service = new SchedulerService({ framework, zookeeper }).start();
-    const http = await startSchedulerHttp(config.name, service, { port, host }).catch(async (error: unknown) => {
+    const token = typeof values.token === 'string' ? values.token : process.env.SLUICE_API_TOKEN;
+    const http = await startSchedulerHttp(config.name, service, { port, host, token }).catch(async (error: unknown) => {
       await service.stop();
       throw error;
     });
-    log.info('scheduler started', { api: http.url, master: framework.master });
+    log.info('scheduler started', { api: http.url, master: framework.master, mutations: token ? 'need the API token' : 'open (no --token)' });
     await new Promise<void>((resolve) => {
       process.once('SIGTERM', () => resolve());
       process.once('SIGINT', () => resolve());

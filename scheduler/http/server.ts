@@ -1,16 +1,26 @@
 /**
- * The scheduler's HTTP API: `GET /health` (200 while the process is healthy, leader or standby,
- * named in the body), `GET /api/v1/job` (the job's state as JSON) and `GET /metrics` (the
- * process's prom-client registry). Marathon's health check and the dashboard read these.
+ * The scheduler's HTTP server: `GET /` (the dashboard), `GET /health` (200 while the process is
+ * healthy, leader or standby, named in the body), `GET /api/v1/job`, `GET /metrics`,
+ * `POST /api/v1/rescale` and `DELETE /api/v1/job`. What each answers is in routes.ts; this file
+ * matches requests to routes, checks the token of mutations and writes the replies.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { collectProcessMetrics, registry } from '../../shared/metrics.js';
+import { describeError } from '../../shared/errors.js';
+import { createLogger } from '../../shared/log.js';
+import { collectProcessMetrics } from '../../shared/metrics.js';
 import type { SchedulerService } from '../scheduler-service.js';
+import { BEARER_CHALLENGE, bearerAuthorized } from './auth.js';
+import type { ContainerStatusSource } from './job-state.js';
+import { errorReply, json, ROUTES, type Reply, type RouteContext } from './routes.js';
 
 export interface SchedulerHttpOptions {
   readonly port: number;
   readonly host?: string;
+  /** When set (non-empty), mutations need `Authorization: Bearer <token>`; reads stay open. */
+  readonly token?: string;
+  /** The executors' reports by container id, merged into the job state. */
+  readonly containerStatus?: ContainerStatusSource;
 }
 
 export interface SchedulerHttp {
@@ -18,41 +28,45 @@ export interface SchedulerHttp {
   close(): Promise<void>;
 }
 
-export function jobState(job: string, service: SchedulerService): Record<string, unknown> {
-  const status = service.framework?.status();
-  return {
-    job,
-    leader: service.role === 'leader',
-    frameworkId: status?.frameworkId ?? null,
-    subscribed: status?.subscribed ?? false,
-    jobModelVersion: status?.jobModelVersion ?? null,
-    containers: status?.containers ?? [],
-    errors: status?.errors ?? [],
-  };
-}
+/** A rescale body is a few bytes; anything this large is not one. */
+const MAX_BODY_BYTES = 16 * 1024;
 
 export async function startSchedulerHttp(job: string, service: SchedulerService, options: SchedulerHttpOptions): Promise<SchedulerHttp> {
   collectProcessMetrics();
+  const token = options.token === '' ? undefined : options.token;
+  const containerReports = reportReader(job, options.containerStatus);
   const server = http.createServer((req, res) => {
-    void respond(req.method ?? 'GET', (req.url ?? '/').split('?')[0] ?? '/').then(
-      ({ status, type, body }) => {
-        res.writeHead(status, { 'Content-Type': type });
-        res.end(body);
+    void respond(req).then(
+      (reply) => {
+        res.writeHead(reply.status, { 'Content-Type': reply.type, 'Cache-Control': 'no-store', ...reply.headers });
+        res.end(reply.body);
       },
       (error: unknown) => {
-        res.writeHead(500, { 'Content-Type': 'text/plain' });
-        res.end(String(error));
+        const reply = errorReply(error);
+        res.writeHead(reply.status, { 'Content-Type': reply.type });
+        res.end(reply.body);
       },
     );
   });
 
-  async function respond(method: string, path: string): Promise<{ status: number; type: string; body: string }> {
-    const json = (status: number, value: unknown) => ({ status, type: 'application/json', body: JSON.stringify(value) });
-    if (method !== 'GET') return json(405, { error: `${method} is not allowed` });
-    if (path === '/health') return json(service.session.state === 'closed' ? 503 : 200, { status: 'ok', role: service.role, zookeeper: service.session.state });
-    if (path === '/api/v1/job') return json(200, jobState(job, service));
-    if (path === '/metrics') return { status: 200, type: registry.contentType, body: await registry.metrics() };
-    return json(404, { error: `no such path: ${path}`, paths: ['/health', '/api/v1/job', '/metrics'] });
+  async function respond(req: http.IncomingMessage): Promise<Reply> {
+    const method = req.method ?? 'GET';
+    const path = new URL(req.url ?? '/', 'http://scheduler').pathname;
+    const routes = ROUTES.filter((route) => route.path === path);
+    const route = routes.find((candidate) => candidate.method === method);
+    if (routes.length === 0) return json(404, { error: `no such path: ${path}`, paths: [...new Set(ROUTES.map((r) => r.path))] });
+    if (route === undefined) {
+      const allowed = routes.map((r) => r.method).join(', ');
+      return { ...json(405, { error: `${method} is not allowed on ${path}; allowed: ${allowed}` }), headers: { Allow: allowed } };
+    }
+    if (route.mutates && token !== undefined && !bearerAuthorized(req.headers.authorization, token)) {
+      const error = `${method} ${path} needs the API token: send the header 'Authorization: Bearer <token>' (sluice: --token or SLUICE_API_TOKEN)`;
+      return { ...json(401, { error }), headers: { 'WWW-Authenticate': BEARER_CHALLENGE } };
+    }
+    const body = route.method === 'GET' ? '' : await readBody(req);
+    if (body === undefined) return json(413, { error: `the request body is over ${MAX_BODY_BYTES} bytes` });
+    const context: RouteContext = { job, service, containerReports, body };
+    return route.handle(context);
   }
 
   const host = options.host ?? '127.0.0.1';
@@ -68,5 +82,39 @@ export async function startSchedulerHttp(job: string, service: SchedulerService,
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+}
+
+/** The body as text, or undefined when it is over MAX_BODY_BYTES (the rest is not read). */
+async function readBody(req: http.IncomingMessage): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) return undefined;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * Reads the executors' reports; when the source fails the job view goes on without them (the page
+ * shows "—"), and each distinct failure is logged once, not on every poll.
+ */
+function reportReader(job: string, source: ContainerStatusSource | undefined): () => Promise<ReadonlyMap<string, unknown>> {
+  if (source === undefined) return async () => new Map();
+  const log = createLogger({ job, component: 'scheduler-http' });
+  let lastFailure: string | undefined;
+  return async () => {
+    try {
+      const reports = await source();
+      lastFailure = undefined;
+      return reports;
+    } catch (error) {
+      const reason = describeError(error);
+      if (reason !== lastFailure) log.warn('container status reports cannot be read; the job view shows none', { error: reason });
+      lastFailure = reason;
+      return new Map();
+    }
   };
 }

@@ -1,0 +1,130 @@
+/**
+ * The scheduler API as a table: each route names its method and path, whether it changes the job
+ * (then it needs the token when one is configured, and a leading scheduler), and its handler.
+ * server.ts does the HTTP; this file only decides the answers.
+ */
+import { describeError, isSluiceError } from '../../shared/errors.js';
+import { registry } from '../../shared/metrics.js';
+import type { Framework } from '../framework/framework.js';
+import type { SchedulerService } from '../scheduler-service.js';
+import { DASHBOARD_HTML } from './dashboard.js';
+import { jobState } from './job-state.js';
+
+export interface Reply {
+  readonly status: number;
+  readonly type: string;
+  readonly body: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface RouteContext {
+  readonly job: string;
+  readonly service: SchedulerService;
+  /** The executors' latest reports by container id (none when they cannot be read). */
+  containerReports(): Promise<ReadonlyMap<string, unknown>>;
+  /** The request body, read only for routes that take one. */
+  readonly body: string;
+}
+
+export interface Route {
+  readonly method: 'GET' | 'POST' | 'DELETE';
+  readonly path: string;
+  /** Changes the job: needs the token (when configured) and a leading scheduler. */
+  readonly mutates: boolean;
+  handle(context: RouteContext): Promise<Reply>;
+}
+
+export function json(status: number, value: unknown): Reply {
+  return { status, type: 'application/json', body: JSON.stringify(value) };
+}
+
+/** Errors of the framework that are the request's fault or the leadership's, not the server's. */
+const ERROR_STATUS: Readonly<Record<string, number>> = {
+  MODEL_TOO_MANY_CONTAINERS: 400,
+  MODEL_CONTAINER_COUNT_INVALID: 400,
+  ZK_NOT_LEADER: 503,
+  ZK_FENCED: 503,
+  SCHEDULER_NOT_SUBSCRIBED: 503,
+};
+
+export function errorReply(error: unknown): Reply {
+  const code = isSluiceError(error) ? error.code : undefined;
+  return json((code === undefined ? undefined : ERROR_STATUS[code]) ?? 500, { error: describeError(error), ...(code ? { code } : {}) });
+}
+
+/** The page forbids itself every origin but this one: it must stay self-contained. */
+const DASHBOARD_POLICY = "default-src 'none'; connect-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:";
+
+export const ROUTES: readonly Route[] = [
+  {
+    method: 'GET',
+    path: '/',
+    mutates: false,
+    handle: async () => ({ status: 200, type: 'text/html; charset=utf-8', body: DASHBOARD_HTML, headers: { 'Content-Security-Policy': DASHBOARD_POLICY } }),
+  },
+  {
+    method: 'GET',
+    path: '/health',
+    mutates: false,
+    handle: async ({ service }) => json(service.session.state === 'closed' ? 503 : 200, { status: 'ok', role: service.role, zookeeper: service.session.state }),
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/job',
+    mutates: false,
+    handle: async ({ job, service, containerReports }) => json(200, jobState(job, service, await containerReports())),
+  },
+  {
+    method: 'GET',
+    path: '/metrics',
+    mutates: false,
+    handle: async () => ({ status: 200, type: registry.contentType, body: await registry.metrics() }),
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/rescale',
+    mutates: true,
+    handle: async ({ job, service, body }) => {
+      const containers = containerCount(body);
+      if (typeof containers === 'string') return json(400, { error: containers });
+      return leading(service, async (framework) => {
+        await framework.rescale(containers);
+        return json(200, { job, containers, jobModelVersion: framework.status().jobModelVersion ?? null });
+      });
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/api/v1/job',
+    mutates: true,
+    handle: async ({ job, service }) =>
+      leading(service, async (framework) => {
+        await framework.remove();
+        return json(200, { job, removed: true });
+      }),
+  },
+];
+
+/** Runs `act` on the framework when this process leads; a standby answers 503. */
+async function leading(service: SchedulerService, act: (framework: Framework) => Promise<Reply>): Promise<Reply> {
+  const framework = service.framework;
+  if (service.role !== 'leader' || framework === undefined) {
+    return json(503, { error: 'this scheduler is a standby; send the request to the leading scheduler of the job (its /health says "role": "leader")', role: 'standby' });
+  }
+  return act(framework).catch(errorReply);
+}
+
+/** The `containers` of a rescale body, or what is wrong with the body. */
+function containerCount(body: string): number | string {
+  const expected = 'expected a JSON body like {"containers": 3}, with a whole number of containers ≥ 1';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return `the body is not JSON; ${expected}`;
+  }
+  const containers = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>).containers : undefined;
+  if (typeof containers !== 'number' || !Number.isSafeInteger(containers) || containers < 1) return `containers is ${JSON.stringify(containers) ?? 'missing'}; ${expected}`;
+  return containers;
+}
+
