@@ -1,10 +1,13 @@
 import type { Command } from './cli.js';
 import { executorCommand } from './executor-command.js';
+import { killCommand } from './kill-command.js';
 import { miniMesosCommand } from './mini-mesos-command.js';
+import { rescaleCommand } from './rescale-command.js';
 import { runCommand } from './run-command.js';
 import { schedulerCommand } from './scheduler-command.js';
+import { statusCommand } from './status-command.js';
 
 export { runCli } from './cli.js';
 
 /** Every subcommand of `sluice`, in the order `--help` lists them. */
-export const commands: readonly Command[] = [runCommand, executorCommand, schedulerCommand, miniMesosCommand];
+export const commands: readonly Command[] = [runCommand, executorCommand, schedulerCommand, statusCommand, rescaleCommand, killCommand, miniMesosCommand];

@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { describe, it, type TestContext } from 'node:test';
+import { startSchedulerHttp, type SchedulerHttpOptions } from '../../../scheduler/http/server.js';
+import { freePort } from '../../infra/net.js';
+import { fakeScheduler, type FakeScheduler } from '../scheduler/http/helpers/fake-service.js';
+import { runSluice } from '../scheduler/http/helpers/run-sluice.js';
+
+async function serve(t: TestContext, fake: FakeScheduler, options: Partial<SchedulerHttpOptions> = {}): Promise<string> {
+  const http = await startSchedulerHttp('wc', fake.service, { port: 0, ...options });
+  t.after(() => http.close());
+  return http.url;
+}
+
+const REPORT = {
+  tasks: [
+    { name: 'Partition 0', state: 'running', processed: 1234, lag: 5, restore: { done: 40, total: 40 } },
+    { name: 'Partition 2', state: 'restoring', processed: 0, lag: null, restore: { done: 10, total: 40 } },
+  ],
+  processedTotal: 1234,
+  at: 1_700_000_000_000,
+};
+
+describe('sluice status', () => {
+  it('prints the leader, framework, job model version, each container with host, state and tasks, and errors', async (t) => {
+    const url = await serve(t, fakeScheduler(), { containerStatus: async () => new Map([['0', REPORT]]) });
+    const result = await runSluice(['status', '--scheduler', url]);
+    assert.equal(result.code, 0, result.err);
+    assert.equal(
+      result.out,
+      [
+        'job wc: leader, framework fw-1 (subscribed), job model version 3',
+        'containers: 2',
+        '  container 0  running  host 127.0.0.2  Mesos task wc.0.a  failures 0',
+        '    task         state      processed  lag  restore',
+        '    Partition 0  running    1,234      5    40/40 (100%)',
+        '    Partition 2  restoring  0          —    10/40 (25%)',
+        '  container 1  launching  host 127.0.0.3  Mesos task wc.1.b  failures 1',
+        '    tasks: — (no report from this container yet)',
+        'errors: none',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('--json prints the API\'s job state; SLUICE_SCHEDULER stands in for --scheduler', async (t) => {
+    const url = await serve(t, fakeScheduler());
+    const result = await runSluice(['status', '--json'], { SLUICE_SCHEDULER: url });
+    assert.equal(result.code, 0, result.err);
+    const job = JSON.parse(result.out) as { job: string; jobModelVersion: number; containers: unknown[] };
+    assert.deepEqual([job.job, job.jobModelVersion, job.containers.length], ['wc', 3, 2]);
+  });
+
+  it('says when the scheduler is a standby', async (t) => {
+    const url = await serve(t, fakeScheduler({ role: 'standby' }));
+    const result = await runSluice(['status', '--scheduler', url]);
+    assert.equal(result.code, 0, result.err);
+    assert.match(result.out, /job wc: this scheduler is a standby; the leading scheduler shows the job/);
+  });
+
+  it('exits 2 on bad arguments, and 1 with what to do when no scheduler answers', async () => {
+    const missing = await runSluice(['status']);
+    assert.equal(missing.code, 2);
+    assert.match(missing.err, /--scheduler is required \(or set SLUICE_SCHEDULER\)/);
+    const badUrl = await runSluice(['status', '--scheduler', '127.0.0.1:8080']);
+    assert.equal(badUrl.code, 2);
+    assert.match(badUrl.err, /--scheduler expects http:\/\/host:port, got '127.0.0.1:8080'/);
+    const extra = await runSluice(['status', 'word-count', '--scheduler', 'http://127.0.0.1:1']);
+    assert.equal(extra.code, 2);
+    assert.match(extra.err, /unexpected argument 'word-count'/);
+    const url = `http://127.0.0.1:${await freePort()}`;
+    const refused = await runSluice(['status', '--scheduler', url]);
+    assert.equal(refused.code, 1);
+    assert.equal(refused.err, `sluice status: cannot reach the scheduler at ${url} (connection refused): is the scheduler running at ${url}? [SCHEDULER_UNREACHABLE]\n`);
+  });
+});
