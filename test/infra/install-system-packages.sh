@@ -10,11 +10,13 @@ PACKAGES=(
   golang-github-gogo-protobuf-dev   # gogo.proto, imported by the Mesos .proto files
 )
 
-# Commands the integration tests need (a real Kafka and ZooKeeper from Maven Central jars), and the
-# package that provides each if the command is missing. A JDK or Maven installed another way is fine.
+# Commands the integration and e2e tests need (a real Kafka and ZooKeeper from Maven Central jars, a
+# browser), and the package that provides each if the command is missing. A JDK, Maven or Chromium
+# installed another way is fine.
 declare -A COMMANDS=(
   [java]=openjdk-17-jdk-headless  # JDK 17+
   [mvn]=maven                     # Maven 3.8+
+  [chromium]=chromium             # the dashboard's browser test (driven by playwright-core)
 )
 
 missing=()
