@@ -1,0 +1,118 @@
+/**
+ * For the end-to-end tests of the scheduler API and the dashboard: the word-count example on real
+ * Kafka, scheduled by a real SchedulerService on the mini Mesos (two agents, executors run from
+ * this checkout), with its HTTP API on 127.0.0.1 showing the containers' own reports. Everything
+ * is stopped by the test's `after` hooks.
+ */
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import type { TestContext } from 'node:test';
+import type { Kafka } from 'kafkajs';
+import { loadJobConfig } from '../../../../../shared/config/job-config.js';
+import { createKafka } from '../../../../../shared/kafka/client.js';
+import { ensureTopic } from '../../../../../shared/kafka/topics.js';
+import type { FrameworkOptions } from '../../../../../scheduler/framework/framework-options.js';
+import type { JobView } from '../../../../../scheduler/http/job-state.js';
+import { startSchedulerHttp } from '../../../../../scheduler/http/server.js';
+import { DEFAULT_PLANNER_TIMINGS } from '../../../../../scheduler/planner/index.js';
+import { SchedulerService } from '../../../../../scheduler/scheduler-service.js';
+import { kafkaBrokers, zkConnect } from '../../../../infra/services.js';
+import type { MiniMesos } from '../../../../mini-mesos/index.js';
+import { repo, wordCountJob, type WordCountJob } from '../../../../integration/container/harness.js';
+import { startCluster } from '../../../mini-mesos/helpers/cluster.js';
+
+const TSX_LOADER = import.meta.resolve('tsx');
+
+export interface WordCountOnMiniMesos {
+  readonly job: WordCountJob;
+  readonly kafka: Kafka;
+  readonly mesos: MiniMesos;
+  readonly service: SchedulerService;
+  /** The scheduler API, http://127.0.0.1:port. */
+  readonly api: string;
+}
+
+export async function startWordCountOnMiniMesos(t: TestContext, options: { partitions: number; token?: string }): Promise<WordCountOnMiniMesos> {
+  const kafka = createKafka({ brokers: kafkaBrokers(), clientId: 'scheduler-api-e2e' });
+  const admin = kafka.admin();
+  await admin.connect();
+  t.after(() => admin.disconnect());
+  const job = await wordCountJob(options.partitions);
+  await ensureTopic(admin, { topic: job.words, partitions: options.partitions, compacted: false, purpose: 'test input' });
+  const mesos = await startCluster(t, { agents: 2, heartbeatIntervalMs: 500 });
+  const service = new SchedulerService({ framework: await frameworkOptions(job, mesos.masterUrl), zookeeper: zkConnect() }).start();
+  t.after(() => service.stop());
+  const http = await startSchedulerHttp(job.name, service, {
+    port: 0,
+    ...(options.token === undefined ? {} : { token: options.token }),
+    containerStatus: () => service.framework?.containerReports() ?? Promise.resolve(new Map()),
+  });
+  t.after(() => http.close());
+  return { job, kafka, mesos, service, api: http.url };
+}
+
+async function frameworkOptions(job: WordCountJob, masterUrl: string): Promise<FrameworkOptions> {
+  // The Mesos fetcher needs a bundle; the executors run from this checkout, so any file will do.
+  const bundle = join(dirname(job.configFile), 'bundle.txt');
+  await writeFile(bundle, 'the tests run sluice from the repository\n');
+  const command = ['SLUICE_LOG_LEVEL=warn', `'${process.execPath}'`, '--import', `'${TSX_LOADER}'`, `'${join(repo, 'bin/sluice.ts')}'`, 'executor'];
+  return {
+    config: await loadJobConfig(job.configFile),
+    master: masterUrl,
+    kafkaBrokers: kafkaBrokers(),
+    role: 'sluice',
+    principal: 'sluice',
+    user: os.userInfo().username,
+    failoverTimeoutSeconds: 3600,
+    resources: { cpus: 0.3, memMb: 256, diskMb: 16, ports: 0 },
+    storage: { kind: 'persistent-volume', sizeMb: 64, containerPath: 'state' },
+    timings: { ...DEFAULT_PLANNER_TIMINGS, localityWaitMs: 3_000, backoffInitialMs: 200, backoffMaxMs: 2_000, declineShortSeconds: 1, declineLongSeconds: 5 },
+    launch: { bundleUri: bundle, executorCommand: command.join(' '), jobConfig: job.configFile, zookeeper: zkConnect(), kafkaBrokers: kafkaBrokers().join(',') },
+    reviveMinIntervalMs: 200,
+    reconcile: { initialMs: 500, maxMs: 2_000, implicitEveryMs: 60_000 },
+    subscribeBackoff: { initialMs: 100, maxMs: 1_000 },
+  };
+}
+
+/** Polls GET /api/v1/job until `done` holds; fails with the last view after `timeoutMs`. */
+export async function waitForJob(api: string, what: string, done: (view: JobView) => boolean, timeoutMs = 60_000): Promise<JobView> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const view = (await (await fetch(`${api}/api/v1/job`)).json()) as JobView;
+    if (done(view)) return view;
+    if (Date.now() > deadline) assert.fail(`${what} not within ${timeoutMs} ms; last view: ${JSON.stringify(view)}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+export const running =
+  (containers: number) =>
+  (view: JobView): boolean =>
+    view.containers.length === containers && view.containers.every((container) => container.state === 'running');
+
+/** Every container reports tasks, `tasks` of them in all. */
+export const reporting =
+  (tasks: number) =>
+  (view: JobView): boolean =>
+    view.containers.every((container) => container.status !== undefined) && view.containers.reduce((sum, container) => sum + (container.status?.tasks.length ?? 0), 0) === tasks;
+
+/** Sends a batch of words every `everyMs` until stopped, so the job has something to process. */
+export function keepProducing(t: TestContext, kafka: Kafka, topic: string, everyMs = 100, batch = 200): void {
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  let stopped = false;
+  const sending = (async () => {
+    await producer.connect();
+    for (let round = 0; !stopped; round++) {
+      const messages = Array.from({ length: batch }, (_, i) => `w${(round * batch + i) % 500}`).map((word) => ({ key: word, value: word }));
+      await producer.send({ topic, messages });
+      await new Promise((resolve) => setTimeout(resolve, everyMs));
+    }
+  })();
+  t.after(async () => {
+    stopped = true;
+    await sending;
+    await producer.disconnect();
+  });
+}
