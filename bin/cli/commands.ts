@@ -6,8 +6,9 @@ import { rescaleCommand } from './rescale-command.js';
 import { runCommand } from './run-command.js';
 import { schedulerCommand } from './scheduler-command.js';
 import { statusCommand } from './status-command.js';
+import { submitCommand } from './submit-command.js';
 
 export { runCli } from './cli.js';
 
 /** Every subcommand of `sluice`, in the order `--help` lists them. */
-export const commands: readonly Command[] = [runCommand, executorCommand, schedulerCommand, statusCommand, rescaleCommand, killCommand, miniMesosCommand];
+export const commands: readonly Command[] = [runCommand, executorCommand, schedulerCommand, submitCommand, statusCommand, rescaleCommand, killCommand, miniMesosCommand];
