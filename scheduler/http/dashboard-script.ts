@@ -78,19 +78,29 @@ function svg(tag, attributes, text) {
   return node;
 }
 
-/** A line chart of the last WINDOW_MS: gridlines at 0, half and the maximum, newest point right. */
+/** The smallest of 1, 2, 5 times a power of ten that is at least the value, so the gridlines read well. */
+function niceCeiling(value) {
+  const power = Math.pow(10, Math.floor(Math.log10(value)));
+  return [1, 2, 5, 10].map((step) => step * power).find((candidate) => candidate >= value);
+}
+
+/**
+ * A line chart of the last WINDOW_MS: gridlines at 0, half and the top, newest point right. The
+ * viewBox follows the drawn width, so the labels are not stretched.
+ */
 function drawChart(id, series, now) {
   const chart = document.getElementById(id);
-  const width = 600;
+  const width = Math.max(100, chart.clientWidth);
   const height = 150;
   const top = 12;
   const bottom = height - 6;
-  const max = Math.max(1, ...series.map((sample) => sample.v));
+  const max = niceCeiling(Math.max(1, ...series.map((sample) => sample.v)));
   const y = (value) => bottom - (value / max) * (bottom - top);
+  chart.setAttribute('viewBox', '0 0 ' + width + ' ' + height);
   chart.replaceChildren();
   for (const mark of [0, max / 2, max]) {
     chart.append(svg('line', { x1: 0, x2: width, y1: y(mark), y2: y(mark), class: 'grid' }));
-    chart.append(svg('text', { x: 4, y: y(mark) - 3, class: 'axis' }, format(mark, 0)));
+    chart.append(svg('text', { x: 4, y: y(mark) - 3, class: 'axis' }, format(mark, 1)));
   }
   if (series.length === 0) {
     chart.append(svg('text', { x: width / 2, y: height / 2, class: 'empty', 'text-anchor': 'middle' }, 'no reports from the containers yet'));

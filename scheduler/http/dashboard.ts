@@ -65,12 +65,12 @@ export const DASHBOARD_HTML = `<!doctype html>
     <div class="panel">
       <h2>Throughput, messages/s</h2>
       <div class="figure" id="throughput" data-testid="throughput">—</div>
-      <svg id="throughput-chart" viewBox="0 0 600 150" preserveAspectRatio="none" role="img" aria-label="throughput over the last two minutes"></svg>
+      <svg id="throughput-chart" role="img" aria-label="throughput over the last two minutes"></svg>
     </div>
     <div class="panel">
       <h2>Lag, messages</h2>
       <div class="figure" id="lag" data-testid="lag">—</div>
-      <svg id="lag-chart" viewBox="0 0 600 150" preserveAspectRatio="none" role="img" aria-label="lag over the last two minutes"></svg>
+      <svg id="lag-chart" role="img" aria-label="lag over the last two minutes"></svg>
     </div>
     <div class="panel">
       <h2>Scheduler</h2>
