@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -12,10 +13,12 @@ setLogLevel(process.env.SLUICE_LOG_LEVEL ?? 'warn');
 
 /** Debian's chromium, or CHROMIUM_PATH; a missing browser fails the test (it is no reason to skip). */
 function chromiumPath(): string {
-  const path = process.env.CHROMIUM_PATH ?? spawnSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).stdout.trim();
+  const given = process.env.CHROMIUM_PATH;
+  const path = given ?? spawnSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).stdout.trim();
   assert.ok(
-    path !== '',
-    'the dashboard test needs Chromium and found none: install it with `bash test/infra/install-system-packages.sh` (Debian package chromium), or set CHROMIUM_PATH',
+    path !== '' && existsSync(path),
+    `the dashboard test needs Chromium and found none ${given === undefined ? 'on the PATH' : `at CHROMIUM_PATH=${given}`}: ` +
+      'install it with `bash test/infra/install-system-packages.sh` (Debian package chromium), or set CHROMIUM_PATH',
   );
   return path;
 }
