@@ -1,4 +1,5 @@
-import type { ContainerView, JobView, TaskReport } from '../../scheduler/http/job-state.js';
+import type { TaskStatusReport } from '../../shared/config/executor-contract.js';
+import type { ContainerView, JobView } from '../../scheduler/http/job-state.js';
 import { ExitCode, UsageError, type Command } from './cli.js';
 import { SCHEDULER_API_OPTIONS, SCHEDULER_API_USAGE, schedulerApiClient } from './scheduler-api-options.js';
 
@@ -54,7 +55,7 @@ function describeContainer(container: ContainerView): string[] {
   return [head, ...rows.map((row) => `    ${row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()}`)];
 }
 
-function taskRow(task: TaskReport): string[] {
+function taskRow(task: TaskStatusReport): string[] {
   return [String(task.name), task.state ?? DASH, count(task.processed), count(task.lag), restore(task.restore)];
 }
 
@@ -62,7 +63,7 @@ function count(value: unknown): string {
   return typeof value === 'number' && Number.isFinite(value) ? value.toLocaleString('en-US') : DASH;
 }
 
-function restore(progress: TaskReport['restore'] | undefined): string {
+function restore(progress: TaskStatusReport['restore'] | undefined): string {
   if (progress === null) return 'none';
   if (typeof progress?.done !== 'number' || typeof progress.total !== 'number') return DASH;
   const percent = progress.total === 0 ? 100 : Math.floor((progress.done / progress.total) * 100);

@@ -3,30 +3,12 @@
  * framework knows of itself, plus each container's own status report when the executors' reports
  * are wired in (`containerStatus`), which is where throughput, lag and restore progress come from.
  */
+import type { ContainerStatusReport } from '../../shared/config/executor-contract.js';
 import type { ContainerStatus, FrameworkJobError } from '../framework/framework-status.js';
 import type { SchedulerService } from '../scheduler-service.js';
 
-/** One task of a container as its executor reports it. */
-export interface TaskReport {
-  readonly name: string;
-  readonly state: string;
-  /** Messages processed since the container started. */
-  readonly processed: number;
-  /** Messages of the task's inputs not processed yet; null before it knows. */
-  readonly lag: number | null;
-  /** Changelog records replayed of those planned; null when nothing was replayed. */
-  readonly restore: { readonly done: number; readonly total: number } | null;
-}
-
-/** What a container's executor reports of itself; any field may be missing from an older executor. */
-export interface ContainerReport {
-  readonly tasks: readonly TaskReport[];
-  readonly processedTotal: number;
-  /** When the report was made, ms since the epoch. */
-  readonly at: number;
-}
-
-export type ContainerView = ContainerStatus & { readonly status?: ContainerReport };
+/** A container as the framework knows it, with its executor's own report once there is one. */
+export type ContainerView = ContainerStatus & { readonly status?: ContainerStatusReport };
 
 export interface JobView {
   readonly job: string;
@@ -38,10 +20,10 @@ export interface JobView {
   readonly errors: readonly FrameworkJobError[];
 }
 
-/** Container id → its latest report, as the source knows them (unknown: the source is not typed here). */
-export type ContainerStatusSource = () => Promise<ReadonlyMap<string, unknown>>;
+/** Container id → its latest report (the framework's `containerReports()`). */
+export type ContainerStatusSource = () => Promise<ReadonlyMap<string, ContainerStatusReport>>;
 
-export function jobState(job: string, service: SchedulerService, reports: ReadonlyMap<string, unknown> = new Map()): JobView {
+export function jobState(job: string, service: SchedulerService, reports: ReadonlyMap<string, ContainerStatusReport> = new Map()): JobView {
   const status = service.framework?.status();
   return {
     job,
@@ -51,7 +33,7 @@ export function jobState(job: string, service: SchedulerService, reports: Readon
     jobModelVersion: status?.jobModelVersion ?? null,
     containers: (status?.containers ?? []).map((container) => {
       const report = reports.get(container.id);
-      return report === undefined ? container : { ...container, status: report as ContainerReport };
+      return report === undefined ? container : { ...container, status: report };
     }),
     errors: status?.errors ?? [],
   };

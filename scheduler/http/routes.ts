@@ -3,6 +3,7 @@
  * (then it needs the token when one is configured, and a leading scheduler), and its handler.
  * server.ts does the HTTP; this file only decides the answers.
  */
+import type { ContainerStatusReport } from '../../shared/config/executor-contract.js';
 import { describeError, isSluiceError } from '../../shared/errors.js';
 import { registry } from '../../shared/metrics.js';
 import type { Framework } from '../framework/framework.js';
@@ -21,7 +22,7 @@ export interface RouteContext {
   readonly job: string;
   readonly service: SchedulerService;
   /** The executors' latest reports by container id (none when they cannot be read). */
-  containerReports(): Promise<ReadonlyMap<string, unknown>>;
+  containerReports(): Promise<ReadonlyMap<string, ContainerStatusReport>>;
   /** The request body, read only for routes that take one. */
   readonly body: string;
 }

@@ -6,6 +6,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { ContainerStatusReport } from '../../shared/config/executor-contract.js';
 import { describeError } from '../../shared/errors.js';
 import { createLogger } from '../../shared/log.js';
 import { collectProcessMetrics } from '../../shared/metrics.js';
@@ -101,7 +102,7 @@ async function readBody(req: http.IncomingMessage): Promise<string | undefined> 
  * Reads the executors' reports; when the source fails the job view goes on without them (the page
  * shows "—"), and each distinct failure is logged once, not on every poll.
  */
-function reportReader(job: string, source: ContainerStatusSource | undefined): () => Promise<ReadonlyMap<string, unknown>> {
+function reportReader(job: string, source: ContainerStatusSource | undefined): () => Promise<ReadonlyMap<string, ContainerStatusReport>> {
   if (source === undefined) return async () => new Map();
   const log = createLogger({ job, component: 'scheduler-http' });
   let lastFailure: string | undefined;

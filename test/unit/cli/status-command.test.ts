@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
+import type { ContainerStatusReport } from '../../../shared/config/executor-contract.js';
 import { startSchedulerHttp, type SchedulerHttpOptions } from '../../../scheduler/http/server.js';
 import { freePort } from '../../infra/net.js';
 import { fakeScheduler, type FakeScheduler } from '../scheduler/http/helpers/fake-service.js';
@@ -11,7 +12,9 @@ async function serve(t: TestContext, fake: FakeScheduler, options: Partial<Sched
   return http.url;
 }
 
-const REPORT = {
+const REPORT: ContainerStatusReport = {
+  container: '0',
+  jobModelVersion: 3,
   tasks: [
     { name: 'Partition 0', state: 'running', processed: 1234, lag: 5, restore: { done: 40, total: 40 } },
     { name: 'Partition 2', state: 'restoring', processed: 0, lag: null, restore: { done: 10, total: 40 } },

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
+import type { ContainerStatusReport } from '../../../../shared/config/executor-contract.js';
 import { SluiceError } from '../../../../shared/errors.js';
 import { startSchedulerHttp, type SchedulerHttpOptions } from '../../../../scheduler/http/server.js';
 import { fakeScheduler, RUNNING_STATUS, type FakeScheduler } from './helpers/fake-service.js';
@@ -99,7 +100,13 @@ describe('the scheduler HTTP API: rescale, job removal, tokens, container report
   });
 
   it('merges each container\'s report into the job state, and shows none when the reports cannot be read', async (t) => {
-    const report = { tasks: [{ name: 'Partition 0', state: 'running', processed: 12, lag: 3, restore: null }], processedTotal: 12, at: 1_700_000_000_000 };
+    const report: ContainerStatusReport = {
+      container: '0',
+      jobModelVersion: 3,
+      tasks: [{ name: 'Partition 0', state: 'running', processed: 12, lag: 3, restore: null }],
+      processedTotal: 12,
+      at: 1_700_000_000_000,
+    };
     const url = await serve(t, fakeScheduler(), { containerStatus: async () => new Map([['0', report]]) });
     const job = (await (await fetch(`${url}/api/v1/job`)).json()) as { containers: unknown[] };
     assert.deepEqual(job.containers, [{ ...RUNNING_STATUS.containers[0], status: report }, RUNNING_STATUS.containers[1]]);
