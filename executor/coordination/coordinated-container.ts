@@ -207,9 +207,15 @@ export class CoordinatedContainer implements ContainerHandle {
         await this.barrier.awaitReleased(tasks, { timeoutMs: this.options.claimTimeoutMs ?? 30_000, modelVersion: version });
         return;
       } catch (error) {
-        if (!hasZkCode(error, 'ZK_TIMEOUT') && !hasZkCode(error, 'ZK_SESSION_EXPIRED')) throw error;
-        this.options.logger.warn('still waiting for tasks to be released', { reason: describeError(error) });
         if (this.stopping !== undefined) throw error;
+        if (hasZkCode(error, 'ZK_SESSION_EXPIRED')) {
+          // Claims need a live session: wait for the next one (never retry at once, which would spin).
+          await this.session.ready().catch(() => undefined);
+        } else if (hasZkCode(error, 'ZK_TIMEOUT')) {
+          this.options.logger.warn('still waiting for tasks to be released', { reason: describeError(error) });
+        } else {
+          throw error;
+        }
       }
     }
   }
@@ -221,6 +227,8 @@ export class CoordinatedContainer implements ContainerHandle {
     this.options.logger.warn('abandoning the tasks without a commit: their claims ended with the ZooKeeper session', { tasks });
     this.running = undefined;
     this.current = undefined;
+    // The hand-over that follows is timed from now, not from when the model was first seen.
+    if (this.latest !== undefined) this.latest = { model: this.latest.model, seenAt: performance.now() };
     await running.abandon();
     // Claim them again (the giver is us, gone with the old session) and start over on the newest model.
     await this.follow();

@@ -100,7 +100,10 @@ export class Framework extends EventEmitter<FrameworkEvents> {
       log: { job: this.options.config.name },
     });
     this.client.on('subscribed', (subscribed) => this.queue.push(() => this.onSubscribed(subscribed)));
-    this.client.on('event', (event) => this.queue.push(() => this.onEvent(event)));
+    this.client.on('event', (event) => {
+      const receivedAt = performance.now();
+      this.queue.push(() => this.onEvent(event, receivedAt));
+    });
     this.client.on('disconnected', () => this.reconciler.stop());
     this.client.start();
   }
@@ -188,15 +191,15 @@ export class Framework extends EventEmitter<FrameworkEvents> {
     this.reconciler.start(new Map([...this.records.values()].filter(hasLiveTask).map((record) => [record.task.taskId, record.task.agentId])));
   }
 
-  private async onEvent(event: SchedulerEvent): Promise<void> {
-    if (event.type === 'OFFERS') await this.onOffers(event.offers?.offers ?? []);
+  private async onEvent(event: SchedulerEvent, receivedAt: number): Promise<void> {
+    if (event.type === 'OFFERS') await this.onOffers(event.offers?.offers ?? [], receivedAt);
     else if (event.type === 'UPDATE' && event.update !== undefined) await this.onUpdate(event.update.status);
     else if (event.type === 'ERROR') await this.onError(event.error?.message ?? '');
     else if (event.type === 'FAILURE' && event.failure?.executor_id === undefined) this.log.warn('Mesos removed an agent', { agent: event.failure?.agent_id?.value });
     // RESCIND needs nothing: offers are used or declined at once, never held (a rescinded one's ACCEPT fails its tasks).
   }
 
-  private async onOffers(offers: readonly Offer[]): Promise<void> {
+  private async onOffers(offers: readonly Offer[], receivedAt: number): Promise<void> {
     const model = this.jobModel;
     if (model === undefined || this.frameworkId === null || offers.length === 0) return;
     const now = Date.now();
@@ -236,6 +239,7 @@ export class Framework extends EventEmitter<FrameworkEvents> {
     frameworkMetrics.offers.inc({ job, outcome: 'accepted' }, plan.accepts.length);
     frameworkMetrics.offers.inc({ job, outcome: 'declined' }, plan.declines.length);
     frameworkMetrics.launches.inc({ job }, plan.placements.length);
+    if (plan.placements.length > 0) frameworkMetrics.offerToLaunch.observe({ job }, (performance.now() - receivedAt) / 1000);
     for (const placement of plan.placements) this.emit('container', placement.container, this.records.get(placement.container) ?? NEW_CONTAINER);
     countStates(this.options.config.name, this.records);
     if (plan.offerStream === 'suppress') {

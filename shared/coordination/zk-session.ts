@@ -56,7 +56,8 @@ export class ZkSession extends EventEmitter<ZkSessionEvents> {
 
   constructor(options: ZkSessionOptions) {
     super();
-    this.options = { sessionTimeoutMs: 10_000, callTimeoutMs: 5_000, ...options };
+    // Defaults per field: a caller passing `sessionTimeoutMs: undefined` must still get 10 s, not the library's 30 s.
+    this.options = { ...options, sessionTimeoutMs: options.sessionTimeoutMs ?? 10_000, callTimeoutMs: options.callTimeoutMs ?? 5_000 };
     this.log = createLogger({ component: 'zk-session', ...options.log });
   }
 

@@ -27,7 +27,7 @@ export interface WordCountJob {
 }
 
 /** The word-count example on `partitions` input partitions; `traced` adds a processing record per message. */
-export async function wordCountJob(partitions: number, commitMs = 300, options: { traced?: boolean } = {}): Promise<WordCountJob> {
+export async function wordCountJob(partitions: number, commitMs = 300, options: { traced?: boolean; containers?: number } = {}): Promise<WordCountJob> {
   const dir = await mkdtemp(join(tmpdir(), 'sluice-wc-'));
   const name = uniqueName('wc');
   const words = `${name}-words`;
@@ -41,7 +41,7 @@ export async function wordCountJob(partitions: number, commitMs = 300, options: 
     outputs: [{ topic: counts, 'value-serde': 'json', partitions }, ...(options.traced ? [{ topic: trace, partitions: 1 }] : [])],
     stores: { counts: { engine: 'rocksdb', 'value-serde': 'json' } },
     task: { 'commit-ms': commitMs },
-    containers: 2,
+    containers: options.containers ?? 2,
     'state-dir': join(dir, 'state'),
     config: { words, counts, trace },
   };
@@ -88,16 +88,17 @@ export function exitOf(child: ChildProcess): Promise<number | string> {
 
 /**
  * Produces `count` words keyed by themselves (a skewed vocabulary of 2,000) in batches of 5,000,
- * `pauseMs` apart (to keep a job busy for a while), and returns the exact counts.
+ * `pauseMs` apart (to keep a job busy for a while), and returns the exact counts. `stop` ends it
+ * early (checked between batches).
  */
-export async function produceWords(kafka: Kafka, topic: string, count: number, seed = 1, pauseMs = 0): Promise<Map<string, number>> {
+export async function produceWords(kafka: Kafka, topic: string, count: number, seed = 1, pauseMs = 0, stop: () => boolean = () => false): Promise<Map<string, number>> {
   const model = new Map<string, number>();
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
   let state = seed;
   const random = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648);
   try {
-    for (let sent = 0; sent < count; sent += 5000) {
+    for (let sent = 0; sent < count && !stop(); sent += 5000) {
       const messages = Array.from({ length: Math.min(5000, count - sent) }, () => {
         const word = `w${Math.floor(random() ** 2 * 2000)}`;
         model.set(word, (model.get(word) ?? 0) + 1);

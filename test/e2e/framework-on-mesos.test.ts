@@ -1,0 +1,220 @@
+/**
+ * The Sluice framework end to end (issue #7): scheduler processes elected through ZooKeeper, the
+ * mini Mesos with real executor processes, real Kafka. One word-count job goes through an executor
+ * SIGKILL, the loss of an agent, a SIGKILL of the leading scheduler and a rescale 3→2→3 through the
+ * scheduler's API, while input keeps arriving; the counts must stay exact.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { copyFile, readdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { describe, it, type TestContext } from 'node:test';
+import type { Admin, Kafka } from 'kafkajs';
+import { readContainerReports } from '../../scheduler/framework/container-reports.js';
+import type { ContainerStatusReport } from '../../shared/config/executor-contract.js';
+import { ZkSession } from '../../shared/coordination/zk-session.js';
+import { createKafka } from '../../shared/kafka/client.js';
+import { ensureTopic } from '../../shared/kafka/topics.js';
+import { setLogLevel } from '../../shared/log.js';
+import { freePort } from '../infra/net.js';
+import { kafkaBrokers, testLogDir, zkConnect } from '../infra/services.js';
+import { checkRuns, produceWords, readTopic, repo, waitForCheckpointsAtEnd, wordCountJob, type WordCountJob } from '../integration/container/harness.js';
+import type { MiniMesos } from '../mini-mesos/index.js';
+import { startCluster } from '../unit/mini-mesos/helpers/cluster.js';
+
+setLogLevel('warn');
+const TSX_LOADER = import.meta.resolve('tsx');
+const SLUICE = join(repo, 'bin/sluice.ts');
+
+interface ContainerView {
+  id: string;
+  state: string;
+  taskId?: string;
+  host?: string;
+}
+interface JobView {
+  leader: boolean;
+  subscribed: boolean;
+  frameworkId: string | null;
+  jobModelVersion: number | null;
+  containers: ContainerView[];
+}
+
+/** A `sluice scheduler` process; its log goes to the test log dir. */
+function startScheduler(t: TestContext, job: WordCountJob, masterUrl: string, port: number, name: string): ChildProcess {
+  const executor = `SLUICE_LOG_LEVEL=info '${process.execPath}' --import '${TSX_LOADER}' '${SLUICE}' executor`;
+  const args = ['scheduler', '--config', job.configFile, '--master', masterUrl, '--zk', zkConnect(), '--kafka', kafkaBrokers().join(','), '--bundle-uri', join(dirname(job.configFile), 'bundle.txt')];
+  args.push('--port', String(port), '--host', '127.0.0.1', '--executor-command', executor, '--volume-mb', '64', '--cpus', '0.3', '--mem', '128', '--disk', '0');
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, SLUICE, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SLUICE_LOG_LEVEL: 'info' } });
+  const log = createWriteStream(join(testLogDir(), `${job.name}-scheduler-${name}.log`));
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  t.after(() => child.kill('SIGKILL'));
+  return child;
+}
+
+async function view(api: string): Promise<JobView | undefined> {
+  return fetch(`${api}/api/v1/job`).then(
+    (response) => (response.ok ? (response.json() as Promise<JobView>) : undefined),
+    () => undefined,
+  );
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) assert.fail(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** The view once `count` containers run on model `version` (any version when omitted). */
+function running(api: string, count: number, check: (view: JobView) => boolean = () => true): () => Promise<JobView | undefined> {
+  return async () => {
+    const current = await view(api);
+    const ok = current?.leader === true && current.containers.length === count && current.containers.every((c) => c.state === 'running') && check(current);
+    return ok ? current : undefined;
+  };
+}
+
+/** Changelog records in the partitions of the given tasks (their state's full history). */
+async function changelogRecords(admin: Admin, job: WordCountJob, partitions: readonly number[]): Promise<number> {
+  const offsets = await admin.fetchTopicOffsets(job.changelog);
+  return offsets.filter(({ partition }) => partitions.includes(partition)).reduce((sum, { high, low }) => sum + Number(high) - Number(low), 0);
+}
+
+const restored = (report: ContainerStatusReport): number => report.tasks.reduce((sum, task) => sum + (task.restore?.done ?? 0), 0);
+
+describe('the Sluice framework on the mini Mesos, end to end', { timeout: 900_000 }, () => {
+  it('survives an executor SIGKILL, an agent loss and a scheduler SIGKILL, rescales 3→2→3 through its API, and counts exactly', async (t) => {
+    const kafka = createKafka({ brokers: kafkaBrokers(), clientId: 'framework-e2e' });
+    const admin = kafka.admin();
+    await admin.connect();
+    t.after(() => admin.disconnect());
+    const zk = new ZkSession({ connect: zkConnect() });
+    zk.start();
+    t.after(() => zk.close());
+    const job = await wordCountJob(6, 300, { containers: 3 });
+    await ensureTopic(admin, { topic: job.words, partitions: 6, compacted: false, purpose: 'test input' });
+    await writeFile(join(dirname(job.configFile), 'bundle.txt'), 'the tests run sluice from the repository\n');
+
+    // Room for one container per agent (0.3 cpus each): the job spreads over three agents, a fourth is spare.
+    const mesos = await startCluster(t, { agents: 4, heartbeatIntervalMs: 500, resources: { cpus: 0.5 } });
+    try {
+      await scenarios(t, mesos, job, admin, kafka, zk);
+    } finally {
+      // The executors' logs live in their sandboxes, which go with the cluster: keep them with the test logs.
+      for (const agent of mesos.state().agents) {
+        const files = await readdir(agent.workDir, { recursive: true }).catch(() => [] as string[]);
+        for (const file of files.filter((name) => /(^|\/)std(out|err)$/.test(name))) {
+          const target = `${job.name}-${agent.hostname}-${file.replaceAll('/', '_')}`;
+          await copyFile(join(agent.workDir, file), join(testLogDir(), target)).catch(() => undefined);
+        }
+      }
+    }
+  });
+});
+
+async function scenarios(t: TestContext, mesos: MiniMesos, job: WordCountJob, admin: Admin, kafka: Kafka, zk: ZkSession): Promise<void> {
+  const reports = async () => readContainerReports(zk, job.name, 2_000);
+  const timings: Record<string, number> = {};
+  const [portA, portB] = [await freePort(), await freePort()];
+  const apiA = `http://127.0.0.1:${portA}`;
+  const apiB = `http://127.0.0.1:${portB}`;
+  const schedulerA = startScheduler(t, job, mesos.masterUrl, portA, 'a');
+  await waitFor('scheduler a leads', async () => ((await view(apiA))?.leader ? true : undefined));
+  startScheduler(t, job, mesos.masterUrl, portB, 'b');
+
+  // Input keeps arriving through every scenario (bounded; stopped once they are done).
+  let stopInput = false;
+  const produced = produceWords(kafka, job.words, 3_000_000, 11, 400, () => stopInput);
+
+  // 1. Three containers, each on its own agent.
+  const first = await waitFor('3 containers running', running(apiA, 3));
+  assert.equal(new Set(first.containers.map((c) => c.host)).size, 3, `distinct hosts: ${JSON.stringify(first.containers)}`);
+  await waitFor('every container processing', async () => {
+    const all = await reports();
+    return all.size === 3 && [...all.values()].every((report) => report.processedTotal > 0) ? true : undefined;
+  });
+
+  // 2. SIGKILL one executor: relaunched on the same agent, it reuses its local state.
+  const partitionsOf = (report: ContainerStatusReport) => report.tasks.map((task) => Number(task.name.replace('Partition ', '')));
+  const victimPartitions = partitionsOf((await reports()).get('1') as ContainerStatusReport);
+  await waitFor('container 1 has state worth restoring', async () => ((await changelogRecords(admin, job, victimPartitions)) >= 2000 ? true : undefined));
+  const victim = first.containers.find((c) => c.id === '1') as ContainerView;
+  const killedAt = Date.now();
+  mesos.killExecutor(victim.taskId as string);
+  const relaunched = await waitFor('container 1 relaunched', running(apiA, 3, (v) => v.containers.find((c) => c.id === '1')?.taskId !== victim.taskId));
+  assert.equal(relaunched.containers.find((c) => c.id === '1')?.host, victim.host, 'relaunched on the agent that holds its volume');
+  const back = await waitFor('container 1 processing again', async () => {
+    const report = (await reports()).get('1');
+    return report !== undefined && report.processedTotal > 0 ? report : undefined;
+  });
+  timings.executorKillToProcessingMs = Date.now() - killedAt;
+  const history = await changelogRecords(admin, job, partitionsOf(back));
+  assert.ok(restored(back) * 20 < history, `container 1 restored ${restored(back)} of ${history} changelog records: it reused its local stores`);
+
+  // 3. An agent is lost (partitioned, its executor dead): the container moves and restores from the changelog.
+  const moved = relaunched.containers.find((c) => c.id === '2') as ContainerView;
+  const agent = mesos.state().agents.find((a) => a.hostname === moved.host || a.id === moved.host);
+  assert.ok(agent, `the agent of container 2 (${moved.host})`);
+  mesos.loseAgent(agent.id);
+  for (const executor of mesos.state().executors.filter((e) => e.agentId === agent.id)) mesos.killExecutor(executor.executorId);
+  const afterLoss = await waitFor('container 2 running elsewhere', running(apiA, 3, (v) => v.containers.find((c) => c.id === '2')?.host !== moved.host), 180_000);
+  const rebuilt = await waitFor('container 2 processing on its new agent', async () => {
+    const report = (await reports()).get('2');
+    return report !== undefined && report.processedTotal > 0 ? report : undefined;
+  }, 120_000);
+  assert.ok(rebuilt.tasks.every((task) => task.restore !== null && task.restore.done === task.restore.total && task.restore.total > 0), `restored from the changelog: ${JSON.stringify(rebuilt.tasks)}`);
+
+  // 4. SIGKILL the leading scheduler: the standby takes over the same framework and the same tasks.
+  const before = await waitFor('a stable view', running(apiA, 3));
+  const killedLeaderAt = Date.now();
+  schedulerA.kill('SIGKILL');
+  const takenOver = await waitFor('scheduler b leads with all running', running(apiB, 3, (v) => v.subscribed), 120_000);
+  timings.schedulerTakeoverMs = Date.now() - killedLeaderAt;
+  assert.equal(takenOver.frameworkId, before.frameworkId, 'the same FrameworkID');
+  assert.deepEqual(takenOver.containers.map((c) => c.taskId).sort(), before.containers.map((c) => c.taskId).sort(), 'no container launched again');
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  const liveTasks = mesos.state().tasks.filter((task) => task.state === 'TASK_RUNNING' || task.state === 'TASK_STARTING' || task.state === 'TASK_STAGING');
+  assert.equal(liveTasks.length, 3, `no duplicate tasks after the takeover: ${JSON.stringify(liveTasks)}`);
+
+  // 5. Rescale 3 → 2 → 3 through the scheduler's API.
+  const rescale = async (containers: number) => {
+    const response = await fetch(`${apiB}/api/v1/rescale`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ containers }) });
+    assert.ok(response.status >= 200 && response.status < 300, `rescale to ${containers}: HTTP ${response.status} ${await response.text()}`);
+  };
+  await rescale(2);
+  const two = await waitFor('2 containers on the new model', running(apiB, 2, (v) => (v.jobModelVersion ?? 0) > (takenOver.jobModelVersion ?? 0)));
+  await rescale(3);
+  await waitFor('3 containers on the newest model', running(apiB, 3, (v) => (v.jobModelVersion ?? 0) > (two.jobModelVersion ?? 0)));
+  await waitFor('all 3 processing on the newest model', async () => {
+    const all = await reports();
+    return all.size === 3 && [...all.values()].every((report) => report.jobModelVersion !== null && report.tasks.every((task) => task.state === 'running')) ? true : undefined;
+  });
+
+  // Exact counts: every update once in the stores; emitted counts may repeat after the kills but never skip.
+  stopInput = true;
+  const counts = await produced;
+  await waitForCheckpointsAtEnd(admin, job, 300_000);
+  const changelog = await readTopic(kafka, admin, job.changelog);
+  const emitted = await readTopic(kafka, admin, job.counts);
+  let duplicates = 0;
+  for (const [word, count] of counts) {
+    assert.equal(Number(changelog.get(word)?.at(-1)), count, `stored count of ${word}`);
+    duplicates += checkRuns(word, (emitted.get(word) ?? []).map(Number), count);
+  }
+  const metrics = await (await fetch(`${apiB}/metrics`)).text();
+  const sum = Number(/sluice_scheduler_offer_to_launch_seconds_sum\{[^}]*\} ([\d.e-]+)/.exec(metrics)?.[1] ?? NaN);
+  const launches = Number(/sluice_scheduler_offer_to_launch_seconds_count\{[^}]*\} (\d+)/.exec(metrics)?.[1] ?? NaN);
+  assert.ok(launches >= 1, 'the new leader launched containers (the rescale up)');
+  process.stdout.write(
+    `# executor kill → processing again ${timings.executorKillToProcessingMs} ms (restored ${restored(back)} of ${history} records); ` +
+      `scheduler takeover ${timings.schedulerTakeoverMs} ms; offer-to-launch mean ${((sum / launches) * 1000).toFixed(1)} ms over ${launches} offers; ` +
+      `agent loss → container 2 running again on ${afterLoss.containers.find((c) => c.id === '2')?.host}; ` +
+      `${[...counts.values()].reduce((a, b) => a + b, 0)} words, ${duplicates} repeated emissions\n`,
+  );
+}
