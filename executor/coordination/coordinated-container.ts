@@ -72,14 +72,12 @@ export class CoordinatedContainer implements ContainerHandle {
   private finish: (error?: unknown) => void = () => undefined;
   private firstStart: ((error?: unknown) => void) | undefined;
   private readonly records: HandOverRecord[] = [];
-  readonly status: StatusBoard;
-
   private constructor(
     private readonly options: CoordinatedContainerOptions,
+    readonly status: StatusBoard,
     private readonly http: StatusServer,
   ) {
     const { job, containerId } = options;
-    this.status = new StatusBoard(containerId);
     this.session = new ZkSession({ connect: options.zookeeper, sessionTimeoutMs: options.sessionTimeoutMs, log: { job, container: containerId } });
     const host = options.host ?? os.hostname();
     this.registration = new ContainerRegistration(this.session, job, { id: containerId, host, pid: process.pid, url: http.url });
@@ -95,9 +93,9 @@ export class CoordinatedContainer implements ContainerHandle {
    * Resolves once they run (stores restored); a container the model does not name yet waits for one that does.
    */
   static async start(options: CoordinatedContainerOptions): Promise<CoordinatedContainer> {
-    let container: CoordinatedContainer | undefined;
-    const http = await startStatusServer(() => (container as CoordinatedContainer).status.report(), options.http ?? { host: '127.0.0.1', port: 0 });
-    container = new CoordinatedContainer(options, http);
+    const status = new StatusBoard(options.containerId);
+    const http = await startStatusServer(() => status.report(), options.http ?? { host: '127.0.0.1', port: 0 });
+    const container = new CoordinatedContainer(options, status, http);
     await container.begin();
     return container;
   }

@@ -20,7 +20,7 @@ export interface SchedulerHttpOptions {
   readonly host?: string;
   /** When set (non-empty), mutations need `Authorization: Bearer <token>`; reads stay open. */
   readonly token?: string;
-  /** The executors' reports by container id, merged into the job state. */
+  /** The executors' reports by container id, merged into the job state (default: the leading framework's). */
   readonly containerStatus?: ContainerStatusSource;
 }
 
@@ -35,7 +35,7 @@ const MAX_BODY_BYTES = 16 * 1024;
 export async function startSchedulerHttp(job: string, service: SchedulerService, options: SchedulerHttpOptions): Promise<SchedulerHttp> {
   collectProcessMetrics();
   const token = options.token === '' ? undefined : options.token;
-  const containerReports = reportReader(job, options.containerStatus);
+  const containerReports = reportReader(job, options.containerStatus ?? (async () => (await service.framework?.containerReports()) ?? new Map()));
   const server = http.createServer((req, res) => {
     void respond(req).then(
       (reply) => {
@@ -102,8 +102,7 @@ async function readBody(req: http.IncomingMessage): Promise<string | undefined> 
  * Reads the executors' reports; when the source fails the job view goes on without them (the page
  * shows "—"), and each distinct failure is logged once, not on every poll.
  */
-function reportReader(job: string, source: ContainerStatusSource | undefined): () => Promise<ReadonlyMap<string, ContainerStatusReport>> {
-  if (source === undefined) return async () => new Map();
+function reportReader(job: string, source: ContainerStatusSource): () => Promise<ReadonlyMap<string, ContainerStatusReport>> {
   const log = createLogger({ job, component: 'scheduler-http' });
   let lastFailure: string | undefined;
   return async () => {

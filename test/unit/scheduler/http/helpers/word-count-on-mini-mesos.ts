@@ -47,7 +47,6 @@ export async function startWordCountOnMiniMesos(t: TestContext, options: { parti
   const http = await startSchedulerHttp(job.name, service, {
     port: 0,
     ...(options.token === undefined ? {} : { token: options.token }),
-    containerStatus: () => service.framework?.containerReports() ?? Promise.resolve(new Map()),
   });
   t.after(() => http.close());
   return { job, kafka, mesos, service, api: http.url };
