@@ -27,6 +27,7 @@ import { SerialQueue } from '../../shared/serial-queue.js';
 import type { ContainerHandle, RunningContainer } from '../container/container.js';
 import { StatusBoard } from '../container/status-board.js';
 import { startStatusServer, type StatusServer } from '../http/status-server.js';
+import { queryableTasks } from '../http/store-query.js';
 import { planHandOver } from './hand-over-plan.js';
 
 export interface CoordinatedContainerOptions {
@@ -94,8 +95,11 @@ export class CoordinatedContainer implements ContainerHandle {
    */
   static async start(options: CoordinatedContainerOptions): Promise<CoordinatedContainer> {
     const status = new StatusBoard(options.containerId);
-    const http = await startStatusServer(() => status.report(), options.http ?? { host: '127.0.0.1', port: 0 });
-    const container = new CoordinatedContainer(options, status, http);
+    // Store queries read the running tasks' stores; the newest model names the owner of any other task.
+    const self: { container?: CoordinatedContainer } = {};
+    const stores = () => ({ container: options.containerId, tasks: queryableTasks(self.container?.running?.tasks ?? []), model: self.container?.latest?.model });
+    const http = await startStatusServer(() => status.report(), options.http ?? { host: '127.0.0.1', port: 0 }, stores);
+    const container = (self.container = new CoordinatedContainer(options, status, http));
     await container.begin();
     return container;
   }

@@ -128,6 +128,11 @@ export class Framework extends EventEmitter<FrameworkEvents> {
     };
   }
 
+  /** The job model it runs and the config it was planned from (read-only; store queries route keys by them). */
+  currentModel(): { readonly jobModel: JobModel; readonly config: FrameworkOptions['config'] } | undefined {
+    return this.jobModel === undefined ? undefined : { jobModel: this.jobModel, config: this.options.config };
+  }
+
   /** Each live container's own report (tasks, lag, restore progress), by container id. */
   containerReports(): Promise<Map<string, ContainerStatusReport>> {
     return readContainerReports(this.session, this.options.config.name);

@@ -10,6 +10,7 @@ import type { Framework } from '../framework/framework.js';
 import type { SchedulerService } from '../scheduler-service.js';
 import { DASHBOARD_HTML } from './dashboard.js';
 import { jobState } from './job-state.js';
+import { queryStore, registeredUrls } from './store-query.js';
 
 export interface Reply {
   readonly status: number;
@@ -25,10 +26,13 @@ export interface RouteContext {
   containerReports(): Promise<ReadonlyMap<string, ContainerStatusReport>>;
   /** The request body, read only for routes that take one. */
   readonly body: string;
+  /** The request's path (its `<parameters>` are read with `pathParameters`). */
+  readonly path: string;
 }
 
 export interface Route {
   readonly method: 'GET' | 'POST' | 'DELETE';
+  /** Exact, or with `<name>` segments; a last `<name>` takes the rest of the path, slashes included. */
   readonly path: string;
   /** Changes the job: needs the token (when configured) and a leading scheduler. */
   readonly mutates: boolean;
@@ -52,6 +56,9 @@ export function errorReply(error: unknown): Reply {
   const code = isSluiceError(error) ? error.code : undefined;
   return json((code === undefined ? undefined : ERROR_STATUS[code]) ?? 500, { error: describeError(error), ...(code ? { code } : {}) });
 }
+
+/** An interactive store query, answered by the container that owns the key (store-query.ts). */
+const STORE_QUERY_PATH = '/api/v1/stores/<store>/<key>';
 
 /** The page forbids itself every origin but this one: it must stay self-contained. */
 const DASHBOARD_POLICY = "default-src 'none'; connect-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:";
@@ -82,6 +89,22 @@ export const ROUTES: readonly Route[] = [
     handle: async () => ({ status: 200, type: registry.contentType, body: await registry.metrics() }),
   },
   {
+    method: 'GET',
+    path: STORE_QUERY_PATH,
+    mutates: false,
+    handle: async ({ job, service, path }) => {
+      const parameters = decodedParameters(STORE_QUERY_PATH, path);
+      if (typeof parameters === 'string') return json(400, { error: parameters });
+      const { store = '', key = '' } = parameters;
+      return leading(service, async (framework) => {
+        const model = framework.currentModel();
+        if (model === undefined) return json(503, { error: 'the framework has not planned the job model yet; retry shortly' });
+        const answer = await queryStore({ job, jobModel: model.jobModel, stores: model.config.stores, containerUrls: () => registeredUrls(service.session, job) }, store, key);
+        return { ...json(answer.status, answer.body), ...(answer.headers ? { headers: answer.headers } : {}) };
+      });
+    },
+  },
+  {
     method: 'POST',
     path: '/api/v1/rescale',
     mutates: true,
@@ -105,6 +128,36 @@ export const ROUTES: readonly Route[] = [
       }),
   },
 ];
+
+/**
+ * The raw `<name>` segments of `path` when it matches `pattern` (exact segments equal, each
+ * parameter non-empty; a last parameter takes the rest), or undefined when it does not match.
+ */
+export function pathParameters(pattern: string, path: string): Record<string, string> | undefined {
+  const want = pattern.split('/');
+  const have = path.split('/');
+  const nameOf = (segment: string) => /^<(\w+)>$/.exec(segment)?.[1];
+  const takesRest = nameOf(want[want.length - 1] ?? '') !== undefined;
+  if (takesRest ? have.length < want.length : have.length !== want.length) return undefined;
+  const parameters: Record<string, string> = {};
+  for (const [index, segment] of want.entries()) {
+    const name = nameOf(segment);
+    const value = takesRest && index === want.length - 1 ? have.slice(index).join('/') : (have[index] as string);
+    if (name === undefined ? value !== segment : value === '') return undefined;
+    if (name !== undefined) parameters[name] = value;
+  }
+  return parameters;
+}
+
+/** The path's parameters, percent-decoded, or what is wrong with them. */
+function decodedParameters(pattern: string, path: string): Record<string, string> | string {
+  const raw = pathParameters(pattern, path) ?? {};
+  try {
+    return Object.fromEntries(Object.entries(raw).map(([name, value]) => [name, decodeURIComponent(value)]));
+  } catch {
+    return `the path ${path} is not validly percent-encoded (a key with / or % in it is sent as %2F or %25)`;
+  }
+}
 
 /** Runs `act` on the framework when this process leads; a standby answers 503. */
 async function leading(service: SchedulerService, act: (framework: Framework) => Promise<Reply>): Promise<Reply> {

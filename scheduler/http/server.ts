@@ -1,8 +1,9 @@
 /**
  * The scheduler's HTTP server: `GET /` (the dashboard), `GET /health` (200 while the process is
  * healthy, leader or standby, named in the body), `GET /api/v1/job`, `GET /metrics`,
- * `POST /api/v1/rescale` and `DELETE /api/v1/job`. What each answers is in routes.ts; this file
- * matches requests to routes, checks the token of mutations and writes the replies.
+ * `GET /api/v1/stores/<store>/<key>`, `POST /api/v1/rescale` and `DELETE /api/v1/job`. What each
+ * answers is in routes.ts; this file matches requests to routes (paths may have `<parameters>`),
+ * checks the token of mutations and writes the replies.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,7 +14,7 @@ import { collectProcessMetrics } from '../../shared/metrics.js';
 import type { SchedulerService } from '../scheduler-service.js';
 import { BEARER_CHALLENGE, bearerAuthorized } from './auth.js';
 import type { ContainerStatusSource } from './job-state.js';
-import { errorReply, json, ROUTES, type Reply, type RouteContext } from './routes.js';
+import { errorReply, json, pathParameters, ROUTES, type Reply, type RouteContext } from './routes.js';
 
 export interface SchedulerHttpOptions {
   readonly port: number;
@@ -53,7 +54,7 @@ export async function startSchedulerHttp(job: string, service: SchedulerService,
   async function respond(req: http.IncomingMessage): Promise<Reply> {
     const method = req.method ?? 'GET';
     const path = new URL(req.url ?? '/', 'http://scheduler').pathname;
-    const routes = ROUTES.filter((route) => route.path === path);
+    const routes = ROUTES.filter((route) => pathParameters(route.path, path) !== undefined);
     const route = routes.find((candidate) => candidate.method === method);
     if (routes.length === 0) return json(404, { error: `no such path: ${path}`, paths: [...new Set(ROUTES.map((r) => r.path))] });
     if (route === undefined) {
@@ -66,7 +67,7 @@ export async function startSchedulerHttp(job: string, service: SchedulerService,
     }
     const body = route.method === 'GET' ? '' : await readBody(req);
     if (body === undefined) return json(413, { error: `the request body is over ${MAX_BODY_BYTES} bytes` });
-    const context: RouteContext = { job, service, containerReports, body };
+    const context: RouteContext = { job, service, containerReports, body, path };
     return route.handle(context);
   }
 
