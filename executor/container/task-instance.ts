@@ -99,6 +99,11 @@ export class TaskInstance {
     return this.options.name;
   }
 
+  /** The task's stores by name (interactive queries read them as the task does). */
+  get stores(): ReadonlyMap<string, LocalStore> {
+    return this.options.stores;
+  }
+
   /** Stores restored (by the container); runs the task's init and starts the loop. */
   async start(): Promise<void> {
     this.lifecycle.moveTo('initializing');

@@ -11,7 +11,6 @@ import { builtInSerdes, type Serde } from '../../shared/api/serdes.js';
 import { describeError, isSluiceError, SluiceError } from '../../shared/errors.js';
 import { compareNames, findContainerOfTask, type JobModel } from '../../shared/model/job-model.js';
 import type { TaskInstance } from '../container/task-instance.js';
-import type { LocalStore } from '../store/local-store.js';
 
 /** A store as a query reads it: what its task sees, and the serde its keys are written with. */
 export interface QueryableStore {
@@ -120,16 +119,11 @@ function listed(names: Iterable<string>): string {
   return sorted.length === 0 ? 'no tasks' : sorted.map((name) => `'${name}'`).join(', ');
 }
 
-/**
- * The stores of running tasks, as queries read them. TaskInstance keeps its stores in its options
- * and SerializedStore its key serde private; both are read here, in this one place, until they
- * have public accessors (the layer order is build-store.ts's: api → cache → serialized).
- */
+/** The stores of running tasks, as queries read them (the layer order is build-store.ts's: api → cache → serialized). */
 export function queryableTasks(tasks: readonly TaskInstance[]): Map<string, Map<string, QueryableStore>> {
   return new Map(
     tasks.map((task) => {
-      const stores: ReadonlyMap<string, LocalStore> = task['options'].stores;
-      return [task.name, new Map([...stores].map(([name, store]) => [name, { api: store.api, keySerde: store.cache.inner['keySerde'] }]))];
+      return [task.name, new Map([...task.stores].map(([name, store]) => [name, { api: store.api, keySerde: store.cache.inner.keySerde }]))];
     }),
   );
 }

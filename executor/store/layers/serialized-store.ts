@@ -15,7 +15,8 @@ import { EntryIterator } from './entry-iterator.js';
 export class SerializedStore<K, V> implements KeyValueStore<K, V> {
   constructor(
     readonly inner: BytesStore,
-    private readonly keySerde: Serde<K>,
+    /** Public: interactive queries turn a key from a URL into bytes the way the store does. */
+    readonly keySerde: Serde<K>,
     private readonly valueSerde: Serde<V>,
     private readonly context: StoreContext,
   ) {}

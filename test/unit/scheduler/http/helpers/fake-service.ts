@@ -38,6 +38,8 @@ export function fakeScheduler(options: { role?: 'leader' | 'standby'; status?: F
     remove: async () => {
       calls.removals += 1;
     },
+    // No executors behind a fake: the job view carries no container reports.
+    containerReports: async () => new Map(),
   };
   const service = { role, session: { state: 'connected' }, framework: role === 'leader' ? framework : undefined };
   return Object.assign(calls, { service: service as unknown as SchedulerService });
