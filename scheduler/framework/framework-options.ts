@@ -30,6 +30,8 @@ export interface FrameworkOptions {
   /** REVIVE at most this often (default 5 s): a REVIVE clears every filter, so it is costly. */
   readonly reviveMinIntervalMs: number;
   readonly reconcile?: ReconcilerOptions;
+  /** How long `remove()` waits for the containers to stop and the reservations to be released (default 60 s). */
+  readonly removeTimeoutMs?: number;
   /** Re-subscribe backoff of the Mesos client. */
   readonly subscribeBackoff?: { readonly initialMs?: number; readonly maxMs?: number };
 }

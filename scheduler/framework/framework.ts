@@ -33,6 +33,7 @@ import { OfferStream } from './offer-stream.js';
 import { Reconciler } from './reconciler.js';
 import { SerialQueue } from '../../shared/serial-queue.js';
 import { removeJob } from './remove-job.js';
+import { DEFAULT_REMOVE_TIMEOUT_MS, planRelease, Uninstall, type UninstallHost } from './uninstall.js';
 import { frameworkMetrics } from './framework-metrics.js';
 import { eventForStatus } from './task-status.js';
 
@@ -61,6 +62,9 @@ export class Framework extends EventEmitter<FrameworkEvents> {
   private readonly offerStream: OfferStream;
   private readonly queue = new SerialQueue((error) => this.log.error('framework event handling failed', { error: describeError(error) }));
   private stopped = false;
+  /** Set once `remove()` has begun: offers then only release the job's reservations. */
+  private removal: Uninstall | undefined;
+  private removing: Promise<void> | undefined;
 
   constructor(
     private readonly options: FrameworkOptions,
@@ -111,6 +115,7 @@ export class Framework extends EventEmitter<FrameworkEvents> {
   /** Stops acting at once: the Mesos stream is closed (Mesos keeps the tasks for the failover timeout). */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.removal?.abort();
     const closing = this.queue.close();
     this.reconciler.stop();
     this.offerStream.stop();
@@ -156,16 +161,70 @@ export class Framework extends EventEmitter<FrameworkEvents> {
     });
   }
 
-  /** Removes the job: TEARDOWN (Mesos kills every task) and the job's ZooKeeper nodes. */
-  async remove(): Promise<void> {
+  /**
+   * Removes the job (uninstall.ts): kills every container, releases the job's volumes and
+   * reservations through offers (waiting at most `removeTimeoutMs`), then TEARDOWN and the job's
+   * ZooKeeper nodes. Concurrent calls share one removal; a failed one may be retried. Refused while
+   * not subscribed to a framework Mesos knows: deleting its id would strand its tasks.
+   */
+  remove(): Promise<void> {
+    this.removing ??= this.removeOnce().catch((error: unknown) => {
+      this.removing = undefined;
+      throw error;
+    });
+    return this.removing;
+  }
+
+  private async removeOnce(): Promise<void> {
+    const settings = {
+      role: this.options.role,
+      timeoutMs: this.options.removeTimeoutMs ?? DEFAULT_REMOVE_TIMEOUT_MS,
+      releaseFilterSeconds: this.options.timings.declineShortSeconds,
+      declineFilterSeconds: this.options.timings.declineLongSeconds,
+    };
     await this.queue.run(async () => {
+      // A removal that released everything is not repeated when only the TEARDOWN failed.
+      if (this.removal?.phase === 'released') return;
+      this.removal = new Uninstall(this.uninstallHost(), settings, this.launches.reservations, this.log);
+      await this.removal.begin();
+    });
+    await this.removal?.finished;
+    let removed = false;
+    await this.queue.run(async () => {
+      if (this.frameworkId !== null && this.client?.subscribed !== true) {
+        throw new SchedulerError('SCHEDULER_NOT_SUBSCRIBED', 'the job is not removed: not subscribed to Mesos, so no TEARDOWN can be sent; retry once the scheduler is subscribed');
+      }
       this.log.info('removing the job: tearing down the framework');
       if (this.client?.subscribed === true) await this.mesos().call({ type: 'TEARDOWN' });
       this.stopped = true;
       void this.queue.close();
       await this.client?.stop();
       await removeJob(this.session, this.options.config.name, this.token());
+      removed = true;
     });
+    if (!removed) throw new SchedulerError('SCHEDULER_NOT_SUBSCRIBED', 'the job is not removed: this scheduler stopped running the framework (deposed or shutting down); ask the leader again');
+  }
+
+  /** The framework as the removal sees it; its offers are planned with no container, so nothing is launched. */
+  private uninstallHost(): UninstallHost {
+    const job = this.options.config.name;
+    return {
+      liveContainers: () => [...this.records].filter(([, record]) => hasLiveTask(record)).map(([id, record]) => ({ id, killing: record.state.kind === 'killing' })),
+      kill: (id) => this.kill(id),
+      plan: (offers) => planRelease({ job, frameworkId: this.frameworkId?.id ?? '', options: this.options, reservations: this.launches.reservations, offers, now: Date.now() }),
+      apply: (plan) =>
+        applyPlan(plan, {
+          records: this.records,
+          launches: () => this.launches,
+          persist: () => Promise.reject(new SchedulerError('SCHEDULER_ILLEGAL_TRANSITION', 'a removal launches nothing')),
+          call: (call) => this.mesos().call(call),
+          reconcile: () => undefined,
+          log: this.log,
+          now: Date.now(),
+        }),
+      call: (call) => this.mesos().call(call),
+      later: (work) => this.queue.push(work),
+    };
   }
 
   private adoptModel(model: JobModel): void {
@@ -194,6 +253,7 @@ export class Framework extends EventEmitter<FrameworkEvents> {
     }
     this.offerStream.subscribed();
     this.reconciler.start(new Map([...this.records.values()].filter(hasLiveTask).map((record) => [record.task.taskId, record.task.agentId])));
+    await this.removal?.onSubscribed();
   }
 
   private async onEvent(event: SchedulerEvent, receivedAt: number): Promise<void> {
@@ -205,6 +265,7 @@ export class Framework extends EventEmitter<FrameworkEvents> {
   }
 
   private async onOffers(offers: readonly Offer[], receivedAt: number): Promise<void> {
+    if (this.removal !== undefined) return this.removal.onOffers(offers);
     const model = this.jobModel;
     if (model === undefined || this.frameworkId === null || offers.length === 0) return;
     const now = Date.now();
@@ -268,6 +329,7 @@ export class Framework extends EventEmitter<FrameworkEvents> {
       } else if (event !== undefined) {
         await this.move(entry[0], entry[1], event, status);
       }
+      await this.removal?.onContainers();
     } finally {
       // Acknowledged whatever happened above: Mesos would otherwise hold every later update of the task.
       if (status.uuid !== undefined && status.uuid.length > 0 && status.agent_id !== undefined) {
@@ -314,6 +376,7 @@ export class Framework extends EventEmitter<FrameworkEvents> {
     this.errors.set('', error);
     this.emit('jobError', error);
     this.stopped = true;
+    this.removal?.abort();
     void this.queue.close();
     await this.client?.stop();
   }

@@ -19,6 +19,8 @@ export interface RemoveAnswer {
 /** Reads answer at once; a rescale or removal waits for the framework's queue and ZooKeeper. */
 const READ_TIMEOUT_MS = 10_000;
 const MUTATION_TIMEOUT_MS = 60_000;
+/** A removal stops the containers and releases their reservations first (up to 60 s by default), then tears down. */
+const REMOVE_TIMEOUT_MS = 150_000;
 
 export class SchedulerApiClient {
   /** `baseUrl`: http(s)://host:port of a scheduler, without the API path. */
@@ -44,7 +46,7 @@ export class SchedulerApiClient {
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (this.token !== undefined && this.token !== '') headers.Authorization = `Bearer ${this.token}`;
-    const timeoutMs = method === 'GET' ? READ_TIMEOUT_MS : MUTATION_TIMEOUT_MS;
+    const timeoutMs = method === 'GET' ? READ_TIMEOUT_MS : method === 'DELETE' ? REMOVE_TIMEOUT_MS : MUTATION_TIMEOUT_MS;
     let response: Response;
     try {
       response = await fetch(url, { method, headers, signal: AbortSignal.timeout(timeoutMs), ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
