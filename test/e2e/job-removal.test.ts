@@ -1,25 +1,20 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import { dirname, join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { jobRoot } from '../../shared/coordination/layout.js';
 import { ZkClient } from '../../shared/coordination/zk-client.js';
-import { loadJobConfig } from '../../shared/config/job-config.js';
 import { createKafka } from '../../shared/kafka/client.js';
 import { ensureTopic } from '../../shared/kafka/topics.js';
 import { setLogLevel } from '../../shared/log.js';
-import { DEFAULT_PLANNER_TIMINGS } from '../../scheduler/planner/index.js';
 import type { FrameworkOptions } from '../../scheduler/framework/framework-options.js';
 import type { FrameworkStatus } from '../../scheduler/framework/framework-status.js';
 import { SchedulerService } from '../../scheduler/scheduler-service.js';
 import { kafkaBrokers, zkConnect } from '../infra/services.js';
-import { repo, wordCountJob } from '../integration/container/harness.js';
+import { wordCountJob } from '../integration/container/harness.js';
+import { frameworkOptions } from '../unit/scheduler/http/helpers/word-count-on-mini-mesos.js';
 import { startCluster } from '../unit/mini-mesos/helpers/cluster.js';
 
 setLogLevel(process.env.SLUICE_LOG_LEVEL ?? 'error');
-const TSX_LOADER = import.meta.resolve('tsx');
 
 /** The word-count job on persistent volumes, run by the real executor from this checkout. */
 async function jobOptions(t: TestContext, master: string, overrides: Partial<FrameworkOptions> = {}): Promise<FrameworkOptions> {
@@ -29,26 +24,7 @@ async function jobOptions(t: TestContext, master: string, overrides: Partial<Fra
   await admin.connect();
   t.after(() => admin.disconnect());
   await ensureTopic(admin, { topic: job.words, partitions: 2, compacted: false, purpose: 'test input' });
-  const bundle = join(dirname(job.configFile), 'bundle.txt');
-  await writeFile(bundle, 'the tests run sluice from the repository\n');
-  const command = ['SLUICE_LOG_LEVEL=warn', `'${process.execPath}'`, '--import', `'${TSX_LOADER}'`, `'${join(repo, 'bin/sluice.ts')}'`, 'executor'];
-  return {
-    config: await loadJobConfig(job.configFile),
-    master,
-    kafkaBrokers: kafkaBrokers(),
-    role: 'sluice',
-    principal: 'sluice',
-    user: os.userInfo().username,
-    failoverTimeoutSeconds: 3600,
-    resources: { cpus: 0.4, memMb: 256, diskMb: 16, ports: 0 },
-    storage: { kind: 'persistent-volume', sizeMb: 64, containerPath: 'state' },
-    timings: { ...DEFAULT_PLANNER_TIMINGS, localityWaitMs: 3_000, backoffInitialMs: 200, backoffMaxMs: 2_000, declineShortSeconds: 1, declineLongSeconds: 5 },
-    launch: { bundleUri: bundle, executorCommand: command.join(' '), jobConfig: job.configFile, zookeeper: zkConnect(), kafkaBrokers: kafkaBrokers().join(',') },
-    reviveMinIntervalMs: 200,
-    reconcile: { initialMs: 500, maxMs: 2_000, implicitEveryMs: 60_000 },
-    subscribeBackoff: { initialMs: 100, maxMs: 1_000 },
-    ...overrides,
-  };
+  return frameworkOptions(job, master, { resources: { cpus: 0.4, memMb: 256, diskMb: 16, ports: 0 }, ...overrides });
 }
 
 function startService(t: TestContext, options: FrameworkOptions): SchedulerService {

@@ -1,51 +1,22 @@
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
-import { loadJobConfig } from '../../shared/config/job-config.js';
 import { createKafka } from '../../shared/kafka/client.js';
 import { ensureTopic } from '../../shared/kafka/topics.js';
 import { setLogLevel } from '../../shared/log.js';
-import { DEFAULT_PLANNER_TIMINGS } from '../../scheduler/planner/index.js';
-import type { FrameworkOptions } from '../../scheduler/framework/framework-options.js';
 import { SchedulerService } from '../../scheduler/scheduler-service.js';
 import { startSchedulerHttp } from '../../scheduler/http/server.js';
 import { kafkaBrokers, zkConnect } from '../infra/services.js';
-import { produceWords, readTopic, repo, waitForCheckpointsAtEnd, wordCountJob, type WordCountJob } from '../integration/container/harness.js';
+import { produceWords, readTopic, waitForCheckpointsAtEnd, wordCountJob } from '../integration/container/harness.js';
+import { frameworkOptions } from '../unit/scheduler/http/helpers/word-count-on-mini-mesos.js';
 import { startCluster } from '../unit/mini-mesos/helpers/cluster.js';
 
 setLogLevel(process.env.SLUICE_LOG_LEVEL ?? 'warn');
-const TSX_LOADER = import.meta.resolve('tsx');
 
 interface JobView {
   leader: boolean;
   frameworkId: string | null;
   jobModelVersion: number | null;
   containers: { id: string; state: string; taskId?: string; host?: string }[];
-}
-
-async function frameworkOptions(job: WordCountJob, masterUrl: string): Promise<FrameworkOptions> {
-  // The Mesos fetcher needs a bundle; the executors run from this checkout, so any file will do.
-  const bundle = join(dirname(job.configFile), 'bundle.txt');
-  await writeFile(bundle, 'the tests run sluice from the repository\n');
-  const command = ['SLUICE_LOG_LEVEL=warn', `'${process.execPath}'`, '--import', `'${TSX_LOADER}'`, `'${join(repo, 'bin/sluice.ts')}'`, 'executor'];
-  return {
-    config: await loadJobConfig(job.configFile),
-    master: masterUrl,
-    kafkaBrokers: kafkaBrokers(),
-    role: 'sluice',
-    principal: 'sluice',
-    user: os.userInfo().username,
-    failoverTimeoutSeconds: 3600,
-    resources: { cpus: 0.4, memMb: 256, diskMb: 16, ports: 0 },
-    storage: { kind: 'persistent-volume', sizeMb: 64, containerPath: 'state' },
-    timings: { ...DEFAULT_PLANNER_TIMINGS, localityWaitMs: 3_000, backoffInitialMs: 200, backoffMaxMs: 2_000, declineShortSeconds: 1, declineLongSeconds: 5 },
-    launch: { bundleUri: bundle, executorCommand: command.join(' '), jobConfig: job.configFile, zookeeper: zkConnect(), kafkaBrokers: kafkaBrokers().join(',') },
-    reviveMinIntervalMs: 200,
-    reconcile: { initialMs: 500, maxMs: 2_000, implicitEveryMs: 60_000 },
-    subscribeBackoff: { initialMs: 100, maxMs: 1_000 },
-  };
 }
 
 async function jobView(url: string): Promise<JobView> {
@@ -80,7 +51,7 @@ describe('the Sluice scheduler on the mini Mesos', { timeout: 180_000 }, () => {
     const model = await produceWords(kafka, job.words, 10_000, 5);
 
     const mesos = await startCluster(t, { agents: 2, heartbeatIntervalMs: 500 });
-    const options = await frameworkOptions(job, mesos.masterUrl);
+    const options = await frameworkOptions(job, mesos.masterUrl, { resources: { cpus: 0.4, memMb: 256, diskMb: 16, ports: 0 } });
     const first = new SchedulerService({ framework: options, zookeeper: zkConnect(), candidate: 'first' }).start();
     t.after(() => first.stop());
     const firstHttp = await startSchedulerHttp(job.name, first, { port: 0 });

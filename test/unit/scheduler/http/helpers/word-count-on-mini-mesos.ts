@@ -52,7 +52,8 @@ export async function startWordCountOnMiniMesos(t: TestContext, options: { parti
   return { job, kafka, mesos, service, api: http.url };
 }
 
-async function frameworkOptions(job: WordCountJob, masterUrl: string): Promise<FrameworkOptions> {
+/** Framework options for the word-count job on the mini Mesos: persistent volumes, short timings, executors run from this checkout. */
+export async function frameworkOptions(job: WordCountJob, masterUrl: string, overrides: Partial<FrameworkOptions> = {}): Promise<FrameworkOptions> {
   // The Mesos fetcher needs a bundle; the executors run from this checkout, so any file will do.
   const bundle = join(dirname(job.configFile), 'bundle.txt');
   await writeFile(bundle, 'the tests run sluice from the repository\n');
@@ -72,6 +73,7 @@ async function frameworkOptions(job: WordCountJob, masterUrl: string): Promise<F
     reviveMinIntervalMs: 200,
     reconcile: { initialMs: 500, maxMs: 2_000, implicitEveryMs: 60_000 },
     subscribeBackoff: { initialMs: 100, maxMs: 1_000 },
+    ...overrides,
   };
 }
 
