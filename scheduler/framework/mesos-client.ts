@@ -83,7 +83,7 @@ export class MesosClient extends EventEmitter<MesosClientEvents> {
   start(): this {
     if (this.running) return this;
     this.running = true;
-    this.loop = this.run();
+    this.loop ??= this.run();
     return this;
   }
 
@@ -107,6 +107,20 @@ export class MesosClient extends EventEmitter<MesosClientEvents> {
   async call(call: SchedulerCall): Promise<void> {
     const subscription = this.current;
     if (subscription === undefined) throw new SchedulerError('SCHEDULER_NOT_SUBSCRIBED', `cannot send ${call.type}: not subscribed to Mesos`);
+    if (call.type !== 'TEARDOWN') return this.send(call, subscription);
+    // TEARDOWN ends the framework for good and the master closes its stream, maybe before it
+    // answers: stop re-subscribing first, and go back to it only if the TEARDOWN failed.
+    this.running = false;
+    try {
+      await this.send(call, subscription);
+    } catch (error) {
+      this.running = true;
+      this.loop ??= this.run();
+      throw error;
+    }
+  }
+
+  private async send(call: SchedulerCall, subscription: Subscription): Promise<void> {
     const response = await fetch(`${subscription.url}${API_PATH}`, {
       method: 'POST',
       headers: { ...this.headers(), 'Mesos-Stream-Id': subscription.streamId },
@@ -132,7 +146,16 @@ export class MesosClient extends EventEmitter<MesosClientEvents> {
     return headers;
   }
 
+  /** Until stop() (or a TEARDOWN); `loop` is set while it runs. */
   private async run(): Promise<void> {
+    try {
+      await this.subscribeWhileRunning();
+    } finally {
+      this.loop = undefined;
+    }
+  }
+
+  private async subscribeWhileRunning(): Promise<void> {
     let failures = 0;
     let lastProblem: string | undefined;
     while (this.running) {

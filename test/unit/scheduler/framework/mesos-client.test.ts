@@ -134,6 +134,42 @@ describe('the Mesos scheduler client', { timeout: 60_000 }, () => {
     await assert.rejects(client.call({ type: 'KILL' }), { code: 'MESOS_BAD_REQUEST', message: /Expecting 'kill'/ });
   });
 
+  it('never subscribes again after a TEARDOWN, and keeps its subscription when the TEARDOWN fails', async (t) => {
+    let refuseTeardown = true;
+    let stream: http.ServerResponse | undefined;
+    const master = await silentMaster(t, (req, res) => {
+      if (req.headers['mesos-stream-id'] === undefined) {
+        // SUBSCRIBE: SUBSCRIBED, then heartbeats until the TEARDOWN ends the stream.
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Mesos-Stream-Id': 'stream' });
+        res.write(encodeRecordIo(jsonCodec.schedulerEvent.encode({ type: 'SUBSCRIBED', subscribed: { framework_id: { value: 'fw-1' }, heartbeat_interval_seconds: 0.05 } })));
+        const beat = setInterval(() => res.write(encodeRecordIo(jsonCodec.schedulerEvent.encode({ type: 'HEARTBEAT' }))), 50);
+        res.once('close', () => clearInterval(beat));
+        stream = res;
+        return true;
+      }
+      // A call on the stream: the TEARDOWN the test sends, refused once; accepted, it ends the stream first (as a master may).
+      if (!refuseTeardown) stream?.end();
+      res.writeHead(refuseTeardown ? 503 : 202).end();
+      refuseTeardown = false;
+      return true;
+    });
+    const client = new MesosClient({ master: master.url, frameworkInfo: () => ({ user: 'sluice', name: 'client-test' }), backoff: { initialMs: 10, maxMs: 50 } });
+    const subscribed = waitFor(onSubscribed(client), () => true);
+    client.start();
+    t.after(() => client.stop());
+    await subscribed;
+    await assert.rejects(client.call({ type: 'TEARDOWN' }), { code: 'MESOS_UNAVAILABLE' });
+    assert.equal(client.subscribed, true, 'a failed TEARDOWN leaves the framework subscribed');
+
+    const subscribes = (): number => master.seen.filter((headers) => headers['mesos-stream-id'] === undefined).length;
+    assert.equal(subscribes(), 1);
+    await client.call({ type: 'TEARDOWN' });
+    // The stream has ended: a client that went on would subscribe again within its 10–50 ms backoff.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal(subscribes(), 1, 'no SUBSCRIBE after the TEARDOWN');
+    assert.equal(client.subscribed, false);
+  });
+
   it('follows 307 to the leader, sends basic auth, and re-subscribes after missed heartbeats', async (t) => {
     const leader = await silentMaster(t);
     const follower = await silentMaster(t, (_req, res) => {
