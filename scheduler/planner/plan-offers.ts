@@ -3,7 +3,8 @@
  * order (hostname, agent id, offer id) and containers in natural id order, so the same facts give
  * the same plan however Mesos ordered its offers. Each waiting container in turn is evaluated
  * against what is left of every offer and takes the best that passes: its own reservation, then
- * its preferred host, then the first in order. A container that fits nowhere when its turn comes
+ * its preferred host, then the agent running the fewest of the job's containers (spread, so one
+ * lost agent takes as few tasks as it can), then the first in order. A container that fits nowhere when its turn comes
  * fits nowhere later either (offers only shrink), so no waiting container that could run is left out.
  */
 import type { Filters, Offer, OfferOperation, Resource } from '../../shared/mesos/index.js';
@@ -49,8 +50,17 @@ function offerStream(waiting: boolean, suppressed: boolean): OfferStreamAction {
 function outcomesFor(evaluation: Evaluation, chosen: Working | undefined): readonly Outcome[] {
   const launch = evaluation.outcomes.at(-1);
   if (!evaluation.ok || chosen === undefined || launch === undefined) return evaluation.outcomes;
-  const elsewhere = `placed on offer ${chosen.offer.id.value} ('${chosen.offer.hostname}') instead, which ranks better or comes first`;
+  const elsewhere = `placed on offer ${chosen.offer.id.value} ('${chosen.offer.hostname}') instead, which ranks better, runs fewer of the job's containers, or comes first`;
   return [...evaluation.outcomes.slice(0, -1), { ...fail('launch', elsewhere), container: launch.container }];
+}
+
+/** Agent id → how many of the job's containers it runs or is launching. */
+function containersPerAgent(snapshot: PlannerSnapshot): Map<string, number> {
+  const hosting = new Map<string, number>();
+  for (const state of snapshot.containers.values()) {
+    if (state.kind === 'launching' || state.kind === 'running') hosting.set(state.agentId, (hosting.get(state.agentId) ?? 0) + 1);
+  }
+  return hosting;
 }
 
 export function planOffers(snapshot: PlannerSnapshot): OfferPlan {
@@ -73,11 +83,15 @@ export function planOffers(snapshot: PlannerSnapshot): OfferPlan {
 
   const placements: Placement[] = [];
   const unplaced: string[] = [];
+  const hosting = containersPerAgent(snapshot);
+  const load = (target: Working): number => hosting.get(target.offer.agent_id.value) ?? 0;
   for (const container of waiting) {
     const tried = offers.map((target) => ({ target, evaluation: evaluateOffer(target, container, plan) }));
-    // Strictly lower only: among equals the first offer in the fixed order wins.
+    // Strictly better only: among equals the first offer in the fixed order wins.
+    const better = (next: (typeof tried)[number], chosen: (typeof tried)[number]): boolean =>
+      next.evaluation.rank < chosen.evaluation.rank || (next.evaluation.rank === chosen.evaluation.rank && load(next.target) < load(chosen.target));
     const best = tried.reduce<(typeof tried)[number] | undefined>(
-      (chosen, next) => (next.evaluation.ok && (chosen === undefined || next.evaluation.rank < chosen.evaluation.rank) ? next : chosen),
+      (chosen, next) => (next.evaluation.ok && (chosen === undefined || better(next, chosen)) ? next : chosen),
       undefined,
     );
     for (const { target, evaluation } of tried) target.outcomes.push(...outcomesFor(evaluation, best === undefined || target === best.target ? undefined : best.target));
@@ -89,6 +103,7 @@ export function planOffers(snapshot: PlannerSnapshot): OfferPlan {
     placements.push(placement);
     best.target.remaining = best.evaluation.remaining;
     best.target.hosted.push(container.id);
+    hosting.set(best.target.offer.agent_id.value, load(best.target) + 1);
     best.target.operations.push(...best.evaluation.operations);
   }
 

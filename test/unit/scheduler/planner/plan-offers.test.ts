@@ -62,6 +62,18 @@ test('one offer hosts several containers without sharing a port or a core', () =
   assert.deepEqual(plan.placements.map((p) => p.task.resources?.find((r) => r.name === 'ports')?.ranges?.range), [[{ begin: 31000, end: 31000 }], [{ begin: 31001, end: 31001 }], [{ begin: 31002, end: 31002 }]]);
 });
 
+test('spread: new containers go to the agents running the fewest of the job\'s containers', () => {
+  const storage = { kind: 'host-dir', path: '/srv' } as const;
+  const plan = planOffers(snapshot({ jobModel: jobModel(['0', '1', '2']), storage, offers: [offer(1), offer(2)] }));
+  assert.deepEqual(plan.accepts.map((accept) => [accept.hostname, accept.containers]), [['host-1', ['0', '2']], ['host-2', ['1']]]);
+  // Container 1 already runs on host-1: container 0 goes to host-2, then 2 to the first of two equals.
+  const running = new Map([['1', { kind: 'running', agentId: 'S1' } as const]]);
+  const more = planOffers(snapshot({ jobModel: jobModel(['0', '1', '2']), storage, containers: running, offers: [offer(1), offer(2)] }));
+  assert.deepEqual(more.accepts.map((accept) => [accept.hostname, accept.containers]), [['host-1', ['2']], ['host-2', ['0']]]);
+  // Never a reason to wait: with one offer at hand, it hosts them all.
+  assert.deepEqual(planOffers(snapshot({ jobModel: jobModel(['0', '1']), storage, offers: [offer(1)] })).accepts[0]?.containers, ['0', '1']);
+});
+
 test('nothing waits: decline with the long filter and suppress', () => {
   const running = new Map([['0', { kind: 'running', agentId: 'S9' } as const]]);
   const plan = planOffers(snapshot({ containers: running }));
