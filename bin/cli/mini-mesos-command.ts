@@ -11,7 +11,9 @@ import { ExitCode, UsageError, type Command } from './cli.js';
  * import would pull the test double into the build (tsconfig.build.json leaves test/ out).
  */
 interface MiniMesosModule {
-  MiniMesos: { start(options: { agents: number; workDir: string; port: number; zk?: string }): Promise<RunningMiniMesos> };
+  MiniMesos: {
+    start(options: { agents: number; workDir: string; port: number; zk?: string; resources: { cpus?: number; mem?: number; disk?: number } }): Promise<RunningMiniMesos>;
+  };
 }
 interface RunningMiniMesos {
   readonly masterUrl: string;
@@ -28,7 +30,7 @@ export const miniMesosCommand: Command = {
   name: 'mini-mesos',
   summary: 'a local Mesos master and agents for trying Sluice on Mesos (the test double)',
   usage: [
-    'Usage: sluice mini-mesos [--agents N] [--work-dir DIR] [--port P] [--zk zk://host:port/path]',
+    'Usage: sluice mini-mesos [--agents N] [--work-dir DIR] [--port P] [--zk zk://host:port/path] [--cpus N --mem MB --disk MB]',
     '',
     'Starts the mini Mesos of the test suite: a master on 127.0.0.1 speaking the v1 scheduler API',
     '(JSON at /state) and N agents on 127.0.0.2, 127.0.0.3, … running executors as real processes.',
@@ -41,20 +43,22 @@ export const miniMesosCommand: Command = {
     '  --work-dir DIR sandboxes and volumes (default: a new temporary directory, kept afterwards)',
     '  --port P       master port on 127.0.0.1 (default 5050; 0 picks a free one)',
     '  --zk URL       announce the master in ZooKeeper like `mesos-master --zk`, for --master zk://…',
+    '  --cpus N --mem MB --disk MB   what each agent offers (default 1 cpu, 1024 MB, 10240 MB)',
   ].join('\n'),
-  options: { agents: { type: 'string' }, 'work-dir': { type: 'string' }, port: { type: 'string' }, zk: { type: 'string' } },
+  options: Object.fromEntries(['agents', 'work-dir', 'port', 'zk', 'cpus', 'mem', 'disk'].map((name) => [name, { type: 'string' as const }])),
   async run({ values, positionals }) {
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     const agents = wholeNumber(values, 'agents', 2, MAX_AGENTS);
     const port = wholeNumber(values, 'port', 5050, 65535);
     const zk = typeof values.zk === 'string' ? values.zk : undefined;
+    const resources = { cpus: positive(values, 'cpus'), mem: positive(values, 'mem'), disk: positive(values, 'disk') };
     if (zk !== undefined && !/^zk:\/\/[^/\s]+\/\S*[^/\s]/.test(zk)) throw new UsageError(`--zk expects zk://host:port[,host:port]/path, got '${zk}'`);
     if (!existsSync(MODULE)) {
       throw new SluiceError('MINI_MESOS_MISSING', 'the mini Mesos ships with the source checkout; run it from a clone with `npx tsx bin/sluice.ts mini-mesos`');
     }
     const workDir = typeof values['work-dir'] === 'string' ? resolve(values['work-dir']) : await mkdtemp(join(tmpdir(), 'sluice-mini-mesos-'));
     const { MiniMesos } = (await import(pathToFileURL(MODULE).href)) as MiniMesosModule;
-    const mesos = await MiniMesos.start({ agents, workDir, port, ...(zk === undefined ? {} : { zk }) });
+    const mesos = await MiniMesos.start({ agents, workDir, port, resources, ...(zk === undefined ? {} : { zk }) });
     process.stdout.write(`${mesos.masterUrl}\n`);
     for (const agent of mesos.agents) process.stdout.write(`agent ${agent.id} ${agent.endpoint} ${agent.workDir}\n`);
     process.stderr.write(`mini Mesos running (work dir ${workDir}${zk === undefined ? '' : `, announced at ${zk}`}); Ctrl-C stops it\n`);
@@ -73,5 +77,14 @@ function wholeNumber(values: Record<string, string | boolean | undefined>, name:
   if (typeof value !== 'string') return fallback;
   const parsed = /^\d+$/.test(value) ? Number(value) : Number.NaN;
   if (!(parsed <= max)) throw new UsageError(`--${name} expects a whole number in [0, ${max}], got '${value}'`);
+  return parsed;
+}
+
+/** A number > 0, or undefined (the mini Mesos's default) when it is not given. */
+function positive(values: Record<string, string | boolean | undefined>, name: string): number | undefined {
+  const value = values[name];
+  if (typeof value !== 'string') return undefined;
+  const parsed = Number(value);
+  if (value.trim() === '' || !(parsed > 0) || !Number.isFinite(parsed)) throw new UsageError(`--${name} expects a number > 0, got '${value}'`);
   return parsed;
 }

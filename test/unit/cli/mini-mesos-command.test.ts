@@ -18,11 +18,14 @@ describe('sluice mini-mesos', () => {
     assert.equal(result.status, 2);
     assert.match(result.stderr, /--agents expects a whole number in \[0, 253\], got 'zero'/);
     assert.match(result.stderr, /Usage: sluice mini-mesos/);
+    const noMemory = spawnSync(process.execPath, ['--import', 'tsx', ...SLUICE, '--mem', '0'], { encoding: 'utf8', env, timeout: 60_000 });
+    assert.equal(noMemory.status, 2);
+    assert.match(noMemory.stderr, /--mem expects a number > 0, got '0'/);
   });
 
   it('prints the master URL first, serves /state with its agents, and stops cleanly on SIGTERM', async (t) => {
     const workDir = await mkdtemp(join(tmpdir(), 'sluice-mini-mesos-cli-'));
-    const child = spawn(process.execPath, ['--import', 'tsx', ...SLUICE, '--agents', '2', '--port', '0', '--work-dir', workDir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', ...SLUICE, '--agents', '2', '--port', '0', '--work-dir', workDir, '--cpus', '3'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
@@ -40,10 +43,10 @@ describe('sluice mini-mesos', () => {
     const [firstLine] = (await within(once(lines, 'line'), 60_000, 'no master URL printed')) as [string];
     assert.match(firstLine, /^http:\/\/127\.0\.0\.1:\d+$/);
     const response = await fetch(`${firstLine}/state`, { signal: AbortSignal.timeout(5_000) });
-    const state = (await response.json()) as { slaves: Array<{ hostname: string }> };
+    const state = (await response.json()) as { slaves: Array<{ hostname: string; resources: { cpus: number } }> };
     assert.deepEqual(
-      state.slaves.map((agent) => agent.hostname),
-      ['127.0.0.2', '127.0.0.3'],
+      state.slaves.map((agent) => [agent.hostname, agent.resources.cpus]),
+      [['127.0.0.2', 3], ['127.0.0.3', 3]],
     );
 
     child.kill('SIGTERM');
