@@ -1,62 +1,14 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, it, type TestContext } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
 import { setLogLevel } from '../../shared/log.js';
 import type { JobView } from '../../scheduler/http/job-state.js';
 import { testLogDir } from '../infra/services.js';
+import { launchBrowser, loopbackPage, throughputReading } from './helpers/dashboard-page.js';
 import { keepProducing, reporting, running, startWordCountOnMiniMesos, waitForJob } from '../unit/scheduler/http/helpers/word-count-on-mini-mesos.js';
 
 setLogLevel(process.env.SLUICE_LOG_LEVEL ?? 'warn');
-
-/** Debian's chromium, or CHROMIUM_PATH; a missing browser fails the test (it is no reason to skip). */
-function chromiumPath(): string {
-  const given = process.env.CHROMIUM_PATH;
-  const path = given ?? spawnSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).stdout.trim();
-  assert.ok(
-    path !== '' && existsSync(path),
-    `the dashboard test needs Chromium and found none ${given === undefined ? 'on the PATH' : `at CHROMIUM_PATH=${given}`}: ` +
-      'install it with `bash test/infra/install-system-packages.sh` (Debian package chromium), or set CHROMIUM_PATH',
-  );
-  return path;
-}
-
-async function launchBrowser(t: TestContext): Promise<Browser> {
-  const browser = await chromium.launch({
-    executablePath: chromiumPath(),
-    headless: true,
-    // Chromium refuses its sandbox to root (CI runs as root); the page it opens is ours, on loopback.
-    args: [...(process.getuid?.() === 0 ? ['--no-sandbox'] : []), '--disable-background-networking', '--disable-component-update'],
-  });
-  t.after(() => browser.close());
-  return browser;
-}
-
-/** Fails when anything but 127.0.0.1 is asked for: the page must be self-contained and the test loopback only. */
-async function loopbackOnly(page: Page): Promise<string[]> {
-  const refused: string[] = [];
-  await page.route('**/*', (route) => {
-    const url = new URL(route.request().url());
-    if (url.hostname === '127.0.0.1') return route.continue();
-    refused.push(url.href);
-    return route.abort('blockedbyclient');
-  });
-  return refused;
-}
-
-/** The throughput figure once it is a number (messages/s), polling the page. */
-async function throughputReading(page: Page, differentFrom?: string): Promise<string> {
-  const figure = page.getByTestId('throughput');
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const text = (await figure.textContent()) ?? '';
-    if (/^[\d,.]+$/.test(text) && text !== differentFrom) return text;
-    assert.ok(Date.now() < deadline, `the throughput figure did not ${differentFrom === undefined ? 'show a number' : `move from ${differentFrom}`} within 30 s (it shows '${text}')`);
-    await page.waitForTimeout(500);
-  }
-}
 
 /** The header, each container on its host with its state and Mesos task, the four tasks, a moving throughput. */
 async function showsTheJob(page: Page, view: JobView): Promise<void> {
@@ -87,10 +39,7 @@ describe('the scheduler dashboard in a browser', { timeout: 240_000 }, () => {
     keepProducing(t, kafka, job.words);
     const view = await waitForJob(api, 'two containers running and reporting their four tasks', (state) => running(2)(state) && reporting(4)(state), 90_000);
 
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    const refused = await loopbackOnly(page);
-    const errors: string[] = [];
-    page.on('pageerror', (error) => errors.push(error.message));
+    const { page, refused, errors } = await loopbackPage(browser);
     await page.goto(`${api}/`);
     try {
       await showsTheJob(page, view);

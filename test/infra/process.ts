@@ -75,6 +75,9 @@ export class ServiceProcess {
         cwd: options.cwd,
         env: options.env ?? process.env,
         stdio: ['ignore', log, log],
+        // Its own process group: a terminal's Ctrl-C reaches only the process that started it,
+        // which stops its services in order (a broker must outlive the clients committing to it).
+        detached: true,
       });
     } finally {
       fs.closeSync(log); // the child keeps its own copy of the descriptor

@@ -1,0 +1,322 @@
+/**
+ * `npm run stack`: the docker-compose topology on one machine without Docker, all on 127.0.0.1 —
+ * a real ZooKeeper and Kafka (the test suite's launchers: Apache jars from Maven Central), the
+ * mini Mesos with its agents, and `sluice scheduler` running examples/word-count, fed by a
+ * bounded producer. Prints the dashboard URL once the containers run and report their tasks.
+ *
+ * Ctrl-C stops everything in order: the feed; the job (removed through the scheduler's API, so
+ * every container stops cleanly — flush, checkpoint, close its stores — while Kafka is still up);
+ * the scheduler; the mini Mesos; Kafka and ZooKeeper. Every step is bounded. Nothing is kept but
+ * the logs: Kafka and ZooKeeper start empty each time.
+ */
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { loadJobConfig, type CompiledJobConfig } from '../../shared/config/job-config.js';
+import { describeError } from '../../shared/errors.js';
+import { createKafka } from '../../shared/kafka/client.js';
+import { ensureTopic } from '../../shared/kafka/topics.js';
+import { setLogLevel } from '../../shared/log.js';
+import type { JobView } from '../../scheduler/http/job-state.js';
+import { freePort, LOOPBACK, portOpen } from '../../test/infra/net.js';
+import { ServiceProcess } from '../../test/infra/process.js';
+import { infraSettings, repoRoot } from '../../test/infra/settings.js';
+import { startServices } from '../../test/infra/stack.js';
+import { startFeed, type Feed } from './feed.js';
+
+const JOB_CONFIG = join(repoRoot, 'examples/word-count/job.yaml');
+const FEED_FILE = join(repoRoot, 'examples/word-count/river.txt');
+const FEED_TOPIC = 'lines';
+/** The job's containers must run and report within this long after the scheduler starts. */
+const JOB_UP_TIMEOUT_MS = 180_000;
+/** Job removal kills every container (each gets Mesos's grace period) and releases its volumes. */
+const JOB_REMOVAL_TIMEOUT_MS = 90_000;
+
+const USAGE = `Usage: npm run stack [-- options]
+
+Brings up on 127.0.0.1: ZooKeeper and Kafka (Java), the mini Mesos, and the Sluice scheduler
+running examples/word-count on it, with a producer feeding it lines of river.txt. Prints the
+dashboard URL; Ctrl-C stops everything cleanly. Needs what \`npm test\` needs (JDK 17+, Maven).
+
+Options:
+  --port P             the scheduler's API and dashboard port (default 8080; 0 picks a free one)
+  --agents N           mini Mesos agents, 1 to 16 (default 2, one per container of the job)
+  --work-dir DIR       logs, sandboxes and volumes (default: a new temporary directory, kept)
+  --rate N             lines per second the feed sends, 1 to 10000 (default 20)
+  --feed-minutes M     the feed stops by itself after this long, 1 to 1440 (default 30)
+  -h, --help           this text`;
+
+interface StackOptions {
+  readonly port: number;
+  readonly agents: number;
+  readonly workDir: string | undefined;
+  readonly rate: number;
+  readonly feedMinutes: number;
+}
+
+class UsageError extends Error {}
+
+function parseOptions(argv: string[]): StackOptions | 'help' {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string' },
+      agents: { type: 'string' },
+      'work-dir': { type: 'string' },
+      rate: { type: 'string' },
+      'feed-minutes': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (values.help) return 'help';
+  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  const whole = (name: keyof typeof values, fallback: number, min: number, max: number): number => {
+    const given = values[name];
+    if (given === undefined) return fallback;
+    const parsed = typeof given === 'string' && /^\d+$/.test(given) ? Number(given) : Number.NaN;
+    if (!(parsed >= min && parsed <= max)) throw new UsageError(`--${name} expects a whole number from ${min} to ${max}, got '${String(given)}'`);
+    return parsed;
+  };
+  return {
+    port: whole('port', 8080, 0, 65535),
+    agents: whole('agents', 2, 1, 16),
+    workDir: values['work-dir'],
+    rate: whole('rate', 20, 1, 10_000),
+    feedMinutes: whole('feed-minutes', 30, 1, 1440),
+  };
+}
+
+const say = (line: string): void => void process.stdout.write(`${line}\n`);
+
+/** Cleanup steps, run newest first; each one bounded by the thing it stops. */
+class Teardown {
+  private readonly steps: { name: string; run: () => Promise<void> }[] = [];
+  current: string | undefined;
+
+  add(name: string, run: () => Promise<void>): void {
+    this.steps.push({ name, run });
+  }
+
+  /** True when every step succeeded. */
+  async run(): Promise<boolean> {
+    let clean = true;
+    for (const step of this.steps.splice(0).reverse()) {
+      this.current = step.name;
+      const started = Date.now();
+      try {
+        await step.run();
+        say(`stopped ${step.name} (${Date.now() - started} ms)`);
+      } catch (error) {
+        clean = false;
+        say(`could not stop ${step.name} cleanly: ${describeError(error)}`);
+      }
+    }
+    this.current = undefined;
+    return clean;
+  }
+}
+
+/** A `sluice` subcommand as a child process from this checkout, its output in `logFile`. */
+function sluiceProcess(name: string, args: string[], logFile: string): ServiceProcess {
+  return new ServiceProcess(name, process.execPath, ['--import', import.meta.resolve('tsx'), join(repoRoot, 'bin/sluice.ts'), ...args], logFile, {
+    env: { ...process.env, SLUICE_LOG_LEVEL: process.env.SLUICE_LOG_LEVEL ?? 'info' },
+  });
+}
+
+/** Stops with SIGTERM (SIGKILL after `graceMs`); an exit other than 0 is an error. */
+async function stopProcess(child: ServiceProcess, graceMs: number): Promise<void> {
+  const { forced } = await child.stop(graceMs);
+  if (forced) throw new Error(`${child.name} did not stop within ${graceMs} ms of SIGTERM and was killed; see ${child.logFile}`);
+  const { code, signal } = await child.whenExited();
+  if (code !== 0) throw new Error(`${child.exitDescription() ?? `${child.name} ended with ${signal}`}; see ${child.logFile}`);
+}
+
+/** Fails with the process's last log lines if it has exited. */
+function stillRunning(child: ServiceProcess): void {
+  const ended = child.exitDescription();
+  if (ended !== undefined) throw new Error(`${ended} during start-up; last lines of ${child.logFile}:\n${child.tail(30)}`);
+}
+
+async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>, interrupted: () => boolean): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (interrupted()) throw new Interrupted();
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`${what} not within ${timeoutMs / 1000} s`);
+    await sleep(250);
+  }
+}
+
+class Interrupted extends Error {}
+
+async function fetchJson<T>(url: string): Promise<T | undefined> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+    return response.ok ? ((await response.json()) as T) : undefined;
+  } catch {
+    return undefined; // not listening yet
+  }
+}
+
+/** Every container of the job running and reporting, and every task among their reports. */
+function jobUp(config: CompiledJobConfig, partitions: number, view: JobView): boolean {
+  return (
+    view.leader &&
+    view.subscribed &&
+    view.containers.length === config.containers &&
+    view.containers.every((container) => container.state === 'running' && Array.isArray(container.status?.tasks)) &&
+    view.containers.reduce((tasks, container) => tasks + (container.status?.tasks.length ?? 0), 0) === partitions
+  );
+}
+
+function describeProgress(view: JobView | undefined): string {
+  if (view === undefined) return 'scheduler API not answering yet';
+  if (!view.leader) return 'scheduler not leading yet';
+  if (!view.subscribed) return 'scheduler subscribing to the mini Mesos';
+  const running = view.containers.filter((container) => container.state === 'running').length;
+  const reporting = view.containers.filter((container) => Array.isArray(container.status?.tasks)).length;
+  return `containers: ${view.containers.length} planned, ${running} running, ${reporting} reporting their tasks`;
+}
+
+async function main(): Promise<number> {
+  let options: StackOptions | 'help';
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`npm run stack: ${describeError(error)}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (options === 'help') {
+    say(USAGE);
+    return 0;
+  }
+  setLogLevel(process.env.SLUICE_LOG_LEVEL ?? 'warn');
+
+  const teardown = new Teardown();
+  let interrupted = false;
+  let stopRequested!: () => void;
+  const stopSignal = new Promise<void>((resolve) => (stopRequested = resolve));
+  // npm forwards the terminal's SIGINT to this process too, so one Ctrl-C may arrive twice:
+  // later signals only say what is being waited for; the stop is bounded anyway.
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (interrupted) return say(`${signal}: still stopping${teardown.current === undefined ? '' : ` ${teardown.current}`}`);
+    interrupted = true;
+    say(`\n${signal}: stopping the stack`);
+    stopRequested();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  let exitCode = 0;
+  const started = Date.now();
+  try {
+    const workDir = options.workDir === undefined ? await mkdtemp(join(tmpdir(), 'sluice-stack-')) : resolve(options.workDir);
+    const logDir = join(workDir, 'logs');
+    await mkdir(logDir, { recursive: true });
+    const config = await loadJobConfig(JOB_CONFIG);
+    const partitions = config.embedded.partitions;
+    say(`starting the Sluice stack in ${workDir} (logs in ${logDir})`);
+
+    // Chosen before anything starts, so a taken dashboard port fails in a second, not after a minute.
+    const apiPort = options.port === 0 ? await freePort() : options.port;
+    if (await portOpen(apiPort)) throw new Error(`port ${apiPort} on ${LOOPBACK} is taken; pick another with --port P (0 for any free port)`);
+
+    say('starting ZooKeeper and Kafka (the first run fetches their jars through Maven)');
+    const services = await startServices({ ...infraSettings(), logDir });
+    teardown.add('Kafka and ZooKeeper', () => services.stop());
+    const brokers = services.kafka.brokers;
+    say(`  kafka ${brokers.join(',')}   zookeeper ${services.zookeeper.connect}`);
+
+    const kafka = createKafka({ brokers, clientId: 'sluice-stack' });
+    const admin = kafka.admin();
+    await admin.connect();
+    const topics = [...new Set([...config.inputs, ...config.outputs].map((stream) => stream.topic))];
+    for (const topic of topics) await ensureTopic(admin, { topic, partitions, compacted: false, purpose: `topic of the word-count example` });
+    await admin.disconnect();
+    say(`  topics ${topics.join(', ')} (${partitions} partitions each)`);
+
+    if (interrupted) throw new Interrupted();
+    const masterPort = await freePort();
+    const mesos = sluiceProcess('mini Mesos', ['mini-mesos', '--agents', String(options.agents), '--port', String(masterPort), '--work-dir', join(workDir, 'mesos')], join(logDir, 'mini-mesos.log'));
+    teardown.add('the mini Mesos', () => stopProcess(mesos, 15_000));
+    const masterUrl = `http://${LOOPBACK}:${masterPort}`;
+    await waitFor(`the mini Mesos master with ${options.agents} agents on ${masterUrl}`, 60_000, async () => {
+      stillRunning(mesos);
+      const state = await fetchJson<{ activated_slaves: number }>(`${masterUrl}/state`);
+      return state !== undefined && state.activated_slaves === options.agents ? state : undefined;
+    }, () => interrupted);
+    say(`  mesos ${masterUrl} (${options.agents} agents)`);
+
+    // The executors run from this checkout; the Mesos fetcher still fetches a bundle into each sandbox.
+    const bundle = join(workDir, 'bundle.txt');
+    await writeFile(bundle, `the executors of this stack run sluice from ${repoRoot}\n`);
+    const executorCommand = [`'${process.execPath}'`, '--import', `'${import.meta.resolve('tsx')}'`, `'${join(repoRoot, 'bin/sluice.ts')}'`, 'executor'].join(' ');
+    const scheduler = sluiceProcess('scheduler', [
+      'scheduler', '--config', JOB_CONFIG, '--master', masterUrl, '--zk', services.zookeeper.connect, '--kafka', brokers.join(','),
+      '--bundle-uri', bundle, '--executor-command', executorCommand, '--host', LOOPBACK, '--port', String(apiPort),
+      '--cpus', '0.5', '--mem', '384', '--disk', '64', '--volume-mb', '256',
+    ], join(logDir, 'scheduler.log'));
+    const api = `http://${LOOPBACK}:${apiPort}`;
+    teardown.add('the scheduler', () => stopProcess(scheduler, 15_000));
+    // Registered after the scheduler, so it runs before it: the job goes while the scheduler can still remove it.
+    teardown.add('the word-count job (every container stops cleanly, volumes released)', () => removeJob(api));
+
+    let last = '';
+    await waitFor(`the word-count job's ${config.containers} containers running and reporting ${partitions} tasks`, JOB_UP_TIMEOUT_MS, async () => {
+      stillRunning(scheduler);
+      stillRunning(mesos);
+      const view = await fetchJson<JobView>(`${api}/api/v1/job`);
+      const progress = describeProgress(view);
+      if (progress !== last) say(`  ${(last = progress)}`);
+      return view !== undefined && jobUp(config, partitions, view) ? view : undefined;
+    }, () => interrupted);
+
+    const lines = (await readFile(FEED_FILE, 'utf8')).split('\n').filter((line) => line.trim() !== '');
+    const feed: Feed = startFeed(kafka, { topic: FEED_TOPIC, lines, perSecond: options.rate, forMs: options.feedMinutes * 60_000 });
+    teardown.add('the feed', async () => say(`  the feed sent ${(await feed.stop()).toLocaleString('en-US')} lines`));
+    feed.finished.then(
+      (sent) => interrupted || say(`the feed finished after ${options.feedMinutes} min (${sent.toLocaleString('en-US')} lines); the job stays up`),
+      (error: unknown) => say(`the feed stopped: ${describeError(error)}`),
+    );
+
+    say('');
+    say(`Sluice stack is up in ${Math.round((Date.now() - started) / 1000)} s: examples/word-count on the mini Mesos`);
+    say(`  dashboard  ${api}/`);
+    say(`  status     npx tsx bin/sluice.ts status --scheduler ${api}`);
+    say(`  api        ${api}/api/v1/job   metrics ${api}/metrics`);
+    say(`  feed       ${options.rate} lines/s of river.txt into '${FEED_TOPIC}' for ${options.feedMinutes} min`);
+    say(`  logs       ${logDir} (executors: ${join(workDir, 'mesos')}/**/stdout|stderr)`);
+    say('Ctrl-C stops everything.');
+
+    const exited = (child: ServiceProcess): Promise<string> => child.whenExited().then(() => child.exitDescription() ?? child.name);
+    const outcome = await Promise.race([stopSignal.then(() => undefined), exited(scheduler), exited(mesos)]);
+    if (outcome !== undefined) {
+      exitCode = 1;
+      say(`${outcome} unexpectedly; stopping the stack (its log is in ${logDir})`);
+    }
+  } catch (error) {
+    if (error instanceof Interrupted) exitCode = 130;
+    else {
+      exitCode = 1;
+      say(`the stack could not start: ${describeError(error)}`);
+    }
+  }
+  const clean = await teardown.run();
+  say(clean ? 'the stack is stopped' : 'the stack is stopped, not everything cleanly (see above)');
+  return exitCode === 0 && !clean ? 1 : exitCode;
+}
+
+/** DELETE /api/v1/job: the scheduler kills every container (a clean stop each) and releases what the job reserved. */
+async function removeJob(api: string): Promise<void> {
+  if ((await fetchJson<JobView>(`${api}/api/v1/job`)) === undefined) return say('  no job to remove: the scheduler API does not answer');
+  const response = await fetch(`${api}/api/v1/job`, { method: 'DELETE', signal: AbortSignal.timeout(JOB_REMOVAL_TIMEOUT_MS) });
+  if (!response.ok) throw new Error(`DELETE ${api}/api/v1/job answered ${response.status}: ${await response.text()}`);
+}
+
+// Exits explicitly: a client library's idle socket must not keep a stopped stack alive.
+process.exit(await main());

@@ -1,0 +1,162 @@
+/**
+ * `npm run stack` as a user runs it: started from a terminal (its own process group), it brings up
+ * ZooKeeper, Kafka, the mini Mesos and the scheduler with the word count, and prints the dashboard
+ * URL; the page and `sluice status` show the same job; Ctrl-C (SIGINT to the whole group, as a
+ * terminal sends it) stops everything — containers cleanly — and leaves no port or process behind.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createWriteStream, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import readline from 'node:readline';
+import { describe, it, type TestContext } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { JobView } from '../../scheduler/http/job-state.js';
+import { portOpen } from '../infra/net.js';
+import { testLogDir } from '../infra/services.js';
+import { repoRoot } from '../infra/settings.js';
+import { containersOnPage, launchBrowser, loopbackPage, tasksOnPage, throughputReading, type ContainerOnPage } from './helpers/dashboard-page.js';
+
+/** Start-up includes two JVMs; on a busy 2-core machine that can take a while. */
+const UP_TIMEOUT_MS = 240_000;
+const STOP_TIMEOUT_MS = 120_000;
+
+interface RunningStack {
+  readonly child: ChildProcess;
+  readonly lines: string[];
+  /** How npm ended: after its script ends, npm re-raises the SIGINT it got, so a Ctrl-C'd run ends by SIGINT. */
+  readonly exited: Promise<NodeJS.Signals | number | null>;
+  /** Resolves with the first printed line matching `pattern` (its match), failing with the output so far. */
+  line(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray>;
+}
+
+function startStack(t: TestContext, workDir: string): RunningStack {
+  const child = spawn('npm', ['run', 'stack', '--', '--port', '0', '--work-dir', workDir, '--rate', '50'], {
+    cwd: repoRoot,
+    detached: true, // its own process group, like a job in a terminal
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, SLUICE_LOG_LEVEL: 'info' },
+  });
+  const log = createWriteStream(join(testLogDir(), `stack-${child.pid}.log`));
+  const lines: string[] = [];
+  for (const stream of [child.stdout, child.stderr]) {
+    readline.createInterface({ input: stream! }).on('line', (line) => {
+      lines.push(line);
+      log.write(`${line}\n`);
+    });
+  }
+  const exited = once(child, 'exit').then(([code, signal]) => (signal ?? code) as NodeJS.Signals | number | null);
+  t.after(async () => {
+    // A failed test still stops the stack the way a user would, then for good.
+    if (child.exitCode === null && child.signalCode === null) {
+      process.kill(-child.pid!, 'SIGINT');
+      await Promise.race([exited, sleep(STOP_TIMEOUT_MS, undefined, { ref: false })]);
+      if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
+    }
+    log.end();
+  });
+  const line = async (pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      for (const candidate of lines) {
+        const match = pattern.exec(candidate);
+        if (match !== null) return match;
+      }
+      if (child.exitCode !== null || Date.now() > deadline) {
+        assert.fail(`npm run stack printed no line like ${pattern} (${child.exitCode === null ? `within ${timeoutMs / 1000} s` : `exited ${child.exitCode}`}); it printed:\n${lines.join('\n')}`);
+      }
+      await sleep(200);
+    }
+  };
+  return { child, lines, exited, line };
+}
+
+/** `sluice status` as a user types it, parsed: the header's framework id, the containers and the task names. */
+function sluiceStatus(api: string): { frameworkId: string; containers: ContainerOnPage[]; tasks: string[]; text: string } {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'bin/sluice.ts'), 'status', '--scheduler', api], { cwd: repoRoot, encoding: 'utf8', timeout: 30_000 });
+  assert.equal(run.status, 0, `sluice status failed: ${run.stderr}`);
+  const text = run.stdout;
+  const containers = [...text.matchAll(/^ {2}container (\S+) {2}(\S+) {2}host (\S+) {2}Mesos task (\S+)/gm)]
+    .map(([, id, state, host, taskId]) => ({ host: host!, id: id!, state: state!, taskId: taskId! }))
+    .sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
+  const tasks = [...text.matchAll(/^ {4}(Partition \d+) /gm)].map(([, name]) => name!).sort();
+  return { frameworkId: /framework (\S+)/.exec(text)?.[1] ?? '', containers, tasks, text };
+}
+
+/** Pids of live processes whose working directory is inside `dir` (the executors run in sandboxes there). */
+function processesIn(dir: string): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        return readlinkSync(`/proc/${pid}/cwd`).startsWith(dir);
+      } catch {
+        return false; // gone meanwhile, or not ours to read
+      }
+    })
+    .map(Number);
+}
+
+/** The executors' stderr files (one per executor run) under the mini Mesos work dir. */
+function executorLogs(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    // Not through runs/latest, the agent's link to the newest run.
+    .filter((file) => file.endsWith('/stderr') && file.includes('/executors/') && !file.includes('/latest/'))
+    .map((file) => join(dir, file));
+}
+
+describe('npm run stack', { timeout: UP_TIMEOUT_MS + STOP_TIMEOUT_MS + 120_000 }, () => {
+  it('brings the word count up on the mini Mesos, shows the same job on the dashboard and in `sluice status`, and stops cleanly on Ctrl-C', async (t) => {
+    const workDir = await mkdtemp(join(tmpdir(), 'sluice-stack-test-'));
+    const stack = startStack(t, workDir);
+    const api = (await stack.line(/^ {2}dashboard {2}(http:\/\/127\.0\.0\.1:\d+)\/$/, UP_TIMEOUT_MS))[1]!;
+    const [, kafkaPort, zkPort] = await stack.line(/^ {2}kafka 127\.0\.0\.1:(\d+) +zookeeper 127\.0\.0\.1:(\d+)$/, 1_000);
+    const [, masterPort] = await stack.line(/^ {2}mesos http:\/\/127\.0\.0\.1:(\d+) \(2 agents\)$/, 1_000);
+    await stack.line(new RegExp(`^ {2}status {5}npx tsx bin/sluice\\.ts status --scheduler ${api}$`), 1_000);
+
+    const view = (await (await fetch(`${api}/api/v1/job`)).json()) as JobView;
+    assert.equal(view.containers.length, 2, 'the example\'s two containers');
+    assert.equal(new Set(view.containers.map((container) => container.host)).size, 2, 'spread over the two agents');
+
+    const browser = await launchBrowser(t);
+    const { page, refused, errors } = await loopbackPage(browser);
+    const response = await page.goto(`${api}/`);
+    assert.equal(response?.status(), 200);
+    try {
+      await page.getByTestId('task').nth(3).waitFor();
+      await throughputReading(page, await throughputReading(page)); // the feed keeps the job busy: the figure moves
+      const status = sluiceStatus(api);
+      const onPage = await containersOnPage(page);
+      assert.equal(status.frameworkId, await page.getByTestId('framework-id').textContent(), status.text);
+      assert.deepEqual(status.containers, onPage, `sluice status and the page show the same containers\n${status.text}`);
+      assert.deepEqual(onPage.map((container) => container.state), ['running', 'running']);
+      assert.deepEqual(status.tasks, await tasksOnPage(page));
+      assert.deepEqual(status.tasks, ['Partition 0', 'Partition 1', 'Partition 2', 'Partition 3']);
+    } finally {
+      await page.screenshot({ path: join(testLogDir(), 'stack-dashboard.png'), fullPage: true });
+    }
+    assert.deepEqual([refused, errors], [[], []], 'the page asked for nothing but the scheduler and ran without errors');
+
+    // Ctrl-C: the terminal signals the whole foreground group (npm forwards it once more).
+    const stopAsked = Date.now();
+    process.kill(-stack.child.pid!, 'SIGINT');
+    const ended = await Promise.race([stack.exited, sleep(STOP_TIMEOUT_MS, 'still running', { ref: false })]);
+    const output = stack.lines.join('\n');
+    // npm waits for the stack to finish stopping, then ends by the SIGINT; the stack's own verdict is its last line.
+    assert.equal(ended, 'SIGINT', `npm run stack ended after Ctrl-C; it printed:\n${output}`);
+    assert.match(output, /^the stack is stopped$/m, 'every step stopped cleanly');
+    assert.doesNotMatch(output, /could not stop/);
+    t.diagnostic(`stopped ${Date.now() - stopAsked} ms after SIGINT`);
+
+    for (const [what, port] of [['scheduler API', new URL(api).port], ['mini Mesos master', masterPort], ['Kafka', kafkaPort], ['ZooKeeper', zkPort]] as const) {
+      assert.equal(await portOpen(Number(port)), false, `${what} on port ${port} is closed`);
+    }
+    assert.deepEqual(processesIn(workDir), [], 'no executor or other process is left in the stack\'s work dir');
+    const executors = executorLogs(join(workDir, 'mesos'));
+    assert.equal(executors.length, 2, 'one executor run per container');
+    for (const file of executors) assert.match(readFileSync(file, 'utf8'), /"message":"container stopped"/, `${file}: the container stopped cleanly (final commit) before its executor ended`);
+  });
+});
