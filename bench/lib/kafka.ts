@@ -108,7 +108,9 @@ export async function rawConsume(
     await new Promise<void>((resolve, reject) => {
       // Bounded: a lost record would otherwise hang the bench.
       const timeout = setTimeout(() => reject(new Error(`raw consume saw ${records} of ${expected} records in 300 s`)), 300_000);
-      consumer.on(consumer.events.CRASH, ({ payload }) => reject(payload.error));
+      consumer.on(consumer.events.CRASH, ({ payload }) => {
+        if (!payload.restart) reject(payload.error); // a retriable crash restarts the consumer by itself
+      });
       consumer
         .run({
           autoCommit: false,

@@ -65,9 +65,11 @@ export async function readPartitions(
           if (pending.size === 0) resolve();
         }
       });
-      consumer.on(consumer.events.CRASH, ({ payload }) =>
-        reject(new KafkaError(KafkaErrorCode.readFailed, `reading ${describeRequests(requests)} failed: ${describeError(payload.error)}`, { cause: payload.error })),
-      );
+      // A retriable crash (e.g. the group coordinator still loading) restarts the consumer, which
+      // rejoins and seeks where it was; only a final one (our own onRecords failing) fails the read.
+      consumer.on(consumer.events.CRASH, ({ payload }) => {
+        if (!payload.restart) reject(new KafkaError(KafkaErrorCode.readFailed, `reading ${describeRequests(requests)} failed: ${describeError(payload.error)}`, { cause: payload.error }));
+      });
       consumer
         .connect()
         .then(() => consumer.subscribe({ topics, fromBeginning: true }))

@@ -168,7 +168,11 @@ async function warmUp(broker: string, deadline: Deadline): Promise<void> {
     await step('subscribe', c.subscribe({ topic: WARMUP_TOPIC, fromBeginning: true }));
     const received = new Promise<void>((resolve, reject) => {
       const values = new Set<string>();
-      c.on(c.events.CRASH, (event) => reject(event.payload.error));
+      // A retriable crash (the group coordinator still loading __consumer_offsets, which the group's
+      // first FindCoordinator creates) restarts the consumer by itself; only a final one fails.
+      c.on(c.events.CRASH, (event) => {
+        if (!event.payload.restart) reject(event.payload.error);
+      });
       void c
         .run({
           eachMessage: async ({ message }) => {
