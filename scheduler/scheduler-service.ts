@@ -20,6 +20,8 @@ export interface SchedulerServiceOptions {
   readonly zookeeper: string;
   /** Who this candidate is, for logs (default host:pid). */
   readonly candidate?: string;
+  /** This process's API URL, which standbys name to clients as the leader's while it leads. */
+  readonly apiUrl?: string;
   /** Delay before retrying a framework start that failed while still leading. */
   readonly retryMs?: number;
 }
@@ -42,7 +44,7 @@ export class SchedulerService {
     this.log = createLogger({ job, component: 'scheduler', candidate });
     this.changes = new SerialQueue((error) => this.log.error('leadership change failed', { error: describeError(error) }));
     this.session = new ZkSession({ connect: options.zookeeper, log: { job } });
-    this.election = new LeaderElection(this.session, { job, candidate });
+    this.election = new LeaderElection(this.session, { job, candidate, ...(options.apiUrl === undefined ? {} : { api: options.apiUrl }) });
     this.election.on('elected', () => this.changes.push(() => this.lead()));
     this.election.on('deposed', (reason) => {
       clearTimeout(this.retryTimer);
@@ -64,6 +66,11 @@ export class SchedulerService {
 
   get role(): SchedulerRole {
     return this.election.isLeader() && this.current !== undefined ? 'leader' : 'standby';
+  }
+
+  /** The leader's API URL as it advertised it, for a standby to point clients there (a hint: it may be stale). */
+  async leaderApi(): Promise<string | undefined> {
+    return (await this.election.leader())?.api;
   }
 
   /** The running framework while this process leads. */

@@ -30,6 +30,8 @@ export const schedulerCommand: Command = {
     'Options:',
     '  --port N                 HTTP API port (default $PORT0, else 8080; 0 picks a free one)',
     '  --host ADDR              HTTP API address (default 0.0.0.0)',
+    '  --advertise URL          this API as others reach it; standbys name the leader\'s (default',
+    '                           http://$HOST-or-hostname:port, none with --port 0)',
     '  --token T                token the API\'s mutations (rescale, kill) require (default $SLUICE_API_TOKEN; none: open)',
     '  --executor-command CMD   shell command starting the executor (default: node dist/bin/sluice.js executor)',
     '  --executor-config PATH   the job config as the executor sees it (default: --config)',
@@ -42,7 +44,7 @@ export const schedulerCommand: Command = {
     '  --state-dir DIR          stores on the agent host when --volume-mb is 0 (default: the config\'s state-dir)',
   ].join('\n'),
   options: Object.fromEntries(
-    ['config', 'master', 'zk', 'kafka', 'bundle-uri', 'port', 'host', 'executor-command', 'executor-config', 'role', 'principal', 'secret', 'user', 'failover-timeout', 'cpus', 'mem', 'disk', 'volume-mb', 'state-dir', 'token'].map(
+    ['config', 'master', 'zk', 'kafka', 'bundle-uri', 'port', 'host', 'advertise', 'executor-command', 'executor-config', 'role', 'principal', 'secret', 'user', 'failover-timeout', 'cpus', 'mem', 'disk', 'volume-mb', 'state-dir', 'token'].map(
       (name) => [name, { type: 'string' as const }],
     ),
   ),
@@ -67,14 +69,12 @@ export const schedulerCommand: Command = {
     if (!brokers.every((broker) => /^[^:\s]+:\d+$/.test(broker))) throw new UsageError(`--kafka expects host:port[,host:port], got '${brokers.join(',')}'`);
     const port = number(values, 'port', Number(process.env.PORT0 ?? 8080), 0);
     const host = typeof values.host === 'string' ? values.host : '0.0.0.0';
-    const framework = {
-      ...frameworkOptions(values, config, configFile, brokers, zookeeper, bundleUri),
-      // Shown by the Mesos UI; a port picked at random (0) is not known yet, so none then.
-      ...(port === 0 ? {} : { webuiUrl: `http://${host === '0.0.0.0' ? os.hostname() : host}:${port}` }),
-    };
+    const apiUrl = advertisedUrl(values, host, port);
+    // The Mesos UI links to it; standbys name it to clients while this process leads.
+    const framework = { ...frameworkOptions(values, config, configFile, brokers, zookeeper, bundleUri), ...(apiUrl === undefined ? {} : { webuiUrl: apiUrl }) };
 
     const log = createLogger({ job: config.name, component: 'scheduler-command' });
-    const service = new SchedulerService({ framework, zookeeper }).start();
+    const service = new SchedulerService({ framework, zookeeper, ...(apiUrl === undefined ? {} : { apiUrl }) }).start();
     const token = typeof values.token === 'string' ? values.token : process.env.SLUICE_API_TOKEN;
     const http = await startSchedulerHttp(config.name, service, { port, host, token }).catch(async (error: unknown) => {
       await service.stop();
@@ -91,6 +91,20 @@ export const schedulerCommand: Command = {
     return ExitCode.ok;
   },
 };
+
+/**
+ * This API's URL as clients reach it: --advertise, else from the port (Marathon sets HOST to the
+ * agent's hostname; a wildcard address is no place to send anyone). A port picked at random (0)
+ * is not known yet, so none then.
+ */
+function advertisedUrl(values: Values, host: string, port: number): string | undefined {
+  if (typeof values.advertise === 'string') {
+    if (!/^https?:\/\/[^/\s]+$/.test(values.advertise)) throw new UsageError(`--advertise expects http://host:port, got '${values.advertise}'`);
+    return values.advertise;
+  }
+  if (port === 0) return undefined;
+  return `http://${host === '0.0.0.0' ? (process.env.HOST ?? os.hostname()) : host}:${port}`;
+}
 
 function number(values: Values, name: string, fallback: number, min: number): number {
   const raw = values[name];

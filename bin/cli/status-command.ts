@@ -32,7 +32,8 @@ export const statusCommand: Command = {
 /** The job state as lines for a terminal. */
 export function describeJob(view: JobView): string {
   if (!view.leader) {
-    return `job ${view.job}: this scheduler is a standby; the leading scheduler shows the job (its /health says "role": "leader")\n`;
+    const leader = view.leaderApi === undefined ? 'the leading scheduler shows the job (its /health says "role": "leader")' : `the leader is at ${view.leaderApi}: sluice status --scheduler ${view.leaderApi}`;
+    return `job ${view.job}: this scheduler is a standby; ${leader}\n`;
   }
   const subscribed = view.subscribed ? 'subscribed' : 'not subscribed';
   const lines = [

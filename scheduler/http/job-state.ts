@@ -18,6 +18,8 @@ export interface JobView {
   readonly jobModelVersion: number | null;
   readonly containers: readonly ContainerView[];
   readonly errors: readonly FrameworkJobError[];
+  /** On a standby: the leader's API, when the leader advertised it. */
+  readonly leaderApi?: string;
 }
 
 /** Container id → its latest report (the framework's `containerReports()`). */

@@ -74,13 +74,15 @@ export const ROUTES: readonly Route[] = [
     method: 'GET',
     path: '/health',
     mutates: false,
+    // Cheap on purpose (Marathon asks every few seconds): no ZooKeeper read here.
     handle: async ({ service }) => json(service.session.state === 'closed' ? 503 : 200, { status: 'ok', role: service.role, zookeeper: service.session.state }),
   },
   {
     method: 'GET',
     path: '/api/v1/job',
     mutates: false,
-    handle: async ({ job, service, containerReports }) => json(200, jobState(job, service, await containerReports())),
+    handle: async ({ job, service, containerReports }) =>
+      json(200, service.role === 'leader' ? jobState(job, service, await containerReports()) : { ...jobState(job, service), ...(await leaderHint(service)) }),
   },
   {
     method: 'GET',
@@ -159,13 +161,21 @@ function decodedParameters(pattern: string, path: string): Record<string, string
   }
 }
 
-/** Runs `act` on the framework when this process leads; a standby answers 503. */
+/** Runs `act` on the framework when this process leads; a standby answers 503, naming the leader's API when it is known. */
 async function leading(service: SchedulerService, act: (framework: Framework) => Promise<Reply>): Promise<Reply> {
   const framework = service.framework;
   if (service.role !== 'leader' || framework === undefined) {
-    return json(503, { error: 'this scheduler is a standby; send the request to the leading scheduler of the job (its /health says "role": "leader")', role: 'standby' });
+    const hint = await leaderHint(service);
+    const where = hint.leaderApi === undefined ? 'the leading scheduler of the job (its /health says "role": "leader")' : `the leading scheduler at ${hint.leaderApi}`;
+    return json(503, { error: `this scheduler is a standby; send the request to ${where}`, role: 'standby', ...hint });
   }
   return act(framework).catch(errorReply);
+}
+
+/** `{leaderApi}` when the leader advertised its API, else nothing. */
+async function leaderHint(service: SchedulerService): Promise<{ leaderApi?: string }> {
+  const leaderApi = await service.leaderApi();
+  return leaderApi === undefined ? {} : { leaderApi };
 }
 
 /** The `containers` of a rescale body, or what is wrong with the body. */

@@ -34,7 +34,15 @@ export interface LeaderElectionOptions {
   readonly job: string;
   /** Who this candidate is (e.g. 'host:pid'), for logs and the node's data. */
   readonly candidate: string;
+  /** Where this candidate's API is (e.g. http://host:8080), for the others to point clients to the leader. */
+  readonly api?: string;
   readonly log?: LogFields;
+}
+
+/** What a candidate's node says of it. */
+export interface CandidateInfo {
+  readonly candidate: string;
+  readonly api?: string;
 }
 
 export interface LeaderElectionEvents {
@@ -84,6 +92,27 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
     return this.lowestIn !== undefined && this.session.hasLease() && this.lowestIn === this.session.client.sessionId;
   }
 
+  /**
+   * Who leads now, as its node says (a standby points clients there); undefined when nobody does
+   * or ZooKeeper cannot be asked. A hint only: it can be stale by the time it is used.
+   */
+  async leader(): Promise<CandidateInfo | undefined> {
+    if (this.session.state !== 'connected') return undefined;
+    const client = this.session.client;
+    try {
+      for (const candidate of sortCandidates(await client.getChildren(this.dir))) {
+        // The lowest node may vanish between the two reads: then the next one leads.
+        const node = await ignoreNoNode(client.get(`${this.dir}/${candidate.name}`));
+        if (node === undefined) continue;
+        const info = JSON.parse(node.data.toString('utf8')) as Partial<CandidateInfo>;
+        return { candidate: String(info.candidate), ...(typeof info.api === 'string' ? { api: info.api } : {}) };
+      }
+    } catch {
+      // Not connected after all, or a node that is not ours to read: no hint.
+    }
+    return undefined;
+  }
+
   /** The fencing token for writes only the leader may make; throws ZK_NOT_LEADER when not the leader. */
   token(): LeaderToken {
     if (!this.isLeader() || this.node === undefined) {
@@ -105,7 +134,7 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
     let createError: unknown;
     if (this.node === undefined) {
       await client.mkdirp(this.dir);
-      const data = Buffer.from(JSON.stringify({ candidate: this.options.candidate, session: client.sessionId }));
+      const data = Buffer.from(JSON.stringify({ candidate: this.options.candidate, session: client.sessionId, ...(this.options.api === undefined ? {} : { api: this.options.api }) }));
       try {
         const created = await client.create(candidatePrefix(this.options.job, client.sessionId), data, 'ephemeral-sequential');
         if (!active()) return; // a late reply about a session that ended: its node is gone

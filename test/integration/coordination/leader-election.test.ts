@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { leaderDir, sortCandidates } from '../../../shared/coordination/layout.js';
+import { LeaderElection } from '../../../shared/coordination/leader-election.js';
 import { uniqueName, zkConnect } from '../../infra/services.js';
 import { CandidateProcess } from './candidate-process.js';
 import { eventually, openSession, removeTree, SESSION_TIMEOUT_MS } from './helpers.js';
@@ -103,4 +104,24 @@ test('election: a leader paused (SIGSTOP) past its session timeout is deposed th
   const accepted = await b.next('write', 10_000);
   assert.equal(accepted.ok, true);
   assert.equal(accepted.version, 2, 'the new leader continues from the model a wrote');
+});
+
+test('election: every candidate can name the leader and the API it advertised; after the leader leaves, the next one', async (t) => {
+  const job = uniqueName('advertise');
+  const sessions = await Promise.all([openSession(), openSession()]);
+  const elections = sessions.map((session, i) => new LeaderElection(session, { job, candidate: `c${i}`, api: `http://127.0.0.${i + 2}:8080` }));
+  t.after(async () => {
+    for (const election of elections) await election.stop();
+    await removeTree(sessions[0]!.client, `/sluice/${job}`);
+    await Promise.all(sessions.map((session) => session.close()));
+  });
+  elections[0]!.start();
+  await eventually('c0 leads', 10_000, async () => (elections[0]!.isLeader() ? true : undefined));
+  elections[1]!.start();
+  await eventually('c1 joined', 10_000, async () => ((await sessions[1]!.client.getChildren(leaderDir(job))).length === 2 ? true : undefined));
+  for (const election of elections) assert.deepEqual(await election.leader(), { candidate: 'c0', api: 'http://127.0.0.2:8080' });
+
+  await elections[0]!.stop();
+  await eventually('c1 leads', 10_000, async () => (elections[1]!.isLeader() ? true : undefined));
+  assert.deepEqual(await elections[1]!.leader(), { candidate: 'c1', api: 'http://127.0.0.3:8080' });
 });

@@ -58,6 +58,9 @@ describe('sluice status', () => {
     const result = await runSluice(['status', '--scheduler', url]);
     assert.equal(result.code, 0, result.err);
     assert.match(result.out, /job wc: this scheduler is a standby; the leading scheduler shows the job/);
+    const pointing = await serve(t, fakeScheduler({ role: 'standby', leaderApi: 'http://10.0.0.7:8080' }));
+    const hinted = await runSluice(['status', '--scheduler', pointing]);
+    assert.match(hinted.out, /standby; the leader is at http:\/\/10\.0\.0\.7:8080: sluice status --scheduler http:\/\/10\.0\.0\.7:8080/);
   });
 
   it('exits 2 on bad arguments, and 1 with what to do when no scheduler answers', async () => {

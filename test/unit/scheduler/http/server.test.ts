@@ -60,14 +60,41 @@ describe('the scheduler HTTP API: rescale, job removal, tokens, container report
     assert.equal(fake.removals, 1);
   });
 
-  it('a standby answers mutations with 503 and does nothing', async (t) => {
+  it('answers health, the job state and metrics, and refuses other paths and methods', async (t) => {
+    const url = await serve(t, fakeScheduler());
+    const health = await fetch(`${url}/health`);
+    assert.equal(health.status, 200);
+    assert.deepEqual(await health.json(), { status: 'ok', role: 'leader', zookeeper: 'connected' });
+    const job = (await (await fetch(`${url}/api/v1/job`)).json()) as Record<string, unknown>;
+    assert.deepEqual(job, { job: 'wc', leader: true, frameworkId: 'fw-1', subscribed: true, jobModelVersion: 3, containers: RUNNING_STATUS.containers, errors: [] });
+    const metrics = await fetch(`${url}/metrics`);
+    assert.equal(metrics.status, 200);
+    assert.match(await metrics.text(), /sluice_process_cpu/);
+    assert.equal((await fetch(`${url}/nope`)).status, 404);
+    assert.equal((await fetch(`${url}/health`, { method: 'POST' })).status, 405);
+  });
+
+  it('a standby is healthy, shows no framework, answers mutations with 503 and does nothing', async (t) => {
     const fake = fakeScheduler({ role: 'standby' });
     const url = await serve(t, fake);
+    assert.deepEqual(await (await fetch(`${url}/health`)).json(), { status: 'ok', role: 'standby', zookeeper: 'connected' });
+    const job = (await (await fetch(`${url}/api/v1/job`)).json()) as Record<string, unknown>;
+    assert.deepEqual([job.leader, job.frameworkId, job.containers, 'leaderApi' in job], [false, null, [], false]);
     const response = await rescale(url, '{"containers": 2}');
     assert.equal(response.status, 503);
-    assert.match(((await response.json()) as { error: string }).error, /standby; send the request to the leading scheduler/);
+    assert.match(((await response.json()) as { error: string }).error, /standby; send the request to the leading scheduler of the job/);
     assert.equal((await fetch(`${url}/api/v1/job`, { method: 'DELETE' })).status, 503);
     assert.deepEqual([fake.rescales, fake.removals], [[], 0]);
+  });
+
+  it('a standby names the leader\'s API when the leader advertised it', async (t) => {
+    const url = await serve(t, fakeScheduler({ role: 'standby', leaderApi: 'http://10.0.0.7:8080' }));
+    const response = await rescale(url, '{"containers": 2}');
+    assert.equal(response.status, 503);
+    const body = (await response.json()) as { error: string; leaderApi: string };
+    assert.equal(body.leaderApi, 'http://10.0.0.7:8080');
+    assert.match(body.error, /send the request to the leading scheduler at http:\/\/10\.0\.0\.7:8080/);
+    assert.equal(((await (await fetch(`${url}/api/v1/job`)).json()) as { leaderApi: string }).leaderApi, 'http://10.0.0.7:8080');
   });
 
   it('with a token, mutations need it as a Bearer header (401 with a challenge otherwise) and reads stay open', async (t) => {

@@ -129,7 +129,7 @@ describe('store queries through the scheduler', () => {
 describe('the store query route of the scheduler API', () => {
   async function serve(t: TestContext, role: 'leader' | 'standby', model = true): Promise<string> {
     const framework = { status: () => ({ containers: [], errors: [] }), currentModel: () => (model ? { jobModel: MODEL, config: CONFIG } : undefined) };
-    const service = { role, session: { state: 'connected' }, framework: role === 'leader' ? framework : undefined } as unknown as SchedulerService;
+    const service = { role, session: { state: 'connected' }, framework: role === 'leader' ? framework : undefined, leaderApi: async () => undefined } as unknown as SchedulerService;
     const http = await startSchedulerHttp('wc', service, { port: 0, token: 's3cret' });
     t.after(() => http.close());
     return http.url;

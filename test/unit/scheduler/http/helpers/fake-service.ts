@@ -1,6 +1,6 @@
 /**
- * A SchedulerService-shaped object for tests of the scheduler API: the role, the session state and
- * a framework whose status is given and whose rescale/remove calls are recorded.
+ * A SchedulerService-shaped object for tests of the scheduler API: the role, the session state, the
+ * leader's advertised API, and a framework whose status is given and whose rescale/remove calls are recorded.
  */
 import type { FrameworkStatus } from '../../../../../scheduler/framework/framework-status.js';
 import type { SchedulerService } from '../../../../../scheduler/scheduler-service.js';
@@ -24,7 +24,7 @@ export const RUNNING_STATUS: FrameworkStatus = {
   errors: [],
 };
 
-export function fakeScheduler(options: { role?: 'leader' | 'standby'; status?: FrameworkStatus; rescaleError?: Error } = {}): FakeScheduler {
+export function fakeScheduler(options: { role?: 'leader' | 'standby'; status?: FrameworkStatus; rescaleError?: Error; leaderApi?: string } = {}): FakeScheduler {
   const role = options.role ?? 'leader';
   const calls = { rescales: [] as number[], removals: 0 };
   let status = options.status ?? RUNNING_STATUS;
@@ -41,6 +41,6 @@ export function fakeScheduler(options: { role?: 'leader' | 'standby'; status?: F
     // No executors behind a fake: the job view carries no container reports.
     containerReports: async () => new Map(),
   };
-  const service = { role, session: { state: 'connected' }, framework: role === 'leader' ? framework : undefined };
+  const service = { role, session: { state: 'connected' }, framework: role === 'leader' ? framework : undefined, leaderApi: async () => options.leaderApi };
   return Object.assign(calls, { service: service as unknown as SchedulerService });
 }
