@@ -99,23 +99,37 @@ async function readBody(req: http.IncomingMessage): Promise<string | undefined> 
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** Reports this fresh are reused: however many pages and CLIs poll, each executor is asked about once a second. */
+const REPORTS_MAX_AGE_MS = 1_000;
+
 /**
- * Reads the executors' reports; when the source fails the job view goes on without them (the page
- * shows "—"), and each distinct failure is logged once, not on every poll.
+ * Reads the executors' reports, sharing one read among concurrent callers and reusing it for
+ * REPORTS_MAX_AGE_MS. When the source fails the job view goes on without them (the page shows
+ * "—"), and each distinct failure is logged once, not on every poll.
  */
 function reportReader(job: string, source: ContainerStatusSource): () => Promise<ReadonlyMap<string, ContainerStatusReport>> {
   const log = createLogger({ job, component: 'scheduler-http' });
   let lastFailure: string | undefined;
-  return async () => {
+  let recent: { readonly at: number; readonly reports: ReadonlyMap<string, ContainerStatusReport> } | undefined;
+  let reading: Promise<ReadonlyMap<string, ContainerStatusReport>> | undefined;
+  const read = async (): Promise<ReadonlyMap<string, ContainerStatusReport>> => {
     try {
       const reports = await source();
       lastFailure = undefined;
+      recent = { at: Date.now(), reports };
       return reports;
     } catch (error) {
       const reason = describeError(error);
       if (reason !== lastFailure) log.warn('container status reports cannot be read; the job view shows none', { error: reason });
       lastFailure = reason;
       return new Map();
+    } finally {
+      reading = undefined;
     }
+  };
+  return () => {
+    if (recent !== undefined && Date.now() - recent.at < REPORTS_MAX_AGE_MS) return Promise.resolve(recent.reports);
+    reading ??= read();
+    return reading;
   };
 }

@@ -143,6 +143,23 @@ describe('the scheduler HTTP API: rescale, job removal, tokens, container report
     assert.deepEqual(withoutReports.containers, RUNNING_STATUS.containers);
   });
 
+  it('asks the executors once for any number of concurrent viewers, and again once the reports are a second old', async (t) => {
+    let reads = 0;
+    const url = await serve(t, fakeScheduler(), {
+      containerStatus: async () => {
+        reads += 1;
+        await new Promise((resolve) => setTimeout(resolve, 50)); // executors take a moment to answer
+        return new Map();
+      },
+    });
+    await Promise.all(Array.from({ length: 10 }, () => fetch(`${url}/api/v1/job`).then((response) => response.json())));
+    await fetch(`${url}/api/v1/job`);
+    assert.equal(reads, 1, 'ten at once, then one more within the second: one read');
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await fetch(`${url}/api/v1/job`);
+    assert.equal(reads, 2);
+  });
+
   it('serves the dashboard as one self-contained page that may load nothing from elsewhere', async (t) => {
     const url = await serve(t, fakeScheduler());
     const response = await fetch(`${url}/`);
