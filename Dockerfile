@@ -24,7 +24,10 @@ RUN npm run build
 FROM ${NODE_IMAGE} AS production-deps
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY scripts/patch-kafkajs.mjs scripts/
+# The one install step Sluice needs (what package.json's postinstall does): kafkajs's produce grouping made linear.
 RUN npm ci --omit=dev --ignore-scripts \
+ && node scripts/patch-kafkajs.mjs \
  && find node_modules/rocksdb-native/prebuilds -mindepth 1 -maxdepth 1 ! -name 'linux-*' -exec rm -rf {} + \
  && npm cache clean --force
 

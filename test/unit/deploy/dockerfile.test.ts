@@ -67,6 +67,7 @@ describe('Dockerfile', () => {
     const depsStage = copies.map((args) => /^--from=(\S+) \S*node_modules /.exec(args)?.[1]).find(Boolean);
     const deps = all.find((stage) => stage.name === depsStage);
     assert.ok(deps && runs(deps.instructions, /npm ci --omit=dev/), 'node_modules comes from a production-only install');
+    assert.ok(runs(deps.instructions, /npm ci .*--ignore-scripts.*&& node scripts\/patch-kafkajs\.mjs/), 'the install that skips scripts still patches kafkajs, as postinstall does');
     assert.ok(runs(image, /apt-get install .*libatomic1/), 'libatomic1 for rocksdb-native');
   });
 

@@ -1,0 +1,51 @@
+/**
+ * scripts/patch-kafkajs.mjs (run by postinstall): the installed kafkajs groups produce requests in
+ * linear time and as it did before, and the script refuses a file it does not know.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { repoRoot } from '../../infra/settings.js';
+
+const require = createRequire(import.meta.url);
+const GROUPING = require.resolve('kafkajs/src/producer/groupMessagesPerPartition.js');
+const SCRIPT = join(repoRoot, 'scripts/patch-kafkajs.mjs');
+
+type Grouping = (input: { topic: string; partitionMetadata: unknown[]; messages: { value: string; partition: number }[]; partitioner: (args: { message: { partition: number } }) => number }) => Record<string, { value: string }[]>;
+
+function patch(file: string): { status: number | null; stderr: string } {
+  return spawnSync(process.execPath, [SCRIPT, file], { encoding: 'utf8' });
+}
+
+describe('the kafkajs patch', () => {
+  it('is installed: messages grouped by partition in their order, in one pass', () => {
+    assert.match(readFileSync(GROUPING, 'utf8'), /patched by sluice scripts\/patch-kafkajs\.mjs/, 'npm ci ran the postinstall patch');
+    const group = require(GROUPING) as Grouping;
+    const messages = [0, 1, 0, 2, 0].map((partition, i) => ({ value: `m${i}`, partition }));
+    const grouped = group({ topic: 't', partitionMetadata: [{}, {}, {}], messages, partitioner: ({ message }) => message.partition });
+    assert.deepEqual(
+      Object.fromEntries(Object.entries(grouped).map(([partition, list]) => [partition, list.map((message) => message.value)])),
+      { 0: ['m0', 'm2', 'm4'], 1: ['m1'], 2: ['m3'] },
+    );
+    assert.deepEqual(group({ topic: 't', partitionMetadata: [], messages, partitioner: () => 0 }), {}, 'no metadata: nothing grouped, as kafkajs does');
+  });
+
+  it('leaves a patched file as it is, and refuses a file it does not know without touching it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-kafkajs-patch-'));
+    const patched = join(dir, 'patched.js');
+    copyFileSync(GROUPING, patched);
+    assert.equal(patch(patched).status, 0);
+    assert.equal(readFileSync(patched, 'utf8'), readFileSync(GROUPING, 'utf8'));
+
+    const other = join(dir, 'other.js');
+    writeFileSync(other, 'module.exports = () => ({})\n');
+    const refused = patch(other);
+    assert.equal(refused.status, 1);
+    assert.match(refused.stderr, /is not the file of kafkajs 2\.2\.4 it patches; compare it with the script/);
+    assert.equal(readFileSync(other, 'utf8'), 'module.exports = () => ({})\n');
+  });
+});
