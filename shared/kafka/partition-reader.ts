@@ -65,10 +65,12 @@ export async function readPartitions(
           if (pending.size === 0) resolve();
         }
       });
+      const fail = (error: unknown): void => reject(new KafkaError(KafkaErrorCode.readFailed, `reading ${describeRequests(requests)} failed: ${describeError(error)}`, { cause: error }));
       // A retriable crash (e.g. the group coordinator still loading) restarts the consumer, which
-      // rejoins and seeks where it was; only a final one (our own onRecords failing) fails the read.
+      // rejoins and seeks where it was. kafkajs counts an eachBatch that kept failing as retriable
+      // too, so onRecords's own failure fails the read directly (below), never restarts it.
       consumer.on(consumer.events.CRASH, ({ payload }) => {
-        if (!payload.restart) reject(new KafkaError(KafkaErrorCode.readFailed, `reading ${describeRequests(requests)} failed: ${describeError(payload.error)}`, { cause: payload.error }));
+        if (!payload.restart) fail(payload.error);
       });
       consumer
         .connect()
@@ -90,7 +92,12 @@ export async function readPartitions(
               }
               if (records.length === 0) return;
               next.set(key, (records[records.length - 1] as ReadRecord).offset + 1);
-              await onRecords(request, records);
+              try {
+                await onRecords(request, records);
+              } catch (error) {
+                fail(error);
+                throw error;
+              }
               await heartbeat();
             },
           }),
