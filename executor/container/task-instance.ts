@@ -306,9 +306,11 @@ export class TaskInstance {
 
   /**
    * The commit protocol: capture positions → flush store caches (their changelog records go out)
-   * → await every send (outputs and changelogs) → apply staged writes to the engines and record
-   * their changelog offsets → write the checkpoint. So a checkpoint never covers a message whose
-   * effects Kafka has not acknowledged.
+   * → await every send (outputs and changelogs) and note each changelog's acknowledged offset →
+   * write the checkpoint → apply the staged writes to the engines and record those offsets beside
+   * them. So a checkpoint never covers a message whose effects Kafka has not acknowledged, and a
+   * local DB is never ahead of the checkpoint: a crash before or during the apply costs a replay
+   * of one commit's changelog records, not a rebuild.
    */
   private async commit(): Promise<void> {
     this.commitRequested = false;
@@ -320,9 +322,10 @@ export class TaskInstance {
     for (const store of this.options.stores.values()) await store.flushCache();
     await this.options.outputs.flush();
     const changelogs: Record<string, number> = {};
-    for (const [name, store] of this.options.stores) changelogs[name] = await store.commit();
+    for (const [name, store] of this.options.stores) changelogs[name] = await store.changelogAcked();
     const checkpoint: Checkpoint = { inputs, changelogs };
     await this.options.checkpoints.write(this.name, checkpoint);
+    for (const store of this.options.stores.values()) await store.applyCommit();
     this.metrics.committed((performance.now() - started) / 1000);
     if (this.skippedSinceCommit > 1) {
       this.options.logger.warn('messages were skipped since the last commit', { count: this.skippedSinceCommit });

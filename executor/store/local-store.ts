@@ -8,10 +8,12 @@ import type { StoreContext } from './store-context.js';
 
 /**
  * One store of one task with its lifecycle: the layered store the task uses, the engine under
- * it, and the two commit steps the container calls in order (Samza's storage engine).
+ * it, and the commit steps the task calls in order (Samza's storage engine).
  */
 export class LocalStore<K = unknown, V = unknown> {
   private closed = false;
+  /** The changelog offset step 2 saw acknowledged, which step 3 records. */
+  private ackedOffset: number | undefined;
 
   constructor(
     readonly context: StoreContext,
@@ -38,15 +40,25 @@ export class LocalStore<K = unknown, V = unknown> {
 
   /**
    * Commit step 2, after the caller awaited every send of the task (outputs included): waits
-   * for this store's changelog acknowledgements, applies the staged writes to the engine,
-   * makes them durable and records the changelog offset beside the DB. Returns that offset for
-   * the checkpoint.
+   * for this store's changelog acknowledgements and returns the offset they reach, for the
+   * checkpoint.
    */
-  async commit(): Promise<number> {
+  async changelogAcked(): Promise<number> {
     const acked = this.sink ? await this.sink.flush() : undefined;
-    const offset = acked ?? this.committedOffset;
-    if (this.staged.pendingCount === 0 && offset === this.committedOffset) return offset;
-    if (this.storeDir && this.sink) await writeOffsetFile(this.storeDir, { state: 'applying' });
+    this.ackedOffset = acked ?? this.committedOffset;
+    return this.ackedOffset;
+  }
+
+  /**
+   * Commit step 3, once the checkpoint naming that offset is written: applies the staged writes
+   * to the engine, makes them durable and records the offset beside the DB. So the DB never runs
+   * ahead of the checkpoint. A crash in this step leaves the OFFSET file at the previous commit,
+   * and restore replays the changelog from there up to the checkpoint: upserts in offset order,
+   * so a partly applied commit does no harm and costs only the replay of one commit's records.
+   */
+  async applyCommit(): Promise<void> {
+    const offset = this.ackedOffset ?? this.committedOffset;
+    if (this.staged.pendingCount === 0 && offset === this.committedOffset) return;
     await this.staged.applyToEngine();
     if (this.storeDir && this.sink) {
       await writeOffsetFile(this.storeDir, {
@@ -57,6 +69,12 @@ export class LocalStore<K = unknown, V = unknown> {
       });
     }
     this.committedOffset = offset;
+  }
+
+  /** Steps 2 and 3 back to back, where no checkpoint sits between them (a store on its own). */
+  async commit(): Promise<number> {
+    const offset = await this.changelogAcked();
+    await this.applyCommit();
     return offset;
   }
 

@@ -8,7 +8,7 @@ import type { StoreContext } from './store-context.js';
  * The OFFSET file beside a store's DB says which changelog offset the DB reflects exactly.
  * Format 1 (JSON):
  *   {"format":1,"state":"clean","topic":"wc-counts-changelog","partition":3,"offset":41,"writtenAt":1700000000000}
- *   {"format":1,"state":"applying"}   while a commit writes to the DB (a crash then means: rebuild)
+ *   {"format":1,"state":"applying"}   while a restore rebuilds the DB (a crash then means: rebuild again)
  * `offset` is the last changelog offset applied, -1 for none.
  */
 export const OFFSET_FILE = 'OFFSET';

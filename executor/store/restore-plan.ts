@@ -67,7 +67,7 @@ export function planRestore(input: RestoreInput): RestorePlan {
     case 'missing':
       return rebuild('no local state (no OFFSET file)');
     case 'applying':
-      return rebuild('the last commit was interrupted while writing the local DB');
+      return rebuild('the last rebuild of the local DB was interrupted');
     case 'corrupt':
       return rebuild(local.error.message);
     case 'clean':

@@ -39,7 +39,7 @@ describe('planRestore', () => {
 
   const rebuilds: [string, Partial<RestoreInput>, RegExp][] = [
     ['no OFFSET file', { offsetFile: { state: 'missing' } }, /no local state/],
-    ['an interrupted commit', { offsetFile: { state: 'applying' } }, /interrupted/],
+    ['an interrupted rebuild', { offsetFile: { state: 'applying' } }, /interrupted/],
     ['a corrupt OFFSET', { offsetFile: decodeOffsetFile('nonsense', context) }, /store 'counts' of task 'Partition 0': the OFFSET file is corrupt/],
     ['another changelog', { offsetFile: { state: 'clean', changelog: { topic: 'other', partition: 0 }, offset: 5, writtenAt: now } }, /belongs to changelog other\[0\]/],
     ['a DB ahead of the checkpoint', { checkpointed: 40 }, /ahead of the checkpoint/],
