@@ -68,5 +68,6 @@ function restore(progress: TaskStatusReport['restore'] | undefined): string {
   if (progress === null) return 'none';
   if (typeof progress?.done !== 'number' || typeof progress.total !== 'number') return DASH;
   const percent = progress.total === 0 ? 100 : Math.floor((progress.done / progress.total) * 100);
-  return `${count(progress.done)}/${count(progress.total)} (${percent}%)`;
+  const how = progress.rebuilt === true ? ', rebuilt' : progress.rebuilt === false ? ', tail' : '';
+  return `${count(progress.done)}/${count(progress.total)} (${percent}%${how})`;
 }

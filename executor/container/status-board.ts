@@ -8,7 +8,7 @@ import type { TaskInstance } from './task-instance.js';
  */
 export class StatusBoard {
   private tasks: readonly TaskInstance[] = [];
-  private readonly restores = new Map<string, Map<string, { done: number; total: number }>>();
+  private readonly restores = new Map<string, Map<string, { done: number; total: number; rebuilt: boolean }>>();
   private restoring = new Set<string>();
   private processedBefore = 0;
   private modelVersion: number | null = null;
@@ -16,10 +16,10 @@ export class StatusBoard {
   constructor(private readonly container: string) {}
 
   /** Restore progress of one store of a task (see RestoreProgress). */
-  readonly restoreProgress = (context: { readonly store: string; readonly task: string }, done: number, total: number): void => {
+  readonly restoreProgress = (context: { readonly store: string; readonly task: string }, done: number, total: number, rebuilt: boolean): void => {
     let stores = this.restores.get(context.task);
     if (stores === undefined) this.restores.set(context.task, (stores = new Map()));
-    stores.set(context.store, { done, total });
+    stores.set(context.store, { done, total, rebuilt });
   };
 
   /** The tasks of a new job model are about to restore. */
@@ -59,6 +59,6 @@ export class StatusBoard {
   private restoreOf(task: string): TaskStatusReport['restore'] {
     const stores = [...(this.restores.get(task)?.values() ?? [])];
     const total = stores.reduce((sum, store) => sum + store.total, 0);
-    return total === 0 ? null : { done: stores.reduce((sum, store) => sum + store.done, 0), total };
+    return total === 0 ? null : { done: stores.reduce((sum, store) => sum + store.done, 0), total, rebuilt: stores.some((store) => store.rebuilt) };
   }
 }

@@ -32,8 +32,11 @@ export interface RestoreResult {
   readonly millis: number;
 }
 
-/** Records replayed into one store so far, of those planned (for status reports; called per batch). */
-export type RestoreProgress = (context: { readonly store: string; readonly task: string }, done: number, total: number) => void;
+/**
+ * Records replayed into one store so far, of those planned, and whether the store is rebuilt from
+ * the start of its changelog rather than its local DB kept (for status reports; called per batch).
+ */
+export type RestoreProgress = (context: { readonly store: string; readonly task: string }, done: number, total: number, rebuilt: boolean) => void;
 
 export interface RestoreOptions {
   readonly deleteRetentionMs: number;
@@ -69,7 +72,7 @@ export async function restoreStores(
     requests.push(request);
     byRequest.set(request, state);
     restoreRemaining.set(labels(state.target), rangeSize(replay));
-    options.onProgress?.(labels(state.target), 0, rangeSize(replay));
+    options.onProgress?.(labels(state.target), 0, rangeSize(replay), !state.plan.reuseLocal);
   }
   const total = states.reduce((sum, state) => sum + rangeSize(state.plan.replay), 0);
   const progress = setInterval(() => logProgress(log, states, total, started), options.progressIntervalMs ?? 5000);
@@ -164,7 +167,7 @@ async function apply(state: TargetState, records: readonly OffsetRecord[], onPro
   restoredRecords.inc(labelSet, batch.length);
   restoredBytes.inc(labelSet, bytes);
   restoreRemaining.set(labelSet, Math.max(0, rangeSize(state.plan.replay) - state.replayed));
-  onProgress?.(labelSet, state.replayed, rangeSize(state.plan.replay));
+  onProgress?.(labelSet, state.replayed, rangeSize(state.plan.replay), !state.plan.reuseLocal);
 }
 
 async function finish(state: TargetState, started: number): Promise<RestoreResult> {

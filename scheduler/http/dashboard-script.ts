@@ -117,7 +117,8 @@ function restoreCell(task) {
   const total = num(restore && restore.total);
   if (done === undefined || total === undefined) return DASH;
   const percent = total === 0 ? 100 : Math.min(100, (done / total) * 100);
-  const bar = el('div', { class: 'bar', 'data-testid': 'restore', title: format(done) + ' of ' + format(total) + ' records' }, [
+  const how = restore.rebuilt === true ? ', rebuilt from the changelog' : restore.rebuilt === false ? ', the tail onto the kept local DB' : '';
+  const bar = el('div', { class: 'bar', 'data-testid': 'restore', title: format(done) + ' of ' + format(total) + ' records' + how }, [
     el('div', { class: 'fill', style: 'width:' + percent.toFixed(1) + '%' }),
   ]);
   return el('div', { class: 'restore' }, [bar, el('span', {}, [percent.toFixed(0) + '%'])]);

@@ -62,6 +62,10 @@ export interface TaskStatusReport {
   readonly processed: number;
   /** Messages behind the ends of its partitions, from the last fetched batch; null before the first. */
   readonly lag: number | null;
-  /** Changelog records replayed into its stores and planned in all; null when nothing was replayed. */
-  readonly restore: { readonly done: number; readonly total: number } | null;
+  /**
+   * Changelog records replayed into its stores and planned in all, and whether a store was rebuilt
+   * from the start of its changelog (no usable local DB) rather than its local DB kept and only the
+   * tail replayed; null when nothing was replayed.
+   */
+  readonly restore: { readonly done: number; readonly total: number; readonly rebuilt: boolean } | null;
 }

@@ -10,15 +10,15 @@ describe('container status board', () => {
   it('reports restore progress per task, summed over its stores, while tasks restore', () => {
     const board = new StatusBoard('c0');
     board.restoringTasks(['Partition 0', 'Partition 1']);
-    board.restoreProgress({ task: 'Partition 0', store: 'counts' }, 40, 100);
-    board.restoreProgress({ task: 'Partition 0', store: 'totals' }, 10, 20);
+    board.restoreProgress({ task: 'Partition 0', store: 'counts' }, 40, 100, false);
+    board.restoreProgress({ task: 'Partition 0', store: 'totals' }, 10, 20, true);
     const report = board.report();
     assert.equal(report.container, 'c0');
     assert.equal(report.jobModelVersion, null);
     assert.deepEqual(
       report.tasks.map(({ name, state, restore }) => ({ name, state, restore })),
       [
-        { name: 'Partition 0', state: 'restoring', restore: { done: 50, total: 120 } },
+        { name: 'Partition 0', state: 'restoring', restore: { done: 50, total: 120, rebuilt: true } },
         { name: 'Partition 1', state: 'restoring', restore: null },
       ],
     );
