@@ -190,9 +190,10 @@ async function scenarios(t: TestContext, mesos: MiniMesos, job: WordCountJob, ad
     assert.ok(response.status >= 200 && response.status < 300, `rescale to ${containers}: HTTP ${response.status} ${await response.text()}`);
   };
   await rescale(2);
-  const two = await waitFor('2 containers on the new model', running(apiB, 2, (v) => (v.jobModelVersion ?? 0) > (takenOver.jobModelVersion ?? 0)));
+  // Seconds when the machine is quiet; the bounds leave room for a loaded CI machine.
+  const two = await waitFor('2 containers on the new model', running(apiB, 2, (v) => (v.jobModelVersion ?? 0) > (takenOver.jobModelVersion ?? 0)), 180_000);
   await rescale(3);
-  await waitFor('3 containers on the newest model', running(apiB, 3, (v) => (v.jobModelVersion ?? 0) > (two.jobModelVersion ?? 0)));
+  await waitFor('3 containers on the newest model', running(apiB, 3, (v) => (v.jobModelVersion ?? 0) > (two.jobModelVersion ?? 0)), 180_000);
   await waitFor('all 3 processing on the newest model', async () => {
     const all = await reports();
     return all.size === 3 && [...all.values()].every((report) => report.jobModelVersion !== null && report.tasks.every((task) => task.state === 'running')) ? true : undefined;
