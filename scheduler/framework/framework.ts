@@ -33,7 +33,7 @@ import { OfferStream } from './offer-stream.js';
 import { Reconciler } from './reconciler.js';
 import { SerialQueue } from '../../shared/serial-queue.js';
 import { removeJob } from './remove-job.js';
-import { DEFAULT_REMOVE_TIMEOUT_MS, planRelease, Uninstall, type UninstallHost } from './uninstall.js';
+import { DEFAULT_REMOVE_TIMEOUT_MS, planRelease, RELEASE_FILTER_SECONDS, Uninstall, type UninstallHost } from './uninstall.js';
 import { frameworkMetrics } from './framework-metrics.js';
 import { eventForStatus } from './task-status.js';
 
@@ -179,7 +179,7 @@ export class Framework extends EventEmitter<FrameworkEvents> {
     const settings = {
       role: this.options.role,
       timeoutMs: this.options.removeTimeoutMs ?? DEFAULT_REMOVE_TIMEOUT_MS,
-      releaseFilterSeconds: this.options.timings.declineShortSeconds,
+      releaseFilterSeconds: RELEASE_FILTER_SECONDS,
       declineFilterSeconds: this.options.timings.declineLongSeconds,
     };
     await this.queue.run(async () => {

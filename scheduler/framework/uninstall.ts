@@ -23,6 +23,12 @@ import type { FrameworkOptions } from './framework-options.js';
 
 /** How long a removal waits for the containers to stop and the reservations to be released. */
 export const DEFAULT_REMOVE_TIMEOUT_MS = 60_000;
+
+/**
+ * The filter on a releasing ACCEPT. The agent's next offer is what proves the release, so it
+ * should come at the master's next allocation (1 s by default), not after a decline filter.
+ */
+export const RELEASE_FILTER_SECONDS = 1;
 /** How often a KILL without an answer, or a REVIVE while agents still hold something, is sent again. */
 const DEFAULT_RETRY_MS = 5_000;
 
