@@ -13,6 +13,7 @@ import { kafkaBrokers, zkConnect } from '../infra/services.js';
 import { wordCountJob } from '../integration/container/harness.js';
 import { frameworkOptions } from '../unit/scheduler/http/helpers/word-count-on-mini-mesos.js';
 import { startCluster } from '../unit/mini-mesos/helpers/cluster.js';
+import { startService, until } from './helpers/scheduler-service.js';
 
 setLogLevel(process.env.SLUICE_LOG_LEVEL ?? 'error');
 
@@ -25,22 +26,6 @@ async function jobOptions(t: TestContext, master: string, overrides: Partial<Fra
   t.after(() => admin.disconnect());
   await ensureTopic(admin, { topic: job.words, partitions: 2, compacted: false, purpose: 'test input' });
   return frameworkOptions(job, master, { resources: { cpus: 0.4, memMb: 256, diskMb: 16, ports: 0 }, ...overrides });
-}
-
-function startService(t: TestContext, options: FrameworkOptions): SchedulerService {
-  const service = new SchedulerService({ framework: options, zookeeper: zkConnect(), candidate: 'only', retryMs: 200 }).start();
-  t.after(() => service.stop());
-  return service;
-}
-
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) assert.fail(`${what} not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 const bothRunning = (service: SchedulerService) => (): FrameworkStatus | undefined => {

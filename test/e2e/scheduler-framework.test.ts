@@ -18,6 +18,7 @@ import { kafkaBrokers, uniqueName, zkConnect } from '../infra/services.js';
 import { wordCountJob } from '../integration/container/harness.js';
 import { frameworkInfo, startCluster } from '../unit/mini-mesos/helpers/cluster.js';
 import { TestScheduler } from '../unit/mini-mesos/helpers/scheduler-client.js';
+import { startService, until } from './helpers/scheduler-service.js';
 
 setLogLevel(process.env.SLUICE_LOG_LEVEL ?? 'error');
 /** Stays RUNNING until killed: enough to watch the scheduler's side of things quickly. */
@@ -49,22 +50,6 @@ async function jobOptions(t: TestContext, master: string, executorCommand: strin
     subscribeBackoff: { initialMs: 50, maxMs: 500 },
     ...overrides,
   };
-}
-
-function startService(t: TestContext, options: FrameworkOptions, candidate: string): SchedulerService {
-  const service = new SchedulerService({ framework: options, zookeeper: zkConnect(), candidate, retryMs: 200 }).start();
-  t.after(() => service.stop());
-  return service;
-}
-
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) assert.fail(`${what} not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 const running = (service: SchedulerService, count: number) => (): FrameworkStatus | undefined => {
