@@ -70,6 +70,8 @@ export class SchedulerService {
 
   /** The leader's API URL as it advertised it, for a standby to point clients there (a hint: it may be stale). */
   async leaderApi(): Promise<string | undefined> {
+    // Elected but its framework not started (yet): the lowest node is our own; no one to point to.
+    if (this.election.isLeader()) return undefined;
     return (await this.election.leader())?.api;
   }
 

@@ -31,8 +31,8 @@ const FEED_FILE = join(repoRoot, 'examples/word-count/river.txt');
 const FEED_TOPIC = 'lines';
 /** The job's containers must run and report within this long after the scheduler starts. */
 const JOB_UP_TIMEOUT_MS = 180_000;
-/** Job removal kills every container (each gets Mesos's grace period) and releases its volumes. */
-const JOB_REMOVAL_TIMEOUT_MS = 90_000;
+/** Job removal: up to the scheduler's removal timeout (60 s) and a TEARDOWN call (75 s), as `sluice kill` allows. */
+const JOB_REMOVAL_TIMEOUT_MS = 150_000;
 
 const USAGE = `Usage: npm run stack [-- options]
 

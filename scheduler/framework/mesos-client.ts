@@ -66,6 +66,8 @@ export class MesosClient extends EventEmitter<MesosClientEvents> {
   private readonly backoffInitialMs: number;
   private readonly backoffMaxMs: number;
   private running = false;
+  /** stop() was called (and no start() since): nothing may resume subscribing. */
+  private stopped = false;
   private abort: AbortController | undefined;
   private current: Subscription | undefined;
   private loop: Promise<void> | undefined;
@@ -82,6 +84,7 @@ export class MesosClient extends EventEmitter<MesosClientEvents> {
   /** Subscribes, and keeps re-subscribing until stop(). */
   start(): this {
     if (this.running) return this;
+    this.stopped = false;
     this.running = true;
     this.loop ??= this.run();
     return this;
@@ -89,6 +92,7 @@ export class MesosClient extends EventEmitter<MesosClientEvents> {
 
   /** Closes the stream at once (Mesos then starts the failover timer) and stops re-subscribing. */
   async stop(): Promise<void> {
+    this.stopped = true;
     this.running = false;
     this.abort?.abort();
     this.wakeUp?.();
@@ -114,8 +118,11 @@ export class MesosClient extends EventEmitter<MesosClientEvents> {
     try {
       await this.send(call, subscription);
     } catch (error) {
-      this.running = true;
-      this.loop ??= this.run();
+      // Not after stop(): a stopped (maybe deposed) scheduler must not subscribe again.
+      if (!this.stopped) {
+        this.running = true;
+        this.loop ??= this.run();
+      }
       throw error;
     }
   }

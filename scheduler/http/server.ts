@@ -123,13 +123,12 @@ function reportReader(job: string, source: ContainerStatusSource): () => Promise
       if (reason !== lastFailure) log.warn('container status reports cannot be read; the job view shows none', { error: reason });
       lastFailure = reason;
       return new Map();
-    } finally {
-      reading = undefined;
     }
   };
   return () => {
     if (recent !== undefined && Date.now() - recent.at < REPORTS_MAX_AGE_MS) return Promise.resolve(recent.reports);
-    reading ??= read();
+    // Cleared once settled, in a later tick: also when the source fails at once.
+    reading ??= read().finally(() => (reading = undefined));
     return reading;
   };
 }

@@ -18,6 +18,9 @@ export interface ReadRecord {
   readonly offset: number;
 }
 
+/** Retriable crashes a read survives (each after kafkajs's own retries): a coordinator loading takes one or two. */
+const MAX_RESTARTS = 5;
+
 export interface ReadOptions {
   /** Partitions read at the same time (each with its own `onRecords` calls in order). */
   readonly concurrency?: number;
@@ -69,8 +72,10 @@ export async function readPartitions(
       // A retriable crash (e.g. the group coordinator still loading) restarts the consumer, which
       // rejoins and seeks where it was. kafkajs counts an eachBatch that kept failing as retriable
       // too, so onRecords's own failure fails the read directly (below), never restarts it.
+      let restarts = 0;
       consumer.on(consumer.events.CRASH, ({ payload }) => {
-        if (!payload.restart) fail(payload.error);
+        // Bounded: a broker that stays away must fail the restore (the container is then relaunched), not hang it.
+        if (!payload.restart || ++restarts > MAX_RESTARTS) fail(payload.error);
       });
       consumer
         .connect()

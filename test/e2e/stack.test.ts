@@ -65,8 +65,9 @@ function startStack(t: TestContext, workDir: string): RunningStack {
         const match = pattern.exec(candidate);
         if (match !== null) return match;
       }
-      if (child.exitCode !== null || Date.now() > deadline) {
-        assert.fail(`npm run stack printed no line like ${pattern} (${child.exitCode === null ? `within ${timeoutMs / 1000} s` : `exited ${child.exitCode}`}); it printed:\n${lines.join('\n')}`);
+      const ended = child.exitCode ?? child.signalCode;
+      if (ended !== null || Date.now() > deadline) {
+        assert.fail(`npm run stack printed no line like ${pattern} (${ended === null ? `within ${timeoutMs / 1000} s` : `ended: ${ended}`}); it printed:\n${lines.join('\n')}`);
       }
       await sleep(200);
     }

@@ -55,6 +55,18 @@ export async function runLogged(
   }
 }
 
+/** Service processes still running: killed when this process exits without stopping them (a second Ctrl-C, a crash). */
+const live = new Set<ServiceProcess>();
+process.once('exit', () => {
+  for (const service of live) {
+    try {
+      if (service.pid !== undefined) process.kill(-service.pid, 'SIGKILL'); // its own process group
+    } catch {
+      // already gone
+    }
+  }
+});
+
 /** A long-running service process (a JVM) writing stdout and stderr to one log file. */
 export class ServiceProcess {
   readonly child: ChildProcess;
@@ -82,8 +94,10 @@ export class ServiceProcess {
     } finally {
       fs.closeSync(log); // the child keeps its own copy of the descriptor
     }
+    live.add(this);
     this.exited = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {
+        live.delete(this);
         this.exitInfo = { code, signal };
         resolve(this.exitInfo);
       });

@@ -160,13 +160,17 @@ describe('the Mesos scheduler client', { timeout: 60_000 }, () => {
     await subscribed;
     await assert.rejects(client.call({ type: 'TEARDOWN' }), { code: 'MESOS_UNAVAILABLE' });
     assert.equal(client.subscribed, true, 'a failed TEARDOWN leaves the framework subscribed');
+    // ...and still re-subscribing: the master ends the stream, the client subscribes again.
+    const again = waitFor(onSubscribed(client), () => true);
+    stream?.end();
+    await again;
 
     const subscribes = (): number => master.seen.filter((headers) => headers['mesos-stream-id'] === undefined).length;
-    assert.equal(subscribes(), 1);
+    assert.equal(subscribes(), 2);
     await client.call({ type: 'TEARDOWN' });
     // The stream has ended: a client that went on would subscribe again within its 10–50 ms backoff.
     await new Promise((resolve) => setTimeout(resolve, 500));
-    assert.equal(subscribes(), 1, 'no SUBSCRIBE after the TEARDOWN');
+    assert.equal(subscribes(), 2, 'no SUBSCRIBE after the TEARDOWN');
     assert.equal(client.subscribed, false);
   });
 
