@@ -12,15 +12,15 @@
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { loadJobConfig, type CompiledJobConfig } from '../../shared/config/job-config.js';
 import { describeError } from '../../shared/errors.js';
 import { createKafka } from '../../shared/kafka/client.js';
 import { ensureTopic } from '../../shared/kafka/topics.js';
 import { setLogLevel } from '../../shared/log.js';
+import { SchedulerApiClient } from '../../scheduler/http/api-client.js';
 import type { JobView } from '../../scheduler/http/job-state.js';
-import { freePort, LOOPBACK, portOpen } from '../../test/infra/net.js';
+import { Deadline, freePort, LOOPBACK, pollUntil, portOpen } from '../../test/infra/net.js';
 import { ServiceProcess } from '../../test/infra/process.js';
 import { infraSettings, repoRoot } from '../../test/infra/settings.js';
 import { startServices } from '../../test/infra/stack.js';
@@ -31,8 +31,6 @@ const FEED_FILE = join(repoRoot, 'examples/word-count/river.txt');
 const FEED_TOPIC = 'lines';
 /** The job's containers must run and report within this long after the scheduler starts. */
 const JOB_UP_TIMEOUT_MS = 180_000;
-/** Job removal: up to the scheduler's removal timeout (60 s) and a TEARDOWN call (75 s), as `sluice kill` allows. */
-const JOB_REMOVAL_TIMEOUT_MS = 150_000;
 
 const USAGE = `Usage: npm run stack [-- options]
 
@@ -135,24 +133,12 @@ async function stopProcess(child: ServiceProcess, graceMs: number): Promise<void
   if (code !== 0) throw new Error(`${child.exitDescription() ?? `${child.name} ended with ${signal}`}; see ${child.logFile}`);
 }
 
-/** Fails with the process's last log lines if it has exited. */
-function stillRunning(child: ServiceProcess): void {
-  const ended = child.exitDescription();
-  if (ended !== undefined) throw new Error(`${ended} during start-up; last lines of ${child.logFile}:\n${child.tail(30)}`);
+/** Why waiting during start-up is pointless: a Ctrl-C, or a process that ended (with its last log lines). */
+function startupProblem(interrupted: boolean, children: readonly ServiceProcess[]): string | undefined {
+  if (interrupted) return 'interrupted';
+  const ended = children.find((child) => child.exitDescription() !== undefined);
+  return ended === undefined ? undefined : `${ended.exitDescription()} during start-up; last lines of ${ended.logFile}:\n${ended.tail(30)}`;
 }
-
-async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>, interrupted: () => boolean): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (interrupted()) throw new Interrupted();
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what} not within ${timeoutMs / 1000} s`);
-    await sleep(250);
-  }
-}
-
-class Interrupted extends Error {}
 
 async function fetchJson<T>(url: string): Promise<T | undefined> {
   try {
@@ -240,16 +226,16 @@ async function main(): Promise<number> {
     await admin.disconnect();
     say(`  topics ${topics.join(', ')} (${partitions} partitions each)`);
 
-    if (interrupted) throw new Interrupted();
+    if (interrupted) throw new Error('interrupted');
     const masterPort = await freePort();
     const mesos = sluiceProcess('mini Mesos', ['mini-mesos', '--agents', String(options.agents), '--port', String(masterPort), '--work-dir', join(workDir, 'mesos')], join(logDir, 'mini-mesos.log'));
     teardown.add('the mini Mesos', () => stopProcess(mesos, 15_000));
     const masterUrl = `http://${LOOPBACK}:${masterPort}`;
-    await waitFor(`the mini Mesos master with ${options.agents} agents on ${masterUrl}`, 60_000, async () => {
-      stillRunning(mesos);
+    const mesosUp = `the mini Mesos master with ${options.agents} agents on ${masterUrl}`;
+    await pollUntil(new Deadline(60_000, mesosUp), mesosUp, async () => {
       const state = await fetchJson<{ activated_slaves: number }>(`${masterUrl}/state`);
       return state !== undefined && state.activated_slaves === options.agents ? state : undefined;
-    }, () => interrupted);
+    }, { intervalMs: 250, abort: () => startupProblem(interrupted, [mesos]) });
     say(`  mesos ${masterUrl} (${options.agents} agents)`);
 
     // The executors run from this checkout; the Mesos fetcher still fetches a bundle into each sandbox.
@@ -262,19 +248,19 @@ async function main(): Promise<number> {
       '--cpus', '0.5', '--mem', '384', '--disk', '64', '--volume-mb', '256',
     ], join(logDir, 'scheduler.log'));
     const api = `http://${LOOPBACK}:${apiPort}`;
+    const client = new SchedulerApiClient(api);
     teardown.add('the scheduler', () => stopProcess(scheduler, 15_000));
     // Registered after the scheduler, so it runs before it: the job goes while the scheduler can still remove it.
-    teardown.add('the word-count job (every container stops cleanly, volumes released)', () => removeJob(api));
+    teardown.add('the word-count job (every container stops cleanly, volumes released)', () => removeJob(client));
 
     let last = '';
-    await waitFor(`the word-count job's ${config.containers} containers running and reporting ${partitions} tasks`, JOB_UP_TIMEOUT_MS, async () => {
-      stillRunning(scheduler);
-      stillRunning(mesos);
-      const view = await fetchJson<JobView>(`${api}/api/v1/job`);
+    const jobIsUp = `the word-count job's ${config.containers} containers running and reporting ${partitions} tasks`;
+    await pollUntil(new Deadline(JOB_UP_TIMEOUT_MS, jobIsUp), jobIsUp, async () => {
+      const view = await client.job().catch(() => undefined); // not answering yet
       const progress = describeProgress(view);
       if (progress !== last) say(`  ${(last = progress)}`);
       return view !== undefined && jobUp(config, partitions, view) ? view : undefined;
-    }, () => interrupted);
+    }, { intervalMs: 250, abort: () => startupProblem(interrupted, [scheduler, mesos]) });
 
     const lines = (await readFile(FEED_FILE, 'utf8')).split('\n').filter((line) => line.trim() !== '');
     const feed: Feed = startFeed(kafka, { topic: FEED_TOPIC, lines, perSecond: options.rate, forMs: options.feedMinutes * 60_000 });
@@ -300,7 +286,7 @@ async function main(): Promise<number> {
       say(`${outcome} unexpectedly; stopping the stack (its log is in ${logDir})`);
     }
   } catch (error) {
-    if (error instanceof Interrupted) exitCode = 130;
+    if (interrupted) exitCode = 130;
     else {
       exitCode = 1;
       say(`the stack could not start: ${describeError(error)}`);
@@ -312,10 +298,9 @@ async function main(): Promise<number> {
 }
 
 /** DELETE /api/v1/job: the scheduler kills every container (a clean stop each) and releases what the job reserved. */
-async function removeJob(api: string): Promise<void> {
-  if ((await fetchJson<JobView>(`${api}/api/v1/job`)) === undefined) return say('  no job to remove: the scheduler API does not answer');
-  const response = await fetch(`${api}/api/v1/job`, { method: 'DELETE', signal: AbortSignal.timeout(JOB_REMOVAL_TIMEOUT_MS) });
-  if (!response.ok) throw new Error(`DELETE ${api}/api/v1/job answered ${response.status}: ${await response.text()}`);
+async function removeJob(client: SchedulerApiClient): Promise<void> {
+  if ((await client.job().catch(() => undefined)) === undefined) return say('  no job to remove: the scheduler API does not answer');
+  await client.removeJob();
 }
 
 // Exits explicitly: a client library's idle socket must not keep a stopped stack alive.
