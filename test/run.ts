@@ -5,6 +5,8 @@
  *   npm test -- --unit             only test/unit (no services started)
  *   npm test -- kafka store/       only files whose path contains one of the words
  *
+ * First it makes sure the machine has what the selected tests need (test/infra/prerequisites.ts: installs
+ * missing Debian packages when it can, else stops before any test with the command to run).
  * When an integration or e2e file is selected it fetches the service jars (cached), starts ZooKeeper and
  * Kafka once, passes their addresses to the test processes (SLUICE_TEST_* variables, read them with
  * test/infra/services.ts), runs node's test runner with the spec reporter, prints the tail of each service
@@ -17,10 +19,11 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { freePort } from './infra/net.js';
+import { ensurePrerequisites, type Suite } from './infra/prerequisites.js';
 import { infraSettings, repoRoot } from './infra/settings.js';
 import { startServices, type TestServices } from './infra/stack.js';
 
-const SUITES = ['unit', 'integration', 'e2e'] as const;
+const SUITES: readonly Suite[] = ['unit', 'integration', 'e2e'];
 /** Whole test run (not counting service start-up); CI allows 90 min for everything. */
 const RUN_TIMEOUT_MS = Number(process.env.SLUICE_TEST_RUN_TIMEOUT_MS ?? String(60 * 60_000));
 const KILL_GRACE_MS = 10_000;
@@ -64,11 +67,12 @@ function findTestFiles(dir: string): string[] {
   return found.sort();
 }
 
-function selectFiles(options: Options): { unit: string[]; serial: string[] } {
-  const suites = options.unitOnly ? (['unit'] as const) : SUITES;
+function selectFiles(options: Options): { unit: string[]; serial: string[]; suites: Suite[] } {
+  const candidates = options.unitOnly ? (['unit'] as const) : SUITES;
   const matches = (file: string): boolean => options.filters.length === 0 || options.filters.some((f) => file.includes(f));
-  const bySuite = Object.fromEntries(suites.map((s) => [s, findTestFiles(path.join(repoRoot, 'test', s)).filter(matches)]));
-  return { unit: bySuite.unit ?? [], serial: [...(bySuite.integration ?? []), ...(bySuite.e2e ?? [])] };
+  const bySuite = Object.fromEntries(candidates.map((s) => [s, findTestFiles(path.join(repoRoot, 'test', s)).filter(matches)]));
+  const suites = candidates.filter((suite) => (bySuite[suite]?.length ?? 0) > 0);
+  return { unit: bySuite.unit ?? [], serial: [...(bySuite.integration ?? []), ...(bySuite.e2e ?? [])], suites };
 }
 
 /**
@@ -109,7 +113,7 @@ function reapGroup(child: ChildProcess): void {
 
 async function main(): Promise<number> {
   const options = parseArgs(process.argv.slice(2));
-  const { unit, serial } = selectFiles(options);
+  const { unit, serial, suites } = selectFiles(options);
   if (unit.length + serial.length === 0) {
     process.stderr.write(`no test files found${options.filters.length ? ` matching ${options.filters.join(', ')}` : ''}\n`);
     return 1;
@@ -134,6 +138,7 @@ async function main(): Promise<number> {
   let relay: ReturnType<typeof relayStdout> | undefined;
   let exitCode = 1;
   try {
+    ensurePrerequisites(suites, (line) => process.stderr.write(`${line}\n`));
     if (serial.length > 0) {
       const settings = infraSettings();
       services = await startServices(settings);

@@ -16,7 +16,7 @@ function chromiumPath(): string {
   assert.ok(
     path !== '' && existsSync(path),
     `the dashboard tests need Chromium and found none ${given === undefined ? 'on the PATH' : `at CHROMIUM_PATH=${given}`}: ` +
-      'install it with `bash test/infra/install-system-packages.sh` (Debian package chromium), or set CHROMIUM_PATH',
+      '`npm test` installs Debian\'s chromium when it runs as root (else `sudo apt-get install -y chromium`), or set CHROMIUM_PATH',
   );
   return path;
 }

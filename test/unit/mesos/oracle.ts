@@ -5,8 +5,9 @@
  * that change no wire detail), and golang-github-gogo-protobuf-dev ships the gogo.proto and
  * descriptor.proto they import. Their package is `mesos` where Mesos's is `mesos.v1`.
  *
- * When they are missing this throws with the install command: the conformance test must fail,
- * never skip, or a wrong field number could land unnoticed.
+ * `npm test` installs them (test/infra/prerequisites.ts). When they are missing anyway this throws
+ * with the install command: the conformance test must fail, never skip, or a wrong field number could
+ * land unnoticed.
  */
 import { existsSync } from 'node:fs';
 import protobuf from 'protobufjs';
