@@ -30,19 +30,11 @@ export const executorCommand: Command = {
   async run({ positionals }) {
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     const env = readExecutorEnvironment(process.env);
-    const configFile = process.env[EXECUTOR_ENVIRONMENT.jobConfig];
-    if (!configFile) {
-      throw new SluiceError('EXECUTOR_BAD_ENVIRONMENT', `${EXECUTOR_ENVIRONMENT.jobConfig} is not set: the scheduler names the job config in the executor's environment`);
-    }
-    const loaded = await loadJobConfig(configFile);
-    const stateDir = process.env[EXECUTOR_ENVIRONMENT.stateDir];
-    const config = stateDir ? { ...loaded, stateDir: resolve(stateDir) } : loaded;
-    const brokers = process.env[EXECUTOR_ENVIRONMENT.kafkaBrokers]?.split(',') ?? config.kafka.brokers;
+    const loaded = await loadJobConfig(env.settings.jobConfig);
+    const config = env.settings.stateDir ? { ...loaded, stateDir: resolve(env.settings.stateDir) } : loaded;
+    const brokers = env.settings.kafkaBrokers.length > 0 ? env.settings.kafkaBrokers : config.kafka.brokers;
     if (!brokers) throw new SluiceError('EXECUTOR_BAD_ENVIRONMENT', `no Kafka brokers: set ${EXECUTOR_ENVIRONMENT.kafkaBrokers} or kafka.brokers in the job config`);
-    const zookeeper = process.env[EXECUTOR_ENVIRONMENT.zookeeper];
-    if (!zookeeper) {
-      throw new SluiceError('EXECUTOR_BAD_ENVIRONMENT', `${EXECUTOR_ENVIRONMENT.zookeeper} is not set: the scheduler names the job's ZooKeeper in the executor's environment`);
-    }
+    const { zookeeper } = env.settings;
     const logger = createLogger({ job: config.name, component: 'mesos-executor', executor: env.executorId });
     const job = await loadJob(config.modulePath);
     const client = new AgentClient(env, logger);

@@ -137,7 +137,7 @@ function frameworkOptions(values: Values, config: CompiledJobConfig, configFile:
       executorCommand: text('executor-command', 'node dist/bin/sluice.js executor'),
       jobConfig: text('executor-config', configFile),
       zookeeper,
-      kafkaBrokers: brokers.join(','),
+      kafkaBrokers: brokers,
     },
     reviveMinIntervalMs: FRAMEWORK_DEFAULTS.reviveMinIntervalMs,
   };

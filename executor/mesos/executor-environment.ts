@@ -1,8 +1,12 @@
 import { SluiceError } from '../../shared/errors.js';
-import { EXECUTOR_ENVIRONMENT } from '../../shared/config/executor-contract.js';
+import { readExecutorSettings, type ExecutorSettings } from '../../shared/config/executor-contract.js';
 
-/** What the Mesos agent tells an executor through its environment (read once, checked). */
+/**
+ * What an executor is told through its environment, read once and checked: the Mesos agent's MESOS_*
+ * variables and the scheduler's settings (shared/config/executor-contract.ts).
+ */
 export interface ExecutorEnvironment {
+  readonly settings: ExecutorSettings;
   /** `http://<MESOS_AGENT_ENDPOINT>/api/v1/executor`. */
   readonly agentUrl: string;
   readonly frameworkId: string;
@@ -41,10 +45,11 @@ export function readExecutorEnvironment(env: NodeJS.ProcessEnv): ExecutorEnviron
   };
   const duration = (name: string, fallback: string) => parseMesosDuration(env[name] ?? fallback, name);
   const endpoint = required('MESOS_AGENT_ENDPOINT');
-  const firstPort = Number((env[EXECUTOR_ENVIRONMENT.ports] ?? '').split(',')[0] ?? '');
+  const settings = readExecutorSettings(env);
   return {
+    settings,
     agentUrl: `http://${endpoint}/api/v1/executor`,
-    statusListen: { host: endpoint.replace(/:\d+$/, ''), port: Number.isInteger(firstPort) && firstPort > 0 ? firstPort : 0 },
+    statusListen: { host: endpoint.replace(/:\d+$/, ''), port: settings.ports[0] ?? 0 },
     frameworkId: required('MESOS_FRAMEWORK_ID'),
     executorId: required('MESOS_EXECUTOR_ID'),
     sandbox: env.MESOS_SANDBOX ?? required('MESOS_DIRECTORY'),

@@ -69,8 +69,8 @@ export interface LaunchSettings {
   readonly jobConfig: string;
   /** ZooKeeper connect string, e.g. `zk1:2181,zk2:2181`. */
   readonly zookeeper: string;
-  /** Kafka bootstrap brokers, e.g. `kafka1:9092,kafka2:9092`. */
-  readonly kafkaBrokers: string;
+  /** Kafka bootstrap brokers, e.g. `kafka1:9092`, `kafka2:9092`. */
+  readonly kafkaBrokers: readonly string[];
 }
 
 export interface PlannerSettings {

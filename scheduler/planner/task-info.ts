@@ -3,7 +3,7 @@
  * (a custom executor, since the container is a long-lived process with its own Mesos executor
  * API adapter). Pure: the attempt id is drawn by the caller from the injected uuid source.
  */
-import { encodeTaskData, EXECUTOR_ENVIRONMENT } from '../../shared/config/executor-contract.js';
+import { encodeTaskData, executorEnvironment } from '../../shared/config/executor-contract.js';
 import type { EnvironmentVariable, Label, Resource, TaskInfo } from '../../shared/mesos/index.js';
 import { CONTAINER_LABEL, JOB_LABEL } from './resource-format.js';
 import { portNumbers } from './resource-math.js';
@@ -40,15 +40,13 @@ export function stateDirOf(storage: StateStorage, job: string): string {
 
 export function buildTaskInfo(input: TaskInfoInput): TaskInfo {
   const taskId = taskIdOf(input.job, input.container, input.attemptId);
-  const variables: EnvironmentVariable[] = [
-    { name: EXECUTOR_ENVIRONMENT.job, value: input.job },
-    { name: EXECUTOR_ENVIRONMENT.jobConfig, value: input.launch.jobConfig },
-    { name: EXECUTOR_ENVIRONMENT.container, value: input.container },
-    { name: EXECUTOR_ENVIRONMENT.zookeeper, value: input.launch.zookeeper },
-    { name: EXECUTOR_ENVIRONMENT.kafkaBrokers, value: input.launch.kafkaBrokers },
-    { name: EXECUTOR_ENVIRONMENT.stateDir, value: stateDirOf(input.storage, input.job) },
-    { name: EXECUTOR_ENVIRONMENT.ports, value: portNumbers(input.resources).join(',') },
-  ];
+  const variables: EnvironmentVariable[] = executorEnvironment({
+    jobConfig: input.launch.jobConfig,
+    zookeeper: input.launch.zookeeper,
+    kafkaBrokers: input.launch.kafkaBrokers,
+    stateDir: stateDirOf(input.storage, input.job),
+    ports: portNumbers(input.resources),
+  });
   const labels: Label[] = [
     { key: JOB_LABEL, value: input.job },
     { key: CONTAINER_LABEL, value: input.container },

@@ -2,13 +2,12 @@ import { SluiceError } from '../errors.js';
 
 /**
  * What the scheduler hands the Sluice executor, in one place for both sides: the environment of
- * the ExecutorInfo (Mesos adds its own MESOS_* variables beside these) and the JSON in TaskInfo.data.
+ * the ExecutorInfo (Mesos adds its own MESOS_* variables beside these), written with
+ * `executorEnvironment` and read with `readExecutorSettings`, and the JSON in TaskInfo.data.
  */
 export const EXECUTOR_ENVIRONMENT = {
-  job: 'SLUICE_JOB',
   /** The job config file, relative to the sandbox (inside the fetched bundle) or absolute. */
   jobConfig: 'SLUICE_JOB_CONFIG',
-  container: 'SLUICE_CONTAINER_ID',
   zookeeper: 'SLUICE_ZOOKEEPER',
   kafkaBrokers: 'SLUICE_KAFKA_BROKERS',
   /** Where stores live: a persistent volume's path in the sandbox, or a host state dir. */
@@ -16,6 +15,50 @@ export const EXECUTOR_ENVIRONMENT = {
   /** Comma-separated: Mesos sets PORT0… only for its own executors, not for custom ones. */
   ports: 'SLUICE_PORTS',
 } as const;
+
+/** What the executor learns from the scheduler through its environment. */
+export interface ExecutorSettings {
+  readonly jobConfig: string;
+  readonly zookeeper: string;
+  /** host:port of each broker; empty: the job config's kafka.brokers. */
+  readonly kafkaBrokers: readonly string[];
+  readonly stateDir: string;
+  /** The ports the scheduler reserved for the container, in offer order. */
+  readonly ports: readonly number[];
+}
+
+/** The scheduler's side: the ExecutorInfo's environment variables. */
+export function executorEnvironment(settings: ExecutorSettings): { name: string; value: string }[] {
+  return [
+    { name: EXECUTOR_ENVIRONMENT.jobConfig, value: settings.jobConfig },
+    { name: EXECUTOR_ENVIRONMENT.zookeeper, value: settings.zookeeper },
+    { name: EXECUTOR_ENVIRONMENT.kafkaBrokers, value: settings.kafkaBrokers.join(',') },
+    { name: EXECUTOR_ENVIRONMENT.stateDir, value: settings.stateDir },
+    { name: EXECUTOR_ENVIRONMENT.ports, value: settings.ports.join(',') },
+  ];
+}
+
+/** The executor's side: reads and checks what `executorEnvironment` wrote. */
+export function readExecutorSettings(env: NodeJS.ProcessEnv): ExecutorSettings {
+  const required = (name: string, what: string): string => {
+    const value = env[name];
+    if (!value) throw new SluiceError('EXECUTOR_BAD_ENVIRONMENT', `${name} is not set: the scheduler names ${what} in the executor's environment`);
+    return value;
+  };
+  const list = (name: string): string[] => (env[name] ?? '').split(',').filter((item) => item !== '');
+  const ports = list(EXECUTOR_ENVIRONMENT.ports).map(Number);
+  const badPort = ports.find((port) => !Number.isInteger(port) || port <= 0 || port > 65_535);
+  if (badPort !== undefined) {
+    throw new SluiceError('EXECUTOR_BAD_ENVIRONMENT', `${EXECUTOR_ENVIRONMENT.ports}=${JSON.stringify(env[EXECUTOR_ENVIRONMENT.ports])} is not a comma-separated list of ports`);
+  }
+  return {
+    jobConfig: required(EXECUTOR_ENVIRONMENT.jobConfig, 'the job config'),
+    zookeeper: required(EXECUTOR_ENVIRONMENT.zookeeper, "the job's ZooKeeper"),
+    kafkaBrokers: list(EXECUTOR_ENVIRONMENT.kafkaBrokers),
+    stateDir: env[EXECUTOR_ENVIRONMENT.stateDir] ?? '',
+    ports,
+  };
+}
 
 /** TaskInfo.data: which container of which job model version the task runs. */
 export interface TaskData {

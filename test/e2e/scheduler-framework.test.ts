@@ -44,7 +44,7 @@ async function jobOptions(t: TestContext, master: string, executorCommand: strin
     resources: { cpus: 0.2, memMb: 64, diskMb: 0, ports: 1 },
     storage: { kind: 'host-dir', path: join(dirname(job.configFile), 'state') },
     timings: { ...DEFAULT_PLANNER_TIMINGS, localityWaitMs: 1_000, backoffInitialMs: 50, backoffMaxMs: 200, maxConsecutiveFailures: 3, declineShortSeconds: 0.2, declineLongSeconds: 5 },
-    launch: { bundleUri: bundle, executorCommand, jobConfig: job.configFile, zookeeper: zkConnect(), kafkaBrokers: kafkaBrokers().join(',') },
+    launch: { bundleUri: bundle, executorCommand, jobConfig: job.configFile, zookeeper: zkConnect(), kafkaBrokers: kafkaBrokers() },
     reviveMinIntervalMs: 100,
     reconcile: { initialMs: 300, maxMs: 1_000, implicitEveryMs: 60_000 },
     subscribeBackoff: { initialMs: 50, maxMs: 500 },

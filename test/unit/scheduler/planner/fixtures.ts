@@ -19,7 +19,7 @@ export const LAUNCH = {
   executorCommand: 'node sluice/dist/bin/sluice.js executor',
   jobConfig: 'sluice/examples/word-count/job.yaml',
   zookeeper: 'zk1:2181',
-  kafkaBrokers: 'kafka1:9092',
+  kafkaBrokers: ['kafka1:9092'],
 } as const;
 
 export const SETTINGS = { ...DEFAULT_PLANNER_TIMINGS, launch: LAUNCH };

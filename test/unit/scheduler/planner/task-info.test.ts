@@ -34,12 +34,10 @@ test('one task per container attempt, run by its own Sluice executor', () => {
   assert.equal(executor?.command?.shell, true);
 });
 
-test('the environment names the job, the container, the services, the state dir and the ports', () => {
+test('the environment names the job config, the services, the state dir and the ports', () => {
   const variables = buildTaskInfo(input).executor?.command?.environment?.variables ?? [];
   assert.deepEqual(Object.fromEntries(variables.map((v) => [v.name, v.value])), {
-    SLUICE_JOB: 'wordcount',
     SLUICE_JOB_CONFIG: 'sluice/examples/word-count/job.yaml',
-    SLUICE_CONTAINER_ID: '2',
     SLUICE_ZOOKEEPER: 'zk1:2181',
     SLUICE_KAFKA_BROKERS: 'kafka1:9092',
     SLUICE_STATE_DIR: 'state',

@@ -69,7 +69,7 @@ export async function frameworkOptions(job: WordCountJob, masterUrl: string, ove
     resources: { cpus: 0.3, memMb: 256, diskMb: 16, ports: 0 },
     storage: { kind: 'persistent-volume', sizeMb: 64, containerPath: 'state' },
     timings: { ...DEFAULT_PLANNER_TIMINGS, localityWaitMs: 3_000, backoffInitialMs: 200, backoffMaxMs: 2_000, declineShortSeconds: 1, declineLongSeconds: 5 },
-    launch: { bundleUri: bundle, executorCommand: command.join(' '), jobConfig: job.configFile, zookeeper: zkConnect(), kafkaBrokers: kafkaBrokers().join(',') },
+    launch: { bundleUri: bundle, executorCommand: command.join(' '), jobConfig: job.configFile, zookeeper: zkConnect(), kafkaBrokers: kafkaBrokers() },
     reviveMinIntervalMs: 200,
     reconcile: { initialMs: 500, maxMs: 2_000, implicitEveryMs: 60_000 },
     subscribeBackoff: { initialMs: 100, maxMs: 1_000 },
