@@ -1,8 +1,11 @@
 /**
  * Writes keys with updates and deletes through the full logged store stack on a real Kafka
- * changelog, committing every `commitEvery` operations and printing each commit as a JSON line,
- * until it is killed. The operations come from a seeded generator, so the parent can rebuild the
- * exact state at any commit. Usage: durability-child <brokers> <topic> <storeDir> <engine> <seed> <firstOp>
+ * changelog, committing every `commitEvery` operations and printing each commit as a JSON line.
+ * After `commits` commits it writes `afterCommit` more operations, waits until Kafka acknowledged
+ * their changelog records without committing them, prints a `pastCommit` line and idles until the
+ * parent kills it. The operations come from a seeded generator, so the parent can rebuild the
+ * exact state at any commit.
+ * Usage: durability-child <brokers> <topic> <storeDir> <engine> <seed> <firstOp> <commits>
  */
 import { buildStore } from '../../../executor/store/build-store.js';
 import { createEngine } from '../../../executor/store/engines/create-engine.js';
@@ -15,7 +18,7 @@ import { setLogLevel } from '../../../shared/log.js';
 import { operations } from './durability-ops.js';
 
 setLogLevel('warn');
-const [brokers, topic, storeDir, engine, seed, firstOp] = process.argv.slice(2) as [string, string, string, 'rocksdb' | 'leveldb', string, string];
+const [brokers, topic, storeDir, engine, seed, firstOp, commits] = process.argv.slice(2) as [string, string, string, 'rocksdb' | 'leveldb', string, string, string];
 const kafka = createKafka({ brokers: brokers.split(','), clientId: 'durability-child' });
 const admin = kafka.admin();
 const producer = kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 1 });
@@ -39,17 +42,25 @@ const store = buildStore({
   offset: restored.offset,
 });
 const commitEvery = 5000;
+const afterCommit = 1000;
+// firstOp is a commit point (a multiple of commitEvery), so commits stay at the same ops in every run.
+const lastCommit = Number(firstOp) + Number(commits) * commitEvery;
 let done = 0;
-for (const op of operations(Number(seed), 200_000)) {
+for (const op of operations(Number(seed), lastCommit + afterCommit)) {
   if (done++ < Number(firstOp)) continue;
   if (op.value === null) await store.api.delete(op.key);
   else await store.api.put(op.key, op.value);
-  if (done % commitEvery === 0) {
+  if (done <= lastCommit && done % commitEvery === 0) {
     await store.flushCache();
     const offset = await store.commit();
     process.stdout.write(`${JSON.stringify({ ops: done, offset })}\n`);
   }
 }
-process.stdout.write(`${JSON.stringify({ finished: done })}\n`);
+// Commit steps 1 and 2 without step 3: the writes after the last commit are in the changelog,
+// acknowledged by Kafka, but neither committed nor in the local DB. A kill from here on is the
+// crash the test is about, whenever the parent gets to it.
+await store.flushCache();
+const acked = await store.changelogAcked();
+process.stdout.write(`${JSON.stringify({ pastCommit: true, ops: done, acked })}\n`);
 // Stay alive: the parent kills this process (the point of the test is an unclean stop).
 setInterval(() => undefined, 1000);

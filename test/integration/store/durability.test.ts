@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, it } from 'node:test';
-import type { Admin } from 'kafkajs';
 import { createEngine } from '../../../executor/store/engines/create-engine.js';
 import type { KeyValueEngine } from '../../../executor/store/engine.js';
 import { KafkaChangelogSink, KafkaChangelogSource } from '../../../executor/store/kafka-changelog.js';
@@ -15,35 +14,42 @@ import { createKafka } from '../../../shared/kafka/client.js';
 import { ensureTopic } from '../../../shared/kafka/topics.js';
 import { setLogLevel } from '../../../shared/log.js';
 import { kafkaBrokers, uniqueTopic } from '../../infra/services.js';
-import { modelAfter } from './durability-ops.js';
+import { modelAfter, operations } from './durability-ops.js';
 
 setLogLevel('warn');
 const context = { job: 'durability', store: 'kv', task: 'Partition 0' };
 
+interface Commit {
+  ops: number;
+  offset: number;
+}
+
 /**
- * Runs the writer child until it reported `commits` commits and its changelog has records past
- * the last of them (writes of the next commit interval, not yet committed), then SIGKILLs it.
+ * Runs the writer child for `commits` commits and SIGKILLs it only once it reported that the
+ * changelog records of further writes are acknowledged but not committed: the child waits for
+ * the kill there, so a slow parent cannot let it commit again first.
  */
-async function writeAndKill(admin: Admin, topic: string, storeDir: string, engine: string, seed: number, firstOp: number, commits: number) {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'durability-child.ts'), kafkaBrokers().join(','), topic, storeDir, engine, String(seed), String(firstOp)], {
+async function writeAndKill(topic: string, storeDir: string, engine: string, seed: number, firstOp: number, commits: number) {
+  const args = [kafkaBrokers().join(','), topic, storeDir, engine, String(seed), String(firstOp), String(commits)];
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'durability-child.ts'), ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const reported: { ops: number; offset: number }[] = [];
   const exited = new Promise((resolve) => child.once('exit', resolve));
+  const reported: Commit[] = [];
+  let pastCommit: { ops: number; acked: number } | undefined;
   for await (const line of createInterface({ input: child.stdout })) {
-    reported.push(JSON.parse(line) as { ops: number; offset: number });
-    if (reported.length === commits) {
-      const committed = (reported.at(-1) as { offset: number }).offset;
-      const deadline = Date.now() + 60_000;
-      while (Number((await admin.fetchTopicOffsets(topic))[0]?.high) - 1 <= committed && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
+    const parsed = JSON.parse(line) as Commit | { pastCommit: true; ops: number; acked: number };
+    if ('pastCommit' in parsed) {
+      pastCommit = parsed;
       child.kill('SIGKILL');
       break;
     }
+    reported.push(parsed);
   }
   await exited;
-  return reported;
+  if (!pastCommit) throw new Error('the writer child exited before it wrote past its last commit');
+  assert.equal(reported.length, commits);
+  return { last: reported.at(-1) as Commit, pastCommit };
 }
 
 async function contents(engine: KeyValueEngine): Promise<Map<string, string>> {
@@ -68,14 +74,11 @@ for (const engine of ['rocksdb', 'leveldb'] as const) {
         await ensureTopic(admin, { topic, partitions: 1, compacted: true, purpose: 'the test changelog' });
         const survivingDir = await mkdtemp(join(tmpdir(), `sluice-${engine}-`));
         const seed = 7;
-        const reported = await writeAndKill(admin, topic, survivingDir, engine, seed, 0, 20);
-        const last = reported.at(-1) as { ops: number; offset: number };
+        const { last, pastCommit } = await writeAndKill(topic, survivingDir, engine, seed, 0, 20);
         const model = modelAfter(seed, last.ops);
         const changelog = { topic, partition: 0 };
         const sink = new KafkaChangelogSink(new BatchingProducer(producer), changelog);
         const source = new KafkaChangelogSource(kafka, admin);
-        const { high } = await source.watermarks(changelog);
-        assert.ok(high - 1 > last.offset, 'the child wrote past its last commit before it died');
         const restore = async (storeDir: string, checkpointed: number): Promise<RestoreResult> => {
           const [result] = await restoreStores(
             [{ context, changelog, sink, storeDir, createEngine: (dir) => createEngine(engine, dir, { wal: false }), checkpointed }],
@@ -91,7 +94,8 @@ for (const engine of ['rocksdb', 'leveldb'] as const) {
         assert.equal(fresh.plan.reuseLocal, false);
         assert.equal(fresh.replayed, last.offset + 1);
         assert.deepEqual(await contents(fresh.engine), model);
-        assert.ok(fresh.trimmed > 0, 'keys written after the commit were trimmed');
+        const keysAfterCommit = new Set([...operations(seed, pastCommit.ops)].slice(last.ops).map((op) => op.key));
+        assert.equal(fresh.trimmed, keysAfterCommit.size, 'exactly the keys written after the commit were trimmed');
         await fresh.engine.close();
 
         // A copy of what the killed child left, for step 3.
@@ -107,8 +111,7 @@ for (const engine of ['rocksdb', 'leveldb'] as const) {
 
         // 3. The job goes on from the surviving directory and dies again; a local copy from the
         //    earlier commit then replays only the changelog between the two commits.
-        const more = await writeAndKill(admin, topic, survivingDir, engine, seed, last.ops, 3);
-        const latest = more.at(-1) as { ops: number; offset: number };
+        const { last: latest } = await writeAndKill(topic, survivingDir, engine, seed, last.ops, 3);
         const tail = await restore(olderDir, latest.offset);
         assert.equal(tail.plan.reuseLocal, true, tail.plan.reason);
         assert.equal(tail.replayed, latest.offset - last.offset, 'only the records after the older copy were replayed');
