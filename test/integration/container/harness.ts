@@ -9,6 +9,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin, Kafka } from 'kafkajs';
 import { readPartitions } from '../../../shared/kafka/partition-reader.js';
 import { kafkaBrokers, testLogDir, uniqueName } from '../../infra/services.js';
@@ -91,26 +92,98 @@ export function exitOf(child: ChildProcess): Promise<number | string> {
  * `pauseMs` apart (to keep a job busy for a while), and returns the exact counts. `stop` ends it
  * early (checked between batches).
  */
-export async function produceWords(kafka: Kafka, topic: string, count: number, seed = 1, pauseMs = 0, stop: () => boolean = () => false): Promise<Map<string, number>> {
+export function produceWords(kafka: Kafka, topic: string, count: number, seed = 1, pauseMs = 0, stop: () => boolean = () => false): Promise<Map<string, number>> {
+  return produce(kafka, topic, count, seed, pauseMs, async () => stop());
+}
+
+/**
+ * Produces words as produceWords does, with no set count: until `stop` says so (checked between
+ * batches), so a test's input keeps arriving for as long as its scenario needs, however slow the
+ * machine. It waits before a batch while the job is `backlog` or more messages behind (input past
+ * its checkpoints), so a slow job is not buried either. Returns the exact counts.
+ */
+export function produceWordsUntil(
+  kafka: Kafka,
+  admin: Admin,
+  job: WordCountJob,
+  stop: () => boolean,
+  options: { seed?: number; pauseMs?: number; backlog?: number } = {},
+): Promise<Map<string, number>> {
+  const backlog = options.backlog ?? 40_000;
+  return produce(kafka, job.words, Number.POSITIVE_INFINITY, options.seed ?? 1, options.pauseMs ?? 0, async () => {
+    while (!stop() && (await unprocessed(admin, job)) >= backlog) await sleep(100);
+    return stop();
+  });
+}
+
+async function produce(kafka: Kafka, topic: string, count: number, seed: number, pauseMs: number, stop: () => Promise<boolean>): Promise<Map<string, number>> {
   const model = new Map<string, number>();
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
   let state = seed;
   const random = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648);
   try {
-    for (let sent = 0; sent < count && !stop(); sent += 5000) {
+    for (let sent = 0; sent < count && !(await stop()); sent += 5000) {
       const messages = Array.from({ length: Math.min(5000, count - sent) }, () => {
         const word = `w${Math.floor(random() ** 2 * 2000)}`;
         model.set(word, (model.get(word) ?? 0) + 1);
         return { key: word, value: word };
       });
       await producer.send({ topic, messages, acks: -1 });
-      if (pauseMs > 0) await new Promise((resolvePause) => setTimeout(resolvePause, pauseMs));
+      if (pauseMs > 0) await sleep(pauseMs);
     }
   } finally {
     await producer.disconnect();
   }
   return model;
+}
+
+/** The job's checkpoint (group commit: the next offset to process; -1 for none yet) of every input partition. */
+export async function committedOffsets(admin: Admin, job: WordCountJob): Promise<Map<number, number>> {
+  return (await inputProgress(admin, job)).committed;
+}
+
+/** Input messages past the job's checkpoints, over all partitions. */
+async function unprocessed(admin: Admin, job: WordCountJob): Promise<number> {
+  const { committed, highs } = await inputProgress(admin, job);
+  return [...highs].reduce((sum, [partition, high]) => sum + Math.max(0, high - Math.max(0, committed.get(partition) ?? -1)), 0);
+}
+
+/** Per input partition: the job's checkpoint (-1 for none yet) and the end of the partition. */
+async function inputProgress(admin: Admin, job: WordCountJob): Promise<{ committed: Map<number, number>; highs: Map<number, number> }> {
+  const highs = new Map((await retried(() => admin.fetchTopicOffsets(job.words))).map(({ partition, high }) => [partition, Number(high)]));
+  const [group] = await retried(() => admin.fetchOffsets({ groupId: job.group, topics: [job.words] }));
+  const offsets = new Map((group?.partitions ?? []).map(({ partition, offset }) => [partition, Number(offset)]));
+  return { committed: new Map([...highs.keys()].map((partition) => [partition, offsets.get(partition) ?? -1])), highs };
+}
+
+/**
+ * An admin request, repeated (bounded) while Kafka answers with a retriable error: a topic created
+ * a moment ago answers NOT_LEADER_OR_FOLLOWER for a while, which kafkajs's admin passes on.
+ */
+async function retried<T>(request: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await request();
+    } catch (error) {
+      if (attempt >= 40 || (error as { retriable?: unknown }).retriable !== true) throw error;
+      await sleep(250);
+    }
+  }
+}
+
+/**
+ * Waits (bounded) until the checkpoint of every input partition satisfies `holds`; `what` names
+ * the condition in the timeout's error.
+ */
+export async function waitForCheckpoints(admin: Admin, job: WordCountJob, holds: (offset: number, partition: number) => boolean, what: string, timeoutMs = 120_000): Promise<Map<number, number>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const committed = await committedOffsets(admin, job);
+    if ([...committed].every(([partition, offset]) => holds(offset, partition))) return committed;
+    if (Date.now() > deadline) throw new Error(`checkpoints of ${job.words} not ${what} in ${timeoutMs / 1000} s: ${JSON.stringify([...committed])}`);
+    await sleep(100);
+  }
 }
 
 /** Every record of a topic, per key in offset order: [values…]. */

@@ -10,7 +10,7 @@ import { ensureTopic } from '../../../shared/kafka/topics.js';
 import { setLogLevel } from '../../../shared/log.js';
 import { fourLetterWord } from '../../infra/net.js';
 import { kafkaBrokers, zkConnect } from '../../infra/services.js';
-import { checkRuns, containerLog, exitOf, killContainers, produceWords, readTopic, startContainer, waitForCheckpointsAtEnd, waitForProgress, wordCountJob } from './harness.js';
+import { checkRuns, containerLog, exitOf, killContainers, produceWordsUntil, readTopic, startContainer, waitForCheckpoints, waitForCheckpointsAtEnd, wordCountJob } from './harness.js';
 import { ModelPublisher } from './model-publisher.js';
 
 setLogLevel('warn');
@@ -34,6 +34,29 @@ async function waitForModel(registry: ContainerRegistry, ids: readonly string[],
     if (done) return;
     if (Date.now() > deadline) throw new Error(`containers did not all reach job model ${version}: ${JSON.stringify(live)}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * Waits (bounded) until container `id` reports, on its status endpoint, that it has processed
+ * messages on each of `tasks` (counts of the task instances it runs now, so since its last hand-over).
+ */
+async function waitForProcessing(registry: ContainerRegistry, id: string, tasks: readonly string[]): Promise<ContainerStatusReport> {
+  const deadline = Date.now() + 120_000;
+  let last: unknown;
+  for (;;) {
+    try {
+      const url = (await registry.list()).find((container) => container.id === id)?.url;
+      if (url) {
+        const report = (await (await fetch(`${url}/status`)).json()) as ContainerStatusReport;
+        if (tasks.every((name) => (report.tasks.find((task) => task.name === name)?.processed ?? 0) > 0)) return report;
+        last = report;
+      }
+    } catch (error) {
+      last = String(error);
+    }
+    if (Date.now() > deadline) throw new Error(`container ${id} did not process on each of ${tasks.join(', ')} in 120 s: ${JSON.stringify(last)}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
 
@@ -85,6 +108,12 @@ async function restores(file: string): Promise<{ task: string; reuseLocal: boole
 describe('rescaling a running word count through the job model in ZooKeeper', { timeout: 600_000 }, () => {
   it('goes 2 → 3 → 2 containers: counts exact, no partition in two containers at once, moved state restored from the changelog', async (t) => {
     t.after(killContainers);
+    // Input keeps arriving until the scenario below says it may end (ended here, before the admin client closes, if it fails).
+    const input = { done: false, produced: Promise.resolve(new Map<string, number>()) };
+    t.after(async () => {
+      input.done = true;
+      await input.produced.catch(() => undefined);
+    });
     const kafka = createKafka({ brokers: kafkaBrokers(), clientId: 'rescale-test' });
     const admin = kafka.admin();
     await admin.connect();
@@ -100,9 +129,13 @@ describe('rescaling a running word count through the job model in ZooKeeper', { 
     const first = await publisher.publish(2);
     // Container 2 starts too: it registers and waits until a model names it.
     const children = new Map(['0', '1', '2'].map((id) => [id, start(id)]));
-    const produced = produceWords(kafka, job.words, 300_000, 7, 150);
+    const child = (id: string) => children.get(id) as NonNullable<ReturnType<typeof start>>;
+    // Input arrives until the tasks moved back at the scale-down have been processed by their new owners.
+    input.produced = produceWordsUntil(kafka, admin, job, () => input.done, { seed: 7, pauseMs: 150 });
     await waitForModel(registry, ['0', '1'], first.version);
-    await waitForProgress(admin, job.group, job.words, 30_000);
+    // Every task has processed and checkpointed before the scale-up: whichever tasks move, their
+    // changelogs have records to restore and their first owner's work to hand over.
+    await waitForCheckpoints(admin, job, (offset) => offset > 0, 'past 0 on every partition before the scale-up');
 
     const rebalance = async (containers: number, ids: string[]) => {
       const before = await zxid();
@@ -116,18 +149,26 @@ describe('rescaling a running word count through the job model in ZooKeeper', { 
     const taker = (await registry.list()).find((container) => container.id === '2');
     assert.ok(taker?.url, 'container 2 registered its status URL');
     const report = (await (await fetch(`${taker.url}/status`)).json()) as ContainerStatusReport;
-    const given = up.model.containers.find((container) => container.id === '2')?.tasks.map((task) => task.name);
-    assert.deepEqual(report.tasks.map((task) => task.name).sort(), [...(given ?? [])].sort());
+    const moved = up.model.containers.find((container) => container.id === '2')?.tasks ?? [];
+    const given = moved.map((task) => task.name);
+    assert.deepEqual(report.tasks.map((task) => task.name).sort(), [...given].sort());
     assert.equal(report.jobModelVersion, up.model.version);
     for (const task of report.tasks) assert.ok(task.restore !== null && task.restore.done === task.restore.total && task.restore.total > 0, `${task.name} restored: ${JSON.stringify(task)}`);
-    await waitForProgress(admin, job.group, job.words, 30_000);
+    // Container 2 works on every task it took before the scale-down takes them away again.
+    await waitForProcessing(registry, '2', given);
     const down = await rebalance(2, ['0', '1']);
-    assert.equal(await exitOf(children.get('2') as NonNullable<ReturnType<typeof start>>), 0, 'the dropped container exits cleanly');
+    assert.equal(await exitOf(child('2')), 0, 'the dropped container exits cleanly');
+    // …and their new owners work on them too, before the input ends.
+    for (const id of ['0', '1']) {
+      const back = down.model.containers.find((container) => container.id === id)?.tasks.map((task) => task.name).filter((name) => given.includes(name)) ?? [];
+      await waitForProcessing(registry, id, back);
+    }
+    input.done = true;
 
-    const counts = await produced;
+    const counts = await input.produced;
     await waitForCheckpointsAtEnd(admin, job, 300_000);
-    for (const id of ['0', '1']) children.get(id)?.kill('SIGTERM');
-    assert.deepEqual(await Promise.all(['0', '1'].map((id) => exitOf(children.get(id) as NonNullable<ReturnType<typeof start>>))), [0, 0]);
+    for (const id of ['0', '1']) child(id).kill('SIGTERM');
+    assert.deepEqual(await Promise.all(['0', '1'].map((id) => exitOf(child(id)))), [0, 0]);
 
     const emitted = await readTopic(kafka, admin, job.counts);
     const changelog = await readTopic(kafka, admin, job.changelog);
@@ -140,7 +181,8 @@ describe('rescaling a running word count through the job model in ZooKeeper', { 
 
     const ends = new Map((await admin.fetchTopicOffsets(job.words)).map(({ partition, high }) => [partition, Number(high)]));
     const handOvers = checkNoOverlap(await readTopic(kafka, admin, job.trace), ends);
-    assert.ok(handOvers >= 2, `partitions changed hands (${handOvers})`);
+    // Each task container 2 held came to it from a container that had processed on it, and went on to one that did after.
+    assert.ok(handOvers >= 2 * moved.length, `partitions changed hands (${handOvers}) twice for each task container 2 held (${given.join(', ')})`);
 
     // Container 2 had no local state: the tasks it took over were rebuilt from the changelog.
     const gained = (await restores(containerLog(job, '2'))).filter((restore) => !restore.reuseLocal);
