@@ -22,7 +22,7 @@ import { ensureTopic } from '../../../shared/kafka/topics.js';
 import { setLogLevel } from '../../../shared/log.js';
 import type { JobModel } from '../../../shared/model/job-model.js';
 import { kafkaBrokers, zkConnect } from '../../infra/services.js';
-import { ZkProxy } from '../coordination/helpers.js';
+import { LEASE_SHARE, ZkProxy } from '../coordination/helpers.js';
 import { checkRuns, containerLog, exitOf, killContainers, produceWords, readTopic, startContainer, waitForCheckpointsAtEnd, waitForProgress, wordCountJob, type WordCountJob } from './harness.js';
 import { ModelPublisher } from './model-publisher.js';
 
@@ -30,6 +30,10 @@ setLogLevel('warn');
 
 /** The containers' ZooKeeper session timeout: the ZkSession default, which CoordinatedContainer keeps. */
 const SESSION_TIMEOUT_MS = 10_000;
+/** A session's lease: from the send time of the last request ZooKeeper answered (ZkClient.leaseUntil). */
+const LEASE_MS = SESSION_TIMEOUT_MS * LEASE_SHARE;
+/** ZkSession renews the lease every quarter timeout. */
+const HEARTBEAT_MS = SESSION_TIMEOUT_MS / 4;
 const PARTITIONS = 8;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -75,6 +79,34 @@ async function waitForLine(job: WordCountJob, id: string, what: string, timeoutM
     if (Date.now() > deadline) throw new Error(`container ${id}: no '${what}' in its log within ${timeoutMs} ms (${containerLog(job, id)})`);
     await sleep(100);
   }
+}
+
+/**
+ * Cuts container '0' off ZooKeeper now and restores it `ms` later by a timer armed at once, so what
+ * the test does meanwhile cannot lengthen the outage. `endedAt` is set before the proxy lets
+ * connections through again.
+ */
+function cutOff(t: TestContext, proxy: ZkProxy, ms: number): { blockedAt: number; endedAt: () => number | undefined; ended: Promise<number> } {
+  const blockedAt = Date.now();
+  proxy.block();
+  let endedAt: number | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const ended = new Promise<number>((resolve) => {
+    timer = setTimeout(() => {
+      endedAt = Date.now();
+      proxy.unblock();
+      resolve(endedAt);
+    }, ms);
+  });
+  t.after(() => clearTimeout(timer));
+  return { blockedAt, endedAt: () => endedAt, ended };
+}
+
+/** When (ms since the epoch) the last request ZooKeeper answered was sent, as a 'ZooKeeper session expired' line for a lapsed lease says. */
+function lastAnsweredAt(expired: LogLine): number {
+  const ago = /last answered (\d+) ms ago/.exec(String(expired.reason))?.[1];
+  assert.ok(ago !== undefined, `the expiry names when ZooKeeper last answered: ${JSON.stringify(expired)}`);
+  return at(expired) - Number(ago);
 }
 
 /** Waits until `ids` run job model `version` (as they report in their registration). */
@@ -158,77 +190,105 @@ describe('containers following the job model while ZooKeeper is unreachable', { 
   it('shorter than the session timeout: processing goes on, the session survives, nothing is done twice', async (t) => {
     const setup = await setUp(t, 300);
     const { admin, job, proxy, model } = setup;
-    const cutOff = partitionsOf(model, '0');
-    // About 10k words/s for about 8 s: the outage falls in the middle of it.
-    const produced = produceWords(setup.kafka, job.words, 80_000, 11, 400);
+    const cutOffPartitions = partitionsOf(model, '0');
+    // About 10k words/s until the outage has been checked: there is input to process while cut off.
+    let producing = true;
+    t.after(() => (producing = false));
+    const produced = produceWords(setup.kafka, job.words, 5_000_000, 11, 400, () => !producing);
     await waitForProgress(admin, job.group, job.words, 10_000);
 
-    const outageMs = SESSION_TIMEOUT_MS / 2;
-    const before = await committed(admin, job, cutOff);
-    const linesBefore = (await logLines(job, '0')).length;
-    const blockedAt = Date.now();
-    proxy.block();
-    await waitForLine(job, '0', 'ZooKeeper session disconnected', 3_000, (lines) => messages(lines, 'ZooKeeper session disconnected').find((line) => at(line) >= blockedAt - 50));
-    await sleep(outageMs - (Date.now() - blockedAt));
-    const during = await committed(admin, job, cutOff);
-    const linesDuring = ownLines((await logLines(job, '0')).slice(linesBefore));
-    proxy.unblock();
-    assert.ok(during > before, `the cut-off container kept committing its partitions ${cutOff.join(',')} (${before} → ${during})`);
+    // The last answered heartbeat was sent at most a heartbeat interval before the cut, so the
+    // lease lapses no sooner than LEASE_MS - HEARTBEAT_MS (6.5 s) after it. The outage ends 3 s
+    // before that: room for a late heartbeat timer and the reconnect on a loaded machine.
+    const outageMs = LEASE_MS - HEARTBEAT_MS - 3_000;
+    const outage = cutOff(t, proxy, outageMs);
+    const { blockedAt } = outage;
+    // While cut off: the container keeps checkpointing. Only readings that came back before the
+    // outage ended count; the first is taken after the cut.
+    const before = await committed(admin, job, cutOffPartitions);
+    let during = before;
+    while (during <= before && outage.endedAt() === undefined) {
+      await sleep(100);
+      const reading = await committed(admin, job, cutOffPartitions);
+      if (outage.endedAt() === undefined) during = reading;
+    }
+    assert.ok(during > before, `the cut-off container kept committing its partitions ${cutOffPartitions.join(',')} while cut off for ${outageMs} ms (${before} → ${during})`);
+    const endedAt = await outage.ended;
 
+    const disconnected = await waitForLine(job, '0', 'ZooKeeper session disconnected', 10_000, (lines) =>
+      messages(lines, 'ZooKeeper session disconnected').find((line) => at(line) >= blockedAt - 50),
+    );
     const reconnected = await waitForLine(job, '0', 'ZooKeeper session connected', 10_000, (lines) =>
       messages(lines, 'ZooKeeper session connected').find((line) => at(line) >= blockedAt),
     );
+    producing = false;
     const lines = await logLines(job, '0');
     const [first] = messages(lines, 'ZooKeeper session connected');
     assert.equal(reconnected.session, first?.session, 'the same session came back');
     assert.equal(reconnected.newSession, undefined);
-    assert.ok(Number(reconnected.disconnectedMs) >= outageMs - 500, `disconnected for ${String(reconnected.disconnectedMs)} ms`);
+    assert.ok(at(reconnected) >= endedAt, `disconnected at +${at(disconnected) - blockedAt} ms, reconnected at +${at(reconnected) - blockedAt} ms; ZooKeeper back at +${endedAt - blockedAt} ms`);
     assert.deepEqual(messages(lines, 'ZooKeeper session expired'), [], 'the session did not expire');
     assert.equal(messages(lines, 'running on the new job model').length, 1, 'the tasks were never restarted');
+    const linesDuring = ownLines(lines.filter((line) => at(line) >= blockedAt && at(line) < endedAt));
     assert.ok(linesDuring.total <= 5, `one log line per state change during the outage, not a retry loop: ${JSON.stringify(linesDuring.byMessage)}`);
 
     const counts = await produced;
     const duplicates = await finish(setup, counts);
     assert.equal(duplicates, 0, 'nothing was processed twice');
-    process.stdout.write(`# ZooKeeper cut off for ${outageMs} ms: ${during - before} messages of the cut-off container checkpointed meanwhile; session kept; 0 duplicates\n`);
+    process.stdout.write(
+      `# ZooKeeper cut off for ${endedAt - blockedAt} ms (disconnected ${String(reconnected.disconnectedMs)} ms): ${during - before} messages of the cut-off container checkpointed meanwhile; session kept; 0 duplicates\n`,
+    );
   });
 
   it('longer than the session timeout: the claims end with the session, the tasks are abandoned without a commit, then claimed again on a new session', async (t) => {
     // Commits 2 s apart: the abandon most likely drops uncommitted work, which is then done again.
     const setup = await setUp(t, 2_000);
     const { admin, job, proxy, model } = setup;
-    const cutOff = partitionsOf(model, '0');
+    const cutOffPartitions = partitionsOf(model, '0');
     const direct = partitionsOf(model, '1');
-    // About 10k words/s for about 25 s: production goes on through the outage and the recovery.
-    const produced = produceWords(setup.kafka, job.words, 250_000, 12, 400);
+    // About 10k words/s through the outage and the recovery, until both have been checked.
+    let producing = true;
+    t.after(() => (producing = false));
+    const produced = produceWords(setup.kafka, job.words, 5_000_000, 12, 400, () => !producing);
     await waitForProgress(admin, job.group, job.words, 10_000);
 
+    // Past the server's expiry of the session (the first 2 s tick after the timeout from its last contact).
     const outageMs = SESSION_TIMEOUT_MS + 4_000;
-    const linesBefore = (await logLines(job, '0')).length;
     const blockedAt = Date.now();
     proxy.block();
-    // The lease (90% of the timeout from the last answered request, sent before the cut) lapses
-    // before the server can expire the session and let another container claim the tasks.
+    // The lease (90% of the timeout from the send time of the last answered request, sent before the
+    // cut) lapses before the server can expire the session and let another container claim the tasks.
     const abandon = await waitForLine(job, '0', 'abandoning the tasks', SESSION_TIMEOUT_MS + 5_000, (lines) =>
       lines.find((line) => line.message.startsWith('abandoning the tasks without a commit') && at(line) >= blockedAt),
     );
     const stoppedAfterMs = at(abandon) - blockedAt;
-    assert.ok(stoppedAfterMs < SESSION_TIMEOUT_MS, `tasks abandoned ${stoppedAfterMs} ms after the cut, within the session timeout`);
+    const expiry = messages(await logLines(job, '0'), 'ZooKeeper session expired').find((line) => at(line) >= blockedAt && at(line) <= at(abandon));
+    assert.ok(expiry !== undefined, 'the session was declared expired before the tasks were abandoned');
+    const answeredAt = lastAnsweredAt(expiry);
+    // The lapse is acted on at once: 2 s for a late timer in a container on a loaded machine.
+    assert.ok(
+      at(abandon) - answeredAt <= LEASE_MS + 2_000,
+      `tasks abandoned ${at(abandon) - answeredAt} ms after the last request ZooKeeper answered was sent (lease ${LEASE_MS} ms; ${stoppedAfterMs} ms after the cut)`,
+    );
     assert.deepEqual([...(abandon.tasks as string[])].sort(), model.containers.find((c) => c.id === '0')?.tasks.map((task) => task.name).sort());
     await waitForLine(job, '0', 'container abandoned its tasks without committing', 10_000, (lines) =>
       messages(lines, 'container abandoned its tasks without committing').find((line) => at(line) >= at(abandon)),
     );
 
     // While cut off: nothing of the abandoned tasks is committed; the other container's tasks go on.
-    const abandonedBefore = await committed(admin, job, cutOff);
+    // The cut lasts outageMs, at least 3 s from here, and until container 1 committed more (bounded).
+    const abandonedBefore = await committed(admin, job, cutOffPartitions);
     const directBefore = await committed(admin, job, direct);
-    await sleep(Math.max(3_000, outageMs - (Date.now() - blockedAt)));
-    const abandonedAfter = await committed(admin, job, cutOff);
-    const directAfter = await committed(admin, job, direct);
-    const linesDuring = ownLines((await logLines(job, '0')).slice(linesBefore));
+    const windowEnd = Math.max(Date.now() + 3_000, blockedAt + outageMs);
+    let abandonedAfter = abandonedBefore;
+    let directAfter = directBefore;
+    while (Date.now() < windowEnd || (directAfter <= directBefore && Date.now() < windowEnd + 20_000)) {
+      await sleep(250);
+      [abandonedAfter, directAfter] = await Promise.all([committed(admin, job, cutOffPartitions), committed(admin, job, direct)]);
+      assert.equal(abandonedAfter, abandonedBefore, 'no checkpoint of the abandoned tasks after they were abandoned');
+    }
     const unblockedAt = Date.now();
     proxy.unblock();
-    assert.equal(abandonedAfter, abandonedBefore, 'no checkpoint of the abandoned tasks after they were abandoned');
     assert.ok(directAfter > directBefore, `container 1 kept committing its partitions ${direct.join(',')} (${directBefore} → ${directAfter})`);
 
     // Back: a new session, the tasks claimed again, running on the model again.
@@ -244,8 +304,10 @@ describe('containers following the job model while ZooKeeper is unreachable', { 
     const expired = messages(lines, 'ZooKeeper session expired');
     assert.equal(expired.length, 1, `the session expired once: ${JSON.stringify(expired)}`);
     assert.match(String(expired[0]?.reason), /lease lapsed/);
+    const linesDuring = ownLines(lines.filter((line) => at(line) >= blockedAt && at(line) < unblockedAt));
     assert.ok(linesDuring.total <= 20, `a bounded number of log lines while cut off, not a retry loop: ${JSON.stringify(linesDuring.byMessage)}`);
     await waitForProgress(admin, job.group, job.words, 5_000);
+    producing = false;
 
     // Container 1 never noticed: same session, same tasks, never restarted.
     const other = await logLines(job, '1');

@@ -14,6 +14,12 @@ import { zkConnect } from '../../infra/services.js';
 /** Short, so failover tests are quick; the test ZooKeeper's tickTime of 2 s allows 4 s to 40 s. */
 export const SESSION_TIMEOUT_MS = 4_000;
 
+/** The test ZooKeeper's tickTime (test/infra/zookeeper.ts): the server expires a session at the first tick after its timeout. */
+export const ZK_TICK_MS = 2_000;
+
+/** A session's lease: 90% of its timeout from the send time of the last request ZooKeeper answered (ZkClient.leaseUntil). */
+export const LEASE_SHARE = 0.9;
+
 // Session changes log at info; tests that fail print their own story.
 setLogLevel(process.env.SLUICE_LOG_LEVEL ?? 'warn');
 
