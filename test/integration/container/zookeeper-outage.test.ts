@@ -319,7 +319,7 @@ describe('containers following the job model while ZooKeeper is unreachable', { 
     const counts = await produced;
     const duplicates = await finish(setup, counts);
     process.stdout.write(
-      `# ZooKeeper cut off for ${unblockedAt - blockedAt} ms: tasks abandoned after ${stoppedAfterMs} ms, running again ${at(resumed) - unblockedAt} ms after ZooKeeper came back; ` +
+      `# ZooKeeper cut off for ${unblockedAt - blockedAt} ms: tasks abandoned after ${stoppedAfterMs} ms (${at(abandon) - answeredAt} ms after the last answered request was sent), running again ${at(resumed) - unblockedAt} ms after ZooKeeper came back; ` +
         `container 1 checkpointed ${directAfter - directBefore} messages meanwhile; ${duplicates} duplicate emissions (work redone after the abandon)\n`,
     );
   });
