@@ -83,16 +83,19 @@ export async function partitionCount(admin: Admin, topic: string, purpose: strin
 }
 
 /**
- * A topic that another process has just created answers UNKNOWN_TOPIC_OR_PARTITION or
- * LEADER_NOT_AVAILABLE for a moment, and kafkajs does not retry those (kafkajs #1618).
+ * A topic that another process has just created answers UNKNOWN_TOPIC_OR_PARTITION,
+ * LEADER_NOT_AVAILABLE or (ListOffsets, while the broker's metadata catches up with the new leader)
+ * NOT_LEADER_FOR_PARTITION for a moment, and kafkajs does not retry those (kafkajs #1618).
  */
+const NEW_TOPIC_ERRORS = ['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE', 'NOT_LEADER_FOR_PARTITION'] as const;
+
 export async function whileTopicIsNew<T>(call: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await call();
     } catch (error) {
       const types = kafkaErrorTypes(error);
-      if (attempt >= 40 || !(types.has('UNKNOWN_TOPIC_OR_PARTITION') || types.has('LEADER_NOT_AVAILABLE'))) throw error;
+      if (attempt >= 40 || ![...NEW_TOPIC_ERRORS].some((type) => types.has(type))) throw error;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }

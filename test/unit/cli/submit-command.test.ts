@@ -62,7 +62,7 @@ async function sluice(...args: string[]): Promise<{ code: number | null; out: st
   return { code, out, err };
 }
 
-describe('sluice submit', { timeout: 120_000 }, () => {
+describe('sluice submit', { timeout: 300_000 }, () => {
   const marathon = new FakeMarathon();
   let url = '';
   let dir = '';
