@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, it } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import type { Admin, Kafka } from 'kafkajs';
 import { createKafka } from '../../../shared/kafka/client.js';
-import { readPartitions } from '../../../shared/kafka/partition-reader.js';
 import { ensureTopic } from '../../../shared/kafka/topics.js';
 import { setLogLevel } from '../../../shared/log.js';
 import { kafkaBrokers } from '../../infra/services.js';
@@ -27,47 +26,61 @@ async function checkpoints(admin: Admin, job: WordCountJob): Promise<Map<number,
 }
 
 /**
- * With the victim stopped (SIGSTOP, so it neither processes nor commits), a partition for which the
- * trace topic holds the victim's processing record of an offset at or past the partition's checkpoint:
- * work whose effects are in Kafka and that no checkpoint covers. Undefined when there is none.
+ * Follows the trace topic from its start: per process and input partition, the highest offset it
+ * processed, and how far the trace has been read. Reading as it goes keeps each check of a frozen
+ * victim to a few hundred ms, far below the group session timeout (a long freeze would rebalance the
+ * group and stall the job the test wants busy).
  */
-async function uncommittedWork(kafka: Kafka, admin: Admin, job: WordCountJob, pid: number): Promise<{ partition: number; checkpoint: number } | undefined> {
-  const committed = await checkpoints(admin, job);
-  const [trace] = await admin.fetchTopicOffsets(job.trace);
-  const high = Number(trace?.high ?? 0);
-  // The last 20k processing records: a few seconds of the job's work, more than the victim's last commit interval.
-  const from = Math.max(Number(trace?.low ?? 0), high - 20_000);
-  let found: { partition: number; checkpoint: number } | undefined;
-  if (high > from) {
-    await readPartitions(kafka, admin, [{ topic: job.trace, partition: 0, from, to: high - 1 }], async (_request, records) => {
-      for (const record of records) {
-        const [recordPid, offset] = (record.value?.toString() ?? '').split(' ').map(Number);
-        const partition = Number(record.key.toString());
-        const checkpoint = committed.get(partition) ?? -1;
-        // A checkpoint of its own (not the reset policy's start) is what this test is about.
-        if (recordPid === pid && checkpoint >= 0 && (offset ?? -1) >= checkpoint) found = { partition, checkpoint };
+async function followTrace(t: TestContext, kafka: Kafka, job: WordCountJob): Promise<{ highest: Map<string, number>; readUpTo: () => number }> {
+  const highest = new Map<string, number>();
+  let position = 0;
+  const consumer = kafka.consumer({ groupId: `${job.name}-trace-follower` });
+  t.after(() => consumer.disconnect());
+  await consumer.connect();
+  await consumer.subscribe({ topic: job.trace, fromBeginning: true });
+  await consumer.run({
+    eachBatch: async ({ batch }) => {
+      for (const message of batch.messages) {
+        const [pid, offset] = (message.value?.toString() ?? '').split(' ');
+        const key = `${pid} ${message.key?.toString()}`;
+        highest.set(key, Math.max(highest.get(key) ?? -1, Number(offset)));
       }
-    });
-  }
-  return found;
+      position = Number(batch.lastOffset()) + 1;
+    },
+  });
+  return { highest, readUpTo: () => position };
 }
 
+type TraceFollower = Awaited<ReturnType<typeof followTrace>>;
+
 /**
- * Freezes the victim at a point where it has processed messages past a checkpoint, trying again at
- * other points until it has (bounded), so that every kill drops uncommitted work.
+ * Freezes the victim (SIGSTOP: it neither processes nor commits) at a point where the trace holds its
+ * processing of an offset at or past its partition's checkpoint — work whose effects are in Kafka and
+ * that no checkpoint covers — and returns that partition and checkpoint. At any other point it lets the
+ * victim go on and tries again a moment later, for at most 4 min (a restarted container starts slowly
+ * on a loaded machine).
  */
-async function freezeWithUncommittedWork(kafka: Kafka, admin: Admin, job: WordCountJob, victim: ChildProcess, random: () => number): Promise<{ partition: number; checkpoint: number }> {
+async function freezeWithUncommittedWork(admin: Admin, job: WordCountJob, trace: TraceFollower, victim: ChildProcess, random: () => number): Promise<{ partition: number; checkpoint: number }> {
   const pid = victim.pid as number;
-  for (let attempt = 1; attempt <= 40; attempt++) {
+  const deadline = Date.now() + 240_000;
+  while (Date.now() < deadline) {
     await sleep(random() * 600);
     victim.kill('SIGSTOP');
     // Let the broker finish any request the victim had already sent (a commit in flight).
     await sleep(300);
-    const work = await uncommittedWork(kafka, admin, job, pid);
-    if (work !== undefined) return work;
+    const [end] = await admin.fetchTopicOffsets(job.trace);
+    const committed = await checkpoints(admin, job);
+    const readBy = Date.now() + 2000;
+    while (trace.readUpTo() < Number(end?.high ?? 0) && Date.now() < readBy) await sleep(10);
+    if (trace.readUpTo() >= Number(end?.high ?? 0)) {
+      for (const [partition, checkpoint] of committed) {
+        // A checkpoint of its own (not the reset policy's start) is what this test is about.
+        if (checkpoint >= 0 && (trace.highest.get(`${pid} ${partition}`) ?? -1) >= checkpoint) return { partition, checkpoint };
+      }
+    }
     victim.kill('SIGCONT');
   }
-  throw new Error(`container process ${pid} never showed processed work past a checkpoint in 40 tries: the job is not processing`);
+  throw new Error(`container process ${pid} never showed processed work past a checkpoint in 4 min: the job is not processing`);
 }
 
 /** Waits until a partition's checkpoint moves past `offset`: its new owner processed from there and committed. */
@@ -104,6 +117,9 @@ describe('crash safety of containers on real Kafka', { timeout: 600_000 }, () =>
     try {
       const job = await wordCountJob(8, 300, { traced: true });
       await ensureTopic(admin, { topic: job.words, partitions: 8, compacted: false, purpose: 'test input' });
+      // The containers would create it too; the test follows it from before they start.
+      await ensureTopic(admin, { topic: job.trace, partitions: 1, compacted: false, purpose: 'processing records' });
+      const trace = await followTrace(t, kafka, job);
       const containers = ['0', '1'].map((id) => startContainer(job, id));
       // Input keeps arriving (about 10k words/s) while the containers are killed and restarted.
       const produced = produceWords(kafka, job.words, 400_000, 42, 500);
@@ -114,7 +130,7 @@ describe('crash safety of containers on real Kafka', { timeout: 600_000 }, () =>
         await waitForProgress(admin, job.group, job.words, 2000);
         const index = random() < 0.5 ? 0 : 1;
         const victim = containers[index] as ChildProcess;
-        const work = await freezeWithUncommittedWork(kafka, admin, job, victim, random);
+        const work = await freezeWithUncommittedWork(admin, job, trace, victim, random);
         victim.kill('SIGKILL');
         assert.equal(await exitOf(victim), 'SIGKILL');
         const successor = startContainer(job, String(index));
