@@ -7,9 +7,10 @@
  * (scheduler/http/store-query.ts); this side only answers.
  */
 import type { KeyValueStore } from '../../shared/api/key-value-store.js';
-import { builtInSerdes, type Serde } from '../../shared/api/serdes.js';
-import { describeError, isSluiceError, SluiceError } from '../../shared/errors.js';
+import { builtInSerdes, type BuiltInSerdeName, type Serde } from '../../shared/api/serdes.js';
+import { describeError, isSluiceError } from '../../shared/errors.js';
 import { compareNames, findContainerOfTask, type JobModel } from '../../shared/model/job-model.js';
+import { isBuiltInSerde, storeKeyFromText as keyFromText } from '../../shared/query/store-key-text.js';
 import type { TaskInstance } from '../container/task-instance.js';
 
 /** A store as a query reads it: what its task sees, and the serde its keys are written with. */
@@ -70,37 +71,12 @@ export async function answerStoreQuery(target: StoreQueryTarget, store: string, 
 }
 
 /**
- * The key given as URL text, as the store's key type: a string for string keys, a number for
- * int32, a bigint for int64, the parsed JSON for json, the UTF-8 bytes for bytes. A serde the job
- * defines gets the text as it is. The scheduler reads the text the same way
- * (scheduler/framework/key-owners.ts `storeKeyBytes`).
+ * The key given as URL text, as the store's key type (shared/query/store-key-text.ts, the reading the
+ * scheduler routes by); a serde the job defines gets the text as it is.
  */
 export function storeKeyFromText(serde: Serde<unknown>, text: string, store: string): unknown {
-  const invalid = (expected: string) =>
-    new SluiceError('QUERY_KEY_INVALID', `store '${store}' has ${serde.name} keys; '${text}' is not ${expected}`, { context: { store, serde: serde.name, key: text } });
-  const builtIn = (builtInSerdes as Record<string, Serde<unknown>>)[serde.name] === serde ? serde.name : undefined;
-  switch (builtIn) {
-    case 'bytes':
-      return Buffer.from(text, 'utf8');
-    case 'int32': {
-      const value = /^[+-]?\d+$/.test(text) ? Number(text) : NaN;
-      if (!Number.isInteger(value) || value < -0x80000000 || value > 0x7fffffff) throw invalid('an integer in [-2^31, 2^31)');
-      return value;
-    }
-    case 'int64': {
-      const value = /^[+-]?\d+$/.test(text) ? BigInt(text) : undefined;
-      if (value === undefined || value < -(1n << 63n) || value >= 1n << 63n) throw invalid('an integer in [-2^63, 2^63)');
-      return value;
-    }
-    case 'json':
-      try {
-        return JSON.parse(text) as unknown;
-      } catch {
-        throw invalid('JSON (a string key is written with its quotes: "word")');
-      }
-    default:
-      return text;
-  }
+  const builtIn = isBuiltInSerde(serde.name) && (builtInSerdes[serde.name] as Serde<unknown>) === serde;
+  return builtIn ? keyFromText(serde.name as BuiltInSerdeName, text, store) : text;
 }
 
 /** A stored value as JSON can carry it: bigints as decimal strings, Buffers as base64. */

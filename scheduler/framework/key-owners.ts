@@ -9,6 +9,7 @@
 import { builtInSerdes } from '../../shared/api/serdes.js';
 import { SluiceError } from '../../shared/errors.js';
 import { partitionForKey } from '../../shared/kafka/partitioner.js';
+import { isBuiltInSerde, storeKeyBytesFromText } from '../../shared/query/store-key-text.js';
 import { compareStreams, findContainerOfTask, type JobModel, type TaskName } from '../../shared/model/job-model.js';
 
 /** A task that may hold the key, and the container the job model gives it. */
@@ -21,41 +22,18 @@ export interface KeyOwner {
 }
 
 /**
- * The key given as URL text, as the store's key serde writes it. Only the built-in serdes can be
- * read here (the scheduler does not load the job module that defines the others); the container
- * parses the text the same way (executor/http/store-query.ts `storeKeyFromText`).
+ * The key given as URL text, as the store's key serde writes it (shared/query/store-key-text.ts).
+ * Only the built-in serdes can be read here: the scheduler does not load the job module that defines
+ * the others.
  */
 export function storeKeyBytes(serde: string, text: string, store: string): Buffer {
-  const invalid = (expected: string) =>
-    new SluiceError('QUERY_KEY_INVALID', `store '${store}' has ${serde} keys; '${text}' is not ${expected}`, { context: { store, serde, key: text } });
-  switch (serde) {
-    case 'string':
-    case 'bytes':
-      return Buffer.from(text, 'utf8');
-    case 'int32': {
-      const value = /^[+-]?\d+$/.test(text) ? Number(text) : NaN;
-      if (!Number.isInteger(value) || value < -0x80000000 || value > 0x7fffffff) throw invalid('an integer in [-2^31, 2^31)');
-      return builtInSerdes.int32.toBytes(value);
-    }
-    case 'int64': {
-      const value = /^[+-]?\d+$/.test(text) ? BigInt(text) : undefined;
-      if (value === undefined || value < -(1n << 63n) || value >= 1n << 63n) throw invalid('an integer in [-2^63, 2^63)');
-      return builtInSerdes.int64.toBytes(value);
-    }
-    case 'json':
-      try {
-        return builtInSerdes.json.toBytes(JSON.parse(text));
-      } catch {
-        throw invalid('JSON (a string key is written with its quotes: "word")');
-      }
-    default:
-      throw new SluiceError(
-        'QUERY_KEY_SERDE_UNSUPPORTED',
-        `store '${store}' has keys of serde '${serde}', which the job module defines; the scheduler routes keys of the built-in serdes only ` +
-          `(${Object.keys(builtInSerdes).join(', ')}); ask the container that runs the task directly (GET <container url>/stores/${store}/<key>?task=<task>)`,
-        { context: { store, serde } },
-      );
-  }
+  if (isBuiltInSerde(serde)) return storeKeyBytesFromText(serde, text, store);
+  throw new SluiceError(
+    'QUERY_KEY_SERDE_UNSUPPORTED',
+    `store '${store}' has keys of serde '${serde}', which the job module defines; the scheduler routes keys of the built-in serdes only ` +
+      `(${Object.keys(builtInSerdes).join(', ')}); ask the container that runs the task directly (GET <container url>/stores/${store}/<key>?task=<task>)`,
+    { context: { store, serde } },
+  );
 }
 
 /**
