@@ -18,6 +18,7 @@ import {
   type SchedulerEventSubscribed,
 } from '../../shared/mesos/index.js';
 import { describeError } from '../../shared/errors.js';
+import { backoffDelayMs, type Backoff } from '../../shared/backoff.js';
 import { createLogger, type Logger, type LogFields } from '../../shared/log.js';
 import { SchedulerError } from './errors.js';
 import { parseMasterAddress, resolveMaster, type MasterAddress } from './master-address.js';
@@ -63,8 +64,7 @@ interface Subscription {
 export class MesosClient extends EventEmitter<MesosClientEvents> {
   private readonly address: MasterAddress;
   private readonly log: Logger;
-  private readonly backoffInitialMs: number;
-  private readonly backoffMaxMs: number;
+  private readonly backoff: Backoff;
   private running = false;
   /** stop() was called (and no start() since): nothing may resume subscribing. */
   private stopped = false;
@@ -77,8 +77,7 @@ export class MesosClient extends EventEmitter<MesosClientEvents> {
     super();
     this.address = parseMasterAddress(options.master);
     this.log = createLogger({ component: 'mesos-client', ...options.log });
-    this.backoffInitialMs = options.backoff?.initialMs ?? 500;
-    this.backoffMaxMs = options.backoff?.maxMs ?? 15_000;
+    this.backoff = { initialMs: options.backoff?.initialMs ?? 500, maxMs: options.backoff?.maxMs ?? 15_000 };
   }
 
   /** Subscribes, and keeps re-subscribing until stop(). */
@@ -179,7 +178,7 @@ export class MesosClient extends EventEmitter<MesosClientEvents> {
       // One line per change of problem, not per retry.
       if (problem !== lastProblem) this.log.warn('Mesos subscription down; re-subscribing with backoff', { reason: problem });
       lastProblem = problem;
-      await this.sleep(Math.min(this.backoffInitialMs * 2 ** (failures - 1), this.backoffMaxMs));
+      await this.sleep(backoffDelayMs(failures, this.backoff));
     }
   }
 

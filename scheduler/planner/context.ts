@@ -5,7 +5,7 @@
 import { compareNames } from '../../shared/model/job-model.js';
 import type { JobError } from './plan.js';
 import type { ContainerReservation, ContainerResources, ContainerState, FrameworkIdentity, PlannerSettings, PlannerSnapshot, StateStorage } from './snapshot.js';
-import { readyAt } from './stages/backoff.js';
+import { backoffDelayMs } from '../../shared/backoff.js';
 
 export interface PlanContext {
   readonly job: string;
@@ -57,6 +57,14 @@ export function planContext(snapshot: PlannerSnapshot): PlanContext {
 }
 
 /** A container waits for an offer when it never ran, needs a relaunch, or failed and may retry. */
+/** When a container waiting for placement may launch: after its backoff if it failed; −∞ for one never seen. */
+export function readyAt(state: ContainerState | undefined, settings: Pick<PlannerSettings, 'backoffInitialMs' | 'backoffMaxMs'>): number {
+  if (state === undefined) return Number.NEGATIVE_INFINITY;
+  if (state.kind === 'failed') return state.lastFailureAt + backoffDelayMs(state.attempts, { initialMs: settings.backoffInitialMs, maxMs: settings.backoffMaxMs });
+  if (state.kind === 'pending') return state.since;
+  return Number.POSITIVE_INFINITY;
+}
+
 function waitsForOffer(state: ContainerState | undefined): boolean {
   return state === undefined || state.kind === 'pending' || state.kind === 'failed';
 }

@@ -6,6 +6,7 @@
  * ever wake it). Failed ZooKeeper calls are retried with a capped backoff; the first failure of a
  * streak is logged, and the recovery, once each.
  */
+import { backoffDelayMs } from '../backoff.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ZkClient } from './zk-client.js';
@@ -87,7 +88,7 @@ export class SessionLoop {
         if (this.run !== run || error instanceof Cancelled) return;
         if (failures === 0) this.options.log.warn(`${this.options.what}: ZooKeeper call failed; retrying`, { error: describeError(error) });
         failures += 1;
-        const delayMs = Math.min((this.options.retryDelayMs ?? 250) * 2 ** (failures - 1), client.sessionTimeoutMs);
+        const delayMs = backoffDelayMs(failures, { initialMs: this.options.retryDelayMs ?? 250, maxMs: client.sessionTimeoutMs });
         await this.sleep(delayMs, run);
       }
     }

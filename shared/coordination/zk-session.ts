@@ -14,6 +14,7 @@
  * and re-create them in onSession(), which runs for every new session. One log line per change.
  */
 import { EventEmitter } from 'node:events';
+import { backoffDelayMs } from '../backoff.js';
 import { describeError } from '../errors.js';
 import { createLogger, type Logger, type LogFields } from '../log.js';
 import { ZkCodes, ZkError } from './errors.js';
@@ -241,9 +242,8 @@ export class ZkSession extends EventEmitter<ZkSessionEvents> {
     if (client === undefined || this.currentState === 'closed' || this.currentState === 'expired') return;
     this.live = false;
     this.clearTimers();
-    const initial = this.options.backoff?.initialMs ?? 200;
-    const delayMs = Math.min(this.options.backoff?.maxMs ?? 10_000, initial * 2 ** this.failures);
     this.failures += 1;
+    const delayMs = backoffDelayMs(this.failures, { initialMs: this.options.backoff?.initialMs ?? 200, maxMs: this.options.backoff?.maxMs ?? 10_000 });
     this.setState('expired', { session: client.sessionId, reason, reconnectInMs: delayMs });
     void client.close();
     this.reopenTimer = setTimeout(() => {

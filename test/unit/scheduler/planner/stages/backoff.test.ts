@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { backoffDelayMs, evaluateBackoff, readyAt } from '../../../../../scheduler/planner/stages/backoff.js';
+import { backoffDelayMs } from '../../../../../shared/backoff.js';
+import { readyAt } from '../../../../../scheduler/planner/context.js';
+import { evaluateBackoff } from '../../../../../scheduler/planner/stages/backoff.js';
 import { containerOf, NOW, SETTINGS } from '../fixtures.js';
 
 test('the delay is 1 s, doubling per failure, capped at 60 s', () => {
-  assert.deepEqual([0, 1, 2, 3, 6, 7, 8, 5000].map((n) => backoffDelayMs(n, SETTINGS)), [0, 1000, 2000, 4000, 32000, 60000, 60000, 60000]);
+  assert.deepEqual([0, 1, 2, 3, 6, 7, 8, 5000].map((n) => backoffDelayMs(n, { initialMs: SETTINGS.backoffInitialMs, maxMs: SETTINGS.backoffMaxMs })), [0, 1000, 2000, 4000, 32000, 60000, 60000, 60000]);
 });
 
 test('a failed container is ready at its last failure plus the delay; a pending one at once', () => {
