@@ -12,6 +12,11 @@ export default tseslint.config(
     },
   },
   {
+    // The dashboard's browser script: plain browser JavaScript, the only globals it may use.
+    files: ['scheduler/http/dashboard/*.js'],
+    languageOptions: { sourceType: 'script', globals: { document: 'readonly', fetch: 'readonly', setTimeout: 'readonly' } },
+  },
+  {
     // scheduler/ and executor/ never import each other (see docs/architecture.md).
     files: ['scheduler/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: ['**/executor/**'] }] },

@@ -8,7 +8,7 @@ import { describeError, isSluiceError } from '../../shared/errors.js';
 import { registry } from '../../shared/metrics.js';
 import type { Framework } from '../framework/framework.js';
 import type { SchedulerService } from '../scheduler-service.js';
-import { DASHBOARD_HTML } from './dashboard.js';
+import { DASHBOARD_FILES, DASHBOARD_POLICY } from './dashboard.js';
 import { jobState } from './job-state.js';
 import { queryStore, registeredUrls } from './store-query.js';
 
@@ -60,16 +60,13 @@ export function errorReply(error: unknown): Reply {
 /** An interactive store query, answered by the container that owns the key (store-query.ts). */
 const STORE_QUERY_PATH = '/api/v1/stores/<store>/<key>';
 
-/** The page forbids itself every origin but this one: it must stay self-contained. */
-const DASHBOARD_POLICY = "default-src 'none'; connect-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:";
-
 export const ROUTES: readonly Route[] = [
-  {
+  ...[...DASHBOARD_FILES].map(([path, file]): Route => ({
     method: 'GET',
-    path: '/',
+    path,
     mutates: false,
-    handle: async () => ({ status: 200, type: 'text/html; charset=utf-8', body: DASHBOARD_HTML, headers: { 'Content-Security-Policy': DASHBOARD_POLICY } }),
-  },
+    handle: async () => ({ status: 200, type: file.type, body: file.body, headers: { 'Content-Security-Policy': DASHBOARD_POLICY } }),
+  })),
   {
     method: 'GET',
     path: '/health',

@@ -1,16 +1,14 @@
-/**
- * The dashboard's browser script, as text the page inlines (no external assets). It polls the job
- * state and the metrics, and draws the containers per host, their tasks, and two line charts of
- * the last two minutes (throughput and lag), computed from the executors' reports in the job
- * state. Whatever is not reported shows "—". Plain ES2020 without template literals, so it sits
- * in this file's template string unescaped; the DOM is built with textContent only (error messages
- * and names are never parsed as HTML).
+/*
+ * The scheduler dashboard's script (served by scheduler/http/dashboard.ts). It polls the job state
+ * and the metrics, and draws the containers per host, their tasks, and two line charts of the last
+ * two minutes (throughput and lag), computed from the executors' reports in the job state. Whatever
+ * is not reported shows "—". The DOM is built with textContent only: error messages and names are
+ * never parsed as HTML.
  */
-export const DASHBOARD_SCRIPT = `
 'use strict';
 const POLL_MS = 1500;
 const WINDOW_MS = 120000;
-const DASH = '\\u2014';
+const DASH = '\u2014';
 const SVG_NS = 'http://www.w3.org/2000/svg';
 /** Container id -> { count, at, rate } from the previous reports, for messages/s. */
 const lastReports = new Map();
@@ -143,7 +141,7 @@ function containerCard(container) {
     el('strong', {}, ['container ' + container.id]),
     el('span', { class: 'state ' + container.state, 'data-testid': 'container-state' }, [container.state]),
   ]);
-  const facts = el('div', { class: 'muted' }, ['Mesos task ' + (container.taskId || DASH) + ' \\u00b7 failures ' + container.failures]);
+  const facts = el('div', { class: 'muted' }, ['Mesos task ' + (container.taskId || DASH) + ' \u00b7 failures ' + container.failures]);
   const header = el('tr', {}, ['task', 'state', 'processed', 'lag', 'restore'].map((name) => el('th', {}, [name])));
   const table = el('table', {}, [el('thead', {}, [header]), el('tbody', {}, taskRows(container))]);
   return el('div', { class: 'container', 'data-testid': 'container', 'data-container': container.id }, [head, facts, table]);
@@ -172,7 +170,7 @@ function renderErrors(errors) {
 /** Sums every sample of a metric in Prometheus text, or undefined when it is not there. */
 function metricSum(text, name) {
   let total;
-  for (const line of text.split('\\n')) {
+  for (const line of text.split('\n')) {
     if (!line.startsWith(name + '{') && !line.startsWith(name + ' ')) continue;
     const value = Number(line.slice(line.lastIndexOf(' ') + 1));
     if (Number.isFinite(value)) total = (total || 0) + value;
@@ -189,7 +187,7 @@ function renderMetrics(text) {
 }
 
 function render(job, now) {
-  document.title = 'Sluice \\u00b7 ' + job.job;
+  document.title = 'Sluice \u00b7 ' + job.job;
   setText('job', job.job);
   setText('role', job.leader ? 'leader' : 'standby');
   document.getElementById('role').className = 'badge ' + (job.leader ? 'leader' : 'standby');
@@ -229,4 +227,3 @@ async function poll() {
 }
 
 poll();
-`;
