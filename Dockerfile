@@ -4,7 +4,8 @@
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 
-# Compiles the TypeScript into dist/ (tsconfig.build.json: bin, shared, executor, scheduler, examples).
+# Compiles the TypeScript into dist/ (tsconfig.build.json: bin, shared, executor, scheduler, examples, and
+# dev/mini-mesos for `sluice mini-mesos`).
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
@@ -17,6 +18,7 @@ COPY shared/ shared/
 COPY executor/ executor/
 COPY scheduler/ scheduler/
 COPY examples/ examples/
+COPY dev/mini-mesos/ dev/mini-mesos/
 RUN npm run build
 
 # The runtime dependencies only. rocksdb-native carries prebuilt engines for a dozen platforms

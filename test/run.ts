@@ -18,10 +18,11 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { pathToFileURL } from 'node:url';
-import { freePort } from './infra/net.js';
+import { freePort } from '../dev/services/net.js';
 import { ensurePrerequisites, type Suite } from './infra/prerequisites.js';
-import { infraSettings, repoRoot } from './infra/settings.js';
-import { startServices, type TestServices } from './infra/stack.js';
+import { infraSettings, repoRoot } from '../dev/services/settings.js';
+import { startServices, type Services } from '../dev/services/start-services.js';
+import { servicesEnvironment } from './infra/env.js';
 
 const SUITES: readonly Suite[] = ['unit', 'integration', 'e2e'];
 /** Whole test run (not counting service start-up); CI allows 90 min for everything. */
@@ -123,7 +124,8 @@ async function main(): Promise<number> {
   const files = serial.length > 0 ? [serial[0] as string, ...unit, ...serial.slice(1)] : unit;
   const concurrency = Math.max(1, os.availableParallelism());
 
-  let services: TestServices | undefined;
+  let services: Services | undefined;
+  let servicesEnv: Record<string, string> = {};
   let child: ChildProcess | undefined;
   let interrupted: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -142,6 +144,7 @@ async function main(): Promise<number> {
     if (serial.length > 0) {
       const settings = infraSettings();
       services = await startServices(settings);
+      servicesEnv = servicesEnvironment(services, settings.logDir);
       if (interrupted !== undefined) return interrupted === 'SIGINT' ? 130 : 143;
     }
     process.stderr.write(
@@ -168,7 +171,7 @@ async function main(): Promise<number> {
         stdio: ['ignore', 'pipe', 'inherit'],
         env: {
           ...process.env,
-          ...services?.env,
+          ...servicesEnv,
           KAFKAJS_NO_PARTITIONER_WARNING: '1',
           SLUICE_TEST_CONCURRENCY: String(concurrency),
           SLUICE_TEST_SERIAL_PORT: String(serialPort),

@@ -8,8 +8,8 @@ import { mkdir } from 'node:fs/promises';
 import type { Admin, Kafka, Message } from 'kafkajs';
 import { ensureTopic, type TopicSpec } from '../../shared/kafka/topics.js';
 import { join } from 'node:path';
-import { infraSettings } from '../../test/infra/settings.js';
-import { startServices } from '../../test/infra/stack.js';
+import { infraSettings } from '../../dev/services/settings.js';
+import { startServices } from '../../dev/services/start-services.js';
 
 /** Service and container logs of the benches, apart from those of test runs. */
 export const benchLogDir = join(infraSettings().logDir, 'bench');

@@ -1,28 +1,8 @@
-import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { SluiceError } from '../../shared/errors.js';
 import { ExitCode, UsageError, type Command } from './cli.js';
 
-/**
- * The parts of test/mini-mesos this command uses, declared here rather than imported: a type
- * import would pull the test double into the build (tsconfig.build.json leaves test/ out).
- */
-interface MiniMesosModule {
-  MiniMesos: {
-    start(options: { agents: number; workDir: string; port: number; zk?: string; resources: { cpus?: number; mem?: number; disk?: number } }): Promise<RunningMiniMesos>;
-  };
-}
-interface RunningMiniMesos {
-  readonly masterUrl: string;
-  readonly agents: ReadonlyArray<{ id: string; endpoint: string; workDir: string }>;
-  stop(): Promise<void>;
-}
-
-/** The repo root from bin/cli/ (source checkout) or dist/bin/cli/ (installed build, which has no test/). */
-const MODULE = resolve(import.meta.dirname, '../../test/mini-mesos/index.ts');
 /** One loopback address per agent, 127.0.0.2 … 127.0.0.254. */
 const MAX_AGENTS = 253;
 
@@ -35,8 +15,7 @@ export const miniMesosCommand: Command = {
     'Starts the mini Mesos of the test suite: a master on 127.0.0.1 speaking the v1 scheduler API',
     '(JSON at /state) and N agents on 127.0.0.2, 127.0.0.3, … running executors as real processes.',
     'Prints the master URL as the first line, then one line per agent, and runs until SIGINT/SIGTERM',
-    '(then it kills the executors and stops). It ships with the source checkout only:',
-    'run it as `npx tsx bin/sluice.ts mini-mesos`.',
+    '(then it kills the executors and stops).',
     '',
     'Options:',
     '  --agents N     number of agents, 0 to 253 (default 2)',
@@ -53,11 +32,9 @@ export const miniMesosCommand: Command = {
     const zk = typeof values.zk === 'string' ? values.zk : undefined;
     const resources = { cpus: positive(values, 'cpus'), mem: positive(values, 'mem'), disk: positive(values, 'disk') };
     if (zk !== undefined && !/^zk:\/\/[^/\s]+\/\S*[^/\s]/.test(zk)) throw new UsageError(`--zk expects zk://host:port[,host:port]/path, got '${zk}'`);
-    if (!existsSync(MODULE)) {
-      throw new SluiceError('MINI_MESOS_MISSING', 'the mini Mesos ships with the source checkout; run it from a clone with `npx tsx bin/sluice.ts mini-mesos`');
-    }
     const workDir = typeof values['work-dir'] === 'string' ? resolve(values['work-dir']) : await mkdtemp(join(tmpdir(), 'sluice-mini-mesos-'));
-    const { MiniMesos } = (await import(pathToFileURL(MODULE).href)) as MiniMesosModule;
+    // Loaded only for this command: the other commands never pay for the test double.
+    const { MiniMesos } = await import('../../dev/mini-mesos/index.js');
     const mesos = await MiniMesos.start({ agents, workDir, port, resources, ...(zk === undefined ? {} : { zk }) });
     process.stdout.write(`${mesos.masterUrl}\n`);
     for (const agent of mesos.agents) process.stdout.write(`agent ${agent.id} ${agent.endpoint} ${agent.workDir}\n`);

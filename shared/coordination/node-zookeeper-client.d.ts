@@ -1,6 +1,6 @@
 /**
  * Types for `node-zookeeper-client` 1.1.3 (the package ships none), written against its JavaScript
- * sources: only what Sluice (shared/coordination) and the test infra (test/infra/zk.ts) call.
+ * sources: only what Sluice (shared/coordination) and the test infra (dev/services/zk.ts) call.
  * Sharp edges are noted where they matter; see /work/shared/reference/kafkajs-zookeeper.md.
  */
 declare module 'node-zookeeper-client' {

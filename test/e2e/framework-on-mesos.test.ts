@@ -17,10 +17,10 @@ import { ZkSession } from '../../shared/coordination/zk-session.js';
 import { createKafka } from '../../shared/kafka/client.js';
 import { ensureTopic } from '../../shared/kafka/topics.js';
 import { setLogLevel } from '../../shared/log.js';
-import { freePort } from '../infra/net.js';
+import { freePort } from '../../dev/services/net.js';
 import { kafkaBrokers, testLogDir, zkConnect } from '../infra/services.js';
 import { checkRuns, produceWords, readTopic, repo, waitForCheckpointsAtEnd, wordCountJob, type WordCountJob } from '../integration/container/harness.js';
-import type { MiniMesos } from '../mini-mesos/index.js';
+import type { MiniMesos } from '../../dev/mini-mesos/index.js';
 import { startCluster } from '../unit/mini-mesos/helpers/cluster.js';
 
 setLogLevel('warn');

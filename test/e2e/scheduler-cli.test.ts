@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { createKafka } from '../../shared/kafka/client.js';
 import { ensureTopic } from '../../shared/kafka/topics.js';
 import { setLogLevel } from '../../shared/log.js';
-import { freePort } from '../infra/net.js';
+import { freePort } from '../../dev/services/net.js';
 import { kafkaBrokers, testLogDir, zkConnect } from '../infra/services.js';
 import { produceWords, repo, waitForCheckpointsAtEnd, wordCountJob } from '../integration/container/harness.js';
 import { startCluster } from '../unit/mini-mesos/helpers/cluster.js';

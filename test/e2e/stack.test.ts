@@ -15,9 +15,9 @@ import readline from 'node:readline';
 import { describe, it, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobView } from '../../scheduler/http/job-state.js';
-import { portOpen } from '../infra/net.js';
+import { portOpen } from '../../dev/services/net.js';
 import { testLogDir } from '../infra/services.js';
-import { repoRoot } from '../infra/settings.js';
+import { repoRoot } from '../../dev/services/settings.js';
 import { containersOnPage, launchBrowser, loopbackPage, tasksOnPage, throughputReading, type ContainerOnPage } from './helpers/dashboard-page.js';
 
 /** Start-up includes two JVMs; on a busy 2-core machine that can take a while. */

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { withTimeout } from '../infra/net.js';
+import { withTimeout } from '../../dev/services/net.js';
 import { createTopics, kafkaBrokers, kafkaVersion, testKafka, uniqueName, uniqueTopic } from '../infra/services.js';
 
 const PARTITIONS = 4;

@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { jsonCodec, type MasterInfo } from '../../shared/mesos/index.js';
-import { MiniMesos } from '../mini-mesos/index.js';
+import { MiniMesos } from '../../dev/mini-mesos/index.js';
 import { uniqueName, zkConnect } from '../infra/services.js';
 import { eventually, ZkProxy } from './coordination/helpers.js';
-import { closeZk, connectZk, zkExists, zkGetChildren, zkGetData, zkRemove, type ZkClient } from '../infra/zk.js';
+import { closeZk, connectZk, zkExists, zkGetChildren, zkGetData, zkRemove, type ZkClient } from '../../dev/services/zk.js';
 
 /** The leading master as a detector sees it: the smallest sequence, its name and decoded MasterInfo. */
 async function leader(client: ZkClient, znode: string): Promise<{ name: string; info: MasterInfo; raw: Record<string, unknown> }> {

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { withTimeout } from '../infra/net.js';
+import { withTimeout } from '../../dev/services/net.js';
 import { uniqueName, zkConnect, zkVersion } from '../infra/services.js';
 import {
   closeZk,
@@ -21,7 +21,7 @@ import {
   ZkException,
   type ZkClient,
   type ZkEvent,
-} from '../infra/zk.js';
+} from '../../dev/services/zk.js';
 
 const WATCH_TIMEOUT_MS = 10_000;
 

@@ -8,7 +8,7 @@ import { ContainerRegistry } from '../../../shared/coordination/container-regist
 import { createKafka } from '../../../shared/kafka/client.js';
 import { ensureTopic } from '../../../shared/kafka/topics.js';
 import { setLogLevel } from '../../../shared/log.js';
-import { fourLetterWord } from '../../infra/net.js';
+import { fourLetterWord } from '../../../dev/services/net.js';
 import { kafkaBrokers, zkConnect } from '../../infra/services.js';
 import { checkRuns, containerLog, exitOf, killContainers, produceWordsUntil, readTopic, startContainer, waitForCheckpoints, waitForCheckpointsAtEnd, wordCountJob } from './harness.js';
 import { ModelPublisher } from './model-publisher.js';

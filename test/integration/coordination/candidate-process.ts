@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
-import { repoRoot } from '../../infra/settings.js';
+import { repoRoot } from '../../../dev/services/settings.js';
 import { testLogDir } from '../../infra/services.js';
 import { eventually } from './helpers.js';
 

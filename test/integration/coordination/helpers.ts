@@ -8,13 +8,13 @@ import { ignoreNoNode } from '../../../shared/coordination/errors.js';
 import type { ZkClient } from '../../../shared/coordination/zk-client.js';
 import { ZkSession, type ZkSessionOptions } from '../../../shared/coordination/zk-session.js';
 import { setLogLevel } from '../../../shared/log.js';
-import { withTimeout } from '../../infra/net.js';
+import { withTimeout } from '../../../dev/services/net.js';
 import { zkConnect } from '../../infra/services.js';
 
 /** Short, so failover tests are quick; the test ZooKeeper's tickTime of 2 s allows 4 s to 40 s. */
 export const SESSION_TIMEOUT_MS = 4_000;
 
-/** The test ZooKeeper's tickTime (test/infra/zookeeper.ts): the server expires a session at the first tick after its timeout. */
+/** The test ZooKeeper's tickTime (dev/services/zookeeper.ts): the server expires a session at the first tick after its timeout. */
 export const ZK_TICK_MS = 2_000;
 
 /** A session's lease: 90% of its timeout from the send time of the last request ZooKeeper answered (ZkClient.leaseUntil). */

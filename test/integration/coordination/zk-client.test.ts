@@ -9,7 +9,7 @@ import { ZkError } from '../../../shared/coordination/errors.js';
 import { ZkClient } from '../../../shared/coordination/zk-client.js';
 import { ZkSession } from '../../../shared/coordination/zk-session.js';
 import type { WatchEvent } from '../../../shared/coordination/zk-types.js';
-import { freePort, withTimeout } from '../../infra/net.js';
+import { freePort, withTimeout } from '../../../dev/services/net.js';
 import { uniqueName, zkConnect } from '../../infra/services.js';
 import { openSession, removeTree } from './helpers.js';
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, it } from 'node:test';
-import { withTimeout } from '../../infra/net.js';
+import { withTimeout } from '../../../dev/services/net.js';
 
 const repo = resolve(import.meta.dirname, '../../..');
 const SLUICE = [join(repo, 'bin/sluice.ts'), 'mini-mesos'];

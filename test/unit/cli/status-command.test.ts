@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import type { ContainerStatusReport } from '../../../shared/config/executor-contract.js';
 import { startSchedulerHttp, type SchedulerHttpOptions } from '../../../scheduler/http/server.js';
-import { freePort } from '../../infra/net.js';
+import { freePort } from '../../../dev/services/net.js';
 import { fakeScheduler, type FakeScheduler } from '../scheduler/http/helpers/fake-service.js';
 import { runSluice } from '../scheduler/http/helpers/run-sluice.js';
 

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { repoRoot } from '../../infra/settings.js';
+import { repoRoot } from '../../../dev/services/settings.js';
 
 const require = createRequire(import.meta.url);
 const GROUPING = require.resolve('kafkajs/src/producer/groupMessagesPerPartition.js');

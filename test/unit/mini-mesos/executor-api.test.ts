@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { jsonCodec, readRecordIo, type ExecutorCall, type TaskStatus } from '../../../shared/mesos/index.js';
-import { newUuidBytes } from '../../mini-mesos/ids.js';
+import { newUuidBytes } from '../../../dev/mini-mesos/ids.js';
 import { executorInfo, frameworkInfo, launch, nextOffer, startCluster, taskInfo, waitFor } from './helpers/cluster.js';
 import { TestScheduler } from './helpers/scheduler-client.js';
 

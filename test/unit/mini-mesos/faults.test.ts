@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { FrameworkInfo } from '../../../shared/mesos/index.js';
-import { MiniMesos } from '../../mini-mesos/index.js';
+import { MiniMesos } from '../../../dev/mini-mesos/index.js';
 import {
   executorInfo,
   expectUpdate,

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import zlib from 'node:zlib';
-import { fetchUris } from '../../mini-mesos/sandbox/fetcher.js';
+import { fetchUris } from '../../../dev/mini-mesos/sandbox/fetcher.js';
 
 function tempDir(t: TestContext): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mini-mesos-fetch-'));

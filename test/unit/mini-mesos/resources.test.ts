@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Resource } from '../../../shared/mesos/index.js';
-import { formatDuration } from '../../mini-mesos/agent/executor-env.js';
-import { toInternal, toOffered } from '../../mini-mesos/resources/resource-format.js';
-import { addResources, containsResources, subtractResources } from '../../mini-mesos/resources/resource-math.js';
+import { formatDuration } from '../../../dev/mini-mesos/agent/executor-env.js';
+import { toInternal, toOffered } from '../../../dev/mini-mesos/resources/resource-format.js';
+import { addResources, containsResources, subtractResources } from '../../../dev/mini-mesos/resources/resource-math.js';
 
 const cpus = (value: number, role?: string): Resource => ({
   name: 'cpus',

@@ -16,7 +16,7 @@ import type {
   TaskInfo,
   TaskStatus,
 } from '../../../../shared/mesos/index.js';
-import { MiniMesos, type MiniMesosOptions } from '../../../mini-mesos/index.js';
+import { MiniMesos, type MiniMesosOptions } from '../../../../dev/mini-mesos/index.js';
 import type { TestScheduler } from './scheduler-client.js';
 import type { RunningReport, TaskPlan } from './test-executor.js';
 

@@ -6,9 +6,9 @@
  * taking more than the offer, show up as an error.
  */
 import type { FrameworkInfo, Offer, OfferOperation, Resource } from '../../../../shared/mesos/index.js';
-import { create, destroy, reserve, unreserve, type OperationOutcome, type Pools } from '../../../mini-mesos/master/operations.js';
-import { toInternalList } from '../../../mini-mesos/resources/resource-format.js';
-import { addResources, containsResources, subtractResources } from '../../../mini-mesos/resources/resource-math.js';
+import { create, destroy, reserve, unreserve, type OperationOutcome, type Pools } from '../../../../dev/mini-mesos/master/operations.js';
+import { toInternalList } from '../../../../dev/mini-mesos/resources/resource-format.js';
+import { addResources, containsResources, subtractResources } from '../../../../dev/mini-mesos/resources/resource-math.js';
 import { PRINCIPAL, ROLE } from './fixtures.js';
 
 export const FRAMEWORK_INFO: FrameworkInfo = { user: 'sluice', name: 'sluice', role: ROLE, principal: PRINCIPAL };

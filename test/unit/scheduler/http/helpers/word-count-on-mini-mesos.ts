@@ -19,7 +19,7 @@ import { startSchedulerHttp } from '../../../../../scheduler/http/server.js';
 import { DEFAULT_PLANNER_TIMINGS } from '../../../../../scheduler/planner/index.js';
 import { SchedulerService } from '../../../../../scheduler/scheduler-service.js';
 import { kafkaBrokers, zkConnect } from '../../../../infra/services.js';
-import type { MiniMesos } from '../../../../mini-mesos/index.js';
+import type { MiniMesos } from '../../../../../dev/mini-mesos/index.js';
 import { repo, wordCountJob, type WordCountJob } from '../../../../integration/container/harness.js';
 import { startCluster } from '../../../mini-mesos/helpers/cluster.js';
 

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The repository root (this file is test/infra/settings.ts). */
+/** The repository root (this file is dev/services/settings.ts). */
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Kafka broker version from Maven Central (`org.apache.kafka:kafka_2.13`). 3.9.x and 4.x are supported. */

@@ -20,10 +20,10 @@ import { ensureTopic } from '../../shared/kafka/topics.js';
 import { setLogLevel } from '../../shared/log.js';
 import { SchedulerApiClient } from '../../scheduler/http/api-client.js';
 import type { JobView } from '../../scheduler/http/job-state.js';
-import { Deadline, freePort, LOOPBACK, pollUntil, portOpen } from '../../test/infra/net.js';
-import { ServiceProcess } from '../../test/infra/process.js';
-import { infraSettings, repoRoot } from '../../test/infra/settings.js';
-import { startServices } from '../../test/infra/stack.js';
+import { Deadline, freePort, LOOPBACK, pollUntil, portOpen } from '../services/net.js';
+import { ServiceProcess } from '../services/process.js';
+import { infraSettings, repoRoot } from '../services/settings.js';
+import { startServices } from '../services/start-services.js';
 import { startFeed, type Feed } from './feed.js';
 
 const JOB_CONFIG = join(repoRoot, 'examples/word-count/job.yaml');

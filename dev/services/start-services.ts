@@ -1,9 +1,8 @@
 /**
- * Starts the real services the integration tests use (ZooKeeper and Kafka) once per test run, and describes
- * them to the test processes through environment variables (read them with test/infra/services.ts).
+ * Starts a real ZooKeeper and a real Kafka broker on loopback, from Apache's jars on Maven Central:
+ * once per test run (test/run.ts), for `npm run stack` and for the benchmarks.
  */
 import { createLogger } from '../../shared/log.js';
-import { ENV } from './env.js';
 import { ensureJars } from './jars.js';
 import { startKafka, type RunningKafka } from './kafka.js';
 import { freePorts } from './net.js';
@@ -11,20 +10,17 @@ import type { InfraSettings } from './settings.js';
 import { checkTools } from './tools.js';
 import { startZooKeeper, type RunningZooKeeper } from './zookeeper.js';
 
-export { ENV };
-
-export interface TestServices {
+export interface Services {
   kafka: RunningKafka;
   zookeeper: RunningZooKeeper;
-  env: Record<string, string>;
   /** The last lines of every service log, headed by the file name. */
   logTails(lines?: number): string;
   stop(): Promise<void>;
 }
 
-const log = createLogger({ component: 'test-infra' });
+const log = createLogger({ component: 'dev-services' });
 
-export async function startServices(settings: InfraSettings): Promise<TestServices> {
+export async function startServices(settings: InfraSettings): Promise<Services> {
   const tools = checkTools();
   log.info('test services starting', {
     kafkaVersion: settings.kafkaVersion,
@@ -81,13 +77,6 @@ export async function startServices(settings: InfraSettings): Promise<TestServic
   return {
     kafka: broker,
     zookeeper,
-    env: {
-      [ENV.kafkaBrokers]: broker.brokers.join(','),
-      [ENV.zkConnect]: zookeeper.connect,
-      [ENV.kafkaVersion]: broker.version,
-      [ENV.zkVersion]: zookeeper.version,
-      [ENV.logDir]: settings.logDir,
-    },
     logTails: (lines = 40) =>
       [
         `--- last ${lines} lines of ${broker.logFile} ---\n${broker.tail(lines)}`,
