@@ -3,9 +3,16 @@ import tseslint from 'typescript-eslint';
 
 const TESTS_AND_BENCHMARKS = ['**/test/**', '**/bench/**'];
 
-/** An ESLint config that forbids `files` to import what matches `patterns`. */
-function restrictImports(files, patterns) {
-  return { files, rules: { 'no-restricted-imports': ['error', { patterns }] } };
+/**
+ * The executor's floors, top down (docs/architecture.md): a folder may import its own floor and the
+ * floors below, never one above.
+ */
+const EXECUTOR_FLOORS = [['runners'], ['mesos', 'http'], ['container'], ['job'], ['systems'], ['store', 'checkpoint']];
+
+/** An ESLint config that forbids `files` to import what matches the `patterns` globs or the `regex`. */
+function restrictImports(files, patterns, regex) {
+  const groups = [{ group: patterns }, ...(regex === undefined ? [] : [{ regex, message: 'a lower floor of the executor imports a higher one (docs/architecture.md)' }])];
+  return { files, rules: { 'no-restricted-imports': ['error', { patterns: groups }] } };
 }
 
 export default tseslint.config(
@@ -27,6 +34,13 @@ export default tseslint.config(
   // outside test/ and bench/ imports them (product and development tooling stand on their own).
   restrictImports(['scheduler/**/*.ts'], ['**/executor/**', ...TESTS_AND_BENCHMARKS]),
   restrictImports(['executor/**/*.ts'], ['**/scheduler/**', ...TESTS_AND_BENCHMARKS]),
+  ...EXECUTOR_FLOORS.slice(1).map((floor, index) =>
+    restrictImports(
+      floor.map((folder) => `executor/${folder}/**/*.ts`),
+      ['**/scheduler/**', ...TESTS_AND_BENCHMARKS],
+      `^(\\.\\./)+(${EXECUTOR_FLOORS.slice(0, index + 1).flat().join('|')})/`,
+    ),
+  ),
   restrictImports(['bin/**/*.ts', 'shared/**/*.ts', 'examples/**/*.ts', 'dev/**/*.ts', 'scripts/**'], TESTS_AND_BENCHMARKS),
   restrictImports(['bench/**/*.ts'], ['**/test/**']),
 );

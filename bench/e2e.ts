@@ -57,7 +57,7 @@ await withKafka(async (brokers) => {
     process.stdout.write(`producing ${MESSAGES} words to ${PARTITIONS} partitions…\n`);
     const produceRate = await produce(kafka, words, MESSAGES, (index) => ({ key: wordOf(index), value: wordOf(index) }));
     process.stdout.write('raw consume…\n');
-    // The container's own fetch settings (executor/system/kafka-system.ts), so only the work differs.
+    // The container's own fetch settings (executor/systems/kafka/kafka-system.ts), so only the work differs.
     const raw = await rawConsume(kafka, words, MESSAGES, { maxBytesPerPartition: 1024 * 1024, maxWaitTimeInMs: 500 });
     const configFile = join(dir, 'job.json');
     await writeFile(

@@ -9,7 +9,7 @@ import { setLogLevel } from '../../shared/log.js';
 import { BatchingProducer } from '../../shared/kafka/batching-producer.js';
 import { createKafka } from '../../shared/kafka/client.js';
 import type { ChangelogSource } from '../../executor/store/changelog.js';
-import { KafkaChangelogSink, KafkaChangelogSource } from '../../executor/store/kafka-changelog.js';
+import { KafkaChangelogSink, KafkaChangelogSource } from '../../executor/systems/kafka/kafka-changelog.js';
 import { createEngine } from '../../executor/store/engines/create-engine.js';
 import { restoreStores, type RestoreTarget } from '../../executor/store/restore.js';
 import { STORE_DEFAULTS } from '../../shared/config/job-config.js';

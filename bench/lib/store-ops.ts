@@ -12,7 +12,7 @@ import type { EngineWrite, KeyValueEngine } from '../../executor/store/engine.js
 import { createEngine } from '../../executor/store/engines/create-engine.js';
 import type { LocalStore } from '../../executor/store/local-store.js';
 import { STORE_DEFAULTS } from '../../shared/config/job-config.js';
-import { MemoryTopics } from '../../executor/system/memory-topics.js';
+import { MemoryTopics } from '../../executor/systems/memory/memory-topics.js';
 
 /** Distinct keys of the hot working set: they fit the stack's cache (the default cache-size). */
 export const HOT_KEYS = STORE_DEFAULTS.cacheSize;

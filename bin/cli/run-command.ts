@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { loadJobConfig } from '../../shared/config/job-config.js';
-import { runOnKafka } from '../../executor/kafka-runner.js';
-import { runEmbedded } from '../../executor/local.js';
+import { runOnKafka } from '../../executor/runners/kafka-runner.js';
+import { runEmbedded } from '../../executor/runners/embedded-runner.js';
 import { ExitCode, UsageError, type Command } from './cli.js';
 
 export const runCommand: Command = {

@@ -1,7 +1,7 @@
 import type { Serde } from '../../shared/api/serdes.js';
 import type { MessageCollector, OutgoingEnvelope } from '../../shared/api/task.js';
 import { SluiceError } from '../../shared/errors.js';
-import type { OutgoingMessage, OutputSink } from '../system/stream-system.js';
+import type { OutgoingMessage, OutputSink } from '../systems/stream-system.js';
 
 export interface OutputSerdes {
   readonly key: Serde<unknown>;

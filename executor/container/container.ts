@@ -5,11 +5,11 @@ import { createLogger, type Logger } from '../../shared/log.js';
 import { listTasks, sspKey, type JobModel, type TaskModel } from '../../shared/model/job-model.js';
 import type { Checkpoint } from '../checkpoint/checkpoint.js';
 import type { TopicSpec } from '../../shared/kafka/topics.js';
-import { openContainerStores, storeSpecs } from '../store/container-stores.js';
+import { openContainerStores, storeSpecs } from './container-stores.js';
 import type { LocalStore } from '../store/local-store.js';
-import type { InputSource, StreamSystem } from '../system/stream-system.js';
+import type { InputSource, StreamSystem } from '../systems/stream-system.js';
 import { BufferingCollector, type OutputSerdes } from './collector.js';
-import { resolveSerde } from './serdes.js';
+import { resolveSerde } from '../job/serdes.js';
 import type { StatusBoard } from './status-board.js';
 import { TaskInstance, type InputSerdes } from './task-instance.js';
 

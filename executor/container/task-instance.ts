@@ -6,7 +6,7 @@ import type { Logger } from '../../shared/log.js';
 import { sspKey } from '../../shared/model/job-model.js';
 import type { Checkpoint, CheckpointStore } from '../checkpoint/checkpoint.js';
 import type { LocalStore } from '../store/local-store.js';
-import type { InputMessage, OutputSink } from '../system/stream-system.js';
+import type { InputMessage, OutputSink } from '../systems/stream-system.js';
 import type { BufferingCollector } from './collector.js';
 import { Lifecycle } from './lifecycle.js';
 import { taskMetrics } from './task-metrics.js';

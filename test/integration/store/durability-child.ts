@@ -9,7 +9,7 @@
  */
 import { buildStore } from '../../../executor/store/build-store.js';
 import { createEngine } from '../../../executor/store/engines/create-engine.js';
-import { KafkaChangelogSink, KafkaChangelogSource } from '../../../executor/store/kafka-changelog.js';
+import { KafkaChangelogSink, KafkaChangelogSource } from '../../../executor/systems/kafka/kafka-changelog.js';
 import { restoreStores } from '../../../executor/store/restore.js';
 import { stringSerde } from '../../../shared/api/serdes.js';
 import { BatchingProducer } from '../../../shared/kafka/batching-producer.js';

@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { describe, it } from 'node:test';
 import { createEngine } from '../../../executor/store/engines/create-engine.js';
 import type { KeyValueEngine } from '../../../executor/store/engine.js';
-import { KafkaChangelogSink, KafkaChangelogSource } from '../../../executor/store/kafka-changelog.js';
+import { KafkaChangelogSink, KafkaChangelogSource } from '../../../executor/systems/kafka/kafka-changelog.js';
 import { restoreStores, type RestoreResult } from '../../../executor/store/restore.js';
 import { BatchingProducer } from '../../../shared/kafka/batching-producer.js';
 import { createKafka } from '../../../shared/kafka/client.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { planHandOver } from '../../../executor/coordination/hand-over-plan.js';
+import { planHandOver } from '../../../executor/runners/hand-over-plan.js';
 import type { ContainerModel, TaskModel } from '../../../shared/model/job-model.js';
 
 const task = (partition: number, extra: number[] = []): TaskModel => ({

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
-import { runEmbedded } from '../../../executor/local.js';
+import { runEmbedded } from '../../../executor/runners/embedded-runner.js';
 import { loadJobConfig } from '../../../shared/config/job-config.js';
 import { setLogLevel } from '../../../shared/log.js';
 

@@ -15,7 +15,7 @@ import { buildStore } from '../../../executor/store/build-store.js';
 import { createEngine } from '../../../executor/store/engines/create-engine.js';
 import type { LocalStore } from '../../../executor/store/local-store.js';
 import { restoreStores, type RestoreResult } from '../../../executor/store/restore.js';
-import { MemoryTopics } from '../../../executor/system/memory-topics.js';
+import { MemoryTopics } from '../../../executor/systems/memory/memory-topics.js';
 import { changelogPartition, context } from './store-fixture.js';
 
 setLogLevel('warn');

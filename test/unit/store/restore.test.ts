@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MemoryEngine } from '../../../executor/store/engines/memory-engine.js';
-import { MemoryTopics } from '../../../executor/system/memory-topics.js';
+import { MemoryTopics } from '../../../executor/systems/memory/memory-topics.js';
 import { restoreStores } from '../../../executor/store/restore.js';
 import { setLogLevel } from '../../../shared/log.js';
 import { changelogPartition, context } from './store-fixture.js';

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { buildStore } from '../../../executor/store/build-store.js';
 import { createEngine } from '../../../executor/store/engines/create-engine.js';
 import type { EngineKind } from '../../../executor/store/engine.js';
-import { MemoryTopics } from '../../../executor/system/memory-topics.js';
+import { MemoryTopics } from '../../../executor/systems/memory/memory-topics.js';
 import { bytesSerde, int64Serde, json } from '../../../shared/api/serdes.js';
 import { changelogPartition, collect, context } from './store-fixture.js';
 

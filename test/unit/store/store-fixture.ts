@@ -4,7 +4,7 @@ import { buildStore } from '../../../executor/store/build-store.js';
 import type { KeyValueEngine } from '../../../executor/store/engine.js';
 import { MemoryEngine } from '../../../executor/store/engines/memory-engine.js';
 import type { LocalStore } from '../../../executor/store/local-store.js';
-import { MemoryTopics } from '../../../executor/system/memory-topics.js';
+import { MemoryTopics } from '../../../executor/systems/memory/memory-topics.js';
 import type { StoreSpec } from '../../../executor/store/store-spec.js';
 
 export const context = { job: 'test-job', store: 'counts', task: 'Partition 0' };

@@ -1,8 +1,8 @@
 import type { Admin, Kafka } from 'kafkajs';
-import type { BatchingProducer } from '../../shared/kafka/batching-producer.js';
-import { KafkaError, KafkaErrorCode } from '../../shared/kafka/errors.js';
-import { readPartitions } from '../../shared/kafka/partition-reader.js';
-import { whileTopicIsNew } from '../../shared/kafka/topics.js';
+import type { BatchingProducer } from '../../../shared/kafka/batching-producer.js';
+import { KafkaError, KafkaErrorCode } from '../../../shared/kafka/errors.js';
+import { readPartitions } from '../../../shared/kafka/partition-reader.js';
+import { whileTopicIsNew } from '../../../shared/kafka/topics.js';
 import type {
   ChangelogPartition,
   ChangelogReadRequest,
@@ -10,7 +10,7 @@ import type {
   ChangelogSink,
   ChangelogSource,
   OffsetRecord,
-} from './changelog.js';
+} from '../../store/changelog.js';
 
 /** A store's changelog partition on Kafka, written through the container's batching producer. */
 export class KafkaChangelogSink implements ChangelogSink {

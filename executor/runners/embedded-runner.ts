@@ -1,17 +1,17 @@
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CompiledJobConfig } from '../shared/config/job-config.js';
-import { createLogger, type Logger } from '../shared/log.js';
-import { groupByPartition, groupBySystemStreamPartition } from '../shared/model/ssp-grouper.js';
-import { planJobModel } from '../shared/model/plan-job-model.js';
-import type { JobModel } from '../shared/model/job-model.js';
-import { FileCheckpointStore } from './checkpoint/file-checkpoints.js';
-import { startContainer } from './container/container.js';
-import { listenForStop, startAll, waitForAll } from './container/run-containers.js';
-import { loadJob } from './load-job.js';
-import { resolveSerde } from './container/serdes.js';
-import { SluiceError } from '../shared/errors.js';
-import { MemorySystem } from './system/memory-system.js';
+import type { CompiledJobConfig } from '../../shared/config/job-config.js';
+import { createLogger, type Logger } from '../../shared/log.js';
+import { groupByPartition, groupBySystemStreamPartition } from '../../shared/model/ssp-grouper.js';
+import { planJobModel } from '../../shared/model/plan-job-model.js';
+import type { JobModel } from '../../shared/model/job-model.js';
+import { FileCheckpointStore } from '../checkpoint/file-checkpoints.js';
+import { startContainer } from '../container/container.js';
+import { listenForStop, startAll, waitForAll } from './run-containers.js';
+import { loadJob } from '../job/load-job.js';
+import { resolveSerde } from '../job/serdes.js';
+import { SluiceError } from '../../shared/errors.js';
+import { MemorySystem } from '../systems/memory/memory-system.js';
 
 /** The job model for a config and the current partition counts of its inputs. */
 export function jobModelFor(config: CompiledJobConfig, partitionCounts: ReadonlyMap<string, number>): JobModel {

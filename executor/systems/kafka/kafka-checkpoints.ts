@@ -1,10 +1,10 @@
 import type { Admin, Consumer } from 'kafkajs';
-import type { Ssp } from '../../shared/api/task.js';
-import { SluiceError } from '../../shared/errors.js';
-import { kafkaErrorTypes } from '../../shared/kafka/errors.js';
-import { sspKey } from '../../shared/model/job-model.js';
-import type { Checkpoint, CheckpointStore } from './checkpoint.js';
-import { decodeCheckpointV1, encodeCheckpointV1 } from './codec/v1.js';
+import type { Ssp } from '../../../shared/api/task.js';
+import { SluiceError } from '../../../shared/errors.js';
+import { kafkaErrorTypes } from '../../../shared/kafka/errors.js';
+import { sspKey } from '../../../shared/model/job-model.js';
+import type { Checkpoint, CheckpointStore } from '../../checkpoint/checkpoint.js';
+import { decodeCheckpointV1, encodeCheckpointV1 } from '../../checkpoint/codec/v1.js';
 
 const REBALANCE_ERRORS = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'NOT_COORDINATOR', 'COORDINATOR_NOT_AVAILABLE']);
 

@@ -1,12 +1,12 @@
-import { SluiceError } from '../../shared/errors.js';
-import { partitionForKey } from '../../shared/kafka/partitioner.js';
-import type { TopicSpec } from '../../shared/kafka/topics.js';
-import { sspKey } from '../../shared/model/job-model.js';
-import type { Ssp } from '../../shared/api/task.js';
-import type { CheckpointStore } from '../checkpoint/checkpoint.js';
-import type { ChangelogPartition, ChangelogSink } from '../store/changelog.js';
+import { SluiceError } from '../../../shared/errors.js';
+import { partitionForKey } from '../../../shared/kafka/partitioner.js';
+import type { TopicSpec } from '../../../shared/kafka/topics.js';
+import { sspKey } from '../../../shared/model/job-model.js';
+import type { Ssp } from '../../../shared/api/task.js';
+import type { CheckpointStore } from '../../checkpoint/checkpoint.js';
+import type { ChangelogPartition, ChangelogSink } from '../../store/changelog.js';
 import { MemoryTopics } from './memory-topics.js';
-import type { InputRequest, InputSource, OutgoingMessage, OutputSink, StreamSystem } from './stream-system.js';
+import type { InputRequest, InputSource, OutgoingMessage, OutputSink, StreamSystem } from '../stream-system.js';
 
 const CHUNK = 1000;
 

@@ -5,13 +5,13 @@ import type { CompiledJobConfig } from '../../shared/config/job-config.js';
 import type { Logger } from '../../shared/log.js';
 import type { TaskModel } from '../../shared/model/job-model.js';
 import type { Checkpoint } from '../checkpoint/checkpoint.js';
-import { resolveSerde } from '../container/serdes.js';
-import type { StreamSystem } from '../system/stream-system.js';
-import { buildStore } from './build-store.js';
-import { createEngine } from './engines/create-engine.js';
-import type { LocalStore } from './local-store.js';
-import { restoreStores, type RestoreProgress, type RestoreTarget } from './restore.js';
-import type { StoreSpec } from './store-spec.js';
+import { resolveSerde } from '../job/serdes.js';
+import type { StreamSystem } from '../systems/stream-system.js';
+import { buildStore } from '../store/build-store.js';
+import { createEngine } from '../store/engines/create-engine.js';
+import type { LocalStore } from '../store/local-store.js';
+import { restoreStores, type RestoreProgress, type RestoreTarget } from '../store/restore.js';
+import type { StoreSpec } from '../store/store-spec.js';
 import { STORE_DEFAULTS } from '../../shared/config/job-config.js';
 
 /** The changelog topic of a store: `<job>-<store>-changelog`. */

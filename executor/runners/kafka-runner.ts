@@ -1,16 +1,16 @@
-import type { Job } from '../shared/api/define-job.js';
-import type { CompiledJobConfig } from '../shared/config/job-config.js';
-import { createKafka } from '../shared/kafka/client.js';
-import { partitionCount } from '../shared/kafka/topics.js';
-import { createLogger } from '../shared/log.js';
-import type { JobModel } from '../shared/model/job-model.js';
-import { startContainer, type RunningContainer } from './container/container.js';
-import type { StatusBoard } from './container/status-board.js';
-import { CoordinatedContainer } from './coordination/coordinated-container.js';
-import { listenForStop, startAll, waitForAll, type StopRequest } from './container/run-containers.js';
-import { loadJob } from './load-job.js';
-import { jobModelFor } from './local.js';
-import { KafkaSystem } from './system/kafka-system.js';
+import type { Job } from '../../shared/api/define-job.js';
+import type { CompiledJobConfig } from '../../shared/config/job-config.js';
+import { createKafka } from '../../shared/kafka/client.js';
+import { partitionCount } from '../../shared/kafka/topics.js';
+import { createLogger } from '../../shared/log.js';
+import type { JobModel } from '../../shared/model/job-model.js';
+import { startContainer, type RunningContainer } from '../container/container.js';
+import type { StatusBoard } from '../container/status-board.js';
+import { CoordinatedContainer } from './coordinated-container.js';
+import { listenForStop, startAll, waitForAll, type StopRequest } from './run-containers.js';
+import { loadJob } from '../job/load-job.js';
+import { jobModelFor } from './embedded-runner.js';
+import { KafkaSystem } from '../systems/kafka/kafka-system.js';
 
 /** The job model of a job on Kafka: its config and the partition counts of its input topics. */
 export async function kafkaJobModel(config: CompiledJobConfig, brokers: readonly string[]): Promise<JobModel> {
@@ -47,7 +47,7 @@ export async function startKafkaContainer(input: {
 
 /**
  * A container that follows the job model in ZooKeeper (written by the scheduler) and hands its
- * tasks over when the model changes; see executor/coordination/coordinated-container.ts.
+ * tasks over when the model changes; see coordinated-container.ts.
  */
 export async function startCoordinatedKafkaContainer(input: {
   readonly config: CompiledJobConfig;

@@ -1,6 +1,6 @@
 import { pathToFileURL } from 'node:url';
-import { isJob, type Job } from '../shared/api/define-job.js';
-import { describeError, SluiceError } from '../shared/errors.js';
+import { isJob, type Job } from '../../shared/api/define-job.js';
+import { describeError, SluiceError } from '../../shared/errors.js';
 
 /**
  * Imports a job module and returns its `defineJob(...)` default export. TypeScript modules are

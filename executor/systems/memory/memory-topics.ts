@@ -5,7 +5,7 @@ import type {
   ChangelogSink,
   ChangelogSource,
   OffsetRecord,
-} from '../store/changelog.js';
+} from '../../store/changelog.js';
 
 /** A record of an in-memory topic partition. */
 export interface MemoryRecord {

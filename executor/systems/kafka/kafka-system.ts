@@ -1,16 +1,16 @@
 import type { Admin, Consumer, Kafka, Producer } from 'kafkajs';
-import type { Ssp } from '../../shared/api/task.js';
-import { describeError, SluiceError } from '../../shared/errors.js';
-import { BatchingProducer } from '../../shared/kafka/batching-producer.js';
-import { createKafka } from '../../shared/kafka/client.js';
-import { ownedPartitionsAssigner } from '../../shared/kafka/owned-partitions-assigner.js';
-import { ensureTopic, partitionCount, whileTopicIsNew, type TopicSpec } from '../../shared/kafka/topics.js';
-import type { Logger } from '../../shared/log.js';
-import { sspKey } from '../../shared/model/job-model.js';
-import { KafkaCheckpointStore } from '../checkpoint/kafka-checkpoints.js';
-import type { ChangelogPartition, ChangelogSink } from '../store/changelog.js';
-import { KafkaChangelogSink, KafkaChangelogSource } from '../store/kafka-changelog.js';
-import type { InputRequest, InputSource, OutgoingMessage, OutputSink, StreamSystem } from './stream-system.js';
+import type { Ssp } from '../../../shared/api/task.js';
+import { describeError, SluiceError } from '../../../shared/errors.js';
+import { BatchingProducer } from '../../../shared/kafka/batching-producer.js';
+import { createKafka } from '../../../shared/kafka/client.js';
+import { ownedPartitionsAssigner } from '../../../shared/kafka/owned-partitions-assigner.js';
+import { ensureTopic, partitionCount, whileTopicIsNew, type TopicSpec } from '../../../shared/kafka/topics.js';
+import type { Logger } from '../../../shared/log.js';
+import { sspKey } from '../../../shared/model/job-model.js';
+import { KafkaCheckpointStore } from './kafka-checkpoints.js';
+import type { ChangelogPartition, ChangelogSink } from '../../store/changelog.js';
+import { KafkaChangelogSink, KafkaChangelogSource } from './kafka-changelog.js';
+import type { InputRequest, InputSource, OutgoingMessage, OutputSink, StreamSystem } from '../stream-system.js';
 
 export interface KafkaSystemOptions {
   readonly brokers: readonly string[];

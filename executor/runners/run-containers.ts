@@ -1,4 +1,4 @@
-import type { ContainerHandle } from './container.js';
+import type { ContainerHandle } from '../container/container.js';
 
 /** A SIGINT/SIGTERM seen at any time since the process began its work. */
 export interface StopRequest {
