@@ -7,7 +7,7 @@ import { createKafka } from '../../../shared/kafka/client.js';
 import { ensureTopic } from '../../../shared/kafka/topics.js';
 import { setLogLevel } from '../../../shared/log.js';
 import { kafkaBrokers } from '../../infra/services.js';
-import { checkRuns, exitOf, killContainers, produceWords, readTopic, startContainer, waitForCheckpointsAtEnd, waitForProgress, wordCountJob, type WordCountJob } from './harness.js';
+import { checkRuns, committedOffsets, exitOf, killContainers, produceWordsUntil, readTopic, startContainer, waitForCheckpointsAtEnd, waitForProgress, wordCountJob, type WordCountJob } from './harness.js';
 
 setLogLevel('warn');
 
@@ -18,11 +18,6 @@ interface Kill {
   readonly checkpoint: number;
   /** The process that took over the victim's tasks. */
   readonly successor: number;
-}
-
-async function checkpoints(admin: Admin, job: WordCountJob): Promise<Map<number, number>> {
-  const [committed] = await admin.fetchOffsets({ groupId: job.group, topics: [job.words] });
-  return new Map((committed?.partitions ?? []).map(({ partition, offset }) => [partition, Number(offset)]));
 }
 
 /**
@@ -69,7 +64,7 @@ async function freezeWithUncommittedWork(admin: Admin, job: WordCountJob, trace:
     // Let the broker finish any request the victim had already sent (a commit in flight).
     await sleep(300);
     const [end] = await admin.fetchTopicOffsets(job.trace);
-    const committed = await checkpoints(admin, job);
+    const committed = await committedOffsets(admin, job);
     const readBy = Date.now() + 2000;
     while (trace.readUpTo() < Number(end?.high ?? 0) && Date.now() < readBy) await sleep(10);
     if (trace.readUpTo() >= Number(end?.high ?? 0)) {
@@ -86,7 +81,7 @@ async function freezeWithUncommittedWork(admin: Admin, job: WordCountJob, trace:
 /** Waits until a partition's checkpoint moves past `offset`: its new owner processed from there and committed. */
 async function waitForCheckpointPast(admin: Admin, job: WordCountJob, partition: number, offset: number): Promise<void> {
   const deadline = Date.now() + 120_000;
-  while (((await checkpoints(admin, job)).get(partition) ?? -1) <= offset) {
+  while (((await committedOffsets(admin, job)).get(partition) ?? -1) <= offset) {
     if (Date.now() > deadline) throw new Error(`partition ${partition}'s checkpoint did not move past ${offset} in 120 s after the restart`);
     await sleep(100);
   }
@@ -121,8 +116,9 @@ describe('crash safety of containers on real Kafka', { timeout: 600_000 }, () =>
       await ensureTopic(admin, { topic: job.trace, partitions: 1, compacted: false, purpose: 'processing records' });
       const trace = await followTrace(t, kafka, job);
       const containers = ['0', '1'].map((id) => startContainer(job, id));
-      // Input keeps arriving (about 10k words/s) while the containers are killed and restarted.
-      const produced = produceWords(kafka, job.words, 400_000, 42, 500);
+      // Input keeps arriving (5,000 words a batch) until every kill is done, however slow the machine.
+      let killed = false;
+      const produced = produceWordsUntil(kafka, admin, job, () => killed, { seed: 42, pauseMs: 500 });
       let seed = 12345;
       const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
       const kills: Kill[] = [];
@@ -138,6 +134,7 @@ describe('crash safety of containers on real Kafka', { timeout: 600_000 }, () =>
         await waitForCheckpointPast(admin, job, work.partition, work.checkpoint);
         kills.push({ ...work, successor: successor.pid as number });
       }
+      killed = true;
       const model = await produced;
       await waitForCheckpointsAtEnd(admin, job, 300_000);
       for (const child of containers) child.kill('SIGTERM');
