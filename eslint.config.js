@@ -11,7 +11,10 @@ const EXECUTOR_FLOORS = [['runners'], ['mesos', 'http'], ['container'], ['job'],
 
 /** An ESLint config that forbids `files` to import what matches the `patterns` globs or the `regex`. */
 function restrictImports(files, patterns, regex) {
-  const groups = [{ group: patterns }, ...(regex === undefined ? [] : [{ regex, message: 'a lower floor of the executor imports a higher one (docs/architecture.md)' }])];
+  const groups = [
+    { group: patterns },
+    ...(regex === undefined ? [] : [{ regex, message: 'a lower floor of the executor imports a higher one (docs/architecture.md)' }]),
+  ];
   return { files, rules: { 'no-restricted-imports': ['error', { patterns: groups }] } };
 }
 
@@ -38,7 +41,9 @@ export default tseslint.config(
     restrictImports(
       floor.map((folder) => `executor/${folder}/**/*.ts`),
       ['**/scheduler/**', ...TESTS_AND_BENCHMARKS],
-      `^(\\.\\./)+(${EXECUTOR_FLOORS.slice(0, index + 1).flat().join('|')})/`,
+      `^(\\.\\./)+(${EXECUTOR_FLOORS.slice(0, index + 1)
+        .flat()
+        .join('|')})/`,
     ),
   ),
   restrictImports(['bin/**/*.ts', 'shared/**/*.ts', 'examples/**/*.ts', 'dev/**/*.ts', 'scripts/**'], TESTS_AND_BENCHMARKS),

@@ -46,9 +46,7 @@ function row(entry: Row, index: number): string {
 }
 
 const results = await readResults();
-const rows: Row[] = results.flatMap((result) =>
-  Object.entries(result.goals).map(([name, goal]) => ({ bench: result.bench, name, goal })),
-);
+const rows: Row[] = results.flatMap((result) => Object.entries(result.goals).map(([name, goal]) => ({ bench: result.bench, name, goal })));
 const runs = results.map((result) => `${result.bench} ${result.date}`).join(', ');
 const height = HEADER + Math.max(1, rows.length) * ROW + 36;
 const svg = [
@@ -57,7 +55,12 @@ const svg = [
   text(16, 24, 'Sluice benchmark goals', `font-size="17" font-weight="bold" fill="${COLOURS.text}"`),
   text(16, 44, `each row on its own scale: bar = value, dashed line = goal · runs: ${runs || 'none yet'}`, `fill="${COLOURS.muted}"`),
   ...(rows.length === 0 ? [text(16, HEADER + 20, 'no results: run npm run bench first', `fill="${COLOURS.muted}"`)] : rows.map(row)),
-  text(16, height - 14, `machine: ${results.map((r) => `${r.bench} ${r.machine.cpus} cpus, node ${r.machine.node}`).join('; ')}`, `fill="${COLOURS.muted}"`),
+  text(
+    16,
+    height - 14,
+    `machine: ${results.map((r) => `${r.bench} ${r.machine.cpus} cpus, node ${r.machine.node}`).join('; ')}`,
+    `fill="${COLOURS.muted}"`,
+  ),
   '</svg>',
 ].join('\n');
 const file = join(resultsDir, 'report.svg');

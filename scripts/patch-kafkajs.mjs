@@ -46,11 +46,15 @@ module.exports = ({ topic, partitionMetadata, messages, partitioner }) => {
 }
 `;
 
-const file = process.argv[2] ?? join(dirname(createRequire(import.meta.url).resolve('kafkajs/package.json')), 'src/producer/groupMessagesPerPartition.js');
+const file =
+  process.argv[2] ??
+  join(dirname(createRequire(import.meta.url).resolve('kafkajs/package.json')), 'src/producer/groupMessagesPerPartition.js');
 const text = readFileSync(file, 'utf8');
 if (text === PATCHED) process.exit(0);
 if (text !== SHIPPED) {
-  process.stderr.write(`scripts/patch-kafkajs.mjs: ${file} is not the file of kafkajs 2.2.4 it patches; compare it with the script and update the script\n`);
+  process.stderr.write(
+    `scripts/patch-kafkajs.mjs: ${file} is not the file of kafkajs 2.2.4 it patches; compare it with the script and update the script\n`,
+  );
   process.exit(1);
 }
 writeFileSync(file, PATCHED);

@@ -20,11 +20,7 @@ const level = process.env.SLUICE_LOG_LEVEL ?? 'info';
 
 const root = winston.createLogger({
   level,
-  format: winston.format.combine(
-    winston.format.timestamp(),
-    winston.format.errors({ stack: true }),
-    winston.format.json(),
-  ),
+  format: winston.format.combine(winston.format.timestamp(), winston.format.errors({ stack: true }), winston.format.json()),
   // stderr keeps stdout free for a command's own output (the demo's table, `sluice status`).
   transports: [new winston.transports.Console({ stderrLevels: Object.keys(winston.config.npm.levels) })],
 });

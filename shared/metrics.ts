@@ -26,14 +26,6 @@ export function gauge<L extends string>(name: string, help: string, labelNames: 
   return existing<Gauge<L>>(name) ?? new Gauge({ name, help, labelNames, registers: [registry] });
 }
 
-export function histogram<L extends string>(
-  name: string,
-  help: string,
-  labelNames: readonly L[],
-  buckets?: number[],
-): Histogram<L> {
-  return (
-    existing<Histogram<L>>(name) ??
-    new Histogram({ name, help, labelNames, registers: [registry], ...(buckets ? { buckets } : {}) })
-  );
+export function histogram<L extends string>(name: string, help: string, labelNames: readonly L[], buckets?: number[]): Histogram<L> {
+  return existing<Histogram<L>>(name) ?? new Histogram({ name, help, labelNames, registers: [registry], ...(buckets ? { buckets } : {}) });
 }

@@ -82,7 +82,10 @@ export async function runContainer(admin: Admin, options: ContainerRunOptions): 
   } finally {
     await stop(child);
   }
-  const probe = await readFile(probeFile, 'utf8').then((text) => JSON.parse(text) as ContainerProbe, () => undefined);
+  const probe = await readFile(probeFile, 'utf8').then(
+    (text) => JSON.parse(text) as ContainerProbe,
+    () => undefined,
+  );
   return {
     failure,
     seconds,

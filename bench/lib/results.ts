@@ -31,11 +31,7 @@ export function round(value: number): number {
   return Number(value.toPrecision(3));
 }
 
-export async function writeResult(
-  bench: string,
-  metrics: Record<string, number>,
-  goals: Record<string, Goal>,
-): Promise<string> {
+export async function writeResult(bench: string, metrics: Record<string, number>, goals: Record<string, Goal>): Promise<string> {
   const result: BenchResult = {
     bench,
     date: new Date().toISOString(),
@@ -64,6 +60,11 @@ function table(result: BenchResult): string {
   rows.push(['', '', '', ''], ['metric', 'value', '', '']);
   for (const [name, value] of Object.entries(result.metrics)) rows.push([name, String(value), '', '']);
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0))) ?? [];
-  const lines = rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd());
+  const lines = rows.map((row) =>
+    row
+      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+      .join('  ')
+      .trimEnd(),
+  );
   return [`bench '${result.bench}' (${result.machine.cpus} cpus, node ${result.machine.node})`, ...lines].join('\n');
 }

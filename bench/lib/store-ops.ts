@@ -155,7 +155,11 @@ export async function measureBulkWrites(count: number): Promise<{ stack: number;
     await cleanup(stackDir, engine);
   }
   // The engine takes bytes: serializing is the stack's work, so the baseline gets them ready-made.
-  const writes: EngineWrite[] = keys.map((key, index) => ({ type: 'put', key: Buffer.from(key), value: Buffer.from(values[index] as string) }));
+  const writes: EngineWrite[] = keys.map((key, index) => ({
+    type: 'put',
+    key: Buffer.from(key),
+    value: Buffer.from(values[index] as string),
+  }));
   const rawBatches = async (flushEach: boolean): Promise<number> => {
     const dir = await scratchDir();
     const raw = await openEngine(dir);

@@ -11,4 +11,13 @@ import { submitCommand } from './submit-command.js';
 export { runCli } from './cli.js';
 
 /** Every subcommand of `sluice`, in the order `--help` lists them. */
-export const commands: readonly Command[] = [runCommand, executorCommand, schedulerCommand, submitCommand, statusCommand, rescaleCommand, killCommand, miniMesosCommand];
+export const commands: readonly Command[] = [
+  runCommand,
+  executorCommand,
+  schedulerCommand,
+  submitCommand,
+  statusCommand,
+  rescaleCommand,
+  killCommand,
+  miniMesosCommand,
+];

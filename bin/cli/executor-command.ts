@@ -33,14 +33,19 @@ export const executorCommand: Command = {
     const loaded = await loadJobConfig(env.settings.jobConfig);
     const config = env.settings.stateDir ? { ...loaded, stateDir: resolve(env.settings.stateDir) } : loaded;
     const brokers = env.settings.kafkaBrokers.length > 0 ? env.settings.kafkaBrokers : config.kafka.brokers;
-    if (!brokers) throw new SluiceError('EXECUTOR_BAD_ENVIRONMENT', `no Kafka brokers: set ${EXECUTOR_ENVIRONMENT.kafkaBrokers} or kafka.brokers in the job config`);
+    if (!brokers)
+      throw new SluiceError(
+        'EXECUTOR_BAD_ENVIRONMENT',
+        `no Kafka brokers: set ${EXECUTOR_ENVIRONMENT.kafkaBrokers} or kafka.brokers in the job config`,
+      );
     const { zookeeper } = env.settings;
     const logger = createLogger({ job: config.name, component: 'mesos-executor', executor: env.executorId });
     const job = await loadJob(config.modulePath);
     const client = new AgentClient(env, logger);
     const executor = new MesosExecutor(
       client,
-      ({ container }) => startCoordinatedKafkaContainer({ config, job, containerId: container, brokers, zookeeper, http: env.statusListen }),
+      ({ container }) =>
+        startCoordinatedKafkaContainer({ config, job, containerId: container, brokers, zookeeper, http: env.statusListen }),
       logger,
       env.executorId,
     );

@@ -7,8 +7,8 @@ export const killCommand: Command = {
   usage: [
     'Usage: sluice kill --scheduler URL [--token T] --yes',
     '',
-    'Asks the job\'s leading scheduler to remove the job: the framework is torn down (Mesos kills',
-    'every container) and the job\'s ZooKeeper nodes are deleted. Kafka topics (inputs, outputs,',
+    "Asks the job's leading scheduler to remove the job: the framework is torn down (Mesos kills",
+    "every container) and the job's ZooKeeper nodes are deleted. Kafka topics (inputs, outputs,",
     'changelogs) and checkpoints stay. It cannot be undone, so it needs --yes.',
     '',
     'Options:',
@@ -19,7 +19,8 @@ export const killCommand: Command = {
   async run({ values, positionals }) {
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     const client = schedulerApiClient(values);
-    if (values.yes !== true) throw new UsageError('kill removes the job and all its containers, and cannot be undone: pass --yes to confirm');
+    if (values.yes !== true)
+      throw new UsageError('kill removes the job and all its containers, and cannot be undone: pass --yes to confirm');
     const answer = await client.removeJob();
     process.stdout.write(`job ${answer.job}: removed (Mesos kills its containers; its ZooKeeper state is deleted)\n`);
     return ExitCode.ok;

@@ -24,15 +24,19 @@ export const miniMesosCommand: Command = {
     '  --zk URL       announce the master in ZooKeeper like `mesos-master --zk`, for --master zk://…',
     '  --cpus N --mem MB --disk MB   what each agent offers (default 1 cpu, 1024 MB, 10240 MB)',
   ].join('\n'),
-  options: Object.fromEntries(['agents', 'work-dir', 'port', 'zk', 'cpus', 'mem', 'disk'].map((name) => [name, { type: 'string' as const }])),
+  options: Object.fromEntries(
+    ['agents', 'work-dir', 'port', 'zk', 'cpus', 'mem', 'disk'].map((name) => [name, { type: 'string' as const }]),
+  ),
   async run({ values, positionals }) {
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     const agents = wholeNumber(values, 'agents', 2, MAX_AGENTS);
     const port = wholeNumber(values, 'port', 5050, 65535);
     const zk = typeof values.zk === 'string' ? values.zk : undefined;
     const resources = { cpus: positive(values, 'cpus'), mem: positive(values, 'mem'), disk: positive(values, 'disk') };
-    if (zk !== undefined && !/^zk:\/\/[^/\s]+\/\S*[^/\s]/.test(zk)) throw new UsageError(`--zk expects zk://host:port[,host:port]/path, got '${zk}'`);
-    const workDir = typeof values['work-dir'] === 'string' ? resolve(values['work-dir']) : await mkdtemp(join(tmpdir(), 'sluice-mini-mesos-'));
+    if (zk !== undefined && !/^zk:\/\/[^/\s]+\/\S*[^/\s]/.test(zk))
+      throw new UsageError(`--zk expects zk://host:port[,host:port]/path, got '${zk}'`);
+    const workDir =
+      typeof values['work-dir'] === 'string' ? resolve(values['work-dir']) : await mkdtemp(join(tmpdir(), 'sluice-mini-mesos-'));
     // Loaded only for this command: the other commands never pay for the test double.
     const { MiniMesos } = await import('../../dev/mini-mesos/index.js');
     const mesos = await MiniMesos.start({ agents, workDir, port, resources, ...(zk === undefined ? {} : { zk }) });
@@ -62,6 +66,7 @@ function positive(values: Record<string, string | boolean | undefined>, name: st
   const value = values[name];
   if (typeof value !== 'string') return undefined;
   const parsed = Number(value);
-  if (value.trim() === '' || !(parsed > 0) || !Number.isFinite(parsed)) throw new UsageError(`--${name} expects a number > 0, got '${value}'`);
+  if (value.trim() === '' || !(parsed > 0) || !Number.isFinite(parsed))
+    throw new UsageError(`--${name} expects a number > 0, got '${value}'`);
   return parsed;
 }

@@ -7,7 +7,7 @@ export const rescaleCommand: Command = {
   usage: [
     'Usage: sluice rescale --scheduler URL --containers N [--token T]',
     '',
-    'Asks the job\'s leading scheduler to replan the job model for N containers, moving the fewest',
+    "Asks the job's leading scheduler to replan the job model for N containers, moving the fewest",
     'tasks: containers that stay hand their tasks over, dropped ones stop cleanly, new ones are',
     'launched as Mesos offers come (watch them with `sluice status`). N is at most the number of',
     'tasks (input partitions).',
@@ -22,9 +22,12 @@ export const rescaleCommand: Command = {
     const given = values.containers;
     if (typeof given !== 'string') throw new UsageError('--containers is required');
     const containers = /^\d+$/.test(given) ? Number(given) : Number.NaN;
-    if (!(Number.isSafeInteger(containers) && containers >= 1)) throw new UsageError(`--containers expects a whole number >= 1, got '${given}'`);
+    if (!(Number.isSafeInteger(containers) && containers >= 1))
+      throw new UsageError(`--containers expects a whole number >= 1, got '${given}'`);
     const answer = await schedulerApiClient(values).rescale(containers);
-    process.stdout.write(`job ${answer.job}: ${answer.containers} containers, job model version ${answer.jobModelVersion ?? '—'}; new containers start as offers come (sluice status shows them)\n`);
+    process.stdout.write(
+      `job ${answer.job}: ${answer.containers} containers, job model version ${answer.jobModelVersion ?? '—'}; new containers start as offers come (sluice status shows them)\n`,
+    );
     return ExitCode.ok;
   },
 };

@@ -12,7 +12,7 @@ export const runCommand: Command = {
     '       sluice run <job-config.yaml> --kafka HOST:PORT[,HOST:PORT] [--container ID]...',
     '       sluice run <job-config.yaml> --kafka HOST:PORT[,…] --zookeeper HOST:PORT[,…] --container ID...',
     '',
-    'Runs every container of the job in this process on the embedded system: the config\'s',
+    "Runs every container of the job in this process on the embedded system: the config's",
     'embedded.feeds are read from files into in-memory topics, and the run ends when all input',
     'is processed. No Kafka, ZooKeeper or Mesos is needed.',
     '',
@@ -27,11 +27,18 @@ export const runCommand: Command = {
     '  --kafka LIST   run on this Kafka (bootstrap brokers) instead of the embedded system',
     '  --container ID run only this container of the job model (repeatable)',
     '  --zookeeper LIST follow the job model in this ZooKeeper (needs --kafka and --container)',
-    '  --state-dir DIR  keep the stores here instead of the config\'s state-dir',
+    "  --state-dir DIR  keep the stores here instead of the config's state-dir",
     '  --show TOPIC   after the run, print the latest value of each key of TOPIC, largest first',
     '  --top N        how many keys --show prints (default 10)',
   ].join('\n'),
-  options: { show: { type: 'string' }, top: { type: 'string' }, kafka: { type: 'string' }, zookeeper: { type: 'string' }, 'state-dir': { type: 'string' }, container: { type: 'string', multiple: true } },
+  options: {
+    show: { type: 'string' },
+    top: { type: 'string' },
+    kafka: { type: 'string' },
+    zookeeper: { type: 'string' },
+    'state-dir': { type: 'string' },
+    container: { type: 'string', multiple: true },
+  },
   async run({ values, positionals }) {
     const [file, ...extra] = positionals;
     if (!file || extra.length > 0) throw new UsageError('expected exactly one job config file');
@@ -41,11 +48,13 @@ export const runCommand: Command = {
     const stateDir = values['state-dir'];
     const config = typeof stateDir === 'string' ? { ...loaded, stateDir: resolve(stateDir) } : loaded;
     const brokers = typeof values.kafka === 'string' ? values.kafka.split(',') : undefined;
-    if (brokers && !brokers.every((broker) => /^[^:\s]+:\d+$/.test(broker))) throw new UsageError(`--kafka expects host:port[,host:port], got '${values.kafka}'`);
+    if (brokers && !brokers.every((broker) => /^[^:\s]+:\d+$/.test(broker)))
+      throw new UsageError(`--kafka expects host:port[,host:port], got '${values.kafka}'`);
     const only = values.container as string[] | undefined;
     const zookeeper = typeof values.zookeeper === 'string' ? values.zookeeper : undefined;
     if (zookeeper !== undefined && !(brokers && only)) throw new UsageError('--zookeeper needs --kafka and at least one --container');
-    if (zookeeper !== undefined && !/^[^:\s,/]+:\d+(,[^:\s,/]+:\d+)*(\/\S*)?$/.test(zookeeper)) throw new UsageError(`--zookeeper expects host:port[,host:port][/chroot], got '${zookeeper}'`);
+    if (zookeeper !== undefined && !/^[^:\s,/]+:\d+(,[^:\s,/]+:\d+)*(\/\S*)?$/.test(zookeeper))
+      throw new UsageError(`--zookeeper expects host:port[,host:port][/chroot], got '${zookeeper}'`);
     if (brokers) {
       await runOnKafka(config, brokers, { only, zookeeper });
       return ExitCode.ok;
@@ -54,12 +63,15 @@ export const runCommand: Command = {
     const started = Date.now();
     const run = await runEmbedded(config);
     const seconds = (Date.now() - started) / 1000;
-    process.stdout.write(`job '${config.name}': ${run.messagesIn} input messages, ${run.jobModel.containers.length} containers, ${seconds.toFixed(2)} s\n`);
+    process.stdout.write(
+      `job '${config.name}': ${run.messagesIn} input messages, ${run.jobModel.containers.length} containers, ${seconds.toFixed(2)} s\n`,
+    );
     if (typeof values.show === 'string') {
       const latest = run.latest(values.show);
       const rows = [...latest].sort((a, b) => compareValues(b[1], a[1]) || (a[0] < b[0] ? -1 : 1)).slice(0, top);
       process.stdout.write(`top ${rows.length} of ${latest.size} keys in '${values.show}':\n`);
-      for (const [key, value] of rows) process.stdout.write(`  ${key.padEnd(16)} ${typeof value === 'string' ? value : JSON.stringify(value)}\n`);
+      for (const [key, value] of rows)
+        process.stdout.write(`  ${key.padEnd(16)} ${typeof value === 'string' ? value : JSON.stringify(value)}\n`);
     }
     return ExitCode.ok;
   },

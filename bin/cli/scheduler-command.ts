@@ -17,7 +17,7 @@ export const schedulerCommand: Command = {
   usage: [
     'Usage: sluice scheduler --config <job.yaml> --master <url> --zk <connect> --kafka <brokers> --bundle-uri <uri> [options]',
     '',
-    'Joins the job\'s scheduler election in ZooKeeper; the leader subscribes to Mesos as the job\'s',
+    "Joins the job's scheduler election in ZooKeeper; the leader subscribes to Mesos as the job's",
     'framework (the FrameworkID is kept in ZooKeeper, so a standby fails over to it) and launches',
     'one `sluice executor` per container of the job model. Runs until SIGINT/SIGTERM.',
     '',
@@ -25,14 +25,14 @@ export const schedulerCommand: Command = {
     '  --config FILE            the job config (YAML or JSON)',
     '  --master URL             http://host:5050 or zk://host:2181[,host:2181]/mesos',
     '  --zk CONNECT             ZooKeeper for Sluice, host:port[,host:port][/chroot]',
-    '  --kafka LIST             Kafka bootstrap brokers, host:port[,host:port] (default: the config\'s kafka.brokers)',
+    "  --kafka LIST             Kafka bootstrap brokers, host:port[,host:port] (default: the config's kafka.brokers)",
     '  --bundle-uri URI         the Sluice bundle the Mesos fetcher downloads into each sandbox',
     'Options:',
     '  --port N                 HTTP API port (default $PORT0, else 8080; 0 picks a free one)',
     '  --host ADDR              HTTP API address (default 0.0.0.0)',
-    '  --advertise URL          this API as others reach it; standbys name the leader\'s (default',
+    "  --advertise URL          this API as others reach it; standbys name the leader's (default",
     '                           http://$HOST-or-hostname:port, none with --port 0)',
-    '  --token T                token the API\'s mutations (rescale, kill) require (default $SLUICE_API_TOKEN; none: open)',
+    "  --token T                token the API's mutations (rescale, kill) require (default $SLUICE_API_TOKEN; none: open)",
     '  --executor-command CMD   shell command starting the executor (default: node dist/bin/sluice.js executor)',
     '  --executor-config PATH   the job config as the executor sees it (default: --config)',
     '  --role ROLE              Mesos role (default sluice)      --principal P   (default sluice)',
@@ -41,12 +41,32 @@ export const schedulerCommand: Command = {
     '  --failover-timeout SECS  how long Mesos keeps the tasks without a scheduler (default 604800, a week)',
     '  --cpus N --mem MB --disk MB   resources per container (default 0.5, 512, 256)',
     '  --volume-mb MB           persistent volume per container for its stores (default 1024; 0: --state-dir on the agent)',
-    '  --state-dir DIR          stores on the agent host when --volume-mb is 0 (default: the config\'s state-dir)',
+    "  --state-dir DIR          stores on the agent host when --volume-mb is 0 (default: the config's state-dir)",
   ].join('\n'),
   options: Object.fromEntries(
-    ['config', 'master', 'zk', 'kafka', 'bundle-uri', 'port', 'host', 'advertise', 'executor-command', 'executor-config', 'role', 'principal', 'secret', 'user', 'failover-timeout', 'cpus', 'mem', 'disk', 'volume-mb', 'state-dir', 'token'].map(
-      (name) => [name, { type: 'string' as const }],
-    ),
+    [
+      'config',
+      'master',
+      'zk',
+      'kafka',
+      'bundle-uri',
+      'port',
+      'host',
+      'advertise',
+      'executor-command',
+      'executor-config',
+      'role',
+      'principal',
+      'secret',
+      'user',
+      'failover-timeout',
+      'cpus',
+      'mem',
+      'disk',
+      'volume-mb',
+      'state-dir',
+      'token',
+    ].map((name) => [name, { type: 'string' as const }]),
   ),
   async run({ values, positionals }) {
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
@@ -66,12 +86,16 @@ export const schedulerCommand: Command = {
     const config = await loadJobConfig(configFile);
     const brokers = typeof values.kafka === 'string' ? values.kafka.split(',') : config.kafka.brokers;
     if (brokers === undefined) throw new UsageError('--kafka is required (the job config names no kafka.brokers)');
-    if (!brokers.every((broker) => /^[^:\s]+:\d+$/.test(broker))) throw new UsageError(`--kafka expects host:port[,host:port], got '${brokers.join(',')}'`);
+    if (!brokers.every((broker) => /^[^:\s]+:\d+$/.test(broker)))
+      throw new UsageError(`--kafka expects host:port[,host:port], got '${brokers.join(',')}'`);
     const port = number(values, 'port', Number(process.env.PORT0 ?? 8080), 0);
     const host = typeof values.host === 'string' ? values.host : '0.0.0.0';
     const apiUrl = advertisedUrl(values, host, port);
     // The Mesos UI links to it; standbys name it to clients while this process leads.
-    const framework = { ...frameworkOptions(values, config, configFile, brokers, zookeeper, bundleUri), ...(apiUrl === undefined ? {} : { webuiUrl: apiUrl }) };
+    const framework = {
+      ...frameworkOptions(values, config, configFile, brokers, zookeeper, bundleUri),
+      ...(apiUrl === undefined ? {} : { webuiUrl: apiUrl }),
+    };
 
     const log = createLogger({ job: config.name, component: 'scheduler-command' });
     const service = new SchedulerService({ framework, zookeeper, ...(apiUrl === undefined ? {} : { apiUrl }) }).start();
@@ -80,7 +104,11 @@ export const schedulerCommand: Command = {
       await service.stop();
       throw error;
     });
-    log.info('scheduler started', { api: http.url, master: framework.master, mutations: token ? 'need the API token' : 'open (no --token)' });
+    log.info('scheduler started', {
+      api: http.url,
+      master: framework.master,
+      mutations: token ? 'need the API token' : 'open (no --token)',
+    });
     await new Promise<void>((resolve) => {
       process.once('SIGTERM', () => resolve());
       process.once('SIGINT', () => resolve());
@@ -99,7 +127,8 @@ export const schedulerCommand: Command = {
  */
 function advertisedUrl(values: Values, host: string, port: number): string | undefined {
   if (typeof values.advertise === 'string') {
-    if (!/^https?:\/\/[^/\s]+$/.test(values.advertise)) throw new UsageError(`--advertise expects http://host:port, got '${values.advertise}'`);
+    if (!/^https?:\/\/[^/\s]+$/.test(values.advertise))
+      throw new UsageError(`--advertise expects http://host:port, got '${values.advertise}'`);
     return values.advertise;
   }
   if (port === 0) return undefined;
@@ -110,14 +139,26 @@ function number(values: Values, name: string, fallback: number, min: number): nu
   const raw = values[name];
   if (raw === undefined) return fallback;
   const value = Number(raw);
-  if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(value) || value < min) throw new UsageError(`--${name} expects a number >= ${min}, got '${String(raw)}'`);
+  if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(value) || value < min)
+    throw new UsageError(`--${name} expects a number >= ${min}, got '${String(raw)}'`);
   return value;
 }
 
-function frameworkOptions(values: Values, config: CompiledJobConfig, configFile: string, brokers: readonly string[], zookeeper: string, bundleUri: string): FrameworkOptions {
-  const text = (name: string, fallback: string): string => (typeof values[name] === 'string' && values[name] !== '' ? (values[name] as string) : fallback);
+function frameworkOptions(
+  values: Values,
+  config: CompiledJobConfig,
+  configFile: string,
+  brokers: readonly string[],
+  zookeeper: string,
+  bundleUri: string,
+): FrameworkOptions {
+  const text = (name: string, fallback: string): string =>
+    typeof values[name] === 'string' && values[name] !== '' ? (values[name] as string) : fallback;
   const volumeMb = number(values, 'volume-mb', 1024, 0);
-  const storage: StateStorage = volumeMb > 0 ? { kind: 'persistent-volume', sizeMb: volumeMb, containerPath: 'state' } : { kind: 'host-dir', path: text('state-dir', config.stateDir) };
+  const storage: StateStorage =
+    volumeMb > 0
+      ? { kind: 'persistent-volume', sizeMb: volumeMb, containerPath: 'state' }
+      : { kind: 'host-dir', path: text('state-dir', config.stateDir) };
   const secret = text('secret', process.env.SLUICE_MESOS_SECRET ?? '');
   const defaults = FRAMEWORK_DEFAULTS.resources;
   return {
@@ -129,7 +170,12 @@ function frameworkOptions(values: Values, config: CompiledJobConfig, configFile:
     ...(secret === '' ? {} : { secret }),
     user: text('user', os.userInfo().username),
     failoverTimeoutSeconds: number(values, 'failover-timeout', FRAMEWORK_DEFAULTS.failoverTimeoutSeconds, 0),
-    resources: { cpus: number(values, 'cpus', defaults.cpus, 0.01), memMb: number(values, 'mem', defaults.memMb, 32), diskMb: number(values, 'disk', defaults.diskMb, 0), ports: 0 },
+    resources: {
+      cpus: number(values, 'cpus', defaults.cpus, 0.01),
+      memMb: number(values, 'mem', defaults.memMb, 32),
+      diskMb: number(values, 'disk', defaults.diskMb, 0),
+      ports: 0,
+    },
     storage,
     timings: DEFAULT_PLANNER_TIMINGS,
     launch: {

@@ -11,10 +11,10 @@ export const statusCommand: Command = {
   usage: [
     'Usage: sluice status --scheduler URL [--json]',
     '',
-    'Asks the job\'s scheduler for the job\'s state and prints it: which scheduler leads, the',
+    "Asks the job's scheduler for the job's state and prints it: which scheduler leads, the",
     'framework id, the job model version, each container with its host, Mesos state and tasks',
     '(processed messages, lag and restore progress as the containers report them; — when they',
-    'report nothing yet), and the job\'s errors. It is what the scheduler\'s dashboard (GET /) shows.',
+    "report nothing yet), and the job's errors. It is what the scheduler's dashboard (GET /) shows.",
     '',
     'Options:',
     ...SCHEDULER_API_USAGE,
@@ -32,7 +32,10 @@ export const statusCommand: Command = {
 /** The job state as lines for a terminal. */
 export function describeJob(view: JobView): string {
   if (!view.leader) {
-    const leader = view.leaderApi === undefined ? 'the leading scheduler shows the job (its /health says "role": "leader")' : `the leader is at ${view.leaderApi}: sluice status --scheduler ${view.leaderApi}`;
+    const leader =
+      view.leaderApi === undefined
+        ? 'the leading scheduler shows the job (its /health says "role": "leader")'
+        : `the leader is at ${view.leaderApi}: sluice status --scheduler ${view.leaderApi}`;
     return `job ${view.job}: this scheduler is a standby; ${leader}\n`;
   }
   const subscribed = view.subscribed ? 'subscribed' : 'not subscribed';
@@ -40,7 +43,9 @@ export function describeJob(view: JobView): string {
     `job ${view.job}: leader, framework ${view.frameworkId ?? DASH} (${subscribed}), job model version ${view.jobModelVersion ?? DASH}`,
     `containers: ${view.containers.length}`,
   ];
-  for (const container of [...view.containers].sort((a, b) => (a.host ?? '').localeCompare(b.host ?? '') || a.id.localeCompare(b.id, 'en', { numeric: true }))) {
+  for (const container of [...view.containers].sort(
+    (a, b) => (a.host ?? '').localeCompare(b.host ?? '') || a.id.localeCompare(b.id, 'en', { numeric: true }),
+  )) {
     lines.push(...describeContainer(container));
   }
   lines.push(view.errors.length === 0 ? 'errors: none' : 'errors:', ...view.errors.map((error) => `  ${error.code}: ${error.message}`));
@@ -53,7 +58,16 @@ function describeContainer(container: ContainerView): string[] {
   if (!Array.isArray(tasks)) return [head, `    tasks: ${DASH} (no report from this container yet)`];
   const rows = [['task', 'state', 'processed', 'lag', 'restore'], ...tasks.map(taskRow)];
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return [head, ...rows.map((row) => `    ${row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()}`)];
+  return [
+    head,
+    ...rows.map(
+      (row) =>
+        `    ${row
+          .map((cell, column) => cell.padEnd(widths[column]!))
+          .join('  ')
+          .trimEnd()}`,
+    ),
+  ];
 }
 
 function taskRow(task: TaskStatusReport): string[] {

@@ -9,7 +9,7 @@ const BODY_SHOWN_CHARS = 2_000;
 
 export const submitCommand: Command = {
   name: 'submit',
-  summary: 'submit a job\'s scheduler to Marathon as an app (POST /v2/apps)',
+  summary: "submit a job's scheduler to Marathon as an app (POST /v2/apps)",
   usage: [
     'Usage: sluice submit --marathon URL <app.json> [--update] [--token T]',
     '',
@@ -21,10 +21,10 @@ export const submitCommand: Command = {
     'Example: sluice submit --marathon http://127.0.0.1:8080 deploy/marathon/word-count.json',
     '',
     'Options:',
-    '  --marathon URL   Marathon\'s address, http://host:port (or the https://…/marathon of DC/OS)',
+    "  --marathon URL   Marathon's address, http://host:port (or the https://…/marathon of DC/OS)",
     '  --update         replace the definition of an app Marathon already has (PUT /v2/apps/<id>?force=true);',
     '                   Marathon restarts the scheduler with it',
-    '  --token T        Marathon\'s access token (DC/OS), sent as `Authorization: token=T`',
+    "  --token T        Marathon's access token (DC/OS), sent as `Authorization: token=T`",
     '',
     'Exit codes: 0 created or updated, 1 Marathon refused it or the file is not a valid app, 2 bad arguments.',
   ].join('\n'),
@@ -33,7 +33,7 @@ export const submitCommand: Command = {
     const marathon = marathonUrl(values.marathon);
     const [file, ...extra] = positionals;
     if (!file || extra.length > 0) throw new UsageError('expected exactly one app definition file, e.g. deploy/marathon/word-count.json');
-    if (values.token === '') throw new UsageError('--token expects Marathon\'s access token, got an empty one');
+    if (values.token === '') throw new UsageError("--token expects Marathon's access token, got an empty one");
     const app = await readMarathonApp(file);
     const update = values.update === true;
     const answer = await send(marathon, app, update, typeof values.token === 'string' ? values.token : undefined);
@@ -53,15 +53,17 @@ interface Answer {
 
 /** Marathon's base URL without a trailing slash, or a usage error saying what was expected. */
 function marathonUrl(given: string | boolean | undefined): string {
-  const expected = 'Marathon\'s address, http://host:port (or https://…/marathon behind DC/OS)';
-  if (typeof given !== 'string' || given === '') throw new UsageError(`--marathon is required: ${expected}, e.g. --marathon http://127.0.0.1:8080`);
+  const expected = "Marathon's address, http://host:port (or https://…/marathon behind DC/OS)";
+  if (typeof given !== 'string' || given === '')
+    throw new UsageError(`--marathon is required: ${expected}, e.g. --marathon http://127.0.0.1:8080`);
   let url: URL;
   try {
     url = new URL(given);
   } catch {
     throw new UsageError(`--marathon expects ${expected}, got '${given}'`);
   }
-  if (!['http:', 'https:'].includes(url.protocol) || url.search !== '' || url.hash !== '') throw new UsageError(`--marathon expects ${expected}, got '${given}'`);
+  if (!['http:', 'https:'].includes(url.protocol) || url.search !== '' || url.hash !== '')
+    throw new UsageError(`--marathon expects ${expected}, got '${given}'`);
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
@@ -84,11 +86,15 @@ async function send(marathon: string, app: MarathonApp, update: boolean, token: 
     });
   } catch (error) {
     const cause = error instanceof Error && error.cause !== undefined ? describeError(error.cause) : describeError(error);
-    throw new SluiceError('MARATHON_UNREACHABLE', `cannot reach Marathon at ${marathon}: ${cause}; check --marathon and that Marathon is running (${marathon}/ping answers pong)`, {
-      retriable: true,
-      cause: error,
-      context: { marathon },
-    });
+    throw new SluiceError(
+      'MARATHON_UNREACHABLE',
+      `cannot reach Marathon at ${marathon}: ${cause}; check --marathon and that Marathon is running (${marathon}/ping answers pong)`,
+      {
+        retriable: true,
+        cause: error,
+        context: { marathon },
+      },
+    );
   }
   const text = await response.text();
   const answer = { status: response.status, statusText: response.statusText, headers: response.headers, text, body: parseJson(text) };
@@ -103,7 +109,7 @@ function accepted(marathon: string, app: MarathonApp, answer: Answer, file: stri
   return [
     `${what} ${app.id} on Marathon ${marathon} from ${file}${deployment === undefined ? '' : ` (deployment ${deployment})`}`,
     `watch it: ${marathon}/ui/#/apps/${encodeURIComponent(`/${appPath(app)}`)}  (or GET ${marathon}/v2/deployments)`,
-    'the scheduler is up when Marathon reports the app healthy: its health check asks /health on the app\'s first port',
+    "the scheduler is up when Marathon reports the app healthy: its health check asks /health on the app's first port",
     '',
   ].join('\n');
 }
@@ -127,7 +133,10 @@ function refusal(marathon: string, app: MarathonApp, answer: Answer, update: boo
   if ((answer.status === 422 || answer.status === 400) && details.length > 0) {
     return new SluiceError(
       'MARATHON_APP_REJECTED',
-      [`Marathon rejected ${app.id} as invalid (${answer.status}${said === undefined ? '' : `: ${said}`}); fix these fields and submit again:`, ...details.map((line) => `  ${line}`)].join('\n'),
+      [
+        `Marathon rejected ${app.id} as invalid (${answer.status}${said === undefined ? '' : `: ${said}`}); fix these fields and submit again:`,
+        ...details.map((line) => `  ${line}`),
+      ].join('\n'),
       { context },
     );
   }
@@ -139,10 +148,14 @@ function refusal(marathon: string, app: MarathonApp, answer: Answer, update: boo
     );
   }
   const body = answer.text.length > BODY_SHOWN_CHARS ? `${answer.text.slice(0, BODY_SHOWN_CHARS)}…` : answer.text;
-  return new SluiceError('MARATHON_ERROR', `Marathon answered ${answer.status} ${answer.statusText} to ${update ? 'the update' : 'the submission'} of ${app.id}: ${body || '(no body)'}`, {
-    retriable: answer.status >= 500,
-    context,
-  });
+  return new SluiceError(
+    'MARATHON_ERROR',
+    `Marathon answered ${answer.status} ${answer.statusText} to ${update ? 'the update' : 'the submission'} of ${app.id}: ${body || '(no body)'}`,
+    {
+      retriable: answer.status >= 500,
+      context,
+    },
+  );
 }
 
 /** Marathon's validation errors, one line per field: `/instances: must be ≥ 0`. */

@@ -32,7 +32,15 @@ export interface MiniMesosState {
     pid: number | undefined;
     directory: string;
   }>;
-  agents: Array<{ id: string; hostname: string; port: number; reachable: boolean; workDir: string; resources: Resource[]; available: Resource[] }>;
+  agents: Array<{
+    id: string;
+    hostname: string;
+    port: number;
+    reachable: boolean;
+    workDir: string;
+    resources: Resource[];
+    available: Resource[];
+  }>;
   offers: Array<{ id: string; frameworkId: string; agentId: string; role: string; resources: Resource[] }>;
   reservations: Array<{ agentId: string; role: string; principal: string | undefined; labels: Label[]; resource: Resource }>;
   volumes: Array<{ agentId: string; role: string; persistenceId: string; containerPath: string; path: string }>;
@@ -80,7 +88,10 @@ export function snapshotState(master: Master): MiniMesosState {
       reachable: unreachableSince === undefined,
       workDir: agent.workDir,
       resources: [...agent.resources.total],
-      available: subtractResources(subtractResources(agent.resources.total, master.tasks.usedOn(agent.id)), master.allocator.offeredOn(agent.id)),
+      available: subtractResources(
+        subtractResources(agent.resources.total, master.tasks.usedOn(agent.id)),
+        master.allocator.offeredOn(agent.id),
+      ),
     })),
     offers: [...master.allocator.offers.values()].map((offer) => ({ ...offer })),
     reservations: agents.flatMap(({ agent }) =>
@@ -95,7 +106,9 @@ export function snapshotState(master: Master): MiniMesosState {
         })),
     ),
     volumes: agents.flatMap(({ agent }) =>
-      agent.resources.volumes().map(({ role, persistenceId, containerPath, path }) => ({ agentId: agent.id, role, persistenceId, containerPath, path })),
+      agent.resources
+        .volumes()
+        .map(({ role, persistenceId, containerPath, path }) => ({ agentId: agent.id, role, persistenceId, containerPath, path })),
     ),
   };
 }

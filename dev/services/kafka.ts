@@ -192,10 +192,7 @@ async function warmUp(broker: string, deadline: Deadline): Promise<void> {
 }
 
 /** `ports`: the broker (client) and controller ports (default: free ones). */
-export async function startKafka(
-  settings: InfraSettings,
-  ports?: { broker: number; controller: number },
-): Promise<RunningKafka> {
+export async function startKafka(settings: InfraSettings, ports?: { broker: number; controller: number }): Promise<RunningKafka> {
   const version = settings.kafkaVersion;
   const jars = await ensureJars('kafka', version, settings);
   const classPath = `${jars.dir}/*`;
@@ -243,12 +240,10 @@ export async function startKafka(
   let warmupMs = 0;
   try {
     const deadline = new Deadline(settings.startTimeoutMs, 'kafka');
-    await pollUntil(
-      deadline,
-      `Kafka ${version} listener ${broker}`,
-      async () => ((await portOpen(brokerPort)) ? true : undefined),
-      { intervalMs: 100, abort: () => proc.exitDescription() },
-    );
+    await pollUntil(deadline, `Kafka ${version} listener ${broker}`, async () => ((await portOpen(brokerPort)) ? true : undefined), {
+      intervalMs: 100,
+      abort: () => proc.exitDescription(),
+    });
     startMs = Date.now() - started;
     const warmupStarted = Date.now();
     // Fail fast if the broker dies during the warm-up instead of waiting for the deadline.

@@ -51,7 +51,9 @@ export async function startServices(settings: InfraSettings): Promise<Services> 
       zk.status === 'fulfilled' ? zk.value.stop() : undefined,
       kafka.status === 'fulfilled' ? kafka.value.stop() : undefined,
     ]);
-    const reasons = [zk, kafka].flatMap((r) => (r.status === 'rejected' ? [String(r.reason instanceof Error ? r.reason.message : r.reason)] : []));
+    const reasons = [zk, kafka].flatMap((r) =>
+      r.status === 'rejected' ? [String(r.reason instanceof Error ? r.reason.message : r.reason)] : [],
+    );
     throw new Error(reasons.join('\n\n'));
   }
   const zookeeper = zk.value;

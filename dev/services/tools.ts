@@ -11,7 +11,7 @@ export interface ToolVersions {
 
 const INSTALL_HINT =
   'Integration tests start a real Kafka and ZooKeeper and need a JDK 17+ (`java`) and Maven 3.8+ (`mvn`) on PATH. ' +
-  '`npm test` installs Debian\'s openjdk-17-jdk-headless and maven when it runs as root; otherwise: `sudo apt-get install -y openjdk-17-jdk-headless maven`.';
+  "`npm test` installs Debian's openjdk-17-jdk-headless and maven when it runs as root; otherwise: `sudo apt-get install -y openjdk-17-jdk-headless maven`.";
 
 function run(command: string, args: string[]): string {
   const result = spawnSync(command, args, { encoding: 'utf8', timeout: 30_000, env: { ...process.env, MAVEN_OPTS: '' } });

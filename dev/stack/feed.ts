@@ -31,7 +31,9 @@ export function startFeed(kafka: Kafka, options: FeedOptions): Feed {
       const deadline = Date.now() + options.forMs;
       // Once a second, so a rate of a few lines still makes batches rather than a request per line.
       for (let second = 0; Date.now() < deadline && !stopping.signal.aborted; second++) {
-        const batch = Array.from({ length: options.perSecond }, (_, i) => ({ value: options.lines[(sent + i) % options.lines.length] ?? '' }));
+        const batch = Array.from({ length: options.perSecond }, (_, i) => ({
+          value: options.lines[(sent + i) % options.lines.length] ?? '',
+        }));
         await producer.send({ topic: options.topic, messages: batch });
         sent += batch.length;
         await sleep(1_000, undefined, { signal: stopping.signal }).catch(() => undefined);

@@ -76,7 +76,8 @@ function parseOptions(argv: string[]): StackOptions | 'help' {
     const given = values[name];
     if (given === undefined) return fallback;
     const parsed = typeof given === 'string' && /^\d+$/.test(given) ? Number(given) : Number.NaN;
-    if (!(parsed >= min && parsed <= max)) throw new UsageError(`--${name} expects a whole number from ${min} to ${max}, got '${String(given)}'`);
+    if (!(parsed >= min && parsed <= max))
+      throw new UsageError(`--${name} expects a whole number from ${min} to ${max}, got '${String(given)}'`);
     return parsed;
   };
   return {
@@ -120,9 +121,15 @@ class Teardown {
 
 /** A `sluice` subcommand as a child process from this checkout, its output in `logFile`. */
 function sluiceProcess(name: string, args: string[], logFile: string): ServiceProcess {
-  return new ServiceProcess(name, process.execPath, ['--import', import.meta.resolve('tsx'), join(repoRoot, 'bin/sluice.ts'), ...args], logFile, {
-    env: { ...process.env, SLUICE_LOG_LEVEL: process.env.SLUICE_LOG_LEVEL ?? 'info' },
-  });
+  return new ServiceProcess(
+    name,
+    process.execPath,
+    ['--import', import.meta.resolve('tsx'), join(repoRoot, 'bin/sluice.ts'), ...args],
+    logFile,
+    {
+      env: { ...process.env, SLUICE_LOG_LEVEL: process.env.SLUICE_LOG_LEVEL ?? 'info' },
+    },
+  );
 }
 
 /** Stops with SIGTERM (SIGKILL after `graceMs`); an exit other than 0 is an error. */
@@ -210,7 +217,8 @@ async function main(): Promise<number> {
 
     // Chosen before anything starts, so a taken dashboard port fails in a second, not after a minute.
     const apiPort = options.port === 0 ? await freePort() : options.port;
-    if (await portOpen(apiPort)) throw new Error(`port ${apiPort} on ${LOOPBACK} is taken; pick another with --port P (0 for any free port)`);
+    if (await portOpen(apiPort))
+      throw new Error(`port ${apiPort} on ${LOOPBACK} is taken; pick another with --port P (0 for any free port)`);
 
     say('starting ZooKeeper and Kafka (the first run fetches their jars through Maven)');
     const services = await startServices({ ...infraSettings(), logDir });
@@ -222,31 +230,73 @@ async function main(): Promise<number> {
     const admin = kafka.admin();
     await admin.connect();
     const topics = [...new Set([...config.inputs, ...config.outputs].map((stream) => stream.topic))];
-    for (const topic of topics) await ensureTopic(admin, { topic, partitions, compacted: false, purpose: `topic of the word-count example` });
+    for (const topic of topics)
+      await ensureTopic(admin, { topic, partitions, compacted: false, purpose: `topic of the word-count example` });
     await admin.disconnect();
     say(`  topics ${topics.join(', ')} (${partitions} partitions each)`);
 
     if (interrupted) throw new Error('interrupted');
     const masterPort = await freePort();
-    const mesos = sluiceProcess('mini Mesos', ['mini-mesos', '--agents', String(options.agents), '--port', String(masterPort), '--work-dir', join(workDir, 'mesos')], join(logDir, 'mini-mesos.log'));
+    const mesos = sluiceProcess(
+      'mini Mesos',
+      ['mini-mesos', '--agents', String(options.agents), '--port', String(masterPort), '--work-dir', join(workDir, 'mesos')],
+      join(logDir, 'mini-mesos.log'),
+    );
     teardown.add('the mini Mesos', () => stopProcess(mesos, 15_000));
     const masterUrl = `http://${LOOPBACK}:${masterPort}`;
     const mesosUp = `the mini Mesos master with ${options.agents} agents on ${masterUrl}`;
-    await pollUntil(new Deadline(60_000, mesosUp), mesosUp, async () => {
-      const state = await fetchJson<{ activated_slaves: number }>(`${masterUrl}/state`);
-      return state !== undefined && state.activated_slaves === options.agents ? state : undefined;
-    }, { intervalMs: 250, abort: () => startupProblem(interrupted, [mesos]) });
+    await pollUntil(
+      new Deadline(60_000, mesosUp),
+      mesosUp,
+      async () => {
+        const state = await fetchJson<{ activated_slaves: number }>(`${masterUrl}/state`);
+        return state !== undefined && state.activated_slaves === options.agents ? state : undefined;
+      },
+      { intervalMs: 250, abort: () => startupProblem(interrupted, [mesos]) },
+    );
     say(`  mesos ${masterUrl} (${options.agents} agents)`);
 
     // The executors run from this checkout; the Mesos fetcher still fetches a bundle into each sandbox.
     const bundle = join(workDir, 'bundle.txt');
     await writeFile(bundle, `the executors of this stack run sluice from ${repoRoot}\n`);
-    const executorCommand = [`'${process.execPath}'`, '--import', `'${import.meta.resolve('tsx')}'`, `'${join(repoRoot, 'bin/sluice.ts')}'`, 'executor'].join(' ');
-    const scheduler = sluiceProcess('scheduler', [
-      'scheduler', '--config', JOB_CONFIG, '--master', masterUrl, '--zk', services.zookeeper.connect, '--kafka', brokers.join(','),
-      '--bundle-uri', bundle, '--executor-command', executorCommand, '--host', LOOPBACK, '--port', String(apiPort),
-      '--cpus', '0.5', '--mem', '384', '--disk', '64', '--volume-mb', '256',
-    ], join(logDir, 'scheduler.log'));
+    const executorCommand = [
+      `'${process.execPath}'`,
+      '--import',
+      `'${import.meta.resolve('tsx')}'`,
+      `'${join(repoRoot, 'bin/sluice.ts')}'`,
+      'executor',
+    ].join(' ');
+    const scheduler = sluiceProcess(
+      'scheduler',
+      [
+        'scheduler',
+        '--config',
+        JOB_CONFIG,
+        '--master',
+        masterUrl,
+        '--zk',
+        services.zookeeper.connect,
+        '--kafka',
+        brokers.join(','),
+        '--bundle-uri',
+        bundle,
+        '--executor-command',
+        executorCommand,
+        '--host',
+        LOOPBACK,
+        '--port',
+        String(apiPort),
+        '--cpus',
+        '0.5',
+        '--mem',
+        '384',
+        '--disk',
+        '64',
+        '--volume-mb',
+        '256',
+      ],
+      join(logDir, 'scheduler.log'),
+    );
     const api = `http://${LOOPBACK}:${apiPort}`;
     const client = new SchedulerApiClient(api);
     teardown.add('the scheduler', () => stopProcess(scheduler, 15_000));
@@ -255,18 +305,24 @@ async function main(): Promise<number> {
 
     let last = '';
     const jobIsUp = `the word-count job's ${config.containers} containers running and reporting ${partitions} tasks`;
-    await pollUntil(new Deadline(JOB_UP_TIMEOUT_MS, jobIsUp), jobIsUp, async () => {
-      const view = await client.job().catch(() => undefined); // not answering yet
-      const progress = describeProgress(view);
-      if (progress !== last) say(`  ${(last = progress)}`);
-      return view !== undefined && jobUp(config, partitions, view) ? view : undefined;
-    }, { intervalMs: 250, abort: () => startupProblem(interrupted, [scheduler, mesos]) });
+    await pollUntil(
+      new Deadline(JOB_UP_TIMEOUT_MS, jobIsUp),
+      jobIsUp,
+      async () => {
+        const view = await client.job().catch(() => undefined); // not answering yet
+        const progress = describeProgress(view);
+        if (progress !== last) say(`  ${(last = progress)}`);
+        return view !== undefined && jobUp(config, partitions, view) ? view : undefined;
+      },
+      { intervalMs: 250, abort: () => startupProblem(interrupted, [scheduler, mesos]) },
+    );
 
     const lines = (await readFile(FEED_FILE, 'utf8')).split('\n').filter((line) => line.trim() !== '');
     const feed: Feed = startFeed(kafka, { topic: FEED_TOPIC, lines, perSecond: options.rate, forMs: options.feedMinutes * 60_000 });
     teardown.add('the feed', async () => say(`  the feed sent ${(await feed.stop()).toLocaleString('en-US')} lines`));
     feed.finished.then(
-      (sent) => interrupted || say(`the feed finished after ${options.feedMinutes} min (${sent.toLocaleString('en-US')} lines); the job stays up`),
+      (sent) =>
+        interrupted || say(`the feed finished after ${options.feedMinutes} min (${sent.toLocaleString('en-US')} lines); the job stays up`),
       (error: unknown) => say(`the feed stopped: ${describeError(error)}`),
     );
 

@@ -17,7 +17,9 @@ export default defineJob({
       },
       async process(envelope, collector) {
         if (envelope.ssp.topic === topics.lines) {
-          for (const word of String(envelope.value).toLowerCase().split(/[^a-z']+/)) {
+          for (const word of String(envelope.value)
+            .toLowerCase()
+            .split(/[^a-z']+/)) {
             if (word) collector.send({ topic: topics.words, key: word, value: word });
           }
           return;

@@ -51,21 +51,31 @@ export async function startContainer(options: ContainerOptions): Promise<Running
   const logger = options.logger ?? createLogger({ job: config.name, container: containerId });
   const model = jobModel.containers.find((container) => container.id === containerId);
   if (!model) {
-    throw new SluiceError('CONTAINER_UNKNOWN', `container '${containerId}' is not in job model version ${jobModel.version} of job '${config.name}'`, {
-      context: { job: config.name, container: containerId },
-    });
+    throw new SluiceError(
+      'CONTAINER_UNKNOWN',
+      `container '${containerId}' is not in job model version ${jobModel.version} of job '${config.name}'`,
+      {
+        context: { job: config.name, container: containerId },
+      },
+    );
   }
   const specs = storeSpecs(config, job);
   const inputSerdes = new Map<string, InputSerdes>(
     config.inputs.map((input, i) => [
       input.topic,
-      { key: resolveSerde(input['key-serde'], job, `inputs[${i}].key-serde`), value: resolveSerde(input['value-serde'], job, `inputs[${i}].value-serde`) },
+      {
+        key: resolveSerde(input['key-serde'], job, `inputs[${i}].key-serde`),
+        value: resolveSerde(input['value-serde'], job, `inputs[${i}].value-serde`),
+      },
     ]),
   );
   const outputSerdes = new Map<string, OutputSerdes>(
     config.outputs.map((output, i) => [
       output.topic,
-      { key: resolveSerde(output['key-serde'], job, `outputs[${i}].key-serde`), value: resolveSerde(output['value-serde'], job, `outputs[${i}].value-serde`) },
+      {
+        key: resolveSerde(output['key-serde'], job, `outputs[${i}].key-serde`),
+        value: resolveSerde(output['value-serde'], job, `outputs[${i}].value-serde`),
+      },
     ]),
   );
 
@@ -89,7 +99,15 @@ export async function startContainer(options: ContainerOptions): Promise<Running
   logger.info('restoring stores', { tasks: model.tasks.length, stores: specs.length, checkpoints: checkpoints.size });
   const { status } = options;
   status?.restoringTasks(model.tasks.map((task) => task.name));
-  const stores = await openContainerStores({ config, specs, tasks: model.tasks, checkpoints, system, logger, onRestoreProgress: status?.restoreProgress });
+  const stores = await openContainerStores({
+    config,
+    specs,
+    tasks: model.tasks,
+    checkpoints,
+    system,
+    logger,
+    onRestoreProgress: status?.restoreProgress,
+  });
 
   const startPositions = await resumePositions(model.tasks, checkpoints, config, system);
   let requestStop: () => void = () => undefined;
@@ -123,7 +141,9 @@ export async function startContainer(options: ContainerOptions): Promise<Running
   const input: InputSource = await system.openInput({
     containerId,
     jobModelVersion: jobModel.version,
-    ssps: model.tasks.flatMap((task) => task.ssps.map((ssp) => ({ ssp, start: startPositions.get(task.name)?.get(sspKey(ssp)) as string }))),
+    ssps: model.tasks.flatMap((task) =>
+      task.ssps.map((ssp) => ({ ssp, start: startPositions.get(task.name)?.get(sspKey(ssp)) as string })),
+    ),
     onMessages: (ssp, messages, highWatermark) => {
       const task = bySsp.get(sspKey(ssp));
       if (!task) return;
@@ -152,7 +172,15 @@ export async function startContainer(options: ContainerOptions): Promise<Running
   const stop = (): Promise<void> => shutDown('stop');
 
   const never = new Promise<never>(() => undefined);
-  const firstFailure = Promise.race([input.failed, ...tasks.map((task) => task.done.then(() => never, (error: Error) => error))]);
+  const firstFailure = Promise.race([
+    input.failed,
+    ...tasks.map((task) =>
+      task.done.then(
+        () => never,
+        (error: Error) => error,
+      ),
+    ),
+  ]);
   const finished = Promise.race([stopRequested, Promise.all(tasks.map((task) => task.done))]);
   const done = Promise.race([firstFailure.then((error) => Promise.reject(error)), finished]).then(
     () => stop(),

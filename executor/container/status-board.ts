@@ -16,7 +16,12 @@ export class StatusBoard {
   constructor(private readonly container: string) {}
 
   /** Restore progress of one store of a task (see RestoreProgress). */
-  readonly restoreProgress = (context: { readonly store: string; readonly task: string }, done: number, total: number, rebuilt: boolean): void => {
+  readonly restoreProgress = (
+    context: { readonly store: string; readonly task: string },
+    done: number,
+    total: number,
+    rebuilt: boolean,
+  ): void => {
     let stores = this.restores.get(context.task);
     if (stores === undefined) this.restores.set(context.task, (stores = new Map()));
     stores.set(context.store, { done, total, rebuilt });
@@ -50,7 +55,13 @@ export class StatusBoard {
   report(): ContainerStatusReport {
     const tasks: TaskStatusReport[] = [
       ...[...this.restoring].map((name) => ({ name, state: 'restoring', processed: 0, lag: null, restore: this.restoreOf(name) })),
-      ...this.tasks.map((task) => ({ name: task.name, state: task.lifecycle.state, processed: task.processedCount, lag: task.lag, restore: this.restoreOf(task.name) })),
+      ...this.tasks.map((task) => ({
+        name: task.name,
+        state: task.lifecycle.state,
+        processed: task.processedCount,
+        lag: task.lag,
+        restore: this.restoreOf(task.name),
+      })),
     ];
     const processedTotal = this.processedBefore + this.tasks.reduce((sum, task) => sum + task.processedCount, 0);
     return { container: this.container, jobModelVersion: this.modelVersion, processedTotal, at: Date.now(), tasks };
@@ -59,6 +70,8 @@ export class StatusBoard {
   private restoreOf(task: string): TaskStatusReport['restore'] {
     const stores = [...(this.restores.get(task)?.values() ?? [])];
     const total = stores.reduce((sum, store) => sum + store.total, 0);
-    return total === 0 ? null : { done: stores.reduce((sum, store) => sum + store.done, 0), total, rebuilt: stores.some((store) => store.rebuilt) };
+    return total === 0
+      ? null
+      : { done: stores.reduce((sum, store) => sum + store.done, 0), total, rebuilt: stores.some((store) => store.rebuilt) };
   }
 }

@@ -8,8 +8,19 @@ const latency = histogram(
   ['job', 'container', 'task'],
   [1e-6, 1e-5, 5e-5, 1e-4, 5e-4, 1e-3, 1e-2, 0.1, 1],
 );
-const failures = counter('sluice_task_failed_messages_total', 'Messages skipped or dead-lettered', ['job', 'container', 'task', 'policy', 'stage']);
-const commits = histogram('sluice_task_commit_seconds', 'Duration of a task commit', ['job', 'container', 'task'], [0.001, 0.01, 0.05, 0.1, 0.5, 1, 5, 30]);
+const failures = counter('sluice_task_failed_messages_total', 'Messages skipped or dead-lettered', [
+  'job',
+  'container',
+  'task',
+  'policy',
+  'stage',
+]);
+const commits = histogram(
+  'sluice_task_commit_seconds',
+  'Duration of a task commit',
+  ['job', 'container', 'task'],
+  [0.001, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+);
 const lag = gauge('sluice_input_lag_messages', 'Messages behind the partition end', ['job', 'container', 'task', 'topic', 'partition']);
 
 /** A task's metrics with its labels bound once, so the hot path does no label work per message. */

@@ -33,14 +33,28 @@ export interface StoreQueryAnswer {
   readonly body: Readonly<Record<string, unknown>>;
 }
 
-export async function answerStoreQuery(target: StoreQueryTarget, store: string, key: string, task: string | null): Promise<StoreQueryAnswer> {
+export async function answerStoreQuery(
+  target: StoreQueryTarget,
+  store: string,
+  key: string,
+  task: string | null,
+): Promise<StoreQueryAnswer> {
   if (task === null || task === '') {
-    return { status: 400, body: { error: `name the task whose store to read: /stores/${store}/<key>?task=<task>; this container runs ${listed(target.tasks.keys())}`, code: 'QUERY_TASK_MISSING' } };
+    return {
+      status: 400,
+      body: {
+        error: `name the task whose store to read: /stores/${store}/<key>?task=<task>; this container runs ${listed(target.tasks.keys())}`,
+        code: 'QUERY_TASK_MISSING',
+      },
+    };
   }
   const stores = target.tasks.get(task);
   if (stores === undefined) {
     const owner = target.model === undefined ? undefined : findContainerOfTask(target.model, task)?.id;
-    const where = owner === undefined ? 'no container of the job model it knows runs it' : `container ${owner} should (job model version ${target.model?.version})`;
+    const where =
+      owner === undefined
+        ? 'no container of the job model it knows runs it'
+        : `container ${owner} should (job model version ${target.model?.version})`;
     const error = `container ${target.container} does not run task '${task}'; ${where}; it runs ${listed(target.tasks.keys())}`;
     return { status: 404, body: { error, code: 'QUERY_TASK_NOT_HERE', store, key, task, owner: owner ?? null } };
   }
@@ -55,17 +69,26 @@ export async function answerStoreQuery(target: StoreQueryTarget, store: string, 
     found.keySerde.toBytes(typed); // a key its serde refuses is the request's fault, not the store's
   } catch (error) {
     const code = isSluiceError(error) ? error.code : 'QUERY_KEY_INVALID';
-    const reason = code === 'QUERY_KEY_INVALID' && isSluiceError(error) ? error.message : `store '${store}' cannot take the key '${key}': ${describeError(error)}`;
+    const reason =
+      code === 'QUERY_KEY_INVALID' && isSluiceError(error)
+        ? error.message
+        : `store '${store}' cannot take the key '${key}': ${describeError(error)}`;
     return { status: 400, body: { error: reason, code, store, key, task } };
   }
   let value: unknown;
   try {
     value = await found.api.get(typed);
   } catch (error) {
-    return { status: 500, body: { error: `reading key '${key}' of store '${store}' of task '${task}' failed: ${describeError(error)}`, store, key, task } };
+    return {
+      status: 500,
+      body: { error: `reading key '${key}' of store '${store}' of task '${task}' failed: ${describeError(error)}`, store, key, task },
+    };
   }
   if (value === undefined) {
-    return { status: 404, body: { error: `key '${key}' is not in store '${store}' of task '${task}'`, code: 'QUERY_KEY_NOT_FOUND', store, key, task } };
+    return {
+      status: 404,
+      body: { error: `key '${key}' is not in store '${store}' of task '${task}'`, code: 'QUERY_KEY_NOT_FOUND', store, key, task },
+    };
   }
   return { status: 200, body: { store, key, task, value: jsonValue(value) } };
 }
@@ -99,7 +122,10 @@ function listed(names: Iterable<string>): string {
 export function queryableTasks(tasks: readonly TaskInstance[]): Map<string, Map<string, QueryableStore>> {
   return new Map(
     tasks.map((task) => {
-      return [task.name, new Map([...task.stores].map(([name, store]) => [name, { api: store.api, keySerde: store.cache.inner.keySerde }]))];
+      return [
+        task.name,
+        new Map([...task.stores].map(([name, store]) => [name, { api: store.api, keySerde: store.cache.inner.keySerde }])),
+      ];
     }),
   );
 }

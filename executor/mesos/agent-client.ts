@@ -29,7 +29,10 @@ export class AgentClient {
       try {
         const response = await this.post({ type: 'SUBSCRIBE', subscribe: subscribeBody() }, this.stream.signal);
         if (response.status !== 200 || !response.body) {
-          throw new SluiceError('EXECUTOR_SUBSCRIBE_FAILED', `the agent answered SUBSCRIBE with ${response.status}: ${await response.text()}`);
+          throw new SluiceError(
+            'EXECUTOR_SUBSCRIBE_FAILED',
+            `the agent answered SUBSCRIBE with ${response.status}: ${await response.text()}`,
+          );
         }
         if (disconnectedAt !== undefined) this.logger.info('resubscribed to the agent', { afterMs: Date.now() - disconnectedAt });
         disconnectedAt = undefined;
@@ -77,7 +80,11 @@ export class AgentClient {
         Accept: 'application/json',
         ...(this.env.authToken ? { Authorization: `Bearer ${this.env.authToken}` } : {}),
       },
-      body: jsonCodec.executorCall.encode({ executor_id: { value: this.env.executorId }, framework_id: { value: this.env.frameworkId }, ...body }),
+      body: jsonCodec.executorCall.encode({
+        executor_id: { value: this.env.executorId },
+        framework_id: { value: this.env.frameworkId },
+        ...body,
+      }),
     });
   }
 }

@@ -26,12 +26,25 @@ export interface ExecutorEnvironment {
   readonly statusListen: { readonly host: string; readonly port: number };
 }
 
-const UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, ms: 1, secs: 1000, mins: 60_000, hrs: 3_600_000, days: 86_400_000, weeks: 604_800_000 };
+const UNITS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  ms: 1,
+  secs: 1000,
+  mins: 60_000,
+  hrs: 3_600_000,
+  days: 86_400_000,
+  weeks: 604_800_000,
+};
 
 /** Parses a Mesos duration such as `5secs`, `15mins`, `100ms` or `2.5secs` into milliseconds. */
 export function parseMesosDuration(text: string, name: string): number {
   const match = /^(\d+(?:\.\d+)?)(ns|us|ms|secs|mins|hrs|days|weeks)$/.exec(text.trim());
-  if (!match) throw new SluiceError('EXECUTOR_BAD_ENVIRONMENT', `${name}=${JSON.stringify(text)} is not a Mesos duration (like 5secs, 15mins, 100ms)`);
+  if (!match)
+    throw new SluiceError(
+      'EXECUTOR_BAD_ENVIRONMENT',
+      `${name}=${JSON.stringify(text)} is not a Mesos duration (like 5secs, 15mins, 100ms)`,
+    );
   return Number(match[1]) * (UNITS[match[2] as string] as number);
 }
 
@@ -39,7 +52,10 @@ export function readExecutorEnvironment(env: NodeJS.ProcessEnv): ExecutorEnviron
   const required = (name: string): string => {
     const value = env[name];
     if (!value) {
-      throw new SluiceError('EXECUTOR_BAD_ENVIRONMENT', `${name} is not set: \`sluice executor\` is started by a Mesos agent, which sets the MESOS_* variables`);
+      throw new SluiceError(
+        'EXECUTOR_BAD_ENVIRONMENT',
+        `${name} is not set: \`sluice executor\` is started by a Mesos agent, which sets the MESOS_* variables`,
+      );
     }
     return value;
   };

@@ -79,7 +79,11 @@ export class CoordinatedContainer implements ContainerHandle {
     private readonly http: StatusServer,
   ) {
     const { job, containerId } = options;
-    this.session = new ZkSession({ connect: options.zookeeper, sessionTimeoutMs: options.sessionTimeoutMs, log: { job, container: containerId } });
+    this.session = new ZkSession({
+      connect: options.zookeeper,
+      sessionTimeoutMs: options.sessionTimeoutMs,
+      log: { job, container: containerId },
+    });
     const host = options.host ?? os.hostname();
     this.registration = new ContainerRegistration(this.session, job, { id: containerId, host, pid: process.pid, url: http.url });
     this.barrier = new HandOverBarrier(this.session, { job, containerId });
@@ -97,7 +101,11 @@ export class CoordinatedContainer implements ContainerHandle {
     const status = new StatusBoard(options.containerId);
     // Store queries read the running tasks' stores; the newest model names the owner of any other task.
     const self: { container?: CoordinatedContainer } = {};
-    const stores = () => ({ container: options.containerId, tasks: queryableTasks(self.container?.running?.tasks ?? []), model: self.container?.latest?.model });
+    const stores = () => ({
+      container: options.containerId,
+      tasks: queryableTasks(self.container?.running?.tasks ?? []),
+      model: self.container?.latest?.model,
+    });
     const http = await startStatusServer(() => status.report(), options.http ?? { host: '127.0.0.1', port: 0 }, stores);
     const container = (self.container = new CoordinatedContainer(options, status, http));
     await container.begin();
@@ -145,7 +153,9 @@ export class CoordinatedContainer implements ContainerHandle {
     this.registration.start();
     this.barrier.start();
     this.barrier.on('lost', (tasks) => this.queue.push(() => this.onClaimsLost(tasks)));
-    const started = new Promise<void>((resolve, reject) => (this.firstStart = (error) => (error === undefined ? resolve() : reject(error))));
+    const started = new Promise<void>(
+      (resolve, reject) => (this.firstStart = (error) => (error === undefined ? resolve() : reject(error))),
+    );
     this.unwatch = this.models.watch(({ model }) => {
       this.latest = { model, seenAt: performance.now() };
       this.queue.push(() => this.follow());
@@ -170,7 +180,12 @@ export class CoordinatedContainer implements ContainerHandle {
       logger.info('the job model does not name this container; waiting for one that does', { jobModelVersion: target.model.version });
       return;
     }
-    logger.info('following a new job model', { jobModelVersion: target.model.version, action: plan.action, lost: plan.lost, gained: plan.gained });
+    logger.info('following a new job model', {
+      jobModelVersion: target.model.version,
+      action: plan.action,
+      lost: plan.lost,
+      gained: plan.gained,
+    });
     if (plan.action === 'restart' || plan.action === 'leave') {
       const running = this.running;
       this.running = undefined;

@@ -54,11 +54,7 @@ export async function runEmbedded(config: CompiledJobConfig): Promise<LocalRun> 
 
 async function runIn(runDir: string, config: CompiledJobConfig, logger: Logger): Promise<LocalRun> {
   const runConfig: CompiledJobConfig = { ...config, stateDir: join(runDir, 'state') };
-  const system = new MemorySystem(
-    new FileCheckpointStore(join(runDir, 'checkpoints')),
-    config.embedded.partitions,
-    config.containers,
-  );
+  const system = new MemorySystem(new FileCheckpointStore(join(runDir, 'checkpoints')), config.embedded.partitions, config.containers);
   let messagesIn = 0;
   for (const feed of config.embedded.feeds) {
     const partitions = system.ensureTopic(feed.topic);
@@ -76,7 +72,11 @@ async function runIn(runDir: string, config: CompiledJobConfig, logger: Logger):
   const jobModel = jobModelFor(config, counts);
   const stop = listenForStop();
   try {
-    const containers = await startAll(jobModel.containers.map((container) => container.id), (containerId) => startContainer({ config: runConfig, job, jobModel, containerId, system }), stop);
+    const containers = await startAll(
+      jobModel.containers.map((container) => container.id),
+      (containerId) => startContainer({ config: runConfig, job, jobModel, containerId, system }),
+      stop,
+    );
     await waitForAll(containers);
   } finally {
     stop.dispose();
@@ -84,7 +84,11 @@ async function runIn(runDir: string, config: CompiledJobConfig, logger: Logger):
   const latest = (topic: string): Map<string, unknown> => {
     const index = config.outputs.findIndex((output) => output.topic === topic);
     const output = config.outputs[index];
-    if (!output) throw new SluiceError('OUTPUT_UNKNOWN', `'${topic}' is not an output of job '${config.name}' (outputs: ${config.outputs.map((o) => o.topic).join(', ')})`);
+    if (!output)
+      throw new SluiceError(
+        'OUTPUT_UNKNOWN',
+        `'${topic}' is not an output of job '${config.name}' (outputs: ${config.outputs.map((o) => o.topic).join(', ')})`,
+      );
     const keySerde = resolveSerde(output['key-serde'], job, `outputs[${index}].key-serde`);
     const valueSerde = resolveSerde(output['value-serde'], job, `outputs[${index}].value-serde`);
     const view = new Map<string, unknown>();

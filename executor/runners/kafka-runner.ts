@@ -36,7 +36,13 @@ export async function startKafkaContainer(input: {
 }): Promise<RunningContainer> {
   const { config, job, jobModel, containerId, brokers, status } = input;
   const logger = createLogger({ job: config.name, container: containerId });
-  const system = await KafkaSystem.connect({ brokers, job: config.name, containerId, sessionTimeoutMs: config.kafka.sessionTimeoutMs, logger });
+  const system = await KafkaSystem.connect({
+    brokers,
+    job: config.name,
+    containerId,
+    sessionTimeoutMs: config.kafka.sessionTimeoutMs,
+    logger,
+  });
   try {
     return await startContainer({ config, job, jobModel, containerId, system, logger, status });
   } catch (error) {
@@ -91,18 +97,36 @@ export async function runOnKafka(config: CompiledJobConfig, brokers: readonly st
   }
 }
 
-async function followUntilStopped(config: CompiledJobConfig, brokers: readonly string[], ids: readonly string[], zookeeper: string, stop: StopRequest): Promise<void> {
+async function followUntilStopped(
+  config: CompiledJobConfig,
+  brokers: readonly string[],
+  ids: readonly string[],
+  zookeeper: string,
+  stop: StopRequest,
+): Promise<void> {
   const job = await loadJob(config.modulePath);
-  const containers = await startAll(ids, (containerId) => startCoordinatedKafkaContainer({ config, job, containerId, brokers, zookeeper }), stop);
+  const containers = await startAll(
+    ids,
+    (containerId) => startCoordinatedKafkaContainer({ config, job, containerId, brokers, zookeeper }),
+    stop,
+  );
   await waitForAll(containers);
 }
 
-async function runUntilStopped(config: CompiledJobConfig, brokers: readonly string[], only: readonly string[] | undefined, stop: StopRequest): Promise<void> {
+async function runUntilStopped(
+  config: CompiledJobConfig,
+  brokers: readonly string[],
+  only: readonly string[] | undefined,
+  stop: StopRequest,
+): Promise<void> {
   const jobModel = await kafkaJobModel(config, brokers);
   if (stop.requested) return;
   const job = await loadJob(config.modulePath);
   const ids = only ?? jobModel.containers.map((container) => container.id);
-  createLogger({ job: config.name, component: 'runner' }).info('starting containers', { containers: ids, jobModelVersion: jobModel.version });
+  createLogger({ job: config.name, component: 'runner' }).info('starting containers', {
+    containers: ids,
+    jobModelVersion: jobModel.version,
+  });
   const containers = await startAll(
     jobModel.containers.map((container) => container.id).filter((id) => ids.includes(id)),
     (containerId) => startKafkaContainer({ config, job, jobModel, containerId, brokers }),

@@ -37,7 +37,11 @@ export function listenForStop(): StopRequest {
 }
 
 /** Starts every container; a stop request stops them all cleanly once started. */
-export async function startAll<C extends ContainerHandle>(containerIds: readonly string[], start: (containerId: string) => Promise<C>, stop: StopRequest): Promise<C[]> {
+export async function startAll<C extends ContainerHandle>(
+  containerIds: readonly string[],
+  start: (containerId: string) => Promise<C>,
+  stop: StopRequest,
+): Promise<C[]> {
   const started = await Promise.allSettled(containerIds.map((containerId) => start(containerId)));
   const containers = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   const stopAll = () => void Promise.allSettled(containers.map((container) => container.stop()));

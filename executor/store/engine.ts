@@ -12,8 +12,7 @@ export interface EngineEntry {
 }
 
 export type EngineWrite =
-  | { readonly type: 'put'; readonly key: Buffer; readonly value: Buffer }
-  | { readonly type: 'del'; readonly key: Buffer };
+  { readonly type: 'put'; readonly key: Buffer; readonly value: Buffer } | { readonly type: 'del'; readonly key: Buffer };
 
 /** Half-open key range [gte, lt); an absent bound is open. */
 export interface KeyRange {

@@ -19,12 +19,7 @@ export type StoreErrorCode = (typeof StoreErrorCode)[keyof typeof StoreErrorCode
 
 /** An error of one store of one task; its message always names both. */
 export class StoreError extends SluiceError {
-  constructor(
-    code: StoreErrorCode,
-    store: StoreContext,
-    problem: string,
-    options: Omit<SluiceErrorOptions, 'context'> = {},
-  ) {
+  constructor(code: StoreErrorCode, store: StoreContext, problem: string, options: Omit<SluiceErrorOptions, 'context'> = {}) {
     super(code, `${describeStore(store)}: ${problem}`, {
       ...options,
       context: { job: store.job, store: store.store, task: store.task },

@@ -68,10 +68,7 @@ export async function readOffsetFile(storeDir: string, context: StoreContext): P
 }
 
 /** Replaces the file atomically and durably: write a temp file, fsync, rename, fsync the directory. */
-export async function writeOffsetFile(
-  storeDir: string,
-  state: Exclude<OffsetFileState, { state: 'missing' | 'corrupt' }>,
-): Promise<void> {
+export async function writeOffsetFile(storeDir: string, state: Exclude<OffsetFileState, { state: 'missing' | 'corrupt' }>): Promise<void> {
   const path = join(storeDir, OFFSET_FILE);
   const temp = `${path}.tmp`;
   const file = await open(temp, 'w');

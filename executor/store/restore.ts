@@ -36,7 +36,12 @@ export interface RestoreResult {
  * Records replayed into one store so far, of those planned, and whether the store is rebuilt from
  * the start of its changelog rather than its local DB kept (for status reports; called per batch).
  */
-export type RestoreProgress = (context: { readonly store: string; readonly task: string }, done: number, total: number, rebuilt: boolean) => void;
+export type RestoreProgress = (
+  context: { readonly store: string; readonly task: string },
+  done: number,
+  total: number,
+  rebuilt: boolean,
+) => void;
 
 export interface RestoreOptions {
   readonly deleteRetentionMs: number;
@@ -108,9 +113,7 @@ interface TargetState {
 }
 
 async function prepare(target: RestoreTarget, source: ChangelogSource, options: RestoreOptions, log: Logger): Promise<TargetState> {
-  const offsetFile: OffsetFileState = target.storeDir
-    ? await readOffsetFile(target.storeDir, target.context)
-    : { state: 'missing' };
+  const offsetFile: OffsetFileState = target.storeDir ? await readOffsetFile(target.storeDir, target.context) : { state: 'missing' };
   const plan = planRestore({
     context: target.context,
     changelog: target.changelog,

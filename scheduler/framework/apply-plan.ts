@@ -44,12 +44,20 @@ export async function applyPlan(plan: OfferPlan, target: PlanTarget): Promise<vo
       if (record === undefined) continue;
       const task = tasks.get(placement.container);
       target.records.set(placement.container, transition(record, 'launch', target.now, task));
-      target.log.info('launching container', { container: placement.container, task: task?.taskId, host: placement.hostname, kind: placement.kind });
+      target.log.info('launching container', {
+        container: placement.container,
+        task: task?.taskId,
+        host: placement.hostname,
+        kind: placement.kind,
+      });
     }
   }
   for (const accept of plan.accepts) {
     try {
-      await target.call({ type: 'ACCEPT', accept: { offer_ids: [{ value: accept.offerId }], operations: [...accept.operations], filters: accept.filters } });
+      await target.call({
+        type: 'ACCEPT',
+        accept: { offer_ids: [{ value: accept.offerId }], operations: [...accept.operations], filters: accept.filters },
+      });
     } catch (error) {
       target.log.warn('ACCEPT failed; reconciling its tasks', { offer: accept.offerId, error: describeError(error) });
       const launched = new Map<string, string>();
@@ -66,6 +74,8 @@ export async function applyPlan(plan: OfferPlan, target: PlanTarget): Promise<vo
 async function decline(offers: readonly { offerId: string; filters: Filters }[], target: PlanTarget): Promise<void> {
   for (const offer of offers) {
     // A failed DECLINE only costs the offer until Mesos rescinds it.
-    await target.call({ type: 'DECLINE', decline: { offer_ids: [{ value: offer.offerId }], filters: offer.filters } }).catch(() => undefined);
+    await target
+      .call({ type: 'DECLINE', decline: { offer_ids: [{ value: offer.offerId }], filters: offer.filters } })
+      .catch(() => undefined);
   }
 }

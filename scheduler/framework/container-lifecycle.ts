@@ -54,7 +54,9 @@ export function transition(record: ContainerRecord, event: LifecycleEvent, now: 
   const from = record.state.kind;
   const to = TRANSITIONS[from][event];
   if (to === undefined) {
-    throw new SchedulerError('SCHEDULER_ILLEGAL_TRANSITION', `a container cannot go from ${from} on '${event}'`, { context: { from, event } });
+    throw new SchedulerError('SCHEDULER_ILLEGAL_TRANSITION', `a container cannot go from ${from} on '${event}'`, {
+      context: { from, event },
+    });
   }
   const kept = { task: record.task, failures: record.failures };
   switch (to) {
@@ -69,7 +71,11 @@ export function transition(record: ContainerRecord, event: LifecycleEvent, now: 
     case 'failed':
       // A failed container has no live task: a repeated report or a KILL changes nothing.
       if (from === 'failed') return { ...kept, state: record.state };
-      return { state: { kind: 'failed', attempts: record.failures + 1, lastFailureAt: now }, task: record.task, failures: record.failures + 1 };
+      return {
+        state: { kind: 'failed', attempts: record.failures + 1, lastFailureAt: now },
+        task: record.task,
+        failures: record.failures + 1,
+      };
     case 'killing':
       return { ...kept, state: { kind: 'killing' } };
   }

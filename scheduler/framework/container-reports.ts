@@ -7,7 +7,11 @@ import { ContainerRegistry } from '../../shared/coordination/container-registry.
 import type { ZkSession } from '../../shared/coordination/zk-session.js';
 import type { ContainerStatusReport } from '../../shared/config/executor-contract.js';
 
-export async function readContainerReports(session: ZkSession, job: string, timeoutMs = 1_000): Promise<Map<string, ContainerStatusReport>> {
+export async function readContainerReports(
+  session: ZkSession,
+  job: string,
+  timeoutMs = 1_000,
+): Promise<Map<string, ContainerStatusReport>> {
   const live = await new ContainerRegistry(session, job).list();
   const reports = await Promise.all(
     live.map(async ({ id, url }) => {

@@ -78,8 +78,17 @@ export class Framework extends EventEmitter<FrameworkEvents> {
     this.jobModels = new JobModelStore(session, job);
     this.localities = new LocalityStore(session, job);
     this.launchStore = new LaunchStore(session, job);
-    this.offerStream = new OfferStream(options.role, options.reviveMinIntervalMs, (call) => this.mesos().call(call), (work) => this.queue.push(work));
-    this.reconciler = new Reconciler((tasks) => this.mesos().call({ type: 'RECONCILE', reconcile: { tasks } }), options.reconcile ?? {}, this.log);
+    this.offerStream = new OfferStream(
+      options.role,
+      options.reviveMinIntervalMs,
+      (call) => this.mesos().call(call),
+      (work) => this.queue.push(work),
+    );
+    this.reconciler = new Reconciler(
+      (tasks) => this.mesos().call({ type: 'RECONCILE', reconcile: { tasks } }),
+      options.reconcile ?? {},
+      this.log,
+    );
   }
 
   /** Loads the job's state from ZooKeeper, plans the job model, and subscribes. */
@@ -87,13 +96,20 @@ export class Framework extends EventEmitter<FrameworkEvents> {
     const stored = await this.frameworkIds.read();
     this.frameworkId = stored === null ? null : { id: stored.frameworkId, version: stored.version };
     this.inputs = await readInputs(this.options.config, this.options.kafkaBrokers);
-    const model = await currentJobModel({ config: this.options.config, inputs: this.inputs, containerCount: this.options.config.containers, store: this.jobModels, token: this.token() });
+    const model = await currentJobModel({
+      config: this.options.config,
+      inputs: this.inputs,
+      containerCount: this.options.config.containers,
+      store: this.jobModels,
+      token: this.token(),
+    });
     this.launches = await this.launchStore.read();
     this.lastHosts = await this.localities.read();
     this.adoptModel(model);
     for (const [container, task] of this.launches.tasks) {
       // A task from an earlier leader: unknown until reconciled, so it is not launched again meanwhile.
-      if (this.records.has(container)) this.records.set(container, { state: { kind: 'launching', agentId: task.agentId }, task, failures: 0 });
+      if (this.records.has(container))
+        this.records.set(container, { state: { kind: 'launching', agentId: task.agentId }, task, failures: 0 });
     }
     if (this.stopped) return;
     this.client = new MesosClient({
@@ -150,7 +166,13 @@ export class Framework extends EventEmitter<FrameworkEvents> {
    */
   async rescale(containers: number): Promise<void> {
     await this.queue.run(async () => {
-      const model = await currentJobModel({ config: this.options.config, inputs: this.inputs, containerCount: containers, store: this.jobModels, token: this.token() });
+      const model = await currentJobModel({
+        config: this.options.config,
+        inputs: this.inputs,
+        containerCount: containers,
+        store: this.jobModels,
+        token: this.token(),
+      });
       if (model.version === this.jobModel?.version) return;
       this.log.info('rescaling', { containers, jobModelVersion: model.version });
       const kept = new Set(model.containers.map((container) => container.id));
@@ -192,7 +214,10 @@ export class Framework extends EventEmitter<FrameworkEvents> {
     let removed = false;
     await this.queue.run(async () => {
       if (this.frameworkId !== null && this.client?.subscribed !== true) {
-        throw new SchedulerError('SCHEDULER_NOT_SUBSCRIBED', 'the job is not removed: not subscribed to Mesos, so no TEARDOWN can be sent; retry once the scheduler is subscribed');
+        throw new SchedulerError(
+          'SCHEDULER_NOT_SUBSCRIBED',
+          'the job is not removed: not subscribed to Mesos, so no TEARDOWN can be sent; retry once the scheduler is subscribed',
+        );
       }
       this.log.info('removing the job: tearing down the framework');
       if (this.client?.subscribed === true) await this.mesos().call({ type: 'TEARDOWN' });
@@ -202,16 +227,31 @@ export class Framework extends EventEmitter<FrameworkEvents> {
       await removeJob(this.session, this.options.config.name, this.token());
       removed = true;
     });
-    if (!removed) throw new SchedulerError('SCHEDULER_NOT_SUBSCRIBED', 'the job is not removed: this scheduler stopped running the framework (deposed or shutting down); ask the leader again');
+    if (!removed)
+      throw new SchedulerError(
+        'SCHEDULER_NOT_SUBSCRIBED',
+        'the job is not removed: this scheduler stopped running the framework (deposed or shutting down); ask the leader again',
+      );
   }
 
   /** The framework as the removal sees it; its offers are planned with no container, so nothing is launched. */
   private uninstallHost(): UninstallHost {
     const job = this.options.config.name;
     return {
-      liveContainers: () => [...this.records].filter(([, record]) => hasLiveTask(record)).map(([id, record]) => ({ id, killing: record.state.kind === 'killing' })),
+      liveContainers: () =>
+        [...this.records]
+          .filter(([, record]) => hasLiveTask(record))
+          .map(([id, record]) => ({ id, killing: record.state.kind === 'killing' })),
       kill: (id) => this.kill(id),
-      plan: (offers) => planRelease({ job, frameworkId: this.frameworkId?.id ?? '', options: this.options, reservations: this.launches.reservations, offers, now: Date.now() }),
+      plan: (offers) =>
+        planRelease({
+          job,
+          frameworkId: this.frameworkId?.id ?? '',
+          options: this.options,
+          reservations: this.launches.reservations,
+          offers,
+          now: Date.now(),
+        }),
       apply: (plan) =>
         applyPlan(plan, {
           records: this.records,
@@ -252,7 +292,9 @@ export class Framework extends EventEmitter<FrameworkEvents> {
       this.log.info('framework id stored', { frameworkId: id });
     }
     this.offerStream.subscribed();
-    this.reconciler.start(new Map([...this.records.values()].filter(hasLiveTask).map((record) => [record.task.taskId, record.task.agentId])));
+    this.reconciler.start(
+      new Map([...this.records.values()].filter(hasLiveTask).map((record) => [record.task.taskId, record.task.agentId])),
+    );
     await this.removal?.onSubscribed();
   }
 
@@ -260,7 +302,8 @@ export class Framework extends EventEmitter<FrameworkEvents> {
     if (event.type === 'OFFERS') await this.onOffers(event.offers?.offers ?? [], receivedAt);
     else if (event.type === 'UPDATE' && event.update !== undefined) await this.onUpdate(event.update.status);
     else if (event.type === 'ERROR') await this.onError(event.error?.message ?? '');
-    else if (event.type === 'FAILURE' && event.failure?.executor_id === undefined) this.log.warn('Mesos removed an agent', { agent: event.failure?.agent_id?.value });
+    else if (event.type === 'FAILURE' && event.failure?.executor_id === undefined)
+      this.log.warn('Mesos removed an agent', { agent: event.failure?.agent_id?.value });
     // RESCIND needs nothing: offers are used or declined at once, never held (a rescinded one's ACCEPT fails its tasks).
   }
 
@@ -306,7 +349,8 @@ export class Framework extends EventEmitter<FrameworkEvents> {
     frameworkMetrics.offers.inc({ job, outcome: 'declined' }, plan.declines.length);
     frameworkMetrics.launches.inc({ job }, plan.placements.length);
     if (plan.placements.length > 0) frameworkMetrics.offerToLaunch.observe({ job }, (performance.now() - receivedAt) / 1000);
-    for (const placement of plan.placements) this.emit('container', placement.container, this.records.get(placement.container) ?? NEW_CONTAINER);
+    for (const placement of plan.placements)
+      this.emit('container', placement.container, this.records.get(placement.container) ?? NEW_CONTAINER);
     countStates(this.options.config.name, this.records);
     if (plan.offerStream === 'suppress') {
       await this.offerStream.suppress();
@@ -325,7 +369,10 @@ export class Framework extends EventEmitter<FrameworkEvents> {
       const event = eventForStatus(status.state, entry?.[1].state.kind === 'killing');
       if (entry === undefined) {
         // Not the live attempt of any container (stale, or from a forgotten launch): it must not run.
-        if (event === undefined || event === 'running') await this.mesos().call({ type: 'KILL', kill: { task_id: status.task_id, ...(status.agent_id ? { agent_id: status.agent_id } : {}) } }).catch(() => undefined);
+        if (event === undefined || event === 'running')
+          await this.mesos()
+            .call({ type: 'KILL', kill: { task_id: status.task_id, ...(status.agent_id ? { agent_id: status.agent_id } : {}) } })
+            .catch(() => undefined);
       } else if (event !== undefined) {
         await this.move(entry[0], entry[1], event, status);
       }
@@ -333,7 +380,10 @@ export class Framework extends EventEmitter<FrameworkEvents> {
     } finally {
       // Acknowledged whatever happened above: Mesos would otherwise hold every later update of the task.
       if (status.uuid !== undefined && status.uuid.length > 0 && status.agent_id !== undefined) {
-        await this.mesos().call({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: status.agent_id, task_id: status.task_id, uuid: status.uuid } });
+        await this.mesos().call({
+          type: 'ACKNOWLEDGE',
+          acknowledge: { agent_id: status.agent_id, task_id: status.task_id, uuid: status.uuid },
+        });
       }
     }
   }
@@ -343,13 +393,16 @@ export class Framework extends EventEmitter<FrameworkEvents> {
     this.records.set(id, next);
     if (next.state.kind === record.state.kind && event !== 'failed') return;
     const fields = { container: id, task: status.task_id.value, state: status.state, from: record.state.kind, to: next.state.kind };
-    if (event === 'failed') this.log.warn('container failed', { ...fields, reason: status.reason, message: status.message, failures: next.failures });
+    if (event === 'failed')
+      this.log.warn('container failed', { ...fields, reason: status.reason, message: status.message, failures: next.failures });
     else this.log.info('container state changed', fields);
     this.emit('container', id, next);
     countStates(this.options.config.name, this.records);
     if (event === 'running' && record.task !== undefined) {
       this.lastHosts.set(id, record.task.hostname);
-      await this.localities.write(id, record.task.hostname).catch((error: unknown) => this.log.warn('cannot record locality', { container: id, error: describeError(error) }));
+      await this.localities
+        .write(id, record.task.hostname)
+        .catch((error: unknown) => this.log.warn('cannot record locality', { container: id, error: describeError(error) }));
     }
     if (!this.jobModel?.containers.some((container) => container.id === id) && next.state.kind !== 'killing') this.records.delete(id);
     if (next.state.kind === 'failed' || next.state.kind === 'pending') await this.offerStream.revive();
@@ -370,7 +423,11 @@ export class Framework extends EventEmitter<FrameworkEvents> {
     this.log.error('Mesos sent an error', { message });
     // A removed framework id can never subscribe again, and re-subscribing after another scheduler
     // took our id over would fight it for the framework: stop acting in both cases.
-    const code = /failed over/i.test(message) ? 'FRAMEWORK_FAILED_OVER' : /removed|torn down/i.test(message) ? 'FRAMEWORK_REMOVED' : undefined;
+    const code = /failed over/i.test(message)
+      ? 'FRAMEWORK_FAILED_OVER'
+      : /removed|torn down/i.test(message)
+        ? 'FRAMEWORK_REMOVED'
+        : undefined;
     if (code === undefined) return;
     const error: FrameworkJobError = { code, message: `Mesos: ${message}` };
     this.errors.set('', error);

@@ -18,7 +18,8 @@ export async function readInputs(config: CompiledJobConfig, brokers: readonly st
   await admin.connect();
   try {
     const inputs: InputStream[] = [];
-    for (const input of config.inputs) inputs.push({ system: 'kafka', topic: input.topic, partitionCount: await partitionCount(admin, input.topic, 'an input') });
+    for (const input of config.inputs)
+      inputs.push({ system: 'kafka', topic: input.topic, partitionCount: await partitionCount(admin, input.topic, 'an input') });
     return inputs;
   } finally {
     await admin.disconnect();

@@ -40,13 +40,18 @@ export class LaunchStore {
     const node = await ignoreNoNode(this.session.client.get(this.path));
     this.version = node?.version ?? null;
     if (node === undefined) return EMPTY_LAUNCH_RECORD;
-    const json = JSON.parse(node.data.toString('utf8')) as { tasks: Record<string, TaskRef>; reservations: Record<string, ContainerReservation> };
+    const json = JSON.parse(node.data.toString('utf8')) as {
+      tasks: Record<string, TaskRef>;
+      reservations: Record<string, ContainerReservation>;
+    };
     return { tasks: new Map(Object.entries(json.tasks)), reservations: new Map(Object.entries(json.reservations)) };
   }
 
   /** Replaces the record; fails with ZK_FENCED once this process is no longer the leader. */
   async write(record: LaunchRecord, token: LeaderToken): Promise<void> {
-    const data = Buffer.from(JSON.stringify({ tasks: Object.fromEntries(record.tasks), reservations: Object.fromEntries(record.reservations) }));
+    const data = Buffer.from(
+      JSON.stringify({ tasks: Object.fromEntries(record.tasks), reservations: Object.fromEntries(record.reservations) }),
+    );
     this.version = await fencedWrite(this.session.client, token, this.path, data, this.version);
   }
 }

@@ -10,8 +10,7 @@ import { describeError } from '../../shared/errors.js';
 import { SchedulerError } from './errors.js';
 
 export type MasterAddress =
-  | { readonly kind: 'http'; readonly url: string }
-  | { readonly kind: 'zk'; readonly connect: string; readonly path: string };
+  { readonly kind: 'http'; readonly url: string } | { readonly kind: 'zk'; readonly connect: string; readonly path: string };
 
 const INFO_PREFIX = 'json.info_';
 
@@ -46,7 +45,8 @@ export async function resolveMaster(address: MasterAddress, timeoutMs = 10_000):
   try {
     const children = await client.getChildren(address.path);
     const node = leadingMasterNode(children);
-    if (node === undefined) throw new SchedulerError('SCHEDULER_NO_MASTER', `no Mesos master registered under zk://${address.connect}${address.path}`);
+    if (node === undefined)
+      throw new SchedulerError('SCHEDULER_NO_MASTER', `no Mesos master registered under zk://${address.connect}${address.path}`);
     const data = await client.get(`${address.path}/${node}`);
     let info: MasterInfo;
     try {

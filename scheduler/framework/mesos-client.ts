@@ -109,7 +109,8 @@ export class MesosClient extends EventEmitter<MesosClientEvents> {
   /** Sends a call on the current subscription; throws MesosError on a non-2xx answer. */
   async call(call: SchedulerCall): Promise<void> {
     const subscription = this.current;
-    if (subscription === undefined) throw new SchedulerError('SCHEDULER_NOT_SUBSCRIBED', `cannot send ${call.type}: not subscribed to Mesos`);
+    if (subscription === undefined)
+      throw new SchedulerError('SCHEDULER_NOT_SUBSCRIBED', `cannot send ${call.type}: not subscribed to Mesos`);
     if (call.type !== 'TEARDOWN') return this.send(call, subscription);
     // TEARDOWN ends the framework for good and the master closes its stream, maybe before it
     // answers: stop re-subscribing first, and go back to it only if the TEARDOWN failed.
@@ -194,7 +195,13 @@ export class MesosClient extends EventEmitter<MesosClientEvents> {
     const answerTimer = setTimeout(() => abort.abort(), this.options.callTimeoutMs ?? 75_000);
     try {
       for (let hop = 0; response === undefined; hop++) {
-        const answer = await fetch(`${url}${API_PATH}`, { method: 'POST', headers: this.headers(), body, redirect: 'manual', signal: abort.signal });
+        const answer = await fetch(`${url}${API_PATH}`, {
+          method: 'POST',
+          headers: this.headers(),
+          body,
+          redirect: 'manual',
+          signal: abort.signal,
+        });
         if (answer.status === 307 && hop < MAX_REDIRECTS) {
           await answer.body?.cancel();
           url = leaderUrlOf(answer.headers.get('Location'), url);

@@ -117,7 +117,11 @@ export class Uninstall {
     for (const [container, reservation] of recorded) {
       const holds = `container ${container}: ${reservation.resourceIds.length} reserved resources, volume ${reservation.persistenceId}`;
       const known = this.held.get(reservation.agentId);
-      this.held.set(reservation.agentId, { hostname: reservation.hostname, holds: known === undefined ? holds : `${known.holds}; ${holds}`, releases: 0 });
+      this.held.set(reservation.agentId, {
+        hostname: reservation.hostname,
+        holds: known === undefined ? holds : `${known.holds}; ${holds}`,
+        releases: 0,
+      });
     }
   }
 
@@ -131,7 +135,10 @@ export class Uninstall {
     this.deadline = setTimeout(() => this.end('timed-out'), this.settings.timeoutMs);
     this.retry = setInterval(() => this.host.later(() => this.retryCalls()), this.settings.retryMs ?? DEFAULT_RETRY_MS);
     this.retry.unref();
-    this.log.info('removing the job: stopping its containers', { containers: this.host.liveContainers().map((c) => c.id), timeoutMs: this.settings.timeoutMs });
+    this.log.info('removing the job: stopping its containers', {
+      containers: this.host.liveContainers().map((c) => c.id),
+      timeoutMs: this.settings.timeoutMs,
+    });
     await this.onContainers();
   }
 
@@ -152,7 +159,8 @@ export class Uninstall {
     if (this.current !== 'releasing') {
       // Before every task has ended an offer proves nothing (a running task holds its reservation); REVIVE lifts these filters.
       const filters = { refuse_seconds: this.settings.declineFilterSeconds };
-      for (const offer of offers) await this.host.call({ type: 'DECLINE', decline: { offer_ids: [offer.id], filters } }).catch(() => undefined);
+      for (const offer of offers)
+        await this.host.call({ type: 'DECLINE', decline: { offer_ids: [offer.id], filters } }).catch(() => undefined);
       return;
     }
     const plan = this.host.plan(offers);
@@ -178,7 +186,9 @@ export class Uninstall {
 
   private move(to: UninstallPhase): void {
     if (!TRANSITIONS[this.current].includes(to)) {
-      throw new SchedulerError('SCHEDULER_ILLEGAL_TRANSITION', `a removal cannot go from ${this.current} to ${to}`, { context: { from: this.current, to } });
+      throw new SchedulerError('SCHEDULER_ILLEGAL_TRANSITION', `a removal cannot go from ${this.current} to ${to}`, {
+        context: { from: this.current, to },
+      });
     }
     this.current = to;
   }
@@ -190,7 +200,9 @@ export class Uninstall {
       this.end('released');
       return;
     }
-    this.log.info("containers stopped; releasing the job's volumes and reservations", { hosts: [...this.held.values()].map((held) => held.hostname) });
+    this.log.info("containers stopped; releasing the job's volumes and reservations", {
+      hosts: [...this.held.values()].map((held) => held.hostname),
+    });
     await this.revive();
   }
 
@@ -199,8 +211,19 @@ export class Uninstall {
     const releases = (before?.releases ?? 0) + 1;
     const holds = describeRelease(operations);
     this.held.set(agentId, { hostname, holds, releases });
-    if (releases === 1) this.log.info("releasing the job's reservations on an agent", { host: hostname, agent: agentId, releases: holds, recorded: before !== undefined });
-    else if (releases === 3) this.log.warn("an agent still offers the job's reservations after two releases; trying again", { host: hostname, agent: agentId, holds });
+    if (releases === 1)
+      this.log.info("releasing the job's reservations on an agent", {
+        host: hostname,
+        agent: agentId,
+        releases: holds,
+        recorded: before !== undefined,
+      });
+    else if (releases === 3)
+      this.log.warn("an agent still offers the job's reservations after two releases; trying again", {
+        host: hostname,
+        agent: agentId,
+        holds,
+      });
   }
 
   private released(agentId: string): void {
@@ -217,12 +240,16 @@ export class Uninstall {
 
   private async killSafely(container: string): Promise<void> {
     // Not subscribed, or Mesos did not answer: the retry (or the next subscription) sends it again.
-    await this.host.kill(container).catch((error: unknown) => this.log.debug('KILL failed; it is sent again', { container, error: describeError(error) }));
+    await this.host
+      .kill(container)
+      .catch((error: unknown) => this.log.debug('KILL failed; it is sent again', { container, error: describeError(error) }));
   }
 
   private async revive(): Promise<void> {
     // Not through the offer stream: that one revives only when suppressed, and this REVIVE must also lift every filter.
-    await this.host.call({ type: 'REVIVE', revive: { roles: [this.settings.role] } }).catch((error: unknown) => this.log.debug('REVIVE failed; it is sent again', { error: describeError(error) }));
+    await this.host
+      .call({ type: 'REVIVE', revive: { roles: [this.settings.role] } })
+      .catch((error: unknown) => this.log.debug('REVIVE failed; it is sent again', { error: describeError(error) }));
   }
 
   private end(phase: EndPhase): void {
@@ -236,8 +263,10 @@ export class Uninstall {
       containers: this.host.liveContainers().map((container) => container.id),
       held: [...this.held].map(([agentId, held]) => ({ agentId, hostname: held.hostname, holds: held.holds })),
     };
-    if (phase === 'released') this.log.info("the job's containers are stopped and its volumes and reservations released", { elapsedMs: outcome.elapsedMs });
-    else if (phase === 'timed-out') this.log.warn(describeLeftovers(outcome, this.settings.timeoutMs), { containers: outcome.containers, held: outcome.held });
+    if (phase === 'released')
+      this.log.info("the job's containers are stopped and its volumes and reservations released", { elapsedMs: outcome.elapsedMs });
+    else if (phase === 'timed-out')
+      this.log.warn(describeLeftovers(outcome, this.settings.timeoutMs), { containers: outcome.containers, held: outcome.held });
     else this.log.info('removal interrupted: this scheduler stopped running the framework', { elapsedMs: outcome.elapsedMs });
     this.resolve(outcome);
   }
@@ -249,7 +278,9 @@ export function describeLeftovers(outcome: UninstallOutcome, timeoutMs: number):
   if (outcome.containers.length > 0) parts.push(`containers ${outcome.containers.join(', ')} may still run (the TEARDOWN kills them)`);
   if (outcome.held.length > 0) {
     const where = outcome.held.map((held) => `${held.hostname} (agent ${held.agentId}: ${held.holds})`).join('; ');
-    parts.push(`reservations and volumes may be left on ${where}; Mesos never frees them: release them with the operator API (DESTROY_VOLUMES, then UNRESERVE_RESOURCES)`);
+    parts.push(
+      `reservations and volumes may be left on ${where}; Mesos never frees them: release them with the operator API (DESTROY_VOLUMES, then UNRESERVE_RESOURCES)`,
+    );
   }
   return `removal did not finish within ${timeoutMs / 1000} s; going on with the TEARDOWN: ${parts.join('; ')}`;
 }

@@ -49,7 +49,12 @@ export class SchedulerApiClient {
     const timeoutMs = method === 'GET' ? READ_TIMEOUT_MS : method === 'DELETE' ? REMOVE_TIMEOUT_MS : MUTATION_TIMEOUT_MS;
     let response: Response;
     try {
-      response = await fetch(url, { method, headers, signal: AbortSignal.timeout(timeoutMs), ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+      response = await fetch(url, {
+        method,
+        headers,
+        signal: AbortSignal.timeout(timeoutMs),
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
     } catch (error) {
       throw this.unreachable(error, timeoutMs);
     }
@@ -68,30 +73,50 @@ export class SchedulerApiClient {
         : code === 'ECONNREFUSED'
           ? 'connection refused'
           : (code ?? describeError(cause ?? error));
-    return new SluiceError('SCHEDULER_UNREACHABLE', `cannot reach the scheduler at ${this.baseUrl} (${why}): is the scheduler running at ${this.baseUrl}?`, {
-      retriable: true,
-      cause: error,
-      context: { scheduler: this.baseUrl },
-    });
+    return new SluiceError(
+      'SCHEDULER_UNREACHABLE',
+      `cannot reach the scheduler at ${this.baseUrl} (${why}): is the scheduler running at ${this.baseUrl}?`,
+      {
+        retriable: true,
+        cause: error,
+        context: { scheduler: this.baseUrl },
+      },
+    );
   }
 
   private refusal(method: string, path: string, status: number, answer: unknown, text: string): SluiceError {
     const said = typeof (answer as { error?: unknown } | undefined)?.error === 'string' ? (answer as { error: string }).error : undefined;
     const context = { scheduler: this.baseUrl, status };
     if (status === 401) {
-      const advice = this.token ? 'the token was refused: check --token or SLUICE_API_TOKEN' : 'it needs the API token: pass --token or set SLUICE_API_TOKEN';
-      return new SluiceError('SCHEDULER_UNAUTHORIZED', `the scheduler at ${this.baseUrl} refused ${method} ${path}: ${advice}`, { context });
-    }
-    if (status === 503) {
-      return new SluiceError('SCHEDULER_STANDBY', `the scheduler at ${this.baseUrl} is a standby: send this to the leading scheduler of the job (its /health says "role": "leader")`, {
-        retriable: true,
+      const advice = this.token
+        ? 'the token was refused: check --token or SLUICE_API_TOKEN'
+        : 'it needs the API token: pass --token or set SLUICE_API_TOKEN';
+      return new SluiceError('SCHEDULER_UNAUTHORIZED', `the scheduler at ${this.baseUrl} refused ${method} ${path}: ${advice}`, {
         context,
       });
     }
-    if (said !== undefined && status >= 400 && status < 500) return new SluiceError('SCHEDULER_REFUSED', `the scheduler refused ${method} ${path}: ${said}`, { context });
-    if (said !== undefined) return new SluiceError('SCHEDULER_FAILED', `the scheduler at ${this.baseUrl} failed ${method} ${path} (HTTP ${status}): ${said}`, { context });
+    if (status === 503) {
+      return new SluiceError(
+        'SCHEDULER_STANDBY',
+        `the scheduler at ${this.baseUrl} is a standby: send this to the leading scheduler of the job (its /health says "role": "leader")`,
+        {
+          retriable: true,
+          context,
+        },
+      );
+    }
+    if (said !== undefined && status >= 400 && status < 500)
+      return new SluiceError('SCHEDULER_REFUSED', `the scheduler refused ${method} ${path}: ${said}`, { context });
+    if (said !== undefined)
+      return new SluiceError('SCHEDULER_FAILED', `the scheduler at ${this.baseUrl} failed ${method} ${path} (HTTP ${status}): ${said}`, {
+        context,
+      });
     const sample = text.slice(0, 80).replace(/\s+/g, ' ');
-    return new SluiceError('SCHEDULER_NOT_SLUICE', `${this.baseUrl} answered ${method} ${path} with HTTP ${status} and no Sluice JSON ('${sample}'): is it a Sluice scheduler?`, { context });
+    return new SluiceError(
+      'SCHEDULER_NOT_SLUICE',
+      `${this.baseUrl} answered ${method} ${path} with HTTP ${status} and no Sluice JSON ('${sample}'): is it a Sluice scheduler?`,
+      { context },
+    );
   }
 }
 

@@ -13,7 +13,9 @@ export const BEARER_CHALLENGE = 'Bearer realm="sluice-scheduler"';
  */
 export function bearerAuthorized(authorization: string | undefined, token: string): boolean {
   const match = /^Bearer +(\S+) *$/i.exec(authorization ?? '');
-  const presented = createHash('sha256').update(match?.[1] ?? '').digest();
+  const presented = createHash('sha256')
+    .update(match?.[1] ?? '')
+    .digest();
   const expected = createHash('sha256').update(token).digest();
   return timingSafeEqual(presented, expected) && match !== null;
 }

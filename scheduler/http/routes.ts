@@ -72,14 +72,20 @@ export const ROUTES: readonly Route[] = [
     path: '/health',
     mutates: false,
     // Cheap on purpose (Marathon asks every few seconds): no ZooKeeper read here.
-    handle: async ({ service }) => json(service.session.state === 'closed' ? 503 : 200, { status: 'ok', role: service.role, zookeeper: service.session.state }),
+    handle: async ({ service }) =>
+      json(service.session.state === 'closed' ? 503 : 200, { status: 'ok', role: service.role, zookeeper: service.session.state }),
   },
   {
     method: 'GET',
     path: '/api/v1/job',
     mutates: false,
     handle: async ({ job, service, containerReports }) =>
-      json(200, service.role === 'leader' ? jobState(job, service, await containerReports()) : { ...jobState(job, service), ...(await leaderHint(service)) }),
+      json(
+        200,
+        service.role === 'leader'
+          ? jobState(job, service, await containerReports())
+          : { ...jobState(job, service), ...(await leaderHint(service)) },
+      ),
   },
   {
     method: 'GET',
@@ -98,7 +104,11 @@ export const ROUTES: readonly Route[] = [
       return leading(service, async (framework) => {
         const model = framework.currentModel();
         if (model === undefined) return json(503, { error: 'the framework has not planned the job model yet; retry shortly' });
-        const answer = await queryStore({ job, jobModel: model.jobModel, stores: model.config.stores, containerUrls: () => registeredUrls(service.session, job) }, store, key);
+        const answer = await queryStore(
+          { job, jobModel: model.jobModel, stores: model.config.stores, containerUrls: () => registeredUrls(service.session, job) },
+          store,
+          key,
+        );
         return { ...json(answer.status, answer.body), ...(answer.headers ? { headers: answer.headers } : {}) };
       });
     },
@@ -163,7 +173,10 @@ async function leading(service: SchedulerService, act: (framework: Framework) =>
   const framework = service.framework;
   if (service.role !== 'leader' || framework === undefined) {
     const hint = await leaderHint(service);
-    const where = hint.leaderApi === undefined ? 'the leading scheduler of the job (its /health says "role": "leader")' : `the leading scheduler at ${hint.leaderApi}`;
+    const where =
+      hint.leaderApi === undefined
+        ? 'the leading scheduler of the job (its /health says "role": "leader")'
+        : `the leading scheduler at ${hint.leaderApi}`;
     return json(503, { error: `this scheduler is a standby; send the request to ${where}`, role: 'standby', ...hint });
   }
   return act(framework).catch(errorReply);
@@ -185,7 +198,7 @@ function containerCount(body: string): number | string {
     return `the body is not JSON; ${expected}`;
   }
   const containers = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>).containers : undefined;
-  if (typeof containers !== 'number' || !Number.isSafeInteger(containers) || containers < 1) return `containers is ${JSON.stringify(containers) ?? 'missing'}; ${expected}`;
+  if (typeof containers !== 'number' || !Number.isSafeInteger(containers) || containers < 1)
+    return `containers is ${JSON.stringify(containers) ?? 'missing'}; ${expected}`;
   return containers;
 }
-

@@ -36,7 +36,10 @@ const MAX_BODY_BYTES = 16 * 1024;
 export async function startSchedulerHttp(job: string, service: SchedulerService, options: SchedulerHttpOptions): Promise<SchedulerHttp> {
   collectProcessMetrics();
   const token = options.token === '' ? undefined : options.token;
-  const containerReports = reportReader(job, options.containerStatus ?? (async () => (await service.framework?.containerReports()) ?? new Map()));
+  const containerReports = reportReader(
+    job,
+    options.containerStatus ?? (async () => (await service.framework?.containerReports()) ?? new Map()),
+  );
   const server = http.createServer((req, res) => {
     void respond(req).then(
       (reply) => {

@@ -37,24 +37,43 @@ export async function queryStore(input: StoreQueryInput, store: string, key: str
   if (spec === undefined) {
     const stores = Object.keys(input.stores).sort();
     const known = stores.length === 0 ? 'it has no stores' : `its stores: ${stores.join(', ')}`;
-    return { status: 404, body: { error: `job '${input.job}' has no store '${store}'; ${known}`, code: 'QUERY_STORE_UNKNOWN', store, stores } };
+    return {
+      status: 404,
+      body: { error: `job '${input.job}' has no store '${store}'; ${known}`, code: 'QUERY_STORE_UNKNOWN', store, stores },
+    };
   }
   let bytes: Buffer;
   try {
     bytes = storeKeyBytes(spec['key-serde'], key, store);
   } catch (error) {
     const code = isSluiceError(error) ? error.code : undefined;
-    return { status: code === 'QUERY_KEY_SERDE_UNSUPPORTED' ? 501 : 400, body: { error: describeError(error), ...(code ? { code } : {}), store, key } };
+    return {
+      status: code === 'QUERY_KEY_SERDE_UNSUPPORTED' ? 501 : 400,
+      body: { error: describeError(error), ...(code ? { code } : {}), store, key },
+    };
   }
   const owners = keyOwners(input.jobModel, bytes);
   if (owners.length === 0) {
-    return { status: 503, body: { error: `job model version ${input.jobModel.version} has no task for key '${key}'`, code: 'QUERY_NO_TASK', store, key }, headers: RETRY };
+    return {
+      status: 503,
+      body: { error: `job model version ${input.jobModel.version} has no task for key '${key}'`, code: 'QUERY_NO_TASK', store, key },
+      headers: RETRY,
+    };
   }
   let urls: ReadonlyMap<string, string | null>;
   try {
     urls = await input.containerUrls();
   } catch (error) {
-    return { status: 503, body: { error: `the container registry cannot be read: ${describeError(error)}; retry shortly`, code: 'QUERY_REGISTRY_UNAVAILABLE', store, key }, headers: RETRY };
+    return {
+      status: 503,
+      body: {
+        error: `the container registry cannot be read: ${describeError(error)}; retry shortly`,
+        code: 'QUERY_REGISTRY_UNAVAILABLE',
+        store,
+        key,
+      },
+      headers: RETRY,
+    };
   }
   const answers: StoreQueryAnswer[] = [];
   for (const owner of owners) {
@@ -82,10 +101,30 @@ async function ask(input: StoreQueryInput, owner: KeyOwner, url: string | null, 
     body = await response.json();
   } catch (error) {
     const reason = describeError(error);
-    return { status: 502, body: { error: `container ${container} (${url}) did not answer the query for task '${task}': ${reason}`, code: 'QUERY_CONTAINER_UNREACHABLE', store, key, container, task } };
+    return {
+      status: 502,
+      body: {
+        error: `container ${container} (${url}) did not answer the query for task '${task}': ${reason}`,
+        code: 'QUERY_CONTAINER_UNREACHABLE',
+        store,
+        key,
+        container,
+        task,
+      },
+    };
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    return { status: 502, body: { error: `container ${container} (${url}) answered ${status} without a JSON object`, code: 'QUERY_CONTAINER_UNREACHABLE', store, key, container, task } };
+    return {
+      status: 502,
+      body: {
+        error: `container ${container} (${url}) answered ${status} without a JSON object`,
+        code: 'QUERY_CONTAINER_UNREACHABLE',
+        store,
+        key,
+        container,
+        task,
+      },
+    };
   }
   const answer = body as Record<string, unknown>;
   if (status === 404 && answer.code === TASK_NOT_HERE) {

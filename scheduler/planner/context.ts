@@ -4,7 +4,15 @@
  */
 import { compareNames } from '../../shared/model/job-model.js';
 import type { JobError } from './plan.js';
-import type { ContainerReservation, ContainerResources, ContainerState, FrameworkIdentity, PlannerSettings, PlannerSnapshot, StateStorage } from './snapshot.js';
+import type {
+  ContainerReservation,
+  ContainerResources,
+  ContainerState,
+  FrameworkIdentity,
+  PlannerSettings,
+  PlannerSnapshot,
+  StateStorage,
+} from './snapshot.js';
 import { backoffDelayMs } from '../../shared/backoff.js';
 
 export interface PlanContext {
@@ -60,7 +68,8 @@ export function planContext(snapshot: PlannerSnapshot): PlanContext {
 /** When a container waiting for placement may launch: after its backoff if it failed; −∞ for one never seen. */
 export function readyAt(state: ContainerState | undefined, settings: Pick<PlannerSettings, 'backoffInitialMs' | 'backoffMaxMs'>): number {
   if (state === undefined) return Number.NEGATIVE_INFINITY;
-  if (state.kind === 'failed') return state.lastFailureAt + backoffDelayMs(state.attempts, { initialMs: settings.backoffInitialMs, maxMs: settings.backoffMaxMs });
+  if (state.kind === 'failed')
+    return state.lastFailureAt + backoffDelayMs(state.attempts, { initialMs: settings.backoffInitialMs, maxMs: settings.backoffMaxMs });
   if (state.kind === 'pending') return state.since;
   return Number.POSITIVE_INFINITY;
 }
@@ -103,7 +112,13 @@ export function candidates(snapshot: PlannerSnapshot): Candidates {
     const attemptId = snapshot.newUuid();
     const newReservationIds =
       storage.kind === 'persistent-volume'
-        ? { cpus: snapshot.newUuid(), mem: snapshot.newUuid(), disk: snapshot.newUuid(), volume: snapshot.newUuid(), persistenceId: snapshot.newUuid() }
+        ? {
+            cpus: snapshot.newUuid(),
+            mem: snapshot.newUuid(),
+            disk: snapshot.newUuid(),
+            volume: snapshot.newUuid(),
+            persistenceId: snapshot.newUuid(),
+          }
         : undefined;
     waiting.push({
       id,

@@ -50,12 +50,22 @@ export function evaluateOffer(state: OfferState, container: ContainerContext, pl
   const reservation = evaluateReservation(container, offer, role.usable, plan);
   const fit = evaluateFit(container, reservation.source, role.usable, offer, plan);
   const accounting = evaluateAccounting(state.remaining, fit.claim, state.hosted);
-  const stages = [role.outcome, evaluateBackoff(container, plan.now), locality.outcome, reservation.outcome, fit.outcome, accounting.outcome];
+  const stages = [
+    role.outcome,
+    evaluateBackoff(container, plan.now),
+    locality.outcome,
+    reservation.outcome,
+    fit.outcome,
+    accounting.outcome,
+  ];
   const rank = reservation.source.kind === 'reserved' ? 0 : locality.rank + 1;
   const failed = stages.filter((o) => !o.ok).map((o) => o.stage);
   const claim = fit.claim;
   if (failed.length > 0 || claim === undefined) {
-    const outcomes = [...stages, fail('launch', `not launched here: ${failed.join(', ')} failed`)].map((o) => ({ ...o, container: container.id }));
+    const outcomes = [...stages, fail('launch', `not launched here: ${failed.join(', ')} failed`)].map((o) => ({
+      ...o,
+      container: container.id,
+    }));
     return { ok: false, outcomes, operations: [], remaining: state.remaining, rank, placement: undefined };
   }
   const task = buildTaskInfo({

@@ -14,16 +14,7 @@ export type {
   PlannerSnapshot,
   StateStorage,
 } from './snapshot.js';
-export type {
-  AcceptPlan,
-  DeclinePlan,
-  JobError,
-  OfferOutcomes,
-  OfferPlan,
-  OfferStreamAction,
-  Placement,
-  PlacementKind,
-} from './plan.js';
+export type { AcceptPlan, DeclinePlan, JobError, OfferOutcomes, OfferPlan, OfferStreamAction, Placement, PlacementKind } from './plan.js';
 export type { Outcome, StageName } from './outcome.js';
 export { CONTAINER_LABEL, JOB_LABEL, RESOURCE_ID_LABEL } from './resource-format.js';
 export { taskIdOf } from './task-info.js';

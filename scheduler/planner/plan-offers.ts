@@ -89,12 +89,14 @@ export function planOffers(snapshot: PlannerSnapshot): OfferPlan {
     const tried = offers.map((target) => ({ target, evaluation: evaluateOffer(target, container, plan) }));
     // Strictly better only: among equals the first offer in the fixed order wins.
     const better = (next: (typeof tried)[number], chosen: (typeof tried)[number]): boolean =>
-      next.evaluation.rank < chosen.evaluation.rank || (next.evaluation.rank === chosen.evaluation.rank && load(next.target) < load(chosen.target));
+      next.evaluation.rank < chosen.evaluation.rank ||
+      (next.evaluation.rank === chosen.evaluation.rank && load(next.target) < load(chosen.target));
     const best = tried.reduce<(typeof tried)[number] | undefined>(
       (chosen, next) => (next.evaluation.ok && (chosen === undefined || better(next, chosen)) ? next : chosen),
       undefined,
     );
-    for (const { target, evaluation } of tried) target.outcomes.push(...outcomesFor(evaluation, best === undefined || target === best.target ? undefined : best.target));
+    for (const { target, evaluation } of tried)
+      target.outcomes.push(...outcomesFor(evaluation, best === undefined || target === best.target ? undefined : best.target));
     const placement = best?.evaluation.placement;
     if (best === undefined || placement === undefined) {
       unplaced.push(container.id);
@@ -131,6 +133,11 @@ export function planOffers(snapshot: PlannerSnapshot): OfferPlan {
     waiting: unplaced,
     offerStream: offerStream(stillWaiting, snapshot.offersSuppressed),
     errors,
-    evaluations: offers.map(({ offer, outcomes }) => ({ offerId: offer.id.value, agentId: offer.agent_id.value, hostname: offer.hostname, outcomes })),
+    evaluations: offers.map(({ offer, outcomes }) => ({
+      offerId: offer.id.value,
+      agentId: offer.agent_id.value,
+      hostname: offer.hostname,
+      outcomes,
+    })),
   };
 }

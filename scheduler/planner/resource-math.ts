@@ -84,7 +84,8 @@ export function mergeResources(resources: readonly Resource[]): Resource[] {
     const seen = merged.get(key);
     if (seen === undefined) merged.set(key, resource);
     else if (resource.type === 'SCALAR') merged.set(key, withScalar(seen, scalarOf(seen) + scalarOf(resource)));
-    else if (resource.type === 'RANGES') merged.set(key, { ...seen, ranges: { range: coalesceRanges([...rangesOf(seen), ...rangesOf(resource)]) } });
+    else if (resource.type === 'RANGES')
+      merged.set(key, { ...seen, ranges: { range: coalesceRanges([...rangesOf(seen), ...rangesOf(resource)]) } });
   }
   return [...merged.values()].filter((r) => !isEmpty(r));
 }

@@ -12,7 +12,7 @@ export interface Serde<T> {
 }
 
 function serdeError(serde: string, expected: string, got: unknown): SluiceError {
-  const shown = typeof got === 'bigint' ? `${got}n` : JSON.stringify(got) ?? String(got);
+  const shown = typeof got === 'bigint' ? `${got}n` : (JSON.stringify(got) ?? String(got));
   return new SluiceError('SERDE_INVALID_VALUE', `serde '${serde}' expected ${expected}, got ${shown}`, {
     context: { serde },
   });
@@ -20,11 +20,7 @@ function serdeError(serde: string, expected: string, got: unknown): SluiceError 
 
 function expectLength(serde: string, bytes: Buffer, length: number): void {
   if (bytes.length !== length) {
-    throw new SluiceError(
-      'SERDE_INVALID_BYTES',
-      `serde '${serde}' expected ${length} bytes, got ${bytes.length}`,
-      { context: { serde } },
-    );
+    throw new SluiceError('SERDE_INVALID_BYTES', `serde '${serde}' expected ${length} bytes, got ${bytes.length}`, { context: { serde } });
   }
 }
 

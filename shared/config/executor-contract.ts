@@ -42,14 +42,18 @@ export function executorEnvironment(settings: ExecutorSettings): { name: string;
 export function readExecutorSettings(env: NodeJS.ProcessEnv): ExecutorSettings {
   const required = (name: string, what: string): string => {
     const value = env[name];
-    if (!value) throw new SluiceError('EXECUTOR_BAD_ENVIRONMENT', `${name} is not set: the scheduler names ${what} in the executor's environment`);
+    if (!value)
+      throw new SluiceError('EXECUTOR_BAD_ENVIRONMENT', `${name} is not set: the scheduler names ${what} in the executor's environment`);
     return value;
   };
   const list = (name: string): string[] => (env[name] ?? '').split(',').filter((item) => item !== '');
   const ports = list(EXECUTOR_ENVIRONMENT.ports).map(Number);
   const badPort = ports.find((port) => !Number.isInteger(port) || port <= 0 || port > 65_535);
   if (badPort !== undefined) {
-    throw new SluiceError('EXECUTOR_BAD_ENVIRONMENT', `${EXECUTOR_ENVIRONMENT.ports}=${JSON.stringify(env[EXECUTOR_ENVIRONMENT.ports])} is not a comma-separated list of ports`);
+    throw new SluiceError(
+      'EXECUTOR_BAD_ENVIRONMENT',
+      `${EXECUTOR_ENVIRONMENT.ports}=${JSON.stringify(env[EXECUTOR_ENVIRONMENT.ports])} is not a comma-separated list of ports`,
+    );
   }
   return {
     jobConfig: required(EXECUTOR_ENVIRONMENT.jobConfig, 'the job config'),
@@ -78,7 +82,9 @@ export function decodeTaskData(bytes: Uint8Array | undefined, taskId: string): T
     parsed = undefined;
   }
   if (typeof parsed?.container !== 'string' || typeof parsed.jobModelVersion !== 'number') {
-    throw new SluiceError('EXECUTOR_BAD_TASK', `task ${taskId} has no {"container", "jobModelVersion"} JSON in its data`, { context: { task: taskId } });
+    throw new SluiceError('EXECUTOR_BAD_TASK', `task ${taskId} has no {"container", "jobModelVersion"} JSON in its data`, {
+      context: { task: taskId },
+    });
   }
   return { container: parsed.container, jobModelVersion: parsed.jobModelVersion };
 }

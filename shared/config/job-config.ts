@@ -2,20 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { SluiceError } from '../errors.js';
-import {
-  anyObject,
-  array,
-  boolean,
-  integer,
-  Issues,
-  object,
-  oneOf,
-  record,
-  required,
-  string,
-  withDefault,
-  field,
-} from './schema.js';
+import { anyObject, array, boolean, integer, Issues, object, oneOf, record, required, string, withDefault, field } from './schema.js';
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9._-]*$/;
 const TOPIC = /^[a-zA-Z0-9._-]{1,249}$/;

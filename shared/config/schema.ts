@@ -80,7 +80,13 @@ export const anyObject: Check<Record<string, unknown>> = (value, path, issues) =
 type Field<T> = { check: Check<T>; required?: boolean; default?: T };
 type Shape = Record<string, Field<unknown>>;
 type Result<S extends Shape> = {
-  [K in keyof S]: S[K] extends Field<infer T> ? (S[K]['required'] extends true ? T : S[K] extends { default: T } ? T : T | undefined) : never;
+  [K in keyof S]: S[K] extends Field<infer T>
+    ? S[K]['required'] extends true
+      ? T
+      : S[K] extends { default: T }
+        ? T
+        : T | undefined
+    : never;
 };
 
 export const field = <T>(check: Check<T>, options: { required?: boolean; default?: T } = {}): Field<T> => ({ check, ...options });

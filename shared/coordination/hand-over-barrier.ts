@@ -182,10 +182,13 @@ export class HandOverBarrier extends EventEmitter<HandOverBarrierEvents> {
         if (error === undefined) resolve();
         else reject(error);
       };
-      const timer = setTimeout(() => {
-        const message = `hand-over not complete: ${holder()}`;
-        finish(new ZkError(ZkCodes.timeout, message, { retriable: true, context: { job: this.options.job } }));
-      }, Math.max(0, deadline - performance.now()));
+      const timer = setTimeout(
+        () => {
+          const message = `hand-over not complete: ${holder()}`;
+          finish(new ZkError(ZkCodes.timeout, message, { retriable: true, context: { job: this.options.job } }));
+        },
+        Math.max(0, deadline - performance.now()),
+      );
       this.aborts.add(finish);
       void event.then(() => finish());
     });

@@ -134,7 +134,13 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
     let createError: unknown;
     if (this.node === undefined) {
       await client.mkdirp(this.dir);
-      const data = Buffer.from(JSON.stringify({ candidate: this.options.candidate, session: client.sessionId, ...(this.options.api === undefined ? {} : { api: this.options.api }) }));
+      const data = Buffer.from(
+        JSON.stringify({
+          candidate: this.options.candidate,
+          session: client.sessionId,
+          ...(this.options.api === undefined ? {} : { api: this.options.api }),
+        }),
+      );
       try {
         const created = await client.create(candidatePrefix(this.options.job, client.sessionId), data, 'ephemeral-sequential');
         if (!active()) return; // a late reply about a session that ended: its node is gone

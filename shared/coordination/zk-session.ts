@@ -243,7 +243,10 @@ export class ZkSession extends EventEmitter<ZkSessionEvents> {
     this.live = false;
     this.clearTimers();
     this.failures += 1;
-    const delayMs = backoffDelayMs(this.failures, { initialMs: this.options.backoff?.initialMs ?? 200, maxMs: this.options.backoff?.maxMs ?? 10_000 });
+    const delayMs = backoffDelayMs(this.failures, {
+      initialMs: this.options.backoff?.initialMs ?? 200,
+      maxMs: this.options.backoff?.maxMs ?? 10_000,
+    });
     this.setState('expired', { session: client.sessionId, reason, reconnectInMs: delayMs });
     void client.close();
     this.reopenTimer = setTimeout(() => {

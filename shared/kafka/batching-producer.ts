@@ -129,7 +129,8 @@ export class BatchingProducer {
 }
 
 function sizeOf(message: Message): number {
-  const length = (part: Message['key'] | Message['value']) => (part === null || part === undefined ? 0 : typeof part === 'string' ? Buffer.byteLength(part) : part.length);
+  const length = (part: Message['key'] | Message['value']) =>
+    part === null || part === undefined ? 0 : typeof part === 'string' ? Buffer.byteLength(part) : part.length;
   return length(message.key) + length(message.value) + 70;
 }
 

@@ -68,7 +68,11 @@ export function ownedPartitionsAssigner(claim: MemberClaim, onConflict?: (member
       );
       return members.map(({ memberId }) => ({
         memberId,
-        memberAssignment: AssignerProtocol.MemberAssignment.encode({ version: 1, assignment: assignment.get(memberId) ?? {}, userData: Buffer.alloc(0) }),
+        memberAssignment: AssignerProtocol.MemberAssignment.encode({
+          version: 1,
+          assignment: assignment.get(memberId) ?? {},
+          userData: Buffer.alloc(0),
+        }),
       }));
     },
   });

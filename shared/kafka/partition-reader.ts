@@ -58,7 +58,8 @@ export async function readPartitions(
   try {
     await new Promise<void>((resolve, reject) => {
       consumer.on(consumer.events.GROUP_JOIN, () => {
-        for (const [key, request] of pending) consumer.seek({ topic: request.topic, partition: request.partition, offset: String(next.get(key)) });
+        for (const [key, request] of pending)
+          consumer.seek({ topic: request.topic, partition: request.partition, offset: String(next.get(key)) });
       });
       consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
         const request = pending.get(id(payload.topic, payload.partition));
@@ -68,7 +69,12 @@ export async function readPartitions(
           if (pending.size === 0) resolve();
         }
       });
-      const fail = (error: unknown): void => reject(new KafkaError(KafkaErrorCode.readFailed, `reading ${describeRequests(requests)} failed: ${describeError(error)}`, { cause: error }));
+      const fail = (error: unknown): void =>
+        reject(
+          new KafkaError(KafkaErrorCode.readFailed, `reading ${describeRequests(requests)} failed: ${describeError(error)}`, {
+            cause: error,
+          }),
+        );
       // A retriable crash (e.g. the group coordinator still loading) restarts the consumer, which
       // rejoins and seeks where it was. kafkajs counts an eachBatch that kept failing as retriable
       // too, so onRecords's own failure fails the read directly (below), never restarts it.

@@ -15,12 +15,21 @@ export function partitionForKey(topic: string, partitionCount: number, key: Buff
 }
 
 const choose = Partitioners.DefaultPartitioner();
-const metadataCache = new Map<number, { partitionId: number; leader: number; partitionErrorCode: number; replicas: number[]; isr: number[] }[]>();
+const metadataCache = new Map<
+  number,
+  { partitionId: number; leader: number; partitionErrorCode: number; replicas: number[]; isr: number[] }[]
+>();
 
 function partitionMetadata(count: number) {
   let metadata = metadataCache.get(count);
   if (!metadata) {
-    metadata = Array.from({ length: count }, (_, partitionId) => ({ partitionId, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] }));
+    metadata = Array.from({ length: count }, (_, partitionId) => ({
+      partitionId,
+      leader: 0,
+      partitionErrorCode: 0,
+      replicas: [0],
+      isr: [0],
+    }));
     metadataCache.set(count, metadata);
   }
   return metadata;

@@ -25,17 +25,19 @@ export async function ensureTopic(admin: Admin, spec: TopicSpec): Promise<'creat
     ...spec.configs,
     ...(spec.compacted ? { 'cleanup.policy': 'compact' } : {}),
   }).map(([name, value]) => ({ name, value }));
-  const created = await whileTopicIsNew(() => admin.createTopics({
-    waitForLeaders: true,
-    topics: [
-      {
-        topic: spec.topic,
-        numPartitions: spec.partitions,
-        replicationFactor: spec.replicationFactor ?? -1,
-        configEntries,
-      },
-    ],
-  }));
+  const created = await whileTopicIsNew(() =>
+    admin.createTopics({
+      waitForLeaders: true,
+      topics: [
+        {
+          topic: spec.topic,
+          numPartitions: spec.partitions,
+          replicationFactor: spec.replicationFactor ?? -1,
+          configEntries,
+        },
+      ],
+    }),
+  );
   if (created) return 'created';
   await validateTopic(admin, spec);
   return 'exists';
@@ -54,10 +56,12 @@ export async function validateTopic(admin: Admin, spec: TopicSpec): Promise<void
     );
   }
   if (!spec.compacted) return;
-  const described = await whileTopicIsNew(() => admin.describeConfigs({
-    includeSynonyms: false,
-    resources: [{ type: ConfigResourceTypes.TOPIC, name: spec.topic, configNames: ['cleanup.policy'] }],
-  }));
+  const described = await whileTopicIsNew(() =>
+    admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: spec.topic, configNames: ['cleanup.policy'] }],
+    }),
+  );
   const policy = described.resources[0]?.configEntries.find((entry) => entry.configName === 'cleanup.policy')?.configValue;
   if (!policy?.split(',').includes('compact')) {
     throw new KafkaError(

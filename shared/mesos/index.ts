@@ -11,13 +11,7 @@ export type { RecordIoDecoderOptions } from './recordio.js';
 export type { MesosCodec, MessageCodec, WireFormat } from './codec/message-codec.js';
 export { protobufCodec, PROTOBUF_CONTENT_TYPE } from './codec/protobuf-codec.js';
 export { jsonCodec, JSON_CONTENT_TYPE } from './codec/json-codec.js';
-export {
-  CONTENT_TYPES,
-  acceptsMediaType,
-  codecFor,
-  negotiateWireFormat,
-  wireFormatOfContentType,
-} from './codec/wire-format.js';
+export { CONTENT_TYPES, acceptsMediaType, codecFor, negotiateWireFormat, wireFormatOfContentType } from './codec/wire-format.js';
 export { MESSAGE_NAMES } from './schema.js';
 
 export { ENVIRONMENT_VARIABLE_TYPES, FRAMEWORK_INFO_CAPABILITY_TYPES } from './types/common.js';

@@ -15,10 +15,7 @@ import { compareNames, listTasks, type JobModel, type TaskName } from './job-mod
  * partitions. Keys that Kafka now hashes to a new partition start with empty state in the new task;
  * their old values stay in the old task. Shrinking is refused.
  */
-export function assignChangelogPartitions(
-  tasks: readonly TaskName[],
-  previous?: ReadonlyMap<TaskName, number>,
-): Map<TaskName, number> {
+export function assignChangelogPartitions(tasks: readonly TaskName[], previous?: ReadonlyMap<TaskName, number>): Map<TaskName, number> {
   const taken = new Set<number>();
   for (const [task, partition] of previous ?? []) {
     if (!Number.isSafeInteger(partition) || partition < 0) {

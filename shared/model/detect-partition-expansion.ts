@@ -21,7 +21,10 @@ export interface TaskSetChange {
 const LISTED = 5;
 
 function listing(names: readonly string[]): string {
-  const shown = names.slice(0, LISTED).map((name) => `'${name}'`).join(', ');
+  const shown = names
+    .slice(0, LISTED)
+    .map((name) => `'${name}'`)
+    .join(', ');
   return names.length > LISTED ? `${shown} and ${names.length - LISTED} more` : shown;
 }
 

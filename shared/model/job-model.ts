@@ -102,9 +102,7 @@ export function normalizeJobModel(model: JobModel): JobModel {
           .sort((a, b) => compareNames(a.name, b.name))
           .map((task) => ({
             name: task.name,
-            ssps: [...task.ssps]
-              .sort(compareSsps)
-              .map((ssp) => ({ system: ssp.system, topic: ssp.topic, partition: ssp.partition })),
+            ssps: [...task.ssps].sort(compareSsps).map((ssp) => ({ system: ssp.system, topic: ssp.topic, partition: ssp.partition })),
             changelogPartition: task.changelogPartition,
           })),
       })),
@@ -141,8 +139,7 @@ function validateTask(job: string, container: string, task: TaskModel, owners: O
   if (home !== undefined) {
     throw fail(
       'MODEL_TASK_DUPLICATED',
-      `task '${task.name}' ${of} is in container '${home}' and again in container '${container}'; ` +
-        'each task must run exactly once',
+      `task '${task.name}' ${of} is in container '${home}' and again in container '${container}'; ` + 'each task must run exactly once',
     );
   }
   const partition = task.changelogPartition;

@@ -21,11 +21,7 @@ export interface PlanOptions {
  * version goes up only when something a container acts on changed (tasks, SSPs, placement,
  * changelog partitions), so replanning on every scheduler start does not restart containers.
  */
-export function planJobModel(
-  previous: JobModel | undefined,
-  inputs: readonly InputStream[],
-  options: PlanOptions,
-): JobModel {
+export function planJobModel(previous: JobModel | undefined, inputs: readonly InputStream[], options: PlanOptions): JobModel {
   const grouper = options.grouper ?? groupByPartition;
   if (previous !== undefined) {
     validateJobModel(previous);

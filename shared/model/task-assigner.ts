@@ -97,8 +97,7 @@ export function assignTasks({ tasks, containers: ids, previous, locality }: Assi
   const homes = previousHomes(previous);
   const old = new Map(sortedIds.map((id) => [id, tasks.filter((t) => homes.get(t) === id).sort(compareNames)]));
   const oldCount = (id: string): number => old.get(id)?.length ?? 0;
-  const hostOf = (id: string | undefined): string | undefined =>
-    id === undefined ? undefined : locality?.containerHosts.get(id);
+  const hostOf = (id: string | undefined): string | undefined => (id === undefined ? undefined : locality?.containerHosts.get(id));
   const wantedHost = (task: TaskName): string | undefined => locality?.taskHosts?.get(task) ?? hostOf(homes.get(task));
 
   // Step 1. A larger quota saves a move only where old_c > q; elsewhere it goes where orphaned

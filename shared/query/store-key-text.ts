@@ -18,7 +18,9 @@ export function isBuiltInSerde(name: string): name is BuiltInSerdeName {
  */
 export function storeKeyFromText(serde: BuiltInSerdeName, text: string, store: string): unknown {
   const invalid = (expected: string) =>
-    new SluiceError('QUERY_KEY_INVALID', `store '${store}' has ${serde} keys; '${text}' is not ${expected}`, { context: { store, serde, key: text } });
+    new SluiceError('QUERY_KEY_INVALID', `store '${store}' has ${serde} keys; '${text}' is not ${expected}`, {
+      context: { store, serde, key: text },
+    });
   switch (serde) {
     case 'string':
       return text;

@@ -6,7 +6,13 @@ import { setLogLevel } from '../../shared/log.js';
 import type { JobView } from '../../scheduler/http/job-state.js';
 import { testLogDir } from '../infra/services.js';
 import { launchBrowser, loopbackPage, throughputReading } from './helpers/dashboard-page.js';
-import { keepProducing, reporting, running, startWordCountOnMiniMesos, waitForJob } from '../unit/scheduler/http/helpers/word-count-on-mini-mesos.js';
+import {
+  keepProducing,
+  reporting,
+  running,
+  startWordCountOnMiniMesos,
+  waitForJob,
+} from '../unit/scheduler/http/helpers/word-count-on-mini-mesos.js';
 
 setLogLevel(process.env.SLUICE_LOG_LEVEL ?? 'warn');
 
@@ -37,7 +43,12 @@ describe('the scheduler dashboard in a browser', { timeout: 240_000 }, () => {
     const browser = await launchBrowser(t);
     const { job, kafka, api } = await startWordCountOnMiniMesos(t, { partitions: 4 });
     keepProducing(t, kafka, job.words);
-    const view = await waitForJob(api, 'two containers running and reporting their four tasks', (state) => running(2)(state) && reporting(4)(state), 90_000);
+    const view = await waitForJob(
+      api,
+      'two containers running and reporting their four tasks',
+      (state) => running(2)(state) && reporting(4)(state),
+      90_000,
+    );
 
     const { page, refused, errors } = await loopbackPage(browser);
     await page.goto(`${api}/`);

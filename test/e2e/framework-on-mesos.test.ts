@@ -19,7 +19,15 @@ import { ensureTopic } from '../../shared/kafka/topics.js';
 import { setLogLevel } from '../../shared/log.js';
 import { freePort } from '../../dev/services/net.js';
 import { kafkaBrokers, testLogDir, zkConnect } from '../infra/services.js';
-import { checkRuns, produceWords, readTopic, repo, waitForCheckpointsAtEnd, wordCountJob, type WordCountJob } from '../integration/container/harness.js';
+import {
+  checkRuns,
+  produceWords,
+  readTopic,
+  repo,
+  waitForCheckpointsAtEnd,
+  wordCountJob,
+  type WordCountJob,
+} from '../integration/container/harness.js';
 import type { MiniMesos } from '../../dev/mini-mesos/index.js';
 import { startCluster } from '../unit/mini-mesos/helpers/cluster.js';
 
@@ -44,9 +52,39 @@ interface JobView {
 /** A `sluice scheduler` process; its log goes to the test log dir. */
 function startScheduler(t: TestContext, job: WordCountJob, masterUrl: string, port: number, name: string): ChildProcess {
   const executor = `SLUICE_LOG_LEVEL=info '${process.execPath}' --import '${TSX_LOADER}' '${SLUICE}' executor`;
-  const args = ['scheduler', '--config', job.configFile, '--master', masterUrl, '--zk', zkConnect(), '--kafka', kafkaBrokers().join(','), '--bundle-uri', join(dirname(job.configFile), 'bundle.txt')];
-  args.push('--port', String(port), '--host', '127.0.0.1', '--executor-command', executor, '--volume-mb', '64', '--cpus', '0.3', '--mem', '128', '--disk', '0');
-  const child = spawn(process.execPath, ['--import', TSX_LOADER, SLUICE, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SLUICE_LOG_LEVEL: 'info' } });
+  const args = [
+    'scheduler',
+    '--config',
+    job.configFile,
+    '--master',
+    masterUrl,
+    '--zk',
+    zkConnect(),
+    '--kafka',
+    kafkaBrokers().join(','),
+    '--bundle-uri',
+    join(dirname(job.configFile), 'bundle.txt'),
+  ];
+  args.push(
+    '--port',
+    String(port),
+    '--host',
+    '127.0.0.1',
+    '--executor-command',
+    executor,
+    '--volume-mb',
+    '64',
+    '--cpus',
+    '0.3',
+    '--mem',
+    '128',
+    '--disk',
+    '0',
+  );
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, SLUICE, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, SLUICE_LOG_LEVEL: 'info' },
+  });
   const log = createWriteStream(join(testLogDir(), `${job.name}-scheduler-${name}.log`));
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
@@ -75,7 +113,11 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
 function running(api: string, count: number, check: (view: JobView) => boolean = () => true): () => Promise<JobView | undefined> {
   return async () => {
     const current = await view(api);
-    const ok = current?.leader === true && current.containers.length === count && current.containers.every((c) => c.state === 'running') && check(current);
+    const ok =
+      current?.leader === true &&
+      current.containers.length === count &&
+      current.containers.every((c) => c.state === 'running') &&
+      check(current);
     return ok ? current : undefined;
   };
 }
@@ -83,7 +125,9 @@ function running(api: string, count: number, check: (view: JobView) => boolean =
 /** Changelog records in the partitions of the given tasks (their state's full history). */
 async function changelogRecords(admin: Admin, job: WordCountJob, partitions: readonly number[]): Promise<number> {
   const offsets = await admin.fetchTopicOffsets(job.changelog);
-  return offsets.filter(({ partition }) => partitions.includes(partition)).reduce((sum, { high, low }) => sum + Number(high) - Number(low), 0);
+  return offsets
+    .filter(({ partition }) => partitions.includes(partition))
+    .reduce((sum, { high, low }) => sum + Number(high) - Number(low), 0);
 }
 
 const restored = (report: ContainerStatusReport): number => report.tasks.reduce((sum, task) => sum + (task.restore?.done ?? 0), 0);
@@ -143,11 +187,16 @@ async function scenarios(t: TestContext, mesos: MiniMesos, job: WordCountJob, ad
   // 2. SIGKILL one executor: relaunched on the same agent, it reuses its local state.
   const partitionsOf = (report: ContainerStatusReport) => report.tasks.map((task) => Number(task.name.replace('Partition ', '')));
   const victimPartitions = partitionsOf((await reports()).get('1') as ContainerStatusReport);
-  await waitFor('container 1 has state worth restoring', async () => ((await changelogRecords(admin, job, victimPartitions)) >= 2000 ? true : undefined));
+  await waitFor('container 1 has state worth restoring', async () =>
+    (await changelogRecords(admin, job, victimPartitions)) >= 2000 ? true : undefined,
+  );
   const victim = first.containers.find((c) => c.id === '1') as ContainerView;
   const killedAt = Date.now();
   mesos.killExecutor(victim.taskId as string);
-  const relaunched = await waitFor('container 1 relaunched', running(apiA, 3, (v) => v.containers.find((c) => c.id === '1')?.taskId !== victim.taskId));
+  const relaunched = await waitFor(
+    'container 1 relaunched',
+    running(apiA, 3, (v) => v.containers.find((c) => c.id === '1')?.taskId !== victim.taskId),
+  );
   assert.equal(relaunched.containers.find((c) => c.id === '1')?.host, victim.host, 'relaunched on the agent that holds its volume');
   const back = await waitFor('container 1 processing again', async () => {
     const report = (await reports()).get('1');
@@ -156,7 +205,10 @@ async function scenarios(t: TestContext, mesos: MiniMesos, job: WordCountJob, ad
   timings.executorKillToProcessingMs = Date.now() - killedAt;
   const history = await changelogRecords(admin, job, partitionsOf(back));
   // It kept its local DBs: at most the tail after their last commit replayed (a SIGKILL between a checkpoint and its engine write leaves one commit's records).
-  assert.ok(back.tasks.every((task) => task.restore === null || task.restore.rebuilt === false), `container 1 reused its local stores: ${JSON.stringify(back.tasks)}`);
+  assert.ok(
+    back.tasks.every((task) => task.restore === null || task.restore.rebuilt === false),
+    `container 1 reused its local stores: ${JSON.stringify(back.tasks)}`,
+  );
   assert.ok(restored(back) < history, `container 1 restored ${restored(back)} of ${history} changelog records`);
 
   // 3. An agent is lost (partitioned, its executor dead): the container moves and restores from the changelog.
@@ -165,38 +217,79 @@ async function scenarios(t: TestContext, mesos: MiniMesos, job: WordCountJob, ad
   assert.ok(agent, `the agent of container 2 (${moved.host})`);
   mesos.loseAgent(agent.id);
   for (const executor of mesos.state().executors.filter((e) => e.agentId === agent.id)) mesos.killExecutor(executor.executorId);
-  const afterLoss = await waitFor('container 2 running elsewhere', running(apiA, 3, (v) => v.containers.find((c) => c.id === '2')?.host !== moved.host), 180_000);
-  const rebuilt = await waitFor('container 2 processing on its new agent', async () => {
-    const report = (await reports()).get('2');
-    return report !== undefined && report.processedTotal > 0 ? report : undefined;
-  }, 120_000);
-  assert.ok(rebuilt.tasks.every((task) => task.restore !== null && task.restore.rebuilt && task.restore.done === task.restore.total && task.restore.total > 0), `rebuilt from the changelog: ${JSON.stringify(rebuilt.tasks)}`);
+  const afterLoss = await waitFor(
+    'container 2 running elsewhere',
+    running(apiA, 3, (v) => v.containers.find((c) => c.id === '2')?.host !== moved.host),
+    180_000,
+  );
+  const rebuilt = await waitFor(
+    'container 2 processing on its new agent',
+    async () => {
+      const report = (await reports()).get('2');
+      return report !== undefined && report.processedTotal > 0 ? report : undefined;
+    },
+    120_000,
+  );
+  assert.ok(
+    rebuilt.tasks.every(
+      (task) => task.restore !== null && task.restore.rebuilt && task.restore.done === task.restore.total && task.restore.total > 0,
+    ),
+    `rebuilt from the changelog: ${JSON.stringify(rebuilt.tasks)}`,
+  );
 
   // 4. SIGKILL the leading scheduler: the standby takes over the same framework and the same tasks.
   const before = await waitFor('a stable view', running(apiA, 3));
   const killedLeaderAt = Date.now();
   schedulerA.kill('SIGKILL');
-  const takenOver = await waitFor('scheduler b leads with all running', running(apiB, 3, (v) => v.subscribed), 120_000);
+  const takenOver = await waitFor(
+    'scheduler b leads with all running',
+    running(apiB, 3, (v) => v.subscribed),
+    120_000,
+  );
   timings.schedulerTakeoverMs = Date.now() - killedLeaderAt;
   assert.equal(takenOver.frameworkId, before.frameworkId, 'the same FrameworkID');
-  assert.deepEqual(takenOver.containers.map((c) => c.taskId).sort(), before.containers.map((c) => c.taskId).sort(), 'no container launched again');
+  assert.deepEqual(
+    takenOver.containers.map((c) => c.taskId).sort(),
+    before.containers.map((c) => c.taskId).sort(),
+    'no container launched again',
+  );
   await new Promise((resolve) => setTimeout(resolve, 2_000));
-  const liveTasks = mesos.state().tasks.filter((task) => task.state === 'TASK_RUNNING' || task.state === 'TASK_STARTING' || task.state === 'TASK_STAGING');
+  const liveTasks = mesos
+    .state()
+    .tasks.filter((task) => task.state === 'TASK_RUNNING' || task.state === 'TASK_STARTING' || task.state === 'TASK_STAGING');
   assert.equal(liveTasks.length, 3, `no duplicate tasks after the takeover: ${JSON.stringify(liveTasks)}`);
 
   // 5. Rescale 3 → 2 → 3 through the scheduler's API.
   const rescale = async (containers: number) => {
-    const response = await fetch(`${apiB}/api/v1/rescale`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ containers }) });
-    assert.ok(response.status >= 200 && response.status < 300, `rescale to ${containers}: HTTP ${response.status} ${await response.text()}`);
+    const response = await fetch(`${apiB}/api/v1/rescale`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ containers }),
+    });
+    assert.ok(
+      response.status >= 200 && response.status < 300,
+      `rescale to ${containers}: HTTP ${response.status} ${await response.text()}`,
+    );
   };
   await rescale(2);
   // Seconds when the machine is quiet; the bounds leave room for a loaded CI machine.
-  const two = await waitFor('2 containers on the new model', running(apiB, 2, (v) => (v.jobModelVersion ?? 0) > (takenOver.jobModelVersion ?? 0)), 180_000);
+  const two = await waitFor(
+    '2 containers on the new model',
+    running(apiB, 2, (v) => (v.jobModelVersion ?? 0) > (takenOver.jobModelVersion ?? 0)),
+    180_000,
+  );
   await rescale(3);
-  await waitFor('3 containers on the newest model', running(apiB, 3, (v) => (v.jobModelVersion ?? 0) > (two.jobModelVersion ?? 0)), 180_000);
+  await waitFor(
+    '3 containers on the newest model',
+    running(apiB, 3, (v) => (v.jobModelVersion ?? 0) > (two.jobModelVersion ?? 0)),
+    180_000,
+  );
   await waitFor('all 3 processing on the newest model', async () => {
     const all = await reports();
-    return all.size === 3 && [...all.values()].every((report) => report.jobModelVersion !== null && report.tasks.every((task) => task.state === 'running')) ? true : undefined;
+    return all.size === 3 &&
+      [...all.values()].every((report) => report.jobModelVersion !== null && report.tasks.every((task) => task.state === 'running'))
+      ? true
+      : undefined;
   });
 
   // Exact counts: every update once in the stores; emitted counts may repeat after the kills but never skip.

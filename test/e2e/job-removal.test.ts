@@ -60,7 +60,11 @@ describe('removing a job on the mini Mesos', { timeout: 150_000 }, () => {
     for (const volume of before.volumes) assert.equal(existsSync(volume.path), false, `${volume.path} deleted`);
     assert.deepEqual(after.removedFrameworks, [running.frameworkId]);
     const ended = after.completedTasks.filter((task) => running.containers.some((c) => c.taskId === task.taskId));
-    assert.deepEqual(ended.map((task) => task.state), ['TASK_KILLED', 'TASK_KILLED'], 'killed (a clean stop) before the TEARDOWN');
+    assert.deepEqual(
+      ended.map((task) => task.state),
+      ['TASK_KILLED', 'TASK_KILLED'],
+      'killed (a clean stop) before the TEARDOWN',
+    );
     assert.deepEqual(await jobNodes(t, options.config.name), ['leader']);
     assert.ok(tookMs < 30_000, `removal took ${tookMs} ms`);
     t.diagnostic(`removal took ${tookMs} ms`);
@@ -77,19 +81,34 @@ describe('removing a job on the mini Mesos', { timeout: 150_000 }, () => {
     assert.ok(lostAgent !== undefined);
     const before = mesos.state();
     mesos.loseAgent(lostAgent);
-    await until('container 1 failed', () => (service.framework?.status().containers.find((c) => c.id === '1')?.state === 'failed' ? true : undefined), 10_000);
+    await until(
+      'container 1 failed',
+      () => (service.framework?.status().containers.find((c) => c.id === '1')?.state === 'failed' ? true : undefined),
+      10_000,
+    );
 
     const started = Date.now();
     await service.framework?.remove();
     const tookMs = Date.now() - started;
     const after = mesos.state();
     assert.ok(tookMs >= 4_000 && tookMs < 15_000, `removal took ${tookMs} ms`);
-    assert.deepEqual([...new Set(after.reservations.map((r) => r.agentId))], [lostAgent], 'only the unreachable agent keeps its reservation');
+    assert.deepEqual(
+      [...new Set(after.reservations.map((r) => r.agentId))],
+      [lostAgent],
+      'only the unreachable agent keeps its reservation',
+    );
     const onLostAgent = before.tasks.filter((task) => task.agentId === lostAgent).length;
-    assert.deepEqual(after.volumes.map((v) => v.agentId), Array<string>(onLostAgent).fill(lostAgent), 'the volumes on the unreachable agent stay, the others are destroyed');
+    assert.deepEqual(
+      after.volumes.map((v) => v.agentId),
+      Array<string>(onLostAgent).fill(lostAgent),
+      'the volumes on the unreachable agent stay, the others are destroyed',
+    );
     assert.deepEqual(after.removedFrameworks, [running.frameworkId]);
     // The executors behind the partition still run (Mesos shuts them down when their agent comes back) and register again.
-    assert.deepEqual((await jobNodes(t, options.config.name)).filter((node) => node !== 'containers'), ['leader']);
+    assert.deepEqual(
+      (await jobNodes(t, options.config.name)).filter((node) => node !== 'containers'),
+      ['leader'],
+    );
     t.diagnostic(`removal gave up after ${tookMs} ms`);
   });
 });

@@ -17,7 +17,10 @@ const TSX_LOADER = import.meta.resolve('tsx');
 const SLUICE = join(repo, 'bin/sluice.ts');
 
 function sluice(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, ['--import', TSX_LOADER, SLUICE, ...args], { encoding: 'utf8', env: { ...process.env, SLUICE_LOG_LEVEL: 'warn' } });
+  const result = spawnSync(process.execPath, ['--import', TSX_LOADER, SLUICE, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, SLUICE_LOG_LEVEL: 'warn' },
+  });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -52,9 +55,39 @@ describe('sluice scheduler', { timeout: 150_000 }, () => {
     const port = await freePort();
 
     const executor = `SLUICE_LOG_LEVEL=warn '${process.execPath}' --import '${TSX_LOADER}' '${SLUICE}' executor`;
-    const args = ['scheduler', '--config', job.configFile, '--master', mesos.masterUrl, '--zk', zkConnect(), '--kafka', kafkaBrokers().join(','), '--bundle-uri', bundle];
-    args.push('--port', String(port), '--host', '127.0.0.1', '--executor-command', executor, '--volume-mb', '0', '--cpus', '0.3', '--mem', '128', '--disk', '0');
-    const child = spawn(process.execPath, ['--import', TSX_LOADER, SLUICE, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SLUICE_LOG_LEVEL: 'info' } });
+    const args = [
+      'scheduler',
+      '--config',
+      job.configFile,
+      '--master',
+      mesos.masterUrl,
+      '--zk',
+      zkConnect(),
+      '--kafka',
+      kafkaBrokers().join(','),
+      '--bundle-uri',
+      bundle,
+    ];
+    args.push(
+      '--port',
+      String(port),
+      '--host',
+      '127.0.0.1',
+      '--executor-command',
+      executor,
+      '--volume-mb',
+      '0',
+      '--cpus',
+      '0.3',
+      '--mem',
+      '128',
+      '--disk',
+      '0',
+    );
+    const child = spawn(process.execPath, ['--import', TSX_LOADER, SLUICE, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, SLUICE_LOG_LEVEL: 'info' },
+    });
     const log = createWriteStream(join(testLogDir(), `${job.name}-scheduler.log`));
     child.stdout?.pipe(log);
     child.stderr?.pipe(log);
@@ -67,7 +100,10 @@ describe('sluice scheduler', { timeout: 150_000 }, () => {
       assert.ok(Date.now() < deadline, `containers not running within 60 s; last view ${JSON.stringify(view)}`);
       assert.equal(child.exitCode, null, 'the scheduler is still running');
       await new Promise((resolve) => setTimeout(resolve, 250));
-      view = await fetch(`${api}/api/v1/job`).then((response) => response.json() as Promise<typeof view>, () => ({}));
+      view = await fetch(`${api}/api/v1/job`).then(
+        (response) => response.json() as Promise<typeof view>,
+        () => ({}),
+      );
     }
     assert.equal(view.leader, true);
     const health = await fetch(`${api}/health`);

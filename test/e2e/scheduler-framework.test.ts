@@ -24,7 +24,12 @@ setLogLevel(process.env.SLUICE_LOG_LEVEL ?? 'error');
 /** Stays RUNNING until killed: enough to watch the scheduler's side of things quickly. */
 const TEST_EXECUTOR = `'${process.execPath}' --import '${import.meta.resolve('tsx')}' '${fileURLToPath(new URL('../unit/mini-mesos/helpers/test-executor.ts', import.meta.url))}'`;
 
-async function jobOptions(t: TestContext, master: string, executorCommand: string, overrides: Partial<FrameworkOptions> = {}): Promise<FrameworkOptions> {
+async function jobOptions(
+  t: TestContext,
+  master: string,
+  executorCommand: string,
+  overrides: Partial<FrameworkOptions> = {},
+): Promise<FrameworkOptions> {
   const job = await wordCountJob(2);
   const kafka = createKafka({ brokers: kafkaBrokers(), clientId: 'scheduler-framework-e2e' });
   const admin = kafka.admin();
@@ -43,7 +48,15 @@ async function jobOptions(t: TestContext, master: string, executorCommand: strin
     failoverTimeoutSeconds: 3600,
     resources: { cpus: 0.2, memMb: 64, diskMb: 0, ports: 1 },
     storage: { kind: 'host-dir', path: join(dirname(job.configFile), 'state') },
-    timings: { ...DEFAULT_PLANNER_TIMINGS, localityWaitMs: 1_000, backoffInitialMs: 50, backoffMaxMs: 200, maxConsecutiveFailures: 3, declineShortSeconds: 0.2, declineLongSeconds: 5 },
+    timings: {
+      ...DEFAULT_PLANNER_TIMINGS,
+      localityWaitMs: 1_000,
+      backoffInitialMs: 50,
+      backoffMaxMs: 200,
+      maxConsecutiveFailures: 3,
+      declineShortSeconds: 0.2,
+      declineLongSeconds: 5,
+    },
     launch: { bundleUri: bundle, executorCommand, jobConfig: job.configFile, zookeeper: zkConnect(), kafkaBrokers: kafkaBrokers() },
     reviveMinIntervalMs: 100,
     reconcile: { initialMs: 300, maxMs: 1_000, implicitEveryMs: 60_000 },
@@ -69,7 +82,10 @@ describe('the Sluice framework', { timeout: 120_000 }, () => {
     const zk = await zkClient(t);
     const mesosPath = `/${uniqueName('mesos')}`;
     const port = Number(new URL(mesos.masterUrl).port);
-    const info = (p: number) => Buffer.from(JSON.stringify({ id: 'm', ip: 0, port: p, hostname: '127.0.0.1', address: { hostname: '127.0.0.1', ip: '127.0.0.1', port: p } }));
+    const info = (p: number) =>
+      Buffer.from(
+        JSON.stringify({ id: 'm', ip: 0, port: p, hostname: '127.0.0.1', address: { hostname: '127.0.0.1', ip: '127.0.0.1', port: p } }),
+      );
     await zk.mkdirp(mesosPath);
     await zk.create(`${mesosPath}/json.info_0000000002`, info(port));
     await zk.create(`${mesosPath}/json.info_0000000007`, info(1)); // a standby master: never asked
@@ -83,7 +99,11 @@ describe('the Sluice framework', { timeout: 120_000 }, () => {
     await framework.rescale(1);
     const after = await until('one container running on the new model', running(service, 1));
     assert.equal(after.jobModelVersion, 2);
-    assert.equal(after.containers[0]?.taskId, before.containers.find((c) => c.id === '0')?.taskId, 'the kept container goes on (it follows the model itself)');
+    assert.equal(
+      after.containers[0]?.taskId,
+      before.containers.find((c) => c.id === '0')?.taskId,
+      'the kept container goes on (it follows the model itself)',
+    );
     await until('the dropped container killed', () => (mesos.state().tasks.length === 1 ? true : undefined));
 
     await framework.remove();
@@ -99,8 +119,14 @@ describe('the Sluice framework', { timeout: 120_000 }, () => {
     await until('subscribed to the new master', () => (mesos.state().frameworks[0]?.connected === true ? true : undefined));
     const after = await until('two containers running', running(service, 2));
     assert.equal(after.frameworkId, before.frameworkId);
-    assert.deepEqual(after.containers.map((c) => c.taskId), before.containers.map((c) => c.taskId));
-    assert.deepEqual(mesos.state().tasks.map((task) => task.state), ['TASK_RUNNING', 'TASK_RUNNING']);
+    assert.deepEqual(
+      after.containers.map((c) => c.taskId),
+      before.containers.map((c) => c.taskId),
+    );
+    assert.deepEqual(
+      mesos.state().tasks.map((task) => task.state),
+      ['TASK_RUNNING', 'TASK_RUNNING'],
+    );
   });
 
   it('stops acting when another scheduler takes its framework id over', async (t) => {
@@ -108,7 +134,10 @@ describe('the Sluice framework', { timeout: 120_000 }, () => {
     const service = startService(t, await jobOptions(t, mesos.masterUrl, TEST_EXECUTOR), 'only');
     const status = await until('subscribed', () => service.framework?.status().frameworkId);
     await until('subscribed', () => (service.framework?.status().subscribed === true ? true : undefined));
-    const intruder = await TestScheduler.subscribe(mesos.masterUrl, frameworkInfo({ id: { value: status }, roles: ['sluice'], capabilities: [{ type: 'MULTI_ROLE' }], failover_timeout: 60 }));
+    const intruder = await TestScheduler.subscribe(
+      mesos.masterUrl,
+      frameworkInfo({ id: { value: status }, roles: ['sluice'], capabilities: [{ type: 'MULTI_ROLE' }], failover_timeout: 60 }),
+    );
     t.after(() => intruder.close());
     assert.equal(intruder.history[0]?.type, 'SUBSCRIBED', JSON.stringify(intruder.history[0]));
     const errors = await until('the failover reported', () => {
@@ -128,8 +157,17 @@ describe('the Sluice framework', { timeout: 120_000 }, () => {
       const status = service.framework?.status();
       return status?.errors.length === 2 ? status.errors : undefined;
     });
-    assert.deepEqual(errors.map((error) => error.code), ['CONTAINER_FAILED_TOO_OFTEN', 'CONTAINER_FAILED_TOO_OFTEN']);
-    assert.deepEqual(service.framework?.status().containers.map((c) => [c.state, c.failures]), [['failed', 3], ['failed', 3]]);
+    assert.deepEqual(
+      errors.map((error) => error.code),
+      ['CONTAINER_FAILED_TOO_OFTEN', 'CONTAINER_FAILED_TOO_OFTEN'],
+    );
+    assert.deepEqual(
+      service.framework?.status().containers.map((c) => [c.state, c.failures]),
+      [
+        ['failed', 3],
+        ['failed', 3],
+      ],
+    );
     await until('offers suppressed', () => (mesos.state().frameworks[0]?.suppressedRoles.includes('sluice') === true ? true : undefined));
   });
 
@@ -151,12 +189,22 @@ describe('the Sluice framework', { timeout: 120_000 }, () => {
     assert.deepEqual([first.role, standby.role], ['leader', 'standby']);
     await zk.remove(`${dir}/${candidates[0]}`, -1); // an operator (or a lost session) deposes the leader
 
-    await until('the first scheduler stood down', () => (first.role === 'standby' && first.framework === undefined ? true : undefined), 10_000);
+    await until(
+      'the first scheduler stood down',
+      () => (first.role === 'standby' && first.framework === undefined ? true : undefined),
+      10_000,
+    );
     const after = await until('the standby leads with running containers', running(standby, 2));
     assert.equal(standby.role, 'leader');
     assert.equal(after.frameworkId, before.frameworkId);
-    assert.deepEqual(after.containers.map((c) => c.taskId), before.containers.map((c) => c.taskId));
+    assert.deepEqual(
+      after.containers.map((c) => c.taskId),
+      before.containers.map((c) => c.taskId),
+    );
     const frameworks = mesos.state().frameworks;
-    assert.deepEqual(frameworks.map((f) => [f.id, f.connected]), [[before.frameworkId, true]]);
+    assert.deepEqual(
+      frameworks.map((f) => [f.id, f.connected]),
+      [[before.frameworkId, true]],
+    );
   });
 });

@@ -76,7 +76,11 @@ describe('the Sluice scheduler on the mini Mesos', { timeout: 180_000 }, () => {
     const victim = running.containers.find((c) => c.id === '0');
     assert.ok(victim?.taskId);
     mesos.killExecutor(victim.taskId);
-    const relaunched = await waitForView(firstHttp.url, 'container 0 relaunched', (view) => allRunning(view) && view.containers.find((c) => c.id === '0')?.taskId !== victim.taskId);
+    const relaunched = await waitForView(
+      firstHttp.url,
+      'container 0 relaunched',
+      (view) => allRunning(view) && view.containers.find((c) => c.id === '0')?.taskId !== victim.taskId,
+    );
     assert.equal(relaunched.containers.find((c) => c.id === '0')?.host, victim.host, 'relaunched where its volume is');
     assert.equal(mesos.state().volumes.length, 2, 'the volumes were kept, none added');
     const relaunchedAt = Date.now();

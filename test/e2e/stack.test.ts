@@ -18,7 +18,14 @@ import type { JobView } from '../../scheduler/http/job-state.js';
 import { portOpen } from '../../dev/services/net.js';
 import { testLogDir } from '../infra/services.js';
 import { repoRoot } from '../../dev/services/settings.js';
-import { containersOnPage, launchBrowser, loopbackPage, tasksOnPage, throughputReading, type ContainerOnPage } from './helpers/dashboard-page.js';
+import {
+  containersOnPage,
+  launchBrowser,
+  loopbackPage,
+  tasksOnPage,
+  throughputReading,
+  type ContainerOnPage,
+} from './helpers/dashboard-page.js';
 
 /** Start-up includes two JVMs; on a busy 2-core machine that can take a while. */
 const UP_TIMEOUT_MS = 240_000;
@@ -67,7 +74,9 @@ function startStack(t: TestContext, workDir: string): RunningStack {
       }
       const ended = child.exitCode ?? child.signalCode;
       if (ended !== null || Date.now() > deadline) {
-        assert.fail(`npm run stack printed no line like ${pattern} (${ended === null ? `within ${timeoutMs / 1000} s` : `ended: ${ended}`}); it printed:\n${lines.join('\n')}`);
+        assert.fail(
+          `npm run stack printed no line like ${pattern} (${ended === null ? `within ${timeoutMs / 1000} s` : `ended: ${ended}`}); it printed:\n${lines.join('\n')}`,
+        );
       }
       await sleep(200);
     }
@@ -77,7 +86,11 @@ function startStack(t: TestContext, workDir: string): RunningStack {
 
 /** `sluice status` as a user types it, parsed: the header's framework id, the containers and the task names. */
 function sluiceStatus(api: string): { frameworkId: string; containers: ContainerOnPage[]; tasks: string[]; text: string } {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'bin/sluice.ts'), 'status', '--scheduler', api], { cwd: repoRoot, encoding: 'utf8', timeout: 30_000 });
+  const run = spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'bin/sluice.ts'), 'status', '--scheduler', api], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   assert.equal(run.status, 0, `sluice status failed: ${run.stderr}`);
   const text = run.stdout;
   const containers = [...text.matchAll(/^ {2}container (\S+) {2}(\S+) {2}host (\S+) {2}Mesos task (\S+)/gm)]
@@ -103,10 +116,12 @@ function processesIn(dir: string): number[] {
 
 /** The executors' stderr files (one per executor run) under the mini Mesos work dir. */
 function executorLogs(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
-    // Not through runs/latest, the agent's link to the newest run.
-    .filter((file) => file.endsWith('/stderr') && file.includes('/executors/') && !file.includes('/latest/'))
-    .map((file) => join(dir, file));
+  return (
+    readdirSync(dir, { recursive: true, encoding: 'utf8' })
+      // Not through runs/latest, the agent's link to the newest run.
+      .filter((file) => file.endsWith('/stderr') && file.includes('/executors/') && !file.includes('/latest/'))
+      .map((file) => join(dir, file))
+  );
 }
 
 describe('npm run stack', { timeout: UP_TIMEOUT_MS + STOP_TIMEOUT_MS + 120_000 }, () => {
@@ -119,7 +134,7 @@ describe('npm run stack', { timeout: UP_TIMEOUT_MS + STOP_TIMEOUT_MS + 120_000 }
     await stack.line(new RegExp(`^ {2}status {5}npx tsx bin/sluice\\.ts status --scheduler ${api}$`), 1_000);
 
     const view = (await (await fetch(`${api}/api/v1/job`)).json()) as JobView;
-    assert.equal(view.containers.length, 2, 'the example\'s two containers');
+    assert.equal(view.containers.length, 2, "the example's two containers");
     assert.equal(new Set(view.containers.map((container) => container.host)).size, 2, 'spread over the two agents');
 
     const browser = await launchBrowser(t);
@@ -133,7 +148,10 @@ describe('npm run stack', { timeout: UP_TIMEOUT_MS + STOP_TIMEOUT_MS + 120_000 }
       const onPage = await containersOnPage(page);
       assert.equal(status.frameworkId, await page.getByTestId('framework-id').textContent(), status.text);
       assert.deepEqual(status.containers, onPage, `sluice status and the page show the same containers\n${status.text}`);
-      assert.deepEqual(onPage.map((container) => container.state), ['running', 'running']);
+      assert.deepEqual(
+        onPage.map((container) => container.state),
+        ['running', 'running'],
+      );
       assert.deepEqual(status.tasks, await tasksOnPage(page));
       assert.deepEqual(status.tasks, ['Partition 0', 'Partition 1', 'Partition 2', 'Partition 3']);
     } finally {
@@ -152,12 +170,22 @@ describe('npm run stack', { timeout: UP_TIMEOUT_MS + STOP_TIMEOUT_MS + 120_000 }
     assert.doesNotMatch(output, /could not stop/);
     t.diagnostic(`stopped ${Date.now() - stopAsked} ms after SIGINT`);
 
-    for (const [what, port] of [['scheduler API', new URL(api).port], ['mini Mesos master', masterPort], ['Kafka', kafkaPort], ['ZooKeeper', zkPort]] as const) {
+    for (const [what, port] of [
+      ['scheduler API', new URL(api).port],
+      ['mini Mesos master', masterPort],
+      ['Kafka', kafkaPort],
+      ['ZooKeeper', zkPort],
+    ] as const) {
       assert.equal(await portOpen(Number(port)), false, `${what} on port ${port} is closed`);
     }
-    assert.deepEqual(processesIn(workDir), [], 'no executor or other process is left in the stack\'s work dir');
+    assert.deepEqual(processesIn(workDir), [], "no executor or other process is left in the stack's work dir");
     const executors = executorLogs(join(workDir, 'mesos'));
     assert.equal(executors.length, 2, 'one executor run per container');
-    for (const file of executors) assert.match(readFileSync(file, 'utf8'), /"message":"container stopped"/, `${file}: the container stopped cleanly (final commit) before its executor ended`);
+    for (const file of executors)
+      assert.match(
+        readFileSync(file, 'utf8'),
+        /"message":"container stopped"/,
+        `${file}: the container stopped cleanly (final commit) before its executor ended`,
+      );
   });
 });

@@ -11,7 +11,16 @@ const PARTITIONS = 4;
 
 interface Answer {
   readonly status: number;
-  readonly body: { store?: string; key?: string; task?: string; container?: string; value?: unknown; error?: string; code?: string; stores?: string[] };
+  readonly body: {
+    store?: string;
+    key?: string;
+    task?: string;
+    container?: string;
+    value?: unknown;
+    error?: string;
+    code?: string;
+    stores?: string[];
+  };
 }
 
 describe('interactive store queries: the scheduler asks the container that owns the key', { timeout: 240_000 }, () => {
@@ -20,7 +29,12 @@ describe('interactive store queries: the scheduler asks the container that owns 
     const admin = kafka.admin();
     await admin.connect();
     t.after(() => admin.disconnect());
-    const view = await waitForJob(api, 'two containers running and reporting their four tasks', (v) => running(2)(v) && reporting(4)(v), 90_000);
+    const view = await waitForJob(
+      api,
+      'two containers running and reporting their four tasks',
+      (v) => running(2)(v) && reporting(4)(v),
+      90_000,
+    );
     const counts = await produceWords(kafka, job.words, 20_000, 8);
     await waitForCheckpointsAtEnd(admin, job, 120_000);
 
@@ -36,7 +50,11 @@ describe('interactive store queries: the scheduler asks the container that owns 
     for (const [word, count] of words) {
       const task = `Partition ${partitionForKey(job.words, PARTITIONS, Buffer.from(word))}`;
       tasks.add(task);
-      assert.deepEqual(await query('counts', word), { status: 200, body: { store: 'counts', key: word, task, value: count, container: containerOf(task) } }, word);
+      assert.deepEqual(
+        await query('counts', word),
+        { status: 200, body: { store: 'counts', key: word, task, value: count, container: containerOf(task) } },
+        word,
+      );
     }
     assert.equal(tasks.size, PARTITIONS);
 

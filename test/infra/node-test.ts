@@ -35,6 +35,7 @@ stream.once('end', () => {
   const slow = [...fileMs].filter(([, ms]) => ms > SLOW_FILE_MS).sort(([, a], [, b]) => b - a);
   // To stderr: test/run.ts keeps node's closing summary (stdout) for last.
   if (slow.length > 0) process.stderr.write(`\ntest files slower than ${SLOW_FILE_MS / 1000} s:\n`);
-  for (const [file, ms] of slow) process.stderr.write(`slow: ${(ms / 1000).toFixed(1).padStart(6)} s  ${path.relative(process.cwd(), file)}\n`);
+  for (const [file, ms] of slow)
+    process.stderr.write(`slow: ${(ms / 1000).toFixed(1).padStart(6)} s  ${path.relative(process.cwd(), file)}\n`);
 });
 stream.compose(new spec()).pipe(process.stdout);

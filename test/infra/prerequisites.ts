@@ -48,8 +48,18 @@ export const REQUIREMENTS: readonly Requirement[] = [
     present: () => ORACLE_FILES.every((file) => existsSync(file)),
   })),
   // A JDK, Maven or Chromium installed some other way is fine: they are looked up as commands.
-  { debianPackage: 'openjdk-17-jdk-headless', neededFor: 'the real Kafka and ZooKeeper (JDK 17+)', suites: SERVICES, present: () => commandExists('java') },
-  { debianPackage: 'maven', neededFor: "fetching Kafka's and ZooKeeper's jars from Maven Central", suites: SERVICES, present: () => commandExists('mvn') },
+  {
+    debianPackage: 'openjdk-17-jdk-headless',
+    neededFor: 'the real Kafka and ZooKeeper (JDK 17+)',
+    suites: SERVICES,
+    present: () => commandExists('java'),
+  },
+  {
+    debianPackage: 'maven',
+    neededFor: "fetching Kafka's and ZooKeeper's jars from Maven Central",
+    suites: SERVICES,
+    present: () => commandExists('mvn'),
+  },
   {
     debianPackage: 'chromium',
     neededFor: "the dashboard's browser test (or set CHROMIUM_PATH)",
@@ -82,7 +92,11 @@ function apt(args: string[]): boolean {
  * Installs what the selected suites lack, or throws with the command to run. Writes one line when it
  * has to install; nothing when all is there.
  */
-export function ensurePrerequisites(suites: readonly Suite[], write: (line: string) => void, requirements: readonly Requirement[] = REQUIREMENTS): void {
+export function ensurePrerequisites(
+  suites: readonly Suite[],
+  write: (line: string) => void,
+  requirements: readonly Requirement[] = REQUIREMENTS,
+): void {
   const missing = missingRequirements(suites, requirements);
   if (missing.length === 0) return;
   const packages = [...new Set(missing.map((requirement) => requirement.debianPackage))];
@@ -93,9 +107,13 @@ export function ensurePrerequisites(suites: readonly Suite[], write: (line: stri
     if (apt(['update', '-qq']) && apt(['install', '-y', '-qq', '--no-install-recommends', ...packages])) {
       const still = missingRequirements(suites, requirements);
       if (still.length === 0) return;
-      throw new Error(`apt-get installed ${packages.join(' ')} but these are still missing: ${still.map((r) => r.debianPackage).join(', ')}`);
+      throw new Error(
+        `apt-get installed ${packages.join(' ')} but these are still missing: ${still.map((r) => r.debianPackage).join(', ')}`,
+      );
     }
-    throw new Error(`installing ${packages.join(' ')} with apt-get failed (its output is above); run it yourself: ${installCommand(packages)}`);
+    throw new Error(
+      `installing ${packages.join(' ')} with apt-get failed (its output is above); run it yourself: ${installCommand(packages)}`,
+    );
   }
   throw new Error(
     `The tests need Debian packages this machine lacks: ${why}.\n` +

@@ -21,16 +21,33 @@ describe('reading exact partition ranges', { timeout: 120_000 }, () => {
     const producer = kafka.producer({ allowAutoTopicCreation: false });
     await producer.connect();
     for (const partition of [0, 1]) {
-      await producer.send({ topic, messages: Array.from({ length: 50 }, (_, i) => ({ partition, key: `p${partition}-${i}`, value: String(i) })) });
+      await producer.send({
+        topic,
+        messages: Array.from({ length: 50 }, (_, i) => ({ partition, key: `p${partition}-${i}`, value: String(i) })),
+      });
     }
     await producer.disconnect();
 
     const seen = new Map<number, ReadRecord[]>();
-    await readPartitions(kafka, admin, [{ topic, partition: 0, from: 10, to: 19 }, { topic, partition: 1, from: 0, to: 49 }], async (request, records) => {
-      seen.set(request.partition, [...(seen.get(request.partition) ?? []), ...records]);
-    });
-    assert.deepEqual(seen.get(0)?.map((record) => record.offset), Array.from({ length: 10 }, (_, i) => 10 + i));
-    assert.deepEqual(seen.get(1)?.map((record) => record.key.toString()), Array.from({ length: 50 }, (_, i) => `p1-${i}`));
+    await readPartitions(
+      kafka,
+      admin,
+      [
+        { topic, partition: 0, from: 10, to: 19 },
+        { topic, partition: 1, from: 0, to: 49 },
+      ],
+      async (request, records) => {
+        seen.set(request.partition, [...(seen.get(request.partition) ?? []), ...records]);
+      },
+    );
+    assert.deepEqual(
+      seen.get(0)?.map((record) => record.offset),
+      Array.from({ length: 10 }, (_, i) => 10 + i),
+    );
+    assert.deepEqual(
+      seen.get(1)?.map((record) => record.key.toString()),
+      Array.from({ length: 50 }, (_, i) => `p1-${i}`),
+    );
 
     const started = Date.now();
     await assert.rejects(

@@ -72,19 +72,21 @@ test(`kafkajs: ${MESSAGES} keyed messages through a ${PARTITIONS}-partition topi
   const consumeStarted = Date.now();
   const all = new Promise<void>((resolve, reject) => {
     consumer.on(consumer.events.CRASH, (event) => reject(event.payload.error));
-    consumer.run({
-      eachBatch: async ({ batch }) => {
-        const list = received.get(batch.partition) ?? [];
-        received.set(batch.partition, list);
-        for (const message of batch.messages) {
-          const [key, seq] = (message.value?.toString() ?? '').split(':');
-          list.push({ key: key ?? '', seq: Number(seq), offset: BigInt(message.offset) });
-          if (message.key?.toString() !== key) keyMismatches += 1; // asserted below, not inside kafkajs
-        }
-        count += batch.messages.length;
-        if (count >= MESSAGES) resolve();
-      },
-    }).catch(reject);
+    consumer
+      .run({
+        eachBatch: async ({ batch }) => {
+          const list = received.get(batch.partition) ?? [];
+          received.set(batch.partition, list);
+          for (const message of batch.messages) {
+            const [key, seq] = (message.value?.toString() ?? '').split(':');
+            list.push({ key: key ?? '', seq: Number(seq), offset: BigInt(message.offset) });
+            if (message.key?.toString() !== key) keyMismatches += 1; // asserted below, not inside kafkajs
+          }
+          count += batch.messages.length;
+          if (count >= MESSAGES) resolve();
+        },
+      })
+      .catch(reject);
   });
   await withTimeout(all, 60_000, `consumed only ${count} of ${MESSAGES} messages`);
   const consumeMs = Date.now() - consumeStarted;

@@ -90,13 +90,20 @@ test('mini Mesos with zk: after its ZooKeeper session expired, the master is ann
 
   // Cut off past the session timeout (10 s, Mesos's default): the server drops the session and its node.
   proxy.block();
-  await eventually('the expired session took the node along', 30_000, async () => ((await zkGetChildren(client, root)).length === 0 ? true : undefined));
+  await eventually('the expired session took the node along', 30_000, async () =>
+    (await zkGetChildren(client, root)).length === 0 ? true : undefined,
+  );
   proxy.unblock();
-  const after = await eventually('the master announced again', 30_000, async () => ((await zkGetChildren(client, root)).length === 1 ? leader(client, root) : undefined));
+  const after = await eventually('the master announced again', 30_000, async () =>
+    (await zkGetChildren(client, root)).length === 1 ? leader(client, root) : undefined,
+  );
   assert.ok(after.name > before.name);
   assert.deepEqual(after.info, before.info);
 });
 
 test('mini Mesos with zk: a zk URL without a path is refused before anything starts', async () => {
-  await assert.rejects(MiniMesos.start({ workDir: tmpdir(), zk: `zk://${zkConnect()}` }), /zk must be zk:\/\/host:port\[,host:port\]\/path/);
+  await assert.rejects(
+    MiniMesos.start({ workDir: tmpdir(), zk: `zk://${zkConnect()}` }),
+    /zk must be zk:\/\/host:port\[,host:port\]\/path/,
+  );
 });

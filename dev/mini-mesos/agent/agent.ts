@@ -100,7 +100,17 @@ export class Agent {
     let runner = record.executors.get(executorId);
     if (runner?.state === 'TERMINATING' || runner?.state === 'TERMINATED') {
       for (const task of tasks) {
-        this.recordUpdate(record.id, agentStatus(this, task.task_id.value, droppedState(record.info), 'REASON_EXECUTOR_TERMINATED', 'Executor terminating', executorId));
+        this.recordUpdate(
+          record.id,
+          agentStatus(
+            this,
+            task.task_id.value,
+            droppedState(record.info),
+            'REASON_EXECUTOR_TERMINATED',
+            'Executor terminating',
+            executorId,
+          ),
+        );
       }
       return;
     }
@@ -122,7 +132,10 @@ export class Agent {
       (r) => r.queue.has(taskId) || this.tasks.get(taskKey(frameworkId, taskId))?.executorId === r.executorId,
     );
     if (runner === undefined) {
-      this.recordUpdate(frameworkId, agentStatus(this, taskId, droppedState(record.info), 'REASON_EXECUTOR_TERMINATED', 'Cannot find executor'));
+      this.recordUpdate(
+        frameworkId,
+        agentStatus(this, taskId, droppedState(record.info), 'REASON_EXECUTOR_TERMINATED', 'Cannot find executor'),
+      );
       return;
     }
     if (runner.state === 'TERMINATING' || runner.state === 'TERMINATED') return;
@@ -130,7 +143,14 @@ export class Agent {
     if (queued !== undefined) {
       // A queued task group dies whole.
       for (const task of queued.tasks) {
-        const status = agentStatus(this, task.task_id.value, 'TASK_KILLED', 'REASON_TASK_KILLED_DURING_LAUNCH', 'Killed before delivery to the executor', runner.executorId);
+        const status = agentStatus(
+          this,
+          task.task_id.value,
+          'TASK_KILLED',
+          'REASON_TASK_KILLED_DURING_LAUNCH',
+          'Killed before delivery to the executor',
+          runner.executorId,
+        );
         this.recordUpdate(frameworkId, status);
       }
       // MESOS-8411: an executor whose every initial task was killed before delivery is shut down.
@@ -253,7 +273,11 @@ export class Agent {
 
   /** slave.cpp `executorTerminated`: live tasks fail (or per pendingTermination), the master hears of it. */
   private executorTerminated(record: AgentFramework, runner: ExecutorRunner, waitStatus: number): void {
-    const ending = runner.pendingTermination ?? { state: 'TASK_FAILED', reason: 'REASON_EXECUTOR_TERMINATED', message: 'Executor terminated' };
+    const ending = runner.pendingTermination ?? {
+      state: 'TASK_FAILED',
+      reason: 'REASON_EXECUTOR_TERMINATED',
+      message: 'Executor terminated',
+    };
     const live = [...this.tasks.values()]
       .filter((t) => t.frameworkId === record.id && t.executorId === runner.executorId && !isTerminalTaskState(t.state))
       .map((t) => t.info.task_id.value);

@@ -100,7 +100,14 @@ function subscribe(
   for (const task of agent.tasks.values()) {
     if (task.executorId !== runner.executorId || task.frameworkId !== record.id) continue;
     if (task.state !== 'TASK_STAGING' || known.has(task.info.task_id.value)) continue;
-    const status = agentStatus(agent, task.info.task_id.value, droppedState(record.info), 'REASON_AGENT_RESTARTED', 'Task launched during agent restart', runner.executorId);
+    const status = agentStatus(
+      agent,
+      task.info.task_id.value,
+      droppedState(record.info),
+      'REASON_AGENT_RESTARTED',
+      'Task launched during agent restart',
+      runner.executorId,
+    );
     agent.recordUpdate(record.id, status);
   }
   if (!runner.everSentTask && runner.queue.size === 0) {

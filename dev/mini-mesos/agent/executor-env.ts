@@ -46,7 +46,8 @@ export function executorEnvironment(input: ExecutorEnvironmentInput): NodeJS.Pro
     env.MESOS_SUBSCRIPTION_BACKOFF_MAX = formatDuration(SUBSCRIPTION_BACKOFF_MAX_MS);
   }
   for (const variable of input.command.environment?.variables ?? []) {
-    if (variable.type === 'SECRET') throw new Error(`environment variable '${variable.name}' is a SECRET, which the mini Mesos does not resolve`);
+    if (variable.type === 'SECRET')
+      throw new Error(`environment variable '${variable.name}' is a SECRET, which the mini Mesos does not resolve`);
     env[variable.name] = variable.value ?? '';
   }
   return env;

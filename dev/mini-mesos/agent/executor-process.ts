@@ -70,7 +70,7 @@ export class ExecutorProcess {
         resolve(status);
       };
       this.child.once('exit', (code, signal) => {
-        done(code !== null ? code << 8 : (signal !== null ? (os.constants.signals[signal] ?? 0) : 0));
+        done(code !== null ? code << 8 : signal !== null ? (os.constants.signals[signal] ?? 0) : 0);
       });
       // A failed exec (shell false and no such file) never exits: report it as sh would, 127.
       this.child.once('error', () => done(127 << 8));

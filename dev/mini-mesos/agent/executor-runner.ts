@@ -79,7 +79,8 @@ export class ExecutorRunner {
       this.directory = await createSandbox(launch.workDir, ids);
       for (const volume of launch.volumes) linkVolume(this.directory, volume.containerPath, volume.path);
       await fetchUris(this.info.command?.uris ?? [], this.directory);
-      if (this.state === 'TERMINATING' || this.destroyed) throw new Error('the executor was shut down while its container was being prepared');
+      if (this.state === 'TERMINATING' || this.destroyed)
+        throw new Error('the executor was shut down while its container was being prepared');
       const env = executorEnvironment({
         ...ids,
         directory: this.directory,
@@ -92,7 +93,11 @@ export class ExecutorRunner {
       this.process = new ExecutorProcess(this.info.command ?? {}, this.directory, env);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      this.pendingTermination ??= { state: 'TASK_FAILED', reason: 'REASON_CONTAINER_LAUNCH_FAILED', message: `Failed to launch container: ${reason}` };
+      this.pendingTermination ??= {
+        state: 'TASK_FAILED',
+        reason: 'REASON_CONTAINER_LAUNCH_FAILED',
+        message: `Failed to launch container: ${reason}`,
+      };
       this.finish(-1);
       return;
     }

@@ -116,10 +116,7 @@ export class StatusUpdateManager {
     clearTimeout(stream.timer);
     if (!this.paused) this.options.forward(stream.frameworkId, head);
     stream.intervalMs = intervalMs;
-    stream.timer = setTimeout(
-      () => this.forwardHead(stream, Math.min(stream.intervalMs * 2, this.options.maxIntervalMs)),
-      intervalMs,
-    );
+    stream.timer = setTimeout(() => this.forwardHead(stream, Math.min(stream.intervalMs * 2, this.options.maxIntervalMs)), intervalMs);
     stream.timer.unref();
   }
 }

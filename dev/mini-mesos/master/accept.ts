@@ -18,27 +18,49 @@ import { create, destroy, reserve, unreserve, type OperationOutcome, type Pools 
 
 export function accept(master: Master, framework: Framework, call: SchedulerCallAccept): void {
   const operations = call.operations ?? [];
-  const { records, error } = master.allocator.take(framework.id, (call.offer_ids ?? []).map((id) => id.value));
+  const { records, error } = master.allocator.take(
+    framework.id,
+    (call.offer_ids ?? []).map((id) => id.value),
+  );
   const agentId = records[0]?.agentId;
   const agent = agentId === undefined ? undefined : master.registeredAgent(agentId);
   if (error !== undefined || agent === undefined) {
     const reason = error ?? 'No valid offers';
     for (const task of operations.flatMap(tasksOf)) {
       const state = partitionState(framework.info, 'TASK_DROPPED');
-      master.sendUpdate(framework.id, masterStatus({ taskId: task.task_id.value, state, reason: 'REASON_INVALID_OFFERS', message: `Task launched with invalid offers: ${reason}` }));
+      master.sendUpdate(
+        framework.id,
+        masterStatus({
+          taskId: task.task_id.value,
+          state,
+          reason: 'REASON_INVALID_OFFERS',
+          message: `Task launched with invalid offers: ${reason}`,
+        }),
+      );
     }
     return;
   }
-  let pools: Pools = { offered: addResources(records.flatMap((record) => record.resources), []), total: [...agent.resources.total] };
+  let pools: Pools = {
+    offered: addResources(
+      records.flatMap((record) => record.resources),
+      [],
+    ),
+    total: [...agent.resources.total],
+  };
   const role = records[0]?.role ?? '*';
   for (const operation of operations) {
     if (operation.type === 'LAUNCH') {
-      for (const task of operation.launch?.task_infos ?? []) pools = launch(master, framework, agent, pools, role, { tasks: [task], executor: task.executor, group: false });
+      for (const task of operation.launch?.task_infos ?? [])
+        pools = launch(master, framework, agent, pools, role, { tasks: [task], executor: task.executor, group: false });
       continue;
     }
     if (operation.type === 'LAUNCH_GROUP') {
       const group = operation.launch_group;
-      pools = launch(master, framework, agent, pools, role, { tasks: group?.task_group.tasks ?? [], executor: group?.executor, group: true });
+      pools = launch(master, framework, agent, pools, role, {
+        tasks: group?.task_group.tasks ?? [],
+        executor: group?.executor,
+        group: true,
+      });
       continue;
     }
     const outcome = applyResourceOperation(master, framework, agent, pools, operation);
@@ -52,7 +74,13 @@ export function accept(master: Master, framework: Framework, call: SchedulerCall
   master.allocator.recover(framework.id, agent.id, pools.offered, refuseSeconds(call.filters));
 }
 
-function applyResourceOperation(master: Master, framework: Framework, agent: Agent, pools: Pools, operation: OfferOperation): OperationOutcome {
+function applyResourceOperation(
+  master: Master,
+  framework: Framework,
+  agent: Agent,
+  pools: Pools,
+  operation: OfferOperation,
+): OperationOutcome {
   switch (operation.type) {
     case 'RESERVE':
       return reserve(pools, toInternalList(operation.reserve?.resources), framework.info);

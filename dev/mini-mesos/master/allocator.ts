@@ -121,7 +121,8 @@ export class Allocator {
     for (const offerId of offerIds) {
       const record = this.offers.get(offerId);
       if (record === undefined) error ??= `Offer ${offerId} is no longer valid`;
-      else if (record.frameworkId !== frameworkId) error ??= `Offer ${offerId} has invalid framework ${record.frameworkId} while framework ${frameworkId} is expected`;
+      else if (record.frameworkId !== frameworkId)
+        error ??= `Offer ${offerId} has invalid framework ${record.frameworkId} while framework ${frameworkId} is expected`;
       else {
         this.offers.delete(offerId);
         records.push(record);

@@ -39,7 +39,14 @@ export class FrameworkRegistry {
   ensure(id: string, info: FrameworkInfo): Framework {
     let framework = this.frameworks.get(id);
     if (framework === undefined) {
-      framework = { id, info: { ...info, id: { value: id } }, stream: undefined, streamId: undefined, suppressedRoles: new Set(), failoverTimer: undefined };
+      framework = {
+        id,
+        info: { ...info, id: { value: id } },
+        stream: undefined,
+        streamId: undefined,
+        suppressedRoles: new Set(),
+        failoverTimer: undefined,
+      };
       this.frameworks.set(id, framework);
     }
     return framework;

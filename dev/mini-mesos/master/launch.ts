@@ -26,7 +26,10 @@ export interface Launch {
 export function launch(master: Master, framework: Framework, agent: Agent, pools: Pools, role: string, request: Launch): Pools {
   const fail = (message: string): Pools => {
     for (const task of request.tasks) {
-      master.sendUpdate(framework.id, masterStatus({ taskId: task.task_id.value, state: 'TASK_ERROR', reason: 'REASON_TASK_INVALID', message }));
+      master.sendUpdate(
+        framework.id,
+        masterStatus({ taskId: task.task_id.value, state: 'TASK_ERROR', reason: 'REASON_TASK_INVALID', message }),
+      );
     }
     return pools;
   };
@@ -46,7 +49,8 @@ export function launch(master: Master, framework: Framework, agent: Agent, pools
   if (!containsResources(pools.offered, needed)) {
     return fail(`Task uses more resources ${JSON.stringify(needed)} than available ${JSON.stringify(pools.offered)}`);
   }
-  if (existing === undefined) master.tasks.addExecutor({ frameworkId: framework.id, agentId: agent.id, info: executorInfo, resources: executorResources });
+  if (existing === undefined)
+    master.tasks.addExecutor({ frameworkId: framework.id, agentId: agent.id, info: executorInfo, resources: executorResources });
   const launched = request.tasks.map((task, index): TaskInfo => {
     const info: TaskInfo = { ...task, resources: stamp(task.resources, role), executor: request.group ? task.executor : executorInfo };
     master.tasks.add({
@@ -80,9 +84,11 @@ function validateLaunch(master: Master, framework: Framework, agent: Agent, { ta
       return `The ExecutorInfo of task '${taskId}' is different from the executor of the task group`;
     }
   }
-  if (executor === undefined) return 'command tasks need the Mesos command executor, which the mini Mesos does not run; give the task an ExecutorInfo';
+  if (executor === undefined)
+    return 'command tasks need the Mesos command executor, which the mini Mesos does not run; give the task an ExecutorInfo';
   if (group && executor.type === undefined) return "'ExecutorInfo.type' must be set";
-  if (executor.type === 'DEFAULT') return "the DEFAULT executor is Mesos's own program, which the mini Mesos does not run; use a CUSTOM executor";
+  if (executor.type === 'DEFAULT')
+    return "the DEFAULT executor is Mesos's own program, which the mini Mesos does not run; use a CUSTOM executor";
   if (!group && executor.type !== undefined && executor.type !== 'CUSTOM') return "'ExecutorInfo.type' must be 'CUSTOM'";
   return undefined;
 }

@@ -73,7 +73,15 @@ export class Master implements MasterPort {
 
   get info(): MasterInfo {
     const address = { hostname: MASTER_HOST, ip: MASTER_HOST, port: this.port };
-    return { id: this.id, ip: LOOPBACK_PACKED, port: this.port, pid: `master@${MASTER_HOST}:${this.port}`, hostname: MASTER_HOST, version: '1.11.0', address };
+    return {
+      id: this.id,
+      ip: LOOPBACK_PACKED,
+      port: this.port,
+      pid: `master@${MASTER_HOST}:${this.port}`,
+      hostname: MASTER_HOST,
+      version: '1.11.0',
+      address,
+    };
   }
 
   registeredAgents(): Agent[] {
@@ -108,8 +116,14 @@ export class Master implements MasterPort {
     }
     for (const record of agent.frameworks.values()) {
       for (const runner of record.executors.values()) {
-        this.tasks.addExecutor({ frameworkId: record.id, agentId: agent.id, info: runner.info, resources: toInternalList(runner.info.resources) });
-        for (const info of runner.queue.tasks()) this.learnTask(agent, record.id, runner.executorId, info, 'TASK_STAGING', options.announce);
+        this.tasks.addExecutor({
+          frameworkId: record.id,
+          agentId: agent.id,
+          info: runner.info,
+          resources: toInternalList(runner.info.resources),
+        });
+        for (const info of runner.queue.tasks())
+          this.learnTask(agent, record.id, runner.executorId, info, 'TASK_STAGING', options.announce);
       }
     }
     for (const task of agent.tasks.values()) {
@@ -133,7 +147,10 @@ export class Master implements MasterPort {
       const taskId = task.info.task_id.value;
       this.tasks.remove(task, state);
       const message = 'health check timed out';
-      this.sendUpdate(task.frameworkId, masterStatus({ taskId, state, reason: 'REASON_AGENT_REMOVED', message, agentId, executorId: task.executorId, unreachableTime }));
+      this.sendUpdate(
+        task.frameworkId,
+        masterStatus({ taskId, state, reason: 'REASON_AGENT_REMOVED', message, agentId, executorId: task.executorId, unreachableTime }),
+      );
     }
     this.tasks.dropAgent(agentId);
     this.allocator.rescindAgent(agentId);
@@ -198,6 +215,9 @@ export class Master implements MasterPort {
     });
     if (!announce) return;
     const message = 'Unreachable agent re-reregistered';
-    this.sendUpdate(frameworkId, masterStatus({ taskId: info.task_id.value, state, reason: 'REASON_AGENT_REREGISTERED', message, agentId: agent.id, executorId }));
+    this.sendUpdate(
+      frameworkId,
+      masterStatus({ taskId: info.task_id.value, state, reason: 'REASON_AGENT_REREGISTERED', message, agentId: agent.id, executorId }),
+    );
   }
 }

@@ -23,13 +23,26 @@ export function reconcile(master: Master, framework: Framework, call: SchedulerC
           const taskId = task_id.value;
           if (agentId !== undefined && master.registeredAgent(agentId) !== undefined) {
             const state = partitionState(framework.info, 'TASK_GONE');
-            return masterStatus({ taskId, agentId, state, reason: 'REASON_RECONCILIATION', message: 'Reconciliation: Task is unknown to the agent' });
+            return masterStatus({
+              taskId,
+              agentId,
+              state,
+              reason: 'REASON_RECONCILIATION',
+              message: 'Reconciliation: Task is unknown to the agent',
+            });
           }
           const unreachableSince = agentId === undefined ? undefined : master.unreachableSince(agentId);
           if (agentId !== undefined && unreachableSince !== undefined) {
             const state = partitionState(framework.info, 'TASK_UNREACHABLE');
             const unreachableTime = { nanoseconds: unreachableSince * 1e6 };
-            return masterStatus({ taskId, agentId, state, reason: 'REASON_RECONCILIATION', message: 'Reconciliation: Task is unreachable', unreachableTime });
+            return masterStatus({
+              taskId,
+              agentId,
+              state,
+              reason: 'REASON_RECONCILIATION',
+              message: 'Reconciliation: Task is unreachable',
+              unreachableTime,
+            });
           }
           const state = partitionState(framework.info, 'TASK_UNKNOWN');
           return masterStatus({ taskId, agentId, state, reason: 'REASON_RECONCILIATION', message: 'Reconciliation: Task is unknown' });

@@ -3,7 +3,12 @@
  * Returns the HTTP status: 202 as Mesos answers them all (results come as events), 501 for the
  * calls the double does not implement (operation feedback, UPDATE_FRAMEWORK, UNKNOWN).
  */
-import { isTerminalTaskState, type SchedulerCall, type SchedulerCallAcknowledge, type SchedulerCallKill } from '../../../shared/mesos/index.js';
+import {
+  isTerminalTaskState,
+  type SchedulerCall,
+  type SchedulerCallAcknowledge,
+  type SchedulerCallKill,
+} from '../../../shared/mesos/index.js';
 import { uuidKey } from '../ids.js';
 import { accept } from './accept.js';
 import { refuseSeconds } from './allocator.js';
@@ -24,7 +29,10 @@ export function handleCall(master: Master, framework: Framework, call: Scheduler
       return ACCEPTED;
     case 'DECLINE': {
       // Offers no longer valid are ignored, as master.cpp `decline` does.
-      const { records } = master.allocator.take(framework.id, (call.decline?.offer_ids ?? []).map((id) => id.value));
+      const { records } = master.allocator.take(
+        framework.id,
+        (call.decline?.offer_ids ?? []).map((id) => id.value),
+      );
       const refuse = refuseSeconds(call.decline?.filters);
       for (const record of records) master.allocator.recover(framework.id, record.agentId, record.resources, refuse);
       return ACCEPTED;

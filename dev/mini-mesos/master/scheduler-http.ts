@@ -23,7 +23,8 @@ export async function handleSchedulerRequest(master: Master, req: http.IncomingM
 
   if (call.type === 'SUBSCRIBE' && call.subscribe !== undefined) {
     const format = negotiateWireFormat(req.headers.accept);
-    if (streamId !== undefined) throw new MesosError('MESOS_BAD_REQUEST', "Subscribe calls should not include the 'Mesos-Stream-Id' header");
+    if (streamId !== undefined)
+      throw new MesosError('MESOS_BAD_REQUEST', "Subscribe calls should not include the 'Mesos-Stream-Id' header");
     subscribe(master, call.subscribe, codecFor(format), res);
     return;
   }

@@ -35,7 +35,14 @@ export function stateJson(master: Master): Record<string, unknown> {
       })),
       completed_tasks: state.completedTasks
         .filter((task) => task.frameworkId === framework.id)
-        .map((task) => ({ id: task.taskId, name: task.name, framework_id: task.frameworkId, executor_id: task.executorId, slave_id: task.agentId, state: task.state })),
+        .map((task) => ({
+          id: task.taskId,
+          name: task.name,
+          framework_id: task.frameworkId,
+          executor_id: task.executorId,
+          slave_id: task.agentId,
+          state: task.state,
+        })),
       offers: state.offers
         .filter((offer) => offer.frameworkId === framework.id)
         .map((offer) => ({ id: offer.id, framework_id: offer.frameworkId, slave_id: offer.agentId, resources: summary(offer.resources) })),
@@ -58,7 +65,8 @@ export function stateJson(master: Master): Record<string, unknown> {
 function summary(resources: readonly Resource[]): Record<string, number | string> {
   const out: Record<string, number | string> = {};
   for (const resource of resources) {
-    if (resource.type === 'SCALAR') out[resource.name] = Math.round(((Number(out[resource.name]) || 0) + (resource.scalar?.value ?? 0)) * 1000) / 1000;
+    if (resource.type === 'SCALAR')
+      out[resource.name] = Math.round(((Number(out[resource.name]) || 0) + (resource.scalar?.value ?? 0)) * 1000) / 1000;
     if (resource.type === 'RANGES') {
       const ranges = (resource.ranges?.range ?? []).map((range) => `${range.begin}-${range.end}`);
       const previous = typeof out[resource.name] === 'string' ? String(out[resource.name]).slice(1, -1) : '';

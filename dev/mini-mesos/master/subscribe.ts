@@ -23,7 +23,8 @@ export function subscribe(master: Master, call: SchedulerCallSubscribe, codec: M
   const info = call.framework_info;
   const requestedId = info.id?.value;
   const refusal =
-    validateFrameworkInfo(info) ?? (requestedId !== undefined && master.frameworks.removed.has(requestedId) ? 'Framework has been removed' : undefined);
+    validateFrameworkInfo(info) ??
+    (requestedId !== undefined && master.frameworks.removed.has(requestedId) ? 'Framework has been removed' : undefined);
   if (refusal !== undefined) {
     stream.send({ type: 'ERROR', error: { message: refusal } });
     stream.close();

@@ -49,7 +49,11 @@ export class ZkRegistration {
 
   /** Opens the session; rejects if ZooKeeper cannot be reached within the session timeout. */
   static async open(url: ZkUrl): Promise<ZkRegistration> {
-    const session = new ZkSession({ connect: url.connect, sessionTimeoutMs: SESSION_TIMEOUT_MS, log: { component: 'mini-mesos-zk' } }).start();
+    const session = new ZkSession({
+      connect: url.connect,
+      sessionTimeoutMs: SESSION_TIMEOUT_MS,
+      log: { component: 'mini-mesos-zk' },
+    }).start();
     try {
       await session.ready();
     } catch (error) {

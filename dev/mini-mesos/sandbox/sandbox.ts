@@ -15,17 +15,7 @@ export interface SandboxIds {
 }
 
 export function sandboxPath(workDir: string, ids: SandboxIds): string {
-  return path.join(
-    workDir,
-    'slaves',
-    ids.agentId,
-    'frameworks',
-    ids.frameworkId,
-    'executors',
-    ids.executorId,
-    'runs',
-    ids.containerId,
-  );
+  return path.join(workDir, 'slaves', ids.agentId, 'frameworks', ids.frameworkId, 'executors', ids.executorId, 'runs', ids.containerId);
 }
 
 export function volumePath(workDir: string, role: string, persistenceId: string): string {

@@ -2,15 +2,7 @@ import { open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ClassicLevel, type Iterator as LevelIterator } from 'classic-level';
 import { SluiceError } from '../../../shared/errors.js';
-import type {
-  EngineEntry,
-  EngineIterator,
-  EngineOptions,
-  EngineSnapshot,
-  EngineWrite,
-  KeyRange,
-  KeyValueEngine,
-} from '../engine.js';
+import type { EngineEntry, EngineIterator, EngineOptions, EngineSnapshot, EngineWrite, KeyRange, KeyValueEngine } from '../engine.js';
 
 /** Entries per `nextv` call: one thread-pool round trip per chunk. */
 const CHUNK = 1024;
@@ -64,9 +56,7 @@ export class LevelDbEngine implements KeyValueEngine {
     if (batch.length === 0) return;
     await this.live().batch(
       batch.map((op) =>
-        op.type === 'put'
-          ? { type: 'put' as const, key: op.key, value: op.value }
-          : { type: 'del' as const, key: op.key },
+        op.type === 'put' ? { type: 'put' as const, key: op.key, value: op.value } : { type: 'del' as const, key: op.key },
       ),
     );
   }

@@ -1,11 +1,4 @@
-import type {
-  EngineEntry,
-  EngineIterator,
-  EngineSnapshot,
-  EngineWrite,
-  KeyRange,
-  KeyValueEngine,
-} from '../engine.js';
+import type { EngineEntry, EngineIterator, EngineSnapshot, EngineWrite, KeyRange, KeyValueEngine } from '../engine.js';
 
 /**
  * An ordered in-memory engine for tests and small state. Keys live in a Map under their latin1

@@ -1,14 +1,6 @@
 import RocksDB from 'rocksdb-native';
 import { SluiceError } from '../../../shared/errors.js';
-import type {
-  EngineEntry,
-  EngineIterator,
-  EngineOptions,
-  EngineSnapshot,
-  EngineWrite,
-  KeyRange,
-  KeyValueEngine,
-} from '../engine.js';
+import type { EngineEntry, EngineIterator, EngineOptions, EngineSnapshot, EngineWrite, KeyRange, KeyValueEngine } from '../engine.js';
 
 /**
  * Entries per native iterator read. The binding's default of 8 costs a thread-pool round trip

@@ -1,9 +1,4 @@
-import type {
-  Entry,
-  KeyValueIterator,
-  KeyValueSnapshot,
-  KeyValueStore,
-} from '../../../shared/api/key-value-store.js';
+import type { Entry, KeyValueIterator, KeyValueSnapshot, KeyValueStore } from '../../../shared/api/key-value-store.js';
 import type { SerializedStore } from './serialized-store.js';
 
 interface Cached<K, V> {

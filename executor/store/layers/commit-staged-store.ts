@@ -1,12 +1,4 @@
-import type {
-  BytesStore,
-  EngineEntry,
-  EngineIterator,
-  EngineSnapshot,
-  EngineWrite,
-  KeyRange,
-  KeyValueEngine,
-} from '../engine.js';
+import type { BytesStore, EngineEntry, EngineIterator, EngineSnapshot, EngineWrite, KeyRange, KeyValueEngine } from '../engine.js';
 
 /** A staged write; `value` null is a delete. */
 interface Staged {

@@ -1,9 +1,4 @@
-import type {
-  Entry,
-  KeyValueIterator,
-  KeyValueSnapshot,
-  KeyValueStore,
-} from '../../../shared/api/key-value-store.js';
+import type { Entry, KeyValueIterator, KeyValueSnapshot, KeyValueStore } from '../../../shared/api/key-value-store.js';
 import { StoreError, StoreErrorCode } from '../errors.js';
 import type { StoreContext } from '../store-context.js';
 

@@ -1,10 +1,5 @@
 import type { Serde } from '../../../shared/api/serdes.js';
-import type {
-  Entry,
-  KeyValueIterator,
-  KeyValueSnapshot,
-  KeyValueStore,
-} from '../../../shared/api/key-value-store.js';
+import type { Entry, KeyValueIterator, KeyValueSnapshot, KeyValueStore } from '../../../shared/api/key-value-store.js';
 import { describeError } from '../../../shared/errors.js';
 import type { BytesStore, EngineEntry, EngineWrite } from '../engine.js';
 import { StoreError, StoreErrorCode } from '../errors.js';
@@ -36,9 +31,7 @@ export class SerializedStore<K, V> implements KeyValueStore<K, V> {
   }
 
   putAll(entries: readonly Entry<K, V>[]): Promise<void> {
-    return this.inner.write(
-      entries.map(({ key, value }) => ({ type: 'put', key: this.keyBytes(key), value: this.valueBytes(value) })),
-    );
+    return this.inner.write(entries.map(({ key, value }) => ({ type: 'put', key: this.keyBytes(key), value: this.valueBytes(value) })));
   }
 
   delete(key: K): Promise<void> {

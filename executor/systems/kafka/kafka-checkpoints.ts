@@ -6,7 +6,13 @@ import { sspKey } from '../../../shared/model/job-model.js';
 import type { Checkpoint, CheckpointStore } from '../../checkpoint/checkpoint.js';
 import { decodeCheckpointV1, encodeCheckpointV1 } from '../../checkpoint/codec/v1.js';
 
-const REBALANCE_ERRORS = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'NOT_COORDINATOR', 'COORDINATOR_NOT_AVAILABLE']);
+const REBALANCE_ERRORS = new Set([
+  'REBALANCE_IN_PROGRESS',
+  'ILLEGAL_GENERATION',
+  'UNKNOWN_MEMBER_ID',
+  'NOT_COORDINATOR',
+  'COORDINATOR_NOT_AVAILABLE',
+]);
 
 /** True when a kafkajs error says the member must rejoin the group before it can commit. */
 function needsRejoin(error: unknown): boolean {
@@ -49,7 +55,11 @@ export class KafkaCheckpointStore implements CheckpointStore {
     const metadata = encodeCheckpointV1(task, checkpoint);
     const offsets = Object.entries(checkpoint.inputs).map(([key, offset]) => {
       const ssp = this.ssps.get(key);
-      if (!ssp) throw new SluiceError('CHECKPOINT_FOREIGN_PARTITION', `checkpoint of task '${task}' names partition ${key}, which the task does not own`);
+      if (!ssp)
+        throw new SluiceError(
+          'CHECKPOINT_FOREIGN_PARTITION',
+          `checkpoint of task '${task}' names partition ${key}, which the task does not own`,
+        );
       return { topic: ssp.topic, partition: ssp.partition, offset, metadata };
     });
     // A commit that meets a rebalance is retried once the member has rejoined (new generation).

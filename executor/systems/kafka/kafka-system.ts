@@ -53,7 +53,11 @@ export class KafkaSystem implements StreamSystem {
   }
 
   static async connect(options: KafkaSystemOptions): Promise<KafkaSystem> {
-    const kafka = createKafka({ brokers: options.brokers, clientId: `sluice-${options.job}-${options.containerId}`, logFields: { job: options.job, container: options.containerId } });
+    const kafka = createKafka({
+      brokers: options.brokers,
+      clientId: `sluice-${options.job}-${options.containerId}`,
+      logFields: { job: options.job, container: options.containerId },
+    });
     const admin = kafka.admin();
     const producer = kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 1 });
     await admin.connect();
@@ -82,7 +86,10 @@ export class KafkaSystem implements StreamSystem {
       let offsets = watermarks.get(ssp.topic);
       if (!offsets) watermarks.set(ssp.topic, (offsets = await whileTopicIsNew(() => this.admin.fetchTopicOffsets(ssp.topic))));
       const found = offsets.find((entry) => entry.partition === ssp.partition);
-      if (!found) throw new SluiceError('TOPIC_PARTITION_MISSING', `topic '${ssp.topic}' has no partition ${ssp.partition}`, { context: { topic: ssp.topic } });
+      if (!found)
+        throw new SluiceError('TOPIC_PARTITION_MISSING', `topic '${ssp.topic}' has no partition ${ssp.partition}`, {
+          context: { topic: ssp.topic },
+        });
       starts.set(sspKey(ssp), reset === 'earliest' ? found.low : found.high);
     }
     return starts;
@@ -137,8 +144,9 @@ class KafkaInput implements InputSource {
     this.consumer = kafka.consumer({
       groupId: groupId(options.job),
       partitionAssigners: [
-        ownedPartitionsAssigner({ container: options.containerId, partitions: partitionsOf(request.ssps), startedAt: Date.now() }, (member, why) =>
-          options.logger.warn('a group member does not get all the partitions it claims', { member, why }),
+        ownedPartitionsAssigner(
+          { container: options.containerId, partitions: partitionsOf(request.ssps), startedAt: Date.now() },
+          (member, why) => options.logger.warn('a group member does not get all the partitions it claims', { member, why }),
         ),
       ],
       allowAutoTopicCreation: false,
@@ -160,11 +168,18 @@ class KafkaInput implements InputSource {
         }
       }
       if (this.paused) consumer.pause(this.topics());
-      options.logger.info('joined the consumer group', { group: payload.groupId, leader: payload.isLeader, partitions: Object.values(payload.memberAssignment).flat().length });
+      options.logger.info('joined the consumer group', {
+        group: payload.groupId,
+        leader: payload.isLeader,
+        partitions: Object.values(payload.memberAssignment).flat().length,
+      });
       this.joined(consumer);
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
-      if (!payload.restart) this.fail(new SluiceError('KAFKA_INPUT_FAILED', `the Kafka consumer stopped: ${describeError(payload.error)}`, { cause: payload.error }));
+      if (!payload.restart)
+        this.fail(
+          new SluiceError('KAFKA_INPUT_FAILED', `the Kafka consumer stopped: ${describeError(payload.error)}`, { cause: payload.error }),
+        );
     });
     await consumer.connect();
     await consumer.subscribe({ topics: [...new Set(this.request.ssps.map(({ ssp }) => ssp.topic))] });
@@ -179,7 +194,12 @@ class KafkaInput implements InputSource {
         // A batch fetched before a rebalance may arrive after it (kafkajs #1197): never deliver twice.
         const messages = batch.messages
           .filter((message) => BigInt(message.offset) >= next)
-          .map((message) => ({ key: message.key ?? null, value: message.value ?? null, offset: message.offset, timestamp: Number(message.timestamp) }));
+          .map((message) => ({
+            key: message.key ?? null,
+            value: message.value ?? null,
+            offset: message.offset,
+            timestamp: Number(message.timestamp),
+          }));
         if (messages.length === 0) return;
         this.nextOffset.set(key, String(BigInt((messages[messages.length - 1] as { offset: string }).offset) + 1n));
         this.request.onMessages(ssp, messages, batch.highWatermark);

@@ -48,9 +48,13 @@ export class MemorySystem implements StreamSystem {
     for (const { topic, purpose } of topics) {
       const count = this.topics.partitionCount(topic);
       if (count === undefined) {
-        throw new SluiceError('TOPIC_MISSING', `topic '${topic}' (${purpose}) does not exist in the embedded system; add a feed for it or declare it as an output`, {
-          context: { topic },
-        });
+        throw new SluiceError(
+          'TOPIC_MISSING',
+          `topic '${topic}' (${purpose}) does not exist in the embedded system; add a feed for it or declare it as an output`,
+          {
+            context: { topic },
+          },
+        );
       }
       counts.set(topic, count);
     }
@@ -61,9 +65,13 @@ export class MemorySystem implements StreamSystem {
     for (const spec of specs) {
       const existing = this.topics.partitionCount(spec.topic);
       if (existing !== undefined && existing !== spec.partitions) {
-        throw new SluiceError('TOPIC_MISMATCH', `topic '${spec.topic}' (${spec.purpose}) has ${existing} partitions, expected ${spec.partitions}`, {
-          context: { topic: spec.topic },
-        });
+        throw new SluiceError(
+          'TOPIC_MISMATCH',
+          `topic '${spec.topic}' (${spec.purpose}) has ${existing} partitions, expected ${spec.partitions}`,
+          {
+            context: { topic: spec.topic },
+          },
+        );
       }
       this.topics.create(spec.topic, spec.partitions);
     }
@@ -80,7 +88,12 @@ export class MemorySystem implements StreamSystem {
   }
 
   async openInput(request: InputRequest): Promise<InputSource> {
-    const input = new MemoryInput(this.topics, request, () => this.quiet(), () => this.inputs.delete(input));
+    const input = new MemoryInput(
+      this.topics,
+      request,
+      () => this.quiet(),
+      () => this.inputs.delete(input),
+    );
     this.inputs.add(input);
     this.opened++;
     return input;

@@ -85,7 +85,10 @@ export class MemoryTopics implements ChangelogSource {
       for (let start = Math.max(0, request.from); start < end; start += chunk) {
         const records = log.slice(start, Math.min(end, start + chunk));
         // Changelog records always have keys; the embedded system's inputs may not.
-        await onRecords(request, records.map(({ key, value, offset }) => ({ key: key ?? Buffer.alloc(0), value, offset })));
+        await onRecords(
+          request,
+          records.map(({ key, value, offset }) => ({ key: key ?? Buffer.alloc(0), value, offset })),
+        );
       }
     }
   }

@@ -101,7 +101,9 @@ function drawChart(id, series, now) {
     chart.append(svg('text', { x: 4, y: y(mark) - 3, class: 'axis' }, format(mark, 1)));
   }
   if (series.length === 0) {
-    chart.append(svg('text', { x: width / 2, y: height / 2, class: 'empty', 'text-anchor': 'middle' }, 'no reports from the containers yet'));
+    chart.append(
+      svg('text', { x: width / 2, y: height / 2, class: 'empty', 'text-anchor': 'middle' }, 'no reports from the containers yet'),
+    );
     return;
   }
   const points = series.map((sample) => ((sample.t - (now - WINDOW_MS)) / WINDOW_MS) * width + ',' + y(sample.v));
@@ -115,7 +117,8 @@ function restoreCell(task) {
   const total = num(restore && restore.total);
   if (done === undefined || total === undefined) return DASH;
   const percent = total === 0 ? 100 : Math.min(100, (done / total) * 100);
-  const how = restore.rebuilt === true ? ', rebuilt from the changelog' : restore.rebuilt === false ? ', the tail onto the kept local DB' : '';
+  const how =
+    restore.rebuilt === true ? ', rebuilt from the changelog' : restore.rebuilt === false ? ', the tail onto the kept local DB' : '';
   const bar = el('div', { class: 'bar', 'data-testid': 'restore', title: format(done) + ' of ' + format(total) + ' records' + how }, [
     el('div', { class: 'fill', style: 'width:' + percent.toFixed(1) + '%' }),
   ]);
@@ -124,7 +127,8 @@ function restoreCell(task) {
 
 function taskRows(container) {
   const tasks = container.status && Array.isArray(container.status.tasks) ? container.status.tasks : undefined;
-  if (tasks === undefined) return [el('tr', {}, [el('td', { colspan: '5', class: 'muted' }, ['tasks: ' + DASH + ' (no report from this container yet)'])])];
+  if (tasks === undefined)
+    return [el('tr', {}, [el('td', { colspan: '5', class: 'muted' }, ['tasks: ' + DASH + ' (no report from this container yet)'])])];
   return tasks.map((task) =>
     el('tr', { 'data-testid': 'task', 'data-task': String(task.name) }, [
       el('td', {}, [String(task.name)]),
@@ -142,7 +146,11 @@ function containerCard(container) {
     el('span', { class: 'state ' + container.state, 'data-testid': 'container-state' }, [container.state]),
   ]);
   const facts = el('div', { class: 'muted' }, ['Mesos task ' + (container.taskId || DASH) + ' \u00b7 failures ' + container.failures]);
-  const header = el('tr', {}, ['task', 'state', 'processed', 'lag', 'restore'].map((name) => el('th', {}, [name])));
+  const header = el(
+    'tr',
+    {},
+    ['task', 'state', 'processed', 'lag', 'restore'].map((name) => el('th', {}, [name])),
+  );
   const table = el('table', {}, [el('thead', {}, [header]), el('tbody', {}, taskRows(container))]);
   return el('div', { class: 'container', 'data-testid': 'container', 'data-container': container.id }, [head, facts, table]);
 }
@@ -156,14 +164,19 @@ function renderHosts(containers) {
   }
   const hosts = Array.from(byHost.keys()).sort();
   const sections = hosts.map((host) =>
-    el('section', { class: 'host', 'data-testid': 'host', 'data-host': host }, [el('h3', {}, [host]), ...byHost.get(host).map(containerCard)]),
+    el('section', { class: 'host', 'data-testid': 'host', 'data-host': host }, [
+      el('h3', {}, [host]),
+      ...byHost.get(host).map(containerCard),
+    ]),
   );
   document.getElementById('hosts').replaceChildren(...(sections.length > 0 ? sections : [el('p', { class: 'muted' }, ['no containers'])]));
 }
 
 function renderErrors(errors) {
   const list = document.getElementById('errors');
-  list.replaceChildren(...errors.map((error) => el('li', {}, [(error.code ? error.code + ': ' : '') + (error.message || JSON.stringify(error))])));
+  list.replaceChildren(
+    ...errors.map((error) => el('li', {}, [(error.code ? error.code + ': ' : '') + (error.message || JSON.stringify(error))])),
+  );
   document.getElementById('errors-panel').hidden = errors.length === 0;
 }
 
@@ -210,7 +223,9 @@ function render(job, now) {
 async function poll() {
   try {
     const [job, metrics] = await Promise.all([
-      fetch('api/v1/job').then((response) => (response.ok ? response.json() : Promise.reject(new Error('job state: HTTP ' + response.status)))),
+      fetch('api/v1/job').then((response) =>
+        response.ok ? response.json() : Promise.reject(new Error('job state: HTTP ' + response.status)),
+      ),
       fetch('metrics').then((response) => (response.ok ? response.text() : '')),
     ]);
     const now = Date.now();

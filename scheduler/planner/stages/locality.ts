@@ -22,5 +22,8 @@ export function evaluateLocality(container: ContainerContext, offer: Offer, now:
     return { outcome: pass('locality', `the wait for '${host}' is over; '${offer.hostname}' will do`), rank: 1 };
   }
   const left = seconds(container.waitUntil - now);
-  return { outcome: fail('locality', `waiting ${left} more for '${host}', where its state is; offer is from '${offer.hostname}'`), rank: 1 };
+  return {
+    outcome: fail('locality', `waiting ${left} more for '${host}', where its state is; offer is from '${offer.hostname}'`),
+    rank: 1,
+  };
 }

@@ -30,13 +30,32 @@ function shortfalls(mine: readonly Resource[], want: ContainerResources, sizeMb:
   const checks: [string, number, number][] = [
     ['cpus', sumScalar(mine, 'cpus'), want.cpus],
     ['mem', sumScalar(mine, 'mem'), want.memMb],
-    ['disk', sumScalar(mine.filter((r) => r.disk === undefined), 'disk'), want.diskMb],
-    ['volume', sumScalar(mine.filter((r) => r.disk?.persistence !== undefined), 'disk'), sizeMb],
+    [
+      'disk',
+      sumScalar(
+        mine.filter((r) => r.disk === undefined),
+        'disk',
+      ),
+      want.diskMb,
+    ],
+    [
+      'volume',
+      sumScalar(
+        mine.filter((r) => r.disk?.persistence !== undefined),
+        'disk',
+      ),
+      sizeMb,
+    ],
   ];
   return checks.filter(([, have, needed]) => have < needed).map(([name, have, needed]) => `${name} ${have} of ${needed}`);
 }
 
-export function evaluateReservation(container: ContainerContext, offer: Offer, usable: readonly Resource[], plan: PlanContext): ReservationResult {
+export function evaluateReservation(
+  container: ContainerContext,
+  offer: Offer,
+  usable: readonly Resource[],
+  plan: PlanContext,
+): ReservationResult {
   const ids = container.newReservationIds;
   if (plan.storage.kind === 'host-dir' || ids === undefined) {
     return { outcome: pass('reservation', 'state lives in a host dir; nothing to reserve'), source: { kind: 'unreserved' } };
@@ -62,15 +81,25 @@ export function evaluateReservation(container: ContainerContext, offer: Offer, u
     const gaps = [...missing.map((id) => `resource ${id}`), ...(hasVolume ? [] : [`volume ${reservation.persistenceId}`])];
     const partial = `its reservation here is offered only in part (missing ${gaps.join(', ')})`;
     // The rest may still come (another offer, a task releasing it): wait, but not forever.
-    if (plan.now >= container.waitUntil) return { outcome: pass('reservation', `${partial}; the wait is over, so it reserves anew`), source: fresh };
-    return { outcome: fail('reservation', `${partial}; waiting ${seconds(container.waitUntil - plan.now)} more for the rest`), source: fresh };
+    if (plan.now >= container.waitUntil)
+      return { outcome: pass('reservation', `${partial}; the wait is over, so it reserves anew`), source: fresh };
+    return {
+      outcome: fail('reservation', `${partial}; waiting ${seconds(container.waitUntil - plan.now)} more for the rest`),
+      source: fresh,
+    };
   }
   const short = shortfalls(mine, plan.resources, plan.storage.sizeMb);
   if (short.length > 0) {
     // Waiting will not make it grow, and growing it in place would take operations this planner
     // does not use (RESERVE of the difference, GROW_VOLUME): reserve anew at once. The old
     // reservation becomes an orphan once the new one is recorded, and is released.
-    return { outcome: pass('reservation', `its reservation here holds less than asked (${short.join(', ')}); it reserves anew`), source: fresh };
+    return {
+      outcome: pass('reservation', `its reservation here holds less than asked (${short.join(', ')}); it reserves anew`),
+      source: fresh,
+    };
   }
-  return { outcome: pass('reservation', `reuses its reservation and volume ${reservation.persistenceId}`), source: { kind: 'reserved', resources: mine } };
+  return {
+    outcome: pass('reservation', `reuses its reservation and volume ${reservation.persistenceId}`),
+    source: { kind: 'reserved', resources: mine },
+  };
 }

@@ -49,9 +49,15 @@ class Taker {
 /** `cpus 1, mem 1024 MB, volume 1024 MB, ports 31000,31001` — what a task gets, for reasons. */
 function summary(task: readonly Resource[]): string {
   const parts = [`cpus ${sumScalar(task, 'cpus')}`, `mem ${sumScalar(task, 'mem')} MB`];
-  const scratch = sumScalar(task.filter((r) => r.disk === undefined), 'disk');
+  const scratch = sumScalar(
+    task.filter((r) => r.disk === undefined),
+    'disk',
+  );
   if (scratch > 0) parts.push(`disk ${scratch} MB`);
-  const volume = sumScalar(task.filter((r) => r.disk?.persistence !== undefined), 'disk');
+  const volume = sumScalar(
+    task.filter((r) => r.disk?.persistence !== undefined),
+    'disk',
+  );
   if (volume > 0) parts.push(`volume ${volume} MB`);
   const ports = portNumbers(task);
   if (ports.length > 0) parts.push(`ports ${ports.join(',')}`);
@@ -67,7 +73,10 @@ function fitReserved(mine: readonly Resource[], ports: Resource[], taker: Taker,
   if (taker.short.length > 0) return misfit(taker);
   // The task takes the whole reservation: a labelled remainder would look like a half-offered reservation.
   const task = [...mine, ...ports];
-  return { outcome: pass('resources', `launches on its reservation: ${summary(task)}`), claim: { taken: task, task, reservation: container.reservation } };
+  return {
+    outcome: pass('resources', `launches on its reservation: ${summary(task)}`),
+    claim: { taken: task, task, reservation: container.reservation },
+  };
 }
 
 /** Host-dir storage: plain pieces of the free resources, nothing reserved. */
@@ -75,7 +84,12 @@ function fitUnreserved(free: readonly Resource[], ports: Resource[], taker: Take
   const want = plan.resources;
   let pool = free;
   const take = (name: string, amount: number, unit: string): Resource[] => {
-    const pieces = taker.scalar(pool.filter((r) => name !== 'disk' || isRootDisk(r)), name, amount, unit);
+    const pieces = taker.scalar(
+      pool.filter((r) => name !== 'disk' || isRootDisk(r)),
+      name,
+      amount,
+      unit,
+    );
     pool = subtractResources(pool, pieces);
     return pieces;
   };
@@ -87,13 +101,26 @@ function fitUnreserved(free: readonly Resource[], ports: Resource[], taker: Take
 type NewReservation = Extract<ResourceSource, { kind: 'new-reservation' }>;
 
 /** RESERVE unreserved pieces for the container, CREATE its volume on one of them, launch on the result. */
-function fitNew(source: NewReservation, usable: readonly Resource[], ports: Resource[], taker: Taker, container: ContainerContext, offer: Offer, plan: PlanContext): FitResult {
+function fitNew(
+  source: NewReservation,
+  usable: readonly Resource[],
+  ports: Resource[],
+  taker: Taker,
+  container: ContainerContext,
+  offer: Offer,
+  plan: PlanContext,
+): FitResult {
   const { ids, sizeMb, containerPath } = source;
   const want = plan.resources;
   // Only unreserved resources can be dynamically reserved (a reserved one would need refinement).
   let pool = usable.filter((r) => innermostReservation(r) === undefined);
   const take = (name: string, amount: number, unit: string): Resource[] => {
-    const pieces = taker.scalar(pool.filter((r) => name !== 'disk' || isRootDisk(r)), name, amount, unit);
+    const pieces = taker.scalar(
+      pool.filter((r) => name !== 'disk' || isRootDisk(r)),
+      name,
+      amount,
+      unit,
+    );
     pool = subtractResources(pool, pieces);
     return pieces;
   };
@@ -108,7 +135,11 @@ function fitNew(source: NewReservation, usable: readonly Resource[], ports: Reso
 
   const owner = { job: plan.job, container: container.id, role: plan.framework.role, principal: plan.framework.principal };
   const volumeDisk = reserved(withScalar(disk, sizeMb), owner, ids.volume);
-  const others = [...cpus.map((r) => reserved(r, owner, ids.cpus)), ...mem.map((r) => reserved(r, owner, ids.mem)), ...scratch.map((r) => reserved(r, owner, ids.disk))];
+  const others = [
+    ...cpus.map((r) => reserved(r, owner, ids.cpus)),
+    ...mem.map((r) => reserved(r, owner, ids.mem)),
+    ...scratch.map((r) => reserved(r, owner, ids.disk)),
+  ];
   const volume = asVolume(volumeDisk, ids.persistenceId, plan.framework.principal, containerPath);
   const task = [...others, volume, ...ports];
   const reservation: ContainerReservation = {
@@ -123,9 +154,17 @@ function fitNew(source: NewReservation, usable: readonly Resource[], ports: Reso
   return { outcome: pass('resources', reason, operations), claim: { taken, task, reservation } };
 }
 
-export function evaluateFit(container: ContainerContext, source: ResourceSource, usable: readonly Resource[], offer: Offer, plan: PlanContext): FitResult {
+export function evaluateFit(
+  container: ContainerContext,
+  source: ResourceSource,
+  usable: readonly Resource[],
+  offer: Offer,
+  plan: PlanContext,
+): FitResult {
   // Static reservations for our role first: they are ours alone, unlike `*`, which other frameworks could use.
-  const free = usable.filter(isFree).sort((a, b) => Number(innermostReservation(a) === undefined) - Number(innermostReservation(b) === undefined));
+  const free = usable
+    .filter(isFree)
+    .sort((a, b) => Number(innermostReservation(a) === undefined) - Number(innermostReservation(b) === undefined));
   const taker = new Taker();
   const ports = taker.ports(free, plan.resources.ports);
   if (source.kind === 'reserved') return fitReserved(source.resources, ports, taker, container);

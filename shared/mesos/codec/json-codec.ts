@@ -11,14 +11,7 @@
  */
 import type protobuf from 'protobufjs';
 import { MesosError } from '../errors.js';
-import {
-  buildMesosCodec,
-  codecFailure,
-  errorText,
-  typeNameOf,
-  type MesosCodec,
-  type MessageCodec,
-} from './message-codec.js';
+import { buildMesosCodec, codecFailure, errorText, typeNameOf, type MesosCodec, type MessageCodec } from './message-codec.js';
 import { checkScalar, describe, modelRules } from './model-rules.js';
 import { SKIP, enumChoices, enumOf, invalidMessage, walkMessage, type WalkRules } from './walk-message.js';
 

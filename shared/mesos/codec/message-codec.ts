@@ -31,11 +31,7 @@ export interface MesosCodec {
 }
 
 /** Builds a MesosCodec from a function that makes the codec of one reflected type. */
-export function buildMesosCodec(
-  format: WireFormat,
-  contentType: string,
-  make: (type: protobuf.Type) => MessageCodec<unknown>,
-): MesosCodec {
+export function buildMesosCodec(format: WireFormat, contentType: string, make: (type: protobuf.Type) => MessageCodec<unknown>): MesosCodec {
   const cache = new Map<string, MessageCodec<unknown>>();
   const message = <T>(fullName: string): MessageCodec<T> => {
     let codec = cache.get(fullName);

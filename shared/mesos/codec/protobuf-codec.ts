@@ -8,14 +8,7 @@
  */
 import protobuf from 'protobufjs';
 import { MesosError } from '../errors.js';
-import {
-  buildMesosCodec,
-  codecFailure,
-  errorText,
-  typeNameOf,
-  type MesosCodec,
-  type MessageCodec,
-} from './message-codec.js';
+import { buildMesosCodec, codecFailure, errorText, typeNameOf, type MesosCodec, type MessageCodec } from './message-codec.js';
 import { decodedRules, modelRules } from './model-rules.js';
 import { walkMessage } from './walk-message.js';
 

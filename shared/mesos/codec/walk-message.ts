@@ -22,12 +22,7 @@ export interface WalkRules {
 /** Returned by a leaf rule to drop a value, as proto2 drops an unknown value of an optional enum. */
 export const SKIP: unique symbol = Symbol('skip');
 
-export function walkMessage(
-  type: protobuf.Type,
-  value: unknown,
-  rules: WalkRules,
-  path: string = type.name,
-): Record<string, unknown> {
+export function walkMessage(type: protobuf.Type, value: unknown, rules: WalkRules, path: string = type.name): Record<string, unknown> {
   if (!isPlainObject(value)) throw invalidMessage(path, `expected an object (${fullName(type)})`);
   if (rules.unknownKeys === 'reject') {
     for (const key of Object.keys(value)) {

@@ -41,11 +41,9 @@ export function wireFormatOfContentType(header: string | undefined): WireFormat 
 export function negotiateWireFormat(accept: string | undefined): WireFormat {
   if (acceptsMediaType(accept, JSON_CONTENT_TYPE)) return 'json';
   if (acceptsMediaType(accept, PROTOBUF_CONTENT_TYPE)) return 'protobuf';
-  throw new MesosError(
-    'MESOS_NOT_ACCEPTABLE',
-    `Expecting 'Accept' to allow '${PROTOBUF_CONTENT_TYPE}' or '${JSON_CONTENT_TYPE}'`,
-    { context: { accept } },
-  );
+  throw new MesosError('MESOS_NOT_ACCEPTABLE', `Expecting 'Accept' to allow '${PROTOBUF_CONTENT_TYPE}' or '${JSON_CONTENT_TYPE}'`, {
+    context: { accept },
+  });
 }
 
 /**

@@ -7,20 +7,46 @@
  */
 import type { Attribute, Resource } from './resources.js';
 
-export interface FrameworkID { value: string }
-export interface OfferID { value: string }
-export interface AgentID { value: string }
-export interface TaskID { value: string }
-export interface ExecutorID { value: string }
-export interface ContainerID { value: string; parent?: ContainerID }
+export interface FrameworkID {
+  value: string;
+}
+export interface OfferID {
+  value: string;
+}
+export interface AgentID {
+  value: string;
+}
+export interface TaskID {
+  value: string;
+}
+export interface ExecutorID {
+  value: string;
+}
+export interface ContainerID {
+  value: string;
+  parent?: ContainerID;
+}
 
-export interface TimeInfo { nanoseconds: number }
-export interface DurationInfo { nanoseconds: number }
+export interface TimeInfo {
+  nanoseconds: number;
+}
+export interface DurationInfo {
+  nanoseconds: number;
+}
 
-export interface Address { hostname?: string; ip?: string; port: number }
+export interface Address {
+  hostname?: string;
+  ip?: string;
+  port: number;
+}
 
-export interface Label { key: string; value?: string }
-export interface Labels { labels?: Label[] }
+export interface Label {
+  key: string;
+  value?: string;
+}
+export interface Labels {
+  labels?: Label[];
+}
 
 export const FRAMEWORK_INFO_CAPABILITY_TYPES = [
   'UNKNOWN',
@@ -34,7 +60,9 @@ export const FRAMEWORK_INFO_CAPABILITY_TYPES = [
   'REGION_AWARE',
 ] as const;
 export type FrameworkInfoCapabilityType = (typeof FRAMEWORK_INFO_CAPABILITY_TYPES)[number];
-export interface FrameworkInfoCapability { type?: FrameworkInfoCapabilityType }
+export interface FrameworkInfoCapability {
+  type?: FrameworkInfoCapabilityType;
+}
 
 export interface FrameworkInfo {
   user: string;
@@ -75,7 +103,9 @@ export interface AgentInfo {
   id?: AgentID;
 }
 
-export interface KillPolicy { grace_period?: DurationInfo }
+export interface KillPolicy {
+  grace_period?: DurationInfo;
+}
 
 export interface Filters {
   /** Mesos default: 5 s; negative means the default; at most one year. */
@@ -90,7 +120,9 @@ export interface EnvironmentVariable {
   type?: EnvironmentVariableType;
   value?: string;
 }
-export interface Environment { variables?: EnvironmentVariable[] }
+export interface Environment {
+  variables?: EnvironmentVariable[];
+}
 
 export interface CommandInfoURI {
   value: string;

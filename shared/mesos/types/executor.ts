@@ -8,13 +8,17 @@ import type { ExecutorInfo, TaskGroupInfo, TaskInfo, TaskStatus } from './tasks.
 export const EXECUTOR_CALL_TYPES = ['UNKNOWN', 'SUBSCRIBE', 'UPDATE', 'MESSAGE', 'HEARTBEAT'] as const;
 export type ExecutorCallType = (typeof EXECUTOR_CALL_TYPES)[number];
 
-export interface ExecutorCallUpdate { status: TaskStatus }
+export interface ExecutorCallUpdate {
+  status: TaskStatus;
+}
 /** What the agent has not acknowledged yet, handed back after a reconnect. */
 export interface ExecutorCallSubscribe {
   unacknowledged_tasks?: TaskInfo[];
   unacknowledged_updates?: ExecutorCallUpdate[];
 }
-export interface ExecutorCallMessage { data: Uint8Array }
+export interface ExecutorCallMessage {
+  data: Uint8Array;
+}
 
 export interface ExecutorCall {
   executor_id: ExecutorID;
@@ -45,12 +49,26 @@ export interface ExecutorEventSubscribed {
   agent_info: AgentInfo;
   container_id?: ContainerID;
 }
-export interface ExecutorEventLaunch { task: TaskInfo }
-export interface ExecutorEventLaunchGroup { task_group: TaskGroupInfo }
-export interface ExecutorEventKill { task_id: TaskID; kill_policy?: KillPolicy }
-export interface ExecutorEventAcknowledged { task_id: TaskID; uuid: Uint8Array }
-export interface ExecutorEventMessage { data: Uint8Array }
-export interface ExecutorEventError { message: string }
+export interface ExecutorEventLaunch {
+  task: TaskInfo;
+}
+export interface ExecutorEventLaunchGroup {
+  task_group: TaskGroupInfo;
+}
+export interface ExecutorEventKill {
+  task_id: TaskID;
+  kill_policy?: KillPolicy;
+}
+export interface ExecutorEventAcknowledged {
+  task_id: TaskID;
+  uuid: Uint8Array;
+}
+export interface ExecutorEventMessage {
+  data: Uint8Array;
+}
+export interface ExecutorEventError {
+  message: string;
+}
 
 export interface ExecutorEvent {
   type?: ExecutorEventType;

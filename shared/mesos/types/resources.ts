@@ -7,11 +7,22 @@ import type { ExecutorInfo, TaskGroupInfo, TaskInfo } from './tasks.js';
 
 export const VALUE_TYPES = ['SCALAR', 'RANGES', 'SET', 'TEXT'] as const;
 export type ValueType = (typeof VALUE_TYPES)[number];
-export interface ValueScalar { value: number }
-export interface ValueRange { begin: number; end: number }
-export interface ValueRanges { range?: ValueRange[] }
-export interface ValueSet { item?: string[] }
-export interface ValueText { value: string }
+export interface ValueScalar {
+  value: number;
+}
+export interface ValueRange {
+  begin: number;
+  end: number;
+}
+export interface ValueRanges {
+  range?: ValueRange[];
+}
+export interface ValueSet {
+  item?: string[];
+}
+export interface ValueText {
+  value: string;
+}
 
 export interface Value {
   type: ValueType;
@@ -30,7 +41,9 @@ export interface Attribute {
   text?: ValueText;
 }
 
-export interface ResourceAllocationInfo { role?: string }
+export interface ResourceAllocationInfo {
+  role?: string;
+}
 
 export const RESOURCE_RESERVATION_INFO_TYPES = ['UNKNOWN', 'STATIC', 'DYNAMIC'] as const;
 export type ResourceReservationInfoType = (typeof RESOURCE_RESERVATION_INFO_TYPES)[number];
@@ -43,10 +56,20 @@ export interface ResourceReservationInfo {
 
 export const VOLUME_MODES = ['RW', 'RO'] as const;
 export type VolumeMode = (typeof VOLUME_MODES)[number];
-export interface Volume { mode: VolumeMode; container_path: string; host_path?: string }
+export interface Volume {
+  mode: VolumeMode;
+  container_path: string;
+  host_path?: string;
+}
 
-export interface ResourceDiskInfoPersistence { id: string; principal?: string }
-export interface ResourceDiskInfo { persistence?: ResourceDiskInfoPersistence; volume?: Volume }
+export interface ResourceDiskInfoPersistence {
+  id: string;
+  principal?: string;
+}
+export interface ResourceDiskInfo {
+  persistence?: ResourceDiskInfoPersistence;
+  volume?: Volume;
+}
 
 /** Mesos measures mem and disk in MB and cpus in cores. */
 export interface Resource {
@@ -79,22 +102,27 @@ export interface Offer {
   allocation_info?: ResourceAllocationInfo;
 }
 
-export const OFFER_OPERATION_TYPES = [
-  'UNKNOWN',
-  'LAUNCH',
-  'LAUNCH_GROUP',
-  'RESERVE',
-  'UNRESERVE',
-  'CREATE',
-  'DESTROY',
-] as const;
+export const OFFER_OPERATION_TYPES = ['UNKNOWN', 'LAUNCH', 'LAUNCH_GROUP', 'RESERVE', 'UNRESERVE', 'CREATE', 'DESTROY'] as const;
 export type OfferOperationType = (typeof OFFER_OPERATION_TYPES)[number];
-export interface OfferOperationLaunch { task_infos?: TaskInfo[] }
-export interface OfferOperationLaunchGroup { executor: ExecutorInfo; task_group: TaskGroupInfo }
-export interface OfferOperationReserve { resources?: Resource[] }
-export interface OfferOperationUnreserve { resources?: Resource[] }
-export interface OfferOperationCreate { volumes?: Resource[] }
-export interface OfferOperationDestroy { volumes?: Resource[] }
+export interface OfferOperationLaunch {
+  task_infos?: TaskInfo[];
+}
+export interface OfferOperationLaunchGroup {
+  executor: ExecutorInfo;
+  task_group: TaskGroupInfo;
+}
+export interface OfferOperationReserve {
+  resources?: Resource[];
+}
+export interface OfferOperationUnreserve {
+  resources?: Resource[];
+}
+export interface OfferOperationCreate {
+  volumes?: Resource[];
+}
+export interface OfferOperationDestroy {
+  volumes?: Resource[];
+}
 
 /** One step of an ACCEPT; the body matching `type` is set. */
 export interface OfferOperation {

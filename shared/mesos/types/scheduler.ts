@@ -4,17 +4,7 @@
  * a tagged union because that is what arrives on the wire, where a peer may omit a body: a
  * receiver checks. Conventions: see common.ts.
  */
-import type {
-  AgentID,
-  ExecutorID,
-  Filters,
-  FrameworkID,
-  FrameworkInfo,
-  KillPolicy,
-  MasterInfo,
-  OfferID,
-  TaskID,
-} from './common.js';
+import type { AgentID, ExecutorID, Filters, FrameworkID, FrameworkInfo, KillPolicy, MasterInfo, OfferID, TaskID } from './common.js';
 import type { Offer, OfferOperation } from './resources.js';
 import type { TaskStatus } from './tasks.js';
 
@@ -40,17 +30,51 @@ export const SCHEDULER_CALL_TYPES = [
 ] as const;
 export type SchedulerCallType = (typeof SCHEDULER_CALL_TYPES)[number];
 
-export interface SchedulerCallSubscribe { framework_info: FrameworkInfo; suppressed_roles?: string[] }
-export interface SchedulerCallAccept { offer_ids?: OfferID[]; operations?: OfferOperation[]; filters?: Filters }
-export interface SchedulerCallDecline { offer_ids?: OfferID[]; filters?: Filters }
-export interface SchedulerCallRevive { roles?: string[] }
-export interface SchedulerCallKill { task_id: TaskID; agent_id?: AgentID; kill_policy?: KillPolicy }
-export interface SchedulerCallShutdown { executor_id: ExecutorID; agent_id: AgentID }
-export interface SchedulerCallAcknowledge { agent_id: AgentID; task_id: TaskID; uuid: Uint8Array }
-export interface SchedulerCallReconcileTask { task_id: TaskID; agent_id?: AgentID }
-export interface SchedulerCallReconcile { tasks?: SchedulerCallReconcileTask[] }
-export interface SchedulerCallMessage { agent_id: AgentID; executor_id: ExecutorID; data: Uint8Array }
-export interface SchedulerCallSuppress { roles?: string[] }
+export interface SchedulerCallSubscribe {
+  framework_info: FrameworkInfo;
+  suppressed_roles?: string[];
+}
+export interface SchedulerCallAccept {
+  offer_ids?: OfferID[];
+  operations?: OfferOperation[];
+  filters?: Filters;
+}
+export interface SchedulerCallDecline {
+  offer_ids?: OfferID[];
+  filters?: Filters;
+}
+export interface SchedulerCallRevive {
+  roles?: string[];
+}
+export interface SchedulerCallKill {
+  task_id: TaskID;
+  agent_id?: AgentID;
+  kill_policy?: KillPolicy;
+}
+export interface SchedulerCallShutdown {
+  executor_id: ExecutorID;
+  agent_id: AgentID;
+}
+export interface SchedulerCallAcknowledge {
+  agent_id: AgentID;
+  task_id: TaskID;
+  uuid: Uint8Array;
+}
+export interface SchedulerCallReconcileTask {
+  task_id: TaskID;
+  agent_id?: AgentID;
+}
+export interface SchedulerCallReconcile {
+  tasks?: SchedulerCallReconcileTask[];
+}
+export interface SchedulerCallMessage {
+  agent_id: AgentID;
+  executor_id: ExecutorID;
+  data: Uint8Array;
+}
+export interface SchedulerCallSuppress {
+  roles?: string[];
+}
 
 export interface SchedulerCall {
   /** Required by every call but a first SUBSCRIBE. */
@@ -90,13 +114,29 @@ export interface SchedulerEventSubscribed {
   heartbeat_interval_seconds?: number;
   master_info?: MasterInfo;
 }
-export interface SchedulerEventOffers { offers?: Offer[] }
-export interface SchedulerEventRescind { offer_id: OfferID }
-export interface SchedulerEventUpdate { status: TaskStatus }
-export interface SchedulerEventMessage { agent_id: AgentID; executor_id: ExecutorID; data: Uint8Array }
+export interface SchedulerEventOffers {
+  offers?: Offer[];
+}
+export interface SchedulerEventRescind {
+  offer_id: OfferID;
+}
+export interface SchedulerEventUpdate {
+  status: TaskStatus;
+}
+export interface SchedulerEventMessage {
+  agent_id: AgentID;
+  executor_id: ExecutorID;
+  data: Uint8Array;
+}
 /** An executor exited (executor_id + status) or an agent was removed (agent_id alone). */
-export interface SchedulerEventFailure { agent_id?: AgentID; executor_id?: ExecutorID; status?: number }
-export interface SchedulerEventError { message: string }
+export interface SchedulerEventFailure {
+  agent_id?: AgentID;
+  executor_id?: ExecutorID;
+  status?: number;
+}
+export interface SchedulerEventError {
+  message: string;
+}
 
 export interface SchedulerEvent {
   type?: SchedulerEventType;

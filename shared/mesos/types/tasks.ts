@@ -2,17 +2,7 @@
  * TypeScript shapes of the task messages of proto/mesos.proto (TaskInfo, ExecutorInfo, TaskState,
  * TaskStatus). Conventions: see common.ts.
  */
-import type {
-  AgentID,
-  CommandInfo,
-  DurationInfo,
-  ExecutorID,
-  FrameworkID,
-  KillPolicy,
-  Labels,
-  TaskID,
-  TimeInfo,
-} from './common.js';
+import type { AgentID, CommandInfo, DurationInfo, ExecutorID, FrameworkID, KillPolicy, Labels, TaskID, TimeInfo } from './common.js';
 import type { Resource } from './resources.js';
 
 export const EXECUTOR_INFO_TYPES = ['UNKNOWN', 'DEFAULT', 'CUSTOM'] as const;
@@ -44,7 +34,9 @@ export interface TaskInfo {
   labels?: Labels;
 }
 
-export interface TaskGroupInfo { tasks?: TaskInfo[] }
+export interface TaskGroupInfo {
+  tasks?: TaskInfo[];
+}
 
 export const TASK_STATES = [
   'TASK_STAGING',

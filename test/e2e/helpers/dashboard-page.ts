@@ -16,7 +16,7 @@ function chromiumPath(): string {
   assert.ok(
     path !== '' && existsSync(path),
     `the dashboard tests need Chromium and found none ${given === undefined ? 'on the PATH' : `at CHROMIUM_PATH=${given}`}: ` +
-      '`npm test` installs Debian\'s chromium when it runs as root (else `sudo apt-get install -y chromium`), or set CHROMIUM_PATH',
+      "`npm test` installs Debian's chromium when it runs as root (else `sudo apt-get install -y chromium`), or set CHROMIUM_PATH",
   );
   return path;
 }
@@ -54,7 +54,10 @@ export async function throughputReading(page: Page, differentFrom?: string): Pro
   for (;;) {
     const text = (await figure.textContent()) ?? '';
     if (/^[\d,.]+$/.test(text) && text !== differentFrom) return text;
-    assert.ok(Date.now() < deadline, `the throughput figure did not ${differentFrom === undefined ? 'show a number' : `move from ${differentFrom}`} within 30 s (it shows '${text}')`);
+    assert.ok(
+      Date.now() < deadline,
+      `the throughput figure did not ${differentFrom === undefined ? 'show a number' : `move from ${differentFrom}`} within 30 s (it shows '${text}')`,
+    );
     await page.waitForTimeout(500);
   }
 }

@@ -7,7 +7,19 @@ import { createKafka } from '../../../shared/kafka/client.js';
 import { ensureTopic } from '../../../shared/kafka/topics.js';
 import { setLogLevel } from '../../../shared/log.js';
 import { kafkaBrokers } from '../../infra/services.js';
-import { checkRuns, committedOffsets, exitOf, killContainers, produceWordsUntil, readTopic, startContainer, waitForCheckpointsAtEnd, waitForProgress, wordCountJob, type WordCountJob } from './harness.js';
+import {
+  checkRuns,
+  committedOffsets,
+  exitOf,
+  killContainers,
+  produceWordsUntil,
+  readTopic,
+  startContainer,
+  waitForCheckpointsAtEnd,
+  waitForProgress,
+  wordCountJob,
+  type WordCountJob,
+} from './harness.js';
 
 setLogLevel('warn');
 
@@ -26,7 +38,11 @@ interface Kill {
  * victim to a few hundred ms, far below the group session timeout (a long freeze would rebalance the
  * group and stall the job the test wants busy).
  */
-async function followTrace(t: TestContext, kafka: Kafka, job: WordCountJob): Promise<{ highest: Map<string, number>; readUpTo: () => number }> {
+async function followTrace(
+  t: TestContext,
+  kafka: Kafka,
+  job: WordCountJob,
+): Promise<{ highest: Map<string, number>; readUpTo: () => number }> {
   const highest = new Map<string, number>();
   let position = 0;
   const consumer = kafka.consumer({ groupId: `${job.name}-trace-follower` });
@@ -55,7 +71,13 @@ type TraceFollower = Awaited<ReturnType<typeof followTrace>>;
  * victim go on and tries again a moment later, for at most 4 min (a restarted container starts slowly
  * on a loaded machine).
  */
-async function freezeWithUncommittedWork(admin: Admin, job: WordCountJob, trace: TraceFollower, victim: ChildProcess, random: () => number): Promise<{ partition: number; checkpoint: number }> {
+async function freezeWithUncommittedWork(
+  admin: Admin,
+  job: WordCountJob,
+  trace: TraceFollower,
+  victim: ChildProcess,
+  random: () => number,
+): Promise<{ partition: number; checkpoint: number }> {
   const pid = victim.pid as number;
   const deadline = Date.now() + 240_000;
   while (Date.now() < deadline) {
@@ -82,7 +104,8 @@ async function freezeWithUncommittedWork(admin: Admin, job: WordCountJob, trace:
 async function waitForCheckpointPast(admin: Admin, job: WordCountJob, partition: number, offset: number): Promise<void> {
   const deadline = Date.now() + 120_000;
   while (((await committedOffsets(admin, job)).get(partition) ?? -1) <= offset) {
-    if (Date.now() > deadline) throw new Error(`partition ${partition}'s checkpoint did not move past ${offset} in 120 s after the restart`);
+    if (Date.now() > deadline)
+      throw new Error(`partition ${partition}'s checkpoint did not move past ${offset} in 120 s after the restart`);
     await sleep(100);
   }
 }
@@ -155,7 +178,9 @@ describe('crash safety of containers on real Kafka', { timeout: 600_000 }, () =>
         assert.equal(Number(changelog.get(word)?.at(-1)), count, `stored count of ${word}`);
       }
       assert.equal(emitted.size, model.size);
-      process.stdout.write(`# ${kills.length} kills; ${duplicates} duplicate emissions out of ${[...emitted.values()].reduce((n, l) => n + l.length, 0)}\n`);
+      process.stdout.write(
+        `# ${kills.length} kills; ${duplicates} duplicate emissions out of ${[...emitted.values()].reduce((n, l) => n + l.length, 0)}\n`,
+      );
     } finally {
       await admin.disconnect();
     }

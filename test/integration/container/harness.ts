@@ -28,13 +28,19 @@ export interface WordCountJob {
 }
 
 /** The word-count example on `partitions` input partitions; `traced` adds a processing record per message. */
-export async function wordCountJob(partitions: number, commitMs = 300, options: { traced?: boolean; containers?: number } = {}): Promise<WordCountJob> {
+export async function wordCountJob(
+  partitions: number,
+  commitMs = 300,
+  options: { traced?: boolean; containers?: number } = {},
+): Promise<WordCountJob> {
   const dir = await mkdtemp(join(tmpdir(), 'sluice-wc-'));
   const name = uniqueName('wc');
   const words = `${name}-words`;
   const counts = `${name}-counts`;
   const trace = `${name}-trace`;
-  const module = options.traced ? join(repo, 'test/integration/container/fixtures/traced-word-count.ts') : join(repo, 'examples/word-count/word-count.ts');
+  const module = options.traced
+    ? join(repo, 'test/integration/container/fixtures/traced-word-count.ts')
+    : join(repo, 'examples/word-count/word-count.ts');
   const config = {
     job: { name, module },
     kafka: { 'session-timeout-ms': 6000 },
@@ -64,10 +70,24 @@ export function killContainers(): void {
  */
 export function startContainer(job: WordCountJob, id: string, options: { zookeeper?: string; stateDir?: string } = {}): ChildProcess {
   const log = createWriteStream(containerLog(job, id), { flags: 'a' });
-  const follow = [...(options.zookeeper === undefined ? [] : ['--zookeeper', options.zookeeper]), ...(options.stateDir === undefined ? [] : ['--state-dir', options.stateDir])];
+  const follow = [
+    ...(options.zookeeper === undefined ? [] : ['--zookeeper', options.zookeeper]),
+    ...(options.stateDir === undefined ? [] : ['--state-dir', options.stateDir]),
+  ];
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(repo, 'bin/sluice.ts'), 'run', job.configFile, '--kafka', kafkaBrokers().join(','), '--container', id, ...follow],
+    [
+      '--import',
+      'tsx',
+      join(repo, 'bin/sluice.ts'),
+      'run',
+      job.configFile,
+      '--kafka',
+      kafkaBrokers().join(','),
+      '--container',
+      id,
+      ...follow,
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SLUICE_LOG_LEVEL: 'info' } },
   );
   child.stdout?.pipe(log);
@@ -92,7 +112,14 @@ export function exitOf(child: ChildProcess): Promise<number | string> {
  * `pauseMs` apart (to keep a job busy for a while), and returns the exact counts. `stop` ends it
  * early (checked between batches).
  */
-export function produceWords(kafka: Kafka, topic: string, count: number, seed = 1, pauseMs = 0, stop: () => boolean = () => false): Promise<Map<string, number>> {
+export function produceWords(
+  kafka: Kafka,
+  topic: string,
+  count: number,
+  seed = 1,
+  pauseMs = 0,
+  stop: () => boolean = () => false,
+): Promise<Map<string, number>> {
   return produce(kafka, topic, count, seed, pauseMs, async () => stop());
 }
 
@@ -116,12 +143,19 @@ export function produceWordsUntil(
   });
 }
 
-async function produce(kafka: Kafka, topic: string, count: number, seed: number, pauseMs: number, stop: () => Promise<boolean>): Promise<Map<string, number>> {
+async function produce(
+  kafka: Kafka,
+  topic: string,
+  count: number,
+  seed: number,
+  pauseMs: number,
+  stop: () => Promise<boolean>,
+): Promise<Map<string, number>> {
   const model = new Map<string, number>();
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
   let state = seed;
-  const random = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const random = () => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648;
   try {
     for (let sent = 0; sent < count && !(await stop()); sent += 5000) {
       const messages = Array.from({ length: Math.min(5000, count - sent) }, () => {
@@ -176,12 +210,19 @@ async function retried<T>(request: () => Promise<T>): Promise<T> {
  * Waits (bounded) until the checkpoint of every input partition satisfies `holds`; `what` names
  * the condition in the timeout's error.
  */
-export async function waitForCheckpoints(admin: Admin, job: WordCountJob, holds: (offset: number, partition: number) => boolean, what: string, timeoutMs = 120_000): Promise<Map<number, number>> {
+export async function waitForCheckpoints(
+  admin: Admin,
+  job: WordCountJob,
+  holds: (offset: number, partition: number) => boolean,
+  what: string,
+  timeoutMs = 120_000,
+): Promise<Map<number, number>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const committed = await committedOffsets(admin, job);
     if ([...committed].every(([partition, offset]) => holds(offset, partition))) return committed;
-    if (Date.now() > deadline) throw new Error(`checkpoints of ${job.words} not ${what} in ${timeoutMs / 1000} s: ${JSON.stringify([...committed])}`);
+    if (Date.now() > deadline)
+      throw new Error(`checkpoints of ${job.words} not ${what} in ${timeoutMs / 1000} s: ${JSON.stringify([...committed])}`);
     await sleep(100);
   }
 }

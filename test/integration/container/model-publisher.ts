@@ -36,7 +36,13 @@ export class ModelPublisher {
 
   /** Plans and writes the model for `containers` containers (moving the fewest tasks). */
   publish(containers: number): Promise<JobModel> {
-    return currentJobModel({ config: this.config, inputs: this.inputs, containerCount: containers, store: this.models, token: this.election.token() });
+    return currentJobModel({
+      config: this.config,
+      inputs: this.inputs,
+      containerCount: containers,
+      store: this.models,
+      token: this.election.token(),
+    });
   }
 
   get zkSession(): ZkSession {

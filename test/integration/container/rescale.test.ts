@@ -10,7 +10,18 @@ import { ensureTopic } from '../../../shared/kafka/topics.js';
 import { setLogLevel } from '../../../shared/log.js';
 import { fourLetterWord } from '../../../dev/services/net.js';
 import { kafkaBrokers, zkConnect } from '../../infra/services.js';
-import { checkRuns, containerLog, exitOf, killContainers, produceWordsUntil, readTopic, startContainer, waitForCheckpoints, waitForCheckpointsAtEnd, wordCountJob } from './harness.js';
+import {
+  checkRuns,
+  containerLog,
+  exitOf,
+  killContainers,
+  produceWordsUntil,
+  readTopic,
+  startContainer,
+  waitForCheckpoints,
+  waitForCheckpointsAtEnd,
+  wordCountJob,
+} from './harness.js';
 import { ModelPublisher } from './model-publisher.js';
 
 setLogLevel('warn');
@@ -55,7 +66,8 @@ async function waitForProcessing(registry: ContainerRegistry, id: string, tasks:
     } catch (error) {
       last = String(error);
     }
-    if (Date.now() > deadline) throw new Error(`container ${id} did not process on each of ${tasks.join(', ')} in 120 s: ${JSON.stringify(last)}`);
+    if (Date.now() > deadline)
+      throw new Error(`container ${id} did not process on each of ${tasks.join(', ')} in 120 s: ${JSON.stringify(last)}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
@@ -92,7 +104,10 @@ function checkNoOverlap(trace: Map<string, (string | null)[]>, ends: Map<number,
       const taker = runs[i] as Processing[];
       const giverLast = Math.max(...giver.map((record) => record.at));
       const takerFirst = Math.min(...taker.map((record) => record.at));
-      assert.ok(giverLast <= takerFirst, `partition ${partition}: pid ${giver[0]?.pid} processed until ${giverLast}, after pid ${taker[0]?.pid} began at ${takerFirst}`);
+      assert.ok(
+        giverLast <= takerFirst,
+        `partition ${partition}: pid ${giver[0]?.pid} processed until ${giverLast}, after pid ${taker[0]?.pid} began at ${takerFirst}`,
+      );
       handOvers++;
     }
   }
@@ -153,14 +168,22 @@ describe('rescaling a running word count through the job model in ZooKeeper', { 
     const given = moved.map((task) => task.name);
     assert.deepEqual(report.tasks.map((task) => task.name).sort(), [...given].sort());
     assert.equal(report.jobModelVersion, up.model.version);
-    for (const task of report.tasks) assert.ok(task.restore !== null && task.restore.done === task.restore.total && task.restore.total > 0, `${task.name} restored: ${JSON.stringify(task)}`);
+    for (const task of report.tasks)
+      assert.ok(
+        task.restore !== null && task.restore.done === task.restore.total && task.restore.total > 0,
+        `${task.name} restored: ${JSON.stringify(task)}`,
+      );
     // Container 2 works on every task it took before the scale-down takes them away again.
     await waitForProcessing(registry, '2', given);
     const down = await rebalance(2, ['0', '1']);
     assert.equal(await exitOf(child('2')), 0, 'the dropped container exits cleanly');
     // …and their new owners work on them too, before the input ends.
     for (const id of ['0', '1']) {
-      const back = down.model.containers.find((container) => container.id === id)?.tasks.map((task) => task.name).filter((name) => given.includes(name)) ?? [];
+      const back =
+        down.model.containers
+          .find((container) => container.id === id)
+          ?.tasks.map((task) => task.name)
+          .filter((name) => given.includes(name)) ?? [];
       await waitForProcessing(registry, id, back);
     }
     input.done = true;
@@ -182,11 +205,17 @@ describe('rescaling a running word count through the job model in ZooKeeper', { 
     const ends = new Map((await admin.fetchTopicOffsets(job.words)).map(({ partition, high }) => [partition, Number(high)]));
     const handOvers = checkNoOverlap(await readTopic(kafka, admin, job.trace), ends);
     // Each task container 2 held came to it from a container that had processed on it, and went on to one that did after.
-    assert.ok(handOvers >= 2 * moved.length, `partitions changed hands (${handOvers}) twice for each task container 2 held (${given.join(', ')})`);
+    assert.ok(
+      handOvers >= 2 * moved.length,
+      `partitions changed hands (${handOvers}) twice for each task container 2 held (${given.join(', ')})`,
+    );
 
     // Container 2 had no local state: the tasks it took over were rebuilt from the changelog.
     const gained = (await restores(containerLog(job, '2'))).filter((restore) => !restore.reuseLocal);
-    assert.ok(gained.length > 0 && gained.every((restore) => restore.replay > 0), `container 2 restored its tasks: ${JSON.stringify(gained)}`);
+    assert.ok(
+      gained.length > 0 && gained.every((restore) => restore.replay > 0),
+      `container 2 restored its tasks: ${JSON.stringify(gained)}`,
+    );
     process.stdout.write(
       `# rescale 2→3: ${up.ms} ms, ${up.zkWrites} ZooKeeper writes; 3→2: ${down.ms} ms, ${down.zkWrites} ZooKeeper writes; ` +
         `${handOvers} partition hand-overs; ${gained.length} stores restored from the changelog by container 2\n`,

@@ -4,7 +4,17 @@ import { createKafka } from '../../../shared/kafka/client.js';
 import { ensureTopic } from '../../../shared/kafka/topics.js';
 import { setLogLevel } from '../../../shared/log.js';
 import { kafkaBrokers } from '../../infra/services.js';
-import { committedOffsets, exitOf, killContainers, produceWordsUntil, readTopic, startContainer, waitForCheckpoints, waitForCheckpointsAtEnd, wordCountJob } from './harness.js';
+import {
+  committedOffsets,
+  exitOf,
+  killContainers,
+  produceWordsUntil,
+  readTopic,
+  startContainer,
+  waitForCheckpoints,
+  waitForCheckpointsAtEnd,
+  wordCountJob,
+} from './harness.js';
 
 setLogLevel('warn');
 
@@ -30,7 +40,12 @@ describe('word count in 2 container processes on real Kafka', { timeout: 300_000
       const atStop = await committedOffsets(admin, job);
       containers = ['0', '1'].map((id) => startContainer(job, id));
       // The new processes take over every partition in the middle of its input.
-      await waitForCheckpoints(admin, job, (offset, partition) => offset > (atStop.get(partition) ?? 0), 'past where the SIGTERM left them on every partition');
+      await waitForCheckpoints(
+        admin,
+        job,
+        (offset, partition) => offset > (atStop.get(partition) ?? 0),
+        'past where the SIGTERM left them on every partition',
+      );
       inputDone = true;
       const model = await produced;
       await waitForCheckpointsAtEnd(admin, job, 240_000);
@@ -41,7 +56,11 @@ describe('word count in 2 container processes on real Kafka', { timeout: 300_000
       assert.equal(emitted.size, model.size);
       for (const [word, count] of model) {
         const counts = (emitted.get(word) ?? []).map(Number);
-        assert.deepEqual(counts, Array.from({ length: count }, (_, i) => i + 1), `emitted counts of ${word}: each once, in order`);
+        assert.deepEqual(
+          counts,
+          Array.from({ length: count }, (_, i) => i + 1),
+          `emitted counts of ${word}: each once, in order`,
+        );
       }
       const changelog = await readTopic(kafka, admin, job.changelog);
       for (const [word, count] of model) assert.equal(Number(changelog.get(word)?.at(-1)), count, `stored count of ${word}`);

@@ -23,7 +23,19 @@ import { setLogLevel } from '../../../shared/log.js';
 import type { JobModel } from '../../../shared/model/job-model.js';
 import { kafkaBrokers, zkConnect } from '../../infra/services.js';
 import { LEASE_SHARE, ZkProxy } from '../coordination/helpers.js';
-import { checkRuns, containerLog, exitOf, killContainers, produceWords, readTopic, startContainer, waitForCheckpointsAtEnd, waitForProgress, wordCountJob, type WordCountJob } from './harness.js';
+import {
+  checkRuns,
+  containerLog,
+  exitOf,
+  killContainers,
+  produceWords,
+  readTopic,
+  startContainer,
+  waitForCheckpointsAtEnd,
+  waitForProgress,
+  wordCountJob,
+  type WordCountJob,
+} from './harness.js';
 import { ModelPublisher } from './model-publisher.js';
 
 setLogLevel('warn');
@@ -71,12 +83,19 @@ function ownLines(lines: readonly LogLine[]): { total: number; byMessage: Record
 const messages = (lines: readonly LogLine[], message: string) => lines.filter((line) => line.message === message);
 
 /** Polls the container's log until `find` picks a line; bounded. */
-async function waitForLine(job: WordCountJob, id: string, what: string, timeoutMs: number, find: (lines: LogLine[]) => LogLine | undefined): Promise<LogLine> {
+async function waitForLine(
+  job: WordCountJob,
+  id: string,
+  what: string,
+  timeoutMs: number,
+  find: (lines: LogLine[]) => LogLine | undefined,
+): Promise<LogLine> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const line = find(await logLines(job, id));
     if (line !== undefined) return line;
-    if (Date.now() > deadline) throw new Error(`container ${id}: no '${what}' in its log within ${timeoutMs} ms (${containerLog(job, id)})`);
+    if (Date.now() > deadline)
+      throw new Error(`container ${id}: no '${what}' in its log within ${timeoutMs} ms (${containerLog(job, id)})`);
     await sleep(100);
   }
 }
@@ -86,7 +105,11 @@ async function waitForLine(job: WordCountJob, id: string, what: string, timeoutM
  * the test does meanwhile cannot lengthen the outage. `endedAt` is set before the proxy lets
  * connections through again.
  */
-function cutOff(t: TestContext, proxy: ZkProxy, ms: number): { blockedAt: number; endedAt: () => number | undefined; ended: Promise<number> } {
+function cutOff(
+  t: TestContext,
+  proxy: ZkProxy,
+  ms: number,
+): { blockedAt: number; endedAt: () => number | undefined; ended: Promise<number> } {
   const blockedAt = Date.now();
   proxy.block();
   let endedAt: number | undefined;
@@ -129,7 +152,9 @@ function partitionsOf(model: JobModel, id: string): number[] {
 /** The group's committed offsets (checkpoints), summed over `partitions`. */
 async function committed(admin: Admin, job: WordCountJob, partitions: readonly number[]): Promise<number> {
   const [topic] = await admin.fetchOffsets({ groupId: job.group, topics: [job.words] });
-  return (topic?.partitions ?? []).filter(({ partition }) => partitions.includes(partition)).reduce((sum, { offset }) => sum + Math.max(0, Number(offset)), 0);
+  return (topic?.partitions ?? [])
+    .filter(({ partition }) => partitions.includes(partition))
+    .reduce((sum, { offset }) => sum + Math.max(0, Number(offset)), 0);
 }
 
 interface Setup {
@@ -212,7 +237,10 @@ describe('containers following the job model while ZooKeeper is unreachable', { 
       const reading = await committed(admin, job, cutOffPartitions);
       if (outage.endedAt() === undefined) during = reading;
     }
-    assert.ok(during > before, `the cut-off container kept committing its partitions ${cutOffPartitions.join(',')} while cut off for ${outageMs} ms (${before} → ${during})`);
+    assert.ok(
+      during > before,
+      `the cut-off container kept committing its partitions ${cutOffPartitions.join(',')} while cut off for ${outageMs} ms (${before} → ${during})`,
+    );
     const endedAt = await outage.ended;
 
     const disconnected = await waitForLine(job, '0', 'ZooKeeper session disconnected', 10_000, (lines) =>
@@ -226,11 +254,17 @@ describe('containers following the job model while ZooKeeper is unreachable', { 
     const [first] = messages(lines, 'ZooKeeper session connected');
     assert.equal(reconnected.session, first?.session, 'the same session came back');
     assert.equal(reconnected.newSession, undefined);
-    assert.ok(at(reconnected) >= endedAt, `disconnected at +${at(disconnected) - blockedAt} ms, reconnected at +${at(reconnected) - blockedAt} ms; ZooKeeper back at +${endedAt - blockedAt} ms`);
+    assert.ok(
+      at(reconnected) >= endedAt,
+      `disconnected at +${at(disconnected) - blockedAt} ms, reconnected at +${at(reconnected) - blockedAt} ms; ZooKeeper back at +${endedAt - blockedAt} ms`,
+    );
     assert.deepEqual(messages(lines, 'ZooKeeper session expired'), [], 'the session did not expire');
     assert.equal(messages(lines, 'running on the new job model').length, 1, 'the tasks were never restarted');
     const linesDuring = ownLines(lines.filter((line) => at(line) >= blockedAt && at(line) < endedAt));
-    assert.ok(linesDuring.total <= 5, `one log line per state change during the outage, not a retry loop: ${JSON.stringify(linesDuring.byMessage)}`);
+    assert.ok(
+      linesDuring.total <= 5,
+      `one log line per state change during the outage, not a retry loop: ${JSON.stringify(linesDuring.byMessage)}`,
+    );
 
     const counts = await produced;
     const duplicates = await finish(setup, counts);
@@ -262,7 +296,9 @@ describe('containers following the job model while ZooKeeper is unreachable', { 
       lines.find((line) => line.message.startsWith('abandoning the tasks without a commit') && at(line) >= blockedAt),
     );
     const stoppedAfterMs = at(abandon) - blockedAt;
-    const expiry = messages(await logLines(job, '0'), 'ZooKeeper session expired').find((line) => at(line) >= blockedAt && at(line) <= at(abandon));
+    const expiry = messages(await logLines(job, '0'), 'ZooKeeper session expired').find(
+      (line) => at(line) >= blockedAt && at(line) <= at(abandon),
+    );
     assert.ok(expiry !== undefined, 'the session was declared expired before the tasks were abandoned');
     const answeredAt = lastAnsweredAt(expiry);
     // The lapse is acted on at once: 2 s for a late timer in a container on a loaded machine.
@@ -270,7 +306,13 @@ describe('containers following the job model while ZooKeeper is unreachable', { 
       at(abandon) - answeredAt <= LEASE_MS + 2_000,
       `tasks abandoned ${at(abandon) - answeredAt} ms after the last request ZooKeeper answered was sent (lease ${LEASE_MS} ms; ${stoppedAfterMs} ms after the cut)`,
     );
-    assert.deepEqual([...(abandon.tasks as string[])].sort(), model.containers.find((c) => c.id === '0')?.tasks.map((task) => task.name).sort());
+    assert.deepEqual(
+      [...(abandon.tasks as string[])].sort(),
+      model.containers
+        .find((c) => c.id === '0')
+        ?.tasks.map((task) => task.name)
+        .sort(),
+    );
     await waitForLine(job, '0', 'container abandoned its tasks without committing', 10_000, (lines) =>
       messages(lines, 'container abandoned its tasks without committing').find((line) => at(line) >= at(abandon)),
     );
@@ -289,7 +331,10 @@ describe('containers following the job model while ZooKeeper is unreachable', { 
     }
     const unblockedAt = Date.now();
     proxy.unblock();
-    assert.ok(directAfter > directBefore, `container 1 kept committing its partitions ${direct.join(',')} (${directBefore} → ${directAfter})`);
+    assert.ok(
+      directAfter > directBefore,
+      `container 1 kept committing its partitions ${direct.join(',')} (${directBefore} → ${directAfter})`,
+    );
 
     // Back: a new session, the tasks claimed again, running on the model again.
     const resumed = await waitForLine(job, '0', 'running on the new job model', 60_000, (lines) =>
@@ -305,7 +350,10 @@ describe('containers following the job model while ZooKeeper is unreachable', { 
     assert.equal(expired.length, 1, `the session expired once: ${JSON.stringify(expired)}`);
     assert.match(String(expired[0]?.reason), /lease lapsed/);
     const linesDuring = ownLines(lines.filter((line) => at(line) >= blockedAt && at(line) < unblockedAt));
-    assert.ok(linesDuring.total <= 20, `a bounded number of log lines while cut off, not a retry loop: ${JSON.stringify(linesDuring.byMessage)}`);
+    assert.ok(
+      linesDuring.total <= 20,
+      `a bounded number of log lines while cut off, not a retry loop: ${JSON.stringify(linesDuring.byMessage)}`,
+    );
     await waitForProgress(admin, job.group, job.words, 5_000);
     producing = false;
 

@@ -38,10 +38,18 @@ test('registry: containers register, publish their model version, and vanish whe
   const closedAt = Date.now();
   await first.close();
   await eventually('container 1 vanished from the watch', 5_000, () =>
-    lists.at(-1)?.map((c) => c.id).join() === 'x/2' ? true : undefined,
+    lists
+      .at(-1)
+      ?.map((c) => c.id)
+      .join() === 'x/2'
+      ? true
+      : undefined,
   );
   t.diagnostic(`closed session's container gone from the watch after ${Date.now() - closedAt} ms`);
-  assert.deepEqual((await registry.list()).map((c) => c.id), ['x/2']);
+  assert.deepEqual(
+    (await registry.list()).map((c) => c.id),
+    ['x/2'],
+  );
 });
 
 test('registry: a container re-registers on a new session; a second incarnation waits for the first to go', async (t) => {
@@ -81,5 +89,8 @@ test('registry: a container re-registers on a new session; a second incarnation 
   await assert.rejects(second.registered(1_000), { code: 'ZK_TIMEOUT' });
   await registration.stop();
   await second.registered(5_000);
-  assert.deepEqual((await registry.list()).map((c) => c.host), ['host-b']);
+  assert.deepEqual(
+    (await registry.list()).map((c) => c.host),
+    ['host-b'],
+  );
 });

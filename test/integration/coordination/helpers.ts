@@ -51,7 +51,10 @@ export class ZkProxy {
         return;
       }
       const upstream = net.connect({ host: host ?? '127.0.0.1', port: Number(port) });
-      for (const [a, b] of [[socket, upstream], [upstream, socket]] as const) {
+      for (const [a, b] of [
+        [socket, upstream],
+        [upstream, socket],
+      ] as const) {
         proxy.sockets.add(a);
         a.pipe(b);
         a.on('error', () => b.destroy());

@@ -80,7 +80,11 @@ test('job model: versioned compare-and-set; the write of a deposed leader is fen
   assert.equal(await storeB.write(model(job, 3, 3), 2, electionB.token()), 3);
   await eventually('the container saw version 3', 5_000, () => (seen.at(-1)?.version === 3 ? true : undefined));
   const versions = seen.map((s) => s.version);
-  assert.deepEqual(versions, [...versions].sort((x, y) => x - y), 'versions only grow');
+  assert.deepEqual(
+    versions,
+    [...versions].sort((x, y) => x - y),
+    'versions only grow',
+  );
   assert.deepEqual(seen.at(-1)?.model, model(job, 3, 3));
 });
 
@@ -146,5 +150,11 @@ test('locality: the last host of each container, by id', async (t) => {
   await store.write('0', 'host-a');
   await store.write('container/1', 'host-b');
   await store.write('0', 'host-c');
-  assert.deepEqual(await store.read(), new Map([['0', 'host-c'], ['container/1', 'host-b']]));
+  assert.deepEqual(
+    await store.read(),
+    new Map([
+      ['0', 'host-c'],
+      ['container/1', 'host-b'],
+    ]),
+  );
 });

@@ -63,7 +63,9 @@ test('election: three candidate processes; SIGKILL the leader → exactly one ne
   const expiryBound = negotiated + ZK_TICK_MS;
   const gone = await eventually("a's election node deleted", expiryBound + 10_000, () => deletedAt);
   const elected = await b.next('elected', 10_000, killedAt);
-  t.diagnostic(`after SIGKILL: a's session expired (its node deleted) after ${gone - killedAt} ms, b elected ${elected.at - gone} ms later (negotiated session timeout ${negotiated} ms, tick ${ZK_TICK_MS} ms)`);
+  t.diagnostic(
+    `after SIGKILL: a's session expired (its node deleted) after ${gone - killedAt} ms, b elected ${elected.at - gone} ms later (negotiated session timeout ${negotiated} ms, tick ${ZK_TICK_MS} ms)`,
+  );
   // 2 s for a loaded server and observer.
   assert.ok(gone - killedAt <= expiryBound + 2_000, `a's election node deleted ${gone - killedAt} ms after the kill`);
   assert.ok(elected.at - gone <= 3_000, `b elected ${elected.at - gone} ms after a's election node was deleted`);
@@ -103,7 +105,9 @@ test('election: a leader paused (SIGSTOP) past its session timeout is deposed th
   const resumedAt = Date.now();
   a.signal('SIGCONT');
   const deposed = await a.next('deposed', 10_000, resumedAt);
-  t.diagnostic(`a resumed after ${resumedAt - stoppedAt} ms and reported deposed ${deposed.at - resumedAt} ms later: ${String(deposed.reason)}`);
+  t.diagnostic(
+    `a resumed after ${resumedAt - stoppedAt} ms and reported deposed ${deposed.at - resumedAt} ms later: ${String(deposed.reason)}`,
+  );
   // Soon (a resumed process on a busy CPU may wait for it); that a never acted meanwhile is checked below.
   assert.ok(deposed.at - resumedAt < 3_000, `deposed ${deposed.at - resumedAt} ms after it was resumed`);
   assert.ok(elected.at < resumedAt, 'someone else led while a was stopped');
@@ -127,7 +131,9 @@ test('election: a leader paused (SIGSTOP) past its session timeout is deposed th
 test('election: every candidate can name the leader and the API it advertised; after the leader leaves, the next one', async (t) => {
   const job = uniqueName('advertise');
   const sessions = await Promise.all([openSession(), openSession()]);
-  const elections = sessions.map((session, i) => new LeaderElection(session, { job, candidate: `c${i}`, api: `http://127.0.0.${i + 2}:8080` }));
+  const elections = sessions.map(
+    (session, i) => new LeaderElection(session, { job, candidate: `c${i}`, api: `http://127.0.0.${i + 2}:8080` }),
+  );
   t.after(async () => {
     for (const election of elections) await election.stop();
     await removeTree(sessions[0]!.client, `/sluice/${job}`);
@@ -136,7 +142,9 @@ test('election: every candidate can name the leader and the API it advertised; a
   elections[0]!.start();
   await eventually('c0 leads', 10_000, async () => (elections[0]!.isLeader() ? true : undefined));
   elections[1]!.start();
-  await eventually('c1 joined', 10_000, async () => ((await sessions[1]!.client.getChildren(leaderDir(job))).length === 2 ? true : undefined));
+  await eventually('c1 joined', 10_000, async () =>
+    (await sessions[1]!.client.getChildren(leaderDir(job))).length === 2 ? true : undefined,
+  );
   for (const election of elections) assert.deepEqual(await election.leader(), { candidate: 'c0', api: 'http://127.0.0.2:8080' });
 
   await elections[0]!.stop();

@@ -36,7 +36,9 @@ test('ZkSession: cut off for the session timeout, it declares the session expire
   assert.ok(session.hasLease());
   const leaseLeft = session.leaseUntil() - performance.now();
   assert.ok(leaseLeft > 0 && leaseLeft <= SESSION_TIMEOUT_MS * LEASE_SHARE, `lease ${leaseLeft} ms`);
-  await eventually('first ephemeral node', 5_000, async () => ((await observer.client.exists(`${root}/owner-${first}`)) ? true : undefined));
+  await eventually('first ephemeral node', 5_000, async () =>
+    (await observer.client.exists(`${root}/owner-${first}`)) ? true : undefined,
+  );
 
   const cutAt = performance.now();
   proxy.block();

@@ -27,7 +27,10 @@ describe('changelog topics on real Kafka', () => {
 
       const deleting = uniqueTopic('changelog');
       await createTopics([{ topic: deleting, numPartitions: 4 }]);
-      await assert.rejects(ensureTopic(admin, spec(deleting)), new RegExp(`topic '${deleting}' \\(changelog of store 'counts'\\) has cleanup.policy=delete, expected compact`));
+      await assert.rejects(
+        ensureTopic(admin, spec(deleting)),
+        new RegExp(`topic '${deleting}' \\(changelog of store 'counts'\\) has cleanup.policy=delete, expected compact`),
+      );
     } finally {
       await admin.disconnect();
     }

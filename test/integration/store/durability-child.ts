@@ -18,7 +18,15 @@ import { setLogLevel } from '../../../shared/log.js';
 import { operations } from './durability-ops.js';
 
 setLogLevel('warn');
-const [brokers, topic, storeDir, engine, seed, firstOp, commits] = process.argv.slice(2) as [string, string, string, 'rocksdb' | 'leveldb', string, string, string];
+const [brokers, topic, storeDir, engine, seed, firstOp, commits] = process.argv.slice(2) as [
+  string,
+  string,
+  string,
+  'rocksdb' | 'leveldb',
+  string,
+  string,
+  string,
+];
 const kafka = createKafka({ brokers: brokers.split(','), clientId: 'durability-child' });
 const admin = kafka.admin();
 const producer = kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 1 });
@@ -34,7 +42,17 @@ const [restored] = await restoreStores(
 );
 if (!restored) throw new Error('nothing restored');
 const store = buildStore({
-  spec: { name: 'kv', engine, keySerde: stringSerde, valueSerde: stringSerde, cacheSize: 1000, batchSize: 500, changelogTopic: topic, maxRecordBytes: 1 << 20, engineOptions: { wal: false } },
+  spec: {
+    name: 'kv',
+    engine,
+    keySerde: stringSerde,
+    valueSerde: stringSerde,
+    cacheSize: 1000,
+    batchSize: 500,
+    changelogTopic: topic,
+    maxRecordBytes: 1 << 20,
+    engineOptions: { wal: false },
+  },
   context,
   engine: restored.engine,
   sink,

@@ -9,19 +9,25 @@ describe('serdes', () => {
     fc.assert(fc.property(fc.string(), (s) => stringSerde.fromBytes(stringSerde.toBytes(s)) === s));
     fc.assert(fc.property(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), (n) => int32Serde.fromBytes(int32Serde.toBytes(n)) === n));
     fc.assert(fc.property(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), (n) => int64Serde.fromBytes(int64Serde.toBytes(n)) === n));
-    fc.assert(fc.property(fc.jsonValue(), (v) => assert.deepEqual(jsonSerde.fromBytes(jsonSerde.toBytes(v)), JSON.parse(JSON.stringify(v)))));
+    fc.assert(
+      fc.property(fc.jsonValue(), (v) => assert.deepEqual(jsonSerde.fromBytes(jsonSerde.toBytes(v)), JSON.parse(JSON.stringify(v)))),
+    );
     assert.deepEqual(bytesSerde.fromBytes(bytesSerde.toBytes(Buffer.from([1, 2]))), Buffer.from([1, 2]));
   });
 
   it('keep numeric order in byte order for int32 and int64 keys', () => {
     fc.assert(
-      fc.property(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), (a, b) =>
-        Math.sign(Buffer.compare(int32Serde.toBytes(a), int32Serde.toBytes(b))) === Math.sign(a - b),
+      fc.property(
+        fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }),
+        fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }),
+        (a, b) => Math.sign(Buffer.compare(int32Serde.toBytes(a), int32Serde.toBytes(b))) === Math.sign(a - b),
       ),
     );
     fc.assert(
-      fc.property(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), (a, b) =>
-        Math.sign(Buffer.compare(int64Serde.toBytes(a), int64Serde.toBytes(b))) === (a < b ? -1 : a > b ? 1 : 0),
+      fc.property(
+        fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }),
+        fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }),
+        (a, b) => Math.sign(Buffer.compare(int64Serde.toBytes(a), int64Serde.toBytes(b))) === (a < b ? -1 : a > b ? 1 : 0),
       ),
     );
   });

@@ -13,7 +13,10 @@ describe('checkpoint format 1', () => {
 
   it('refuses a checkpoint of another task or a broken one, naming the task and where it was', () => {
     const text = encodeCheckpointV1('Partition 3', { inputs: {}, changelogs: {} });
-    assert.throws(() => decodeCheckpointV1(text, 'Partition 4', 'group g'), /checkpoint of task 'Partition 4' in group g is corrupt: it belongs to task "Partition 3"/);
+    assert.throws(
+      () => decodeCheckpointV1(text, 'Partition 4', 'group g'),
+      /checkpoint of task 'Partition 4' in group g is corrupt: it belongs to task "Partition 3"/,
+    );
     assert.throws(() => decodeCheckpointV1('{"v":2}', 'P', 'x'), /unknown format 2/);
     assert.throws(() => decodeCheckpointV1('{"v":1,"task":"P","inputs":{"a":"x"},"changelogs":{}}', 'P', 'x'), /inputs must map/);
     assert.throws(() => decodeCheckpointV1('nope', 'P', 'x'), /not JSON/);

@@ -14,7 +14,11 @@ const env = { ...process.env, SLUICE_LOG_LEVEL: 'warn' };
 
 describe('sluice mini-mesos', () => {
   it('exits 2 on a bad argument, saying what is wrong', () => {
-    const result = spawnSync(process.execPath, ['--import', 'tsx', ...SLUICE, '--agents', 'zero'], { encoding: 'utf8', env, timeout: 60_000 });
+    const result = spawnSync(process.execPath, ['--import', 'tsx', ...SLUICE, '--agents', 'zero'], {
+      encoding: 'utf8',
+      env,
+      timeout: 60_000,
+    });
     assert.equal(result.status, 2);
     assert.match(result.stderr, /--agents expects a whole number in \[0, 253\], got 'zero'/);
     assert.match(result.stderr, /Usage: sluice mini-mesos/);
@@ -25,7 +29,11 @@ describe('sluice mini-mesos', () => {
 
   it('prints the master URL first, serves /state with its agents, and stops cleanly on SIGTERM', async (t) => {
     const workDir = await mkdtemp(join(tmpdir(), 'sluice-mini-mesos-cli-'));
-    const child = spawn(process.execPath, ['--import', 'tsx', ...SLUICE, '--agents', '2', '--port', '0', '--work-dir', workDir, '--cpus', '3'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', ...SLUICE, '--agents', '2', '--port', '0', '--work-dir', workDir, '--cpus', '3'],
+      { env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
@@ -46,7 +54,10 @@ describe('sluice mini-mesos', () => {
     const state = (await response.json()) as { slaves: Array<{ hostname: string; resources: { cpus: number } }> };
     assert.deepEqual(
       state.slaves.map((agent) => [agent.hostname, agent.resources.cpus]),
-      [['127.0.0.2', 3], ['127.0.0.3', 3]],
+      [
+        ['127.0.0.2', 3],
+        ['127.0.0.3', 3],
+      ],
     );
 
     child.kill('SIGTERM');

@@ -37,7 +37,10 @@ describe('sluice rescale', () => {
     t.after(() => guarded.close());
     const noToken = await runSluice(['rescale', '--scheduler', guarded.url, '--containers', '2']);
     assert.equal(noToken.code, 1);
-    assert.match(noToken.err, /refused POST \/api\/v1\/rescale: it needs the API token: pass --token or set SLUICE_API_TOKEN \[SCHEDULER_UNAUTHORIZED\]/);
+    assert.match(
+      noToken.err,
+      /refused POST \/api\/v1\/rescale: it needs the API token: pass --token or set SLUICE_API_TOKEN \[SCHEDULER_UNAUTHORIZED\]/,
+    );
     const wrongToken = await runSluice(['rescale', '--scheduler', guarded.url, '--containers', '2', '--token', 'guess']);
     assert.match(wrongToken.err, /the token was refused: check --token or SLUICE_API_TOKEN/);
 
@@ -47,11 +50,17 @@ describe('sluice rescale', () => {
     assert.equal(onStandby.code, 1);
     assert.match(onStandby.err, /is a standby: send this to the leading scheduler of the job .*\[SCHEDULER_STANDBY\]/);
 
-    const tooMany = new SluiceError('MODEL_TOO_MANY_CONTAINERS', '9 containers for 4 tasks would leave a container idle; set the container count to at most 4');
+    const tooMany = new SluiceError(
+      'MODEL_TOO_MANY_CONTAINERS',
+      '9 containers for 4 tasks would leave a container idle; set the container count to at most 4',
+    );
     const small = await startSchedulerHttp('wc', fakeScheduler({ rescaleError: tooMany }).service, { port: 0 });
     t.after(() => small.close());
     const refused = await runSluice(['rescale', '--scheduler', small.url, '--containers', '9']);
     assert.equal(refused.code, 1);
-    assert.match(refused.err, /the scheduler refused POST \/api\/v1\/rescale: 9 containers for 4 tasks would leave a container idle; set the container count to at most 4/);
+    assert.match(
+      refused.err,
+      /the scheduler refused POST \/api\/v1\/rescale: 9 containers for 4 tasks would leave a container idle; set the container count to at most 4/,
+    );
   });
 });

@@ -54,7 +54,11 @@ describe('the sluice CLI', () => {
 
   it('executor: says it is started by a Mesos agent when the MESOS_* variables are missing, and exits 2 on an argument', () => {
     const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('MESOS_')));
-    const result = spawnSync(process.execPath, ['--import', 'tsx', join(repo, 'bin/sluice.ts'), 'executor'], { encoding: 'utf8', env: clean, timeout: 60_000 });
+    const result = spawnSync(process.execPath, ['--import', 'tsx', join(repo, 'bin/sluice.ts'), 'executor'], {
+      encoding: 'utf8',
+      env: clean,
+      timeout: 60_000,
+    });
     assert.equal(result.status, 1);
     assert.match(result.stderr, /MESOS_AGENT_ENDPOINT is not set: `sluice executor` is started by a Mesos agent/);
     const extra = sluice('executor', 'now');

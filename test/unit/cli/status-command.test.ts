@@ -45,7 +45,7 @@ describe('sluice status', () => {
     );
   });
 
-  it('--json prints the API\'s job state; SLUICE_SCHEDULER stands in for --scheduler', async (t) => {
+  it("--json prints the API's job state; SLUICE_SCHEDULER stands in for --scheduler", async (t) => {
     const url = await serve(t, fakeScheduler());
     const result = await runSluice(['status', '--json'], { SLUICE_SCHEDULER: url });
     assert.equal(result.code, 0, result.err);
@@ -76,6 +76,9 @@ describe('sluice status', () => {
     const url = `http://127.0.0.1:${await freePort()}`;
     const refused = await runSluice(['status', '--scheduler', url]);
     assert.equal(refused.code, 1);
-    assert.equal(refused.err, `sluice status: cannot reach the scheduler at ${url} (connection refused): is the scheduler running at ${url}? [SCHEDULER_UNREACHABLE]\n`);
+    assert.equal(
+      refused.err,
+      `sluice status: cannot reach the scheduler at ${url} (connection refused): is the scheduler running at ${url}? [SCHEDULER_UNREACHABLE]\n`,
+    );
   });
 });

@@ -53,7 +53,10 @@ class FakeMarathon {
 
 /** Runs the real CLI in a child process (not spawnSync: the fake Marathon answers from this one). */
 async function sluice(...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repo, 'bin/sluice.ts'), ...args], { env: { ...process.env, SLUICE_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repo, 'bin/sluice.ts'), ...args], {
+    env: { ...process.env, SLUICE_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
@@ -99,7 +102,10 @@ describe('sluice submit', { timeout: 300_000 }, () => {
     marathon.reply = { status: 201, body: { ...(JSON.parse(appText) as object), deployments: [{ id: DEPLOYMENT }] } };
     const result = await sluice('submit', '--marathon', `${url}/`, APP_FILE, '--token', 's3cret');
     assert.equal(result.code, 0, result.err);
-    assert.match(result.out, new RegExp(`^created /sluice/word-count on Marathon ${url} from .*word-count\\.json \\(deployment ${DEPLOYMENT}\\)`));
+    assert.match(
+      result.out,
+      new RegExp(`^created /sluice/word-count on Marathon ${url} from .*word-count\\.json \\(deployment ${DEPLOYMENT}\\)`),
+    );
     assert.match(result.out, new RegExp(`watch it: ${url}/ui/#/apps/%2Fsluice%2Fword-count`));
     assert.equal(marathon.received.length, 1);
     const [request] = marathon.received;
@@ -114,7 +120,10 @@ describe('sluice submit', { timeout: 300_000 }, () => {
     marathon.reply = { status: 409, body: { message: 'An app with id [/sluice/word-count] already exists.' } };
     const result = await sluice('submit', '--marathon', url, APP_FILE);
     assert.equal(result.code, 1);
-    assert.match(result.err, /Marathon already has an app \/sluice\/word-count \("An app with id \[\/sluice\/word-count\] already exists\."\)/);
+    assert.match(
+      result.err,
+      /Marathon already has an app \/sluice\/word-count \("An app with id \[\/sluice\/word-count\] already exists\."\)/,
+    );
     assert.match(result.err, new RegExp(`run again with --update \\(PUT ${url}/v2/apps/sluice/word-count\\?force=true\\)`));
     assert.match(result.err, /\[MARATHON_APP_EXISTS\]/);
     assert.equal(marathon.received[0]?.headers.authorization, undefined, 'no token given, none sent');
@@ -130,7 +139,7 @@ describe('sluice submit', { timeout: 300_000 }, () => {
     assert.equal(marathon.received[0]?.body, appText);
   });
 
-  it('422: lists Marathon\'s errors per field', async () => {
+  it("422: lists Marathon's errors per field", async () => {
     marathon.reply = {
       status: 422,
       body: {
@@ -143,7 +152,10 @@ describe('sluice submit', { timeout: 300_000 }, () => {
     };
     const result = await sluice('submit', '--marathon', url, APP_FILE);
     assert.equal(result.code, 1);
-    assert.match(result.err, /Marathon rejected \/sluice\/word-count as invalid \(422: Object is not valid\); fix these fields and submit again:/);
+    assert.match(
+      result.err,
+      /Marathon rejected \/sluice\/word-count as invalid \(422: Object is not valid\); fix these fields and submit again:/,
+    );
     assert.match(result.err, /\n {2}\/mem: got 1\.0, expected 32\.0 or more\n/);
     assert.match(result.err, /\n {2}\/portDefinitions\(0\)\/name: must be unique; must match/);
   });
@@ -152,7 +164,10 @@ describe('sluice submit', { timeout: 300_000 }, () => {
     marathon.reply = { status: 503, body: 'leader election in progress' };
     const result = await sluice('submit', '--marathon', url, APP_FILE);
     assert.equal(result.code, 1);
-    assert.match(result.err, /Marathon answered 503 Service Unavailable to the submission of \/sluice\/word-count: leader election in progress/);
+    assert.match(
+      result.err,
+      /Marathon answered 503 Service Unavailable to the submission of \/sluice\/word-count: leader election in progress/,
+    );
   });
 
   it('says when Marathon cannot be reached', async () => {
@@ -196,7 +211,10 @@ describe('sluice submit', { timeout: 300_000 }, () => {
     assert.equal(broken.code, 1);
     assert.match(broken.err, /broken\.json is not JSON: /);
     assert.equal(twoInstances.code, 1);
-    assert.match(twoInstances.err, /two\.json is not a Sluice scheduler app Marathon can run:\n {2}instances: expected 1 \(the scheduler is a singleton.*\), got 2/);
+    assert.match(
+      twoInstances.err,
+      /two\.json is not a Sluice scheduler app Marathon can run:\n {2}instances: expected 1 \(the scheduler is a singleton.*\), got 2/,
+    );
     assert.equal(noHealth.code, 1);
     assert.match(noHealth.err, /unhealthy\.json .*\n {2}healthChecks: expected at least one health check.*got nothing/);
     assert.equal(noCmd.code, 1);

@@ -21,7 +21,14 @@ describe('job config', () => {
     const config = compileJobConfig({ ...minimal, stores: { counts: {} } }, '/jobs/job.yaml');
     assert.equal(config.modulePath, '/jobs/wc.ts');
     assert.equal(config.stateDir, '/jobs/.sluice-state');
-    assert.deepEqual(config.task, { commitMs: 60_000, windowMs: undefined, onError: 'fail', deadLetterTopic: undefined, grouper: 'partition', maxUncommittedBytes: 64 * 1024 * 1024 });
+    assert.deepEqual(config.task, {
+      commitMs: 60_000,
+      windowMs: undefined,
+      onError: 'fail',
+      deadLetterTopic: undefined,
+      grouper: 'partition',
+      maxUncommittedBytes: 64 * 1024 * 1024,
+    });
     assert.equal(config.stores.counts?.engine, 'rocksdb');
     assert.equal(config.stores.counts?.['value-serde'], 'json');
     assert.equal(config.inputs[0]?.reset, 'earliest');
@@ -48,7 +55,12 @@ describe('job config', () => {
   });
 
   it('checks rules that span keys', () => {
-    const message = problems({ ...minimal, inputs: [{ topic: 'a' }, { topic: 'a' }], stores: { s: { 'cache-size': 10, 'batch-size': 100 } }, task: { 'on-error': 'dead-letter' } });
+    const message = problems({
+      ...minimal,
+      inputs: [{ topic: 'a' }, { topic: 'a' }],
+      stores: { s: { 'cache-size': 10, 'batch-size': 100 } },
+      task: { 'on-error': 'dead-letter' },
+    });
     assert.match(message, /task.dead-letter-topic: expected a topic name, because task.on-error is dead-letter/);
     assert.match(message, /stores.s.cache-size: expected at least batch-size \(100\), got 10/);
     assert.match(message, /inputs\[1\].topic: "a" is listed twice/);

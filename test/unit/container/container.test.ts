@@ -37,7 +37,9 @@ async function run(job: Job, lines: (string | Buffer)[], extra: Record<string, u
 }
 
 function values(system: MemorySystem, topic: string): string[] {
-  return [0, 1].flatMap((partition) => system.topics.records({ topic, partition }).map((record) => record.value?.toString() ?? 'null')).sort();
+  return [0, 1]
+    .flatMap((partition) => system.topics.records({ topic, partition }).map((record) => record.value?.toString() ?? 'null'))
+    .sort();
 }
 
 function taskThat(process: StreamTask['process'], extra: Partial<StreamTask> = {}) {

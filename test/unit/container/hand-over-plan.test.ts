@@ -16,11 +16,19 @@ describe('hand-over plan of one container', () => {
   });
 
   it('claims every task of its first model', () => {
-    assert.deepEqual(planHandOver(undefined, container('0', task(0), task(2))), { action: 'start', lost: [], gained: ['Partition 0', 'Partition 2'] });
+    assert.deepEqual(planHandOver(undefined, container('0', task(0), task(2))), {
+      action: 'start',
+      lost: [],
+      gained: ['Partition 0', 'Partition 2'],
+    });
   });
 
   it('keeps running when its tasks and their partitions are unchanged', () => {
-    assert.deepEqual(planHandOver(container('0', task(0), task(2)), container('0', task(2), task(0))), { action: 'keep', lost: [], gained: [] });
+    assert.deepEqual(planHandOver(container('0', task(0), task(2)), container('0', task(2), task(0))), {
+      action: 'keep',
+      lost: [],
+      gained: [],
+    });
   });
 
   it('restarts giving up the lost tasks and claiming the gained ones', () => {
@@ -36,6 +44,10 @@ describe('hand-over plan of one container', () => {
   });
 
   it('leaves, releasing everything, when the model drops it', () => {
-    assert.deepEqual(planHandOver(container('2', task(1), task(4)), undefined), { action: 'leave', lost: ['Partition 1', 'Partition 4'], gained: [] });
+    assert.deepEqual(planHandOver(container('2', task(1), task(4)), undefined), {
+      action: 'leave',
+      lost: ['Partition 1', 'Partition 4'],
+      gained: [],
+    });
   });
 });

@@ -25,7 +25,10 @@ test('the table covers every code the client library defines, under the same nam
 });
 
 test('retriable: connection loss, timeouts and expiry (with a new session); not logical failures', () => {
-  const retriable = [...ZK_ERROR_CODES.values()].filter((e) => e.retriable).map((e) => e.code).sort();
+  const retriable = [...ZK_ERROR_CODES.values()]
+    .filter((e) => e.retriable)
+    .map((e) => e.code)
+    .sort();
   assert.deepEqual(retriable, ['ZK_CONNECTION_LOSS', 'ZK_OPERATION_TIMEOUT', 'ZK_SESSION_EXPIRED']);
   for (const code of ['ZK_NO_NODE', 'ZK_NODE_EXISTS', 'ZK_BAD_VERSION', 'ZK_NO_AUTH', 'ZK_NOT_EMPTY']) {
     assert.equal([...ZK_ERROR_CODES.values()].find((e) => e.code === code)?.retriable, false, code);

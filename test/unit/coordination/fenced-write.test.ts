@@ -60,12 +60,15 @@ test('a failed fence is ZK_FENCED; a failed compare-and-set keeps its own code',
     fakeClient(() => {
       throw new ZkError(code, 'multi failed', { context: { failedOp } });
     }).client;
-  await assert.rejects(fencedWrite(failing(0, 'ZK_NO_NODE'), token, '/sluice/wc/jobmodel/current', Buffer.from('m'), 3), (error: unknown) => {
-    assert.ok(error instanceof ZkError);
-    assert.equal(error.code, 'ZK_FENCED');
-    assert.match(error.message, /no longer the leader of job 'wc'/);
-    return true;
-  });
+  await assert.rejects(
+    fencedWrite(failing(0, 'ZK_NO_NODE'), token, '/sluice/wc/jobmodel/current', Buffer.from('m'), 3),
+    (error: unknown) => {
+      assert.ok(error instanceof ZkError);
+      assert.equal(error.code, 'ZK_FENCED');
+      assert.match(error.message, /no longer the leader of job 'wc'/);
+      return true;
+    },
+  );
   await assert.rejects(fencedWrite(failing(1, 'ZK_BAD_VERSION'), token, '/sluice/wc/jobmodel/current', Buffer.from('m'), 3), {
     code: 'ZK_BAD_VERSION',
   });

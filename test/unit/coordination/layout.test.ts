@@ -30,7 +30,11 @@ test('every path of a job lives under /sluice/<job>', () => {
 
 test('a job name that is not a safe node name is refused with a coded error', () => {
   for (const bad of ['', '.', '..', 'a/b', '-x', 'with space', 'zk\u0001']) {
-    assert.throws(() => jobRoot(bad), (error: unknown) => error instanceof ZkError && error.code === 'ZK_BAD_JOB_NAME', bad);
+    assert.throws(
+      () => jobRoot(bad),
+      (error: unknown) => error instanceof ZkError && error.code === 'ZK_BAD_JOB_NAME',
+      bad,
+    );
   }
   assert.equal(jobRoot('Job_1.v2-x'), '/sluice/Job_1.v2-x');
 });
@@ -41,7 +45,10 @@ test('ids and task names become exactly one node name and come back unchanged', 
     const node = encodeNodeName(name);
     assert.ok(!node.includes('/'), `${name} → ${node}`);
     assert.ok(node !== '.' && node !== '..' && node !== '', `${name} → ${node}`);
-    assert.ok([...node].every((c) => c.charCodeAt(0) > 0x1f && c.charCodeAt(0) !== 0x7f), `${name} → ${node}`);
+    assert.ok(
+      [...node].every((c) => c.charCodeAt(0) > 0x1f && c.charCodeAt(0) !== 0x7f),
+      `${name} → ${node}`,
+    );
     assert.equal(decodeNodeName(node), name);
   }
   assert.equal(encodeNodeName('Partition 3'), 'Partition 3', 'readable names stay readable');

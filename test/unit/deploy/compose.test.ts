@@ -4,7 +4,14 @@ import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { loadJobConfig } from '../../../shared/config/job-config.js';
-import { assertSchedulerAccepts, referencedVariables, repo, schedulerFlags, shellWords, variablesTheSchedulerReads } from './scheduler-command-line.js';
+import {
+  assertSchedulerAccepts,
+  referencedVariables,
+  repo,
+  schedulerFlags,
+  shellWords,
+  variablesTheSchedulerReads,
+} from './scheduler-command-line.js';
 
 interface Service {
   image?: string;
@@ -49,7 +56,16 @@ function dependencies(found: Service): Map<string, string> {
 describe('docker-compose.yml', () => {
   it('has the services, each from a pinned image or built from the Dockerfile', async () => {
     const services = await loadServices();
-    assert.deepEqual(Object.keys(services).sort(), ['kafka', 'kafka-topics', 'marathon', 'mesos-agent', 'mesos-master', 'sluice-bundle', 'sluice-scheduler', 'zookeeper']);
+    assert.deepEqual(Object.keys(services).sort(), [
+      'kafka',
+      'kafka-topics',
+      'marathon',
+      'mesos-agent',
+      'mesos-master',
+      'sluice-bundle',
+      'sluice-scheduler',
+      'zookeeper',
+    ]);
     for (const [name, found] of Object.entries(services)) {
       if (found.build !== undefined) {
         assert.equal(found.build, '.', `${name} is built from the Dockerfile`);
@@ -77,10 +93,13 @@ describe('docker-compose.yml', () => {
     assert.equal(agent.MESOS_MASTER, 'zk://zookeeper:2181/mesos');
     assert.equal(agent.MESOS_CONTAINERIZERS, 'mesos');
     assert.match(String(agent.MESOS_RESOURCES), /ports\(\*\):\[\d+-\d+\]/, 'the agent offers a range of ports');
-    assert.match(String(service(services, 'marathon').command), /--master zk:\/\/zookeeper:2181\/mesos --zk zk:\/\/zookeeper:2181\/marathon/);
+    assert.match(
+      String(service(services, 'marathon').command),
+      /--master zk:\/\/zookeeper:2181\/mesos --zk zk:\/\/zookeeper:2181\/marathon/,
+    );
   });
 
-  it('creates the word-count example\'s topics before the scheduler reads them', async () => {
+  it("creates the word-count example's topics before the scheduler reads them", async () => {
     const services = await loadServices();
     const command = shellCommand(service(services, 'kafka-topics'));
     const job = await loadJobConfig(join(repo, 'examples/word-count/job.yaml'));
@@ -122,26 +141,26 @@ describe('docker-compose.yml', () => {
 
   it('has health checks, and starts each service after what it needs', async () => {
     const services = await loadServices();
-    for (const name of ['zookeeper', 'kafka', 'sluice-scheduler']) assert.ok(service(services, name).healthcheck?.test?.length, `${name} has a health check`);
+    for (const name of ['zookeeper', 'kafka', 'sluice-scheduler'])
+      assert.ok(service(services, name).healthcheck?.test?.length, `${name} has a health check`);
     assert.match(service(services, 'sluice-scheduler').healthcheck?.test?.join(' ') ?? '', /127\.0\.0\.1:8081\/health/);
     for (const [name, found] of Object.entries(services)) {
       for (const [dependency, condition] of dependencies(found)) {
         const target = service(services, dependency);
-        if (condition === 'service_healthy') assert.ok(target.healthcheck, `${name} waits for ${dependency} to be healthy, which has a health check`);
-        else if (condition === 'service_completed_successfully') assert.ok(target.restart === undefined, `${name} waits for ${dependency} to finish, which runs once`);
+        if (condition === 'service_healthy')
+          assert.ok(target.healthcheck, `${name} waits for ${dependency} to be healthy, which has a health check`);
+        else if (condition === 'service_completed_successfully')
+          assert.ok(target.restart === undefined, `${name} waits for ${dependency} to finish, which runs once`);
         else assert.equal(condition, 'service_started', `${name} → ${dependency}: a known condition`);
       }
     }
-    assert.deepEqual(
-      Object.fromEntries(dependencies(service(services, 'sluice-scheduler'))),
-      {
-        zookeeper: 'service_healthy',
-        kafka: 'service_healthy',
-        'kafka-topics': 'service_completed_successfully',
-        'sluice-bundle': 'service_completed_successfully',
-        'mesos-master': 'service_started',
-      },
-    );
+    assert.deepEqual(Object.fromEntries(dependencies(service(services, 'sluice-scheduler'))), {
+      zookeeper: 'service_healthy',
+      kafka: 'service_healthy',
+      'kafka-topics': 'service_completed_successfully',
+      'sluice-bundle': 'service_completed_successfully',
+      'mesos-master': 'service_started',
+    });
     assert.equal(dependencies(service(services, 'kafka-topics')).get('kafka'), 'service_healthy');
   });
 });

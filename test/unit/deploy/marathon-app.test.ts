@@ -54,7 +54,10 @@ describe('deploy/marathon/word-count.json', () => {
     const app = await loadApp();
     assert.equal(app.container?.type, 'MESOS');
     assert.equal(app.container?.docker?.image, 'sluice:latest');
-    assert.deepEqual(app.portDefinitions?.map((port) => port.name), ['http']);
+    assert.deepEqual(
+      app.portDefinitions?.map((port) => port.name),
+      ['http'],
+    );
   });
 
   it('checks health over MESOS_HTTP on the first port at /health, with a grace period', async () => {
@@ -78,7 +81,10 @@ describe('deploy/marathon/word-count.json', () => {
     const config = flags.get('config') ?? '';
     assert.ok(config.startsWith(IMAGE_ROOT), `--config ${config} is a path in the image`);
     assert.equal(flags.get('executor-config'), config.slice(IMAGE_ROOT.length));
-    assert.ok(existsSync(join(repo, config.slice(IMAGE_ROOT.length).replace(/^dist\//, ''))), `${config} is a job config of the repository copied into the image`);
+    assert.ok(
+      existsSync(join(repo, config.slice(IMAGE_ROOT.length).replace(/^dist\//, ''))),
+      `${config} is a job config of the repository copied into the image`,
+    );
   });
 
   it('sets exactly the environment the cmd and the scheduler read: ZooKeeper, Mesos, Kafka and the bundle', async () => {

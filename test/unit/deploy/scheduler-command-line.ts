@@ -53,6 +53,9 @@ export async function variablesTheSchedulerReads(): Promise<Set<string>> {
     const source = await readFile(resolve(repo, file), 'utf8');
     for (const [, name] of source.matchAll(/process\.env\.([A-Z0-9_]+)/g)) names.add(name ?? '');
   }
-  assert.ok(names.has('PORT0') && names.has('SLUICE_LOG_LEVEL'), `found the scheduler's environment in ${SCHEDULER_ENV_READERS.join(', ')}`);
+  assert.ok(
+    names.has('PORT0') && names.has('SLUICE_LOG_LEVEL'),
+    `found the scheduler's environment in ${SCHEDULER_ENV_READERS.join(', ')}`,
+  );
   return names;
 }

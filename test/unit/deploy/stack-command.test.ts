@@ -9,7 +9,11 @@ import { test } from 'node:test';
 import { repoRoot } from '../../../dev/services/settings.js';
 
 function stack(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  return spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'dev/stack/stack.ts'), ...args], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
+  return spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'dev/stack/stack.ts'), ...args], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
 }
 
 test('--help prints the options and exits 0', () => {

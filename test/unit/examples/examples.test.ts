@@ -25,12 +25,25 @@ describe('the examples on the embedded system', () => {
 
   it('counter emits a count per key', async () => {
     const result = await run('counter');
-    assert.deepEqual(result.latest('counts'), new Map([['login', 3], ['click', 6], ['logout', 1]]));
+    assert.deepEqual(
+      result.latest('counts'),
+      new Map([
+        ['login', 3],
+        ['click', 6],
+        ['logout', 1],
+      ]),
+    );
   });
 
   it('shopping-cart updates carts, deletes empty and cleared ones with tombstones, and shows a cart', async () => {
     const result = await run('shopping-cart');
-    assert.deepEqual(result.latest('carts'), new Map([['ann', { items: { pen: 1, pad: 1 } }], ['dee', { items: { cap: 3 } }]]));
+    assert.deepEqual(
+      result.latest('carts'),
+      new Map([
+        ['ann', { items: { pen: 1, pad: 1 } }],
+        ['dee', { items: { cap: 3 } }],
+      ]),
+    );
     assert.deepEqual(result.latest('cart-views'), new Map([['ann', { items: { pen: 1, pad: 1 } }]]));
     const changelog = result.system.topics.records({ topic: 'shopping-cart-carts-changelog', partition: 0 });
     const last = new Map(changelog.map((record) => [record.key?.toString(), record.value?.toString() ?? null]));

@@ -31,7 +31,10 @@ function task(name: string, stores: Record<string, LocalStore>): TaskInstance {
   return new TaskInstance(options as unknown as TaskInstanceOptions, new Map());
 }
 
-async function serve(t: TestContext, target: () => StoreQueryTarget): Promise<(path: string) => Promise<{ status: number; body: Record<string, unknown> }>> {
+async function serve(
+  t: TestContext,
+  target: () => StoreQueryTarget,
+): Promise<(path: string) => Promise<{ status: number; body: Record<string, unknown> }>> {
   const report = () => ({ container: '0', jobModelVersion: 4, processedTotal: 0, at: 0, tasks: [] });
   const server = await startStatusServer(report, { host: '127.0.0.1', port: 0 }, target);
   t.after(() => server.close());
@@ -50,10 +53,20 @@ describe('store queries on a container', () => {
     await counts.commit();
     await counts.api.put('flows', 2); // in the write-behind cache only
     await totals.api.put(-5n, { sum: 7, words: ['a'] });
-    const get = await serve(t, () => ({ container: '0', tasks: queryableTasks([task('Partition 0', { counts, totals } as Record<string, LocalStore>)]), model: MODEL }));
+    const get = await serve(t, () => ({
+      container: '0',
+      tasks: queryableTasks([task('Partition 0', { counts, totals } as Record<string, LocalStore>)]),
+      model: MODEL,
+    }));
 
-    assert.deepEqual(await get('/stores/counts/river?task=Partition%200'), { status: 200, body: { store: 'counts', key: 'river', task: 'Partition 0', value: 3 } });
-    assert.deepEqual(await get('/stores/counts/flows?task=Partition+0'), { status: 200, body: { store: 'counts', key: 'flows', task: 'Partition 0', value: 2 } });
+    assert.deepEqual(await get('/stores/counts/river?task=Partition%200'), {
+      status: 200,
+      body: { store: 'counts', key: 'river', task: 'Partition 0', value: 3 },
+    });
+    assert.deepEqual(await get('/stores/counts/flows?task=Partition+0'), {
+      status: 200,
+      body: { store: 'counts', key: 'flows', task: 'Partition 0', value: 2 },
+    });
     await counts.api.put('river', 4);
     assert.equal((await get('/stores/counts/river?task=Partition%200')).body.value, 4);
     assert.deepEqual((await get('/stores/totals/-5?task=Partition%200')).body.value, { sum: 7, words: ['a'] });
@@ -61,7 +74,11 @@ describe('store queries on a container', () => {
 
   it('says 404 for an absent key, for a store the task does not have (naming its stores), and for a task it does not run (naming who does)', async (t) => {
     const counts = store(builtInSerdes.string, builtInSerdes.json);
-    const get = await serve(t, () => ({ container: '0', tasks: queryableTasks([task('Partition 0', { counts } as Record<string, LocalStore>)]), model: MODEL }));
+    const get = await serve(t, () => ({
+      container: '0',
+      tasks: queryableTasks([task('Partition 0', { counts } as Record<string, LocalStore>)]),
+      model: MODEL,
+    }));
 
     const missing = await get('/stores/counts/nowhere?task=Partition%200');
     assert.equal(missing.status, 404);
@@ -77,7 +94,10 @@ describe('store queries on a container', () => {
     assert.equal(elsewhere.status, 404);
     assert.equal(elsewhere.body.code, 'QUERY_TASK_NOT_HERE');
     assert.equal(elsewhere.body.owner, '1');
-    assert.equal(elsewhere.body.error, "container 0 does not run task 'Partition 1'; container 1 should (job model version 4); it runs 'Partition 0'");
+    assert.equal(
+      elsewhere.body.error,
+      "container 0 does not run task 'Partition 1'; container 1 should (job model version 4); it runs 'Partition 0'",
+    );
 
     const nobody = await get('/stores/counts/x?task=Partition%209');
     assert.equal(nobody.body.owner, null);
@@ -87,12 +107,19 @@ describe('store queries on a container', () => {
   it('refuses with 400 a query without a task and a key its serde cannot take', async (t) => {
     const ids = store(builtInSerdes.int32, builtInSerdes.string);
     await ids.api.put(7, 'seven');
-    const get = await serve(t, () => ({ container: '0', tasks: queryableTasks([task('Partition 0', { ids } as Record<string, LocalStore>)]), model: MODEL }));
+    const get = await serve(t, () => ({
+      container: '0',
+      tasks: queryableTasks([task('Partition 0', { ids } as Record<string, LocalStore>)]),
+      model: MODEL,
+    }));
     assert.equal((await get('/stores/ids/7?task=Partition%200')).body.value, 'seven');
 
     const noTask = await get('/stores/ids/7');
     assert.equal(noTask.status, 400);
-    assert.match(String(noTask.body.error), /name the task whose store to read: \/stores\/ids\/<key>\?task=<task>; this container runs 'Partition 0'/);
+    assert.match(
+      String(noTask.body.error),
+      /name the task whose store to read: \/stores\/ids\/<key>\?task=<task>; this container runs 'Partition 0'/,
+    );
 
     const bad = await get('/stores/ids/seven?task=Partition%200');
     assert.equal(bad.status, 400);
@@ -107,7 +134,10 @@ describe('store queries on a container', () => {
     const get = await serve(t, () => ({ container: '0', tasks, model: undefined }));
     const before = await get('/stores/counts/x?task=Partition%200');
     assert.equal(before.status, 404);
-    assert.equal(before.body.error, "container 0 does not run task 'Partition 0'; no container of the job model it knows runs it; it runs no tasks");
+    assert.equal(
+      before.body.error,
+      "container 0 does not run task 'Partition 0'; no container of the job model it knows runs it; it runs no tasks",
+    );
     tasks = queryableTasks([task('Partition 0', { counts } as Record<string, LocalStore>)]);
     assert.equal((await get(`/stores/counts/${encodeURIComponent('a/b%c d')}?task=Partition%200`)).body.value, 1);
     assert.equal((await get('/stores/counts/a/b%25c%20d?task=Partition%200')).body.value, 1);

@@ -55,7 +55,13 @@ describe('BatchingProducer', () => {
     const second = batching.sendToPartition('log', 0, messages(3, 'b'));
     const third = batching.sendToPartition('log', 1, messages(1, 'c'));
     await drain(batching.flush(), releaseNext);
-    assert.deepEqual(requests.map((request) => request.map((m) => m.value)), [['a0', 'a1'], ['b0', 'b1', 'b2', 'c0']]);
+    assert.deepEqual(
+      requests.map((request) => request.map((m) => m.value)),
+      [
+        ['a0', 'a1'],
+        ['b0', 'b1', 'b2', 'c0'],
+      ],
+    );
     assert.deepEqual(await Promise.all([first, second, third]), [1, 4, 0], 'the last offset of each send');
   });
 
@@ -64,15 +70,25 @@ describe('BatchingProducer', () => {
     const batching = new BatchingProducer(producer);
     const big = batching.sendToPartition('log', 0, messages(4500, 'x'));
     await drain(batching.flush(), releaseNext);
-    assert.deepEqual(requests.map((request) => request.length), [2000, 2000, 500]);
-    assert.deepEqual(requests.flat().map((m) => m.value), messages(4500, 'x').map((m) => m.value), 'order kept across requests');
+    assert.deepEqual(
+      requests.map((request) => request.length),
+      [2000, 2000, 500],
+    );
+    assert.deepEqual(
+      requests.flat().map((m) => m.value),
+      messages(4500, 'x').map((m) => m.value),
+      'order kept across requests',
+    );
     assert.equal(await big, 4499);
   });
 
   it('keeps a request under the byte limit', async () => {
     const { producer, requests, releaseNext } = recordingProducer();
     const batching = new BatchingProducer(producer);
-    void batching.send('out', Array.from({ length: 40 }, () => ({ key: null, value: Buffer.alloc(100_000) })));
+    void batching.send(
+      'out',
+      Array.from({ length: 40 }, () => ({ key: null, value: Buffer.alloc(100_000) })),
+    );
     await drain(batching.flush(), releaseNext);
     assert.ok(requests.length >= 6, `${requests.length} requests`);
     for (const request of requests) assert.ok(request.length * 100_000 <= 800 * 1024);

@@ -15,7 +15,12 @@ const require = createRequire(import.meta.url);
 const GROUPING = require.resolve('kafkajs/src/producer/groupMessagesPerPartition.js');
 const SCRIPT = join(repoRoot, 'scripts/patch-kafkajs.mjs');
 
-type Grouping = (input: { topic: string; partitionMetadata: unknown[]; messages: { value: string; partition: number }[]; partitioner: (args: { message: { partition: number } }) => number }) => Record<string, { value: string }[]>;
+type Grouping = (input: {
+  topic: string;
+  partitionMetadata: unknown[];
+  messages: { value: string; partition: number }[];
+  partitioner: (args: { message: { partition: number } }) => number;
+}) => Record<string, { value: string }[]>;
 
 function patch(file: string): { status: number | null; stderr: string } {
   return spawnSync(process.execPath, [SCRIPT, file], { encoding: 'utf8' });
@@ -31,7 +36,11 @@ describe('the kafkajs patch', () => {
       Object.fromEntries(Object.entries(grouped).map(([partition, list]) => [partition, list.map((message) => message.value)])),
       { 0: ['m0', 'm2', 'm4'], 1: ['m1'], 2: ['m3'] },
     );
-    assert.deepEqual(group({ topic: 't', partitionMetadata: [], messages, partitioner: () => 0 }), {}, 'no metadata: nothing grouped, as kafkajs does');
+    assert.deepEqual(
+      group({ topic: 't', partitionMetadata: [], messages, partitioner: () => 0 }),
+      {},
+      'no metadata: nothing grouped, as kafkajs does',
+    );
   });
 
   it('leaves a patched file as it is, and refuses a file it does not know without touching it', () => {

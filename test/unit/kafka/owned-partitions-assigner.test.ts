@@ -3,7 +3,11 @@ import { describe, it } from 'node:test';
 import { AssignerProtocol } from 'kafkajs';
 import { assignOwnedPartitions, ownedPartitionsAssigner, type MemberClaim } from '../../../shared/kafka/owned-partitions-assigner.js';
 
-const claim = (container: string, startedAt: number, partitions: Record<string, number[]>): MemberClaim => ({ container, startedAt, partitions });
+const claim = (container: string, startedAt: number, partitions: Record<string, number[]>): MemberClaim => ({
+  container,
+  startedAt,
+  partitions,
+});
 
 describe('owned-partitions assigner', () => {
   it('gives each member exactly the partitions it claims', () => {
@@ -48,7 +52,9 @@ describe('owned-partitions assigner', () => {
       { memberId: 'c', memberMetadata: garbage },
     ];
     const result = await assigner.assign({ members, topics: ['words'] } as never);
-    const decoded = new Map(result.map(({ memberId, memberAssignment }) => [memberId, AssignerProtocol.MemberAssignment.decode(memberAssignment)?.assignment]));
+    const decoded = new Map(
+      result.map(({ memberId, memberAssignment }) => [memberId, AssignerProtocol.MemberAssignment.decode(memberAssignment)?.assignment]),
+    );
     assert.deepEqual(decoded.get('a'), { words: [0] });
     assert.deepEqual(decoded.get('b'), { words: [1] });
     assert.deepEqual(decoded.get('c'), {});

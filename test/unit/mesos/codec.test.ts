@@ -14,8 +14,7 @@ import { EXAMPLES, decodedForm, example } from './examples.js';
 
 const json = (text: string): Uint8Array => Buffer.from(text, 'utf8');
 const jsonOf = (bytes: Uint8Array): string => Buffer.from(bytes).toString('utf8');
-const codecOf = (codecs: typeof jsonCodec, key: keyof typeof MESSAGE_NAMES): MessageCodec<object> =>
-  codecs[key] as MessageCodec<object>;
+const codecOf = (codecs: typeof jsonCodec, key: keyof typeof MESSAGE_NAMES): MessageCodec<object> => codecs[key] as MessageCodec<object>;
 
 function assertMesosError(fn: () => unknown, code: string, pattern: RegExp): void {
   assert.throws(fn, (error: unknown) => {
@@ -39,15 +38,24 @@ describe('both codecs', () => {
   test('encoding rejects a key that is not a field, naming the path', () => {
     const call = { type: 'KILL', kill: { task_id: { value: 't' }, agentId: { value: 'a' } } } as never;
     for (const codec of [protobufCodec, jsonCodec]) {
-      assertMesosError(() => codec.schedulerCall.encode(call), 'MESOS_INVALID_MESSAGE', /Call\.kill\.agentId is not a field of mesos\.v1\.scheduler\.Call\.Kill/);
+      assertMesosError(
+        () => codec.schedulerCall.encode(call),
+        'MESOS_INVALID_MESSAGE',
+        /Call\.kill\.agentId is not a field of mesos\.v1\.scheduler\.Call\.Kill/,
+      );
     }
   });
 
   test('encoding rejects an unknown enum name, a missing required field and a wrong type', () => {
     for (const codec of [protobufCodec, jsonCodec]) {
-      assertMesosError(() => codec.schedulerCall.encode({ type: 'OFFER' } as never), 'MESOS_INVALID_MESSAGE', /Call\.type expected one of UNKNOWN, SUBSCRIBE/);
       assertMesosError(
-        () => codec.schedulerCall.encode({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: { value: 'a' }, task_id: { value: 't' } } } as never),
+        () => codec.schedulerCall.encode({ type: 'OFFER' } as never),
+        'MESOS_INVALID_MESSAGE',
+        /Call\.type expected one of UNKNOWN, SUBSCRIBE/,
+      );
+      assertMesosError(
+        () =>
+          codec.schedulerCall.encode({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: { value: 'a' }, task_id: { value: 't' } } } as never),
         'MESOS_INVALID_MESSAGE',
         /Call\.acknowledge\.uuid is required but missing/,
       );
@@ -74,46 +82,71 @@ describe('both codecs', () => {
 
 describe('JSON codec', () => {
   test('writes Mesos JSON: field-number order, enum names, base64 bytes, 64-bit numbers', () => {
-    const text = jsonOf(jsonCodec.executorCall.encode({
-      type: 'MESSAGE',
-      executor_id: { value: 'e' },
-      framework_id: { value: 'f' },
-      message: { data: Uint8Array.from([0xff, 0x00, 0x10]) },
-    }));
+    const text = jsonOf(
+      jsonCodec.executorCall.encode({
+        type: 'MESSAGE',
+        executor_id: { value: 'e' },
+        framework_id: { value: 'f' },
+        message: { data: Uint8Array.from([0xff, 0x00, 0x10]) },
+      }),
+    );
     assert.equal(text, '{"executor_id":{"value":"e"},"framework_id":{"value":"f"},"type":"MESSAGE","message":{"data":"/wAQ"}}');
     const kill = jsonOf(jsonCodec.executorEvent.encode(example('executor-event-kill').value));
-    assert.equal(kill, '{"type":"KILL","kill":{"task_id":{"value":"sluice.wordcount.container-0.a41f3c2e"},"kill_policy":{"grace_period":{"nanoseconds":5000000000}}}}');
+    assert.equal(
+      kill,
+      '{"type":"KILL","kill":{"task_id":{"value":"sluice.wordcount.container-0.a41f3c2e"},"kill_policy":{"grace_period":{"nanoseconds":5000000000}}}}',
+    );
   });
 
   test('reads what Mesos reads: unknown keys and nulls ignored, strings for numbers and bools, a lone value as a list', () => {
-    const event = jsonCodec.schedulerEvent.decode(json(JSON.stringify({
+    const event = jsonCodec.schedulerEvent.decode(
+      json(
+        JSON.stringify({
+          type: 'UPDATE',
+          future_field: { anything: 1 },
+          update: {
+            status: {
+              task_id: { value: 't' },
+              state: 'TASK_RUNNING',
+              healthy: 'true',
+              timestamp: '1767225600.5',
+              message: null,
+              labels: { labels: { key: 'k' } },
+            },
+          },
+        }),
+      ),
+    );
+    assert.deepStrictEqual(event, {
       type: 'UPDATE',
-      future_field: { anything: 1 },
       update: {
         status: {
           task_id: { value: 't' },
           state: 'TASK_RUNNING',
-          healthy: 'true',
-          timestamp: '1767225600.5',
-          message: null,
-          labels: { labels: { key: 'k' } },
+          timestamp: 1767225600.5,
+          healthy: true,
+          labels: { labels: [{ key: 'k' }] },
         },
       },
-    })));
-    assert.deepStrictEqual(event, {
-      type: 'UPDATE',
-      update: { status: { task_id: { value: 't' }, state: 'TASK_RUNNING', timestamp: 1767225600.5, healthy: true, labels: { labels: [{ key: 'k' }] } } },
     } satisfies SchedulerEvent);
   });
 
   test('drops an unknown value of an optional enum (proto2) but rejects one of a required enum', () => {
     const status = jsonCodec.message<TaskStatus>('mesos.v1.TaskStatus');
-    assert.deepStrictEqual(
-      status.decode(json('{"task_id":{"value":"t"},"state":"TASK_RUNNING","reason":"REASON_FROM_THE_FUTURE"}')),
-      { task_id: { value: 't' }, state: 'TASK_RUNNING' },
+    assert.deepStrictEqual(status.decode(json('{"task_id":{"value":"t"},"state":"TASK_RUNNING","reason":"REASON_FROM_THE_FUTURE"}')), {
+      task_id: { value: 't' },
+      state: 'TASK_RUNNING',
+    });
+    assertMesosError(
+      () => status.decode(json('{"task_id":{"value":"t"},"state":"TASK_EXPLODED"}')),
+      'MESOS_INVALID_MESSAGE',
+      /TaskStatus\.state expected one of TASK_STAGING/,
     );
-    assertMesosError(() => status.decode(json('{"task_id":{"value":"t"},"state":"TASK_EXPLODED"}')), 'MESOS_INVALID_MESSAGE', /TaskStatus\.state expected one of TASK_STAGING/);
-    assertMesosError(() => status.decode(json('{"task_id":{"value":"t"},"state":1}')), 'MESOS_INVALID_MESSAGE', /state expected an enum name/);
+    assertMesosError(
+      () => status.decode(json('{"task_id":{"value":"t"},"state":1}')),
+      'MESOS_INVALID_MESSAGE',
+      /state expected an enum name/,
+    );
   });
 
   test('rejects bad bodies with coded errors', () => {
@@ -121,16 +154,34 @@ describe('JSON codec', () => {
     assertMesosError(() => calls.decode(json('{"type":')), 'MESOS_DECODE_FAILED', /body is not JSON/);
     assertMesosError(() => calls.decode(Uint8Array.from([0x7b, 0xff, 0x7d])), 'MESOS_DECODE_FAILED', /body is not JSON/);
     assertMesosError(() => calls.decode(json('[1]')), 'MESOS_INVALID_MESSAGE', /expected an object/);
-    assertMesosError(() => calls.decode(json('{"type":"MESSAGE","message":{"agent_id":{"value":"a"},"executor_id":{"value":"e"},"data":"not base64!"}}')), 'MESOS_INVALID_MESSAGE', /data expected base64 bytes/);
-    assertMesosError(() => calls.decode(json('{"type":"KILL","kill":{}}')), 'MESOS_INVALID_MESSAGE', /Call\.kill\.task_id is required but missing/);
-    assertMesosError(() => calls.decode(json('{"type":"REVIVE","revive":{"roles":[["a"]]}}')), 'MESOS_INVALID_MESSAGE', /roles\[0\] expected a string, got a list/);
+    assertMesosError(
+      () => calls.decode(json('{"type":"MESSAGE","message":{"agent_id":{"value":"a"},"executor_id":{"value":"e"},"data":"not base64!"}}')),
+      'MESOS_INVALID_MESSAGE',
+      /data expected base64 bytes/,
+    );
+    assertMesosError(
+      () => calls.decode(json('{"type":"KILL","kill":{}}')),
+      'MESOS_INVALID_MESSAGE',
+      /Call\.kill\.task_id is required but missing/,
+    );
+    assertMesosError(
+      () => calls.decode(json('{"type":"REVIVE","revive":{"roles":[["a"]]}}')),
+      'MESOS_INVALID_MESSAGE',
+      /roles\[0\] expected a string, got a list/,
+    );
   });
 
   test('reads a MasterInfo from a ZooKeeper json.info_ znode, newer fields included', () => {
-    const znode = '{"address":{"hostname":"m1","ip":"10.0.0.5","port":5050},"capabilities":[{"type":"AGENT_UPDATE"}],' +
+    const znode =
+      '{"address":{"hostname":"m1","ip":"10.0.0.5","port":5050},"capabilities":[{"type":"AGENT_UPDATE"}],' +
       '"domain":{},"hostname":"m1","id":"7b0c","ip":83886090,"pid":"master@10.0.0.5:5050","port":5050,"version":"1.11.0"}';
     assert.deepStrictEqual(jsonCodec.masterInfo.decode(json(znode)), {
-      id: '7b0c', ip: 83886090, port: 5050, pid: 'master@10.0.0.5:5050', hostname: 'm1', version: '1.11.0',
+      id: '7b0c',
+      ip: 83886090,
+      port: 5050,
+      pid: 'master@10.0.0.5:5050',
+      hostname: 'm1',
+      version: '1.11.0',
       address: { hostname: 'm1', ip: '10.0.0.5', port: 5050 },
     });
   });
@@ -138,11 +189,13 @@ describe('JSON codec', () => {
 
 describe('protobuf codec', () => {
   const statusType = new protobuf.Root()
-    .add(new protobuf.Type('TaskStatusWithExtras')
-      .add(new protobuf.Field('task_id', 1, 'TaskID'))
-      .add(new protobuf.Field('state', 2, 'int32'))
-      .add(new protobuf.Field('reason', 10, 'int32'))
-      .add(new protobuf.Field('future', 99, 'string')))
+    .add(
+      new protobuf.Type('TaskStatusWithExtras')
+        .add(new protobuf.Field('task_id', 1, 'TaskID'))
+        .add(new protobuf.Field('state', 2, 'int32'))
+        .add(new protobuf.Field('reason', 10, 'int32'))
+        .add(new protobuf.Field('future', 99, 'string')),
+    )
     .add(new protobuf.Type('TaskID').add(new protobuf.Field('value', 1, 'string')))
     .resolveAll()
     .lookupType('TaskStatusWithExtras');
@@ -157,12 +210,20 @@ describe('protobuf codec', () => {
 
   test('rejects an unknown value of a required enum, naming it', () => {
     const bytes = statusType.encode({ task_id: { value: 't' }, state: 42 }).finish();
-    assertMesosError(() => protobufCodec.message('mesos.v1.TaskStatus').decode(bytes), 'MESOS_INVALID_MESSAGE', /TaskStatus\.state has enum value 42/);
+    assertMesosError(
+      () => protobufCodec.message('mesos.v1.TaskStatus').decode(bytes),
+      'MESOS_INVALID_MESSAGE',
+      /TaskStatus\.state has enum value 42/,
+    );
   });
 
   test('rejects truncated bytes and a missing required field with MESOS_DECODE_FAILED', () => {
     const bytes = protobufCodec.schedulerEvent.encode(example('scheduler-event-update').value);
-    assertMesosError(() => protobufCodec.schedulerEvent.decode(bytes.subarray(0, bytes.length - 3)), 'MESOS_DECODE_FAILED', /cannot decode mesos\.v1\.scheduler\.Event/);
+    assertMesosError(
+      () => protobufCodec.schedulerEvent.decode(bytes.subarray(0, bytes.length - 3)),
+      'MESOS_DECODE_FAILED',
+      /cannot decode mesos\.v1\.scheduler\.Event/,
+    );
     const noState = statusType.encode({ task_id: { value: 't' } }).finish();
     assertMesosError(() => protobufCodec.message('mesos.v1.TaskStatus').decode(noState), 'MESOS_DECODE_FAILED', /missing required 'state'/);
   });

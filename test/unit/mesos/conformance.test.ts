@@ -23,8 +23,7 @@ function* reflected(ns: protobuf.NamespaceBase): Generator<protobuf.Type | proto
 
 const name = (object: protobuf.ReflectionObject): string => object.fullName.replace(/^\./, '');
 const rule = (field: protobuf.Field): string => (field.repeated ? 'repeated' : field.required ? 'required' : 'optional');
-const typeOf = (field: protobuf.Field): string =>
-  field.resolvedType === null ? field.type : oracleName(name(field.resolvedType));
+const typeOf = (field: protobuf.Field): string => (field.resolvedType === null ? field.type : oracleName(name(field.resolvedType)));
 
 function compareType(ours: protobuf.Type, theirs: protobuf.Type, problems: string[]): void {
   for (const field of ours.fieldsArray) {
@@ -94,8 +93,7 @@ test('the newer-than-oracle allow-list is exact: each entry is ours and unknown 
   }
 });
 
-const codec = (codecs: typeof protobufCodec, key: keyof typeof MESSAGE_NAMES): MessageCodec<object> =>
-  codecs[key] as MessageCodec<object>;
+const codec = (codecs: typeof protobufCodec, key: keyof typeof MESSAGE_NAMES): MessageCodec<object> => codecs[key] as MessageCodec<object>;
 
 for (const { name: exampleName, key, value } of EXAMPLES) {
   test(`${exampleName}: our bytes mean the same to Mesos's schema, and back`, () => {

@@ -70,7 +70,12 @@ export function scalar(name: string, value: number): Resource {
 export const portsResource: Resource = {
   name: 'ports',
   type: 'RANGES',
-  ranges: { range: [{ begin: 31000, end: 31099 }, { begin: 31500, end: 32000 }] },
+  ranges: {
+    range: [
+      { begin: 31000, end: 31099 },
+      { begin: 31500, end: 32000 },
+    ],
+  },
   allocation_info: allocation,
 };
 

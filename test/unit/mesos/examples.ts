@@ -4,13 +4,7 @@
  * oracle comparison. Types without a body in our subset (inverse offers, operation feedback…)
  * carry only their type: that still checks the enum value.
  */
-import type {
-  ExecutorCall,
-  ExecutorEvent,
-  MasterInfo,
-  SchedulerCall,
-  SchedulerEvent,
-} from '../../../shared/mesos/index.js';
+import type { ExecutorCall, ExecutorEvent, MasterInfo, SchedulerCall, SchedulerEvent } from '../../../shared/mesos/index.js';
 import { MESSAGE_NAMES } from '../../../shared/mesos/index.js';
 import {
   agentId,

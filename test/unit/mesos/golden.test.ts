@@ -13,13 +13,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
-import {
-  RecordIoDecoder,
-  encodeRecordIo,
-  jsonCodec,
-  protobufCodec,
-  type MessageCodec,
-} from '../../../shared/mesos/index.js';
+import { RecordIoDecoder, encodeRecordIo, jsonCodec, protobufCodec, type MessageCodec } from '../../../shared/mesos/index.js';
 import { decodedForm, example } from './examples.js';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/mesos/', import.meta.url));
@@ -47,7 +41,11 @@ function golden(file: string, actual: string): string {
 }
 
 /** Hex in 64-character lines, so a fixture diff shows where the bytes changed. */
-const toHexLines = (bytes: Uint8Array): string => `${Buffer.from(bytes).toString('hex').replace(/(.{64})/g, '$1\n').trim()}\n`;
+const toHexLines = (bytes: Uint8Array): string =>
+  `${Buffer.from(bytes)
+    .toString('hex')
+    .replace(/(.{64})/g, '$1\n')
+    .trim()}\n`;
 const fromHexLines = (hex: string): Buffer => Buffer.from(hex.replace(/\s/g, ''), 'hex');
 
 for (const name of GOLDEN) {
@@ -71,7 +69,9 @@ for (const name of GOLDEN) {
 }
 
 test('a JSON event stream in RecordIO framing is unchanged and decodes event by event', () => {
-  const events = ['scheduler-event-subscribed', 'scheduler-event-heartbeat', 'scheduler-event-offers', 'scheduler-event-update'].map(example);
+  const events = ['scheduler-event-subscribed', 'scheduler-event-heartbeat', 'scheduler-event-offers', 'scheduler-event-update'].map(
+    example,
+  );
   const stream = Buffer.concat(events.map(({ value }) => encodeRecordIo(jsonCodec.schedulerEvent.encode(value))));
   const expected = golden('scheduler-event-stream.json.recordio', stream.toString('utf8'));
   assert.equal(stream.toString('utf8'), expected);

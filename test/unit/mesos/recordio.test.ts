@@ -65,7 +65,10 @@ test('decodes the same records for any records and any chunking (property)', () 
         const stream = Buffer.concat(records.map(encodeRecordIo));
         const cuts = [...new Set(cutSeeds.map((seed) => seed % (stream.length + 1)))].sort((a, b) => a - b);
         const chunks = [0, ...cuts].map((start, i) => stream.subarray(start, [...cuts, stream.length][i]));
-        assert.deepStrictEqual(decodeChunks(chunks), records.map((record) => Buffer.from(record)));
+        assert.deepStrictEqual(
+          decodeChunks(chunks),
+          records.map((record) => Buffer.from(record)),
+        );
       },
     ),
     { numRuns: 300 },
@@ -131,9 +134,12 @@ test('readRecordIo yields records from an async byte stream and fails on truncat
   assert.deepStrictEqual(records, RECORDS);
 
   const truncated = readRecordIo(chunks(text('3\nab')));
-  await assert.rejects(async () => {
-    for await (const record of truncated) assert.fail(`unexpected record ${record.toString()}`);
-  }, (error: unknown) => error instanceof MesosError && error.code === 'MESOS_RECORDIO_TRUNCATED');
+  await assert.rejects(
+    async () => {
+      for await (const record of truncated) assert.fail(`unexpected record ${record.toString()}`);
+    },
+    (error: unknown) => error instanceof MesosError && error.code === 'MESOS_RECORDIO_TRUNCATED',
+  );
 });
 
 test('rejects a bad limit at construction', () => {

@@ -24,7 +24,11 @@ test('the agent’s executor API answers like slave/http.cpp, on both paths', as
     uuid: newUuidBytes(),
     ...overrides,
   });
-  const post = async (call: ExecutorCall, path = '/api/v1/executor', headers: Record<string, string> = { 'Content-Type': 'application/json' }) => {
+  const post = async (
+    call: ExecutorCall,
+    path = '/api/v1/executor',
+    headers: Record<string, string> = { 'Content-Type': 'application/json' },
+  ) => {
     const response = await fetch(`http://${agent.endpoint}${path}`, { method: 'POST', headers, body: jsonCodec.executorCall.encode(call) });
     return { status: response.status, text: await response.text() };
   };
@@ -33,7 +37,15 @@ test('the agent’s executor API answers like slave/http.cpp, on both paths', as
   assert.equal((await post({ ...ids, type: 'HEARTBEAT' }, '/api/v1/executor', {})).status, 400, 'no Content-Type');
   assert.equal((await post({ ...ids, type: 'HEARTBEAT' }, '/api/v1/executor', { 'Content-Type': 'text/xml' })).status, 415);
   assert.equal((await post({ ...ids, type: 'HEARTBEAT' })).status, 202);
-  assert.equal((await post({ ...ids, type: 'SUBSCRIBE', subscribe: {} }, '/api/v1/executor', { 'Content-Type': 'application/json', Accept: 'text/html' })).status, 406);
+  assert.equal(
+    (
+      await post({ ...ids, type: 'SUBSCRIBE', subscribe: {} }, '/api/v1/executor', {
+        'Content-Type': 'application/json',
+        Accept: 'text/html',
+      })
+    ).status,
+    406,
+  );
   assert.deepEqual(await post({ ...ids, framework_id: { value: 'nope' }, type: 'MESSAGE', message: { data: Buffer.from('x') } }), {
     status: 400,
     text: 'Framework cannot be found',
@@ -100,11 +112,18 @@ test('SUBSCRIBE: SUBSCRIBED, the queued LAUNCH, heartbeats; UPDATE is ACKNOWLEDG
 
   const uuid = newUuidBytes();
   const status: TaskStatus = { task_id: { value: 'task-1' }, state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR', uuid };
-  const update = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: jsonCodec.executorCall.encode({ ...ids, type: 'UPDATE', update: { status } }) });
+  const update = await fetch(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: jsonCodec.executorCall.encode({ ...ids, type: 'UPDATE', update: { status } }),
+  });
   assert.equal(update.status, 202);
   let event = await next(first);
   while (event?.type === 'HEARTBEAT') event = await next(first);
-  assert.deepEqual([event?.type, event?.acknowledged?.task_id.value, Buffer.compare(Buffer.from(event?.acknowledged?.uuid ?? []), uuid)], ['ACKNOWLEDGED', 'task-1', 0]);
+  assert.deepEqual(
+    [event?.type, event?.acknowledged?.task_id.value, Buffer.compare(Buffer.from(event?.acknowledged?.uuid ?? []), uuid)],
+    ['ACKNOWLEDGED', 'task-1', 0],
+  );
   const forwarded = await scheduler.update('task-1', 'TASK_RUNNING');
   assert.deepEqual([forwarded.agent_id?.value, forwarded.executor_id?.value], [agent.id, 'puppet'], 'the agent fills in its own ids');
 

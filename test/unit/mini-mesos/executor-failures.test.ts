@@ -1,6 +1,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { executorInfo, expectUpdate, frameworkInfo, launch, nextOffer, processExists, runningReport, startCluster, taskInfo, waitFor } from './helpers/cluster.js';
+import {
+  executorInfo,
+  expectUpdate,
+  frameworkInfo,
+  launch,
+  nextOffer,
+  processExists,
+  runningReport,
+  startCluster,
+  taskInfo,
+  waitFor,
+} from './helpers/cluster.js';
 import { TestScheduler } from './helpers/scheduler-client.js';
 
 async function runningTask(t: import('node:test').TestContext, options: Parameters<typeof startCluster>[1] = {}) {
@@ -72,7 +83,10 @@ test('a KILL before the executor subscribed kills the queued task and shuts the 
   await waitFor('the executor process', () => mesos.state().executors[0]?.pid !== undefined);
   await scheduler.call({ type: 'KILL', kill: { task_id: { value: 'task-1' } } });
   const killed = await expectUpdate(scheduler, 'task-1', 'TASK_KILLED');
-  assert.deepEqual([killed.source, killed.reason, killed.message], ['SOURCE_AGENT', 'REASON_TASK_KILLED_DURING_LAUNCH', 'Killed before delivery to the executor']);
+  assert.deepEqual(
+    [killed.source, killed.reason, killed.message],
+    ['SOURCE_AGENT', 'REASON_TASK_KILLED_DURING_LAUNCH', 'Killed before delivery to the executor'],
+  );
   await scheduler.next('FAILURE');
 });
 

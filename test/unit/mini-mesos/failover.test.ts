@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { executorInfo, expectUpdate, frameworkInfo, launch, nextOffer, processExists, startCluster, taskInfo, waitFor } from './helpers/cluster.js';
+import {
+  executorInfo,
+  expectUpdate,
+  frameworkInfo,
+  launch,
+  nextOffer,
+  processExists,
+  startCluster,
+  taskInfo,
+  waitFor,
+} from './helpers/cluster.js';
 import { TestScheduler } from './helpers/scheduler-client.js';
 
 async function withRunningTask(t: import('node:test').TestContext, failoverTimeout: number) {
@@ -51,7 +61,10 @@ test('when failover_timeout expires the framework is removed and its executors s
   const pid = mesos.state().executors[0]?.pid ?? 0;
   scheduler.close();
   await waitFor('the framework to be removed', () => mesos.state().removedFrameworks.includes(scheduler.frameworkId));
-  assert.deepEqual(mesos.state().completedTasks.map((task) => [task.taskId, task.state]), [['task-1', 'TASK_KILLED']]);
+  assert.deepEqual(
+    mesos.state().completedTasks.map((task) => [task.taskId, task.state]),
+    [['task-1', 'TASK_KILLED']],
+  );
   await waitFor('the executor to exit', () => !processExists(pid));
   await waitFor('the agent to forget the framework', () => mesos.state().executors.length === 0);
 

@@ -35,7 +35,10 @@ test('loseAgent: tasks LOST, offers rescinded, FAILURE; updates wait on the agen
   const held = await nextOffer(scheduler, (o) => o.agent_id.value === agentId);
   mesos.loseAgent(agentId);
   const lost = await scheduler.update('task-1', 'TASK_LOST');
-  assert.deepEqual([lost.source, lost.reason, lost.uuid, lost.message], ['SOURCE_MASTER', 'REASON_AGENT_REMOVED', undefined, 'health check timed out']);
+  assert.deepEqual(
+    [lost.source, lost.reason, lost.uuid, lost.message],
+    ['SOURCE_MASTER', 'REASON_AGENT_REMOVED', undefined, 'health check timed out'],
+  );
   assert.equal((await scheduler.next('RESCIND')).rescind?.offer_id.value, held.id.value);
   const failure = (await scheduler.next('FAILURE')).failure;
   assert.deepEqual([failure?.agent_id?.value, failure?.executor_id], [agentId, undefined]);
@@ -54,7 +57,10 @@ test('loseAgent: tasks LOST, offers rescinded, FAILURE; updates wait on the agen
   // agent's own update, which waited out the partition, arrives.
   mesos.restoreAgent(agentId);
   const announced = await scheduler.update('task-1', 'TASK_FAILED');
-  assert.deepEqual([announced.reason, announced.message, announced.uuid], ['REASON_AGENT_REREGISTERED', 'Unreachable agent re-reregistered', undefined]);
+  assert.deepEqual(
+    [announced.reason, announced.message, announced.uuid],
+    ['REASON_AGENT_REREGISTERED', 'Unreachable agent re-reregistered', undefined],
+  );
   const failed = await expectUpdate(scheduler, 'task-1', 'TASK_FAILED');
   assert.deepEqual([failed.source, failed.reason], ['SOURCE_AGENT', 'REASON_EXECUTOR_TERMINATED']);
   await nextOffer(scheduler, (o) => o.agent_id.value === agentId);
@@ -81,7 +87,11 @@ test('restartMaster breaks the streams; schedulers re-subscribe with their id an
   await mesos.restartMaster({ downtimeMs: 200 });
   await scheduler.ended;
   assert.notEqual(mesos.state().master.id, oldMaster);
-  assert.deepEqual(mesos.state().frameworks.map((f) => [f.id, f.connected]), [[scheduler.frameworkId, false]], 'known again from the agent');
+  assert.deepEqual(
+    mesos.state().frameworks.map((f) => [f.id, f.connected]),
+    [[scheduler.frameworkId, false]],
+    'known again from the agent',
+  );
 
   const again = await TestScheduler.subscribe(mesos.masterUrl, { ...info, id: { value: scheduler.frameworkId } });
   t.after(() => again.close());

@@ -17,17 +17,26 @@ test('each agent offers its resources from its own loopback hostname', async (t)
   const offers = (await scheduler.next('OFFERS')).offers?.offers ?? [];
   const masterId = mesos.state().master.id;
   assert.deepEqual(offers.map((offer) => offer.hostname).sort(), ['127.0.0.2', '127.0.0.3', '127.0.0.4']);
-  assert.deepEqual(offers.map((offer) => offer.agent_id.value).sort(), [0, 1, 2].map((n) => `${masterId}-S${n}`));
+  assert.deepEqual(
+    offers.map((offer) => offer.agent_id.value).sort(),
+    [0, 1, 2].map((n) => `${masterId}-S${n}`),
+  );
   for (const offer of offers) assert.match(offer.id.value, new RegExp(`^${masterId}-O\\d+$`));
   const first = offers[0] as Offer;
   // Without RESERVATION_REFINEMENT the master downgrades resources to the pre-refinement format.
-  assert.deepEqual(first.resources?.map((r) => [r.name, r.scalar?.value ?? r.ranges?.range, r.role, r.allocation_info?.role]), [
-    ['cpus', 2, '*', '*'],
-    ['mem', 2048, '*', '*'],
-    ['disk', 10240, '*', '*'],
-    ['ports', [{ begin: 31000, end: 32000 }], '*', '*'],
-  ]);
-  assert.deepEqual(mesos.agents.map((agent) => agent.hostname), ['127.0.0.2', '127.0.0.3', '127.0.0.4']);
+  assert.deepEqual(
+    first.resources?.map((r) => [r.name, r.scalar?.value ?? r.ranges?.range, r.role, r.allocation_info?.role]),
+    [
+      ['cpus', 2, '*', '*'],
+      ['mem', 2048, '*', '*'],
+      ['disk', 10240, '*', '*'],
+      ['ports', [{ begin: 31000, end: 32000 }], '*', '*'],
+    ],
+  );
+  assert.deepEqual(
+    mesos.agents.map((agent) => agent.hostname),
+    ['127.0.0.2', '127.0.0.3', '127.0.0.4'],
+  );
 });
 
 test('a RESERVATION_REFINEMENT framework gets resources without the legacy role field', async (t) => {

@@ -29,17 +29,34 @@ test('scalars add and subtract with Mesos’s 0.001 precision; reserved and unre
 
 test('ranges coalesce, split on subtraction, and are contained piecewise', () => {
   assert.deepEqual(addResources([ports([1, 3])], [ports([4, 6], [10, 12])]), [ports([1, 6], [10, 12])]);
-  assert.deepEqual(subtractResources([ports([31000, 32000])], [ports([31000, 31000], [31500, 31501])]), [ports([31001, 31499], [31502, 32000])]);
+  assert.deepEqual(subtractResources([ports([31000, 32000])], [ports([31000, 31000], [31500, 31501])]), [
+    ports([31001, 31499], [31502, 32000]),
+  ]);
   assert.ok(containsResources([ports([1, 6], [10, 12])], [ports([2, 3], [11, 11])]));
   assert.ok(!containsResources([ports([1, 6])], [ports([6, 7])]));
 });
 
 test('pre-refinement resources upgrade on the way in and downgrade on the way out', () => {
-  const legacy: Resource = { name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, role: 'r', reservation: { principal: 'p' }, allocation_info: { role: 'r' } };
+  const legacy: Resource = {
+    name: 'cpus',
+    type: 'SCALAR',
+    scalar: { value: 1 },
+    role: 'r',
+    reservation: { principal: 'p' },
+    allocation_info: { role: 'r' },
+  };
   const internal = toInternal(legacy);
-  assert.deepEqual(internal, { name: 'cpus', type: 'SCALAR', scalar: { value: 1 }, reservations: [{ type: 'DYNAMIC', role: 'r', principal: 'p', labels: undefined }] });
+  assert.deepEqual(internal, {
+    name: 'cpus',
+    type: 'SCALAR',
+    scalar: { value: 1 },
+    reservations: [{ type: 'DYNAMIC', role: 'r', principal: 'p', labels: undefined }],
+  });
   const offered = toOffered(internal, 'r', { user: 'u', name: 'n' });
-  assert.deepEqual([offered.role, offered.reservation?.principal, offered.reservations, offered.allocation_info], ['r', 'p', undefined, { role: 'r' }]);
+  assert.deepEqual(
+    [offered.role, offered.reservation?.principal, offered.reservations, offered.allocation_info],
+    ['r', 'p', undefined, { role: 'r' }],
+  );
   const refined = toOffered(internal, 'r', { user: 'u', name: 'n', capabilities: [{ type: 'RESERVATION_REFINEMENT' }] });
   assert.deepEqual([refined.role, refined.reservations?.[0]?.role], [undefined, 'r']);
 });

@@ -21,7 +21,9 @@ test('a launched task runs in a real executor with the Mesos sandbox and environ
   const scheduler = await TestScheduler.subscribe(mesos.masterUrl, frameworkInfo({ checkpoint: true }));
   t.after(() => scheduler.close());
   const offer = await nextOffer(scheduler);
-  const executor = executorInfo('exec-1', { command: { ...executorInfo('x').command, environment: { variables: [{ name: 'EXTRA', value: 'yes' }] } } });
+  const executor = executorInfo('exec-1', {
+    command: { ...executorInfo('x').command, environment: { variables: [{ name: 'EXTRA', value: 'yes' }] } },
+  });
   await launch(scheduler, offer, [taskInfo('task-1', offer, executor)]);
   const starting = await expectUpdate(scheduler, 'task-1', 'TASK_STARTING');
   assert.equal(starting.source, 'SOURCE_EXECUTOR');
@@ -33,28 +35,35 @@ test('a launched task runs in a real executor with the Mesos sandbox and environ
   const run = mesos.state().executors.find((e) => e.executorId === 'exec-1');
   assert.ok(run !== undefined);
   const agent = mesos.agents[0];
-  const sandbox = path.join(agent?.workDir ?? '', 'slaves', offer.agent_id.value, 'frameworks', scheduler.frameworkId, 'executors', 'exec-1', 'runs', run.containerId);
+  const sandbox = path.join(
+    agent?.workDir ?? '',
+    'slaves',
+    offer.agent_id.value,
+    'frameworks',
+    scheduler.frameworkId,
+    'executors',
+    'exec-1',
+    'runs',
+    run.containerId,
+  );
   assert.equal(run.directory, sandbox);
   assert.equal(fs.realpathSync(report.cwd), fs.realpathSync(sandbox), 'the sandbox is the working directory');
   assert.equal(fs.readlinkSync(path.join(path.dirname(sandbox), 'latest')), run.containerId);
   assert.ok(fs.existsSync(path.join(sandbox, 'stdout')) && fs.existsSync(path.join(sandbox, 'stderr')));
-  assert.deepEqual(
-    report.env,
-    {
-      MESOS_FRAMEWORK_ID: scheduler.frameworkId,
-      MESOS_EXECUTOR_ID: 'exec-1',
-      MESOS_DIRECTORY: sandbox,
-      MESOS_SANDBOX: sandbox,
-      MESOS_SLAVE_ID: offer.agent_id.value,
-      MESOS_SLAVE_PID: `slave(1)@${agent?.endpoint ?? ''}`,
-      MESOS_AGENT_ENDPOINT: agent?.endpoint,
-      MESOS_CHECKPOINT: '1',
-      MESOS_HTTP_COMMAND_EXECUTOR: '0',
-      MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD: '3secs',
-      MESOS_RECOVERY_TIMEOUT: '15mins',
-      MESOS_SUBSCRIPTION_BACKOFF_MAX: '2secs',
-    },
-  );
+  assert.deepEqual(report.env, {
+    MESOS_FRAMEWORK_ID: scheduler.frameworkId,
+    MESOS_EXECUTOR_ID: 'exec-1',
+    MESOS_DIRECTORY: sandbox,
+    MESOS_SANDBOX: sandbox,
+    MESOS_SLAVE_ID: offer.agent_id.value,
+    MESOS_SLAVE_PID: `slave(1)@${agent?.endpoint ?? ''}`,
+    MESOS_AGENT_ENDPOINT: agent?.endpoint,
+    MESOS_CHECKPOINT: '1',
+    MESOS_HTTP_COMMAND_EXECUTOR: '0',
+    MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD: '3secs',
+    MESOS_RECOVERY_TIMEOUT: '15mins',
+    MESOS_SUBSCRIPTION_BACKOFF_MAX: '2secs',
+  });
   assert.equal(mesos.state().tasks.find((task) => task.taskId === 'task-1')?.state, 'TASK_RUNNING');
 
   // A second task for the same executor goes to the same process, and offers name the executor.
@@ -78,7 +87,14 @@ test('status updates are retried until acknowledged, and only the head of a task
   await expectUpdate(scheduler, 'task-1', 'TASK_RUNNING');
   scheduler.drain('UPDATE');
   await new Promise((resolve) => setTimeout(resolve, 500));
-  assert.deepEqual(scheduler.drain('UPDATE').map((e) => e.update?.status.state).filter((s) => s !== 'TASK_STARTING'), [], 'no retries once acknowledged');
+  assert.deepEqual(
+    scheduler
+      .drain('UPDATE')
+      .map((e) => e.update?.status.state)
+      .filter((s) => s !== 'TASK_STARTING'),
+    [],
+    'no retries once acknowledged',
+  );
 });
 
 test('KILL reaches the executor; the terminal update, once acknowledged, retires the task', async (t) => {
@@ -94,7 +110,10 @@ test('KILL reaches the executor; the terminal update, once acknowledged, retires
   assert.equal(killed.source, 'SOURCE_EXECUTOR');
   const state = mesos.state();
   assert.equal(state.tasks.length, 0);
-  assert.deepEqual(state.completedTasks.map((task) => [task.taskId, task.state]), [['task-1', 'TASK_KILLED']]);
+  assert.deepEqual(
+    state.completedTasks.map((task) => [task.taskId, task.state]),
+    [['task-1', 'TASK_KILLED']],
+  );
 
   await scheduler.call({ type: 'KILL', kill: { task_id: { value: 'never-launched' } } });
   const lost = await scheduler.update('never-launched', 'TASK_LOST');
@@ -114,10 +133,15 @@ test('RECONCILE: explicit answers per task, implicit lists every known task; no 
   }
   await scheduler.call({
     type: 'RECONCILE',
-    reconcile: { tasks: [{ task_id: { value: 'a' } }, { task_id: { value: 'gone' }, agent_id: offer.agent_id }, { task_id: { value: 'nowhere' } }] },
+    reconcile: {
+      tasks: [{ task_id: { value: 'a' } }, { task_id: { value: 'gone' }, agent_id: offer.agent_id }, { task_id: { value: 'nowhere' } }],
+    },
   });
   const a = await scheduler.update('a', 'TASK_RUNNING');
-  assert.deepEqual([a.source, a.reason, a.message, a.uuid], ['SOURCE_MASTER', 'REASON_RECONCILIATION', 'Reconciliation: Latest task state', undefined]);
+  assert.deepEqual(
+    [a.source, a.reason, a.message, a.uuid],
+    ['SOURCE_MASTER', 'REASON_RECONCILIATION', 'Reconciliation: Latest task state', undefined],
+  );
   assert.equal((await scheduler.update('gone', 'TASK_LOST')).message, 'Reconciliation: Task is unknown to the agent');
   assert.equal((await scheduler.update('nowhere', 'TASK_LOST')).message, 'Reconciliation: Task is unknown');
 
@@ -134,7 +158,10 @@ test('MESSAGE goes to the executor and the executor’s MESSAGE comes back to th
   await launch(scheduler, offer, [taskInfo('task-1', offer, executorInfo('exec-1'))]);
   await expectUpdate(scheduler, 'task-1', 'TASK_STARTING');
   await expectUpdate(scheduler, 'task-1', 'TASK_RUNNING');
-  await scheduler.call({ type: 'MESSAGE', message: { agent_id: offer.agent_id, executor_id: { value: 'exec-1' }, data: Buffer.from('ping') } });
+  await scheduler.call({
+    type: 'MESSAGE',
+    message: { agent_id: offer.agent_id, executor_id: { value: 'exec-1' }, data: Buffer.from('ping') },
+  });
   const reply = await scheduler.next('MESSAGE');
   assert.equal(Buffer.from(reply.message?.data ?? []).toString(), 'echo:ping');
   assert.equal(reply.message?.executor_id.value, 'exec-1');
@@ -173,7 +200,11 @@ test('LAUNCH_GROUP delivers a task group to a CUSTOM executor; an untyped or DEF
     type: 'ACCEPT',
     accept: {
       offer_ids: [offer.id],
-      operations: [group(executorInfo('grouped'), 'g1', 'g2'), group(untyped, 'u1'), group(executorInfo('default', { type: 'DEFAULT' }), 'd1')],
+      operations: [
+        group(executorInfo('grouped'), 'g1', 'g2'),
+        group(untyped, 'u1'),
+        group(executorInfo('default', { type: 'DEFAULT' }), 'd1'),
+      ],
       filters: { refuse_seconds: 0 },
     },
   });

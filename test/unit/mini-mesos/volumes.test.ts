@@ -8,7 +8,12 @@ import { TestScheduler } from './helpers/scheduler-client.js';
 
 const ROLE = 'sluice';
 const PRINCIPAL = 'sluice-principal';
-const reservation: ResourceReservationInfo = { type: 'DYNAMIC', role: ROLE, principal: PRINCIPAL, labels: { labels: [{ key: 'resource_id', value: randomUUID() }] } };
+const reservation: ResourceReservationInfo = {
+  type: 'DYNAMIC',
+  role: ROLE,
+  principal: PRINCIPAL,
+  labels: { labels: [{ key: 'resource_id', value: randomUUID() }] },
+};
 const reserved = (name: string, value: number): Resource => ({ name, type: 'SCALAR', scalar: { value }, reservations: [reservation] });
 
 const isVolume = (resource: Resource): boolean => resource.disk?.persistence !== undefined;
@@ -17,15 +22,26 @@ const reservedOf = (offer: Offer, name: string): Resource | undefined =>
 
 test('RESERVE + CREATE + LAUNCH in one ACCEPT; the volume survives a relaunch and is offered again; DESTROY + UNRESERVE undo it', async (t) => {
   const mesos = await startCluster(t);
-  const info = frameworkInfo({ roles: [ROLE], principal: PRINCIPAL, capabilities: [{ type: 'MULTI_ROLE' }, { type: 'RESERVATION_REFINEMENT' }] });
+  const info = frameworkInfo({
+    roles: [ROLE],
+    principal: PRINCIPAL,
+    capabilities: [{ type: 'MULTI_ROLE' }, { type: 'RESERVATION_REFINEMENT' }],
+  });
   const scheduler = await TestScheduler.subscribe(mesos.masterUrl, info);
   t.after(() => scheduler.close());
   const offer = await nextOffer(scheduler);
   assert.equal(offer.allocation_info?.role, ROLE);
 
-  const volume: Resource = { ...reserved('disk', 100), disk: { persistence: { id: randomUUID(), principal: PRINCIPAL }, volume: { container_path: 'data', mode: 'RW' } } };
+  const volume: Resource = {
+    ...reserved('disk', 100),
+    disk: { persistence: { id: randomUUID(), principal: PRINCIPAL }, volume: { container_path: 'data', mode: 'RW' } },
+  };
   const executor = executorInfo('exec-1');
-  const first = taskInfo('task-1', offer, executor, { append: { file: 'data/log.txt', line: 'one' }, crashAfterMs: 100 }, [reserved('cpus', 0.3), reserved('mem', 128), volume]);
+  const first = taskInfo('task-1', offer, executor, { append: { file: 'data/log.txt', line: 'one' }, crashAfterMs: 100 }, [
+    reserved('cpus', 0.3),
+    reserved('mem', 128),
+    volume,
+  ]);
   await scheduler.call({
     type: 'ACCEPT',
     accept: {
@@ -44,10 +60,16 @@ test('RESERVE + CREATE + LAUNCH in one ACCEPT; the volume survives a relaunch an
   assert.ok(stored !== undefined);
   assert.deepEqual([stored.role, stored.persistenceId, stored.containerPath], [ROLE, volume.disk?.persistence?.id, 'data']);
   assert.equal(fs.readFileSync(`${stored.path}/log.txt`, 'utf8'), 'one\n');
-  assert.deepEqual(mesos.state().reservations.map((r) => [r.resource.name, r.role, r.principal, r.labels]).sort(), [
-    ['cpus', ROLE, PRINCIPAL, reservation.labels?.labels],
-    ['mem', ROLE, PRINCIPAL, reservation.labels?.labels],
-  ]);
+  assert.deepEqual(
+    mesos
+      .state()
+      .reservations.map((r) => [r.resource.name, r.role, r.principal, r.labels])
+      .sort(),
+    [
+      ['cpus', ROLE, PRINCIPAL, reservation.labels?.labels],
+      ['mem', ROLE, PRINCIPAL, reservation.labels?.labels],
+    ],
+  );
 
   // The executor crashes; the next offer on that agent holds the volume and the reservations.
   await expectUpdate(scheduler, 'task-1', 'TASK_FAILED');
@@ -60,9 +82,16 @@ test('RESERVE + CREATE + LAUNCH in one ACCEPT; the volume survives a relaunch an
     reservedOf(again, 'mem') as Resource,
     offeredVolume,
   ]);
-  await scheduler.call({ type: 'ACCEPT', accept: { offer_ids: [again.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [second] } }], filters: { refuse_seconds: 0 } } });
+  await scheduler.call({
+    type: 'ACCEPT',
+    accept: { offer_ids: [again.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [second] } }], filters: { refuse_seconds: 0 } },
+  });
   await expectUpdate(scheduler, 'task-2', 'TASK_STARTING');
-  assert.equal(runningReport(await expectUpdate(scheduler, 'task-2', 'TASK_RUNNING')).file, 'one\ntwo\n', 'the volume kept the first run’s data');
+  assert.equal(
+    runningReport(await expectUpdate(scheduler, 'task-2', 'TASK_RUNNING')).file,
+    'one\ntwo\n',
+    'the volume kept the first run’s data',
+  );
 
   // Teardown: kill, then DESTROY the volume and UNRESERVE everything.
   await scheduler.call({ type: 'KILL', kill: { task_id: { value: 'task-2' } } });
@@ -86,12 +115,26 @@ test('RESERVE + CREATE + LAUNCH in one ACCEPT; the volume survives a relaunch an
   await waitFor('the reservations to go', () => mesos.state().reservations.length === 0 && mesos.state().volumes.length === 0);
   assert.ok(!fs.existsSync(stored.path), 'DESTROY deletes the volume directory');
   const clean = await nextOffer(scheduler, (o) => (o.resources ?? []).every((r) => (r.reservations ?? []).length === 0));
-  assert.deepEqual(clean.resources?.map((r) => [r.name, r.scalar?.value]), [['cpus', 0.3], ['mem', 128], ['disk', 100]], 'the freed resources come back unreserved');
-  assert.deepEqual(mesos.state().agents[0]?.resources.map((r) => [r.name, r.scalar?.value, r.reservations]).slice(0, 3), [
-    ['cpus', 1, undefined],
-    ['mem', 1024, undefined],
-    ['disk', 10240, undefined],
-  ]);
+  assert.deepEqual(
+    clean.resources?.map((r) => [r.name, r.scalar?.value]),
+    [
+      ['cpus', 0.3],
+      ['mem', 128],
+      ['disk', 100],
+    ],
+    'the freed resources come back unreserved',
+  );
+  assert.deepEqual(
+    mesos
+      .state()
+      .agents[0]?.resources.map((r) => [r.name, r.scalar?.value, r.reservations])
+      .slice(0, 3),
+    [
+      ['cpus', 1, undefined],
+      ['mem', 1024, undefined],
+      ['disk', 10240, undefined],
+    ],
+  );
 });
 
 test('frameworks without RESERVATION_REFINEMENT see reservations in the pre-refinement format', async (t) => {
@@ -99,10 +142,21 @@ test('frameworks without RESERVATION_REFINEMENT see reservations in the pre-refi
   const scheduler = await TestScheduler.subscribe(mesos.masterUrl, frameworkInfo({ role: ROLE, principal: PRINCIPAL }));
   t.after(() => scheduler.close());
   const offer = await nextOffer(scheduler);
-  const legacy: Resource = { name: 'cpus', type: 'SCALAR', scalar: { value: 0.5 }, role: ROLE, reservation: { principal: PRINCIPAL, labels: reservation.labels } };
-  await scheduler.call({ type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'RESERVE', reserve: { resources: [legacy] } }], filters: { refuse_seconds: 0 } } });
+  const legacy: Resource = {
+    name: 'cpus',
+    type: 'SCALAR',
+    scalar: { value: 0.5 },
+    role: ROLE,
+    reservation: { principal: PRINCIPAL, labels: reservation.labels },
+  };
+  await scheduler.call({
+    type: 'ACCEPT',
+    accept: { offer_ids: [offer.id], operations: [{ type: 'RESERVE', reserve: { resources: [legacy] } }], filters: { refuse_seconds: 0 } },
+  });
   const next = await nextOffer(scheduler, (o) => (o.resources ?? []).some((r) => r.role === ROLE));
-  const cpus = next.resources?.filter((r) => r.name === 'cpus').map((r) => [r.scalar?.value, r.role, r.reservation?.principal, r.reservations]);
+  const cpus = next.resources
+    ?.filter((r) => r.name === 'cpus')
+    .map((r) => [r.scalar?.value, r.role, r.reservation?.principal, r.reservations]);
   assert.deepEqual(cpus?.sort(), [
     [0.5, '*', undefined, undefined],
     [0.5, ROLE, PRINCIPAL, undefined],

@@ -51,9 +51,11 @@ export function inputStreams(sameCount: boolean): fc.Arbitrary<InputStream[]> {
     maxLength: 4,
     selector: ([system, topic]) => `${system}/${topic}`,
   });
-  return fc.tuple(names, fc.array(fc.integer({ min: 1, max: 12 }), { minLength: 4, maxLength: 4 })).map(([streams, counts]) =>
-    streams.map(([system, topic], i) => ({ system, topic, partitionCount: (sameCount ? counts[0] : counts[i]) ?? 1 })),
-  );
+  return fc
+    .tuple(names, fc.array(fc.integer({ min: 1, max: 12 }), { minLength: 4, maxLength: 4 }))
+    .map(([streams, counts]) =>
+      streams.map(([system, topic], i) => ({ system, topic, partitionCount: (sameCount ? counts[0] : counts[i]) ?? 1 })),
+    );
 }
 
 /** A deterministic permutation driven by `seed`, to show results do not depend on input order. */

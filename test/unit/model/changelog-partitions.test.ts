@@ -56,7 +56,17 @@ test('stable, unique, lowest-free and order-independent for any history', () => 
 });
 
 test('a corrupt previous mapping is refused', () => {
-  assert.throws(() => assignChangelogPartitions(['a'], new Map([['x', 1], ['y', 1]])), { code: 'MODEL_CHANGELOG_PARTITION_DUPLICATED' });
+  assert.throws(
+    () =>
+      assignChangelogPartitions(
+        ['a'],
+        new Map([
+          ['x', 1],
+          ['y', 1],
+        ]),
+      ),
+    { code: 'MODEL_CHANGELOG_PARTITION_DUPLICATED' },
+  );
   assert.throws(() => assignChangelogPartitions(['a'], new Map([['x', -1]])), {
     code: 'MODEL_CHANGELOG_PARTITION_INVALID',
     message: "task 'x' had changelog partition -1; expected an integer ≥ 0",

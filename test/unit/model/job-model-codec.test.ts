@@ -66,7 +66,11 @@ function damaged(edit: (doc: Record<string, unknown> & { containers: { tasks: Re
 test('corrupt data: the error names what is wrong and where', () => {
   const cases: [string | Uint8Array, string, string | RegExp][] = [
     [Uint8Array.from([0x7b, 0xff, 0x7d]), 'MODEL_CODEC_NOT_UTF8', 'job model data is corrupt: it is not UTF-8 text'],
-    [golden.slice(0, 30), 'MODEL_CODEC_NOT_JSON', 'job model data is corrupt: it is not JSON (30 characters, starting "{\\"format\\":1,\\"job\\":\\"shopping-ca")'],
+    [
+      golden.slice(0, 30),
+      'MODEL_CODEC_NOT_JSON',
+      'job model data is corrupt: it is not JSON (30 characters, starting "{\\"format\\":1,\\"job\\":\\"shopping-ca")',
+    ],
     ['[]', 'MODEL_CODEC_FIELD_INVALID', 'job model data is corrupt: format is missing; expected 1'],
     [damaged((d) => delete d.format), 'MODEL_CODEC_FIELD_INVALID', 'job model data is corrupt: format is missing; expected 1'],
     [damaged((d) => (d.format = '1')), 'MODEL_CODEC_FIELD_INVALID', 'job model data is corrupt: format is "1"; expected 1'],
@@ -77,7 +81,11 @@ test('corrupt data: the error names what is wrong and where', () => {
     ],
     [damaged((d) => (d.version = 0)), 'MODEL_CODEC_FIELD_INVALID', 'job model data is corrupt: version is 0; expected an integer ≥ 1'],
     [damaged((d) => delete d.job), 'MODEL_CODEC_FIELD_INVALID', 'job model data is corrupt: job is missing; expected a non-empty string'],
-    [damaged((d) => (d.containers = {} as never)), 'MODEL_CODEC_FIELD_INVALID', 'job model data is corrupt: containers is {}; expected an array'],
+    [
+      damaged((d) => (d.containers = {} as never)),
+      'MODEL_CODEC_FIELD_INVALID',
+      'job model data is corrupt: containers is {}; expected an array',
+    ],
     [
       damaged((d) => ((d.containers[1]?.tasks[0] ?? {}).changelogPartition = '2')),
       'MODEL_CODEC_FIELD_INVALID',
@@ -93,7 +101,11 @@ test('corrupt data: the error names what is wrong and where', () => {
       'MODEL_CODEC_FIELD_INVALID',
       'job model data is corrupt: containers[0].tasks[0].mode is not a field of job model format 1',
     ],
-    [damaged((d) => (d.containers[0] = null as never)), 'MODEL_CODEC_FIELD_INVALID', 'job model data is corrupt: containers[0] is null; expected an object'],
+    [
+      damaged((d) => (d.containers[0] = null as never)),
+      'MODEL_CODEC_FIELD_INVALID',
+      'job model data is corrupt: containers[0] is null; expected an object',
+    ],
     [
       damaged((d) => ((d.containers[1]?.tasks[0] ?? {}).name = 'Partition 0')),
       'MODEL_TASK_DUPLICATED',

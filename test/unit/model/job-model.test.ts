@@ -34,7 +34,13 @@ test('sspKey is system.topic.partition', () => {
 });
 
 test('compareNames is a natural, total, antisymmetric order', () => {
-  assert.deepEqual(['Partition 10', 'Partition 9', 'Partition 1', '10', '9'].sort(compareNames), ['9', '10', 'Partition 1', 'Partition 9', 'Partition 10']);
+  assert.deepEqual(['Partition 10', 'Partition 9', 'Partition 1', '10', '9'].sort(compareNames), [
+    '9',
+    '10',
+    'Partition 1',
+    'Partition 9',
+    'Partition 10',
+  ]);
   fc.assert(
     fc.property(fc.string(), fc.string(), fc.string(), (a, b, c) => {
       assert.equal(Math.sign(compareNames(a, b)) + Math.sign(compareNames(b, a)), 0);
@@ -82,12 +88,18 @@ test('validateJobModel names the broken rule and the things involved', () => {
   });
   assert.throws(() => validateJobModel(withTask({ name: 'Partition 3', ssps: [ssp('words', 2)], changelogPartition: 3 })), {
     code: 'MODEL_SSP_DUPLICATED',
-    message: "SSP kafka.words.2 is owned by both task 'Partition 2' and task 'Partition 3' of job 'wordcount'; each input partition must have one task",
+    message:
+      "SSP kafka.words.2 is owned by both task 'Partition 2' and task 'Partition 3' of job 'wordcount'; each input partition must have one task",
   });
-  assert.throws(() => validateJobModel(withTask({ name: 'Partition 3', ssps: [{ system: 'a.b', topic: 't', partition: 0 }], changelogPartition: 3 })), {
-    code: 'MODEL_SSP_INVALID',
+  assert.throws(
+    () => validateJobModel(withTask({ name: 'Partition 3', ssps: [{ system: 'a.b', topic: 't', partition: 0 }], changelogPartition: 3 })),
+    {
+      code: 'MODEL_SSP_INVALID',
+    },
+  );
+  assert.throws(() => validateJobModel(withTask({ name: 'Partition 3', ssps: [], changelogPartition: -1 })), {
+    code: 'MODEL_CHANGELOG_PARTITION_INVALID',
   });
-  assert.throws(() => validateJobModel(withTask({ name: 'Partition 3', ssps: [], changelogPartition: -1 })), { code: 'MODEL_CHANGELOG_PARTITION_INVALID' });
   assert.throws(() => validateJobModel({ ...model, containers: [...model.containers, { id: '1', tasks: [] }] }), {
     code: 'MODEL_CONTAINER_DUPLICATED',
     message: "job 'wordcount' lists container '1' twice",

@@ -43,8 +43,13 @@ test('a previous model of another job is refused', () => {
 });
 
 test('a grouper that gives one SSP to two tasks is caught', () => {
-  const broken: PlanOptions['grouper'] = (inputs) => [...groupByPartition(inputs), { name: 'extra', ssps: [{ system: 'kafka', topic: 'words', partition: 0 }] }];
-  assert.throws(() => planJobModel(undefined, words(2), { job: 'wordcount', containerCount: 1, grouper: broken }), { code: 'MODEL_SSP_DUPLICATED' });
+  const broken: PlanOptions['grouper'] = (inputs) => [
+    ...groupByPartition(inputs),
+    { name: 'extra', ssps: [{ system: 'kafka', topic: 'words', partition: 0 }] },
+  ];
+  assert.throws(() => planJobModel(undefined, words(2), { job: 'wordcount', containerCount: 1, grouper: broken }), {
+    code: 'MODEL_SSP_DUPLICATED',
+  });
 });
 
 /** A replan: grow some partitions (never shrink) and pick a new container count. */
@@ -71,7 +76,9 @@ for (const [label, grouper] of [
             for (const task of listTasks(next)) if (before.has(task.name)) assert.equal(task.changelogPartition, before.get(task.name));
             // Partitions are handed out densely: old tasks keep theirs, new ones fill from the top.
             assert.deepEqual(
-              listTasks(next).map((t) => t.changelogPartition).sort((x, y) => x - y),
+              listTasks(next)
+                .map((t) => t.changelogPartition)
+                .sort((x, y) => x - y),
               Array.from({ length: total }, (_, i) => i),
             );
             const changed = JSON.stringify(next.containers) !== JSON.stringify(model.containers);

@@ -3,13 +3,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { isSluiceError } from '../../../shared/errors.js';
 import type { TaskName } from '../../../shared/model/job-model.js';
-import {
-  assignBalanced,
-  assignSticky,
-  assignWithLocality,
-  containerIds,
-  type Assignment,
-} from '../../../shared/model/task-assigner.js';
+import { assignBalanced, assignSticky, assignWithLocality, containerIds, type Assignment } from '../../../shared/model/task-assigner.js';
 import { movedTasks, shuffle, sizes, stickyCase, taskName } from './arbitraries.js';
 
 /**
@@ -219,10 +213,13 @@ test('locality: a task host overrides its previous container’s host', () => {
     taskHosts: new Map([['t3', 'h1']]),
   });
   // 'a' is full with its own tasks, so t3's preferred host has no room; it goes to 'c' with t4.
-  assert.deepEqual([...after], [
-    ['a', ['t1', 't2']],
-    ['c', ['t3', 't4']],
-  ]);
+  assert.deepEqual(
+    [...after],
+    [
+      ['a', ['t1', 't2']],
+      ['c', ['t3', 't4']],
+    ],
+  );
   const roomy = assignWithLocality(new Map([['b', ['t1', 't2']]]), ['t1', 't2'], ['a', 'c'], {
     containerHosts: new Map([
       ['a', 'h1'],
@@ -230,10 +227,13 @@ test('locality: a task host overrides its previous container’s host', () => {
     ]),
     taskHosts: new Map([['t2', 'h1']]),
   });
-  assert.deepEqual([...roomy], [
-    ['a', ['t2']],
-    ['c', ['t1']],
-  ]);
+  assert.deepEqual(
+    [...roomy],
+    [
+      ['a', ['t2']],
+      ['c', ['t1']],
+    ],
+  );
 });
 
 function codeOf(run: () => unknown): string {
@@ -247,10 +247,22 @@ function codeOf(run: () => unknown): string {
 }
 
 test('errors: bad container counts and duplicated tasks are named', () => {
-  assert.equal(codeOf(() => assignBalanced(['a', 'b'], 0)), 'MODEL_CONTAINER_COUNT_INVALID');
-  assert.equal(codeOf(() => assignBalanced(['a', 'b'], 1.5)), 'MODEL_CONTAINER_COUNT_INVALID');
-  assert.equal(codeOf(() => assignBalanced(['a', 'a'], 1)), 'MODEL_TASK_DUPLICATED');
-  assert.equal(codeOf(() => assignWithLocality(undefined, ['a'], ['x', 'x'], { containerHosts: new Map() })), 'MODEL_CONTAINER_DUPLICATED');
+  assert.equal(
+    codeOf(() => assignBalanced(['a', 'b'], 0)),
+    'MODEL_CONTAINER_COUNT_INVALID',
+  );
+  assert.equal(
+    codeOf(() => assignBalanced(['a', 'b'], 1.5)),
+    'MODEL_CONTAINER_COUNT_INVALID',
+  );
+  assert.equal(
+    codeOf(() => assignBalanced(['a', 'a'], 1)),
+    'MODEL_TASK_DUPLICATED',
+  );
+  assert.equal(
+    codeOf(() => assignWithLocality(undefined, ['a'], ['x', 'x'], { containerHosts: new Map() })),
+    'MODEL_CONTAINER_DUPLICATED',
+  );
   assert.throws(() => assignBalanced(['a', 'b'], 3), {
     code: 'MODEL_TOO_MANY_CONTAINERS',
     message: '3 containers for 2 tasks would leave a container idle; set the container count to at most 2',

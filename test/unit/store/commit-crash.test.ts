@@ -20,7 +20,11 @@ import { changelogPartition, context } from './store-fixture.js';
 
 setLogLevel('warn');
 
-async function open(storeDir: string, changelog: MemoryTopics, checkpointed: number | undefined): Promise<{ store: LocalStore<string, string>; restored: RestoreResult; rebuilt: boolean[] }> {
+async function open(
+  storeDir: string,
+  changelog: MemoryTopics,
+  checkpointed: number | undefined,
+): Promise<{ store: LocalStore<string, string>; restored: RestoreResult; rebuilt: boolean[] }> {
   const sink = changelog.sink(changelogPartition);
   const rebuilt: boolean[] = [];
   const [restored] = await restoreStores(
@@ -29,7 +33,17 @@ async function open(storeDir: string, changelog: MemoryTopics, checkpointed: num
     { deleteRetentionMs: 1e9, onProgress: (_store, _done, _total, fromScratch) => rebuilt.push(fromScratch) },
   );
   assert.ok(restored);
-  const spec = { name: context.store, engine: 'rocksdb' as const, keySerde: stringSerde, valueSerde: stringSerde, cacheSize: 100, batchSize: 10, changelogTopic: changelogPartition.topic, maxRecordBytes: 1024, engineOptions: {} };
+  const spec = {
+    name: context.store,
+    engine: 'rocksdb' as const,
+    keySerde: stringSerde,
+    valueSerde: stringSerde,
+    cacheSize: 100,
+    batchSize: 10,
+    changelogTopic: changelogPartition.topic,
+    maxRecordBytes: 1024,
+    engineOptions: {},
+  };
   const store = buildStore({ spec, context, engine: restored.engine, sink, storeDir, offset: restored.offset });
   return { store, restored, rebuilt };
 }
@@ -41,7 +55,7 @@ async function contents(store: LocalStore<string, string>): Promise<Record<strin
 }
 
 describe('a commit cut short after its checkpoint', () => {
-  it('costs a replay of that commit\'s changelog records onto the kept DB, and loses nothing', async () => {
+  it("costs a replay of that commit's changelog records onto the kept DB, and loses nothing", async () => {
     const storeDir = await mkdtemp(join(tmpdir(), 'sluice-commit-crash-'));
     const changelog = new MemoryTopics();
     const first = await open(storeDir, changelog, undefined);
@@ -61,7 +75,10 @@ describe('a commit cut short after its checkpoint', () => {
     const second = await open(storeDir, changelog, checkpointed);
     assert.equal(second.restored.plan.reuseLocal, true, second.restored.plan.reason);
     assert.equal(second.restored.replayed, 3, 'only the cut commit is replayed');
-    assert.ok(second.rebuilt.length > 0 && second.rebuilt.every((fromScratch) => !fromScratch), 'the status reports a tail replay, not a rebuild');
+    assert.ok(
+      second.rebuilt.length > 0 && second.rebuilt.every((fromScratch) => !fromScratch),
+      'the status reports a tail replay, not a rebuild',
+    );
     const expected: Record<string, string> = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`k${i}`, '1']));
     expected.k1 = '2';
     expected.new = '1';

@@ -50,14 +50,15 @@ export function describeEngine(name: string, makeEngine: (dir: string) => KeyVal
 
     if (!hasSyncGet) {
       it('has no synchronous get (readers use getMany)', () => assert.equal(engine.getSync, undefined));
-    } else it('getSync sees completed writes and deletes', async () => {
-      const getSync = engine.getSync as NonNullable<KeyValueEngine['getSync']>;
-      await engine.write([put('k', 'v')]);
-      assert.deepEqual(getSync(b('k')), b('v'));
-      assert.equal(getSync(b('missing')), undefined);
-      await engine.write([del('k')]);
-      assert.equal(getSync(b('k')), undefined);
-    });
+    } else
+      it('getSync sees completed writes and deletes', async () => {
+        const getSync = engine.getSync as NonNullable<KeyValueEngine['getSync']>;
+        await engine.write([put('k', 'v')]);
+        assert.deepEqual(getSync(b('k')), b('v'));
+        assert.equal(getSync(b('missing')), undefined);
+        await engine.write([del('k')]);
+        assert.equal(getSync(b('k')), undefined);
+      });
 
     it('stores empty values and tells them apart from missing keys', async () => {
       await engine.write([{ type: 'put', key: b('empty'), value: Buffer.alloc(0) }]);
@@ -72,7 +73,10 @@ export function describeEngine(name: string, makeEngine: (dir: string) => KeyVal
       const keys = [[0xff], [0x80, 0x00], [0x00], [0x7f, 0xff], [0x80], [0x00, 0x00], [0x01], [0xff, 0xff, 0x00]];
       await engine.write(keys.map((bytes, i) => ({ type: 'put', key: Buffer.from(bytes), value: Buffer.from([i]) })));
       const expected = keys.map((bytes) => Buffer.from(bytes)).sort(Buffer.compare);
-      assert.deepEqual((await all(engine.iterate({}))).map((e) => e.key), expected);
+      assert.deepEqual(
+        (await all(engine.iterate({}))).map((e) => e.key),
+        expected,
+      );
       assert.deepEqual(await keysIn(engine.iterate({ gte: Buffer.from([0x7f]), lt: Buffer.from([0xff]) })), [
         Buffer.from([0x7f, 0xff]),
         Buffer.from([0x80]),
@@ -150,12 +154,7 @@ export function describeEngine(name: string, makeEngine: (dir: string) => KeyVal
       const expectedOld = [entry('a', 'old'), entry('b', 'kept'), entry('c', 'gone')];
       assert.deepEqual(await all(snapshot.iterate({})), expectedOld);
       assert.deepEqual(await all(snapshot.iterate({ gte: b('b') })), expectedOld.slice(1));
-      assert.deepEqual(await all(engine.iterate({})), [
-        entry('0', 'first'),
-        entry('a', 'new'),
-        entry('b', 'kept'),
-        entry('d', 'added'),
-      ]);
+      assert.deepEqual(await all(engine.iterate({})), [entry('0', 'first'), entry('a', 'new'), entry('b', 'kept'), entry('d', 'added')]);
       // Releasing while an iterator is open must not break it; some engines (classic-level) only
       // finish the release once that iterator is closed, so close it before awaiting.
       const pending = snapshot.iterate({});
@@ -181,23 +180,24 @@ export function describeEngine(name: string, makeEngine: (dir: string) => KeyVal
 
     if (!onDisk) {
       it('keeps nothing on disk', () => assert.equal(engine.path, undefined));
-    } else it('keeps flushed data across close and reopen', async () => {
-      await engine.write([put('a', '1'), put('b', '2'), put('c', '3')]);
-      await engine.write([del('b'), { type: 'put', key: Buffer.from([0xff]), value: Buffer.alloc(0) }]);
-      await engine.flush();
-      await engine.close();
+    } else
+      it('keeps flushed data across close and reopen', async () => {
+        await engine.write([put('a', '1'), put('b', '2'), put('c', '3')]);
+        await engine.write([del('b'), { type: 'put', key: Buffer.from([0xff]), value: Buffer.alloc(0) }]);
+        await engine.flush();
+        await engine.close();
 
-      engine = makeEngine(dir);
-      await engine.open();
-      assert.deepEqual(await all(engine.iterate({})), [
-        entry('a', '1'),
-        entry('c', '3'),
-        { key: Buffer.from([0xff]), value: Buffer.alloc(0) },
-      ]);
-      await engine.write([put('d', '4')]);
-      await engine.flush();
-      assert.deepEqual(await engine.get(b('d')), b('4'));
-    });
+        engine = makeEngine(dir);
+        await engine.open();
+        assert.deepEqual(await all(engine.iterate({})), [
+          entry('a', '1'),
+          entry('c', '3'),
+          { key: Buffer.from([0xff]), value: Buffer.alloc(0) },
+        ]);
+        await engine.write([put('d', '4')]);
+        await engine.flush();
+        assert.deepEqual(await engine.get(b('d')), b('4'));
+      });
   });
 }
 

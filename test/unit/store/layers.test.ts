@@ -26,11 +26,14 @@ describe('store layers', () => {
   it('reject null and undefined keys and values, naming the store and the task', async () => {
     const { store } = memoryStore();
     const api = store.api as unknown as { put(k: unknown, v: unknown): Promise<void>; get(k: unknown): Promise<unknown> };
-    assert.throws(() => api.put(null, 'x'), (error: Error & { code?: string }) => {
-      assert.equal(error.code, StoreErrorCode.nullKey);
-      assert.match(error.message, /store 'counts' of task 'Partition 0'/);
-      return true;
-    });
+    assert.throws(
+      () => api.put(null, 'x'),
+      (error: Error & { code?: string }) => {
+        assert.equal(error.code, StoreErrorCode.nullKey);
+        assert.match(error.message, /store 'counts' of task 'Partition 0'/);
+        return true;
+      },
+    );
     assert.throws(() => api.put('k', undefined), /use delete\(key\)/);
     assert.throws(() => api.get(undefined), /store 'counts' of task 'Partition 0'.*undefined key/);
   });
@@ -54,7 +57,10 @@ describe('store layers', () => {
     await store.api.put('a', '3');
     await store.flushCache();
     const records = changelog.records(changelogPartition).map((r) => [r.key?.toString(), r.value?.toString() ?? null]);
-    assert.deepEqual(records.sort(), [['a', '3'], ['b', null]]);
+    assert.deepEqual(records.sort(), [
+      ['a', '3'],
+      ['b', null],
+    ]);
   });
 
   it('flush dirty entries in batches of batch-size before any commit', async () => {
@@ -92,7 +98,10 @@ describe('store layers', () => {
   it('keep numeric order for int32 keys', async () => {
     const { store } = memoryStore<number, unknown>({ keySerde: int32Serde, valueSerde: json() });
     for (const n of [5, -1, 300, -70000, 0]) await store.api.put(n, { n });
-    assert.deepEqual((await collect(store.api.all())).map(([key]) => key), [-70000, -1, 0, 5, 300]);
+    assert.deepEqual(
+      (await collect(store.api.all())).map(([key]) => key),
+      [-70000, -1, 0, 5, 300],
+    );
   });
 
   it('give snapshots that later puts and deletes do not change', async () => {
@@ -108,9 +117,17 @@ describe('store layers', () => {
     await store.api.put('d', '1');
     await store.flushCache();
     await store.commit();
-    assert.deepEqual(await collect(snapshot.iterator()), [['a', '1'], ['b', '1'], ['c', '1']]);
+    assert.deepEqual(await collect(snapshot.iterator()), [
+      ['a', '1'],
+      ['b', '1'],
+      ['c', '1'],
+    ]);
     await snapshot.close();
-    assert.deepEqual(await collect(store.api.all()), [['a', '2'], ['c', '1'], ['d', '1']]);
+    assert.deepEqual(await collect(store.api.all()), [
+      ['a', '2'],
+      ['c', '1'],
+      ['d', '1'],
+    ]);
   });
 
   it('close iterators on break and on close(), and stop yielding after close', async () => {
@@ -118,7 +135,13 @@ describe('store layers', () => {
     const engine = new (class extends MemoryEngine {
       override iterate(range: Parameters<MemoryEngine['iterate']>[0]) {
         const inner = super.iterate(range);
-        return { nextChunk: () => inner.nextChunk(), close: async () => { closed++; await inner.close(); } };
+        return {
+          nextChunk: () => inner.nextChunk(),
+          close: async () => {
+            closed++;
+            await inner.close();
+          },
+        };
       }
     })();
     const { store } = memoryStore({ rawEngine: engine });

@@ -5,8 +5,9 @@ import { describeEngine } from './engine-conformance.js';
 
 describeEngine('leveldb', (dir) => new LevelDbEngine(dir));
 
-describeEngine('leveldb (no compression, small cache)', (dir) =>
-  new LevelDbEngine(dir, { compression: 'none', blockCacheBytes: 1 << 20, writeBufferBytes: 1 << 20, wal: false }),
+describeEngine(
+  'leveldb (no compression, small cache)',
+  (dir) => new LevelDbEngine(dir, { compression: 'none', blockCacheBytes: 1 << 20, writeBufferBytes: 1 << 20, wal: false }),
 );
 
 describe('LevelDbEngine', () => {

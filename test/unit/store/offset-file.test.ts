@@ -11,7 +11,12 @@ const fixture = (name: string) => readFile(new URL(`../../fixtures/store/${name}
 
 describe('OFFSET file format 1', () => {
   it('matches the golden fixtures both ways', async () => {
-    const clean = { state: 'clean', changelog: { topic: 'wc-counts-changelog', partition: 3 }, offset: 41, writtenAt: 1700000000000 } as const;
+    const clean = {
+      state: 'clean',
+      changelog: { topic: 'wc-counts-changelog', partition: 3 },
+      offset: 41,
+      writtenAt: 1700000000000,
+    } as const;
     assert.equal(encodeOffsetFile(clean), await fixture('offset-v1-clean.json'));
     assert.deepEqual(decodeOffsetFile(await fixture('offset-v1-clean.json'), context), clean);
     assert.equal(encodeOffsetFile({ state: 'applying' }), await fixture('offset-v1-applying.json'));

@@ -40,8 +40,16 @@ describe('planRestore', () => {
   const rebuilds: [string, Partial<RestoreInput>, RegExp][] = [
     ['no OFFSET file', { offsetFile: { state: 'missing' } }, /no local state/],
     ['an interrupted rebuild', { offsetFile: { state: 'applying' } }, /interrupted/],
-    ['a corrupt OFFSET', { offsetFile: decodeOffsetFile('nonsense', context) }, /store 'counts' of task 'Partition 0': the OFFSET file is corrupt/],
-    ['another changelog', { offsetFile: { state: 'clean', changelog: { topic: 'other', partition: 0 }, offset: 5, writtenAt: now } }, /belongs to changelog other\[0\]/],
+    [
+      'a corrupt OFFSET',
+      { offsetFile: decodeOffsetFile('nonsense', context) },
+      /store 'counts' of task 'Partition 0': the OFFSET file is corrupt/,
+    ],
+    [
+      'another changelog',
+      { offsetFile: { state: 'clean', changelog: { topic: 'other', partition: 0 }, offset: 5, writtenAt: now } },
+      /belongs to changelog other\[0\]/,
+    ],
     ['a DB ahead of the checkpoint', { checkpointed: 40 }, /ahead of the checkpoint/],
     ['offsets no longer in the changelog', { watermarks: { low: 60, high: 120 } }, /no longer holds offsets 50..59/],
     ['a DB older than the delete retention', { deleteRetentionMs: 500 }, /over the changelog's delete retention/],
@@ -56,10 +64,13 @@ describe('planRestore', () => {
   }
 
   it('refuses a checkpoint beyond the end of the changelog, naming the store, task and topic', () => {
-    assert.throws(() => planRestore({ ...base, checkpointed: 500 }), (error: Error & { code?: string }) => {
-      assert.equal(error.code, StoreErrorCode.changelogMismatch);
-      assert.match(error.message, /store 'counts' of task 'Partition 0'.*test-job-counts-changelog\[0\] reached offset 500/);
-      return true;
-    });
+    assert.throws(
+      () => planRestore({ ...base, checkpointed: 500 }),
+      (error: Error & { code?: string }) => {
+        assert.equal(error.code, StoreErrorCode.changelogMismatch);
+        assert.match(error.message, /store 'counts' of task 'Partition 0'.*test-job-counts-changelog\[0\] reached offset 500/);
+        return true;
+      },
+    );
   });
 });

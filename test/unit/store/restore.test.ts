@@ -33,7 +33,17 @@ describe('restoreStores', () => {
       for (const { key, value } of chunk) contents.set(key.toString(), value.toString());
     }
     assert.deepEqual(Object.fromEntries(contents), { a: '1', c: '1' });
-    const trim = changelog.records(changelogPartition).slice(6).map((r) => [r.key?.toString(), r.value?.toString() ?? null]);
-    assert.deepEqual(trim.sort(), [['a', '1'], ['d', null]], 'the changelog again ends in the restored state');
+    const trim = changelog
+      .records(changelogPartition)
+      .slice(6)
+      .map((r) => [r.key?.toString(), r.value?.toString() ?? null]);
+    assert.deepEqual(
+      trim.sort(),
+      [
+        ['a', '1'],
+        ['d', null],
+      ],
+      'the changelog again ends in the restored state',
+    );
   });
 });

@@ -11,8 +11,9 @@ describeEngine('rocksdb', (dir) => new RocksDbEngine(dir));
 
 // The same contract with the WAL "off", no block cache and a small memtable: options the binding
 // cannot honour must be accepted, not break the engine.
-describeEngine('rocksdb (wal off, no cache)', (dir) =>
-  new RocksDbEngine(dir, { wal: false, blockCacheBytes: 0, writeBufferBytes: 1 << 20, compression: 'zstd' }),
+describeEngine(
+  'rocksdb (wal off, no cache)',
+  (dir) => new RocksDbEngine(dir, { wal: false, blockCacheBytes: 0, writeBufferBytes: 1 << 20, compression: 'zstd' }),
 );
 
 describe('RocksDbEngine', () => {
@@ -36,7 +37,10 @@ describe('RocksDbEngine', () => {
       assert.equal(await ssts(), 0, 'the write sits in the memtable (and WAL)');
       await engine.flush();
       assert.equal(await ssts(), 1, 'flush() wrote the memtable to disk');
-      const optionsFile = (await readdir(dir)).filter((name) => name.startsWith('OPTIONS-')).sort().pop();
+      const optionsFile = (await readdir(dir))
+        .filter((name) => name.startsWith('OPTIONS-'))
+        .sort()
+        .pop();
       assert.ok(optionsFile);
       assert.match(await readFile(join(dir, optionsFile), 'utf8'), /write_buffer_size=8388608/);
     } finally {

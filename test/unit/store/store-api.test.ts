@@ -13,13 +13,26 @@ import { changelogPartition, collect, context } from './store-fixture.js';
 /** The whole KeyValueStore API through the full layer stack, on every engine. */
 for (const kind of ['rocksdb', 'leveldb', 'memory'] as EngineKind[]) {
   describe(`the store API on ${kind}`, () => {
-    async function open<K, V>(keySerde: import('../../../shared/api/serdes.js').Serde<K>, valueSerde: import('../../../shared/api/serdes.js').Serde<V>) {
+    async function open<K, V>(
+      keySerde: import('../../../shared/api/serdes.js').Serde<K>,
+      valueSerde: import('../../../shared/api/serdes.js').Serde<V>,
+    ) {
       const dir = kind === 'memory' ? undefined : await mkdtemp(join(tmpdir(), `sluice-api-${kind}-`));
       const engine = createEngine(kind, dir, { wal: false });
       await engine.open();
       const topics = new MemoryTopics();
       const store = buildStore({
-        spec: { name: context.store, engine: kind, keySerde, valueSerde, cacheSize: 4, batchSize: 2, changelogTopic: changelogPartition.topic, maxRecordBytes: 1 << 20, engineOptions: {} },
+        spec: {
+          name: context.store,
+          engine: kind,
+          keySerde,
+          valueSerde,
+          cacheSize: 4,
+          batchSize: 2,
+          changelogTopic: changelogPartition.topic,
+          maxRecordBytes: 1 << 20,
+          engineOptions: {},
+        },
         context,
         engine,
         sink: topics.sink(changelogPartition),
@@ -39,9 +52,22 @@ for (const kind of ['rocksdb', 'leveldb', 'memory'] as EngineKind[]) {
       await store.api.deleteAll([7n, 99n]);
       assert.deepEqual(await store.api.get(3n), { n: 3 });
       assert.equal(await store.api.get(0n), undefined);
-      assert.deepEqual(await store.api.getAll([-5n, 0n, 3n, 7n, 1n << 40n]), [{ n: -5 }, undefined, { n: 3 }, undefined, { n: Number((1n << 40n) % 1000n) }]);
-      assert.deepEqual((await collect(store.api.all())).map(([key]) => key), [-5n, 3n, 1n << 40n], 'numeric order for int64 keys');
-      assert.deepEqual((await collect(store.api.range(-5n, 4n))).map(([key]) => key), [-5n, 3n]);
+      assert.deepEqual(await store.api.getAll([-5n, 0n, 3n, 7n, 1n << 40n]), [
+        { n: -5 },
+        undefined,
+        { n: 3 },
+        undefined,
+        { n: Number((1n << 40n) % 1000n) },
+      ]);
+      assert.deepEqual(
+        (await collect(store.api.all())).map(([key]) => key),
+        [-5n, 3n, 1n << 40n],
+        'numeric order for int64 keys',
+      );
+      assert.deepEqual(
+        (await collect(store.api.range(-5n, 4n))).map(([key]) => key),
+        [-5n, 3n],
+      );
       await store.flushCache();
       await store.commit();
       await store.close();
@@ -58,9 +84,15 @@ for (const kind of ['rocksdb', 'leveldb', 'memory'] as EngineKind[]) {
       await store.api.put(Buffer.from([0x10]), Buffer.from([1]));
       await store.flushCache();
       await store.commit();
-      assert.deepEqual((await collect(snapshot.iterator())).map(([key]) => key.toString('hex')), ['0001', '7f', '80', 'ffff']);
+      assert.deepEqual(
+        (await collect(snapshot.iterator())).map(([key]) => key.toString('hex')),
+        ['0001', '7f', '80', 'ffff'],
+      );
       await snapshot.close();
-      assert.deepEqual((await collect(store.api.all())).map(([key]) => key.toString('hex')), ['0001', '10', '7f', 'ffff']);
+      assert.deepEqual(
+        (await collect(store.api.all())).map(([key]) => key.toString('hex')),
+        ['0001', '10', '7f', 'ffff'],
+      );
       const iterator = store.api.all();
       assert.equal((await iterator.next()).value?.key.toString('hex'), '0001');
       await iterator.close();

@@ -11,7 +11,11 @@ const requirement = (debianPackage: string, present: boolean, suites: Requiremen
 
 describe('test prerequisites', () => {
   it('asks only for what the selected suites need', () => {
-    const requirements = [requirement('for-unit', false, ['unit']), requirement('for-e2e', false, ['e2e']), requirement('here', true, ['unit'])];
+    const requirements = [
+      requirement('for-unit', false, ['unit']),
+      requirement('for-e2e', false, ['e2e']),
+      requirement('here', true, ['unit']),
+    ];
     assert.deepEqual(
       missingRequirements(['unit'], requirements).map((r) => r.debianPackage),
       ['for-unit'],
@@ -28,7 +32,11 @@ describe('test prerequisites', () => {
     try {
       const written: string[] = [];
       assert.throws(
-        () => ensurePrerequisites(['unit'], (line) => written.push(line), [requirement('pkg-a', false, ['unit']), requirement('pkg-b', false, ['unit'])]),
+        () =>
+          ensurePrerequisites(['unit'], (line) => written.push(line), [
+            requirement('pkg-a', false, ['unit']),
+            requirement('pkg-b', false, ['unit']),
+          ]),
         (error: Error) => {
           assert.match(error.message, /pkg-a \(the pkg-a tests\); pkg-b \(the pkg-b tests\)/);
           assert.match(error.message, /No test was run/);

@@ -8,14 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type {
-  ExecutorInfo,
-  FrameworkInfo,
-  Offer,
-  Resource,
-  TaskInfo,
-  TaskStatus,
-} from '../../../../shared/mesos/index.js';
+import type { ExecutorInfo, FrameworkInfo, Offer, Resource, TaskInfo, TaskStatus } from '../../../../shared/mesos/index.js';
 import { MiniMesos, type MiniMesosOptions } from '../../../../dev/mini-mesos/index.js';
 import type { TestScheduler } from './scheduler-client.js';
 import type { RunningReport, TaskPlan } from './test-executor.js';
@@ -81,7 +74,11 @@ export async function nextOffer(scheduler: TestScheduler, predicate: (offer: Off
 export async function launch(scheduler: TestScheduler, offer: Offer, tasks: TaskInfo[], refuseSeconds = 0): Promise<void> {
   const status = await scheduler.call({
     type: 'ACCEPT',
-    accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: tasks } }], filters: { refuse_seconds: refuseSeconds } },
+    accept: {
+      offer_ids: [offer.id],
+      operations: [{ type: 'LAUNCH', launch: { task_infos: tasks } }],
+      filters: { refuse_seconds: refuseSeconds },
+    },
   });
   if (status !== 202) throw new Error(`ACCEPT answered ${status}`);
 }

@@ -75,12 +75,19 @@ export class TestScheduler {
   /** Acknowledges an update that carries a uuid (a no-op for master-generated ones). */
   async acknowledge(status: TaskStatus): Promise<void> {
     if (status.uuid === undefined || status.agent_id === undefined) return;
-    const code = await this.call({ type: 'ACKNOWLEDGE', acknowledge: { agent_id: status.agent_id, task_id: status.task_id, uuid: status.uuid } });
+    const code = await this.call({
+      type: 'ACKNOWLEDGE',
+      acknowledge: { agent_id: status.agent_id, task_id: status.task_id, uuid: status.uuid },
+    });
     if (code !== 202) throw new Error(`ACKNOWLEDGE answered ${code}`);
   }
 
   /** Takes the first queued event of `type` matching `predicate`, waiting up to `timeoutMs` for it. */
-  async next(type: SchedulerEventType, predicate: (event: SchedulerEvent) => boolean = () => true, timeoutMs = DEFAULT_WAIT_MS): Promise<SchedulerEvent> {
+  async next(
+    type: SchedulerEventType,
+    predicate: (event: SchedulerEvent) => boolean = () => true,
+    timeoutMs = DEFAULT_WAIT_MS,
+  ): Promise<SchedulerEvent> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const index = this.queue.findIndex((event) => event.type === type && predicate(event));

@@ -12,19 +12,26 @@ import { keyOwners, storeKeyBytes } from '../../../../scheduler/framework/key-ow
 const words = (count: number) => Array.from({ length: count }, (_, i) => `w${i}`).concat(['the', 'river', 'flows', "don't", 'żółw', '']);
 
 describe('which task holds a store key', () => {
-  it('puts a word in the task of the partition Kafka\'s default partitioner gives it, in the container the model names', () => {
+  it("puts a word in the task of the partition Kafka's default partitioner gives it, in the container the model names", () => {
     for (const partitions of [1, 3, 4, 12]) {
-      const model = planJobModel(undefined, [{ system: 'kafka', topic: 'words', partitionCount: partitions }], { job: 'wc', containerCount: Math.min(3, partitions) });
+      const model = planJobModel(undefined, [{ system: 'kafka', topic: 'words', partitionCount: partitions }], {
+        job: 'wc',
+        containerCount: Math.min(3, partitions),
+      });
       for (const word of words(300)) {
         const key = Buffer.from(word, 'utf8');
         const partition = partitionForKey('words', partitions, key);
         const task = `Partition ${partition}`;
-        assert.deepEqual(keyOwners(model, key), [{ task, container: findContainerOfTask(model, task)?.id, topic: 'words', partition }], `${word} on ${partitions}`);
+        assert.deepEqual(
+          keyOwners(model, key),
+          [{ task, container: findContainerOfTask(model, task)?.id, topic: 'words', partition }],
+          `${word} on ${partitions}`,
+        );
       }
     }
   });
 
-  it('agrees with Kafka\'s own murmur2 test vectors (UtilsTest.testMurmur2), toPositive(hash) % partitions', () => {
+  it("agrees with Kafka's own murmur2 test vectors (UtilsTest.testMurmur2), toPositive(hash) % partitions", () => {
     const vectors: [string, number][] = [
       ['21', -973932308],
       ['foobar', -790332482],
@@ -34,9 +41,16 @@ describe('which task holds a store key', () => {
       ['abc', 479470107],
     ];
     for (const partitions of [2, 5, 7, 16]) {
-      const model = planJobModel(undefined, [{ system: 'kafka', topic: 'words', partitionCount: partitions }], { job: 'wc', containerCount: 2 });
+      const model = planJobModel(undefined, [{ system: 'kafka', topic: 'words', partitionCount: partitions }], {
+        job: 'wc',
+        containerCount: 2,
+      });
       for (const [word, hash] of vectors) {
-        assert.equal(keyOwners(model, Buffer.from(word))[0]?.task, `Partition ${(hash & 0x7fffffff) % partitions}`, `${word} on ${partitions}`);
+        assert.equal(
+          keyOwners(model, Buffer.from(word))[0]?.task,
+          `Partition ${(hash & 0x7fffffff) % partitions}`,
+          `${word} on ${partitions}`,
+        );
       }
     }
   });
@@ -49,7 +63,10 @@ describe('which task holds a store key', () => {
     const key = Buffer.from('alice');
     const partition = partitionForKey('orders', 4, key);
     const byPartition = planJobModel(undefined, inputs, { job: 'join', containerCount: 2 });
-    assert.deepEqual(keyOwners(byPartition, key).map((owner) => owner.task), [`Partition ${partition}`]);
+    assert.deepEqual(
+      keyOwners(byPartition, key).map((owner) => owner.task),
+      [`Partition ${partition}`],
+    );
     const bySsp = planJobModel(undefined, inputs, { job: 'join', containerCount: 3, grouper: groupBySystemStreamPartition });
     assert.deepEqual(
       keyOwners(bySsp, key).map((owner) => owner.task),
@@ -92,15 +109,28 @@ describe('a store key given as URL text', () => {
       ['int64', '0x10'],
       ['json', 'word'],
     ] as const) {
-      assert.equal(code(() => storeKeyBytes(serde, text, 'counts')), 'QUERY_KEY_INVALID', `${serde} ${text}`);
+      assert.equal(
+        code(() => storeKeyBytes(serde, text, 'counts')),
+        'QUERY_KEY_INVALID',
+        `${serde} ${text}`,
+      );
     }
-    assert.throws(() => storeKeyBytes('int32', 'seven', 'counts'), /store 'counts' has int32 keys; 'seven' is not an integer in \[-2\^31, 2\^31\)/);
+    assert.throws(
+      () => storeKeyBytes('int32', 'seven', 'counts'),
+      /store 'counts' has int32 keys; 'seven' is not an integer in \[-2\^31, 2\^31\)/,
+    );
     assert.throws(() => storeKeyBytes('json', 'word', 'counts'), /a string key is written with its quotes: "word"/);
   });
 
   it('of a serde the job module defines cannot be routed by the scheduler, which says to ask the container', () => {
-    assert.equal(code(() => storeKeyBytes('avro-user', 'x', 'users')), 'QUERY_KEY_SERDE_UNSUPPORTED');
-    assert.throws(() => storeKeyBytes('avro-user', 'x', 'users'), /built-in serdes only \(string, json, int32, int64, bytes\); ask the container .*\/stores\/users\/<key>\?task=<task>/);
+    assert.equal(
+      code(() => storeKeyBytes('avro-user', 'x', 'users')),
+      'QUERY_KEY_SERDE_UNSUPPORTED',
+    );
+    assert.throws(
+      () => storeKeyBytes('avro-user', 'x', 'users'),
+      /built-in serdes only \(string, json, int32, int64, bytes\); ask the container .*\/stores\/users\/<key>\?task=<task>/,
+    );
   });
 
   it('means the same key to the scheduler and to the container (the two parsers agree)', () => {
@@ -115,7 +145,9 @@ describe('a store key given as URL text', () => {
       ['json', '[1,2]'],
     ];
     for (const [serde, text] of cases) {
-      const container = (builtInSerdes[serde] as Serde<unknown>).toBytes(storeKeyFromText(builtInSerdes[serde] as Serde<unknown>, text, 's'));
+      const container = (builtInSerdes[serde] as Serde<unknown>).toBytes(
+        storeKeyFromText(builtInSerdes[serde] as Serde<unknown>, text, 's'),
+      );
       assert.deepEqual(storeKeyBytes(serde, text, 's'), container, `${serde} ${text}`);
     }
     for (const [serde, text] of [
@@ -123,7 +155,10 @@ describe('a store key given as URL text', () => {
       ['int64', '1e3'],
       ['json', '{'],
     ] as const) {
-      assert.equal(code(() => storeKeyFromText(builtInSerdes[serde] as Serde<unknown>, text, 's')), 'QUERY_KEY_INVALID');
+      assert.equal(
+        code(() => storeKeyFromText(builtInSerdes[serde] as Serde<unknown>, text, 's')),
+        'QUERY_KEY_INVALID',
+      );
     }
   });
 });

@@ -50,7 +50,10 @@ async function silentMaster(t: TestContext, handle?: (req: http.IncomingMessage,
     req.resume();
     if (handle?.(req, res) === true) return;
     res.writeHead(200, { 'Content-Type': 'application/json', 'Mesos-Stream-Id': `stream-${seen.length}` });
-    const subscribed: SchedulerEvent = { type: 'SUBSCRIBED', subscribed: { framework_id: { value: 'fw-1' }, heartbeat_interval_seconds: 0.05 } };
+    const subscribed: SchedulerEvent = {
+      type: 'SUBSCRIBED',
+      subscribed: { framework_id: { value: 'fw-1' }, heartbeat_interval_seconds: 0.05 },
+    };
     res.write(encodeRecordIo(jsonCodec.schedulerEvent.encode(subscribed)));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -66,9 +69,15 @@ describe('master address', () => {
   });
 
   it('picks the smallest json.info_ sequence and reads its address', () => {
-    assert.equal(leadingMasterNode(['log_replicas', 'json.info_0000000012', 'json.info_0000000003', 'info_0000000001']), 'json.info_0000000003');
+    assert.equal(
+      leadingMasterNode(['log_replicas', 'json.info_0000000012', 'json.info_0000000003', 'info_0000000001']),
+      'json.info_0000000003',
+    );
     assert.equal(leadingMasterNode(['log_replicas']), undefined);
-    assert.equal(masterUrlOf({ id: 'm', ip: 0, port: 5050, hostname: 'old', address: { hostname: 'm2', ip: '10.0.0.2', port: 5051 } }), 'http://m2:5051');
+    assert.equal(
+      masterUrlOf({ id: 'm', ip: 0, port: 5050, hostname: 'old', address: { hostname: 'm2', ip: '10.0.0.2', port: 5051 } }),
+      'http://m2:5051',
+    );
     assert.equal(masterUrlOf({ id: 'm', ip: 0, port: 5050, hostname: 'm3' }), 'http://m3:5050');
   });
 
@@ -104,7 +113,12 @@ describe('the Mesos scheduler client', { timeout: 60_000 }, () => {
     const known: { id?: string } = {};
     const client = new MesosClient({
       master: mesos.masterUrl,
-      frameworkInfo: () => ({ user: 'sluice', name: 'client-test', failover_timeout: 60, ...(known.id === undefined ? {} : { id: { value: known.id } }) }),
+      frameworkInfo: () => ({
+        user: 'sluice',
+        name: 'client-test',
+        failover_timeout: 60,
+        ...(known.id === undefined ? {} : { id: { value: known.id } }),
+      }),
       backoff: { initialMs: 50, maxMs: 200 },
     });
     const subscribed = waitFor(onSubscribed(client), () => true);
@@ -117,7 +131,12 @@ describe('the Mesos scheduler client', { timeout: 60_000 }, () => {
         if (event.type === 'ERROR') void client.stop().then(() => resolve(event.error?.message ?? ''));
       });
     });
-    const intruder = await TestScheduler.subscribe(mesos.masterUrl, { user: 'sluice', name: 'intruder', id: { value: id }, failover_timeout: 60 });
+    const intruder = await TestScheduler.subscribe(mesos.masterUrl, {
+      user: 'sluice',
+      name: 'intruder',
+      id: { value: id },
+      failover_timeout: 60,
+    });
     t.after(() => intruder.close());
     assert.equal(await stopped, 'Framework failed over');
     assert.equal(client.subscribed, false);
@@ -141,7 +160,14 @@ describe('the Mesos scheduler client', { timeout: 60_000 }, () => {
       if (req.headers['mesos-stream-id'] === undefined) {
         // SUBSCRIBE: SUBSCRIBED, then heartbeats until the TEARDOWN ends the stream.
         res.writeHead(200, { 'Content-Type': 'application/json', 'Mesos-Stream-Id': 'stream' });
-        res.write(encodeRecordIo(jsonCodec.schedulerEvent.encode({ type: 'SUBSCRIBED', subscribed: { framework_id: { value: 'fw-1' }, heartbeat_interval_seconds: 0.05 } })));
+        res.write(
+          encodeRecordIo(
+            jsonCodec.schedulerEvent.encode({
+              type: 'SUBSCRIBED',
+              subscribed: { framework_id: { value: 'fw-1' }, heartbeat_interval_seconds: 0.05 },
+            }),
+          ),
+        );
         const beat = setInterval(() => res.write(encodeRecordIo(jsonCodec.schedulerEvent.encode({ type: 'HEARTBEAT' }))), 50);
         res.once('close', () => clearInterval(beat));
         stream = res;
@@ -153,7 +179,11 @@ describe('the Mesos scheduler client', { timeout: 60_000 }, () => {
       refuseTeardown = false;
       return true;
     });
-    const client = new MesosClient({ master: master.url, frameworkInfo: () => ({ user: 'sluice', name: 'client-test' }), backoff: { initialMs: 10, maxMs: 50 } });
+    const client = new MesosClient({
+      master: master.url,
+      frameworkInfo: () => ({ user: 'sluice', name: 'client-test' }),
+      backoff: { initialMs: 10, maxMs: 50 },
+    });
     const subscribed = waitFor(onSubscribed(client), () => true);
     client.start();
     t.after(() => client.stop());

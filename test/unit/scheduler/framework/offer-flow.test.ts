@@ -12,7 +12,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 describe('offer stream', () => {
   it('revives only while suppressed, at most once per interval, deferring the next', async () => {
     const calls: string[] = [];
-    const stream = new OfferStream('sluice', 100, async (call: SchedulerCall) => void calls.push(`${call.type} ${JSON.stringify(call.revive ?? call.suppress)}`), (work) => void work());
+    const stream = new OfferStream(
+      'sluice',
+      100,
+      async (call: SchedulerCall) => void calls.push(`${call.type} ${JSON.stringify(call.revive ?? call.suppress)}`),
+      (work) => void work(),
+    );
     await stream.revive();
     assert.deepEqual(calls, [], 'not suppressed: nothing to revive');
     await stream.suppress();
@@ -31,12 +36,30 @@ describe('offer stream', () => {
 describe('reconciler', () => {
   it('repeats an explicit RECONCILE with backoff until every task was seen', async () => {
     const rounds: SchedulerCallReconcileTask[][] = [];
-    const reconciler = new Reconciler(async (tasks) => void rounds.push(tasks), { initialMs: 30, maxMs: 60, implicitEveryMs: 10_000 }, createLogger());
-    reconciler.start(new Map([['t1', 'S1'], ['t2', 'S2']]));
-    assert.deepEqual(rounds[0]?.map((task) => [task.task_id.value, task.agent_id?.value]), [['t1', 'S1'], ['t2', 'S2']]);
+    const reconciler = new Reconciler(
+      async (tasks) => void rounds.push(tasks),
+      { initialMs: 30, maxMs: 60, implicitEveryMs: 10_000 },
+      createLogger(),
+    );
+    reconciler.start(
+      new Map([
+        ['t1', 'S1'],
+        ['t2', 'S2'],
+      ]),
+    );
+    assert.deepEqual(
+      rounds[0]?.map((task) => [task.task_id.value, task.agent_id?.value]),
+      [
+        ['t1', 'S1'],
+        ['t2', 'S2'],
+      ],
+    );
     reconciler.seen('t1');
     await sleep(45);
-    assert.deepEqual(rounds[1]?.map((task) => task.task_id.value), ['t2']);
+    assert.deepEqual(
+      rounds[1]?.map((task) => task.task_id.value),
+      ['t2'],
+    );
     reconciler.seen('t2');
     const sent = rounds.length;
     await sleep(150);

@@ -3,7 +3,13 @@ import { describe, it } from 'node:test';
 import { createLogger, setLogLevel } from '../../../../shared/log.js';
 import type { Offer } from '../../../../shared/mesos/index.js';
 import type { ContainerReservation, OfferPlan } from '../../../../scheduler/planner/index.js';
-import { describeLeftovers, planRelease, Uninstall, type UninstallHost, type UninstallSettings } from '../../../../scheduler/framework/uninstall.js';
+import {
+  describeLeftovers,
+  planRelease,
+  Uninstall,
+  type UninstallHost,
+  type UninstallSettings,
+} from '../../../../scheduler/framework/uninstall.js';
 import { agentResources, FRAMEWORK_ID, JOB, LAUNCH, ledger, offer, PRINCIPAL, reservedFor, ROLE } from '../planner/fixtures.js';
 
 setLogLevel('error');
@@ -43,7 +49,14 @@ class FakeFramework {
             principal: PRINCIPAL,
             resources: { cpus: 1, memMb: 1024, diskMb: 0, ports: 0 },
             storage: { kind: 'persistent-volume', sizeMb: 1024, containerPath: 'state' },
-            timings: { localityWaitMs: 0, backoffInitialMs: 0, backoffMaxMs: 0, maxConsecutiveFailures: 8, declineLongSeconds: 120, declineShortSeconds: 5 },
+            timings: {
+              localityWaitMs: 0,
+              backoffInitialMs: 0,
+              backoffMaxMs: 0,
+              maxConsecutiveFailures: 8,
+              declineLongSeconds: 120,
+              declineShortSeconds: 5,
+            },
             launch: LAUNCH,
           },
           reservations: new Map(),
@@ -51,7 +64,10 @@ class FakeFramework {
           now: 0,
         }),
       apply: async (plan: OfferPlan) => {
-        for (const accept of plan.accepts) this.calls.push(`ACCEPT ${accept.hostname} ${accept.operations.map((o) => o.type).join('+')} refuse ${accept.filters.refuse_seconds}`);
+        for (const accept of plan.accepts)
+          this.calls.push(
+            `ACCEPT ${accept.hostname} ${accept.operations.map((o) => o.type).join('+')} refuse ${accept.filters.refuse_seconds}`,
+          );
         for (const decline of plan.declines) this.calls.push(`DECLINE ${decline.hostname} refuse ${decline.filters.refuse_seconds}`);
       },
       call: async (call) => {
@@ -63,7 +79,11 @@ class FakeFramework {
   }
 }
 
-function uninstall(framework: FakeFramework, recorded: ReadonlyMap<string, ContainerReservation>, settings: Partial<UninstallSettings> = {}): Uninstall {
+function uninstall(
+  framework: FakeFramework,
+  recorded: ReadonlyMap<string, ContainerReservation>,
+  settings: Partial<UninstallSettings> = {},
+): Uninstall {
   return new Uninstall(framework.host(), { ...SETTINGS, ...settings }, recorded, createLogger());
 }
 
@@ -72,13 +92,23 @@ const withReservations = (n: number, container: string): Offer => offer(n, [...a
 describe('uninstall', () => {
   it('kills every container, then releases what the record and the offers show, until each agent offers none', async () => {
     const framework = new FakeFramework(['0', '1']);
-    const removal = uninstall(framework, new Map([['0', ledger('0', 1)], ['1', ledger('1', 2)]]));
+    const removal = uninstall(
+      framework,
+      new Map([
+        ['0', ledger('0', 1)],
+        ['1', ledger('1', 2)],
+      ]),
+    );
     await removal.begin();
     assert.deepEqual(framework.calls.splice(0), ['KILL 0', 'KILL 1']);
     assert.equal(removal.phase, 'stopping');
 
     await removal.onOffers([withReservations(1, '0')]);
-    assert.deepEqual(framework.calls.splice(0), ['DECLINE O1 refuse 120'], 'while a task may run an offer proves nothing: declined, not released');
+    assert.deepEqual(
+      framework.calls.splice(0),
+      ['DECLINE O1 refuse 120'],
+      'while a task may run an offer proves nothing: declined, not released',
+    );
     framework.end('0');
     await removal.onContainers();
     assert.equal(removal.phase, 'stopping');
@@ -89,7 +119,11 @@ describe('uninstall', () => {
 
     // host-1 still holds container 0's; host-2 holds none any more; host-3 holds an unrecorded one of container 7.
     await removal.onOffers([withReservations(1, '0'), offer(2), withReservations(3, '7')]);
-    assert.deepEqual(framework.calls.splice(0), ['ACCEPT host-1 DESTROY+UNRESERVE refuse 2', 'ACCEPT host-3 DESTROY+UNRESERVE refuse 2', 'DECLINE host-2 refuse 120']);
+    assert.deepEqual(framework.calls.splice(0), [
+      'ACCEPT host-1 DESTROY+UNRESERVE refuse 2',
+      'ACCEPT host-3 DESTROY+UNRESERVE refuse 2',
+      'DECLINE host-2 refuse 120',
+    ]);
     assert.equal(removal.phase, 'releasing');
 
     await removal.onOffers([offer(1)]);
@@ -109,11 +143,24 @@ describe('uninstall', () => {
 
   it('gives up after the timeout and names what was left', async () => {
     const framework = new FakeFramework([]);
-    const removal = uninstall(framework, new Map([['0', ledger('0', 1)], ['1', ledger('1', 1)]]), { timeoutMs: 50 });
+    const removal = uninstall(
+      framework,
+      new Map([
+        ['0', ledger('0', 1)],
+        ['1', ledger('1', 1)],
+      ]),
+      { timeoutMs: 50 },
+    );
     await removal.begin();
     const outcome = await removal.finished;
     assert.equal(outcome.phase, 'timed-out');
-    assert.deepEqual(outcome.held, [{ agentId: 'S1', hostname: 'host-1', holds: 'container 0: 3 reserved resources, volume 0-pv; container 1: 3 reserved resources, volume 1-pv' }]);
+    assert.deepEqual(outcome.held, [
+      {
+        agentId: 'S1',
+        hostname: 'host-1',
+        holds: 'container 0: 3 reserved resources, volume 0-pv; container 1: 3 reserved resources, volume 1-pv',
+      },
+    ]);
     assert.equal(
       describeLeftovers(outcome, 50),
       'removal did not finish within 0.05 s; going on with the TEARDOWN: reservations and volumes may be left on host-1 (agent S1: container 0: 3 reserved resources, volume 0-pv; container 1: 3 reserved resources, volume 1-pv); Mesos never frees them: release them with the operator API (DESTROY_VOLUMES, then UNRESERVE_RESOURCES)',
@@ -148,8 +195,14 @@ describe('uninstall', () => {
     const plan = framework.host().plan([offer(1, [...agentResources(), ...reservedFor('0'), ...reservedFor('0', { job: 'other-job' })])]);
     assert.deepEqual(plan.placements, []);
     const [accept] = plan.accepts;
-    assert.deepEqual(accept?.operations.map((o) => o.type), ['DESTROY', 'UNRESERVE']);
+    assert.deepEqual(
+      accept?.operations.map((o) => o.type),
+      ['DESTROY', 'UNRESERVE'],
+    );
     const unreserved = accept?.operations[1]?.unreserve?.resources ?? [];
-    assert.deepEqual(unreserved.map((r) => r.reservations?.[0]?.labels?.labels?.find((l) => l.key === 'sluice_job')?.value), [JOB, JOB, JOB]);
+    assert.deepEqual(
+      unreserved.map((r) => r.reservations?.[0]?.labels?.labels?.find((l) => l.key === 'sluice_job')?.value),
+      [JOB, JOB, JOB],
+    );
   });
 });

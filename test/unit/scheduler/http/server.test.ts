@@ -43,8 +43,11 @@ describe('the scheduler HTTP API: rescale, job removal, tokens, container report
     assert.deepEqual(fake.rescales, []);
   });
 
-  it('answers a rescale the job cannot take with 400 and the framework\'s reason', async (t) => {
-    const error = new SluiceError('MODEL_TOO_MANY_CONTAINERS', '5 containers for 4 tasks would leave a container idle; set the container count to at most 4');
+  it("answers a rescale the job cannot take with 400 and the framework's reason", async (t) => {
+    const error = new SluiceError(
+      'MODEL_TOO_MANY_CONTAINERS',
+      '5 containers for 4 tasks would leave a container idle; set the container count to at most 4',
+    );
     const url = await serve(t, fakeScheduler({ rescaleError: error }));
     const response = await rescale(url, '{"containers": 5}');
     assert.equal(response.status, 400);
@@ -66,7 +69,15 @@ describe('the scheduler HTTP API: rescale, job removal, tokens, container report
     assert.equal(health.status, 200);
     assert.deepEqual(await health.json(), { status: 'ok', role: 'leader', zookeeper: 'connected' });
     const job = (await (await fetch(`${url}/api/v1/job`)).json()) as Record<string, unknown>;
-    assert.deepEqual(job, { job: 'wc', leader: true, frameworkId: 'fw-1', subscribed: true, jobModelVersion: 3, containers: RUNNING_STATUS.containers, errors: [] });
+    assert.deepEqual(job, {
+      job: 'wc',
+      leader: true,
+      frameworkId: 'fw-1',
+      subscribed: true,
+      jobModelVersion: 3,
+      containers: RUNNING_STATUS.containers,
+      errors: [],
+    });
     const metrics = await fetch(`${url}/metrics`);
     assert.equal(metrics.status, 200);
     assert.match(await metrics.text(), /sluice_process_cpu/);
@@ -87,7 +98,7 @@ describe('the scheduler HTTP API: rescale, job removal, tokens, container report
     assert.deepEqual([fake.rescales, fake.removals], [[], 0]);
   });
 
-  it('a standby names the leader\'s API when the leader advertised it', async (t) => {
+  it("a standby names the leader's API when the leader advertised it", async (t) => {
     const url = await serve(t, fakeScheduler({ role: 'standby', leaderApi: 'http://10.0.0.7:8080' }));
     const response = await rescale(url, '{"containers": 2}');
     assert.equal(response.status, 503);
@@ -105,7 +116,10 @@ describe('the scheduler HTTP API: rescale, job removal, tokens, container report
       const response = await rescale(url, '{"containers": 2}', headers);
       assert.equal(response.status, 401, JSON.stringify(headers));
       assert.equal(response.headers.get('www-authenticate'), 'Bearer realm="sluice-scheduler"');
-      assert.match(((await response.json()) as { error: string }).error, /needs the API token: send the header 'Authorization: Bearer <token>'/);
+      assert.match(
+        ((await response.json()) as { error: string }).error,
+        /needs the API token: send the header 'Authorization: Bearer <token>'/,
+      );
     }
     assert.equal((await fetch(`${url}/api/v1/job`, { method: 'DELETE' })).status, 401);
     assert.deepEqual([fake.rescales, fake.removals], [[], 0]);
@@ -126,7 +140,7 @@ describe('the scheduler HTTP API: rescale, job removal, tokens, container report
     assert.equal((await fetch(`${url}/api/v1/job?pretty=1`)).status, 200);
   });
 
-  it('merges each container\'s report into the job state, and shows none when the reports cannot be read', async (t) => {
+  it("merges each container's report into the job state, and shows none when the reports cannot be read", async (t) => {
     const report: ContainerStatusReport = {
       container: '0',
       jobModelVersion: 3,
@@ -165,7 +179,10 @@ describe('the scheduler HTTP API: rescale, job removal, tokens, container report
     const response = await fetch(`${url}/`);
     assert.equal(response.status, 200);
     assert.match(response.headers.get('content-type') ?? '', /^text\/html/);
-    assert.equal(response.headers.get('content-security-policy'), "default-src 'none'; connect-src 'self'; script-src 'self'; style-src 'self'; img-src data:");
+    assert.equal(
+      response.headers.get('content-security-policy'),
+      "default-src 'none'; connect-src 'self'; script-src 'self'; style-src 'self'; img-src data:",
+    );
     const page = await response.text();
     assert.match(page, /<script src="dashboard.js"><\/script>/);
     assert.match(page, /<link rel="stylesheet" href="dashboard.css">/);
@@ -175,6 +192,7 @@ describe('the scheduler HTTP API: rescale, job removal, tokens, container report
     assert.match(await script.text(), /fetch\('api\/v1\/job'\)/);
     const style = await fetch(`${url}/dashboard.css`);
     assert.match(style.headers.get('content-type') ?? '', /^text\/css/);
-    for (const text of [page, await style.text()]) assert.doesNotMatch(text, /https?:\/\/(?!www\.w3\.org\/2000\/svg)/, 'no external assets');
+    for (const text of [page, await style.text()])
+      assert.doesNotMatch(text, /https?:\/\/(?!www\.w3\.org\/2000\/svg)/, 'no external assets');
   });
 });

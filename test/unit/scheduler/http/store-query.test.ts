@@ -24,7 +24,11 @@ const CONFIG = compileJobConfig(
   {
     job: { name: 'wc', module: './wc.ts' },
     inputs: [{ topic: 'words' }],
-    stores: { counts: { engine: 'memory' }, ids: { engine: 'memory', 'key-serde': 'int32' }, users: { engine: 'memory', 'key-serde': 'avro-user' } },
+    stores: {
+      counts: { engine: 'memory' },
+      ids: { engine: 'memory', 'key-serde': 'int32' },
+      users: { engine: 'memory', 'key-serde': 'avro-user' },
+    },
   },
   '/tmp/wc.json',
 );
@@ -40,13 +44,22 @@ async function containers(t: TestContext, counts: Record<string, number>, option
       container.tasks.map(async ({ name }) => {
         const store = memoryStore<string, unknown>({ valueSerde: builtInSerdes.json }).store;
         for (const [word, count] of Object.entries(counts)) if (taskOf(word) === name) await store.api.put(word, count);
-        const options = { name, ssps: [], stores: new Map([['counts', store as LocalStore]]), labels: { job: 'wc', container: container.id } };
+        const options = {
+          name,
+          ssps: [],
+          stores: new Map([['counts', store as LocalStore]]),
+          labels: { job: 'wc', container: container.id },
+        };
         return new TaskInstance(options as unknown as TaskInstanceOptions, new Map());
       }),
     );
     const running = queryableTasks(tasks.filter((task) => task.name !== options.skip));
     const report = () => ({ container: container.id, jobModelVersion: 1, processedTotal: 0, at: 0, tasks: [] });
-    const server = await startStatusServer(report, { host: '127.0.0.1', port: 0 }, () => ({ container: container.id, tasks: running, model: MODEL }));
+    const server = await startStatusServer(report, { host: '127.0.0.1', port: 0 }, () => ({
+      container: container.id,
+      tasks: running,
+      model: MODEL,
+    }));
     t.after(() => server.close());
     urls.set(container.id, server.url);
   }
@@ -74,7 +87,11 @@ describe('store queries through the scheduler', () => {
     for (const [word, count] of Object.entries(counts)) {
       const task = taskOf(word);
       const answer = await queryStore(input(urls), 'counts', word);
-      assert.deepEqual(answer, { status: 200, body: { store: 'counts', key: word, task, value: count, container: containerOf(task) } }, word);
+      assert.deepEqual(
+        answer,
+        { status: 200, body: { store: 'counts', key: word, task, value: count, container: containerOf(task) } },
+        word,
+      );
     }
   });
 
@@ -92,7 +109,7 @@ describe('store queries through the scheduler', () => {
     assert.deepEqual(unknown.body.stores, ['counts', 'ids', 'users']);
   });
 
-  it('refuses with 400 a key the store\'s serde cannot take, and with 501 one of a serde the job module defines', async () => {
+  it("refuses with 400 a key the store's serde cannot take, and with 501 one of a serde the job module defines", async () => {
     const bad = await queryStore(input(new Map()), 'ids', 'seven');
     assert.equal(bad.status, 400);
     assert.equal(bad.body.error, "store 'ids' has int32 keys; 'seven' is not an integer in [-2^31, 2^31)");
@@ -107,14 +124,21 @@ describe('store queries through the scheduler', () => {
     const unregistered = await queryStore(input(new Map()), 'counts', 'river');
     assert.equal(unregistered.status, 503);
     assert.equal(unregistered.headers?.['Retry-After'], '1');
-    assert.equal(unregistered.body.error, `container ${container}, which runs task '${task}', is not registered (starting, moving or down); retry shortly`);
+    assert.equal(
+      unregistered.body.error,
+      `container ${container}, which runs task '${task}', is not registered (starting, moving or down); retry shortly`,
+    );
 
     const moving = await queryStore(input(await containers(t, counts, { skip: task })), 'counts', 'river');
     assert.equal(moving.status, 503);
     assert.equal(moving.body.code, 'QUERY_TASK_NOT_HERE');
     assert.match(String(moving.body.error), new RegExp(`^task '${task}' is moving: container ${container} does not run it yet`));
 
-    const noRegistry = await queryStore({ ...input(new Map()), containerUrls: () => Promise.reject(new Error('ZooKeeper is away')) }, 'counts', 'river');
+    const noRegistry = await queryStore(
+      { ...input(new Map()), containerUrls: () => Promise.reject(new Error('ZooKeeper is away')) },
+      'counts',
+      'river',
+    );
     assert.equal(noRegistry.status, 503);
     assert.equal(noRegistry.body.error, 'the container registry cannot be read: ZooKeeper is away; retry shortly');
 
@@ -122,14 +146,25 @@ describe('store queries through the scheduler', () => {
     const silent = await queryStore(input(new Map([[container, dead]])), 'counts', 'river');
     assert.equal(silent.status, 502);
     assert.equal(silent.body.code, 'QUERY_CONTAINER_UNREACHABLE');
-    assert.match(String(silent.body.error), new RegExp(`^container ${container} \\(${dead}\\) did not answer the query for task '${task}'`));
+    assert.match(
+      String(silent.body.error),
+      new RegExp(`^container ${container} \\(${dead}\\) did not answer the query for task '${task}'`),
+    );
   });
 });
 
 describe('the store query route of the scheduler API', () => {
   async function serve(t: TestContext, role: 'leader' | 'standby', model = true): Promise<string> {
-    const framework = { status: () => ({ containers: [], errors: [] }), currentModel: () => (model ? { jobModel: MODEL, config: CONFIG } : undefined) };
-    const service = { role, session: { state: 'connected' }, framework: role === 'leader' ? framework : undefined, leaderApi: async () => undefined } as unknown as SchedulerService;
+    const framework = {
+      status: () => ({ containers: [], errors: [] }),
+      currentModel: () => (model ? { jobModel: MODEL, config: CONFIG } : undefined),
+    };
+    const service = {
+      role,
+      session: { state: 'connected' },
+      framework: role === 'leader' ? framework : undefined,
+      leaderApi: async () => undefined,
+    } as unknown as SchedulerService;
     const http = await startSchedulerHttp('wc', service, { port: 0, token: 's3cret' });
     t.after(() => http.close());
     return http.url;

@@ -5,7 +5,13 @@
  */
 import fc from 'fast-check';
 import type { Offer, Resource } from '../../../../shared/mesos/index.js';
-import type { ContainerReservation, ContainerResources, ContainerState, PlannerSnapshot, StateStorage } from '../../../../scheduler/planner/snapshot.js';
+import type {
+  ContainerReservation,
+  ContainerResources,
+  ContainerState,
+  PlannerSnapshot,
+  StateStorage,
+} from '../../../../scheduler/planner/snapshot.js';
 import { counter, dynamic, jobModel, NOW, offer, ports, PRINCIPAL, ROLE, scalar, snapshot } from './fixtures.js';
 
 export interface Scenario {
@@ -25,7 +31,13 @@ type Part = 'complete' | 'partial' | 'small' | 'absent';
  * A container's reservation as the agent offers it back: whole, without its cpus, or with less
  * mem than the container asks for now.
  */
-function reservedResources(container: string, reservation: ContainerReservation, want: ContainerResources, sizeMb: number, part: Part): Resource[] {
+function reservedResources(
+  container: string,
+  reservation: ContainerReservation,
+  want: ContainerResources,
+  sizeMb: number,
+  part: Part,
+): Resource[] {
   const [cpusId = '', memId = '', diskId = ''] = reservation.resourceIds;
   const volume: Resource = {
     ...scalar('disk', sizeMb, dynamic(container, `${container}-volume`)),
@@ -44,8 +56,11 @@ const stateArb = (settled: boolean): fc.Arbitrary<ContainerState | undefined> =>
   fc.oneof(
     fc.constant(undefined),
     fc.nat(120_000).map((ago) => ({ kind: 'pending' as const, since: NOW - (settled ? 60_000 + ago : ago) })),
-    fc.record({ attempts: fc.integer({ min: 1, max: 9 }), ago: fc.nat(200_000) }).map(({ attempts, ago }) =>
-      ({ kind: 'failed' as const, attempts: settled ? Math.min(attempts, 7) : attempts, lastFailureAt: NOW - (settled ? 100_000 + ago : ago) })),
+    fc.record({ attempts: fc.integer({ min: 1, max: 9 }), ago: fc.nat(200_000) }).map(({ attempts, ago }) => ({
+      kind: 'failed' as const,
+      attempts: settled ? Math.min(attempts, 7) : attempts,
+      lastFailureAt: NOW - (settled ? 100_000 + ago : ago),
+    })),
     fc.constant({ kind: 'running' as const, agentId: 'S1' }),
     fc.constant({ kind: 'launching' as const, agentId: 'S2' }),
     fc.constant({ kind: 'killing' as const }),
@@ -75,11 +90,15 @@ export function scenario(settled: boolean): fc.Arbitrary<Scenario> {
       agents: fc.array(agentArb, { minLength: 0, maxLength: 4 }),
       states: fc.array(stateArb(settled), { minLength: 6, maxLength: 6 }),
       lastHosts: fc.array(fc.option(fc.nat(4), { nil: undefined }), { minLength: 6, maxLength: 6 }),
-      reserved: fc.array(fc.record({ agent: fc.nat(4), part: fc.constantFrom<Part>('complete', 'partial', 'small', 'absent') }), { minLength: 6, maxLength: 6 }),
+      reserved: fc.array(fc.record({ agent: fc.nat(4), part: fc.constantFrom<Part>('complete', 'partial', 'small', 'absent') }), {
+        minLength: 6,
+        maxLength: 6,
+      }),
       suppressed: fc.boolean(),
     })
     .map(({ containerCount, resources, volume, agents, states, lastHosts, reserved, suppressed }) => {
-      const storage: StateStorage = volume === undefined ? { kind: 'host-dir', path: '/srv' } : { kind: 'persistent-volume', sizeMb: volume, containerPath: 'state' };
+      const storage: StateStorage =
+        volume === undefined ? { kind: 'host-dir', path: '/srv' } : { kind: 'persistent-volume', sizeMb: volume, containerPath: 'state' };
       const offered: Resource[][] = agents.map((a, i) => {
         const own = [scalar('cpus', a.cpus / 2), scalar('mem', a.mem * 256), scalar('disk', a.disk * 256)];
         if (a.ports.length > 0) own.push(ports(...a.ports.map(([b, len]): [number, number] => [b, b + len])));
@@ -133,5 +152,8 @@ export function snapshotOf(s: Scenario, offers: readonly Offer[] = offersOf(s)):
 
 /** A deterministic permutation driven by `keys`. */
 export function permute<T>(items: readonly T[], keys: readonly number[]): T[] {
-  return items.map((item, i) => ({ item, key: keys[i] ?? 0, i })).sort((a, b) => a.key - b.key || a.i - b.i).map((x) => x.item);
+  return items
+    .map((item, i) => ({ item, key: keys[i] ?? 0, i }))
+    .sort((a, b) => a.key - b.key || a.i - b.i)
+    .map((x) => x.item);
 }

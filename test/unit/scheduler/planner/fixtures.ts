@@ -28,7 +28,10 @@ export function jobModel(ids: readonly string[], version = 3): JobModel {
   return {
     job: JOB,
     version,
-    containers: ids.map((id, i) => ({ id, tasks: [{ name: `Partition ${i}`, ssps: [{ system: 'kafka', topic: 'words', partition: i }], changelogPartition: i }] })),
+    containers: ids.map((id, i) => ({
+      id,
+      tasks: [{ name: `Partition ${i}`, ssps: [{ system: 'kafka', topic: 'words', partition: i }], changelogPartition: i }],
+    })),
   };
 }
 
@@ -63,11 +66,20 @@ export function reservedFor(container: string, opts: { cpus?: number; mem?: numb
     ...scalar('disk', opts.volume ?? 1024, dynamic(container, `${container}-volume`, job)),
     disk: { persistence: { id: `${container}-pv`, principal: PRINCIPAL }, volume: { container_path: 'state', mode: 'RW' } },
   };
-  return [scalar('cpus', opts.cpus ?? 1, dynamic(container, `${container}-cpus`, job)), scalar('mem', opts.mem ?? 1024, dynamic(container, `${container}-mem`, job)), volume];
+  return [
+    scalar('cpus', opts.cpus ?? 1, dynamic(container, `${container}-cpus`, job)),
+    scalar('mem', opts.mem ?? 1024, dynamic(container, `${container}-mem`, job)),
+    volume,
+  ];
 }
 
 export function ledger(container: string, agent: number): ContainerReservation {
-  return { agentId: `S${agent}`, hostname: `host-${agent}`, resourceIds: [`${container}-cpus`, `${container}-mem`, `${container}-volume`], persistenceId: `${container}-pv` };
+  return {
+    agentId: `S${agent}`,
+    hostname: `host-${agent}`,
+    resourceIds: [`${container}-cpus`, `${container}-mem`, `${container}-volume`],
+    persistenceId: `${container}-pv`,
+  };
 }
 
 /** A uuid source that counts, so plans are repeatable: u1, u2, … */

@@ -10,8 +10,11 @@ import { applyAccept } from './mesos-oracle.js';
 const sum = (resources: readonly Resource[], name: string): number =>
   Math.round(resources.filter((r) => r.name === name && r.type === 'SCALAR').reduce((s, r) => s + (r.scalar?.value ?? 0), 0) * 1000) / 1000;
 const portsOf = (resources: readonly Resource[]): number[] =>
-  resources.filter((r) => r.name === 'ports').flatMap((r) => (r.ranges?.range ?? []).flatMap((x) => Array.from({ length: x.end - x.begin + 1 }, (_, i) => x.begin + i)));
-const label = (resource: Resource, key: string): string | undefined => resource.reservations?.at(-1)?.labels?.labels?.find((l) => l.key === key)?.value;
+  resources
+    .filter((r) => r.name === 'ports')
+    .flatMap((r) => (r.ranges?.range ?? []).flatMap((x) => Array.from({ length: x.end - x.begin + 1 }, (_, i) => x.begin + i)));
+const label = (resource: Resource, key: string): string | undefined =>
+  resource.reservations?.at(-1)?.labels?.labels?.find((l) => l.key === key)?.value;
 const offerById = (offers: readonly Offer[], id: string): Offer => {
   const found = offers.find((o) => o.id.value === id);
   assert.ok(found, `offer ${id}`);
@@ -35,7 +38,10 @@ test('property: the mini Mesos accepts every plan; no piece goes to two containe
         assert.ok(ports.every((p) => portsOf(offered.resources ?? []).includes(p)));
         const ids = tasks.map((t) => new Set(t.map((r) => label(r, 'resource_id')).filter((x) => x !== undefined)));
         ids.forEach((a, i) => ids.slice(i + 1).forEach((b) => assert.ok([...a].every((id) => !b.has(id)))));
-        assert.deepEqual(accept.containers, plan.placements.filter((p) => p.offerId === accept.offerId).map((p) => p.container));
+        assert.deepEqual(
+          accept.containers,
+          plan.placements.filter((p) => p.offerId === accept.offerId).map((p) => p.container),
+        );
       }
       const placed = plan.placements.map((p) => p.container);
       assert.equal(new Set(placed).size, placed.length);
@@ -47,7 +53,10 @@ test('property: the mini Mesos accepts every plan; no piece goes to two containe
 /** What the offer holds after the plan's placements, orphans not yet released (they come back in a later offer). */
 function leftover(plan: OfferPlan, offered: Offer): Resource[] {
   const operations = plan.accepts.find((a) => a.offerId === offered.id.value)?.operations ?? [];
-  return applyAccept(offered, operations.filter((o) => o.type !== 'DESTROY' && o.type !== 'UNRESERVE')).leftover;
+  return applyAccept(
+    offered,
+    operations.filter((o) => o.type !== 'DESTROY' && o.type !== 'UNRESERVE'),
+  ).leftover;
 }
 
 /** An independent fit check, in the mini Mesos's internal form (no allocation_info). */
@@ -56,7 +65,11 @@ function couldRun(container: string, s: Scenario, resources: readonly Resource[]
   const unreserved = resources.filter((r) => (r.reservations ?? []).length === 0);
   const free = resources.filter((r) => (r.reservations ?? []).every((x) => x.type === 'STATIC' && x.role === ROLE));
   const portsFit = portsOf(free).length >= want.ports;
-  const plainDisk = (list: readonly Resource[]) => sum(list.filter((r) => r.disk === undefined), 'disk');
+  const plainDisk = (list: readonly Resource[]) =>
+    sum(
+      list.filter((r) => r.disk === undefined),
+      'disk',
+    );
   if (s.storage.kind === 'host-dir') {
     return portsFit && sum(free, 'cpus') >= want.cpus && sum(free, 'mem') >= want.memMb && plainDisk(free) >= want.diskMb;
   }
@@ -66,10 +79,19 @@ function couldRun(container: string, s: Scenario, resources: readonly Resource[]
     const present = new Set(mine.map((r) => label(r, 'resource_id')));
     const volume = mine.filter((r) => r.disk?.persistence?.id === reservation.persistenceId);
     const whole = reservation.resourceIds.every((id) => present.has(id)) && volume.length > 0;
-    const enough = sum(mine, 'cpus') >= want.cpus && sum(mine, 'mem') >= want.memMb && plainDisk(mine) >= want.diskMb && sum(volume, 'disk') >= s.storage.sizeMb;
+    const enough =
+      sum(mine, 'cpus') >= want.cpus &&
+      sum(mine, 'mem') >= want.memMb &&
+      plainDisk(mine) >= want.diskMb &&
+      sum(volume, 'disk') >= s.storage.sizeMb;
     if (whole && enough) return portsFit;
   }
-  return portsFit && sum(unreserved, 'cpus') >= want.cpus && sum(unreserved, 'mem') >= want.memMb && plainDisk(unreserved) >= s.storage.sizeMb + want.diskMb;
+  return (
+    portsFit &&
+    sum(unreserved, 'cpus') >= want.cpus &&
+    sum(unreserved, 'mem') >= want.memMb &&
+    plainDisk(unreserved) >= s.storage.sizeMb + want.diskMb
+  );
 }
 
 test('property: once waits and backoffs are over, a container is left waiting only if it fits nowhere', () => {
@@ -78,7 +100,8 @@ test('property: once waits and backoffs are over, a container is left waiting on
       const offers = offersOf(s);
       const plan = planOffers(snapshotOf(s, offers));
       for (const container of plan.waiting) {
-        for (const offered of offers) assert.equal(couldRun(container, s, leftover(plan, offered), offered), false, `${container} fits ${offered.id.value}`);
+        for (const offered of offers)
+          assert.equal(couldRun(container, s, leftover(plan, offered), offered), false, `${container} fits ${offered.id.value}`);
       }
       assert.deepEqual(plan.errors, []);
       assert.equal(plan.offerStream, plan.waiting.length > 0 ? (s.suppressed ? 'revive' : 'none') : s.suppressed ? 'none' : 'suppress');

@@ -3,10 +3,26 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import type { Resource } from '../../../../shared/mesos/index.js';
 import { toPostRefinement } from '../../../../scheduler/planner/resource-format.js';
-import { containsResources, mergeResources, pickPorts, portNumbers, subtractResources, takeScalar } from '../../../../scheduler/planner/resource-math.js';
+import {
+  containsResources,
+  mergeResources,
+  pickPorts,
+  portNumbers,
+  subtractResources,
+  takeScalar,
+} from '../../../../scheduler/planner/resource-math.js';
 
-const cpus = (value: number, role?: string): Resource => ({ name: 'cpus', type: 'SCALAR', scalar: { value }, ...(role === undefined ? {} : { reservations: [{ type: 'STATIC', role }] }) });
-const ports = (...ranges: [number, number][]): Resource => ({ name: 'ports', type: 'RANGES', ranges: { range: ranges.map(([begin, end]) => ({ begin, end })) } });
+const cpus = (value: number, role?: string): Resource => ({
+  name: 'cpus',
+  type: 'SCALAR',
+  scalar: { value },
+  ...(role === undefined ? {} : { reservations: [{ type: 'STATIC', role }] }),
+});
+const ports = (...ranges: [number, number][]): Resource => ({
+  name: 'ports',
+  type: 'RANGES',
+  ranges: { range: ranges.map(([begin, end]) => ({ begin, end })) },
+});
 
 test('scalars count in thousandths, as Mesos does: 0.1 + 0.2 cores make 0.3', () => {
   assert.deepEqual(takeScalar([cpus(0.1), cpus(0.2, 'sluice')], 'cpus', 0.3), [cpus(0.1), cpus(0.2, 'sluice')]);
@@ -29,7 +45,10 @@ test('resources of different reservations never merge or stand in for each other
 test('pre-refinement resources become one reservation on the stack', () => {
   assert.deepEqual(toPostRefinement({ ...cpus(1), role: '*' }), cpus(1));
   assert.deepEqual(toPostRefinement({ ...cpus(1), role: 'sluice' }), cpus(1, 'sluice'));
-  assert.deepEqual(toPostRefinement({ ...cpus(1), role: 'sluice', reservation: { principal: 'p' } }), { ...cpus(1), reservations: [{ type: 'DYNAMIC', role: 'sluice', principal: 'p' }] });
+  assert.deepEqual(toPostRefinement({ ...cpus(1), role: 'sluice', reservation: { principal: 'p' } }), {
+    ...cpus(1),
+    reservations: [{ type: 'DYNAMIC', role: 'sluice', principal: 'p' }],
+  });
 });
 
 test('property: a picked claim is contained, and taking it leaves exactly the rest', () => {

@@ -22,7 +22,12 @@ test('one task per container attempt, run by its own Sluice executor', () => {
   assert.equal(task.agent_id.value, 'S3');
   assert.deepEqual(task.resources, input.resources);
   assert.equal(task.command, undefined);
-  assert.deepEqual(task.labels, { labels: [{ key: 'sluice_job', value: 'wordcount' }, { key: 'sluice_container', value: '2' }] });
+  assert.deepEqual(task.labels, {
+    labels: [
+      { key: 'sluice_job', value: 'wordcount' },
+      { key: 'sluice_container', value: '2' },
+    ],
+  });
   assert.deepEqual(JSON.parse(new TextDecoder().decode(task.data)), { container: '2', jobModelVersion: 7 });
   const executor = task.executor;
   assert.equal(executor?.type, 'CUSTOM');

@@ -24,7 +24,9 @@ export const RUNNING_STATUS: FrameworkStatus = {
   errors: [],
 };
 
-export function fakeScheduler(options: { role?: 'leader' | 'standby'; status?: FrameworkStatus; rescaleError?: Error; leaderApi?: string } = {}): FakeScheduler {
+export function fakeScheduler(
+  options: { role?: 'leader' | 'standby'; status?: FrameworkStatus; rescaleError?: Error; leaderApi?: string } = {},
+): FakeScheduler {
   const role = options.role ?? 'leader';
   const calls = { rescales: [] as number[], removals: 0 };
   let status = options.status ?? RUNNING_STATUS;
@@ -41,6 +43,11 @@ export function fakeScheduler(options: { role?: 'leader' | 'standby'; status?: F
     // No executors behind a fake: the job view carries no container reports.
     containerReports: async () => new Map(),
   };
-  const service = { role, session: { state: 'connected' }, framework: role === 'leader' ? framework : undefined, leaderApi: async () => options.leaderApi };
+  const service = {
+    role,
+    session: { state: 'connected' },
+    framework: role === 'leader' ? framework : undefined,
+    leaderApi: async () => options.leaderApi,
+  };
   return Object.assign(calls, { service: service as unknown as SchedulerService });
 }

@@ -34,7 +34,10 @@ export interface WordCountOnMiniMesos {
   readonly api: string;
 }
 
-export async function startWordCountOnMiniMesos(t: TestContext, options: { partitions: number; token?: string }): Promise<WordCountOnMiniMesos> {
+export async function startWordCountOnMiniMesos(
+  t: TestContext,
+  options: { partitions: number; token?: string },
+): Promise<WordCountOnMiniMesos> {
   const kafka = createKafka({ brokers: kafkaBrokers(), clientId: 'scheduler-api-e2e' });
   const admin = kafka.admin();
   await admin.connect();
@@ -53,11 +56,22 @@ export async function startWordCountOnMiniMesos(t: TestContext, options: { parti
 }
 
 /** Framework options for the word-count job on the mini Mesos: persistent volumes, short timings, executors run from this checkout. */
-export async function frameworkOptions(job: WordCountJob, masterUrl: string, overrides: Partial<FrameworkOptions> = {}): Promise<FrameworkOptions> {
+export async function frameworkOptions(
+  job: WordCountJob,
+  masterUrl: string,
+  overrides: Partial<FrameworkOptions> = {},
+): Promise<FrameworkOptions> {
   // The Mesos fetcher needs a bundle; the executors run from this checkout, so any file will do.
   const bundle = join(dirname(job.configFile), 'bundle.txt');
   await writeFile(bundle, 'the tests run sluice from the repository\n');
-  const command = ['SLUICE_LOG_LEVEL=warn', `'${process.execPath}'`, '--import', `'${TSX_LOADER}'`, `'${join(repo, 'bin/sluice.ts')}'`, 'executor'];
+  const command = [
+    'SLUICE_LOG_LEVEL=warn',
+    `'${process.execPath}'`,
+    '--import',
+    `'${TSX_LOADER}'`,
+    `'${join(repo, 'bin/sluice.ts')}'`,
+    'executor',
+  ];
   return {
     config: await loadJobConfig(job.configFile),
     master: masterUrl,
@@ -68,8 +82,21 @@ export async function frameworkOptions(job: WordCountJob, masterUrl: string, ove
     failoverTimeoutSeconds: 3600,
     resources: { cpus: 0.3, memMb: 256, diskMb: 16, ports: 0 },
     storage: { kind: 'persistent-volume', sizeMb: 64, containerPath: 'state' },
-    timings: { ...DEFAULT_PLANNER_TIMINGS, localityWaitMs: 3_000, backoffInitialMs: 200, backoffMaxMs: 2_000, declineShortSeconds: 1, declineLongSeconds: 5 },
-    launch: { bundleUri: bundle, executorCommand: command.join(' '), jobConfig: job.configFile, zookeeper: zkConnect(), kafkaBrokers: kafkaBrokers() },
+    timings: {
+      ...DEFAULT_PLANNER_TIMINGS,
+      localityWaitMs: 3_000,
+      backoffInitialMs: 200,
+      backoffMaxMs: 2_000,
+      declineShortSeconds: 1,
+      declineLongSeconds: 5,
+    },
+    launch: {
+      bundleUri: bundle,
+      executorCommand: command.join(' '),
+      jobConfig: job.configFile,
+      zookeeper: zkConnect(),
+      kafkaBrokers: kafkaBrokers(),
+    },
     reviveMinIntervalMs: 200,
     reconcile: { initialMs: 500, maxMs: 2_000, implicitEveryMs: 60_000 },
     subscribeBackoff: { initialMs: 100, maxMs: 1_000 },
@@ -97,7 +124,8 @@ export const running =
 export const reporting =
   (tasks: number) =>
   (view: JobView): boolean =>
-    view.containers.every((container) => container.status !== undefined) && view.containers.reduce((sum, container) => sum + (container.status?.tasks.length ?? 0), 0) === tasks;
+    view.containers.every((container) => container.status !== undefined) &&
+    view.containers.reduce((sum, container) => sum + (container.status?.tasks.length ?? 0), 0) === tasks;
 
 /** Sends a batch of words every `everyMs` until stopped, so the job has something to process. */
 export function keepProducing(t: TestContext, kafka: Kafka, topic: string, everyMs = 100, batch = 200): void {

@@ -6,7 +6,10 @@ import { evaluateBackoff } from '../../../../../scheduler/planner/stages/backoff
 import { containerOf, NOW, SETTINGS } from '../fixtures.js';
 
 test('the delay is 1 s, doubling per failure, capped at 60 s', () => {
-  assert.deepEqual([0, 1, 2, 3, 6, 7, 8, 5000].map((n) => backoffDelayMs(n, { initialMs: SETTINGS.backoffInitialMs, maxMs: SETTINGS.backoffMaxMs })), [0, 1000, 2000, 4000, 32000, 60000, 60000, 60000]);
+  assert.deepEqual(
+    [0, 1, 2, 3, 6, 7, 8, 5000].map((n) => backoffDelayMs(n, { initialMs: SETTINGS.backoffInitialMs, maxMs: SETTINGS.backoffMaxMs })),
+    [0, 1000, 2000, 4000, 32000, 60000, 60000, 60000],
+  );
 });
 
 test('a failed container is ready at its last failure plus the delay; a pending one at once', () => {
@@ -17,7 +20,17 @@ test('a failed container is ready at its last failure plus the delay; a pending 
 
 test('the stage holds a failed container until its backoff ends', () => {
   const failed = containerOf({ failures: 3, readyAt: NOW + 2500 });
-  assert.deepEqual(evaluateBackoff(failed, NOW), { ok: false, stage: 'backoff', reason: '3 consecutive failures; backing off 2.5 s more', operations: [] });
-  assert.deepEqual(evaluateBackoff(failed, NOW + 3000), { ok: true, stage: 'backoff', reason: '3 consecutive failures; the backoff ended 0.5 s ago', operations: [] });
+  assert.deepEqual(evaluateBackoff(failed, NOW), {
+    ok: false,
+    stage: 'backoff',
+    reason: '3 consecutive failures; backing off 2.5 s more',
+    operations: [],
+  });
+  assert.deepEqual(evaluateBackoff(failed, NOW + 3000), {
+    ok: true,
+    stage: 'backoff',
+    reason: '3 consecutive failures; the backoff ended 0.5 s ago',
+    operations: [],
+  });
   assert.equal(evaluateBackoff(containerOf(), NOW).reason, 'no failures to back off from');
 });

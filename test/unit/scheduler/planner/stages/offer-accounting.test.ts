@@ -14,7 +14,10 @@ test('a claim is debited, so the next container sees only the rest', () => {
   assert.equal(first.outcome.reason, 'fits in what is left; leaves cpus 3, mem 3072 MB, disk 10240 MB, 999 ports');
   assert.deepEqual(first.remaining, [scalar('cpus', 3), scalar('mem', 3072), scalar('disk', 10240), ports([31002, 32000])]);
   const second = evaluateAccounting(first.remaining, claim(1, 31002, 31002), ['0']);
-  assert.equal(second.outcome.reason, 'fits in what is left (already hosts container 0); leaves cpus 2, mem 2048 MB, disk 10240 MB, 998 ports');
+  assert.equal(
+    second.outcome.reason,
+    'fits in what is left (already hosts container 0); leaves cpus 2, mem 2048 MB, disk 10240 MB, 998 ports',
+  );
 });
 
 test('resources another container already has are refused, and the offer is unchanged', () => {

@@ -25,17 +25,41 @@ test("a removed container's reservation is destroyed, then unreserved", () => {
     { type: 'DESTROY', destroy: { volumes: volume } },
     { type: 'UNRESERVE', unreserve: { resources: gone.map(withoutDisk) } },
   ]);
-  assert.equal(result.outcome.reason, 'releases container 7 is no longer in the job model (cpus(sluice):1, mem(sluice):1024, disk(sluice)[volume 7-pv]:1024)');
+  assert.equal(
+    result.outcome.reason,
+    'releases container 7 is no longer in the job model (cpus(sluice):1, mem(sluice):1024, disk(sluice)[volume 7-pv]:1024)',
+  );
   assert.deepEqual(result.remaining, [...agentResources(), ...reservedFor('1')]);
 });
 
 test('a reservation the container has moved away from is an orphan; its current one is not', () => {
   const moved = evaluateOrphans(reservedFor('1'), offer(2), context);
   assert.equal(moved.outcome.reason.startsWith('releases container 1 has moved to another reservation'), true);
-  const unknownId = evaluateOrphans([scalar('cpus', 1, [{ type: 'DYNAMIC', role: ROLE, labels: { labels: [{ key: 'sluice_job', value: 'wordcount' }, { key: 'sluice_container', value: '1' }, { key: 'resource_id', value: 'old' }] } }])], offer(1), context);
+  const unknownId = evaluateOrphans(
+    [
+      scalar('cpus', 1, [
+        {
+          type: 'DYNAMIC',
+          role: ROLE,
+          labels: {
+            labels: [
+              { key: 'sluice_job', value: 'wordcount' },
+              { key: 'sluice_container', value: '1' },
+              { key: 'resource_id', value: 'old' },
+            ],
+          },
+        },
+      ]),
+    ],
+    offer(1),
+    context,
+  );
   assert.equal(unknownId.outcome.operations.length, 1);
   const current = evaluateOrphans(reservedFor('1'), offer(1), context);
-  assert.deepEqual([current.outcome.reason, current.outcome.operations, current.remaining], ['no orphaned reservations', [], reservedFor('1')]);
+  assert.deepEqual(
+    [current.outcome.reason, current.outcome.operations, current.remaining],
+    ['no orphaned reservations', [], reservedFor('1')],
+  );
 });
 
 test("other jobs', other roles' and static reservations are never touched", () => {

@@ -6,10 +6,21 @@ import { evaluateReservation } from '../../../../../scheduler/planner/stages/res
 import { agentResources, containerOf, ledger, NOW, offer, planContextOf, reservedFor } from '../fixtures.js';
 
 const plan = planContextOf();
-const restarting = containerOf({ id: '1', reservation: ledger('1', 1), preferredHost: 'host-1', readyAt: NOW - 5_000, waitUntil: NOW + 25_000 });
+const restarting = containerOf({
+  id: '1',
+  reservation: ledger('1', 1),
+  preferredHost: 'host-1',
+  readyAt: NOW - 5_000,
+  waitUntil: NOW + 25_000,
+});
 
 test('with host-dir storage nothing is reserved', () => {
-  const result = evaluateReservation(containerOf({ newReservationIds: undefined }), offer(1), agentResources(), planContextOf({ storage: { kind: 'host-dir', path: '/var/lib/sluice' } }));
+  const result = evaluateReservation(
+    containerOf({ newReservationIds: undefined }),
+    offer(1),
+    agentResources(),
+    planContextOf({ storage: { kind: 'host-dir', path: '/var/lib/sluice' } }),
+  );
   assert.equal(result.source.kind, 'unreserved');
   assert.equal(result.outcome.reason, 'state lives in a host dir; nothing to reserve');
 });
@@ -49,7 +60,10 @@ test('a reservation offered only in part makes it wait, then reserve anew once t
   const partial = reservedFor('1').filter((r) => r.name !== 'mem');
   const early = evaluateReservation(restarting, offer(1), [...agentResources(), ...partial], plan);
   assert.equal(early.outcome.ok, false);
-  assert.equal(early.outcome.reason, 'its reservation here is offered only in part (missing resource 1-mem); waiting 25 s more for the rest');
+  assert.equal(
+    early.outcome.reason,
+    'its reservation here is offered only in part (missing resource 1-mem); waiting 25 s more for the rest',
+  );
   const late = evaluateReservation(restarting, offer(1), [...agentResources(), ...partial], planContextOf({ now: NOW + 25_000 }));
   assert.equal(late.outcome.ok, true);
   assert.equal(late.source.kind, 'new-reservation');
