@@ -4,7 +4,7 @@ import { loadJobConfig } from '../../shared/config/job-config.js';
 import { SluiceError } from '../../shared/errors.js';
 import { createLogger } from '../../shared/log.js';
 import { startCoordinatedKafkaContainer } from '../../executor/runners/kafka-runner.js';
-import { loadJob } from '../../executor/job/load-job.js';
+import { loadJobBinding } from '../../executor/job/job-binding.js';
 import { AgentClient } from '../../executor/mesos/agent-client.js';
 import { readExecutorEnvironment } from '../../executor/mesos/executor-environment.js';
 import { MesosExecutor } from '../../executor/mesos/mesos-executor.js';
@@ -40,12 +40,11 @@ export const executorCommand: Command = {
       );
     const { zookeeper } = env.settings;
     const logger = createLogger({ job: config.name, component: 'mesos-executor', executor: env.executorId });
-    const job = await loadJob(config.modulePath);
+    const binding = await loadJobBinding(config);
     const client = new AgentClient(env, logger);
     const executor = new MesosExecutor(
       client,
-      ({ container }) =>
-        startCoordinatedKafkaContainer({ config, job, containerId: container, brokers, zookeeper, http: env.statusListen }),
+      ({ container }) => startCoordinatedKafkaContainer({ binding, containerId: container, brokers, zookeeper, http: env.statusListen }),
       logger,
       env.executorId,
     );

@@ -1,12 +1,7 @@
-import type { Serde } from '../../shared/api/serdes.js';
 import type { MessageCollector, OutgoingEnvelope } from '../../shared/api/task.js';
 import { SluiceError } from '../../shared/errors.js';
+import type { SerdePair } from '../job/job-binding.js';
 import type { OutgoingMessage, OutputSink } from '../systems/stream-system.js';
-
-export interface OutputSerdes {
-  readonly key: Serde<unknown>;
-  readonly value: Serde<unknown>;
-}
 
 /**
  * A task's collector: serializes each message with its output's serdes and buffers it, so the
@@ -18,7 +13,7 @@ export class BufferingCollector implements MessageCollector {
 
   constructor(
     private readonly taskName: string,
-    private readonly serdes: ReadonlyMap<string, OutputSerdes>,
+    private readonly serdes: ReadonlyMap<string, SerdePair>,
     private readonly sink: OutputSink,
   ) {}
 

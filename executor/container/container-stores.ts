@@ -1,11 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Job } from '../../shared/api/define-job.js';
 import type { CompiledJobConfig } from '../../shared/config/job-config.js';
 import type { Logger } from '../../shared/log.js';
 import type { TaskModel } from '../../shared/model/job-model.js';
 import type { Checkpoint } from '../checkpoint/checkpoint.js';
-import { resolveSerde } from '../job/serdes.js';
 import type { StreamSystem } from '../systems/stream-system.js';
 import { buildStore } from '../store/build-store.js';
 import { createEngine } from '../store/engines/create-engine.js';
@@ -13,32 +11,6 @@ import type { LocalStore } from '../store/local-store.js';
 import { restoreStores, type RestoreProgress, type RestoreTarget } from '../store/restore.js';
 import type { StoreSpec } from '../store/store-spec.js';
 import { STORE_DEFAULTS } from '../../shared/config/job-config.js';
-
-/** The changelog topic of a store: `<job>-<store>-changelog`. */
-export function changelogTopic(job: string, store: string): string {
-  return `${job}-${store}-changelog`;
-}
-
-/** Store specs from the job config, with serdes resolved against the job module. */
-export function storeSpecs(config: CompiledJobConfig, job: Job): StoreSpec[] {
-  return Object.entries(config.stores).map(([name, store]) => ({
-    name,
-    engine: store.engine,
-    keySerde: resolveSerde(store['key-serde'], job, `stores.${name}.key-serde`),
-    valueSerde: resolveSerde(store['value-serde'], job, `stores.${name}.value-serde`),
-    cacheSize: store['cache-size'],
-    batchSize: store['batch-size'],
-    changelogTopic: store.changelog ? changelogTopic(config.name, name) : undefined,
-    maxRecordBytes: store['max-record-bytes'],
-    engineOptions: {
-      // The changelog makes a store durable, so the engine's own log would be paid for twice.
-      wal: !store.changelog,
-      ...(store['block-cache-bytes'] === undefined ? {} : { blockCacheBytes: store['block-cache-bytes'] }),
-      ...(store['write-buffer-bytes'] === undefined ? {} : { writeBufferBytes: store['write-buffer-bytes'] }),
-      ...(store.compression === undefined ? {} : { compression: store.compression }),
-    },
-  }));
-}
 
 /**
  * Opens every store of every task of a container: restores them all in one pass over their

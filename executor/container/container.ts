@@ -1,21 +1,19 @@
-import type { Job } from '../../shared/api/define-job.js';
 import type { CompiledJobConfig } from '../../shared/config/job-config.js';
 import { describeError, SluiceError } from '../../shared/errors.js';
 import { createLogger, type Logger } from '../../shared/log.js';
 import { listTasks, sspKey, type JobModel, type TaskModel } from '../../shared/model/job-model.js';
 import type { Checkpoint } from '../checkpoint/checkpoint.js';
 import type { TopicSpec } from '../../shared/kafka/topics.js';
-import { openContainerStores, storeSpecs } from './container-stores.js';
+import { openContainerStores } from './container-stores.js';
 import type { LocalStore } from '../store/local-store.js';
 import type { InputSource, StreamSystem } from '../systems/stream-system.js';
-import { BufferingCollector, type OutputSerdes } from './collector.js';
-import { resolveSerde } from '../job/serdes.js';
+import { BufferingCollector } from './collector.js';
+import type { JobBinding } from '../job/job-binding.js';
 import type { StatusBoard } from './status-board.js';
-import { TaskInstance, type InputSerdes } from './task-instance.js';
+import { TaskInstance } from './task-instance.js';
 
 export interface ContainerOptions {
-  readonly config: CompiledJobConfig;
-  readonly job: Job;
+  readonly binding: JobBinding;
   readonly jobModel: JobModel;
   readonly containerId: string;
   readonly system: StreamSystem;
@@ -47,7 +45,8 @@ export interface RunningContainer extends ContainerHandle {
  * checkpoints. Processing of a task starts only after its stores are restored.
  */
 export async function startContainer(options: ContainerOptions): Promise<RunningContainer> {
-  const { config, job, jobModel, containerId, system } = options;
+  const { binding, jobModel, containerId, system } = options;
+  const { config, job } = binding;
   const logger = options.logger ?? createLogger({ job: config.name, container: containerId });
   const model = jobModel.containers.find((container) => container.id === containerId);
   if (!model) {
@@ -59,25 +58,7 @@ export async function startContainer(options: ContainerOptions): Promise<Running
       },
     );
   }
-  const specs = storeSpecs(config, job);
-  const inputSerdes = new Map<string, InputSerdes>(
-    config.inputs.map((input, i) => [
-      input.topic,
-      {
-        key: resolveSerde(input['key-serde'], job, `inputs[${i}].key-serde`),
-        value: resolveSerde(input['value-serde'], job, `inputs[${i}].value-serde`),
-      },
-    ]),
-  );
-  const outputSerdes = new Map<string, OutputSerdes>(
-    config.outputs.map((output, i) => [
-      output.topic,
-      {
-        key: resolveSerde(output['key-serde'], job, `outputs[${i}].key-serde`),
-        value: resolveSerde(output['value-serde'], job, `outputs[${i}].value-serde`),
-      },
-    ]),
-  );
+  const specs = binding.stores;
 
   const changelogPartitions = Math.max(0, ...listTasks(jobModel).map((task) => task.changelogPartition)) + 1;
   const topics: TopicSpec[] = specs
@@ -120,8 +101,8 @@ export async function startContainer(options: ContainerOptions): Promise<Running
           ssps: task.ssps,
           task: job.task(task.name),
           stores: stores.get(task.name) as Map<string, LocalStore>,
-          inputSerdes,
-          collector: new BufferingCollector(task.name, outputSerdes, system.outputs),
+          inputSerdes: binding.inputSerdes,
+          collector: new BufferingCollector(task.name, binding.outputSerdes, system.outputs),
           outputs: system.outputs,
           checkpoints: system.checkpoints,
           settings: config.task,

@@ -1,35 +1,26 @@
-import type { Serde } from '../../shared/api/serdes.js';
 import type { KeyValueStore } from '../../shared/api/key-value-store.js';
+import type { CompiledJobConfig } from '../../shared/config/job-config.js';
 import type { IncomingEnvelope, Ssp, StreamTask, TaskCoordinator } from '../../shared/api/task.js';
 import { describeError, SluiceError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 import { sspKey } from '../../shared/model/job-model.js';
 import type { Checkpoint, CheckpointStore } from '../checkpoint/checkpoint.js';
+import type { SerdePair } from '../job/job-binding.js';
 import type { LocalStore } from '../store/local-store.js';
 import type { InputMessage, OutputSink } from '../systems/stream-system.js';
 import type { BufferingCollector } from './collector.js';
 import { Lifecycle } from './lifecycle.js';
 import { taskMetrics } from './task-metrics.js';
 
-export interface InputSerdes {
-  readonly key: Serde<unknown>;
-  readonly value: Serde<unknown>;
-}
-
-export interface TaskSettings {
-  readonly commitMs: number;
-  readonly windowMs: number | undefined;
-  readonly onError: 'fail' | 'skip' | 'dead-letter';
-  readonly deadLetterTopic: string | undefined;
-  readonly maxUncommittedBytes: number;
-}
+/** What a task instance needs of the job config's task section. */
+export type TaskSettings = CompiledJobConfig['task'];
 
 export interface TaskInstanceOptions {
   readonly name: string;
   readonly ssps: readonly Ssp[];
   readonly task: StreamTask;
   readonly stores: ReadonlyMap<string, LocalStore>;
-  readonly inputSerdes: ReadonlyMap<string, InputSerdes>;
+  readonly inputSerdes: ReadonlyMap<string, SerdePair>;
   readonly collector: BufferingCollector;
   readonly outputs: OutputSink;
   readonly checkpoints: CheckpointStore;
@@ -230,7 +221,7 @@ export class TaskInstance {
 
   private async processBatch(batch: QueuedBatch): Promise<void> {
     const { task, collector } = this.options;
-    const serdes = this.options.inputSerdes.get(batch.ssp.topic) as InputSerdes;
+    const serdes = this.options.inputSerdes.get(batch.ssp.topic) as SerdePair;
     const started = performance.now();
     const first = batch.next;
     try {

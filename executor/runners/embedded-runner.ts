@@ -2,29 +2,13 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CompiledJobConfig } from '../../shared/config/job-config.js';
 import { createLogger, type Logger } from '../../shared/log.js';
-import { groupByPartition, groupBySystemStreamPartition } from '../../shared/model/ssp-grouper.js';
-import { planJobModel } from '../../shared/model/plan-job-model.js';
 import type { JobModel } from '../../shared/model/job-model.js';
 import { FileCheckpointStore } from '../checkpoint/file-checkpoints.js';
 import { startContainer } from '../container/container.js';
 import { listenForStop, startAll, waitForAll } from './run-containers.js';
-import { loadJob } from '../job/load-job.js';
-import { resolveSerde } from '../job/serdes.js';
+import { jobModelFor, loadJobBinding } from '../job/job-binding.js';
 import { SluiceError } from '../../shared/errors.js';
 import { MemorySystem } from '../systems/memory/memory-system.js';
-
-/** The job model for a config and the current partition counts of its inputs. */
-export function jobModelFor(config: CompiledJobConfig, partitionCounts: ReadonlyMap<string, number>): JobModel {
-  return planJobModel(
-    undefined,
-    config.inputs.map((input) => ({ system: 'kafka', topic: input.topic, partitionCount: partitionCounts.get(input.topic) as number })),
-    {
-      job: config.name,
-      containerCount: config.containers,
-      grouper: config.task.grouper === 'ssp' ? groupBySystemStreamPartition : groupByPartition,
-    },
-  );
-}
 
 export interface LocalRun {
   readonly system: MemorySystem;
@@ -67,14 +51,14 @@ async function runIn(runDir: string, config: CompiledJobConfig, logger: Logger):
   }
   for (const input of config.inputs) system.ensureTopic(input.topic);
   for (const output of config.outputs) system.ensureTopic(output.topic);
-  const job = await loadJob(config.modulePath);
+  const binding = await loadJobBinding(runConfig);
   const counts = await system.partitionCounts(config.inputs.map((input) => ({ topic: input.topic, purpose: 'an input' })));
   const jobModel = jobModelFor(config, counts);
   const stop = listenForStop();
   try {
     const containers = await startAll(
       jobModel.containers.map((container) => container.id),
-      (containerId) => startContainer({ config: runConfig, job, jobModel, containerId, system }),
+      (containerId) => startContainer({ binding, jobModel, containerId, system }),
       stop,
     );
     await waitForAll(containers);
@@ -82,21 +66,18 @@ async function runIn(runDir: string, config: CompiledJobConfig, logger: Logger):
     stop.dispose();
   }
   const latest = (topic: string): Map<string, unknown> => {
-    const index = config.outputs.findIndex((output) => output.topic === topic);
-    const output = config.outputs[index];
-    if (!output)
+    const serdes = binding.outputSerdes.get(topic);
+    if (!serdes)
       throw new SluiceError(
         'OUTPUT_UNKNOWN',
         `'${topic}' is not an output of job '${config.name}' (outputs: ${config.outputs.map((o) => o.topic).join(', ')})`,
       );
-    const keySerde = resolveSerde(output['key-serde'], job, `outputs[${index}].key-serde`);
-    const valueSerde = resolveSerde(output['value-serde'], job, `outputs[${index}].value-serde`);
     const view = new Map<string, unknown>();
     for (let partition = 0; partition < (system.topics.partitionCount(topic) ?? 0); partition++) {
       for (const { key, value } of system.topics.records({ topic, partition })) {
-        const id = key === null ? 'null' : String(keySerde.fromBytes(key));
+        const id = key === null ? 'null' : String(serdes.key.fromBytes(key));
         if (value === null) view.delete(id);
-        else view.set(id, valueSerde.fromBytes(value));
+        else view.set(id, serdes.value.fromBytes(value));
       }
     }
     return view;

@@ -1,4 +1,3 @@
-import type { Job } from '../../shared/api/define-job.js';
 import type { CompiledJobConfig } from '../../shared/config/job-config.js';
 import { createKafka } from '../../shared/kafka/client.js';
 import { partitionCount } from '../../shared/kafka/topics.js';
@@ -8,8 +7,7 @@ import { startContainer, type RunningContainer } from '../container/container.js
 import type { StatusBoard } from '../container/status-board.js';
 import { CoordinatedContainer } from './coordinated-container.js';
 import { listenForStop, startAll, waitForAll, type StopRequest } from './run-containers.js';
-import { loadJob } from '../job/load-job.js';
-import { jobModelFor } from './embedded-runner.js';
+import { jobModelFor, loadJobBinding, type JobBinding } from '../job/job-binding.js';
 import { KafkaSystem } from '../systems/kafka/kafka-system.js';
 
 /** The job model of a job on Kafka: its config and the partition counts of its input topics. */
@@ -27,14 +25,14 @@ export async function kafkaJobModel(config: CompiledJobConfig, brokers: readonly
 
 /** One container of a job on Kafka, with its own Kafka connections (closed again if it fails to start). */
 export async function startKafkaContainer(input: {
-  readonly config: CompiledJobConfig;
-  readonly job: Job;
+  readonly binding: JobBinding;
   readonly jobModel: JobModel;
   readonly containerId: string;
   readonly brokers: readonly string[];
   readonly status?: StatusBoard;
 }): Promise<RunningContainer> {
-  const { config, job, jobModel, containerId, brokers, status } = input;
+  const { binding, jobModel, containerId, brokers, status } = input;
+  const { config } = binding;
   const logger = createLogger({ job: config.name, container: containerId });
   const system = await KafkaSystem.connect({
     brokers,
@@ -44,7 +42,7 @@ export async function startKafkaContainer(input: {
     logger,
   });
   try {
-    return await startContainer({ config, job, jobModel, containerId, system, logger, status });
+    return await startContainer({ binding, jobModel, containerId, system, logger, status });
   } catch (error) {
     await system.close();
     throw error;
@@ -56,22 +54,22 @@ export async function startKafkaContainer(input: {
  * tasks over when the model changes; see coordinated-container.ts.
  */
 export async function startCoordinatedKafkaContainer(input: {
-  readonly config: CompiledJobConfig;
-  readonly job: Job;
+  readonly binding: JobBinding;
   readonly containerId: string;
   readonly brokers: readonly string[];
   readonly zookeeper: string;
   /** Where the status endpoint listens (default 127.0.0.1, any free port). */
   readonly http?: { readonly host: string; readonly port: number };
 }): Promise<CoordinatedContainer> {
-  const { config, job, containerId, brokers, zookeeper } = input;
+  const { binding, containerId, brokers, zookeeper } = input;
+  const { config } = binding;
   return CoordinatedContainer.start({
     job: config.name,
     containerId,
     zookeeper,
     http: input.http,
     logger: createLogger({ job: config.name, container: containerId, component: 'coordinated-container' }),
-    start: (jobModel, status) => startKafkaContainer({ config, job, jobModel, containerId, brokers, status }),
+    start: (jobModel, status) => startKafkaContainer({ binding, jobModel, containerId, brokers, status }),
   });
 }
 
@@ -104,10 +102,10 @@ async function followUntilStopped(
   zookeeper: string,
   stop: StopRequest,
 ): Promise<void> {
-  const job = await loadJob(config.modulePath);
+  const binding = await loadJobBinding(config);
   const containers = await startAll(
     ids,
-    (containerId) => startCoordinatedKafkaContainer({ config, job, containerId, brokers, zookeeper }),
+    (containerId) => startCoordinatedKafkaContainer({ binding, containerId, brokers, zookeeper }),
     stop,
   );
   await waitForAll(containers);
@@ -121,7 +119,7 @@ async function runUntilStopped(
 ): Promise<void> {
   const jobModel = await kafkaJobModel(config, brokers);
   if (stop.requested) return;
-  const job = await loadJob(config.modulePath);
+  const binding = await loadJobBinding(config);
   const ids = only ?? jobModel.containers.map((container) => container.id);
   createLogger({ job: config.name, component: 'runner' }).info('starting containers', {
     containers: ids,
@@ -129,7 +127,7 @@ async function runUntilStopped(
   });
   const containers = await startAll(
     jobModel.containers.map((container) => container.id).filter((id) => ids.includes(id)),
-    (containerId) => startKafkaContainer({ config, job, jobModel, containerId, brokers }),
+    (containerId) => startKafkaContainer({ binding, jobModel, containerId, brokers }),
     stop,
   );
   await waitForAll(containers);

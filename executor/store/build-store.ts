@@ -1,7 +1,6 @@
 import { stringSerde, type Serde } from '../../shared/api/serdes.js';
 import type { ChangelogSink } from './changelog.js';
 import type { BytesStore, KeyValueEngine } from './engine.js';
-import { StoreError, StoreErrorCode } from './errors.js';
 import { CachingStore } from './layers/caching-store.js';
 import { ChangeLoggingBytesStore } from './layers/change-logging-store.js';
 import { CommitStagedStore } from './layers/commit-staged-store.js';
@@ -29,7 +28,6 @@ export interface BuildStoreInput<K, V> {
  */
 export function buildStore<K, V>(input: BuildStoreInput<K, V>): LocalStore<K, V> {
   const { spec, context, engine, sink } = input;
-  checkSpec(spec, context);
   const staged = new CommitStagedStore(engine);
   const logged: BytesStore = sink ? new ChangeLoggingBytesStore(staged, sink, context, spec.maxRecordBytes) : staged;
   const serialized = new SerializedStore(logged, spec.keySerde, spec.valueSerde, context);
@@ -42,17 +40,4 @@ export function buildStore<K, V>(input: BuildStoreInput<K, V>): LocalStore<K, V>
 function keyIdentity<K, V>(serde: Serde<K>, serialized: SerializedStore<K, V>): (key: K) => string {
   if (serde === (stringSerde as Serde<unknown>)) return (key) => key as string;
   return (key) => serialized.keyBytes(key).toString('latin1');
-}
-
-function checkSpec(spec: StoreSpec<unknown, unknown>, context: StoreContext): void {
-  const problem = (text: string) => new StoreError(StoreErrorCode.badConfig, context, text);
-  if (!Number.isInteger(spec.batchSize) || spec.batchSize < 1) {
-    throw problem(`stores.${spec.name}.batch-size must be a whole number >= 1, got ${spec.batchSize}`);
-  }
-  if (!Number.isInteger(spec.cacheSize) || spec.cacheSize < spec.batchSize) {
-    throw problem(
-      `stores.${spec.name}.cache-size (${spec.cacheSize}) must be a whole number >= batch-size (${spec.batchSize}): ` +
-        'dirty entries stay in the cache until a batch is flushed',
-    );
-  }
 }

@@ -6,6 +6,8 @@
  * wake-up, so callers batch: `write` takes a whole batch, `getMany` a whole set of keys, and
  * iterators hand out entries in chunks. `getSync` exists where the engine has a synchronous read.
  */
+import type { EngineKind } from '../../shared/config/job-config.js';
+
 export interface EngineEntry {
   readonly key: Buffer;
   readonly value: Buffer;
@@ -68,4 +70,5 @@ export interface KeyValueEngine extends BytesStore {
   close(): Promise<void>;
 }
 
-export type EngineKind = 'rocksdb' | 'leveldb' | 'memory';
+/** The engines a job config may name (shared/config/job-config.ts keeps the list). */
+export type { EngineKind };

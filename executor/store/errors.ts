@@ -12,7 +12,6 @@ export const StoreErrorCode = {
   changelogMismatch: 'STORE_CHANGELOG_MISMATCH',
   changelogFailed: 'STORE_CHANGELOG_SEND_FAILED',
   closed: 'STORE_CLOSED',
-  badConfig: 'STORE_BAD_CONFIG',
 } as const;
 
 export type StoreErrorCode = (typeof StoreErrorCode)[keyof typeof StoreErrorCode];

@@ -8,24 +8,37 @@ const NAME = /^[a-zA-Z0-9][a-zA-Z0-9._-]*$/;
 const TOPIC = /^[a-zA-Z0-9._-]{1,249}$/;
 const serdeName = string(/^[a-zA-Z][a-zA-Z0-9_-]*$/, 'a serde name (string, json, int32, int64, bytes, or one the job defines)');
 
-const inputSchema = object({
-  topic: required(string(TOPIC, 'a Kafka topic name')),
+/** Kafka's own consumer default (session.timeout.ms); defaults used both in the schema and for an absent section. */
+const KAFKA_SESSION_TIMEOUT_MS = 30_000;
+/** Partitions of an embedded topic. */
+const EMBEDDED_PARTITIONS = 4;
+
+/** The serdes of a topic's messages: strings unless the config says otherwise. */
+const messageSerdes = {
   'key-serde': withDefault(serdeName, 'string'),
   'value-serde': withDefault(serdeName, 'string'),
+};
+
+const inputSchema = object({
+  topic: required(string(TOPIC, 'a Kafka topic name')),
+  ...messageSerdes,
   reset: withDefault(oneOf('earliest', 'latest'), 'earliest' as 'earliest' | 'latest'),
 });
 
 const outputSchema = object({
   topic: required(string(TOPIC, 'a Kafka topic name')),
-  'key-serde': withDefault(serdeName, 'string'),
-  'value-serde': withDefault(serdeName, 'string'),
+  ...messageSerdes,
   /** Created with this many partitions when missing. */
   partitions: field(integer(1, 10_000)),
 });
 
+/** The store engines; the executor builds one for each (executor/store/engines/create-engine.ts). */
+export const ENGINE_KINDS = ['rocksdb', 'leveldb', 'memory'] as const;
+export type EngineKind = (typeof ENGINE_KINDS)[number];
+
 /** Store defaults: Samza's write batch (500) and a 1 MiB changelog record limit (Kafka's default). */
 export const STORE_DEFAULTS = {
-  engine: 'rocksdb' as 'rocksdb' | 'leveldb' | 'memory',
+  engine: 'rocksdb' as EngineKind,
   cacheSize: 10_000,
   batchSize: 500,
   maxRecordBytes: 1_048_576,
@@ -34,7 +47,7 @@ export const STORE_DEFAULTS = {
 } as const;
 
 const storeSchema = object({
-  engine: withDefault(oneOf('rocksdb', 'leveldb', 'memory'), STORE_DEFAULTS.engine),
+  engine: withDefault(oneOf(...ENGINE_KINDS), STORE_DEFAULTS.engine),
   'key-serde': withDefault(serdeName, 'string'),
   'value-serde': withDefault(serdeName, 'json'),
   changelog: withDefault(boolean, true),
@@ -71,7 +84,7 @@ export const jobConfigSchema = object({
     object({
       brokers: field(array(string(/^[^:\s]+:\d+$/, 'host:port'), 1)),
       // The broker refuses less than its group.min.session.timeout.ms (6 s by default).
-      'session-timeout-ms': withDefault(integer(6000, 1_800_000), 30_000),
+      'session-timeout-ms': withDefault(integer(6000, 1_800_000), KAFKA_SESSION_TIMEOUT_MS),
     }),
   ),
   inputs: required(array(inputSchema, 1)),
@@ -82,7 +95,7 @@ export const jobConfigSchema = object({
   'state-dir': withDefault(string(), './.sluice-state'),
   embedded: field(
     object({
-      partitions: withDefault(integer(1, 1024), 4),
+      partitions: withDefault(integer(1, 1024), EMBEDDED_PARTITIONS),
       feeds: withDefault(array(feedSchema), []),
     }),
   ),
@@ -136,7 +149,7 @@ export function compileJobConfig(raw: unknown, file: string): CompiledJobConfig 
     file,
     name: checked.job.name,
     modulePath: absolute(base, checked.job.module),
-    kafka: { brokers: checked.kafka?.brokers, sessionTimeoutMs: checked.kafka?.['session-timeout-ms'] ?? 30_000 },
+    kafka: { brokers: checked.kafka?.brokers, sessionTimeoutMs: checked.kafka?.['session-timeout-ms'] ?? KAFKA_SESSION_TIMEOUT_MS },
     inputs: checked.inputs,
     outputs: checked.outputs,
     stores: checked.stores,
@@ -151,7 +164,7 @@ export function compileJobConfig(raw: unknown, file: string): CompiledJobConfig 
     containers: checked.containers,
     stateDir: absolute(base, checked['state-dir']),
     embedded: {
-      partitions: checked.embedded?.partitions ?? 4,
+      partitions: checked.embedded?.partitions ?? EMBEDDED_PARTITIONS,
       feeds: (checked.embedded?.feeds ?? []).map((feed) => ({ topic: feed.topic, file: absolute(base, feed.file) })),
     },
     config: checked.config,

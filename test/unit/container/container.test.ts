@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { FileCheckpointStore } from '../../../executor/checkpoint/file-checkpoints.js';
 import { startContainer } from '../../../executor/container/container.js';
-import { jobModelFor } from '../../../executor/runners/embedded-runner.js';
+import { bindJob, jobModelFor } from '../../../executor/job/job-binding.js';
 import { MemorySystem } from '../../../executor/systems/memory/memory-system.js';
 import { defineJob, type Job, type StreamTask } from '../../../shared/api/index.js';
 import { compileJobConfig } from '../../../shared/config/job-config.js';
@@ -32,7 +32,7 @@ async function run(job: Job, lines: (string | Buffer)[], extra: Record<string, u
   system.ensureTopic('in');
   lines.forEach((line, index) => system.topics.append('in', index % 2, [{ key: null, value: Buffer.from(line), timestamp: 0 }]));
   const jobModel = jobModelFor(config, new Map([['in', 2]]));
-  const container = await startContainer({ config, job, jobModel, containerId: '0', system });
+  const container = await startContainer({ binding: bindJob(config, job), jobModel, containerId: '0', system });
   return { system, container, dir };
 }
 
