@@ -7,9 +7,10 @@ export const killCommand: Command = {
   usage: [
     'Usage: sluice kill --scheduler URL [--token T] --yes',
     '',
-    "Asks the job's leading scheduler to remove the job: the framework is torn down (Mesos kills",
-    "every container) and the job's ZooKeeper nodes are deleted. Kafka topics (inputs, outputs,",
-    'changelogs) and checkpoints stay. It cannot be undone, so it needs --yes.',
+    "`kill` is the CLI's word for job removal (DELETE /api/v1/job): the job's leading scheduler stops",
+    'every container cleanly (flush, checkpoint, close stores), releases the volumes and reservations',
+    "the job made, then ends its Mesos framework and deletes the job's ZooKeeper nodes. Kafka topics",
+    '(inputs, outputs, changelogs) and checkpoints stay. It cannot be undone, so it needs --yes.',
     '',
     'Options:',
     '  --yes            confirm the removal',

@@ -32,8 +32,8 @@ import { MesosClient } from './mesos-client.js';
 import { OfferStream } from './offer-stream.js';
 import { Reconciler } from './reconciler.js';
 import { SerialQueue } from '../../shared/serial-queue.js';
-import { removeJob } from './remove-job.js';
-import { DEFAULT_REMOVE_TIMEOUT_MS, planRelease, RELEASE_FILTER_SECONDS, Uninstall, type UninstallHost } from './uninstall.js';
+import { deleteJobZnodes } from './delete-job-znodes.js';
+import { DEFAULT_REMOVE_TIMEOUT_MS, planRelease, RELEASE_FILTER_SECONDS, JobRemoval, type RemovalHost } from './job-removal.js';
 import { frameworkMetrics } from './framework-metrics.js';
 import { eventForStatus } from './task-status.js';
 
@@ -63,7 +63,7 @@ export class Framework extends EventEmitter<FrameworkEvents> {
   private readonly queue = new SerialQueue((error) => this.log.error('framework event handling failed', { error: describeError(error) }));
   private stopped = false;
   /** Set once `remove()` has begun: offers then only release the job's reservations. */
-  private removal: Uninstall | undefined;
+  private removal: JobRemoval | undefined;
   private removing: Promise<void> | undefined;
 
   constructor(
@@ -184,7 +184,7 @@ export class Framework extends EventEmitter<FrameworkEvents> {
   }
 
   /**
-   * Removes the job (uninstall.ts): kills every container, releases the job's volumes and
+   * Removes the job (job-removal.ts): kills every container, releases the job's volumes and
    * reservations through offers (waiting at most `removeTimeoutMs`), then TEARDOWN and the job's
    * ZooKeeper nodes. Concurrent calls share one removal; a failed one may be retried. Refused while
    * not subscribed to a framework Mesos knows: deleting its id would strand its tasks.
@@ -207,7 +207,7 @@ export class Framework extends EventEmitter<FrameworkEvents> {
     await this.queue.run(async () => {
       // A removal that released everything is not repeated when only the TEARDOWN failed.
       if (this.removal?.phase === 'released') return;
-      this.removal = new Uninstall(this.uninstallHost(), settings, this.launches.reservations, this.log);
+      this.removal = new JobRemoval(this.removalHost(), settings, this.launches.reservations, this.log);
       await this.removal.begin();
     });
     await this.removal?.finished;
@@ -224,7 +224,7 @@ export class Framework extends EventEmitter<FrameworkEvents> {
       this.stopped = true;
       void this.queue.close();
       await this.client?.stop();
-      await removeJob(this.session, this.options.config.name, this.token());
+      await deleteJobZnodes(this.session, this.options.config.name, this.token());
       removed = true;
     });
     if (!removed)
@@ -235,7 +235,7 @@ export class Framework extends EventEmitter<FrameworkEvents> {
   }
 
   /** The framework as the removal sees it; its offers are planned with no container, so nothing is launched. */
-  private uninstallHost(): UninstallHost {
+  private removalHost(): RemovalHost {
     const job = this.options.config.name;
     return {
       liveContainers: () =>

@@ -32,10 +32,10 @@ export const RELEASE_FILTER_SECONDS = 1;
 /** How often a KILL without an answer, or a REVIVE while agents still hold something, is sent again. */
 const DEFAULT_RETRY_MS = 5_000;
 
-export type UninstallPhase = 'stopping' | 'releasing' | 'released' | 'timed-out' | 'aborted';
-type EndPhase = Extract<UninstallPhase, 'released' | 'timed-out' | 'aborted'>;
+export type RemovalPhase = 'stopping' | 'releasing' | 'released' | 'timed-out' | 'aborted';
+type EndPhase = Extract<RemovalPhase, 'released' | 'timed-out' | 'aborted'>;
 
-const TRANSITIONS: Readonly<Record<UninstallPhase, readonly UninstallPhase[]>> = {
+const TRANSITIONS: Readonly<Record<RemovalPhase, readonly RemovalPhase[]>> = {
   stopping: ['releasing', 'timed-out', 'aborted'],
   releasing: ['released', 'timed-out', 'aborted'],
   released: [],
@@ -50,7 +50,7 @@ export interface HeldReservations {
   readonly holds: string;
 }
 
-export interface UninstallOutcome {
+export interface RemovalOutcome {
   readonly phase: EndPhase;
   readonly elapsedMs: number;
   /** Containers whose task may still run. */
@@ -66,7 +66,7 @@ export interface LiveContainer {
 }
 
 /** What the removal needs of the framework; every call is made in the framework's event order. */
-export interface UninstallHost {
+export interface RemovalHost {
   /** Containers whose task may still run (launching, running, being killed). */
   liveContainers(): readonly LiveContainer[];
   /** Sends KILL for the container's task (again, if it is being killed). */
@@ -80,7 +80,7 @@ export interface UninstallHost {
   later(work: () => Promise<void>): void;
 }
 
-export interface UninstallSettings {
+export interface RemovalSettings {
   readonly role: string;
   readonly timeoutMs: number;
   /** Filter on a releasing ACCEPT: the agent's next offer, which shows the result, comes after it. */
@@ -97,18 +97,18 @@ interface Held {
   readonly releases: number;
 }
 
-export class Uninstall {
-  readonly finished: Promise<UninstallOutcome>;
-  private resolve: (outcome: UninstallOutcome) => void = () => undefined;
-  private current: UninstallPhase = 'stopping';
+export class JobRemoval {
+  readonly finished: Promise<RemovalOutcome>;
+  private resolve: (outcome: RemovalOutcome) => void = () => undefined;
+  private current: RemovalPhase = 'stopping';
   private readonly held = new Map<string, Held>();
   private startedAt = Date.now();
   private deadline: NodeJS.Timeout | undefined;
   private retry: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly host: UninstallHost,
-    private readonly settings: UninstallSettings,
+    private readonly host: RemovalHost,
+    private readonly settings: RemovalSettings,
     /** The launch record's reservations: where the job reserved, as far as the framework knows. */
     recorded: ReadonlyMap<string, ContainerReservation>,
     private readonly log: Logger,
@@ -125,7 +125,7 @@ export class Uninstall {
     }
   }
 
-  get phase(): UninstallPhase {
+  get phase(): RemovalPhase {
     return this.current;
   }
 
@@ -184,7 +184,7 @@ export class Uninstall {
     return TRANSITIONS[this.current].length === 0;
   }
 
-  private move(to: UninstallPhase): void {
+  private move(to: RemovalPhase): void {
     if (!TRANSITIONS[this.current].includes(to)) {
       throw new SchedulerError('SCHEDULER_ILLEGAL_TRANSITION', `a removal cannot go from ${this.current} to ${to}`, {
         context: { from: this.current, to },
@@ -257,7 +257,7 @@ export class Uninstall {
     this.move(phase);
     clearTimeout(this.deadline);
     clearInterval(this.retry);
-    const outcome: UninstallOutcome = {
+    const outcome: RemovalOutcome = {
       phase,
       elapsedMs: Date.now() - this.startedAt,
       containers: this.host.liveContainers().map((container) => container.id),
@@ -273,7 +273,7 @@ export class Uninstall {
 }
 
 /** What a timed-out removal leaves behind, and what to do about it. */
-export function describeLeftovers(outcome: UninstallOutcome, timeoutMs: number): string {
+export function describeLeftovers(outcome: RemovalOutcome, timeoutMs: number): string {
   const parts: string[] = [];
   if (outcome.containers.length > 0) parts.push(`containers ${outcome.containers.join(', ')} may still run (the TEARDOWN kills them)`);
   if (outcome.held.length > 0) {

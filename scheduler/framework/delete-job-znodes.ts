@@ -9,7 +9,7 @@ import type { LeaderToken } from '../../shared/coordination/leader-election.js';
 import type { ZkClient } from '../../shared/coordination/zk-client.js';
 import type { ZkSession } from '../../shared/coordination/zk-session.js';
 
-export async function removeJob(session: ZkSession, job: string, token: LeaderToken): Promise<void> {
+export async function deleteJobZnodes(session: ZkSession, job: string, token: LeaderToken): Promise<void> {
   const client = session.client;
   if ((await client.exists(token.node)) === null) {
     throw new ZkError(ZkCodes.fenced, `not removing job '${job}': election node ${token.node} is gone`, { context: { job } });

@@ -6,16 +6,16 @@ import type { ContainerReservation, OfferPlan } from '../../../../scheduler/plan
 import {
   describeLeftovers,
   planRelease,
-  Uninstall,
-  type UninstallHost,
-  type UninstallSettings,
-} from '../../../../scheduler/framework/uninstall.js';
+  JobRemoval,
+  type RemovalHost,
+  type RemovalSettings,
+} from '../../../../scheduler/framework/job-removal.js';
 import { agentResources, FRAMEWORK_ID, JOB, LAUNCH, ledger, offer, PRINCIPAL, reservedFor, ROLE } from '../planner/fixtures.js';
 
 setLogLevel('error');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const SETTINGS: UninstallSettings = { role: ROLE, timeoutMs: 5_000, releaseFilterSeconds: 2, declineFilterSeconds: 120, retryMs: 60_000 };
+const SETTINGS: RemovalSettings = { role: ROLE, timeoutMs: 5_000, releaseFilterSeconds: 2, declineFilterSeconds: 120, retryMs: 60_000 };
 
 /** A framework double: containers that are live until `end`ed, every call written down. */
 class FakeFramework {
@@ -31,7 +31,7 @@ class FakeFramework {
     this.containers.delete(id);
   }
 
-  host(): UninstallHost {
+  host(): RemovalHost {
     return {
       liveContainers: () => [...this.containers].map(([id, c]) => ({ id, killing: c.killing })),
       kill: async (id) => {
@@ -79,20 +79,20 @@ class FakeFramework {
   }
 }
 
-function uninstall(
+function startRemoval(
   framework: FakeFramework,
   recorded: ReadonlyMap<string, ContainerReservation>,
-  settings: Partial<UninstallSettings> = {},
-): Uninstall {
-  return new Uninstall(framework.host(), { ...SETTINGS, ...settings }, recorded, createLogger());
+  settings: Partial<RemovalSettings> = {},
+): JobRemoval {
+  return new JobRemoval(framework.host(), { ...SETTINGS, ...settings }, recorded, createLogger());
 }
 
 const withReservations = (n: number, container: string): Offer => offer(n, [...agentResources(), ...reservedFor(container)]);
 
-describe('uninstall', () => {
+describe('job removal', () => {
   it('kills every container, then releases what the record and the offers show, until each agent offers none', async () => {
     const framework = new FakeFramework(['0', '1']);
-    const removal = uninstall(
+    const removal = startRemoval(
       framework,
       new Map([
         ['0', ledger('0', 1)],
@@ -135,7 +135,7 @@ describe('uninstall', () => {
 
   it('waits for nothing when the job reserved nothing (host dirs)', async () => {
     const framework = new FakeFramework([]);
-    const removal = uninstall(framework, new Map());
+    const removal = startRemoval(framework, new Map());
     await removal.begin();
     const outcome = await removal.finished;
     assert.deepEqual([outcome.phase, outcome.held, framework.calls], ['released', [], []]);
@@ -143,7 +143,7 @@ describe('uninstall', () => {
 
   it('gives up after the timeout and names what was left', async () => {
     const framework = new FakeFramework([]);
-    const removal = uninstall(
+    const removal = startRemoval(
       framework,
       new Map([
         ['0', ledger('0', 1)],
@@ -171,7 +171,7 @@ describe('uninstall', () => {
 
   it('a timeout while stopping names the containers that may still run', async () => {
     const framework = new FakeFramework(['0']);
-    const removal = uninstall(framework, new Map(), { timeoutMs: 50 });
+    const removal = startRemoval(framework, new Map(), { timeoutMs: 50 });
     await removal.begin();
     const outcome = await removal.finished;
     assert.deepEqual([outcome.phase, outcome.containers], ['timed-out', ['0']]);
@@ -181,7 +181,7 @@ describe('uninstall', () => {
   it('sends a KILL that failed again, and ends at once when aborted', async () => {
     const framework = new FakeFramework(['0']);
     framework.failKills = 1;
-    const removal = uninstall(framework, new Map(), { retryMs: 20 });
+    const removal = startRemoval(framework, new Map(), { retryMs: 20 });
     await removal.begin();
     assert.deepEqual(framework.calls, []);
     await sleep(80);
