@@ -5,8 +5,7 @@
  * scheduler's API, while input keeps arriving; the counts must stay exact.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import { copyFile, readdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
@@ -23,17 +22,15 @@ import {
   checkRuns,
   produceWords,
   readTopic,
-  repo,
   waitForCheckpointsAtEnd,
   wordCountJob,
   type WordCountJob,
 } from '../integration/container/harness.js';
 import type { MiniMesos } from '../../dev/mini-mesos/index.js';
 import { startCluster } from '../unit/mini-mesos/helpers/cluster.js';
+import { startSchedulerProcess } from './helpers/scheduler-process.js';
 
 setLogLevel('warn');
-const TSX_LOADER = import.meta.resolve('tsx');
-const SLUICE = join(repo, 'bin/sluice.ts');
 
 interface ContainerView {
   id: string;
@@ -49,47 +46,9 @@ interface JobView {
   containers: ContainerView[];
 }
 
-/** A `sluice scheduler` process; its log goes to the test log dir. */
+/** A `sluice scheduler` process of the job, with its volumes; its log is `<job>-scheduler-<name>.log`. */
 function startScheduler(t: TestContext, job: WordCountJob, masterUrl: string, port: number, name: string): ChildProcess {
-  const executor = `SLUICE_LOG_LEVEL=info '${process.execPath}' --import '${TSX_LOADER}' '${SLUICE}' executor`;
-  const args = [
-    'scheduler',
-    '--config',
-    job.configFile,
-    '--master',
-    masterUrl,
-    '--zk',
-    zkConnect(),
-    '--kafka',
-    kafkaBrokers().join(','),
-    '--bundle-uri',
-    join(dirname(job.configFile), 'bundle.txt'),
-  ];
-  args.push(
-    '--port',
-    String(port),
-    '--host',
-    '127.0.0.1',
-    '--executor-command',
-    executor,
-    '--volume-mb',
-    '64',
-    '--cpus',
-    '0.3',
-    '--mem',
-    '128',
-    '--disk',
-    '0',
-  );
-  const child = spawn(process.execPath, ['--import', TSX_LOADER, SLUICE, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, SLUICE_LOG_LEVEL: 'info' },
-  });
-  const log = createWriteStream(join(testLogDir(), `${job.name}-scheduler-${name}.log`));
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
-  t.after(() => child.kill('SIGKILL'));
-  return child;
+  return startSchedulerProcess(t, job, { masterUrl, port, volumeMb: 64, executorLogLevel: 'info', logSuffix: `-${name}` });
 }
 
 async function view(api: string): Promise<JobView | undefined> {

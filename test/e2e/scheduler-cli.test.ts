@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -8,13 +7,12 @@ import { createKafka } from '../../shared/kafka/client.js';
 import { ensureTopic } from '../../shared/kafka/topics.js';
 import { setLogLevel } from '../../shared/log.js';
 import { freePort } from '../../dev/services/net.js';
-import { kafkaBrokers, testLogDir, zkConnect } from '../infra/services.js';
-import { produceWords, repo, waitForCheckpointsAtEnd, wordCountJob } from '../integration/container/harness.js';
+import { kafkaBrokers } from '../infra/services.js';
+import { produceWords, waitForCheckpointsAtEnd, wordCountJob } from '../integration/container/harness.js';
 import { startCluster } from '../unit/mini-mesos/helpers/cluster.js';
+import { SLUICE, startSchedulerProcess, TSX_LOADER } from './helpers/scheduler-process.js';
 
 setLogLevel('warn');
-const TSX_LOADER = import.meta.resolve('tsx');
-const SLUICE = join(repo, 'bin/sluice.ts');
 
 function sluice(args: string[]): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, ['--import', TSX_LOADER, SLUICE, ...args], {
@@ -54,44 +52,7 @@ describe('sluice scheduler', { timeout: 150_000 }, () => {
     const mesos = await startCluster(t, { agents: 2 });
     const port = await freePort();
 
-    const executor = `SLUICE_LOG_LEVEL=warn '${process.execPath}' --import '${TSX_LOADER}' '${SLUICE}' executor`;
-    const args = [
-      'scheduler',
-      '--config',
-      job.configFile,
-      '--master',
-      mesos.masterUrl,
-      '--zk',
-      zkConnect(),
-      '--kafka',
-      kafkaBrokers().join(','),
-      '--bundle-uri',
-      bundle,
-    ];
-    args.push(
-      '--port',
-      String(port),
-      '--host',
-      '127.0.0.1',
-      '--executor-command',
-      executor,
-      '--volume-mb',
-      '0',
-      '--cpus',
-      '0.3',
-      '--mem',
-      '128',
-      '--disk',
-      '0',
-    );
-    const child = spawn(process.execPath, ['--import', TSX_LOADER, SLUICE, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, SLUICE_LOG_LEVEL: 'info' },
-    });
-    const log = createWriteStream(join(testLogDir(), `${job.name}-scheduler.log`));
-    child.stdout?.pipe(log);
-    child.stderr?.pipe(log);
-    t.after(() => child.kill('SIGKILL'));
+    const child = startSchedulerProcess(t, job, { masterUrl: mesos.masterUrl, port, volumeMb: 0, executorLogLevel: 'warn' });
 
     const api = `http://127.0.0.1:${port}`;
     const deadline = Date.now() + 60_000;
