@@ -190,13 +190,20 @@ export class CoordinatedContainer implements ContainerHandle {
       const running = this.running;
       this.running = undefined;
       await running?.stop();
-      await this.barrier.release(plan.lost);
+    }
+    if (plan.action !== 'keep') {
+      // Every claim the new model does not give us: the lost tasks, and any task claimed for a model
+      // that was overtaken before it ran (its next owner waits for the claim).
+      const ours = new Set(mine?.tasks.map((task) => task.name));
+      await this.barrier.release(this.barrier.heldTasks().filter((task) => !ours.has(task)));
     }
     if (plan.action === 'start' || plan.action === 'restart') {
       // Kept tasks are still ours (a lost session would have abandoned them): claim only the gained.
       await this.claim(plan.gained, target.model.version);
       if (this.latest !== target) {
-        // A newer model came while we waited: follow that one instead (what we claimed may be kept).
+        // A newer model came while we waited. Nothing runs now, so follow that one from a standing
+        // start: its tasks we already claimed are ours again at once, the others are released.
+        this.current = undefined;
         this.queue.push(() => this.follow());
         return;
       }
