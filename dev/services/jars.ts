@@ -41,7 +41,8 @@ export async function ensureJars(service: Service, version: string, settings: In
   fs.rmSync(staging, { recursive: true, force: true });
   const logFile = path.join(settings.logDir, `maven-${service}.log`);
   fs.writeFileSync(logFile, '');
-  const pom = path.join(repoRoot, 'test', 'infra', service, 'pom.xml');
+  // The dependency list beside this file: dev/services/<service>/pom.xml.
+  const pom = path.join(import.meta.dirname, service, 'pom.xml');
   const result = await runLogged(
     'mvn',
     [
