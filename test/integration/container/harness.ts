@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin, Kafka } from 'kafkajs';
 import { readPartitions } from '../../../shared/kafka/partition-reader.js';
+import { whileTopicIsNew } from '../../../shared/kafka/topics.js';
 import { kafkaBrokers, testLogDir, uniqueName } from '../../infra/services.js';
 
 export const repo = resolve(import.meta.dirname, '../../..');
@@ -185,25 +186,12 @@ async function unprocessed(admin: Admin, job: WordCountJob): Promise<number> {
 
 /** Per input partition: the job's checkpoint (-1 for none yet) and the end of the partition. */
 async function inputProgress(admin: Admin, job: WordCountJob): Promise<{ committed: Map<number, number>; highs: Map<number, number> }> {
-  const highs = new Map((await retried(() => admin.fetchTopicOffsets(job.words))).map(({ partition, high }) => [partition, Number(high)]));
-  const [group] = await retried(() => admin.fetchOffsets({ groupId: job.group, topics: [job.words] }));
+  const highs = new Map(
+    (await whileTopicIsNew(() => admin.fetchTopicOffsets(job.words))).map(({ partition, high }) => [partition, Number(high)]),
+  );
+  const [group] = await whileTopicIsNew(() => admin.fetchOffsets({ groupId: job.group, topics: [job.words] }));
   const offsets = new Map((group?.partitions ?? []).map(({ partition, offset }) => [partition, Number(offset)]));
   return { committed: new Map([...highs.keys()].map((partition) => [partition, offsets.get(partition) ?? -1])), highs };
-}
-
-/**
- * An admin request, repeated (bounded) while Kafka answers with a retriable error: a topic created
- * a moment ago answers NOT_LEADER_OR_FOLLOWER for a while, which kafkajs's admin passes on.
- */
-async function retried<T>(request: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await request();
-    } catch (error) {
-      if (attempt >= 40 || (error as { retriable?: unknown }).retriable !== true) throw error;
-      await sleep(250);
-    }
-  }
 }
 
 /**
