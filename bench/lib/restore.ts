@@ -79,10 +79,11 @@ async function restoreOnce(topic: string, source: KafkaChangelogSource, producer
       context: { job: 'bench', store: 'bench', task: `Partition ${partition}` },
       changelog,
       // Only a trim would send through it; a restore without a checkpoint has nothing to trim.
-      sink: new KafkaChangelogSink(producer, changelog),
+      sink: new KafkaChangelogSink(producer, changelog, 0n),
       storeDir: join(dir, String(partition)),
       createEngine: (dbDir) => createEngine('rocksdb', dbDir, { wal: false }),
-      checkpointed: undefined,
+      checkpoint: undefined,
+      epoch: 0n,
     };
   });
   const cpu = process.cpuUsage();

@@ -3,6 +3,7 @@
  * raw RocksDB engine under it, on the same keys: 16-byte string keys, 64-byte string values.
  * The stack's changelog is an in-memory MemoryTopics sink, so Kafka is not part of these numbers.
  */
+import { EVERY_WRITER } from '../../executor/checkpoint/checkpoint.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,6 +64,8 @@ export async function openStack(dir: string): Promise<{ store: LocalStore<string
     sink: new MemoryTopics().sink(changelog),
     storeDir: dir,
     offset: -1,
+    writers: EVERY_WRITER,
+    epoch: 0n,
   });
   return { store, engine };
 }

@@ -1,19 +1,47 @@
 import type { Ssp } from '../../shared/api/task.js';
 
 /**
- * A task's checkpoint: where each of its input partitions resumes, and the changelog offset of
+ * Whose changelog records count (a zombie's late records must not): from offset `since` on, only
+ * records written in one of `epochs` (see EPOCH_HEADER in executor/store/changelog.ts). Before
+ * `since`, every record was read by the restore that set it, and any that did not count was trimmed
+ * then, by a record from `since` on. A restore that rebuilds starts a new set at the changelog's end;
+ * one that keeps a local DB adds its own epoch to the set.
+ */
+export interface ChangelogWriters {
+  readonly since: number;
+  readonly epochs: readonly bigint[];
+}
+
+/** No filter: every record counts (checkpoints from before epochs, and stores without a changelog). */
+export const EVERY_WRITER: ChangelogWriters = { since: Number.MAX_SAFE_INTEGER, epochs: [] };
+
+/** Where a store's state stands in its changelog partition at a checkpoint. */
+export interface ChangelogPosition {
+  /** The last changelog offset the store's state includes (-1: none). */
+  readonly offset: number;
+  readonly writers: ChangelogWriters;
+}
+
+/**
+ * A task's checkpoint: where each of its input partitions resumes, and the changelog position of
  * each of its stores that matches exactly those input positions. Written only after every output
  * and changelog record of the messages it covers was acknowledged.
  */
 export interface Checkpoint {
   /** sspKey → the next offset to process (a decimal string, like Kafka's). */
   readonly inputs: Readonly<Record<string, string>>;
-  /** store name → the last changelog offset the store's state includes (-1: none). */
-  readonly changelogs: Readonly<Record<string, number>>;
+  /** store name → its changelog position. */
+  readonly changelogs: Readonly<Record<string, ChangelogPosition>>;
+  /** The epoch of the task owner that wrote it (its task claim's; 0 for an owner without claims). */
+  readonly epoch: bigint;
 }
 
 export interface CheckpointStore {
   /** The last checkpoint of each task that has one. */
   load(tasks: readonly { readonly name: string; readonly ssps: readonly Ssp[] }[]): Promise<Map<string, Checkpoint>>;
-  write(task: string, checkpoint: Checkpoint): Promise<void>;
+  /**
+   * Writes the task's checkpoint. A store that may have to try again (a rebalance) asks `owned`
+   * before each attempt and fails with TaskLostError once the task is no longer this container's.
+   */
+  write(task: string, checkpoint: Checkpoint, owned: () => boolean): Promise<void>;
 }

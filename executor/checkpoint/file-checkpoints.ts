@@ -1,7 +1,7 @@
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Checkpoint, CheckpointStore } from './checkpoint.js';
-import { decodeCheckpointV1, encodeCheckpointV1 } from './codec/v1.js';
+import { decodeCheckpoint, encodeCheckpoint } from './codec/checkpoint-codec.js';
 
 /** Checkpoints as files, one per task, for the embedded runner: `<dir>/<task>.checkpoint`. */
 export class FileCheckpointStore implements CheckpointStore {
@@ -12,7 +12,7 @@ export class FileCheckpointStore implements CheckpointStore {
     for (const { name: task } of tasks) {
       const path = this.path(task);
       try {
-        found.set(task, decodeCheckpointV1(await readFile(path, 'utf8'), task, path));
+        found.set(task, decodeCheckpoint(await readFile(path, 'utf8'), task, path));
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       }
@@ -20,12 +20,13 @@ export class FileCheckpointStore implements CheckpointStore {
     return found;
   }
 
+  /** One writer (the embedded runner's process), so `owned` has nothing to add. */
   async write(task: string, checkpoint: Checkpoint): Promise<void> {
     await mkdir(this.dir, { recursive: true });
     const path = this.path(task);
     const file = await open(`${path}.tmp`, 'w');
     try {
-      await file.writeFile(encodeCheckpointV1(task, checkpoint));
+      await file.writeFile(encodeCheckpoint(task, checkpoint));
       await file.sync();
     } finally {
       await file.close();

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import type { CompiledJobConfig } from '../../shared/config/job-config.js';
 import type { Logger } from '../../shared/log.js';
 import type { TaskModel } from '../../shared/model/job-model.js';
-import type { Checkpoint } from '../checkpoint/checkpoint.js';
+import { EVERY_WRITER, type Checkpoint } from '../checkpoint/checkpoint.js';
+import type { TaskOwnership } from '../../shared/coordination/task-ownership.js';
 import type { StreamSystem } from '../systems/stream-system.js';
 import { buildStore } from '../store/build-store.js';
 import { createEngine } from '../store/engines/create-engine.js';
@@ -22,11 +23,12 @@ export async function openContainerStores(input: {
   readonly specs: readonly StoreSpec[];
   readonly tasks: readonly TaskModel[];
   readonly checkpoints: ReadonlyMap<string, Checkpoint>;
+  readonly ownership: TaskOwnership;
   readonly system: StreamSystem;
   readonly logger: Logger;
   readonly onRestoreProgress?: RestoreProgress;
 }): Promise<Map<string, Map<string, LocalStore>>> {
-  const { config, specs, tasks, checkpoints, system, logger } = input;
+  const { config, specs, tasks, checkpoints, ownership, system, logger } = input;
   const targets: { target: RestoreTarget; spec: StoreSpec; task: string }[] = [];
   const unlogged: { spec: StoreSpec; task: TaskModel }[] = [];
   for (const task of tasks) {
@@ -37,16 +39,18 @@ export async function openContainerStores(input: {
       }
       const context = { job: config.name, store: spec.name, task: task.name };
       const changelog = { topic: spec.changelogTopic, partition: task.changelogPartition };
+      const epoch = ownership.epoch(task.name);
       targets.push({
         spec,
         task: task.name,
         target: {
           context,
           changelog,
-          sink: system.changelogSink(changelog),
+          sink: system.changelogSink(changelog, epoch),
           storeDir: spec.engine === 'memory' ? undefined : storeDir(config, spec.name, task.name),
           createEngine: (dbDir) => createEngine(spec.engine, dbDir, spec.engineOptions),
-          checkpointed: checkpoints.get(task.name)?.changelogs[spec.name],
+          checkpoint: checkpoints.get(task.name)?.changelogs[spec.name],
+          epoch,
         },
       });
     }
@@ -66,6 +70,8 @@ export async function openContainerStores(input: {
       sink: result.target.sink,
       storeDir: result.target.storeDir,
       offset: result.offset,
+      writers: result.plan.writers,
+      epoch: result.target.epoch,
     });
     byTask.get(task)?.set(spec.name, store);
   });
@@ -75,7 +81,12 @@ export async function openContainerStores(input: {
     const engine = createEngine(spec.engine, dir, spec.engineOptions);
     await engine.open();
     const context = { job: config.name, store: spec.name, task: task.name };
-    byTask.get(task.name)?.set(spec.name, buildStore({ spec, context, engine, sink: undefined, storeDir: undefined, offset: -1 }));
+    byTask
+      .get(task.name)
+      ?.set(
+        spec.name,
+        buildStore({ spec, context, engine, sink: undefined, storeDir: undefined, offset: -1, writers: EVERY_WRITER, epoch: 0n }),
+      );
   }
   return byTask;
 }

@@ -1,4 +1,5 @@
 import type { CompiledJobConfig } from '../../shared/config/job-config.js';
+import { isTaskLost, SOLE_OWNERSHIP, TaskLostError, type TaskOwnership } from '../../shared/coordination/task-ownership.js';
 import { describeError, SluiceError } from '../../shared/errors.js';
 import { createLogger, type Logger } from '../../shared/log.js';
 import { listTasks, sspKey, type JobModel, type TaskModel } from '../../shared/model/job-model.js';
@@ -20,6 +21,8 @@ export interface ContainerOptions {
   readonly logger?: Logger;
   /** Where the container reports restore progress and task states (its status endpoint). */
   readonly status?: StatusBoard;
+  /** Whether each task is still this container's, and its epoch (default: a container that runs alone owns its tasks). */
+  readonly ownership?: TaskOwnership;
 }
 
 /** A running container as its runner sees it: how it ends, and how to stop it cleanly. */
@@ -46,6 +49,7 @@ export interface RunningContainer extends ContainerHandle {
  */
 export async function startContainer(options: ContainerOptions): Promise<RunningContainer> {
   const { binding, jobModel, containerId, system } = options;
+  const ownership = options.ownership ?? SOLE_OWNERSHIP;
   const { config, job } = binding;
   const logger = options.logger ?? createLogger({ job: config.name, container: containerId });
   const model = jobModel.containers.find((container) => container.id === containerId);
@@ -77,6 +81,13 @@ export async function startContainer(options: ContainerOptions): Promise<Running
   await system.partitionCounts(config.inputs.map((input) => ({ topic: input.topic, purpose: 'an input' })));
 
   const checkpoints = await system.checkpoints.load(model.tasks);
+  for (const task of model.tasks) {
+    const written = checkpoints.get(task.name)?.epoch ?? 0n;
+    const mine = ownership.epoch(task.name);
+    if (mine !== 0n && written > mine) {
+      throw new TaskLostError(task.name, `its checkpoint was written by a newer owner (epoch ${written}, ours ${mine})`);
+    }
+  }
   logger.info('restoring stores', { tasks: model.tasks.length, stores: specs.length, checkpoints: checkpoints.size });
   const { status } = options;
   status?.restoringTasks(model.tasks.map((task) => task.name));
@@ -85,6 +96,7 @@ export async function startContainer(options: ContainerOptions): Promise<Running
     specs,
     tasks: model.tasks,
     checkpoints,
+    ownership,
     system,
     logger,
     onRestoreProgress: status?.restoreProgress,
@@ -105,6 +117,7 @@ export async function startContainer(options: ContainerOptions): Promise<Running
           collector: new BufferingCollector(task.name, binding.outputSerdes, system.outputs),
           outputs: system.outputs,
           checkpoints: system.checkpoints,
+          ownership,
           settings: config.task,
           config: config.config,
           logger: logger.child({ task: task.name }),
@@ -138,18 +151,22 @@ export async function startContainer(options: ContainerOptions): Promise<Running
   logger.info('container started', { tasks: tasks.map((task) => task.name), jobModelVersion: jobModel.version });
 
   let stopping: Promise<void> | undefined;
-  const shutDown = (how: 'stop' | 'abandon'): Promise<void> =>
-    (stopping ??= (async () => {
+  const shutDown = (how: 'stop' | 'abandon'): Promise<void> => {
+    // Pre-emptive, even over a clean stop under way: from here on no task writes a checkpoint.
+    if (how === 'abandon') for (const task of tasks) task.abandonNow();
+    return (stopping ??= (async () => {
       input.pause();
       const results = await Promise.allSettled(tasks.map((task) => (how === 'stop' ? task.stop() : task.abandon())));
       status?.retire();
       await input.close();
       for (const taskStores of stores.values()) for (const store of taskStores.values()) await store.close();
       await system.close();
-      const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+      // Abandoned tasks keep nothing, so how they ended is no failure of the container's.
+      const failure = how === 'stop' ? results.find((result): result is PromiseRejectedResult => result.status === 'rejected') : undefined;
       if (failure) throw failure.reason;
       logger.info(how === 'stop' ? 'container stopped' : 'container abandoned its tasks without committing', { tasks: tasks.length });
     })());
+  };
   const stop = (): Promise<void> => shutDown('stop');
 
   const never = new Promise<never>(() => undefined);
@@ -167,7 +184,8 @@ export async function startContainer(options: ContainerOptions): Promise<Running
     () => stop(),
     async (error: unknown) => {
       logger.error('container failed', { error: describeError(error) });
-      await stop().catch(() => undefined);
+      // A task found it is no longer ours: none of them may commit again on this run.
+      await shutDown(isTaskLost(error) ? 'abandon' : 'stop').catch(() => undefined);
       throw error;
     },
   );

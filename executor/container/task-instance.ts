@@ -1,10 +1,11 @@
 import type { KeyValueStore } from '../../shared/api/key-value-store.js';
 import type { CompiledJobConfig } from '../../shared/config/job-config.js';
 import type { IncomingEnvelope, Ssp, StreamTask, TaskCoordinator } from '../../shared/api/task.js';
+import { TaskLostError, type TaskOwnership } from '../../shared/coordination/task-ownership.js';
 import { describeError, SluiceError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 import { sspKey } from '../../shared/model/job-model.js';
-import type { Checkpoint, CheckpointStore } from '../checkpoint/checkpoint.js';
+import type { ChangelogPosition, Checkpoint, CheckpointStore } from '../checkpoint/checkpoint.js';
 import type { SerdePair } from '../job/job-binding.js';
 import type { LocalStore } from '../store/local-store.js';
 import type { InputMessage, OutputSink } from '../systems/stream-system.js';
@@ -24,6 +25,8 @@ export interface TaskInstanceOptions {
   readonly collector: BufferingCollector;
   readonly outputs: OutputSink;
   readonly checkpoints: CheckpointStore;
+  /** Whether the task is still this container's, and the epoch its checkpoints carry. */
+  readonly ownership: TaskOwnership;
   readonly settings: TaskSettings;
   readonly logger: Logger;
   readonly labels: { job: string; container: string };
@@ -55,11 +58,19 @@ export class TaskInstance {
   private wake: (() => void) | undefined;
   private readonly lastProcessed = new Map<string, string>();
   private readonly ended = new Set<string>();
-  private commitRequested = false;
+  /**
+   * The first turn of the loop commits before any message: a task that had no checkpoint gets one
+   * at its start positions (so a crash before its first real commit resumes there, with the state
+   * restore left), and a restore's trim is checkpointed at once (so its OFFSET file is not ahead).
+   */
+  private commitRequested = true;
   private windowDue = false;
   private stopRequested = false;
   /** Stop without the final commit: the task's claim is gone and another container may own it now. */
   private abandoned = false;
+  /** Rejects when the task is abandoned: a commit under way races it, so it never waits on a send to finish first. */
+  private readonly abandonment: Promise<never>;
+  private rejectAbandonment: (error: Error) => void = () => undefined;
   private endOfStreamCalled = false;
   private skippedSinceCommit = 0;
   private lastYield = 0;
@@ -84,6 +95,8 @@ export class TaskInstance {
       shutdown: () => options.requestShutdown(),
     };
     this.metrics = taskMetrics({ ...options.labels, task: options.name });
+    this.abandonment = new Promise<never>((_, reject) => (this.rejectAbandonment = reject));
+    this.abandonment.catch(() => undefined);
   }
 
   get name(): string {
@@ -157,11 +170,22 @@ export class TaskInstance {
   /**
    * Stops after the current message WITHOUT committing or closing the task: what was processed
    * since the last commit is dropped (its staged store writes never reach the engine) and will be
-   * processed again by the task's next owner, from the last checkpoint.
+   * processed again by the task's next owner, from the last checkpoint. Pre-emptive: a commit
+   * under way (a clean stop's final one included) stops before its checkpoint.
    */
   async abandon(): Promise<void> {
-    this.abandoned = true;
+    this.abandonNow();
     await this.stop();
+  }
+
+  /** The part of `abandon` that does not wait: no checkpoint is written from now on. */
+  abandonNow(): void {
+    if (this.abandoned) return;
+    this.abandoned = true;
+    this.rejectAbandonment(new TaskLostError(this.name, 'its container abandoned it'));
+    this.stopRequested = true;
+    this.wake?.();
+    this.releaseRoom();
   }
 
   /** Lag per partition from the last batch's high watermark (for metrics and the dashboard). */
@@ -193,6 +217,7 @@ export class TaskInstance {
         if (this.windowDue) await this.window();
         const batch = this.queue[0];
         if (batch) {
+          this.assertOwned();
           await this.processBatch(batch);
           await this.yieldNowAndThen();
           continue;
@@ -212,7 +237,9 @@ export class TaskInstance {
       this.lifecycle.moveTo('closed');
     } catch (error) {
       this.lifecycle.moveTo('failed');
-      throw error;
+      if (!this.abandoned) throw error;
+      // Abandoned: nothing of this task is kept, so how its last step ended does not matter.
+      this.lifecycle.moveTo('closed');
     } finally {
       for (const timer of this.timers) clearInterval(timer);
       this.releaseRoom();
@@ -310,18 +337,34 @@ export class TaskInstance {
     for (const [key, offset] of this.startPositions) inputs[key] = offset;
     for (const [key, offset] of this.lastProcessed) inputs[key] = String(Number(offset) + 1);
     this.options.collector.drain();
-    for (const store of this.options.stores.values()) await store.flushCache();
-    await this.options.outputs.flush();
-    const changelogs: Record<string, number> = {};
-    for (const [name, store] of this.options.stores) changelogs[name] = await store.changelogAcked();
-    const checkpoint: Checkpoint = { inputs, changelogs };
-    await this.options.checkpoints.write(this.name, checkpoint);
+    this.assertOwned();
+    for (const store of this.options.stores.values()) await this.unlessAbandoned(store.flushCache());
+    await this.unlessAbandoned(this.options.outputs.flush());
+    const changelogs: Record<string, ChangelogPosition> = {};
+    for (const [name, store] of this.options.stores) changelogs[name] = await this.unlessAbandoned(store.changelogAcked());
+    const checkpoint: Checkpoint = { inputs, changelogs, epoch: this.options.ownership.epoch(this.name) };
+    this.assertOwned();
+    await this.unlessAbandoned(this.options.checkpoints.write(this.name, checkpoint, () => this.owned()));
     for (const store of this.options.stores.values()) await store.applyCommit();
     this.metrics.committed((performance.now() - started) / 1000);
     if (this.skippedSinceCommit > 1) {
       this.options.logger.warn('messages were skipped since the last commit', { count: this.skippedSinceCommit });
     }
     this.skippedSinceCommit = 0;
+  }
+
+  /** A task that is no longer ours must not write: not a checkpoint, and (as far as it knows) not a record. */
+  private assertOwned(): void {
+    if (this.abandoned) throw new TaskLostError(this.name, 'its container abandoned it');
+    if (!this.options.ownership.holds(this.name)) throw new TaskLostError(this.name, 'its claim lapsed');
+  }
+
+  private owned(): boolean {
+    return !this.abandoned && this.options.ownership.holds(this.name);
+  }
+
+  private unlessAbandoned<T>(step: Promise<T>): Promise<T> {
+    return Promise.race([step, this.abandonment]);
   }
 
   private async window(): Promise<void> {

@@ -18,6 +18,7 @@ import os from 'node:os';
 import { ContainerRegistration } from '../../shared/coordination/container-registry.js';
 import { hasZkCode } from '../../shared/coordination/errors.js';
 import { HandOverBarrier } from '../../shared/coordination/hand-over-barrier.js';
+import { isTaskLost, type TaskOwnership } from '../../shared/coordination/task-ownership.js';
 import { JobModelStore } from '../../shared/coordination/job-model-store.js';
 import { ZkSession } from '../../shared/coordination/zk-session.js';
 import { describeError } from '../../shared/errors.js';
@@ -35,8 +36,11 @@ export interface CoordinatedContainerOptions {
   readonly containerId: string;
   /** ZooKeeper connect string. */
   readonly zookeeper: string;
-  /** Starts this container's tasks of a job model: restores their stores (reporting to `status`), then processes. */
-  readonly start: (jobModel: JobModel, status: StatusBoard) => Promise<RunningContainer>;
+  /**
+   * Starts this container's tasks of a job model: restores their stores (reporting to `status`), then processes,
+   * writing only while `ownership` says the tasks' claims hold.
+   */
+  readonly start: (jobModel: JobModel, status: StatusBoard, ownership: TaskOwnership) => Promise<RunningContainer>;
   /** Where its status endpoint listens (default 127.0.0.1, any free port). */
   readonly http?: { readonly host: string; readonly port: number };
   readonly logger: Logger;
@@ -64,6 +68,7 @@ export class CoordinatedContainer implements ContainerHandle {
   private readonly barrier: HandOverBarrier;
   private readonly models: JobModelStore;
   private readonly queue: SerialQueue;
+  private readonly ownership: TaskOwnership;
   private unwatch: () => void = () => undefined;
   private latest: { model: JobModel; seenAt: number } | undefined;
   /** The model the running tasks were started on, and this container's part of it. */
@@ -87,6 +92,12 @@ export class CoordinatedContainer implements ContainerHandle {
     const host = options.host ?? os.hostname();
     this.registration = new ContainerRegistration(this.session, job, { id: containerId, host, pid: process.pid, url: http.url });
     this.barrier = new HandOverBarrier(this.session, { job, containerId });
+    const barrier = this.barrier;
+    this.ownership = {
+      holds: (task) => barrier.holds(task),
+      // Not held: an epoch below every claim's, which restore and the checkpoint check treat as not ours.
+      epoch: (task) => barrier.epochOf(task) ?? -1n,
+    };
     this.models = new JobModelStore(this.session, job);
     this.queue = new SerialQueue((error) => this.fail(error));
     this.done = new Promise<void>((resolve, reject) => (this.finish = (error) => (error === undefined ? resolve() : reject(error))));
@@ -135,7 +146,11 @@ export class CoordinatedContainer implements ContainerHandle {
       const running = this.running;
       this.running = undefined;
       let failure: unknown;
-      await running?.stop().catch((error: unknown) => (failure = error));
+      // Tasks whose claims are gone (a KILL while partitioned from ZooKeeper) must not commit on the way out.
+      const owned = running?.tasks.every((task) => this.barrier.holds(task.name)) ?? true;
+      await (owned ? running?.stop() : running?.abandon())?.catch((error: unknown) => {
+        if (!isTaskLost(error)) failure = error;
+      });
       await this.barrier.release(this.barrier.heldTasks()).catch(() => undefined);
       this.barrier.stop();
       await this.registration.stop().catch(() => undefined);
@@ -152,7 +167,11 @@ export class CoordinatedContainer implements ContainerHandle {
     this.session.start();
     this.registration.start();
     this.barrier.start();
-    this.barrier.on('lost', (tasks) => this.queue.push(() => this.onClaimsLost(tasks)));
+    this.barrier.on('lost', (tasks) => {
+      // At once, not behind the queue (a restore may be running there): nothing may commit from now on.
+      void this.running?.abandon().catch(() => undefined);
+      this.queue.push(() => this.onClaimsLost(tasks));
+    });
     const started = new Promise<void>(
       (resolve, reject) => (this.firstStart = (error) => (error === undefined ? resolve() : reject(error))),
     );
@@ -189,7 +208,11 @@ export class CoordinatedContainer implements ContainerHandle {
     if (plan.action === 'restart' || plan.action === 'leave') {
       const running = this.running;
       this.running = undefined;
-      await running?.stop();
+      await running?.stop().catch((error: unknown) => {
+        // Its final commit found the claims gone: the tasks were abandoned, and their next owners go on from the last checkpoint.
+        if (!isTaskLost(error)) throw error;
+        logger.warn('lost the tasks during their final commit; they stopped without it', { reason: describeError(error) });
+      });
     }
     if (plan.action !== 'keep') {
       // Every claim the new model does not give us: the lost tasks, and any task claimed for a model
@@ -207,7 +230,7 @@ export class CoordinatedContainer implements ContainerHandle {
         this.queue.push(() => this.follow());
         return;
       }
-      this.running = await this.options.start(target.model, this.status);
+      this.running = await this.options.start(target.model, this.status, this.ownership);
       this.watchRunning(this.running);
     }
     this.current = { model: target.model, mine };
@@ -249,6 +272,17 @@ export class CoordinatedContainer implements ContainerHandle {
     const running = this.running;
     if (running === undefined) return;
     this.options.logger.warn('abandoning the tasks without a commit: their claims ended with the ZooKeeper session', { tasks });
+    await this.startOver(running);
+  }
+
+  /** A task found it is no longer ours (its claim's lease lapsed, or a newer owner wrote): abandon, claim again, start over. */
+  private async onTaskLost(running: RunningContainer, error: unknown): Promise<void> {
+    if (this.running !== running) return;
+    this.options.logger.warn('abandoning the tasks without a commit: one of them is no longer ours', { reason: describeError(error) });
+    await this.startOver(running);
+  }
+
+  private async startOver(running: RunningContainer): Promise<void> {
     this.running = undefined;
     this.current = undefined;
     // The hand-over that follows is timed from now, not from when the model was first seen.
@@ -265,7 +299,9 @@ export class CoordinatedContainer implements ContainerHandle {
         if (this.running === running) void this.stop();
       },
       (error: unknown) => {
-        if (this.running === running) this.fail(error);
+        if (this.running !== running) return;
+        if (isTaskLost(error)) this.queue.push(() => this.onTaskLost(running, error));
+        else this.fail(error);
       },
     );
   }

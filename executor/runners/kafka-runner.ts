@@ -1,4 +1,5 @@
 import type { CompiledJobConfig } from '../../shared/config/job-config.js';
+import type { TaskOwnership } from '../../shared/coordination/task-ownership.js';
 import { createKafka } from '../../shared/kafka/client.js';
 import { partitionCount } from '../../shared/kafka/topics.js';
 import { createLogger } from '../../shared/log.js';
@@ -30,8 +31,9 @@ export async function startKafkaContainer(input: {
   readonly containerId: string;
   readonly brokers: readonly string[];
   readonly status?: StatusBoard;
+  readonly ownership?: TaskOwnership;
 }): Promise<RunningContainer> {
-  const { binding, jobModel, containerId, brokers, status } = input;
+  const { binding, jobModel, containerId, brokers, status, ownership } = input;
   const { config } = binding;
   const logger = createLogger({ job: config.name, container: containerId });
   const system = await KafkaSystem.connect({
@@ -42,7 +44,7 @@ export async function startKafkaContainer(input: {
     logger,
   });
   try {
-    return await startContainer({ binding, jobModel, containerId, system, logger, status });
+    return await startContainer({ binding, jobModel, containerId, system, logger, status, ownership });
   } catch (error) {
     await system.close();
     throw error;
@@ -69,7 +71,7 @@ export async function startCoordinatedKafkaContainer(input: {
     zookeeper,
     http: input.http,
     logger: createLogger({ job: config.name, container: containerId, component: 'coordinated-container' }),
-    start: (jobModel, status) => startKafkaContainer({ binding, jobModel, containerId, brokers, status }),
+    start: (jobModel, status, ownership) => startKafkaContainer({ binding, jobModel, containerId, brokers, status, ownership }),
   });
 }
 

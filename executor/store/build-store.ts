@@ -1,4 +1,5 @@
 import { stringSerde, type Serde } from '../../shared/api/serdes.js';
+import type { ChangelogWriters } from '../checkpoint/checkpoint.js';
 import type { ChangelogSink } from './changelog.js';
 import type { BytesStore, KeyValueEngine } from './engine.js';
 import { CachingStore } from './layers/caching-store.js';
@@ -20,6 +21,10 @@ export interface BuildStoreInput<K, V> {
   readonly storeDir: string | undefined;
   /** The changelog offset the engine reflects (from restore). */
   readonly offset: number;
+  /** Whose changelog records count (from restore). */
+  readonly writers: ChangelogWriters;
+  /** This owner's epoch. */
+  readonly epoch: bigint;
 }
 
 /**
@@ -33,7 +38,7 @@ export function buildStore<K, V>(input: BuildStoreInput<K, V>): LocalStore<K, V>
   const serialized = new SerializedStore(logged, spec.keySerde, spec.valueSerde, context);
   const cache = new CachingStore(serialized, keyIdentity(spec.keySerde, serialized), spec.cacheSize, spec.batchSize);
   const api = new NullSafeStore(cache, context);
-  return new LocalStore(context, api, cache, staged, engine, sink, input.storeDir, input.offset);
+  return new LocalStore(context, api, cache, staged, engine, sink, input.storeDir, input.offset, input.writers, input.epoch);
 }
 
 /** Cache keys: string keys are their own identity; other keys are identified by their bytes. */

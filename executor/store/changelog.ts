@@ -33,6 +33,28 @@ export interface ChangelogReadRequest extends ChangelogPartition {
 
 export interface OffsetRecord extends ChangelogRecord {
   readonly offset: number;
+  /** The record's headers as read (Kafka gives buffers, the in-memory topics strings). */
+  readonly headers?: Readonly<Record<string, Buffer | string | (Buffer | string)[] | undefined>>;
+}
+
+/**
+ * Every changelog record says which owner of the task wrote it: the epoch of that owner's task
+ * claim (hand-over-barrier.ts). Restore tells a zombie's late records from the owner's by it.
+ */
+export const EPOCH_HEADER = 'sluice-epoch';
+
+export function encodeEpoch(epoch: bigint): Buffer {
+  const bytes = Buffer.alloc(8);
+  bytes.writeBigInt64BE(epoch);
+  return bytes;
+}
+
+/** The epoch a record was written in; 0 for a record without one (written by an owner without claims, or before epochs). */
+export function epochOf(record: OffsetRecord): bigint {
+  const header = record.headers?.[EPOCH_HEADER];
+  if (Buffer.isBuffer(header) && header.length === 8) return header.readBigInt64BE(0);
+  if (typeof header === 'string' && /^\d+$/.test(header)) return BigInt(header);
+  return 0n;
 }
 
 export interface ChangelogSource {

@@ -1,4 +1,5 @@
 import type { KeyValueStore } from '../../shared/api/key-value-store.js';
+import type { ChangelogPosition, ChangelogWriters } from '../checkpoint/checkpoint.js';
 import type { ChangelogSink } from './changelog.js';
 import type { KeyValueEngine } from './engine.js';
 import type { CachingStore } from './layers/caching-store.js';
@@ -27,6 +28,10 @@ export class LocalStore<K = unknown, V = unknown> {
     private readonly storeDir: string | undefined,
     /** The changelog offset the engine reflects, from restore and then from each commit. */
     private committedOffset: number,
+    /** Whose changelog records count (from restore), recorded in every checkpoint. */
+    private readonly writers: ChangelogWriters,
+    /** This owner's epoch, recorded beside the DB. */
+    private readonly epoch: bigint,
   ) {}
 
   get changelogOffset(): number {
@@ -40,13 +45,13 @@ export class LocalStore<K = unknown, V = unknown> {
 
   /**
    * Commit step 2, after the caller awaited every send of the task (outputs included): waits
-   * for this store's changelog acknowledgements and returns the offset they reach, for the
+   * for this store's changelog acknowledgements and returns the position they reach, for the
    * checkpoint.
    */
-  async changelogAcked(): Promise<number> {
+  async changelogAcked(): Promise<ChangelogPosition> {
     const acked = this.sink ? await this.sink.flush() : undefined;
     this.ackedOffset = acked ?? this.committedOffset;
-    return this.ackedOffset;
+    return { offset: this.ackedOffset, writers: this.writers };
   }
 
   /**
@@ -66,16 +71,17 @@ export class LocalStore<K = unknown, V = unknown> {
         changelog: this.sink.target,
         offset,
         writtenAt: Date.now(),
+        epoch: this.epoch,
       });
     }
     this.committedOffset = offset;
   }
 
   /** Steps 2 and 3 back to back, where no checkpoint sits between them (a store on its own). */
-  async commit(): Promise<number> {
-    const offset = await this.changelogAcked();
+  async commit(): Promise<ChangelogPosition> {
+    const position = await this.changelogAcked();
     await this.applyCommit();
-    return offset;
+    return position;
   }
 
   /** Bytes written since the last commit: past a limit the container commits early. */

@@ -7,9 +7,10 @@ import type { StoreContext } from './store-context.js';
 /**
  * The OFFSET file beside a store's DB says which changelog offset the DB reflects exactly.
  * Format 1 (JSON):
- *   {"format":1,"state":"clean","topic":"wc-counts-changelog","partition":3,"offset":41,"writtenAt":1700000000000}
+ *   {"format":1,"state":"clean","topic":"wc-counts-changelog","partition":3,"offset":41,"writtenAt":1700000000000,"epoch":"4294967312"}
  *   {"format":1,"state":"applying"}   while a restore rebuilds the DB (a crash then means: rebuild again)
- * `offset` is the last changelog offset applied, -1 for none.
+ * `offset` is the last changelog offset applied, -1 for none; `epoch` that of the task owner that
+ * wrote the DB (absent in files from before epochs: 0).
  */
 export const OFFSET_FILE = 'OFFSET';
 
@@ -22,12 +23,14 @@ export type OffsetFileState =
       readonly changelog: ChangelogPartition;
       readonly offset: number;
       readonly writtenAt: number;
+      readonly epoch: bigint;
     };
 
 export function encodeOffsetFile(state: Exclude<OffsetFileState, { state: 'missing' | 'corrupt' }>): string {
   if (state.state === 'applying') return JSON.stringify({ format: 1, state: 'applying' });
   const { topic, partition } = state.changelog;
-  return JSON.stringify({ format: 1, state: 'clean', topic, partition, offset: state.offset, writtenAt: state.writtenAt });
+  const { offset, writtenAt, epoch } = state;
+  return JSON.stringify({ format: 1, state: 'clean', topic, partition, offset, writtenAt, epoch: String(epoch) });
 }
 
 export function decodeOffsetFile(text: string, context: StoreContext): OffsetFileState {
@@ -46,12 +49,13 @@ export function decodeOffsetFile(text: string, context: StoreContext): OffsetFil
   if (fields.format !== 1) return corrupt(`unknown format ${JSON.stringify(fields.format)}, expected 1`);
   if (fields.state === 'applying') return { state: 'applying' };
   if (fields.state !== 'clean') return corrupt(`state ${JSON.stringify(fields.state)}, expected "clean" or "applying"`);
-  const { topic, partition, offset, writtenAt } = fields;
+  const { topic, partition, offset, writtenAt, epoch = '0' } = fields;
   if (typeof topic !== 'string' || topic === '') return corrupt('topic must be a non-empty string');
   if (!isWhole(partition, 0)) return corrupt('partition must be a whole number >= 0');
   if (!isWhole(offset, -1)) return corrupt('offset must be a whole number >= -1');
   if (!isWhole(writtenAt, 0)) return corrupt('writtenAt must be a timestamp in milliseconds');
-  return { state: 'clean', changelog: { topic, partition }, offset, writtenAt };
+  if (typeof epoch !== 'string' || !/^\d{1,20}$/.test(epoch)) return corrupt('epoch must be a decimal string');
+  return { state: 'clean', changelog: { topic, partition }, offset, writtenAt, epoch: BigInt(epoch) };
 }
 
 function isWhole(value: unknown, min: number): value is number {

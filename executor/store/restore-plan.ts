@@ -1,3 +1,4 @@
+import type { ChangelogPosition, ChangelogWriters } from '../checkpoint/checkpoint.js';
 import type { ChangelogPartition } from './changelog.js';
 import { StoreError, StoreErrorCode } from './errors.js';
 import type { OffsetFileState } from './offset-file.js';
@@ -11,6 +12,7 @@ import type { StoreContext } from './store-context.js';
  * input offsets the task resumes from. Records after it come from messages that will be
  * processed again, so they are not applied; their keys are *trimmed*: re-sent with the value
  * they have at the target, so that the changelog's latest value per key equals the state again.
+ * Records a zombie wrote (see ChangelogWriters) are skipped and trimmed the same way.
  */
 export interface RestoreInput {
   readonly context: StoreContext;
@@ -18,8 +20,10 @@ export interface RestoreInput {
   readonly offsetFile: OffsetFileState;
   /** Offsets present in the changelog: [low, high). */
   readonly watermarks: { readonly low: number; readonly high: number };
-  /** The changelog offset in the task's checkpoint; undefined when the task has none yet. */
-  readonly checkpointed: number | undefined;
+  /** The store's position in the task's checkpoint; undefined when the task has none yet. */
+  readonly checkpoint: ChangelogPosition | undefined;
+  /** The epoch of this owner of the task, whose records will follow the restore's. */
+  readonly epoch: bigint;
   /** A local DB older than this may have missed tombstones that compaction has removed. */
   readonly deleteRetentionMs: number;
   readonly now: number;
@@ -36,14 +40,42 @@ export interface RestorePlan {
   readonly trim: { readonly from: number; readonly to: number };
   /** The offset the DB reflects after the replay. */
   readonly target: number;
+  /** Whose records the replay applies: the others are skipped and trimmed. */
+  readonly counted: ChangelogWriters;
+  /** Whose records count from now on, for this owner's checkpoints. */
+  readonly writers: ChangelogWriters;
 }
+
+/**
+ * A kept DB adds its owner's epoch to the checkpoint's writers; past this many, the store is
+ * rebuilt instead, which starts the set afresh (and bounds the checkpoint's size).
+ */
+export const MAX_WRITER_EPOCHS = 8;
 
 export function planRestore(input: RestoreInput): RestorePlan {
   const { low, high } = input.watermarks;
   const last = high - 1;
-  // Without a checkpoint the task starts its inputs afresh from the reset policy; whatever the
-  // changelog holds is adopted as the state (a new task's changelog is empty).
-  const target = input.checkpointed ?? last;
+  // A rebuild reads (and trims what does not count of) everything before `high`; from there on the
+  // changelog holds this owner's records, and any other's are a zombie's.
+  const fresh: ChangelogWriters = { since: high, epochs: [input.epoch] };
+  const position = input.checkpoint;
+  if (position === undefined) {
+    // No checkpoint: the task's inputs start afresh from their reset policy, so its state must be
+    // empty too. Whatever the changelog holds was written by a run that never committed (a crash
+    // before its first checkpoint) or belongs to checkpoints that are gone (expired group
+    // offsets): adopting it would count those messages twice. Samza does the same: wipe, and
+    // trim the whole changelog so that its latest value per key is empty again.
+    return {
+      reuseLocal: false,
+      reason: 'no checkpoint: the task starts from an empty state and the whole changelog is trimmed',
+      replay: { from: low, to: low - 1 },
+      trim: { from: low, to: last },
+      target: low - 1,
+      counted: fresh,
+      writers: fresh,
+    };
+  }
+  const target = position.offset;
   if (target > last) {
     throw new StoreError(
       StoreErrorCode.changelogMismatch,
@@ -60,6 +92,8 @@ export function planRestore(input: RestoreInput): RestorePlan {
     replay: { from: low, to: target },
     trim,
     target,
+    counted: position.writers,
+    writers: fresh,
   });
 
   const local = input.offsetFile;
@@ -82,6 +116,13 @@ export function planRestore(input: RestoreInput): RestorePlan {
   if (local.offset > target) {
     return rebuild(`the local DB (offset ${local.offset}) is ahead of the checkpoint (offset ${target})`);
   }
+  const { since, epochs } = position.writers;
+  if (local.offset >= since && !epochs.includes(local.epoch)) {
+    return rebuild(`the local DB was written in epoch ${local.epoch}, whose records do not count after offset ${since}`);
+  }
+  if (epochs.length >= MAX_WRITER_EPOCHS) {
+    return rebuild(`${epochs.length} owners kept this DB since the last rebuild; rebuilding starts their list afresh`);
+  }
   if (local.offset + 1 < low) {
     return rebuild(`the changelog no longer holds offsets ${local.offset + 1}..${low - 1} after the local DB`);
   }
@@ -98,6 +139,8 @@ export function planRestore(input: RestoreInput): RestorePlan {
     replay: { from: local.offset + 1, to: target },
     trim,
     target,
+    counted: position.writers,
+    writers: { since: Math.min(since, high), epochs: epochs.includes(input.epoch) ? epochs : [...epochs, input.epoch] },
   };
 }
 

@@ -1,8 +1,17 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { TaskLostError } from '../../shared/coordination/task-ownership.js';
 import { createLogger, type Logger } from '../../shared/log.js';
+import type { ChangelogPosition } from '../checkpoint/checkpoint.js';
 import { counter, gauge } from '../../shared/metrics.js';
-import type { ChangelogPartition, ChangelogReadRequest, ChangelogSink, ChangelogSource, OffsetRecord } from './changelog.js';
+import {
+  epochOf,
+  type ChangelogPartition,
+  type ChangelogReadRequest,
+  type ChangelogSink,
+  type ChangelogSource,
+  type OffsetRecord,
+} from './changelog.js';
 import type { EngineWrite, KeyValueEngine } from './engine.js';
 import { readOffsetFile, writeOffsetFile, type OffsetFileState } from './offset-file.js';
 import { planRestore, rangeSize, type RestorePlan } from './restore-plan.js';
@@ -17,7 +26,10 @@ export interface RestoreTarget {
   readonly storeDir: string | undefined;
   /** Creates the engine over `<storeDir>/db` (not yet opened). */
   readonly createEngine: (dbDir: string | undefined) => KeyValueEngine;
-  readonly checkpointed: number | undefined;
+  /** The store's position in the task's checkpoint; undefined when the task has none. */
+  readonly checkpoint: ChangelogPosition | undefined;
+  /** The epoch of this owner of the task (the sink's records carry it). */
+  readonly epoch: bigint;
 }
 
 export interface RestoreResult {
@@ -27,6 +39,8 @@ export interface RestoreResult {
   readonly replayed: number;
   readonly replayedBytes: number;
   readonly trimmed: number;
+  /** Records a zombie wrote, skipped (and trimmed). */
+  readonly skipped: number;
   /** The changelog offset the engine reflects after restore and trim. */
   readonly offset: number;
   readonly millis: number;
@@ -95,6 +109,7 @@ export async function restoreStores(
     records: replayed,
     bytes,
     trimmed: results.reduce((sum, result) => sum + result.trimmed, 0),
+    skippedFromZombies: results.reduce((sum, result) => sum + result.skipped, 0),
     seconds,
     mbPerSecond: Number((bytes / 1e6 / Math.max(seconds, 0.001)).toFixed(1)),
   });
@@ -106,6 +121,9 @@ interface TargetState {
   readonly plan: RestorePlan;
   readonly engine: KeyValueEngine;
   readonly trimKeys: Map<string, Buffer>;
+  readonly countedEpochs: ReadonlySet<bigint>;
+  /** Records skipped because a zombie wrote them (see ChangelogWriters). */
+  skipped: number;
   /** The engine write in progress (restore writes one batch while it reads the next). */
   writing: Promise<void>;
   replayed: number;
@@ -119,7 +137,8 @@ async function prepare(target: RestoreTarget, source: ChangelogSource, options: 
     changelog: target.changelog,
     offsetFile,
     watermarks: await source.watermarks(target.changelog),
-    checkpointed: target.checkpointed,
+    checkpoint: target.checkpoint,
+    epoch: target.epoch,
     deleteRetentionMs: options.deleteRetentionMs,
     now: Date.now(),
   });
@@ -142,17 +161,39 @@ async function prepare(target: RestoreTarget, source: ChangelogSource, options: 
     replay: rangeSize(plan.replay),
     trim: rangeSize(plan.trim),
   });
-  return { target, plan, engine, trimKeys: new Map(), writing: Promise.resolve(), replayed: 0, replayedBytes: 0 };
+  return {
+    target,
+    plan,
+    engine,
+    trimKeys: new Map(),
+    countedEpochs: new Set(plan.counted.epochs),
+    skipped: 0,
+    writing: Promise.resolve(),
+    replayed: 0,
+    replayedBytes: 0,
+  };
 }
 
 async function apply(state: TargetState, records: readonly OffsetRecord[], onProgress: RestoreProgress | undefined): Promise<void> {
   const batch: EngineWrite[] = [];
   let bytes = 0;
+  const { target, counted } = state.plan;
+  const ownEpoch = state.target.epoch;
   for (const record of records) {
-    if (record.offset <= state.plan.target) {
+    const epoch = epochOf(record);
+    if (ownEpoch !== 0n && epoch > ownEpoch) {
+      throw new TaskLostError(
+        state.target.context.task,
+        `its changelog holds a record of a newer owner (epoch ${epoch}, ours ${ownEpoch})`,
+      );
+    }
+    const counts = record.offset < counted.since || state.countedEpochs.has(epoch);
+    if (record.offset <= target && counts) {
       batch.push(record.value === null ? { type: 'del', key: record.key } : { type: 'put', key: record.key, value: record.value });
       bytes += record.key.length + (record.value?.length ?? 0);
     } else {
+      // After the target (from messages that will be processed again), or a zombie's: trimmed.
+      if (record.offset <= target) state.skipped++;
       state.trimKeys.set(record.key.toString('latin1'), record.key);
     }
   }
@@ -185,7 +226,13 @@ async function finish(state: TargetState, started: number): Promise<RestoreResul
   }
   await engine.flush();
   if (target.storeDir) {
-    await writeOffsetFile(target.storeDir, { state: 'clean', changelog: target.changelog, offset, writtenAt: Date.now() });
+    await writeOffsetFile(target.storeDir, {
+      state: 'clean',
+      changelog: target.changelog,
+      offset,
+      writtenAt: Date.now(),
+      epoch: target.epoch,
+    });
   }
   return {
     target,
@@ -194,6 +241,7 @@ async function finish(state: TargetState, started: number): Promise<RestoreResul
     replayed: state.replayed,
     replayedBytes: state.replayedBytes,
     trimmed: keys.length,
+    skipped: state.skipped,
     offset,
     millis: Date.now() - started,
   };

@@ -14,7 +14,8 @@ export interface StreamSystem {
   /** Creates missing topics and validates existing ones (partitions, compaction). */
   ensureTopics(specs: readonly TopicSpec[]): Promise<void>;
   readonly changelogSource: ChangelogSource;
-  changelogSink(target: ChangelogPartition): ChangelogSink;
+  /** The sink of a store's changelog partition; its records carry `epoch`, the task owner's (see changelog.ts). */
+  changelogSink(target: ChangelogPartition, epoch: bigint): ChangelogSink;
   readonly outputs: OutputSink;
   readonly checkpoints: CheckpointStore;
   /** Where partitions without a checkpoint start: the first or the next offset, by reset policy. */

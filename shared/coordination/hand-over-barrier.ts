@@ -25,6 +25,9 @@
  * container must stop them at once WITHOUT committing (another container may already own them),
  * then claim them again. `holds(task)` also checks the session lease, so a container paused for
  * about the session timeout stops processing before it notices anything else.
+ *
+ * Each claim has an epoch, the zxid of its creation: every later claim of a task (by any container)
+ * has a higher one, so a task's writes can say which owner made them and a zombie's be told apart.
  */
 import { EventEmitter } from 'node:events';
 import { createLogger, type Logger, type LogFields } from '../log.js';
@@ -63,8 +66,8 @@ function holderOf(data: Buffer): string {
 
 export class HandOverBarrier extends EventEmitter<HandOverBarrierEvents> {
   private readonly log: Logger;
-  /** Task → id of the session that holds its claim. */
-  private readonly held = new Map<string, string>();
+  /** Task → the session that holds its claim and the claim's epoch. */
+  private readonly held = new Map<string, { readonly session: string; readonly epoch: bigint }>();
   /** Rejects the pending waits of awaitReleased when the session ends. */
   private readonly aborts = new Set<(error: ZkError) => void>();
 
@@ -87,7 +90,12 @@ export class HandOverBarrier extends EventEmitter<HandOverBarrierEvents> {
 
   /** True while we hold the task's claim in the current session and the session lease holds. */
   holds(task: string): boolean {
-    return this.session.hasLease() && this.held.get(task) === this.session.client.sessionId;
+    return this.session.hasLease() && this.held.get(task)?.session === this.session.client.sessionId;
+  }
+
+  /** The epoch of our claim of the task (see above); undefined when we do not hold it. */
+  epochOf(task: string): bigint | undefined {
+    return this.held.get(task)?.epoch;
   }
 
   /** The tasks whose claims we hold. */
@@ -136,7 +144,10 @@ export class HandOverBarrier extends EventEmitter<HandOverBarrierEvents> {
       if (!this.isCurrent(client)) throw this.sessionEnded();
       try {
         await client.create(path, data, 'ephemeral');
-        this.held.set(task, client.sessionId);
+        // The create's reply carries no stat: read the epoch (the node cannot change hands while our session lives).
+        const stat = await client.exists(path);
+        if (stat === null || stat.ephemeralOwner !== client.sessionId) continue;
+        this.held.set(task, { session: client.sessionId, epoch: stat.czxid });
         return;
       } catch (error) {
         // The first claim of the job: create the parent only then (every create costs a ZooKeeper transaction, failed ones too).
@@ -154,7 +165,7 @@ export class HandOverBarrier extends EventEmitter<HandOverBarrierEvents> {
         throw error;
       });
       if (node !== undefined && node !== null && node.stat.ephemeralOwner === client.sessionId) {
-        this.held.set(task, client.sessionId);
+        this.held.set(task, { session: client.sessionId, epoch: node.stat.czxid });
         return;
       }
       if (node === undefined) continue; // released between our create and our read

@@ -27,6 +27,8 @@ export interface NodeStat {
   /** Hex session id of the owner of an ephemeral node; null for a persistent node. */
   readonly ephemeralOwner: string | null;
   readonly numChildren: number;
+  /** The zxid of the transaction that created the node: ZooKeeper orders every creation by it. */
+  readonly czxid: bigint;
 }
 
 export interface NodeData {
@@ -82,6 +84,7 @@ export function toNodeStat(stat: zookeeper.Stat): NodeStat {
     cversion: stat.cversion,
     ephemeralOwner: /^0+$/.test(owner) ? null : owner,
     numChildren: stat.numChildren,
+    czxid: stat.czxid.readBigInt64BE(0),
   };
 }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AssignerProtocol, type Admin, type Kafka, type PartitionAssigner } from 'kafkajs';
+import { AssignerProtocol, type Admin, type IHeaders, type Kafka, type PartitionAssigner } from 'kafkajs';
 import { describeError } from '../errors.js';
 import { KafkaError, KafkaErrorCode } from './errors.js';
 
@@ -16,6 +16,7 @@ export interface ReadRecord {
   readonly key: Buffer;
   readonly value: Buffer | null;
   readonly offset: number;
+  readonly headers?: IHeaders;
 }
 
 /** Retriable crashes a read survives (each after kafkajs's own retries): a coordinator loading takes one or two. */
@@ -99,7 +100,7 @@ export async function readPartitions(
               for (const message of batch.messages) {
                 const offset = Number(message.offset);
                 if (offset < from || offset > request.to) continue;
-                records.push({ key: message.key ?? Buffer.alloc(0), value: message.value, offset });
+                records.push({ key: message.key ?? Buffer.alloc(0), value: message.value, offset, headers: message.headers });
               }
               if (records.length === 0) return;
               next.set(key, (records[records.length - 1] as ReadRecord).offset + 1);

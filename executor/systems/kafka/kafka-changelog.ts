@@ -3,28 +3,37 @@ import type { BatchingProducer } from '../../../shared/kafka/batching-producer.j
 import { KafkaError, KafkaErrorCode } from '../../../shared/kafka/errors.js';
 import { readPartitions } from '../../../shared/kafka/partition-reader.js';
 import { whileTopicIsNew } from '../../../shared/kafka/topics.js';
-import type {
-  ChangelogPartition,
-  ChangelogReadRequest,
-  ChangelogRecord,
-  ChangelogSink,
-  ChangelogSource,
-  OffsetRecord,
+import {
+  EPOCH_HEADER,
+  encodeEpoch,
+  type ChangelogPartition,
+  type ChangelogReadRequest,
+  type ChangelogRecord,
+  type ChangelogSink,
+  type ChangelogSource,
+  type OffsetRecord,
 } from '../../store/changelog.js';
 
 /** A store's changelog partition on Kafka, written through the container's batching producer. */
 export class KafkaChangelogSink implements ChangelogSink {
   private outstanding: Promise<number>[] = [];
   private lastAcked: number | undefined;
+  private readonly headers: { readonly [EPOCH_HEADER]: Buffer };
 
   constructor(
     private readonly producer: BatchingProducer,
     readonly target: ChangelogPartition,
-  ) {}
+    /** The task owner's epoch, in a header of every record. */
+    epoch: bigint,
+  ) {
+    this.headers = { [EPOCH_HEADER]: encodeEpoch(epoch) };
+  }
 
   send(records: readonly ChangelogRecord[]): void {
     if (records.length === 0) return;
-    const sent = this.producer.sendToPartition(this.target.topic, this.target.partition, records);
+    const { headers } = this;
+    const messages = records.map(({ key, value }) => ({ key, value, headers }));
+    const sent = this.producer.sendToPartition(this.target.topic, this.target.partition, messages);
     // Failures surface from flush(); keep the promise from being reported as unhandled before then.
     sent.catch(() => undefined);
     this.outstanding.push(sent);

@@ -1,30 +1,38 @@
-import type { Admin, Consumer } from 'kafkajs';
+import type { Admin } from 'kafkajs';
 import type { Ssp } from '../../../shared/api/task.js';
+import { TaskLostError } from '../../../shared/coordination/task-ownership.js';
 import { SluiceError } from '../../../shared/errors.js';
 import { kafkaErrorTypes } from '../../../shared/kafka/errors.js';
 import { sspKey } from '../../../shared/model/job-model.js';
 import type { Checkpoint, CheckpointStore } from '../../checkpoint/checkpoint.js';
-import { decodeCheckpointV1, encodeCheckpointV1 } from '../../checkpoint/codec/v1.js';
+import { decodeCheckpoint, encodeCheckpoint } from '../../checkpoint/codec/checkpoint-codec.js';
+import type { GroupMembership } from './group-membership.js';
 
-const REBALANCE_ERRORS = new Set([
+/** The group moved on (a rebalance, a coordinator move, or this member evicted): commit again once it has rejoined. */
+const GROUP_CHANGED = [
+  'KafkaJSRebalanceInProgress',
   'REBALANCE_IN_PROGRESS',
   'ILLEGAL_GENERATION',
   'UNKNOWN_MEMBER_ID',
+  'FENCED_INSTANCE_ID',
   'NOT_COORDINATOR',
   'COORDINATOR_NOT_AVAILABLE',
-]);
+  'COORDINATOR_LOAD_IN_PROGRESS',
+];
 
-/** True when a kafkajs error says the member must rejoin the group before it can commit. */
-function needsRejoin(error: unknown): boolean {
-  const types = kafkaErrorTypes(error);
-  return types.has('KafkaJSRebalanceInProgress') || [...REBALANCE_ERRORS].some((type) => types.has(type));
-}
+const RETRY_MS = 500;
+const MAX_ATTEMPTS = 120;
 
 /**
  * Checkpoints are the job's consumer group offset commits: each input partition of a task is
- * committed at its next offset, with the whole task checkpoint (changelog offsets included) as the
- * commit's metadata. One request carries a task's partitions, and the group coordinator refuses a
- * commit from a member that is no longer in the group, which fences a zombie container.
+ * committed at its next offset, with the whole task checkpoint (changelog positions included) as
+ * the commit's metadata, all of a task's partitions in one request.
+ *
+ * The group does not fence: its coordinator checks a commit's member and generation, never that
+ * the member owns the partition, and kafkajs rejoins by itself. What fences is the task's claim
+ * (TaskOwnership): a commit is made, and made again after the group changed, only while the claim
+ * holds and the current generation assigns this member every partition of the task. So a retry
+ * after ILLEGAL_GENERATION is safe for the claim holder, and a zombie's ends in TaskLostError.
  */
 export class KafkaCheckpointStore implements CheckpointStore {
   private readonly ssps = new Map<string, Ssp>();
@@ -32,8 +40,7 @@ export class KafkaCheckpointStore implements CheckpointStore {
   constructor(
     private readonly admin: Admin,
     private readonly groupId: string,
-    /** The joined consumer, once the container's input runs. */
-    private readonly consumer: () => Promise<Consumer>,
+    private readonly membership: GroupMembership,
   ) {}
 
   async load(tasks: readonly { readonly name: string; readonly ssps: readonly Ssp[] }[]): Promise<Map<string, Checkpoint>> {
@@ -46,13 +53,13 @@ export class KafkaCheckpointStore implements CheckpointStore {
     const found = new Map<string, Checkpoint>();
     for (const task of tasks) {
       const metadata = task.ssps.map((ssp) => committed.get(`${ssp.topic}\u0000${ssp.partition}`)).find((text) => text);
-      if (metadata) found.set(task.name, decodeCheckpointV1(metadata, task.name, `consumer group ${this.groupId}`));
+      if (metadata) found.set(task.name, decodeCheckpoint(metadata, task.name, `consumer group ${this.groupId}`));
     }
     return found;
   }
 
-  async write(task: string, checkpoint: Checkpoint): Promise<void> {
-    const metadata = encodeCheckpointV1(task, checkpoint);
+  async write(task: string, checkpoint: Checkpoint, owned: () => boolean): Promise<void> {
+    const metadata = encodeCheckpoint(task, checkpoint);
     const offsets = Object.entries(checkpoint.inputs).map(([key, offset]) => {
       const ssp = this.ssps.get(key);
       if (!ssp)
@@ -62,15 +69,20 @@ export class KafkaCheckpointStore implements CheckpointStore {
         );
       return { topic: ssp.topic, partition: ssp.partition, offset, metadata };
     });
-    // A commit that meets a rebalance is retried once the member has rejoined (new generation).
     for (let attempt = 1; ; attempt++) {
+      const joined = await this.membership.current();
+      if (!owned()) throw new TaskLostError(task, 'its claim lapsed before its checkpoint was written');
+      const foreign = offsets.find(({ topic, partition }) => !joined.assigned.has(`${topic}\u0000${partition}`));
+      if (foreign) throw new TaskLostError(task, `the consumer group gave ${foreign.topic}[${foreign.partition}] to another member`);
       try {
-        await (await this.consumer()).commitOffsets(offsets);
-        return;
+        await joined.consumer.commitOffsets(offsets);
+        // kafkajs returns without committing while it restarts a crashed consumer: then commit again.
+        if (this.membership.crashCount === joined.crashes) return;
       } catch (error) {
-        if (attempt >= 60 || !needsRejoin(error)) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 500));
+        const types = kafkaErrorTypes(error);
+        if (attempt >= MAX_ATTEMPTS || !GROUP_CHANGED.some((type) => types.has(type))) throw error;
       }
+      await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
     }
   }
 }

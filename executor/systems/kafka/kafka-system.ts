@@ -8,6 +8,7 @@ import { ensureTopic, partitionCount, whileTopicIsNew, type TopicSpec } from '..
 import type { Logger } from '../../../shared/log.js';
 import { sspKey } from '../../../shared/model/job-model.js';
 import { KafkaCheckpointStore } from './kafka-checkpoints.js';
+import { GroupMembership } from './group-membership.js';
 import type { ChangelogPartition, ChangelogSink } from '../../store/changelog.js';
 import { KafkaChangelogSink, KafkaChangelogSource } from './kafka-changelog.js';
 import type { InputRequest, InputSource, OutgoingMessage, OutputSink, StreamSystem } from '../stream-system.js';
@@ -31,8 +32,7 @@ export class KafkaSystem implements StreamSystem {
   readonly checkpoints: KafkaCheckpointStore;
   readonly outputs: OutputSink;
   private readonly batching: BatchingProducer;
-  private resolveConsumer: (consumer: Consumer) => void = () => undefined;
-  private readonly consumerJoined = new Promise<Consumer>((resolve) => (this.resolveConsumer = resolve));
+  private readonly membership = new GroupMembership();
 
   private constructor(
     private readonly kafka: Kafka,
@@ -42,7 +42,7 @@ export class KafkaSystem implements StreamSystem {
   ) {
     this.batching = new BatchingProducer(producer);
     this.changelogSource = new KafkaChangelogSource(kafka, admin);
-    this.checkpoints = new KafkaCheckpointStore(admin, groupId(options.job), () => this.consumerJoined);
+    this.checkpoints = new KafkaCheckpointStore(admin, groupId(options.job), this.membership);
     this.outputs = {
       send: (topic: string, messages: readonly OutgoingMessage[]) => {
         // Failures surface from flush(), which every commit awaits.
@@ -65,8 +65,8 @@ export class KafkaSystem implements StreamSystem {
     return new KafkaSystem(kafka, admin, producer, options);
   }
 
-  changelogSink(target: ChangelogPartition): ChangelogSink {
-    return new KafkaChangelogSink(this.batching, target);
+  changelogSink(target: ChangelogPartition, epoch: bigint): ChangelogSink {
+    return new KafkaChangelogSink(this.batching, target, epoch);
   }
 
   async partitionCounts(topics: readonly { topic: string; purpose: string }[]): Promise<Map<string, number>> {
@@ -96,7 +96,7 @@ export class KafkaSystem implements StreamSystem {
   }
 
   async openInput(request: InputRequest): Promise<InputSource> {
-    const input = new KafkaInput(this.kafka, this.options, request, (consumer) => this.resolveConsumer(consumer));
+    const input = new KafkaInput(this.kafka, this.options, request, this.membership);
     await input.start();
     return input;
   }
@@ -135,7 +135,7 @@ class KafkaInput implements InputSource {
     kafka: Kafka,
     private readonly options: KafkaSystemOptions,
     private readonly request: InputRequest,
-    private readonly joined: (consumer: Consumer) => void,
+    private readonly membership: GroupMembership,
   ) {
     for (const { ssp, start } of request.ssps) {
       this.nextOffset.set(sspKey(ssp), start);
@@ -173,9 +173,10 @@ class KafkaInput implements InputSource {
         leader: payload.isLeader,
         partitions: Object.values(payload.memberAssignment).flat().length,
       });
-      this.joined(consumer);
+      this.membership.onJoin(consumer, payload.memberAssignment);
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
+      this.membership.onCrash();
       if (!payload.restart)
         this.fail(
           new SluiceError('KAFKA_INPUT_FAILED', `the Kafka consumer stopped: ${describeError(payload.error)}`, { cause: payload.error }),

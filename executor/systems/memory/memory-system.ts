@@ -39,8 +39,8 @@ export class MemorySystem implements StreamSystem {
     return this.topics;
   }
 
-  changelogSink(target: ChangelogPartition): ChangelogSink {
-    return this.topics.sink(target);
+  changelogSink(target: ChangelogPartition, epoch: bigint): ChangelogSink {
+    return this.topics.sink(target, epoch);
   }
 
   async partitionCounts(topics: readonly { topic: string; purpose: string }[]): Promise<Map<string, number>> {

@@ -1,10 +1,11 @@
-import type {
-  ChangelogPartition,
-  ChangelogReadRequest,
-  ChangelogRecord,
-  ChangelogSink,
-  ChangelogSource,
-  OffsetRecord,
+import {
+  EPOCH_HEADER,
+  type ChangelogPartition,
+  type ChangelogReadRequest,
+  type ChangelogRecord,
+  type ChangelogSink,
+  type ChangelogSource,
+  type OffsetRecord,
 } from '../../store/changelog.js';
 
 /** A record of an in-memory topic partition. */
@@ -47,8 +48,10 @@ export class MemoryTopics implements ChangelogSource {
     return () => this.listeners.delete(listener);
   }
 
-  sink(target: ChangelogPartition): ChangelogSink {
+  /** A changelog sink whose records carry the writer's epoch, as Kafka changelog records do. */
+  sink(target: ChangelogPartition, epoch = 0n): ChangelogSink {
     let last: number | undefined;
+    const headers = { [EPOCH_HEADER]: String(epoch) };
     return {
       target,
       send: (records: readonly ChangelogRecord[]) => {
@@ -56,7 +59,7 @@ export class MemoryTopics implements ChangelogSource {
         last = this.append(
           target.topic,
           target.partition,
-          records.map(({ key, value }) => ({ key, value, timestamp: Date.now() })),
+          records.map(({ key, value }) => ({ key, value, timestamp: Date.now(), headers })),
         );
       },
       flush: async () => last,
@@ -87,7 +90,7 @@ export class MemoryTopics implements ChangelogSource {
         // Changelog records always have keys; the embedded system's inputs may not.
         await onRecords(
           request,
-          records.map(({ key, value, offset }) => ({ key: key ?? Buffer.alloc(0), value, offset })),
+          records.map(({ key, value, offset, headers }) => ({ key: key ?? Buffer.alloc(0), value, offset, headers })),
         );
       }
     }

@@ -33,10 +33,20 @@ const producer = kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequ
 await admin.connect();
 await producer.connect();
 const changelog = { topic, partition: 0 };
-const sink = new KafkaChangelogSink(new BatchingProducer(producer), changelog);
+const sink = new KafkaChangelogSink(new BatchingProducer(producer), changelog, 0n);
 const context = { job: 'durability', store: 'kv', task: 'Partition 0' };
 const [restored] = await restoreStores(
-  [{ context, changelog, sink, storeDir, createEngine: (dir) => createEngine(engine, dir, { wal: false }), checkpointed: undefined }],
+  [
+    {
+      context,
+      changelog,
+      sink,
+      storeDir,
+      createEngine: (dir) => createEngine(engine, dir, { wal: false }),
+      checkpoint: undefined,
+      epoch: 0n,
+    },
+  ],
   new KafkaChangelogSource(kafka, admin),
   { deleteRetentionMs: 86_400_000 },
 );
@@ -58,6 +68,8 @@ const store = buildStore({
   sink,
   storeDir,
   offset: restored.offset,
+  writers: restored.plan.writers,
+  epoch: 0n,
 });
 const commitEvery = 5000;
 const afterCommit = 1000;

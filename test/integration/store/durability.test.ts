@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, it } from 'node:test';
+import { EVERY_WRITER } from '../../../executor/checkpoint/checkpoint.js';
 import { createEngine } from '../../../executor/store/engines/create-engine.js';
 import type { KeyValueEngine } from '../../../executor/store/engine.js';
 import { KafkaChangelogSink, KafkaChangelogSource } from '../../../executor/systems/kafka/kafka-changelog.js';
@@ -77,11 +78,21 @@ for (const engine of ['rocksdb', 'leveldb'] as const) {
         const { last, pastCommit } = await writeAndKill(topic, survivingDir, engine, seed, 0, 20);
         const model = modelAfter(seed, last.ops);
         const changelog = { topic, partition: 0 };
-        const sink = new KafkaChangelogSink(new BatchingProducer(producer), changelog);
+        const sink = new KafkaChangelogSink(new BatchingProducer(producer), changelog, 0n);
         const source = new KafkaChangelogSource(kafka, admin);
         const restore = async (storeDir: string, checkpointed: number): Promise<RestoreResult> => {
           const [result] = await restoreStores(
-            [{ context, changelog, sink, storeDir, createEngine: (dir) => createEngine(engine, dir, { wal: false }), checkpointed }],
+            [
+              {
+                context,
+                changelog,
+                sink,
+                storeDir,
+                createEngine: (dir) => createEngine(engine, dir, { wal: false }),
+                checkpoint: { offset: checkpointed, writers: EVERY_WRITER },
+                epoch: 0n,
+              },
+            ],
             source,
             { deleteRetentionMs: 86_400_000 },
           );

@@ -75,7 +75,7 @@ describe('store layers', () => {
     assert.equal((engine as CountingEngine).calls.write, 0);
     assert.equal(await store.api.get('k0'), 'v0', 'evicted from the cache, still readable from staging');
     await store.flushCache();
-    assert.equal(await store.commit(), 9);
+    assert.equal((await store.commit()).offset, 9);
     assert.equal((engine as CountingEngine).calls.write, 1);
     assert.equal((await engine.get(Buffer.from('k9')))?.toString(), 'v9');
     assert.equal(store.changelogOffset, 9);

@@ -16,9 +16,12 @@ describe('OFFSET file format 1', () => {
       changelog: { topic: 'wc-counts-changelog', partition: 3 },
       offset: 41,
       writtenAt: 1700000000000,
+      epoch: 4294967312n,
     } as const;
     assert.equal(encodeOffsetFile(clean), await fixture('offset-v1-clean.json'));
     assert.deepEqual(decodeOffsetFile(await fixture('offset-v1-clean.json'), context), clean);
+    // Written before owner epochs: the DB's writer is epoch 0.
+    assert.deepEqual(decodeOffsetFile(await fixture('offset-v1-clean-before-epochs.json'), context), { ...clean, epoch: 0n });
     assert.equal(encodeOffsetFile({ state: 'applying' }), await fixture('offset-v1-applying.json'));
     assert.deepEqual(decodeOffsetFile(await fixture('offset-v1-applying.json'), context), { state: 'applying' });
   });
@@ -28,6 +31,7 @@ describe('OFFSET file format 1', () => {
     ['{"format":2,"state":"clean"}', /unknown format 2/],
     ['{"format":1,"state":"clean","topic":"t","partition":-1,"offset":1,"writtenAt":1}', /partition must be/],
     ['{"format":1,"state":"clean","topic":"t","partition":0,"offset":"7","writtenAt":1}', /offset must be/],
+    ['{"format":1,"state":"clean","topic":"t","partition":0,"offset":7,"writtenAt":1,"epoch":7}', /epoch must be a decimal string/],
   ] as const) {
     it(`names the store and task when corrupt: ${text}`, () => {
       const decoded = decodeOffsetFile(text, context);
@@ -42,7 +46,7 @@ describe('OFFSET file format 1', () => {
   it('is written atomically and read back; a missing file reads as missing', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sluice-offset-'));
     assert.deepEqual(await readOffsetFile(dir, context), { state: 'missing' });
-    await writeOffsetFile(dir, { state: 'clean', changelog: { topic: 't', partition: 1 }, offset: 5, writtenAt: 9 });
+    await writeOffsetFile(dir, { state: 'clean', changelog: { topic: 't', partition: 1 }, offset: 5, writtenAt: 9, epoch: 3n });
     assert.equal((await readOffsetFile(dir, context)).state, 'clean');
     await writeFile(join(dir, 'OFFSET'), '{"format":1');
     assert.equal((await readOffsetFile(dir, context)).state, 'corrupt');

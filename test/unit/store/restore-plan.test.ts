@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { planRestore, type RestoreInput } from '../../../executor/store/restore-plan.js';
+import { MAX_WRITER_EPOCHS, planRestore, type RestoreInput } from '../../../executor/store/restore-plan.js';
 import { decodeOffsetFile } from '../../../executor/store/offset-file.js';
 import { StoreErrorCode } from '../../../executor/store/errors.js';
 import { changelogPartition, context } from './store-fixture.js';
@@ -9,9 +9,10 @@ const now = 10_000_000;
 const base: RestoreInput = {
   context,
   changelog: changelogPartition,
-  offsetFile: { state: 'clean', changelog: changelogPartition, offset: 49, writtenAt: now - 1000 },
+  offsetFile: { state: 'clean', changelog: changelogPartition, offset: 49, writtenAt: now - 1000, epoch: 5n },
   watermarks: { low: 0, high: 120 },
-  checkpointed: 99,
+  checkpoint: { offset: 99, writers: { since: 30, epochs: [3n, 5n] } },
+  epoch: 7n,
   deleteRetentionMs: 86_400_000,
   now,
 };
@@ -23,6 +24,22 @@ describe('planRestore', () => {
     assert.deepEqual(plan.replay, { from: 50, to: 99 });
     assert.deepEqual(plan.trim, { from: 100, to: 119 });
     assert.equal(plan.target, 99);
+    assert.deepEqual(plan.counted, { since: 30, epochs: [3n, 5n] }, "the replay counts the checkpoint's writers");
+    assert.deepEqual(plan.writers, { since: 30, epochs: [3n, 5n, 7n] }, 'keeping the DB adds this owner to them');
+  });
+
+  it('starts the writers afresh at the end of the changelog when it rebuilds', () => {
+    const plan = planRestore({ ...base, offsetFile: { state: 'missing' } });
+    assert.equal(plan.reuseLocal, false);
+    assert.deepEqual(plan.counted, { since: 30, epochs: [3n, 5n] });
+    assert.deepEqual(plan.writers, { since: 120, epochs: [7n] });
+  });
+
+  it('keeps a DB from before the writers began whoever wrote it, and one of theirs after', () => {
+    const before = planRestore({ ...base, offsetFile: { ...base.offsetFile, offset: 20, epoch: 1n } as RestoreInput['offsetFile'] });
+    assert.equal(before.reuseLocal, true, before.reason);
+    const theirs = planRestore({ ...base, offsetFile: { ...base.offsetFile, epoch: 3n } as RestoreInput['offsetFile'] });
+    assert.equal(theirs.reuseLocal, true, theirs.reason);
   });
 
   it('replays nothing when the local DB is exactly at the checkpoint', () => {
@@ -30,11 +47,14 @@ describe('planRestore', () => {
     assert.deepEqual(plan.replay, { from: 100, to: 99 });
   });
 
-  it('adopts the whole changelog when the task has no checkpoint', () => {
-    const plan = planRestore({ ...base, checkpointed: undefined, offsetFile: { state: 'missing' } });
-    assert.equal(plan.reuseLocal, false);
-    assert.deepEqual(plan.replay, { from: 0, to: 119 });
-    assert.deepEqual(plan.trim, { from: 120, to: 119 });
+  it('starts from an empty state and trims the whole changelog when the task has no checkpoint', () => {
+    for (const offsetFile of [{ state: 'missing' } as const, base.offsetFile]) {
+      const plan = planRestore({ ...base, checkpoint: undefined, offsetFile, watermarks: { low: 7, high: 120 } });
+      assert.equal(plan.reuseLocal, false, 'a local DB is never kept without a checkpoint');
+      assert.deepEqual(plan.replay, { from: 7, to: 6 });
+      assert.deepEqual(plan.trim, { from: 7, to: 119 });
+      assert.equal(plan.target, 6);
+    }
   });
 
   const rebuilds: [string, Partial<RestoreInput>, RegExp][] = [
@@ -47,10 +67,25 @@ describe('planRestore', () => {
     ],
     [
       'another changelog',
-      { offsetFile: { state: 'clean', changelog: { topic: 'other', partition: 0 }, offset: 5, writtenAt: now } },
+      { offsetFile: { state: 'clean', changelog: { topic: 'other', partition: 0 }, offset: 5, writtenAt: now, epoch: 5n } },
       /belongs to changelog other\[0\]/,
     ],
-    ['a DB ahead of the checkpoint', { checkpointed: 40 }, /ahead of the checkpoint/],
+    ['a DB ahead of the checkpoint', { checkpoint: { offset: 40, writers: { since: 30, epochs: [5n] } } }, /ahead of the checkpoint/],
+    [
+      'a DB a zombie wrote among the writers',
+      { offsetFile: { state: 'clean', changelog: changelogPartition, offset: 49, writtenAt: now, epoch: 4n } },
+      /written in epoch 4, whose records do not count after offset 30/,
+    ],
+    [
+      'a DB kept by too many owners',
+      {
+        checkpoint: {
+          offset: 99,
+          writers: { since: 30, epochs: Array.from({ length: MAX_WRITER_EPOCHS }, (_, index) => BigInt(index)).concat(5n) },
+        },
+      },
+      /owners kept this DB since the last rebuild/,
+    ],
     ['offsets no longer in the changelog', { watermarks: { low: 60, high: 120 } }, /no longer holds offsets 50..59/],
     ['a DB older than the delete retention', { deleteRetentionMs: 500 }, /over the changelog's delete retention/],
   ];
@@ -65,7 +100,7 @@ describe('planRestore', () => {
 
   it('refuses a checkpoint beyond the end of the changelog, naming the store, task and topic', () => {
     assert.throws(
-      () => planRestore({ ...base, checkpointed: 500 }),
+      () => planRestore({ ...base, checkpoint: { offset: 500, writers: { since: 0, epochs: [5n] } } }),
       (error: Error & { code?: string }) => {
         assert.equal(error.code, StoreErrorCode.changelogMismatch);
         assert.match(error.message, /store 'counts' of task 'Partition 0'.*test-job-counts-changelog\[0\] reached offset 500/);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { EVERY_WRITER } from '../../../executor/checkpoint/checkpoint.js';
 import { MemoryEngine } from '../../../executor/store/engines/memory-engine.js';
 import { MemoryTopics } from '../../../executor/systems/memory/memory-topics.js';
 import { restoreStores } from '../../../executor/store/restore.js';
@@ -19,7 +20,17 @@ describe('restoreStores', () => {
     sink.send([put('a', '1'), put('b', '1'), put('c', '1'), put('b', null)]); // offsets 0..3 (checkpointed: 3)
     sink.send([put('a', '2'), put('d', '1')]); // 4..5: from messages that will be processed again
     const [result] = await restoreStores(
-      [{ context, changelog: changelogPartition, sink, storeDir: undefined, createEngine: () => new MemoryEngine(), checkpointed: 3 }],
+      [
+        {
+          context,
+          changelog: changelogPartition,
+          sink,
+          storeDir: undefined,
+          createEngine: () => new MemoryEngine(),
+          checkpoint: { offset: 3, writers: EVERY_WRITER },
+          epoch: 0n,
+        },
+      ],
       changelog,
       { deleteRetentionMs: 1e9 },
     );

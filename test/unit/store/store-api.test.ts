@@ -1,3 +1,4 @@
+import { EVERY_WRITER } from '../../../executor/checkpoint/checkpoint.js';
 import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -38,6 +39,8 @@ for (const kind of ['rocksdb', 'leveldb', 'memory'] as EngineKind[]) {
         sink: topics.sink(changelogPartition),
         storeDir: undefined,
         offset: -1,
+        writers: EVERY_WRITER,
+        epoch: 0n,
       });
       return { store, engine, topics };
     }

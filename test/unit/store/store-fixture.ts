@@ -1,3 +1,4 @@
+import { EVERY_WRITER } from '../../../executor/checkpoint/checkpoint.js';
 import type { Serde } from '../../../shared/api/serdes.js';
 import { stringSerde } from '../../../shared/api/serdes.js';
 import { buildStore } from '../../../executor/store/build-store.js';
@@ -58,6 +59,8 @@ export function memoryStore<K = string, V = string>(
     sink: changelog.sink(changelogPartition),
     storeDir: undefined,
     offset: -1,
+    writers: EVERY_WRITER,
+    epoch: 0n,
   });
   return { store, engine, changelog };
 }
