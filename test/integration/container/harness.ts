@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin, Kafka } from 'kafkajs';
+import type { ContainerRegistry } from '../../../shared/coordination/container-registry.js';
 import { readPartitions } from '../../../shared/kafka/partition-reader.js';
 import { whileTopicIsNew } from '../../../shared/kafka/topics.js';
 import { kafkaBrokers, testLogDir, uniqueName } from '../../infra/services.js';
@@ -279,4 +280,18 @@ export function checkRuns(word: string, emitted: readonly number[], total: numbe
   assert.equal(high, total, `${word}: highest emitted count`);
   assert.equal(emitted.at(-1), total, `${word}: last emitted count`);
   return duplicates;
+}
+
+/** Waits until `ids` run job model `version` (as they report in their registration) and no other live container runs any model. */
+export async function waitForModel(registry: ContainerRegistry, ids: readonly string[], version: number): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const live = await registry.list();
+    const done =
+      ids.every((id) => live.some((container) => container.id === id && container.modelVersion === version)) &&
+      live.every((container) => ids.includes(container.id) || container.modelVersion === null);
+    if (done) return;
+    if (Date.now() > deadline) throw new Error(`containers did not all reach job model ${version}: ${JSON.stringify(live)}`);
+    await sleep(50);
+  }
 }

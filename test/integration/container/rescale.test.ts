@@ -21,6 +21,7 @@ import {
   waitForCheckpoints,
   waitForCheckpointsAtEnd,
   wordCountJob,
+  waitForModel,
 } from './harness.js';
 import { ModelPublisher } from './model-publisher.js';
 
@@ -32,20 +33,6 @@ async function zxid(): Promise<number> {
   const match = /Zxid: (0x[0-9a-f]+)/.exec(await fourLetterWord(port, 'srvr'));
   assert.ok(match, 'srvr names the zxid');
   return Number(match[1]);
-}
-
-/** Waits until `ids` run job model `version` and no other live container runs any model. */
-async function waitForModel(registry: ContainerRegistry, ids: readonly string[], version: number): Promise<void> {
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    const live = await registry.list();
-    const done =
-      ids.every((id) => live.some((container) => container.id === id && container.modelVersion === version)) &&
-      live.every((container) => ids.includes(container.id) || container.modelVersion === null);
-    if (done) return;
-    if (Date.now() > deadline) throw new Error(`containers did not all reach job model ${version}: ${JSON.stringify(live)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 /**

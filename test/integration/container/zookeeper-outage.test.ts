@@ -32,6 +32,7 @@ import {
   readTopic,
   startContainer,
   waitForCheckpointsAtEnd,
+  waitForModel,
   waitForProgress,
   wordCountJob,
   type WordCountJob,
@@ -130,17 +131,6 @@ function lastAnsweredAt(expired: LogLine): number {
   const ago = /last answered (\d+) ms ago/.exec(String(expired.reason))?.[1];
   assert.ok(ago !== undefined, `the expiry names when ZooKeeper last answered: ${JSON.stringify(expired)}`);
   return at(expired) - Number(ago);
-}
-
-/** Waits until `ids` run job model `version` (as they report in their registration). */
-async function waitForModel(registry: ContainerRegistry, ids: readonly string[], version: number): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const live = await registry.list();
-    if (ids.every((id) => live.some((container) => container.id === id && container.modelVersion === version))) return;
-    if (Date.now() > deadline) throw new Error(`containers did not reach job model ${version}: ${JSON.stringify(live)}`);
-    await sleep(50);
-  }
 }
 
 /** The input partitions the model gives a container. */

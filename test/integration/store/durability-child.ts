@@ -5,8 +5,10 @@
  * their changelog records without committing them, prints a `pastCommit` line and idles until the
  * parent kills it. The operations come from a seeded generator, so the parent can rebuild the
  * exact state at any commit.
- * Usage: durability-child <brokers> <topic> <storeDir> <engine> <seed> <firstOp> <commits>
+ * It starts from the changelog offset of the task's last commit (`none` for a first run: an empty state).
+ * Usage: durability-child <brokers> <topic> <storeDir> <engine> <seed> <firstOp> <commits> <checkpoint>
  */
+import { EVERY_WRITER } from '../../../executor/checkpoint/checkpoint.js';
 import { buildStore } from '../../../executor/store/build-store.js';
 import { createEngine } from '../../../executor/store/engines/create-engine.js';
 import { KafkaChangelogSink, KafkaChangelogSource } from '../../../executor/systems/kafka/kafka-changelog.js';
@@ -18,11 +20,12 @@ import { setLogLevel } from '../../../shared/log.js';
 import { operations } from './durability-ops.js';
 
 setLogLevel('warn');
-const [brokers, topic, storeDir, engine, seed, firstOp, commits] = process.argv.slice(2) as [
+const [brokers, topic, storeDir, engine, seed, firstOp, commits, checkpointed] = process.argv.slice(2) as [
   string,
   string,
   string,
   'rocksdb' | 'leveldb',
+  string,
   string,
   string,
   string,
@@ -43,7 +46,7 @@ const [restored] = await restoreStores(
       sink,
       storeDir,
       createEngine: (dir) => createEngine(engine, dir, { wal: false }),
-      checkpoint: undefined,
+      checkpoint: checkpointed === 'none' ? undefined : { offset: Number(checkpointed), writers: EVERY_WRITER },
       epoch: 0n,
     },
   ],
@@ -82,7 +85,7 @@ for (const op of operations(Number(seed), lastCommit + afterCommit)) {
   else await store.api.put(op.key, op.value);
   if (done <= lastCommit && done % commitEvery === 0) {
     await store.flushCache();
-    const offset = await store.commit();
+    const { offset } = await store.commit();
     process.stdout.write(`${JSON.stringify({ ops: done, offset })}\n`);
   }
 }
@@ -90,7 +93,7 @@ for (const op of operations(Number(seed), lastCommit + afterCommit)) {
 // acknowledged by Kafka, but neither committed nor in the local DB. A kill from here on is the
 // crash the test is about, whenever the parent gets to it.
 await store.flushCache();
-const acked = await store.changelogAcked();
+const { offset: acked } = await store.changelogAcked();
 process.stdout.write(`${JSON.stringify({ pastCommit: true, ops: done, acked })}\n`);
 // Stay alive: the parent kills this process (the point of the test is an unclean stop).
 setInterval(() => undefined, 1000);

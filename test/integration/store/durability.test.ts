@@ -30,8 +30,26 @@ interface Commit {
  * changelog records of further writes are acknowledged but not committed: the child waits for
  * the kill there, so a slow parent cannot let it commit again first.
  */
-async function writeAndKill(topic: string, storeDir: string, engine: string, seed: number, firstOp: number, commits: number) {
-  const args = [kafkaBrokers().join(','), topic, storeDir, engine, String(seed), String(firstOp), String(commits)];
+/** Runs the writer child from `checkpoint` (the changelog offset of the last commit; undefined: none yet) until it is killed past a commit. */
+async function writeAndKill(
+  topic: string,
+  storeDir: string,
+  engine: string,
+  seed: number,
+  firstOp: number,
+  commits: number,
+  checkpoint: number | undefined,
+) {
+  const args = [
+    kafkaBrokers().join(','),
+    topic,
+    storeDir,
+    engine,
+    String(seed),
+    String(firstOp),
+    String(commits),
+    String(checkpoint ?? 'none'),
+  ];
   const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'durability-child.ts'), ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -75,7 +93,7 @@ for (const engine of ['rocksdb', 'leveldb'] as const) {
         await ensureTopic(admin, { topic, partitions: 1, compacted: true, purpose: 'the test changelog' });
         const survivingDir = await mkdtemp(join(tmpdir(), `sluice-${engine}-`));
         const seed = 7;
-        const { last, pastCommit } = await writeAndKill(topic, survivingDir, engine, seed, 0, 20);
+        const { last, pastCommit } = await writeAndKill(topic, survivingDir, engine, seed, 0, 20, undefined);
         const model = modelAfter(seed, last.ops);
         const changelog = { topic, partition: 0 };
         const sink = new KafkaChangelogSink(new BatchingProducer(producer), changelog, 0n);
@@ -122,7 +140,7 @@ for (const engine of ['rocksdb', 'leveldb'] as const) {
 
         // 3. The job goes on from the surviving directory and dies again; a local copy from the
         //    earlier commit then replays only the changelog between the two commits.
-        const { last: latest } = await writeAndKill(topic, survivingDir, engine, seed, last.ops, 3);
+        const { last: latest } = await writeAndKill(topic, survivingDir, engine, seed, last.ops, 3, last.offset);
         const tail = await restore(olderDir, latest.offset);
         assert.equal(tail.plan.reuseLocal, true, tail.plan.reason);
         assert.equal(tail.replayed, latest.offset - last.offset, 'only the records after the older copy were replayed');

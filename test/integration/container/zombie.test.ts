@@ -1,0 +1,138 @@
+/**
+ * A zombie container (issue #15): container '0' is frozen (SIGSTOP) while it processes, long enough
+ * for its ZooKeeper session to expire; the scheduler's relaunch of '0' (a new process) claims its
+ * tasks, restores them and processes on; then the zombie is thawed (SIGCONT) while input keeps
+ * arriving. Whatever the zombie still sends when it wakes (requests it had queued, a commit under
+ * way), the job's state must come out exact: a restore from the final checkpoints, by the product's
+ * own restore code, holds every word's true count; no emitted count goes past it.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, it } from 'node:test';
+import type { Admin, Kafka } from 'kafkajs';
+import { decodeCheckpoint } from '../../../executor/checkpoint/codec/checkpoint-codec.js';
+import { MemoryEngine } from '../../../executor/store/engines/memory-engine.js';
+import { restoreStores } from '../../../executor/store/restore.js';
+import { KafkaChangelogSource } from '../../../executor/systems/kafka/kafka-changelog.js';
+import { ContainerRegistry } from '../../../shared/coordination/container-registry.js';
+import { createKafka } from '../../../shared/kafka/client.js';
+import { ensureTopic } from '../../../shared/kafka/topics.js';
+import { setLogLevel } from '../../../shared/log.js';
+import { listTasks, type JobModel } from '../../../shared/model/job-model.js';
+import { kafkaBrokers, zkConnect } from '../../infra/services.js';
+import {
+  containerLog,
+  exitOf,
+  killContainers,
+  produceWordsUntil,
+  readTopic,
+  startContainer,
+  waitForCheckpointsAtEnd,
+  waitForModel,
+  waitForProgress,
+  wordCountJob,
+  type WordCountJob,
+} from './harness.js';
+import { ModelPublisher } from './model-publisher.js';
+
+setLogLevel('warn');
+
+const PARTITIONS = 4;
+
+/** Every word's count as a new owner of every task would restore it from the final checkpoints (nothing is written: trim goes nowhere). */
+async function restoredCounts(kafka: Kafka, admin: Admin, job: WordCountJob, model: JobModel): Promise<Map<string, number>> {
+  const [committed] = await admin.fetchOffsets({ groupId: job.group, topics: [job.words] });
+  const metadata = new Map((committed?.partitions ?? []).map(({ partition, metadata }) => [partition, metadata]));
+  const targets = listTasks(model).map((task) => {
+    const text = metadata.get(task.ssps[0]?.partition ?? -1);
+    assert.ok(text, `task ${task.name} has a checkpoint`);
+    const checkpoint = decodeCheckpoint(text, task.name, 'the test');
+    const changelog = { topic: job.changelog, partition: task.changelogPartition };
+    return {
+      context: { job: job.name, store: 'counts', task: task.name },
+      changelog,
+      sink: { target: changelog, send: () => undefined, flush: async () => undefined },
+      storeDir: undefined,
+      createEngine: () => new MemoryEngine(),
+      checkpoint: checkpoint.changelogs.counts,
+      epoch: 0n,
+    };
+  });
+  const results = await restoreStores(targets, new KafkaChangelogSource(kafka, admin), { deleteRetentionMs: 86_400_000 });
+  const counts = new Map<string, number>();
+  for (const { engine } of results) {
+    const iterator = engine.iterate({});
+    for (let chunk = await iterator.nextChunk(); chunk.length > 0; chunk = await iterator.nextChunk()) {
+      for (const { key, value } of chunk) counts.set(key.toString(), Number(JSON.parse(value.toString())));
+    }
+    await iterator.close();
+  }
+  return counts;
+}
+
+function logMessages(text: string): string[] {
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => String((JSON.parse(line) as { message?: unknown }).message));
+}
+
+describe('a zombie container on real Kafka and ZooKeeper', { timeout: 300_000 }, () => {
+  it('changes nothing its successor restores: the final counts are exact', async (t) => {
+    t.after(killContainers);
+    const kafka = createKafka({ brokers: kafkaBrokers(), clientId: 'zombie-test' });
+    const admin = kafka.admin();
+    await admin.connect();
+    t.after(() => admin.disconnect());
+    const job = await wordCountJob(PARTITIONS, 200);
+    await ensureTopic(admin, { topic: job.words, partitions: PARTITIONS, compacted: false, purpose: 'test input' });
+    const publisher = await ModelPublisher.lead(job.configFile);
+    t.after(() => publisher.close());
+    const model = await publisher.publish(2);
+    const stateRoot = await mkdtemp(join(tmpdir(), 'sluice-zombie-'));
+    const zombie = startContainer(job, '0', { zookeeper: zkConnect(), stateDir: join(stateRoot, 'zombie') });
+    const other = startContainer(job, '1', { zookeeper: zkConnect(), stateDir: join(stateRoot, '1') });
+    const registry = new ContainerRegistry(publisher.zkSession, job.name);
+    await waitForModel(registry, ['0', '1'], model.version);
+
+    let producing = true;
+    const produced = produceWordsUntil(kafka, admin, job, () => !producing, { pauseMs: 50, backlog: 20_000 });
+    await waitForProgress(admin, job.group, job.words, 20_000);
+
+    // Freeze '0' mid-stream; its relaunch (same container id, its own state dir: another host) waits
+    // for the frozen one's session to end, then claims, restores and runs its tasks.
+    zombie.kill('SIGSTOP');
+    const relaunch = startContainer(job, '0', { zookeeper: zkConnect(), stateDir: join(stateRoot, 'relaunch') });
+    await waitForModel(registry, ['0', '1'], model.version);
+    await waitForProgress(admin, job.group, job.words, 20_000);
+
+    // Thaw the zombie while input keeps arriving, and let it do whatever it still does.
+    zombie.kill('SIGCONT');
+    const deadline = Date.now() + 60_000;
+    while (!logMessages(await readFile(containerLog(job, '0'), 'utf8')).some((message) => /without a commit/.test(message))) {
+      assert.ok(Date.now() < deadline, 'the thawed zombie abandons its tasks without a commit within 60 s');
+      await sleep(200);
+    }
+    await waitForProgress(admin, job.group, job.words, 20_000);
+    producing = false;
+    const expected = await produced;
+
+    await waitForCheckpointsAtEnd(admin, job, 120_000);
+    zombie.kill('SIGKILL'); // it waits to claim its tasks again, which the relaunch holds
+    for (const child of [relaunch, other]) child.kill('SIGTERM');
+    assert.deepEqual(await Promise.all([relaunch, other].map(exitOf)), [0, 0], 'the relaunch and the other container exit cleanly');
+
+    const restored = await restoredCounts(kafka, admin, job, model);
+    const wrong = [...expected].filter(([word, count]) => restored.get(word) !== count);
+    assert.deepEqual(wrong.slice(0, 10), [], `restored counts of ${wrong.length} of ${expected.size} words differ from the truth`);
+    assert.equal(restored.size, expected.size, 'no word is restored that was never produced');
+    const emitted = await readTopic(kafka, admin, job.counts);
+    for (const [word, count] of expected) {
+      const highest = Math.max(...(emitted.get(word) ?? []).map(Number));
+      assert.equal(highest, count, `the highest emitted count of ${word} is its true count`);
+    }
+  });
+});
