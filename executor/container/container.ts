@@ -183,7 +183,8 @@ export async function startContainer(options: ContainerOptions): Promise<Running
   const done = Promise.race([firstFailure.then((error) => Promise.reject(error)), finished]).then(
     () => stop(),
     async (error: unknown) => {
-      logger.error('container failed', { error: describeError(error) });
+      if (isTaskLost(error)) logger.warn('a task is no longer ours: abandoning every task', { reason: describeError(error) });
+      else logger.error('container failed', { error: describeError(error) });
       // A task found it is no longer ours: none of them may commit again on this run.
       await shutDown(isTaskLost(error) ? 'abandon' : 'stop').catch(() => undefined);
       throw error;
