@@ -1,16 +1,24 @@
 #!/usr/bin/env node
 /**
  * Runs after every install (package.json "postinstall"; the Dockerfile calls it after its
- * --ignore-scripts install). kafkajs 2.2.4 groups a produce request's messages by partition by
- * copying the partition's array once per message (src/producer/groupMessagesPerPartition.js,
- * kafkajs #1576): quadratic in the request's size, a quarter of a container's CPU in the e2e
- * benchmark. This replaces that one file with the same grouping in linear time.
+ * --ignore-scripts install) and replaces two files of kafkajs 2.2.4's producer:
  *
- * It knows the file as kafkajs ships it and as patched, and refuses anything else (exit 1): a
- * kafkajs upgrade must be looked at, not silently slowed down or broken.
+ * - src/producer/groupMessagesPerPartition.js groups a produce request's messages by partition by
+ *   copying the partition's array once per message (kafkajs #1576): quadratic in the request's
+ *   size, a quarter of a container's CPU in the e2e benchmark. Replaced by the same grouping in
+ *   linear time.
+ * - src/producer/sendMessages.js keeps responses per broker across retries and retries only the
+ *   brokers without one, so a partition whose leader moved to a broker that had already answered
+ *   is never sent, and the send resolves without it: outputs lost on a leader change (kafkajs
+ *   #1303; the correctness review's H2). Replaced by a version that keeps responses per partition
+ *   and re-sends every partition without one to its current leader.
  *
- *   node scripts/patch-kafkajs.mjs [file]     (default: the installed kafkajs's file)
+ * It knows each file as kafkajs ships it (by its SHA-256) and as patched, and refuses anything else
+ * (exit 1, nothing written): a kafkajs upgrade must be looked at, not silently slowed down or broken.
+ *
+ *   node scripts/patch-kafkajs.mjs [file ...]     (default: the installed kafkajs's files)
  */
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -18,20 +26,11 @@ import process from 'node:process';
 
 const MARKER = 'patched by sluice scripts/patch-kafkajs.mjs';
 
-const SHIPPED = `module.exports = ({ topic, partitionMetadata, messages, partitioner }) => {
-  if (partitionMetadata.length === 0) {
-    return {}
-  }
-
-  return messages.reduce((result, message) => {
-    const partition = partitioner({ topic, partitionMetadata, message })
-    const current = result[partition] || []
-    return Object.assign(result, { [partition]: [...current, message] })
-  }, {})
-}
-`;
-
-const PATCHED = `// ${MARKER}: linear grouping (kafkajs #1576)
+const GROUPING = {
+  path: 'src/producer/groupMessagesPerPartition.js',
+  shipped: 'ea72357721fbf67770b5e06b9bf4260faa1e60f3affb556bff2cc7892c1881fb',
+  done: 'linear produce grouping',
+  patched: `// ${MARKER}: linear grouping (kafkajs #1576)
 module.exports = ({ topic, partitionMetadata, messages, partitioner }) => {
   if (partitionMetadata.length === 0) {
     return {}
@@ -44,18 +43,221 @@ module.exports = ({ topic, partitionMetadata, messages, partitioner }) => {
   }
   return result
 }
-`;
+`,
+};
 
-const file =
-  process.argv[2] ??
-  join(dirname(createRequire(import.meta.url).resolve('kafkajs/package.json')), 'src/producer/groupMessagesPerPartition.js');
-const text = readFileSync(file, 'utf8');
-if (text === PATCHED) process.exit(0);
-if (text !== SHIPPED) {
-  process.stderr.write(
-    `scripts/patch-kafkajs.mjs: ${file} is not the file of kafkajs 2.2.4 it patches; compare it with the script and update the script\n`,
-  );
-  process.exit(1);
+const SEND = {
+  path: 'src/producer/sendMessages.js',
+  shipped: '8a120e6993955e040a13014cccebd79b8d41e7355d6eda1065fa83fea2fbbcdb',
+  done: 'a produce retry re-sends every partition not yet acknowledged',
+  patched: `// ${MARKER}: a retry re-sends every partition not yet acknowledged, to its current leader (kafkajs #1303)
+const { KafkaJSMetadataNotLoaded } = require('../errors')
+const { staleMetadata } = require('../protocol/error')
+const groupMessagesPerPartition = require('./groupMessagesPerPartition')
+const createTopicData = require('./createTopicData')
+const responseSerializer = require('./responseSerializer')
+
+const { keys } = Object
+
+/**
+ * As shipped, responses were kept per broker across retries and a retry went only to brokers
+ * without one: a partition whose leader moved to a broker that had already answered was never
+ * sent, and the send resolved without it. Here responses are kept per partition, and a retry sends
+ * every partition without one to the leader the refreshed metadata names. Messages are grouped
+ * once, so a retry does not move a keyless message to another partition.
+ *
+ * @param {Object} options
+ * @param {import("../../types").Logger} options.logger
+ * @param {import("../../types").Cluster} options.cluster
+ * @param {ReturnType<import("../../types").ICustomPartitioner>} options.partitioner
+ * @param {import("./eosManager").EosManager} options.eosManager
+ * @param {import("../retry").Retrier} options.retrier
+ */
+module.exports = ({ logger, cluster, partitioner, eosManager, retrier }) => {
+  return async ({ acks, timeout, compression, topicMessages }) => {
+    /** @type {Map<string, any>} "topic:partition" (":" is not allowed in topic names) → that partition's response */
+    const responsePerPartition = new Map()
+    /** @type {Map<string, Object<string, any[]>>} topic → messages per partition, grouped once */
+    const messagesPerTopic = new Map()
+    const partitionKey = (topic, partition) => topic + ':' + partition
+
+    const createProducerRequests = async () => {
+      const topicMetadata = new Map()
+      const brokers = new Map()
+
+      await cluster.refreshMetadataIfNecessary()
+
+      for (const { topic, messages } of topicMessages) {
+        const partitionMetadata = cluster.findTopicPartitionMetadata(topic)
+
+        if (partitionMetadata.length === 0) {
+          logger.debug('Producing to topic without metadata', {
+            topic,
+            targetTopics: Array.from(cluster.targetTopics),
+          })
+
+          throw new KafkaJSMetadataNotLoaded('Producing to topic without metadata')
+        }
+
+        if (!messagesPerTopic.has(topic)) {
+          messagesPerTopic.set(
+            topic,
+            groupMessagesPerPartition({ topic, partitionMetadata, messages, partitioner })
+          )
+        }
+        const messagesPerPartition = messagesPerTopic.get(topic)
+
+        const partitions = keys(messagesPerPartition).filter(
+          partition => !responsePerPartition.has(partitionKey(topic, partition))
+        )
+        const partitionsPerLeader = cluster.findLeaderForPartitions(topic, partitions)
+        const found = [].concat(...Object.values(partitionsPerLeader))
+        if (found.length < partitions.length) {
+          // A partition the metadata does not know (yet): retried after a refresh, never skipped.
+          throw new KafkaJSMetadataNotLoaded('Producing to a partition without metadata')
+        }
+
+        topicMetadata.set(topic, { partitionsPerLeader, messagesPerPartition })
+
+        for (const nodeId of keys(partitionsPerLeader)) {
+          if (!brokers.has(nodeId)) {
+            brokers.set(nodeId, await cluster.findBroker({ nodeId }))
+          }
+        }
+      }
+
+      return Array.from(brokers.values()).map(async broker => {
+        const entries = Array.from(topicMetadata.entries())
+        const topicDataForBroker = entries
+          .filter(([_, { partitionsPerLeader }]) => !!partitionsPerLeader[broker.nodeId])
+          .map(([topic, { partitionsPerLeader, messagesPerPartition }]) => ({
+            topic,
+            partitions: partitionsPerLeader[broker.nodeId],
+            messagesPerPartition,
+          }))
+
+        const topicData = createTopicData(topicDataForBroker)
+
+        await eosManager.acquireBrokerLock(broker)
+        try {
+          if (eosManager.isTransactional()) {
+            await eosManager.addPartitionsToTransaction(topicData)
+          }
+
+          topicData.forEach(({ topic, partitions }) => {
+            partitions.forEach(entry => {
+              entry['firstSequence'] = eosManager.getSequence(topic, entry.partition)
+              eosManager.updateSequence(topic, entry.partition, entry.messages.length)
+            })
+          })
+
+          let response
+          try {
+            response = await broker.produce({
+              transactionalId: eosManager.isTransactional()
+                ? eosManager.getTransactionalId()
+                : undefined,
+              producerId: eosManager.getProducerId(),
+              producerEpoch: eosManager.getProducerEpoch(),
+              acks,
+              timeout,
+              compression,
+              topicData,
+            })
+          } catch (e) {
+            topicData.forEach(({ topic, partitions }) => {
+              partitions.forEach(entry => {
+                eosManager.updateSequence(topic, entry.partition, -entry.messages.length)
+              })
+            })
+            throw e
+          }
+
+          // acks=0 has no response: the partitions count as sent, with no metadata to return.
+          const formattedResponse = acks !== 0 ? responseSerializer(response) : []
+          const answers = new Map(
+            formattedResponse.map(entry => [partitionKey(entry.topicName, entry.partition), entry])
+          )
+          topicData.forEach(({ topic, partitions }) => {
+            partitions.forEach(({ partition }) => {
+              const key = partitionKey(topic, partition)
+              responsePerPartition.set(key, answers.get(key))
+            })
+          })
+        } finally {
+          await eosManager.releaseBrokerLock(broker)
+        }
+      })
+    }
+
+    return retrier(async (bail, retryCount, retryTime) => {
+      const topics = topicMessages.map(({ topic }) => topic)
+      await cluster.addMultipleTargetTopics(topics)
+
+      try {
+        const requests = await createProducerRequests()
+        await Promise.all(requests)
+        return Array.from(responsePerPartition.values()).filter(answer => answer !== undefined)
+      } catch (e) {
+        if (e.name === 'KafkaJSConnectionClosedError') {
+          cluster.removeBroker({ host: e.host, port: e.port })
+        }
+
+        if (!cluster.isConnected()) {
+          logger.debug('Cluster has disconnected, reconnecting: ' + e.message, {
+            retryCount,
+            retryTime,
+          })
+          await cluster.connect()
+          await cluster.refreshMetadata()
+          throw e
+        }
+
+        // This is necessary in case the metadata is stale and the number of partitions
+        // for this topic has increased in the meantime
+        if (
+          staleMetadata(e) ||
+          e.name === 'KafkaJSMetadataNotLoaded' ||
+          e.name === 'KafkaJSConnectionError' ||
+          e.name === 'KafkaJSConnectionClosedError' ||
+          (e.name === 'KafkaJSProtocolError' && e.retriable)
+        ) {
+          logger.error('Failed to send messages: ' + e.message, { retryCount, retryTime })
+          await cluster.refreshMetadata()
+          throw e
+        }
+
+        logger.error(e.message, { retryCount, retryTime })
+        if (e.retriable) throw e
+        bail(e)
+      }
+    })
+  }
 }
-writeFileSync(file, PATCHED);
-process.stdout.write(`kafkajs: linear produce grouping (${file})\n`);
+`,
+};
+
+const PATCHES = [GROUPING, SEND];
+
+const sha256 = (text) => createHash('sha256').update(text).digest('hex');
+const kafkajs = () => dirname(createRequire(import.meta.url).resolve('kafkajs/package.json'));
+const targets = process.argv.length > 2 ? process.argv.slice(2) : PATCHES.map((patch) => join(kafkajs(), patch.path));
+
+// Every file is checked before any is written: a refused one leaves the install as it was.
+const writes = [];
+for (const file of targets) {
+  const text = readFileSync(file, 'utf8');
+  if (PATCHES.some((patch) => text === patch.patched)) continue;
+  const patch = PATCHES.find((candidate) => sha256(text) === candidate.shipped);
+  if (!patch) {
+    process.stderr.write(
+      `scripts/patch-kafkajs.mjs: ${file} is not the file of kafkajs 2.2.4 it patches; compare it with the script and update the script\n`,
+    );
+    process.exit(1);
+  }
+  writes.push({ file, patch });
+}
+for (const { file, patch } of writes) {
+  writeFileSync(file, patch.patched);
+  process.stdout.write(`kafkajs: ${patch.done} (${file})\n`);
+}

@@ -1,4 +1,12 @@
-import type { Message, Producer, RecordMetadata, TopicMessages } from 'kafkajs';
+import {
+  Partitioners,
+  type ICustomPartitioner,
+  type Message,
+  type Producer,
+  type ProducerConfig,
+  type RecordMetadata,
+  type TopicMessages,
+} from 'kafkajs';
 import { describeError } from '../errors.js';
 import { KafkaError, KafkaErrorCode } from './errors.js';
 
@@ -20,8 +28,32 @@ interface Send {
 /** A piece of a send that went into one request. */
 interface Piece {
   readonly send: Send;
-  readonly count: number;
+  readonly messages: readonly Message[];
 }
+
+/** The partition kafkajs's partitioner chose for each message sent without one. */
+const chosenPartitions = new WeakMap<Message, number>();
+
+/**
+ * kafkajs's default partitioner (murmur2 of the key, as shared/kafka/partitioner.ts computes it, so
+ * keyed messages land where they always did), remembering each choice so that settle() can check
+ * that the partition every message went to was acknowledged.
+ */
+export const recordingPartitioner: ICustomPartitioner = () => {
+  const choose = Partitioners.DefaultPartitioner();
+  return (args) => {
+    const partition = choose(args);
+    chosenPartitions.set(args.message, partition);
+    return partition;
+  };
+};
+
+/** The kafkajs producer a BatchingProducer sends through: its partitioner records the partitions settle() checks. */
+export const BATCHING_PRODUCER_CONFIG: ProducerConfig = {
+  allowAutoTopicCreation: false,
+  maxInFlightRequests: 1,
+  createPartitioner: recordingPartitioner,
+};
 
 /**
  * Kafka refuses a partition's record batch over the topic's max.message.bytes (1 MiB by default):
@@ -33,10 +65,10 @@ const MAX_MESSAGES_PER_REQUEST = 2000;
 const MAX_BYTES_PER_REQUEST = 768 * 1024;
 
 /**
- * Sends everything a container produces (outputs and changelogs) through one kafkajs producer,
- * with at most one request in flight: messages queued while a request is out go in the next
- * (kafkajs has no linger), in queue order, so every partition keeps its order without an
- * idempotent producer's per-request cost.
+ * Sends everything a container produces (outputs and changelogs) through one kafkajs producer
+ * (created with BATCHING_PRODUCER_CONFIG), with at most one request in flight: messages queued
+ * while a request is out go in the next (kafkajs has no linger), in queue order, so every
+ * partition keeps its order.
  */
 export class BatchingProducer {
   private readonly queue: Send[] = [];
@@ -81,11 +113,10 @@ export class BatchingProducer {
     if (this.inFlight || this.queue.length === 0) return;
     const pieces = this.takeRequest();
     const byTopic = new Map<string, Message[]>();
-    for (const { send, count } of pieces) {
-      const slice = send.messages.slice(send.taken - count, send.taken);
+    for (const { send, messages } of pieces) {
       const list = byTopic.get(send.topic);
-      if (list) list.push(...slice);
-      else byTopic.set(send.topic, slice);
+      if (list) list.push(...messages);
+      else byTopic.set(send.topic, [...messages]);
     }
     const topicMessages: TopicMessages[] = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
     this.inFlight = this.producer
@@ -120,7 +151,7 @@ export class BatchingProducer {
         messages++;
         send.taken++;
       }
-      if (send.taken > start) pieces.push({ send, count: send.taken - start });
+      if (send.taken > start) pieces.push({ send, messages: send.messages.slice(start, send.taken) });
       if (send.taken < send.messages.length) break;
       this.queue.shift();
     }
@@ -136,25 +167,37 @@ function sizeOf(message: Message): number {
 
 /**
  * Works out each piece's offsets: within one request the messages of a partition are written in
- * queue order starting at the partition's base offset. A send resolves when its last piece is acked.
+ * queue order starting at the partition's base offset. Every partition a message went to must have
+ * been acknowledged with an offset, or the request failed: kafkajs 2.2.4 as shipped resolved a send
+ * without a partition whose leader had moved (kafkajs #1303), and a partition missing from the
+ * answer for any other reason must not pass a commit either. Nothing is resolved before all is checked.
+ * A send resolves when its last piece is acked.
  */
 function settle(pieces: readonly Piece[], metadata: readonly RecordMetadata[]): void {
   const next = new Map<string, number>();
   for (const entry of metadata) {
     if (entry.baseOffset !== undefined) next.set(`${entry.topicName}\u0000${entry.partition}`, Number(entry.baseOffset));
   }
-  for (const { send, count } of pieces) {
-    if (send.partition !== undefined) {
-      const id = `${send.topic}\u0000${send.partition}`;
-      const first = next.get(id);
-      if (first === undefined) {
-        send.reject(new KafkaError(KafkaErrorCode.sendFailed, `Kafka acknowledged no offset for ${send.topic}[${send.partition}]`));
-        continue;
+  const lastOffsets = pieces.map(({ send, messages }) => {
+    let last = -1;
+    for (const message of messages) {
+      const partition = message.partition ?? chosenPartitions.get(message);
+      const id = `${send.topic}\u0000${partition}`;
+      const offset = next.get(id);
+      if (partition === undefined || offset === undefined) {
+        throw new KafkaError(
+          KafkaErrorCode.sendFailed,
+          `Kafka acknowledged no offset for ${send.topic}[${partition ?? 'unknown partition'}]`,
+        );
       }
-      next.set(id, first + count);
-      send.lastOffset = first + count - 1;
+      next.set(id, offset + 1);
+      last = offset;
     }
-    send.acked += count;
+    return last;
+  });
+  pieces.forEach(({ send, messages }, index) => {
+    if (send.partition !== undefined) send.lastOffset = lastOffsets[index];
+    send.acked += messages.length;
     if (send.acked === send.messages.length) send.resolve(send.lastOffset);
-  }
+  });
 }

@@ -1,7 +1,7 @@
 import type { Admin, Consumer, Kafka, Producer } from 'kafkajs';
 import type { Ssp } from '../../../shared/api/task.js';
 import { describeError, SluiceError } from '../../../shared/errors.js';
-import { BatchingProducer } from '../../../shared/kafka/batching-producer.js';
+import { BATCHING_PRODUCER_CONFIG, BatchingProducer } from '../../../shared/kafka/batching-producer.js';
 import { createKafka } from '../../../shared/kafka/client.js';
 import { ownedPartitionsAssigner } from '../../../shared/kafka/owned-partitions-assigner.js';
 import { ensureTopic, partitionCount, whileTopicIsNew, type TopicSpec } from '../../../shared/kafka/topics.js';
@@ -59,7 +59,7 @@ export class KafkaSystem implements StreamSystem {
       logFields: { job: options.job, container: options.containerId },
     });
     const admin = kafka.admin();
-    const producer = kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 1 });
+    const producer = kafka.producer(BATCHING_PRODUCER_CONFIG);
     await admin.connect();
     await producer.connect();
     return new KafkaSystem(kafka, admin, producer, options);

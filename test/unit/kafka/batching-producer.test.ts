@@ -1,28 +1,32 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Producer, RecordMetadata, ProducerBatch } from 'kafkajs';
-import { BatchingProducer } from '../../../shared/kafka/batching-producer.js';
+import { BatchingProducer, recordingPartitioner } from '../../../shared/kafka/batching-producer.js';
 
 /**
  * A stand-in for kafkajs's producer that records each request and answers like a broker would
  * (offsets per partition in request order). The batching logic is ours; Kafka's own behaviour is
  * tested against the real broker in the integration tests.
  */
-function recordingProducer(fail = false) {
-  const requests: { topic: string; partition: number | undefined; value: string }[][] = [];
+function recordingProducer(fail = false, unanswered?: string) {
+  const requests: { topic: string; partition: number; value: string }[][] = [];
   const offsets = new Map<string, number>();
   let release: (() => void) | undefined;
+  // Topics have two partitions; the partitioner is the one kafkajs runs for a BatchingProducer.
+  const partitioner = recordingPartitioner();
+  const partitionMetadata = [0, 1].map((partitionId) => ({ partitionId, leader: 1, partitionErrorCode: 0, replicas: [1], isr: [1] }));
   const producer = {
     sendBatch: async (batch: ProducerBatch): Promise<RecordMetadata[]> => {
       await new Promise<void>((resolve) => (release = resolve));
       const request = (batch.topicMessages ?? []).flatMap(({ topic, messages }) =>
-        messages.map((message) => ({ topic, partition: message.partition, value: String(message.value) })),
+        messages.map((message) => ({ topic, partition: partitioner({ topic, partitionMetadata, message }), value: String(message.value) })),
       );
       requests.push(request);
       if (fail) throw new Error('broker said no');
       const base = new Map<string, number>();
       for (const { topic, partition } of request) {
-        const id = `${topic}:${partition ?? 0}`;
+        const id = `${topic}:${partition}`;
+        if (id === unanswered) continue;
         if (!base.has(id)) base.set(id, offsets.get(id) ?? 0);
         offsets.set(id, (offsets.get(id) ?? 0) + 1);
       }
@@ -92,6 +96,22 @@ describe('BatchingProducer', () => {
     await drain(batching.flush(), releaseNext);
     assert.ok(requests.length >= 6, `${requests.length} requests`);
     for (const request of requests) assert.ok(request.length * 100_000 <= 800 * 1024);
+  });
+
+  it('fails the request, and every later flush, when a partition a message went to has no offset in the answer', async () => {
+    const { producer, releaseNext } = recordingProducer(false, 'out:1');
+    const batching = new BatchingProducer(producer);
+    const output = batching.send('out', [
+      { key: null, value: 'p0', partition: 0 },
+      { key: null, value: 'p1', partition: 1 },
+    ]);
+    const keyless = batching.send('out', messages(2, 'r')); // round-robin: one of them goes to partition 1
+    const changelog = batching.sendToPartition('log', 0, messages(1, 'c'));
+    for (const sent of [output, keyless, changelog]) sent.catch(() => undefined);
+    await assert.rejects(drain(batching.flush(), releaseNext), /a send to Kafka failed: Kafka acknowledged no offset for out\[1\]/);
+    await assert.rejects(output, /acknowledged no offset/);
+    await assert.rejects(changelog, /acknowledged no offset/, 'nothing of the request resolves');
+    await assert.rejects(batching.flush(), /acknowledged no offset/);
   });
 
   it('fails every waiting send and every later flush when a request fails', async () => {

@@ -1,6 +1,7 @@
 /**
  * scripts/patch-kafkajs.mjs (run by postinstall): the installed kafkajs groups produce requests in
- * linear time and as it did before, and the script refuses a file it does not know.
+ * linear time and as it did before, its produce retries are patched (their behaviour is tested in
+ * leader-change.test.ts), and the script refuses a file it does not know.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -13,6 +14,7 @@ import { repoRoot } from '../../../dev/services/settings.js';
 
 const require = createRequire(import.meta.url);
 const GROUPING = require.resolve('kafkajs/src/producer/groupMessagesPerPartition.js');
+const SEND = require.resolve('kafkajs/src/producer/sendMessages.js');
 const SCRIPT = join(repoRoot, 'scripts/patch-kafkajs.mjs');
 
 type Grouping = (input: {
@@ -29,6 +31,7 @@ function patch(file: string): { status: number | null; stderr: string } {
 describe('the kafkajs patch', () => {
   it('is installed: messages grouped by partition in their order, in one pass', () => {
     assert.match(readFileSync(GROUPING, 'utf8'), /patched by sluice scripts\/patch-kafkajs\.mjs/, 'npm ci ran the postinstall patch');
+    assert.match(readFileSync(SEND, 'utf8'), /patched by sluice scripts\/patch-kafkajs\.mjs/, 'both files');
     const group = require(GROUPING) as Grouping;
     const messages = [0, 1, 0, 2, 0].map((partition, i) => ({ value: `m${i}`, partition }));
     const grouped = group({ topic: 't', partitionMetadata: [{}, {}, {}], messages, partitioner: ({ message }) => message.partition });
@@ -45,10 +48,12 @@ describe('the kafkajs patch', () => {
 
   it('leaves a patched file as it is, and refuses a file it does not know without touching it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sluice-kafkajs-patch-'));
-    const patched = join(dir, 'patched.js');
-    copyFileSync(GROUPING, patched);
-    assert.equal(patch(patched).status, 0);
-    assert.equal(readFileSync(patched, 'utf8'), readFileSync(GROUPING, 'utf8'));
+    for (const installed of [GROUPING, SEND]) {
+      const patched = join(dir, 'patched.js');
+      copyFileSync(installed, patched);
+      assert.equal(patch(patched).status, 0);
+      assert.equal(readFileSync(patched, 'utf8'), readFileSync(installed, 'utf8'));
+    }
 
     const other = join(dir, 'other.js');
     writeFileSync(other, 'module.exports = () => ({})\n');
