@@ -8,6 +8,7 @@ import {
   type TopicMessages,
 } from 'kafkajs';
 import { describeError } from '../errors.js';
+import { KAFKA_RETRY } from './client.js';
 import { KafkaError, KafkaErrorCode } from './errors.js';
 
 /** One caller's send: resolved once all of its messages are acknowledged. */
@@ -48,11 +49,22 @@ export const recordingPartitioner: ICustomPartitioner = () => {
   };
 };
 
-/** The kafkajs producer a BatchingProducer sends through: its partitioner records the partitions settle() checks. */
+/**
+ * The kafkajs producer a BatchingProducer sends through: its partitioner records the partitions
+ * settle() checks. Idempotent: a retried request that the
+ * broker had written already is not written twice, and a retry cannot reorder a partition's
+ * records. That needs acks=-1 (every send uses it) and at most one request in flight per broker,
+ * which the BatchingProducer's single request in flight gives. kafkajs retries an idempotent
+ * producer's sends forever by default; Sluice keeps the client's bounded retries (kafkajs then logs
+ * a warning): a send that fails for good fails the BatchingProducer for good, the container
+ * restarts with a new producer id, and no later send can reuse the failed one's sequence numbers.
+ */
 export const BATCHING_PRODUCER_CONFIG: ProducerConfig = {
   allowAutoTopicCreation: false,
+  idempotent: true,
   maxInFlightRequests: 1,
   createPartitioner: recordingPartitioner,
+  retry: KAFKA_RETRY,
 };
 
 /**

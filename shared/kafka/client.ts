@@ -8,6 +8,9 @@ export interface KafkaClientOptions {
   readonly logFields?: LogFields;
 }
 
+/** Retries of a failed request (backoff up to 10 s): about a minute before a send or an admin call gives up. */
+export const KAFKA_RETRY = { retries: 8, initialRetryTime: 200, maxRetryTime: 10_000 };
+
 const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error',
   [logLevel.WARN]: 'warn',
@@ -32,6 +35,6 @@ export function createKafka(options: KafkaClientOptions): Kafka {
         const { message, timestamp: _timestamp, logger: _logger, ...fields } = entry;
         log.log(levels[level] ?? 'info', message, fields);
       },
-    retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 10_000 },
+    retry: KAFKA_RETRY,
   });
 }
