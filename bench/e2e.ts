@@ -52,7 +52,11 @@ await withKafka(async (brokers) => {
       partitions: PARTITIONS,
       compacted: true,
       purpose: 'e2e bench changelog',
-      configs: { 'max.message.bytes': String(STORE_DEFAULTS.maxRecordBytes + 1024) },
+      minCompactionLagMs: STORE_DEFAULTS.minCompactionLagMs,
+      configs: {
+        'max.message.bytes': String(STORE_DEFAULTS.maxRecordBytes + 1024),
+        'delete.retention.ms': String(STORE_DEFAULTS.deleteRetentionMs),
+      },
     });
     process.stdout.write(`producing ${MESSAGES} words to ${PARTITIONS} partitions…\n`);
     const produceRate = await produce(kafka, words, MESSAGES, (index) => ({ key: wordOf(index), value: wordOf(index) }));

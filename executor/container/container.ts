@@ -10,6 +10,7 @@ import type { LocalStore } from '../store/local-store.js';
 import type { InputSource, StreamSystem } from '../systems/stream-system.js';
 import { BufferingCollector } from './collector.js';
 import type { JobBinding } from '../job/job-binding.js';
+import { changelogTopicSpecs } from '../job/changelog-topics.js';
 import type { StatusBoard } from './status-board.js';
 import { TaskInstance } from './task-instance.js';
 
@@ -65,15 +66,7 @@ export async function startContainer(options: ContainerOptions): Promise<Running
   const specs = binding.stores;
 
   const changelogPartitions = Math.max(0, ...listTasks(jobModel).map((task) => task.changelogPartition)) + 1;
-  const topics: TopicSpec[] = specs
-    .filter((spec) => spec.changelogTopic)
-    .map((spec) => ({
-      topic: spec.changelogTopic as string,
-      partitions: changelogPartitions,
-      compacted: true,
-      purpose: `changelog of store '${spec.name}'`,
-      configs: { 'max.message.bytes': String(spec.maxRecordBytes + 1024) },
-    }));
+  const topics: TopicSpec[] = changelogTopicSpecs(binding, changelogPartitions);
   for (const output of config.outputs) {
     if (output.partitions) topics.push({ topic: output.topic, partitions: output.partitions, compacted: false, purpose: 'an output' });
   }

@@ -44,13 +44,37 @@ export const STORE_DEFAULTS = {
   maxRecordBytes: 1_048_576,
   /** A local DB older than this may miss tombstones compaction removed (Kafka's delete.retention.ms). */
   deleteRetentionMs: 86_400_000,
+  /**
+   * A changelog record stays uncompacted this long, so a record that an uncommitted one supersedes
+   * survives until long after the commit or the restore that needs it: Samza's
+   * StorageConfig.DEFAULT_CHANGELOG_MIN_COMPACTION_LAG_MS (4 h).
+   */
+  minCompactionLagMs: 14_400_000,
 } as const;
+
+/**
+ * The changelog topic's settings: the replication factor and min.insync.replicas it is created with
+ * (default: the cluster's), and the compaction lag and tombstone retention (set on creation; an
+ * existing changelog with a shorter lag is refused).
+ */
+const changelogTopicSchema = object({
+  'replication-factor': field(integer(1, 32_767)),
+  'min-insync-replicas': field(integer(1, 32_767)),
+  'min-compaction-lag-ms': withDefault(integer(0), STORE_DEFAULTS.minCompactionLagMs),
+  'delete-retention-ms': withDefault(integer(0), STORE_DEFAULTS.deleteRetentionMs),
+});
 
 const storeSchema = object({
   engine: withDefault(oneOf(...ENGINE_KINDS), STORE_DEFAULTS.engine),
   'key-serde': withDefault(serdeName, 'string'),
   'value-serde': withDefault(serdeName, 'json'),
   changelog: withDefault(boolean, true),
+  'changelog-topic': withDefault(changelogTopicSchema, {
+    'replication-factor': undefined,
+    'min-insync-replicas': undefined,
+    'min-compaction-lag-ms': STORE_DEFAULTS.minCompactionLagMs,
+    'delete-retention-ms': STORE_DEFAULTS.deleteRetentionMs,
+  }),
   'cache-size': withDefault(integer(1), STORE_DEFAULTS.cacheSize),
   'batch-size': withDefault(integer(1), STORE_DEFAULTS.batchSize),
   'max-record-bytes': withDefault(integer(64), STORE_DEFAULTS.maxRecordBytes),
@@ -181,6 +205,15 @@ function crossChecks(config: Checked): string[] {
     if (store['cache-size'] < store['batch-size']) {
       problems.push(
         `stores.${name}.cache-size: expected at least batch-size (${store['batch-size']}), got ${store['cache-size']}; dirty entries wait in the cache`,
+      );
+    }
+    const topic = store['changelog-topic'];
+    const replicas = topic['replication-factor'];
+    const minInsync = topic['min-insync-replicas'];
+    if (replicas !== undefined && minInsync !== undefined && minInsync > replicas) {
+      problems.push(
+        `stores.${name}.changelog-topic.min-insync-replicas: expected at most replication-factor (${replicas}), got ${minInsync}; ` +
+          'no write to the changelog could succeed',
       );
     }
   }

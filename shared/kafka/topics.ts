@@ -9,21 +9,39 @@ export interface TopicSpec {
   readonly partitions: number;
   /** Compacted topics (changelogs, checkpoints) must say cleanup.policy=compact. */
   readonly compacted: boolean;
+  /** Created with this replication factor; default: the cluster's default.replication.factor. */
   readonly replicationFactor?: number;
-  /** Extra topic configs used when the topic is created (e.g. max.message.bytes). */
+  /**
+   * Compacted topics: created with this min.compaction.lag.ms, and an existing topic with less is an
+   * error. The cleaner must not remove a committed record that an uncommitted one supersedes before
+   * the commit (or the restore after a crash) is done with it (the correctness review's H3).
+   */
+  readonly minCompactionLagMs?: number;
+  /** Extra topic configs used when the topic is created (e.g. max.message.bytes, delete.retention.ms). */
   readonly configs?: Readonly<Record<string, string>>;
   /** Why Sluice needs this topic, for error messages ("changelog of store 'counts'"). */
   readonly purpose: string;
 }
 
+/** What a topic really has (its own settings or the broker's defaults), read back from Kafka. */
+export interface TopicSettings {
+  readonly replicationFactor: number;
+  readonly minInsyncReplicas: number;
+  readonly minCompactionLagMs: number;
+  /** How long compaction keeps tombstones: a reader slower than this may miss deletes. */
+  readonly deleteRetentionMs: number;
+}
+
 /**
- * Creates the topic, or validates the one that exists: a wrong partition count or cleanup policy
- * is an error naming the topic, never silently used (kafkajs's createTopics does not check).
+ * Creates the topic, or validates the one that exists: a wrong partition count, cleanup policy or
+ * compaction lag is an error naming the topic, never silently used (kafkajs's createTopics does not
+ * check). Returns the settings the topic really has.
  */
-export async function ensureTopic(admin: Admin, spec: TopicSpec): Promise<'created' | 'exists'> {
+export async function ensureTopic(admin: Admin, spec: TopicSpec): Promise<TopicSettings & { readonly created: boolean }> {
   const configEntries = Object.entries({
     ...spec.configs,
     ...(spec.compacted ? { 'cleanup.policy': 'compact' } : {}),
+    ...(spec.minCompactionLagMs === undefined ? {} : { 'min.compaction.lag.ms': String(spec.minCompactionLagMs) }),
   }).map(([name, value]) => ({ name, value }));
   const created = await whileTopicIsNew(() =>
     admin.createTopics({
@@ -38,40 +56,69 @@ export async function ensureTopic(admin: Admin, spec: TopicSpec): Promise<'creat
       ],
     }),
   );
-  if (created) return 'created';
-  await validateTopic(admin, spec);
-  return 'exists';
+  return { created, ...(await validateTopic(admin, spec)) };
 }
 
-/** Checks a topic that exists (maybe only just, created by another container at the same time). */
-export async function validateTopic(admin: Admin, spec: TopicSpec): Promise<void> {
+const SETTINGS = ['cleanup.policy', 'min.insync.replicas', 'min.compaction.lag.ms', 'delete.retention.ms'] as const;
+
+/** Checks a topic that exists (maybe only just, created by another container at the same time), and returns its settings. */
+export async function validateTopic(admin: Admin, spec: TopicSpec): Promise<TopicSettings> {
   const metadata = await whileTopicIsNew(() => admin.fetchTopicMetadata({ topics: [spec.topic] }));
-  const partitions = metadata.topics[0]?.partitions.length ?? 0;
-  if (partitions !== spec.partitions) {
+  const partitions = metadata.topics[0]?.partitions ?? [];
+  if (partitions.length !== spec.partitions) {
     throw new KafkaError(
       KafkaErrorCode.topicMismatch,
-      `topic '${spec.topic}' (${spec.purpose}) has ${partitions} partitions, expected ${spec.partitions}; ` +
+      `topic '${spec.topic}' (${spec.purpose}) has ${partitions.length} partitions, expected ${spec.partitions}; ` +
         'a changelog needs one partition per task: recreate it or fix the job config',
       { context: { topic: spec.topic } },
     );
   }
-  if (!spec.compacted) return;
   const described = await whileTopicIsNew(() =>
     admin.describeConfigs({
       includeSynonyms: false,
-      resources: [{ type: ConfigResourceTypes.TOPIC, name: spec.topic, configNames: ['cleanup.policy'] }],
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: spec.topic, configNames: [...SETTINGS] }],
     }),
   );
-  const policy = described.resources[0]?.configEntries.find((entry) => entry.configName === 'cleanup.policy')?.configValue;
+  const entries = described.resources[0]?.configEntries ?? [];
+  const value = (name: (typeof SETTINGS)[number]) => entries.find((entry) => entry.configName === name)?.configValue;
+  const settings: TopicSettings = {
+    replicationFactor: Math.min(...partitions.map((partition) => partition.replicas.length)),
+    minInsyncReplicas: Number(value('min.insync.replicas')),
+    minCompactionLagMs: Number(value('min.compaction.lag.ms')),
+    deleteRetentionMs: Number(value('delete.retention.ms')),
+  };
+  if (!spec.compacted) return settings;
+  const policy = value('cleanup.policy');
   if (!policy?.split(',').includes('compact')) {
-    throw new KafkaError(
-      KafkaErrorCode.topicMismatch,
-      `topic '${spec.topic}' (${spec.purpose}) has cleanup.policy=${policy ?? 'unknown'}, expected compact; ` +
-        `without compaction it grows forever and restores slow down: run kafka-configs --alter --entity-type topics ` +
-        `--entity-name ${spec.topic} --add-config cleanup.policy=compact`,
-      { context: { topic: spec.topic } },
+    throw mismatch(
+      spec,
+      `cleanup.policy=${policy ?? 'unknown'}, expected compact; without compaction it grows forever and restores slow down`,
+      {
+        'cleanup.policy': 'compact',
+      },
     );
   }
+  if (spec.minCompactionLagMs !== undefined && !(settings.minCompactionLagMs >= spec.minCompactionLagMs)) {
+    throw mismatch(
+      spec,
+      `min.compaction.lag.ms=${value('min.compaction.lag.ms') ?? 'unknown'}, expected at least ${spec.minCompactionLagMs}; ` +
+        'the cleaner could remove committed records that uncommitted ones supersede before a restore has read them',
+      { 'min.compaction.lag.ms': String(spec.minCompactionLagMs) },
+    );
+  }
+  return settings;
+}
+
+function mismatch(spec: TopicSpec, what: string, fix: Record<string, string>): KafkaError {
+  const configs = Object.entries(fix)
+    .map(([name, value]) => `${name}=${value}`)
+    .join(',');
+  return new KafkaError(
+    KafkaErrorCode.topicMismatch,
+    `topic '${spec.topic}' (${spec.purpose}) has ${what}: run kafka-configs --alter --entity-type topics ` +
+      `--entity-name ${spec.topic} --add-config ${configs}`,
+    { context: { topic: spec.topic } },
+  );
 }
 
 /** The partition count of an existing topic; a missing topic is an error naming it and its purpose. */

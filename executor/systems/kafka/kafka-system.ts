@@ -76,7 +76,22 @@ export class KafkaSystem implements StreamSystem {
   }
 
   async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
-    for (const spec of specs) await ensureTopic(this.admin, spec);
+    for (const spec of specs) {
+      const settings = await ensureTopic(this.admin, spec);
+      // Changelogs (the compacted topics) hold the only durable copy of the state. Kafka Streams
+      // recommends replication factor 3 with min.insync.replicas 2: one broker may fail without
+      // losing an acknowledged write or stopping the job.
+      if (spec.compacted && (settings.replicationFactor < 3 || settings.minInsyncReplicas < 2)) {
+        this.options.logger.warn(
+          'a changelog survives fewer broker failures than recommended (replication factor 3, min.insync.replicas 2)',
+          {
+            topic: spec.topic,
+            replicationFactor: settings.replicationFactor,
+            minInsyncReplicas: settings.minInsyncReplicas,
+          },
+        );
+      }
+    }
   }
 
   async resolveStarts(ssps: readonly { ssp: Ssp; reset: 'earliest' | 'latest' }[]): Promise<Map<string, string>> {
