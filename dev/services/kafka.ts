@@ -1,22 +1,35 @@
 /**
- * A single-node KRaft Kafka broker (broker + controller in one JVM) on 127.0.0.1, from Maven Central jars,
- * with a fresh temp log dir. "Ready" means a client can really use it: the port is open, the admin client
- * sees the broker, a produce/consume round trip works, and the group and transaction coordinators are up.
+ * A KRaft Kafka on 127.0.0.1, from Maven Central jars, with fresh temp log dirs: one node (broker +
+ * controller in one JVM) for the test run, or a cluster of such nodes for the tests of broker
+ * failures, with every internal topic, and by default every topic, replicated to all of them. "Ready"
+ * means a client can really use it: the ports are open, the admin client sees every broker, a
+ * produce/consume round trip works, and the group and transaction coordinators are up.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Kafka, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs';
+import { whileTopicIsNew } from '../../shared/kafka/topics.js';
 import { ensureJars } from './jars.js';
 import { Deadline, freePorts, LOOPBACK, pollUntil, portOpen, withTimeout } from './net.js';
 import { runLogged, ServiceProcess, tailFile } from './process.js';
 import { majorVersion, type InfraSettings } from './settings.js';
 
+export interface KafkaNode {
+  readonly nodeId: number;
+  /** host:port of its PLAINTEXT listener. */
+  readonly broker: string;
+  /** SIGKILL: the node crashes, with no controlled shutdown handing its leaderships over first. */
+  kill(): Promise<void>;
+}
+
 export interface RunningKafka {
   version: string;
-  /** host:port of the PLAINTEXT listener (never the controller port). */
+  /** host:port of the PLAINTEXT listeners (never the controller ports). */
   brokers: string[];
+  nodes: KafkaNode[];
+  /** The first node's log. */
   logFile: string;
   /** Milliseconds: storage format, JVM start until the listener is open, warm-up until fully usable. */
   timings: { formatMs: number; startMs: number; warmupMs: number };
@@ -36,25 +49,43 @@ function clusterId(): string {
   throw new Error('could not generate a cluster id');
 }
 
-function serverProperties(version: string, brokerPort: number, controllerPort: number, logDir: string): string {
+interface NodePorts {
+  readonly broker: number;
+  readonly controller: number;
+}
+
+/**
+ * Node `index` of a cluster of combined broker/controller nodes. Every topic is replicated to all of
+ * them (up to 3) by default and needs two in-sync replicas for an acks=all write once there are two
+ * or more: one node may fail without losing an acknowledged write or stopping the writers.
+ */
+function serverProperties(version: string, index: number, cluster: readonly NodePorts[], logDir: string): string {
+  const own = cluster[index] as NodePorts;
+  const replicas = Math.min(3, cluster.length);
+  const minInsync = Math.min(2, replicas);
+  const voters = cluster.map((node, i) => `${i + 1}@${LOOPBACK}:${node.controller}`).join(',');
   const lines = [
     'process.roles=broker,controller',
-    'node.id=1',
-    `controller.quorum.voters=1@${LOOPBACK}:${controllerPort}`,
-    `listeners=PLAINTEXT://${LOOPBACK}:${brokerPort},CONTROLLER://${LOOPBACK}:${controllerPort}`,
-    `advertised.listeners=PLAINTEXT://${LOOPBACK}:${brokerPort}`,
+    `node.id=${index + 1}`,
+    `controller.quorum.voters=${voters}`,
+    `listeners=PLAINTEXT://${LOOPBACK}:${own.broker},CONTROLLER://${LOOPBACK}:${own.controller}`,
+    `advertised.listeners=PLAINTEXT://${LOOPBACK}:${own.broker}`,
     'controller.listener.names=CONTROLLER',
     'inter.broker.listener.name=PLAINTEXT',
     'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
     `log.dirs=${logDir}`,
     'num.partitions=1',
-    'default.replication.factor=1',
-    'offsets.topic.replication.factor=1',
+    `default.replication.factor=${replicas}`,
+    `min.insync.replicas=${minInsync}`,
+    `offsets.topic.replication.factor=${replicas}`,
     'offsets.topic.num.partitions=1',
-    'transaction.state.log.replication.factor=1',
-    'transaction.state.log.min.isr=1',
+    `transaction.state.log.replication.factor=${replicas}`,
+    `transaction.state.log.min.isr=${minInsync}`,
     'transaction.state.log.num.partitions=1',
     'group.initial.rebalance.delay.ms=0',
+    // A crashed node is fenced, and its partitions get new leaders, 3 s after its last heartbeat (default 9 s).
+    'broker.heartbeat.interval.ms=500',
+    'broker.session.timeout.ms=3000',
     'auto.create.topics.enable=false',
     'log.cleaner.dedupe.buffer.size=2097152',
     // Two cores: fewer threads than the defaults (3 network, 8 I/O) are plenty for tests.
@@ -62,7 +93,7 @@ function serverProperties(version: string, brokerPort: number, controllerPort: n
     'num.io.threads=4',
   ];
   if (majorVersion(version) >= 4) {
-    lines.push('share.coordinator.state.topic.replication.factor=1', 'share.coordinator.state.topic.min.isr=1');
+    lines.push(`share.coordinator.state.topic.replication.factor=${replicas}`, `share.coordinator.state.topic.min.isr=${minInsync}`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -114,10 +145,10 @@ async function disconnectQuietly(client: Admin | Producer | Consumer | undefined
  * Produces to and consumes from a warm-up topic: one plain message and one in a committed transaction,
  * read back by a consumer group. This creates __consumer_offsets and __transaction_state up front.
  */
-async function warmUp(broker: string, deadline: Deadline): Promise<void> {
+async function warmUp(brokers: string[], deadline: Deadline): Promise<void> {
   const kafka = new Kafka({
     clientId: 'sluice-test-infra',
-    brokers: [broker],
+    brokers,
     logLevel: logLevel.NOTHING,
     connectionTimeout: 3_000,
     requestTimeout: 15_000,
@@ -127,23 +158,34 @@ async function warmUp(broker: string, deadline: Deadline): Promise<void> {
   let producer: Producer | undefined;
   let txProducer: Producer | undefined;
   let consumer: Consumer | undefined;
+  // A failure names its step: kafkajs's errors do not say which request failed.
   const step = <T>(what: string, promise: Promise<T>): Promise<T> =>
-    withTimeout(promise, Math.max(1, deadline.remainingMs()), `Kafka warm-up: ${what}`);
+    withTimeout(promise, Math.max(1, deadline.remainingMs()), `Kafka warm-up: ${what}`).catch((error: unknown) => {
+      throw new Error(`Kafka warm-up: ${what}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    });
   try {
-    admin = kafka.admin();
-    await step('admin connect', admin.connect());
+    const a = kafka.admin();
+    admin = a;
+    await step('admin connect', a.connect());
     await pollUntil(deadline, 'Kafka admin describeCluster', async () => {
       const cluster = await admin?.describeCluster();
-      return cluster !== undefined && cluster.brokers.length === 1 ? cluster : undefined;
+      return cluster !== undefined && cluster.brokers.length === brokers.length ? cluster : undefined;
     });
     await step(
       'create topic',
-      admin.createTopics({ topics: [{ topic: WARMUP_TOPIC, numPartitions: 1 }], waitForLeaders: true, timeout: 15_000 }),
+      // createTopics's wait for leaders may ask a broker that does not know the topic yet (a cluster).
+      whileTopicIsNew(() => a.createTopics({ topics: [{ topic: WARMUP_TOPIC, numPartitions: 1 }], waitForLeaders: true, timeout: 15_000 })),
     );
 
-    producer = kafka.producer({ allowAutoTopicCreation: false });
-    await step('producer connect', producer.connect());
-    await step('produce', producer.send({ topic: WARMUP_TOPIC, messages: [{ key: 'k', value: 'plain' }] }));
+    const plain = kafka.producer({ allowAutoTopicCreation: false });
+    producer = plain;
+    await step('producer connect', plain.connect());
+    // On a cluster the other brokers learn of the new topic a moment later; kafkajs's transactional
+    // sends do not retry UNKNOWN_TOPIC_OR_PARTITION.
+    await step(
+      'produce',
+      whileTopicIsNew(() => plain.send({ topic: WARMUP_TOPIC, messages: [{ key: 'k', value: 'plain' }] })),
+    );
 
     txProducer = kafka.producer({
       allowAutoTopicCreation: false,
@@ -153,7 +195,10 @@ async function warmUp(broker: string, deadline: Deadline): Promise<void> {
     });
     await step('transactional producer connect', txProducer.connect());
     const tx = await step('begin transaction', txProducer.transaction());
-    await step('transactional send', tx.send({ topic: WARMUP_TOPIC, messages: [{ key: 'k', value: 'transactional' }] }));
+    await step(
+      'transactional send',
+      whileTopicIsNew(() => tx.send({ topic: WARMUP_TOPIC, messages: [{ key: 'k', value: 'transactional' }] })),
+    );
     await step('commit transaction', tx.commit());
 
     consumer = kafka.consumer({
@@ -191,85 +236,125 @@ async function warmUp(broker: string, deadline: Deadline): Promise<void> {
   }
 }
 
-/** `ports`: the broker (client) and controller ports (default: free ones). */
-export async function startKafka(settings: InfraSettings, ports?: { broker: number; controller: number }): Promise<RunningKafka> {
+/** A single node for the test run. `ports`: its broker (client) and controller ports (default: free ones). */
+export async function startKafka(settings: InfraSettings, ports?: NodePorts): Promise<RunningKafka> {
+  const [broker, controller] = ports === undefined ? await freePorts(2) : [ports.broker, ports.controller];
+  if (broker === undefined || controller === undefined) throw new Error('no free ports');
+  return startNodes(settings, [{ broker, controller }], () => 'kafka.log');
+}
+
+/**
+ * A cluster of `size` nodes on free ports, for the tests of broker failures (started by such a test
+ * itself, beside the run's single node). Node n logs to kafka-cluster-<n>.log.
+ */
+export async function startKafkaCluster(settings: InfraSettings, size: number): Promise<RunningKafka> {
+  const ports = await freePorts(2 * size);
+  const cluster = Array.from({ length: size }, (_, i) => ({ broker: ports[2 * i] as number, controller: ports[2 * i + 1] as number }));
+  return startNodes(settings, cluster, (index) => `kafka-cluster-${index + 1}.log`);
+}
+
+async function startNodes(
+  settings: InfraSettings,
+  cluster: readonly NodePorts[],
+  logName: (index: number) => string,
+): Promise<RunningKafka> {
   const version = settings.kafkaVersion;
   const jars = await ensureJars('kafka', version, settings);
   const classPath = `${jars.dir}/*`;
-
-  const [brokerPort, controllerPort] = ports === undefined ? await freePorts(2) : [ports.broker, ports.controller];
-  if (brokerPort === undefined || controllerPort === undefined) throw new Error('no free ports');
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-kafka-'));
-  const dataDir = path.join(workDir, 'data');
-  const propertiesFile = path.join(workDir, 'server.properties');
-  fs.writeFileSync(propertiesFile, serverProperties(version, brokerPort, controllerPort, dataDir));
+  const removeWorkDir = (): void => fs.rmSync(workDir, { recursive: true, force: true });
   const logging = loggingSetup(version, workDir);
   const jvm = [JVM_HEAP, '-XX:+ExitOnOutOfMemoryError', '-Djava.awt.headless=true', '-Djava.net.preferIPv4Stack=true'];
-
   fs.mkdirSync(settings.logDir, { recursive: true });
-  const logFile = path.join(settings.logDir, 'kafka.log');
-  fs.writeFileSync(logFile, '');
-  const removeWorkDir = (): void => fs.rmSync(workDir, { recursive: true, force: true });
+  const id = clusterId();
+  const nodes = cluster.map((ports, index) => {
+    const propertiesFile = path.join(workDir, `server-${index + 1}.properties`);
+    fs.writeFileSync(propertiesFile, serverProperties(version, index, cluster, path.join(workDir, `data-${index + 1}`)));
+    const logFile = path.join(settings.logDir, logName(index));
+    fs.writeFileSync(logFile, '');
+    return { nodeId: index + 1, port: ports.broker, broker: `${LOOPBACK}:${ports.broker}`, propertiesFile, logFile };
+  });
 
   const formatStarted = Date.now();
-  const format = await runLogged(
-    'java',
-    [...jvm, ...logging, '-cp', classPath, 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', propertiesFile],
-    { logFile, timeoutMs: 60_000, cwd: workDir },
+  const formats = await Promise.all(
+    nodes.map((node) =>
+      runLogged('java', [...jvm, ...logging, '-cp', classPath, 'kafka.tools.StorageTool', 'format', '-t', id, '-c', node.propertiesFile], {
+        logFile: node.logFile,
+        timeoutMs: 60_000,
+        cwd: workDir,
+      }),
+    ),
   );
   const formatMs = Date.now() - formatStarted;
-  if (format.code !== 0) {
+  const failed = formats.findIndex((format) => format.code !== 0);
+  if (failed >= 0) {
     removeWorkDir();
-    throw new Error(`Kafka ${version} storage format failed (exit ${format.code ?? format.signal})\n${tailFile(logFile, 40)}`);
+    const { code, signal } = formats[failed] as { code: number | null; signal: string | null };
+    throw new Error(
+      `Kafka ${version} storage format failed (exit ${code ?? signal})\n${tailFile((nodes[failed] as { logFile: string }).logFile, 40)}`,
+    );
   }
 
   const started = Date.now();
-  const proc = new ServiceProcess('kafka', 'java', [...jvm, ...logging, '-cp', classPath, 'kafka.Kafka', propertiesFile], logFile, {
-    cwd: workDir,
-  });
+  const procs = nodes.map(
+    (node) =>
+      new ServiceProcess(
+        `kafka ${node.nodeId}`,
+        'java',
+        [...jvm, ...logging, '-cp', classPath, 'kafka.Kafka', node.propertiesFile],
+        node.logFile,
+        {
+          cwd: workDir,
+        },
+      ),
+  );
   const stop = async (): Promise<void> => {
     try {
-      await proc.stop();
+      await Promise.all(procs.map((proc) => proc.stop()));
     } finally {
       removeWorkDir();
     }
   };
 
-  const broker = `${LOOPBACK}:${brokerPort}`;
+  const brokers = nodes.map((node) => node.broker);
   let startMs = 0;
   let warmupMs = 0;
   try {
     const deadline = new Deadline(settings.startTimeoutMs, 'kafka');
-    await pollUntil(deadline, `Kafka ${version} listener ${broker}`, async () => ((await portOpen(brokerPort)) ? true : undefined), {
-      intervalMs: 100,
-      abort: () => proc.exitDescription(),
-    });
+    for (const [index, node] of nodes.entries()) {
+      const proc = procs[index] as ServiceProcess;
+      await pollUntil(deadline, `Kafka ${version} listener ${node.broker}`, async () => ((await portOpen(node.port)) ? true : undefined), {
+        intervalMs: 100,
+        abort: () => proc.exitDescription(),
+      });
+    }
     startMs = Date.now() - started;
     const warmupStarted = Date.now();
-    // Fail fast if the broker dies during the warm-up instead of waiting for the deadline.
+    // Fail fast if a node dies during the warm-up instead of waiting for the deadline.
     let warmedUp = false;
-    const died = proc.whenExited().then(() => {
+    const died = Promise.race(procs.map((proc) => proc.whenExited().then(() => proc))).then((proc) => {
       if (!warmedUp) throw new Error(proc.exitDescription());
     });
     try {
-      await Promise.race([warmUp(broker, deadline), died]);
+      await Promise.race([warmUp(brokers, deadline), died]);
     } finally {
       warmedUp = true;
     }
     warmupMs = Date.now() - warmupStarted;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    const tail = proc.tail(40);
+    const tails = procs.map((proc) => `--- last lines of ${proc.logFile} ---\n${proc.tail(40)}`).join('\n');
     await stop();
-    throw new Error(`Kafka did not start: ${message}\n--- last lines of ${logFile} ---\n${tail}`);
+    throw new Error(`Kafka did not start: ${message}\n${tails}`);
   }
 
   return {
     version,
-    brokers: [broker],
-    logFile,
+    brokers,
+    nodes: nodes.map((node, index) => ({ nodeId: node.nodeId, broker: node.broker, kill: () => (procs[index] as ServiceProcess).kill() })),
+    logFile: (nodes[0] as { logFile: string }).logFile,
     timings: { formatMs, startMs, warmupMs },
-    tail: (lines) => proc.tail(lines),
+    tail: (lines) => (procs[0] as ServiceProcess).tail(lines),
     stop,
   };
 }

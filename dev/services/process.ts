@@ -130,6 +130,13 @@ export class ServiceProcess {
     return tailFile(this.logFile, lines);
   }
 
+  /** SIGKILL: a crash. Resolves once the process is gone (bounded). */
+  async kill(): Promise<void> {
+    if (this.exitInfo !== undefined || this.child.pid === undefined) return;
+    this.child.kill('SIGKILL');
+    await Promise.race([this.exited, sleep(5_000, undefined, { ref: false })]);
+  }
+
   /** SIGTERM, then SIGKILL if still running after `graceMs`. Resolves once the process is gone (bounded). */
   async stop(graceMs = 10_000): Promise<{ forced: boolean; ms: number }> {
     const started = Date.now();
