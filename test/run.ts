@@ -11,6 +11,7 @@
  * Kafka once, passes their addresses to the test processes (SLUICE_TEST_* variables, read them with
  * test/infra/services.ts), runs node's test runner with the spec reporter, prints the tail of each service
  * log if anything failed, and stops the services whatever happens. Its exit code is the test process's.
+ * A MariaDB is started beside them only when a selected file's path names `mysql` (it costs ~1 s).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -22,7 +23,8 @@ import { freePort } from '../dev/services/net.js';
 import { ensurePrerequisites, type Suite } from './infra/prerequisites.js';
 import { infraSettings, repoRoot } from '../dev/services/settings.js';
 import { startServices, type Services } from '../dev/services/start-services.js';
-import { servicesEnvironment } from './infra/env.js';
+import { startMariaDb, type RunningMariaDb } from '../dev/services/mariadb.js';
+import { mariaDbEnvironment, servicesEnvironment } from './infra/env.js';
 
 const SUITES: readonly Suite[] = ['unit', 'integration', 'e2e'];
 /** Whole test run (not counting service start-up); CI allows 90 min for everything. */
@@ -125,6 +127,7 @@ async function main(): Promise<number> {
   const concurrency = Math.max(1, os.availableParallelism());
 
   let services: Services | undefined;
+  let mariaDb: RunningMariaDb | undefined;
   let servicesEnv: Record<string, string> = {};
   let child: ChildProcess | undefined;
   let interrupted: NodeJS.Signals | undefined;
@@ -143,8 +146,16 @@ async function main(): Promise<number> {
     ensurePrerequisites(suites, (line) => process.stderr.write(`${line}\n`));
     if (serial.length > 0) {
       const settings = infraSettings();
-      services = await startServices(settings);
-      servicesEnv = servicesEnvironment(services, settings.logDir);
+      const needsMariaDb = serial.some((file) => file.includes('mysql'));
+      const [started, db] = await Promise.allSettled([
+        startServices(settings),
+        needsMariaDb ? startMariaDb({ logDir: settings.logDir, startTimeoutMs: settings.startTimeoutMs }) : undefined,
+      ]);
+      if (started.status === 'fulfilled') services = started.value;
+      if (db.status === 'fulfilled') mariaDb = db.value;
+      if (started.status === 'rejected') throw started.reason;
+      if (db.status === 'rejected') throw db.reason;
+      servicesEnv = { ...servicesEnvironment(started.value, settings.logDir), ...(mariaDb ? mariaDbEnvironment(mariaDb) : {}) };
       if (interrupted !== undefined) return interrupted === 'SIGINT' ? 130 : 143;
     }
     process.stderr.write(
@@ -201,12 +212,13 @@ async function main(): Promise<number> {
     if (interrupted !== undefined) exitCode = interrupted === 'SIGINT' ? 130 : 143;
     process.stderr.write(`tests took ${((Date.now() - runnerStarted) / 1000).toFixed(1)} s\n`);
     if (exitCode !== 0 && services !== undefined) process.stderr.write(`${services.logTails(40)}\n`);
+    if (exitCode !== 0 && mariaDb !== undefined) process.stderr.write(`--- last 40 lines of ${mariaDb.logFile} ---\n${mariaDb.tail(40)}\n`);
     return exitCode;
   } catch (error) {
     process.stderr.write(`\n${error instanceof Error ? error.message : String(error)}\n`);
     return 1;
   } finally {
-    await services?.stop();
+    await Promise.allSettled([services?.stop(), mariaDb?.stop()]);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     // Node's closing summary goes last, so it is what a reader (or CI) sees at the end.

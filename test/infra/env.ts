@@ -1,3 +1,4 @@
+import type { RunningMariaDb } from '../../dev/services/mariadb.js';
 import type { Services } from '../../dev/services/start-services.js';
 
 /** The environment variables through which test/run.ts tells test processes where the services are. */
@@ -10,6 +11,13 @@ export const ENV = {
   zkVersion: 'SLUICE_TEST_ZK_VERSION',
   /** Absolute path of test-logs/ (service logs). */
   logDir: 'SLUICE_TEST_LOG_DIR',
+  /** The MariaDB of the MySQL store's tests (set when a selected file needs it): host:port. */
+  mysqlAddress: 'SLUICE_TEST_MYSQL_ADDRESS',
+  mysqlDatabase: 'SLUICE_TEST_MYSQL_DATABASE',
+  mysqlUser: 'SLUICE_TEST_MYSQL_USER',
+  mysqlPasswordFile: 'SLUICE_TEST_MYSQL_PASSWORD_FILE',
+  /** Its unix socket, where root connects (fault tests kill connections). */
+  mysqlSocket: 'SLUICE_TEST_MYSQL_SOCKET',
 } as const;
 
 /** What test/run.ts passes to the test processes (read with test/infra/services.ts). */
@@ -20,5 +28,16 @@ export function servicesEnvironment(services: Services, logDir: string): Record<
     [ENV.kafkaVersion]: services.kafka.version,
     [ENV.zkVersion]: services.zookeeper.version,
     [ENV.logDir]: logDir,
+  };
+}
+
+/** What test/run.ts passes to the test processes about its MariaDB (read with test/infra/mysql.ts). */
+export function mariaDbEnvironment(db: RunningMariaDb): Record<string, string> {
+  return {
+    [ENV.mysqlAddress]: `${db.host}:${db.port}`,
+    [ENV.mysqlDatabase]: db.database,
+    [ENV.mysqlUser]: db.user,
+    [ENV.mysqlPasswordFile]: db.passwordFile,
+    [ENV.mysqlSocket]: db.socket,
   };
 }

@@ -61,6 +61,12 @@ export const REQUIREMENTS: readonly Requirement[] = [
     present: () => commandExists('mvn'),
   },
   {
+    debianPackage: 'mariadb-server',
+    neededFor: "the MySQL store's tests (a real MariaDB 10.11 on loopback)",
+    suites: ['integration'],
+    present: () => existsSync('/usr/sbin/mariadbd') && commandExists('mariadb-install-db'),
+  },
+  {
     debianPackage: 'chromium',
     neededFor: "the dashboard's browser test (or set CHROMIUM_PATH)",
     suites: ['e2e'],
