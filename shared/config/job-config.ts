@@ -3,6 +3,9 @@ import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { SluiceError } from '../errors.js';
 import { anyObject, array, boolean, integer, Issues, object, oneOf, record, required, string, withDefault, field } from './schema.js';
+import { compileMySql, mysqlChecks, mysqlSchema, type MySqlConfig } from './mysql-config.js';
+
+export type { MySqlConfig };
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9._-]*$/;
 const TOPIC = /^[a-zA-Z0-9._-]{1,249}$/;
@@ -33,7 +36,7 @@ const outputSchema = object({
 });
 
 /** The store engines; the executor builds one for each (executor/store/engines/create-engine.ts). */
-export const ENGINE_KINDS = ['rocksdb', 'leveldb', 'memory'] as const;
+export const ENGINE_KINDS = ['rocksdb', 'leveldb', 'memory', 'mysql'] as const;
 export type EngineKind = (typeof ENGINE_KINDS)[number];
 
 /** Store defaults: Samza's write batch (500) and a 1 MiB changelog record limit (Kafka's default). */
@@ -68,7 +71,8 @@ const storeSchema = object({
   engine: withDefault(oneOf(...ENGINE_KINDS), STORE_DEFAULTS.engine),
   'key-serde': withDefault(serdeName, 'string'),
   'value-serde': withDefault(serdeName, 'json'),
-  changelog: withDefault(boolean, true),
+  /** Default: true, except for a mysql store, which never has one (the database is its home). */
+  changelog: field(boolean),
   'changelog-topic': withDefault(changelogTopicSchema, {
     'replication-factor': undefined,
     'min-insync-replicas': undefined,
@@ -114,6 +118,7 @@ export const jobConfigSchema = object({
   inputs: required(array(inputSchema, 1)),
   outputs: withDefault(array(outputSchema), []),
   stores: withDefault(record(storeSchema), {}),
+  mysql: field(mysqlSchema),
   task: field(taskSchema),
   containers: withDefault(integer(1, 10_000), 1),
   'state-dir': withDefault(string(), './.sluice-state'),
@@ -127,6 +132,7 @@ export const jobConfigSchema = object({
 });
 
 type Checked = NonNullable<ReturnType<typeof jobConfigSchema>>;
+type CompiledStore = Omit<Checked['stores'][string], 'changelog'> & { readonly changelog: boolean };
 
 /** The job config after checking, with defaults filled in and paths made absolute. */
 export interface CompiledJobConfig {
@@ -136,7 +142,9 @@ export interface CompiledJobConfig {
   readonly kafka: { readonly brokers: readonly string[] | undefined; readonly sessionTimeoutMs: number };
   readonly inputs: Checked['inputs'];
   readonly outputs: Checked['outputs'];
-  readonly stores: Checked['stores'];
+  readonly stores: Readonly<Record<string, CompiledStore>>;
+  /** The database of the job's mysql stores; present exactly when the config has a mysql section. */
+  readonly mysql: MySqlConfig | undefined;
   readonly task: {
     readonly commitMs: number;
     readonly windowMs: number | undefined;
@@ -176,7 +184,10 @@ export function compileJobConfig(raw: unknown, file: string): CompiledJobConfig 
     kafka: { brokers: checked.kafka?.brokers, sessionTimeoutMs: checked.kafka?.['session-timeout-ms'] ?? KAFKA_SESSION_TIMEOUT_MS },
     inputs: checked.inputs,
     outputs: checked.outputs,
-    stores: checked.stores,
+    stores: Object.fromEntries(
+      Object.entries(checked.stores).map(([name, store]) => [name, { ...store, changelog: store.changelog ?? store.engine !== 'mysql' }]),
+    ),
+    mysql: checked.mysql && compileMySql(checked.mysql, checked.job.name, base),
     task: {
       commitMs: taskSettings['commit-ms'],
       windowMs: taskSettings['window-ms'],
@@ -217,6 +228,7 @@ function crossChecks(config: Checked): string[] {
       );
     }
   }
+  problems.push(...mysqlChecks(config.stores, config.mysql, config.job.name));
   const seen = new Set<string>();
   config.inputs.forEach((input, index) => {
     if (seen.has(input.topic)) problems.push(`inputs[${index}].topic: "${input.topic}" is listed twice`);
