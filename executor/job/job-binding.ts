@@ -57,6 +57,7 @@ export function bindJob(config: CompiledJobConfig, job: Job): JobBinding {
         batchSize: store['batch-size'],
         changelogTopic: store.changelog ? changelogTopic(config.name, name) : undefined,
         maxRecordBytes: store['max-record-bytes'],
+        ...(store.engine === 'mysql' && config.mysql ? { maxKeyBytes: config.mysql.maxKeyBytes } : {}),
         engineOptions: {
           // The changelog makes a store durable, so the engine's own log would be paid for twice.
           wal: !store.changelog,

@@ -7,6 +7,7 @@ import { ChangeLoggingBytesStore } from './layers/change-logging-store.js';
 import { CommitStagedStore } from './layers/commit-staged-store.js';
 import { NullSafeStore } from './layers/null-safe-store.js';
 import { SerializedStore } from './layers/serialized-store.js';
+import { SizeLimitedStore } from './layers/size-limited-store.js';
 import { LocalStore } from './local-store.js';
 import type { StoreContext } from './store-context.js';
 import type { StoreSpec } from './store-spec.js';
@@ -29,12 +30,17 @@ export interface BuildStoreInput<K, V> {
 
 /**
  * The only place that knows the order of the layers (outermost first):
- * null-safe → caching (objects) → serialized → change-logging (bytes) → commit-staged → engine.
+ * null-safe → caching (objects) → serialized → change-logging (bytes) → commit-staged → engine;
+ * a mysql store has no changelog, and a size-limited layer in its place.
  */
 export function buildStore<K, V>(input: BuildStoreInput<K, V>): LocalStore<K, V> {
   const { spec, context, engine, sink } = input;
   const staged = new CommitStagedStore(engine);
-  const logged: BytesStore = sink ? new ChangeLoggingBytesStore(staged, sink, context, spec.maxRecordBytes) : staged;
+  const logged: BytesStore = sink
+    ? new ChangeLoggingBytesStore(staged, sink, context, spec.maxRecordBytes)
+    : spec.maxKeyBytes !== undefined
+      ? new SizeLimitedStore(staged, context, { maxKeyBytes: spec.maxKeyBytes, maxValueBytes: spec.maxRecordBytes })
+      : staged;
   const serialized = new SerializedStore(logged, spec.keySerde, spec.valueSerde, context);
   const cache = new CachingStore(serialized, keyIdentity(spec.keySerde, serialized), spec.cacheSize, spec.batchSize);
   const api = new NullSafeStore(cache, context);

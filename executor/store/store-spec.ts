@@ -13,6 +13,9 @@ export interface StoreSpec<K = unknown, V = unknown> {
   readonly batchSize: number;
   /** The changelog topic; undefined when the store is not logged (its state is then local only). */
   readonly changelogTopic: string | undefined;
+  /** A logged store's limit on key + value; a mysql store's limit on a value. */
   readonly maxRecordBytes: number;
+  /** A mysql store's key column width (mysql.max-key-bytes); undefined for the local engines. */
+  readonly maxKeyBytes?: number;
   readonly engineOptions: EngineOptions;
 }

@@ -76,16 +76,24 @@ export class CommitStagedStore implements BytesStore {
   async applyToEngine(): Promise<number> {
     const count = this.staged.size;
     if (count > 0) {
-      const batch: EngineWrite[] = [];
-      for (const { key, value } of this.staged.values()) {
-        batch.push(value === null ? { type: 'del', key } : { type: 'put', key, value });
-      }
-      await this.inner.write(batch);
-      this.staged = new Map();
-      this.stagedBytes = 0;
+      await this.inner.write(this.pendingWrites());
+      this.discardPending();
     }
     await this.inner.flush();
     return count;
+  }
+
+  /** Everything staged as one batch (one write per key), for a commit that applies it itself (a SQL transaction). */
+  pendingWrites(): EngineWrite[] {
+    const batch: EngineWrite[] = [];
+    for (const { key, value } of this.staged.values()) batch.push(value === null ? { type: 'del', key } : { type: 'put', key, value });
+    return batch;
+  }
+
+  /** Forgets the staged writes once the caller has made exactly those durable in the engine. */
+  discardPending(): void {
+    this.staged = new Map();
+    this.stagedBytes = 0;
   }
 }
 

@@ -46,7 +46,7 @@ describe('job config', () => {
     for (const expected of [
       'job.name: expected a job name (letters, digits, . _ -), got "bad name!"',
       'job.module: expected a value (this key is required), got nothing',
-      'stores.counts.engine: expected one of rocksdb, leveldb, memory, got "cassandra"',
+      'stores.counts.engine: expected one of rocksdb, leveldb, memory, mysql, got "cassandra"',
       'task.commit-ms: expected a whole number from 10 to 86400000, got "soon"',
       'contaners: unknown key; expected one of job, kafka, inputs',
     ]) {
