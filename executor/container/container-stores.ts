@@ -12,6 +12,7 @@ import type { LocalStore } from '../store/local-store.js';
 import { restoreStores, type RestoreProgress, type RestoreTarget } from '../store/restore.js';
 import type { StoreSpec } from '../store/store-spec.js';
 import { STORE_DEFAULTS } from '../../shared/config/job-config.js';
+import type { MySqlState } from '../store/mysql/mysql-state.js';
 
 /**
  * Opens every store of every task of a container: restores them all in one pass over their
@@ -27,6 +28,8 @@ export async function openContainerStores(input: {
   readonly system: StreamSystem;
   readonly logger: Logger;
   readonly onRestoreProgress?: RestoreProgress;
+  /** Where mysql stores live; a mysql store has no changelog and nothing to restore. */
+  readonly mysql?: MySqlState | undefined;
 }): Promise<Map<string, Map<string, LocalStore>>> {
   const { config, specs, tasks, checkpoints, ownership, system, logger } = input;
   const targets: { target: RestoreTarget; spec: StoreSpec; task: string }[] = [];
@@ -76,9 +79,11 @@ export async function openContainerStores(input: {
     byTask.get(task)?.set(spec.name, store);
   });
   for (const { spec, task } of unlogged) {
-    const dir = spec.engine === 'memory' ? undefined : join(storeDir(config, spec.name, task.name), 'db');
+    const local = spec.engine !== 'memory' && spec.engine !== 'mysql';
+    const dir = local ? join(storeDir(config, spec.name, task.name), 'db') : undefined;
     if (dir) await mkdir(dir, { recursive: true });
-    const engine = createEngine(spec.engine, dir, spec.engineOptions);
+    const engine =
+      spec.engine === 'mysql' && input.mysql ? input.mysql.engine(spec, task.name) : createEngine(spec.engine, dir, spec.engineOptions);
     await engine.open();
     const context = { job: config.name, store: spec.name, task: task.name };
     byTask

@@ -6,6 +6,7 @@ import { listTasks, sspKey, type JobModel, type TaskModel } from '../../shared/m
 import type { Checkpoint } from '../checkpoint/checkpoint.js';
 import type { TopicSpec } from '../../shared/kafka/topics.js';
 import { openContainerStores } from './container-stores.js';
+import { MySqlState } from '../store/mysql/mysql-state.js';
 import type { LocalStore } from '../store/local-store.js';
 import type { InputSource, StreamSystem } from '../systems/stream-system.js';
 import { BufferingCollector } from './collector.js';
@@ -73,7 +74,10 @@ export async function startContainer(options: ContainerOptions): Promise<Running
   await system.ensureTopics(topics);
   await system.partitionCounts(config.inputs.map((input) => ({ topic: input.topic, purpose: 'an input' })));
 
-  const checkpoints = await system.checkpoints.load(model.tasks);
+  // A job with mysql stores keeps its checkpoints in MySQL: each commit is one SQL transaction.
+  const mysql = await MySqlState.open(config, specs, logger);
+  const checkpointStore = mysql?.checkpoints ?? system.checkpoints;
+  const checkpoints = await checkpointStore.load(model.tasks);
   for (const task of model.tasks) {
     const written = checkpoints.get(task.name)?.epoch ?? 0n;
     const mine = ownership.epoch(task.name);
@@ -93,7 +97,9 @@ export async function startContainer(options: ContainerOptions): Promise<Running
     system,
     logger,
     onRestoreProgress: status?.restoreProgress,
+    mysql,
   });
+  mysql?.attach(stores);
 
   const startPositions = await resumePositions(model.tasks, checkpoints, config, system);
   let requestStop: () => void = () => undefined;
@@ -109,7 +115,7 @@ export async function startContainer(options: ContainerOptions): Promise<Running
           inputSerdes: binding.inputSerdes,
           collector: new BufferingCollector(task.name, binding.outputSerdes, system.outputs),
           outputs: system.outputs,
-          checkpoints: system.checkpoints,
+          checkpoints: checkpointStore,
           ownership,
           settings: config.task,
           config: config.config,
@@ -153,6 +159,7 @@ export async function startContainer(options: ContainerOptions): Promise<Running
       status?.retire();
       await input.close();
       for (const taskStores of stores.values()) for (const store of taskStores.values()) await store.close();
+      await mysql?.close();
       await system.close();
       // Abandoned tasks keep nothing, so how they ended is no failure of the container's.
       const failure = how === 'stop' ? results.find((result): result is PromiseRejectedResult => result.status === 'rejected') : undefined;

@@ -2,8 +2,6 @@ import { SluiceError } from '../../../shared/errors.js';
 
 /** Codes of the MySQL store's own errors, in one table. */
 export const MySqlErrorCode = {
-  /** A newer owner of the task bumped its epoch: this container must stop the task without committing. */
-  fenced: 'MYSQL_TASK_FENCED',
   /** A Sluice table exists with another shape than the one Sluice creates. */
   schema: 'MYSQL_SCHEMA_MISMATCH',
   passwordFile: 'MYSQL_PASSWORD_FILE',
