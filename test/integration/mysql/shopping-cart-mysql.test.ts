@@ -1,0 +1,165 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parse as parseYaml } from 'yaml';
+import type { Cart, CartCommand } from '../../../examples/shopping-cart/shopping-cart.js';
+import { createKafka } from '../../../shared/kafka/client.js';
+import { ensureTopic } from '../../../shared/kafka/topics.js';
+import { kafkaBrokers, testLogDir, uniqueName } from '../../infra/services.js';
+import { rootConnection, testMySqlConfig } from '../../infra/mysql.js';
+
+const repo = resolve(import.meta.dirname, '../../..');
+const example = join(repo, 'examples/shopping-cart');
+const PARTITIONS = 4;
+const COMMANDS = 30_000;
+
+/** Random cart commands for 60 users (seeded), and the carts they leave, applied in order. */
+function commands(seed: number): { messages: { key: string; value: string }[]; carts: Map<string, Cart> } {
+  let state = seed;
+  const random = (n: number) => Math.floor(((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648) * n);
+  const carts = new Map<string, Record<string, number>>();
+  const messages = [];
+  for (let i = 0; i < COMMANDS; i++) {
+    const user = `user${random(60)}`;
+    const roll = random(20);
+    const item = `item${random(8)}`;
+    const command: CartCommand =
+      roll === 0
+        ? { user, op: 'clear' }
+        : roll < 6
+          ? { user, op: 'remove', item, qty: 1 + random(2) }
+          : { user, op: 'add', item, qty: 1 + random(3) };
+    const items = { ...(carts.get(user) ?? {}) };
+    if (command.op === 'clear') carts.delete(user);
+    else if (command.op === 'add' || command.op === 'remove') {
+      const qty = (items[command.item] ?? 0) + (command.op === 'add' ? command.qty : -command.qty);
+      if (qty > 0) items[command.item] = qty;
+      else delete items[command.item];
+      if (Object.keys(items).length === 0) carts.delete(user);
+      else carts.set(user, items);
+    }
+    messages.push({ key: user, value: JSON.stringify(command) });
+  }
+  return { messages, carts: new Map([...carts].map(([user, items]) => [user, { items }])) };
+}
+
+describe('the shopping cart on MySQL, SIGKILLed at random points of its commits', { timeout: 300_000 }, () => {
+  it('ends with exactly the carts of the commands, read with SQL', async () => {
+    const mysql = testMySqlConfig();
+    const dir = await mkdtemp(join(tmpdir(), 'sluice-cart-mysql-'));
+    const input = uniqueName('cart-commands');
+    // The example's config, on this run's Kafka and MariaDB, with commits every 50 ms so kills land in them.
+    const config = parseYaml(await readFile(join(example, 'job-mysql.yaml'), 'utf8')) as Record<string, unknown>;
+    Object.assign(config, {
+      job: { name: 'shopping-cart', module: join(example, 'shopping-cart.ts') },
+      inputs: [{ topic: input, 'value-serde': 'json' }],
+      mysql: {
+        host: mysql.host,
+        port: mysql.port,
+        database: mysql.database,
+        user: mysql.user,
+        'password-file': mysql.passwordFile,
+        'table-prefix': mysql.tablePrefix,
+      },
+      task: { 'commit-ms': 50 },
+      kafka: { 'session-timeout-ms': 6000 },
+      'state-dir': join(dir, 'state'),
+    });
+    const configFile = join(dir, 'job.json');
+    await writeFile(configFile, JSON.stringify(config));
+
+    const kafka = createKafka({ brokers: kafkaBrokers(), clientId: 'cart-mysql-test' });
+    const admin = kafka.admin();
+    const producer = kafka.producer({ allowAutoTopicCreation: false });
+    await Promise.all([admin.connect(), producer.connect()]);
+    const root = await rootConnection();
+    const children: ChildProcess[] = [];
+    try {
+      for (const topic of [input, 'carts', 'cart-views']) {
+        await ensureTopic(admin, { topic, partitions: PARTITIONS, compacted: false, purpose: 'the test' });
+      }
+      const { messages, carts } = commands(11);
+      // The commands arrive throughout the kills (100 every 20 ms), so every run has work to commit.
+      let produced = false;
+      const producing = (async () => {
+        for (let start = 0; start < messages.length; start += 100) {
+          await producer.send({ topic: input, acks: -1, messages: messages.slice(start, start + 100) });
+          await sleep(20);
+        }
+        produced = true;
+      })();
+      const log = createWriteStream(join(testLogDir(), `${input}-container.log`), { flags: 'a' });
+      const start = (): ChildProcess => {
+        const child = spawn(
+          process.execPath,
+          ['--import', 'tsx', join(repo, 'bin/sluice.ts'), 'run', configFile, '--kafka', kafkaBrokers().join(','), '--container', '0'],
+          { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SLUICE_LOG_LEVEL: 'info' } },
+        );
+        child.stdout?.pipe(log, { end: false });
+        child.stderr?.pipe(log, { end: false });
+        children.push(child);
+        return child;
+      };
+      /** Per input partition, the next offset of the checkpoint committed in MySQL. */
+      const checkpointed = async (): Promise<number> => {
+        // Before the container's first start the table is not there yet: nothing is checkpointed.
+        const [rows] = await root
+          .query(`SELECT inputs FROM \`${mysql.tablePrefix}tasks\` WHERE inputs IS NOT NULL`)
+          .catch((error: { code?: string }) => (error.code === 'ER_NO_SUCH_TABLE' ? [[]] : Promise.reject(error)));
+        let total = 0;
+        for (const { inputs } of rows as { inputs: string }[])
+          for (const offset of Object.values(JSON.parse(inputs) as Record<string, string>)) total += Number(offset);
+        return total;
+      };
+
+      // Kill the container at random moments while it works through the input (commits every 50 ms),
+      // each time once it has committed more since the last kill, so every kill interrupts real work.
+      let kills = 0;
+      let seed = 5;
+      for (let round = 0; round < 20 && !produced; round++) {
+        const before = await checkpointed();
+        const child = start();
+        const exited = new Promise((resolveExit) => child.once('exit', resolveExit));
+        const deadline = Date.now() + 60_000;
+        while ((await checkpointed()) <= before && Date.now() < deadline && child.exitCode === null) await sleep(20);
+        assert.equal(child.exitCode, null, `the container exited by itself (see ${input}-container.log)`);
+        seed = (seed * 7919 + 13) % 10007;
+        await sleep(seed % 400);
+        child.kill('SIGKILL');
+        await exited;
+        kills++;
+      }
+      await producing;
+      assert.ok(kills >= 3, `the container was killed ${kills} times while the commands arrived`);
+      const total = (await admin.fetchTopicOffsets(input)).reduce((sum, p) => sum + Number(p.offset), 0);
+      assert.equal(total, COMMANDS);
+
+      // A last run to the end, then a clean stop.
+      const last = start();
+      const deadline = Date.now() + 120_000;
+      while ((await checkpointed()) < total && Date.now() < deadline) await sleep(100);
+      last.kill('SIGTERM');
+      assert.equal(await new Promise((resolveExit) => last.once('exit', resolveExit)), 0);
+      assert.equal(await checkpointed(), total, 'every command is covered by the checkpoint in MySQL');
+
+      const [rows] = await root.query(
+        `SELECT CAST(k AS CHAR) AS user, CAST(v AS CHAR) AS cart FROM \`${mysql.tablePrefix}store_carts\` ORDER BY k`,
+      );
+      const found = new Map((rows as { user: string; cart: string }[]).map((row) => [row.user, JSON.parse(row.cart) as Cart]));
+      assert.deepEqual(
+        Object.fromEntries([...found].sort()),
+        Object.fromEntries([...carts].sort()),
+        'the carts in MySQL are exactly those of the commands: nothing lost, nothing applied twice',
+      );
+    } finally {
+      for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await root.end();
+      await Promise.all([admin.disconnect(), producer.disconnect()]);
+    }
+  });
+});
