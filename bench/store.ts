@@ -1,6 +1,6 @@
 /**
- * `npm run bench:store`: the store stack against the raw RocksDB engine, and restore against a
- * plain Kafka consume, all in this one run; writes bench/results/store.json (see bench/README.md).
+ * `npm run bench:store`: the store stack against the raw RocksDB engine, the mysql store stack
+ * against raw mysql2 on a MariaDB started for it, and restore against a plain Kafka consume, all in this one run; writes bench/results/store.json (see bench/README.md).
  * The engine measurements run first, before Kafka starts, so the broker's JVM does not share
  * the two cores with them.
  */
@@ -8,6 +8,7 @@ import { loadavg } from 'node:os';
 import { setLogLevel } from '../shared/log.js';
 import { type Goal, writeResult } from './lib/results.js';
 import { compareRestore } from './lib/restore.js';
+import { measureMySql } from './lib/mysql-ops.js';
 import { COMMIT_EVERY, HOT_KEYS, measureBulkWrites, measureHotGets, measureHotPuts } from './lib/store-ops.js';
 
 /** Sized so each side runs for about 1–5 s on a 2-core machine; every loop is bounded by these. */
@@ -18,6 +19,9 @@ const SIZES = {
   rawPuts: 40_000,
   bulkKeys: 1_000_000,
   changelogRecords: 1_000_000,
+  mysqlWrites: 200_000,
+  mysqlGets: 2_000_000,
+  mysqlRawGets: 20_000,
 };
 
 setLogLevel('warn');
@@ -31,6 +35,8 @@ step(`hot puts (${HOT_KEYS} keys, commit every ${COMMIT_EVERY})…`);
 const puts = await measureHotPuts(SIZES.stackPuts, SIZES.rawPuts);
 step(`${SIZES.bulkKeys} distinct keys…`);
 const bulk = await measureBulkWrites(SIZES.bulkKeys);
+step(`mysql: ${SIZES.mysqlWrites} puts committed every ${COMMIT_EVERY}, cached gets vs point selects (starting MariaDB)…`);
+const mysql = await measureMySql({ writes: SIZES.mysqlWrites, gets: SIZES.mysqlGets, rawGets: SIZES.mysqlRawGets });
 step(`restore of ${SIZES.changelogRecords} changelog records (starting Kafka)…`);
 const restore = await compareRestore(SIZES.changelogRecords);
 
@@ -60,6 +66,10 @@ await writeResult(
     raw_consume_first_record_s: restore.raw.firstRecordSeconds,
     raw_consume_cpu_us_per_record: restore.raw.cpuMicros / restore.raw.records,
     changelog_produce_records_per_s: restore.produceRate,
+    mysql_stack_commit_batched_put_ops_per_s: mysql.stackWrites,
+    mysql_raw_multirow_upsert_ops_per_s: mysql.rawWrites,
+    mysql_stack_cached_get_ops_per_s: mysql.stackCachedGets,
+    mysql_raw_point_select_ops_per_s: mysql.rawPointSelects,
     load_average_1m_at_start: loadAverage,
   },
   {
@@ -67,5 +77,7 @@ await writeResult(
     cached_put_vs_raw: higher(puts.stack / puts.raw, 1.0),
     batch_write_vs_raw: higher(bulk.stack / bulk.raw, 0.8),
     restore_vs_raw_consume: higher(restoreRate / rawRate, 0.8),
+    mysql_batch_write_vs_raw: higher(mysql.stackWrites / mysql.rawWrites, 0.8),
+    mysql_cached_get_vs_point_select: higher(mysql.stackCachedGets / mysql.rawPointSelects, 1.0),
   },
 );
