@@ -60,6 +60,7 @@ describe('docker-compose.yml', () => {
       'kafka',
       'kafka-topics',
       'marathon',
+      'mariadb',
       'mesos-agent',
       'mesos-master',
       'sluice-bundle',
@@ -141,7 +142,7 @@ describe('docker-compose.yml', () => {
 
   it('has health checks, and starts each service after what it needs', async () => {
     const services = await loadServices();
-    for (const name of ['zookeeper', 'kafka', 'sluice-scheduler'])
+    for (const name of ['zookeeper', 'kafka', 'mariadb', 'sluice-scheduler'])
       assert.ok(service(services, name).healthcheck?.test?.length, `${name} has a health check`);
     assert.match(service(services, 'sluice-scheduler').healthcheck?.test?.join(' ') ?? '', /127\.0\.0\.1:8081\/health/);
     for (const [name, found] of Object.entries(services)) {
