@@ -18,6 +18,7 @@ import { stringSerde } from '../../shared/api/serdes.js';
 import { STORE_DEFAULTS } from '../../shared/config/job-config.js';
 import { createLogger } from '../../shared/log.js';
 import { COMMIT_EVERY, HOT_KEYS, keyOf, opsPerSecond, valueOf } from './store-ops.js';
+import { EVERY_WRITER } from '../../executor/checkpoint/checkpoint.js';
 
 export interface MySqlBench {
   readonly stackWrites: number;
@@ -65,11 +66,13 @@ export async function measureMySql(sizes: { writes: number; gets: number; rawGet
         sink: undefined,
         storeDir: undefined,
         offset: -1,
+        writers: EVERY_WRITER,
+        epoch: 0n,
       });
       checkpoints.attach(TASK, [{ staged: store.staged, engine }]);
       const commit = async (offset: number) => {
         await store.flushCache();
-        await checkpoints.write(TASK, { inputs: { 'bench/0': String(offset) }, changelogs: {} });
+        await checkpoints.write(TASK, { inputs: { 'bench/0': String(offset) }, changelogs: {}, epoch: 0n });
       };
       const stackWrites = await opsPerSecond(sizes.writes, async (i) => {
         await store.api.put(keyOf(i), valueOf(i));

@@ -11,25 +11,35 @@ export interface JoinedConsumer {
 
 /**
  * The container's standing in the job's consumer group, as its input sees it. kafkajs commits
- * nothing (and says nothing) while it restarts a crashed consumer, so a commit is only made on a
- * consumer that has joined since its last crash, and counted as made only if no crash came between.
+ * nothing, and says nothing of it, while its consumer does not run: between a join and the start
+ * of its fetch loop (GROUP_JOIN comes first), and while it restarts after a crash. So a commit is
+ * made only on a consumer that has joined and runs, and counted as made only if no crash came
+ * between.
  */
 export class GroupMembership {
   private joined: JoinedConsumer | undefined;
+  private running = false;
   private crashes = 0;
   private waiters: ((joined: JoinedConsumer) => void)[] = [];
 
   /** A generation began (kafkajs GROUP_JOIN): its assignment is what this member may commit. */
   onJoin(consumer: Consumer, assignment: Readonly<Record<string, readonly number[]>>): void {
     const assigned = new Set(Object.entries(assignment).flatMap(([topic, partitions]) => partitions.map((p) => `${topic}\u0000${p}`)));
-    const joined = { consumer, assigned, crashes: this.crashes };
-    this.joined = joined;
-    for (const resolve of this.waiters.splice(0)) resolve(joined);
+    this.joined = { consumer, assigned, crashes: this.crashes };
+    this.release();
   }
 
-  /** The consumer crashed (kafkajs CRASH): nothing it commits counts until it joins again. */
+  /** The consumer's fetch loop runs (kafkajs FETCH_START, emitted only while it does). */
+  onFetchStart(): void {
+    if (this.running) return;
+    this.running = true;
+    this.release();
+  }
+
+  /** The consumer crashed (kafkajs CRASH): nothing it commits counts until it runs and joins again. */
   onCrash(): void {
     this.crashes++;
+    this.running = false;
     this.joined = undefined;
   }
 
@@ -37,9 +47,16 @@ export class GroupMembership {
     return this.crashes;
   }
 
-  /** The consumer once it is joined (now, or after its next join). */
+  /** The consumer once it is joined and running (now, or when it next is). */
   current(): Promise<JoinedConsumer> {
-    if (this.joined) return Promise.resolve(this.joined);
+    const { joined } = this;
+    if (joined && this.running) return Promise.resolve(joined);
     return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  private release(): void {
+    const { joined } = this;
+    if (!joined || !this.running) return;
+    for (const resolve of this.waiters.splice(0)) resolve(joined);
   }
 }

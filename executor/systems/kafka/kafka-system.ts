@@ -190,6 +190,7 @@ class KafkaInput implements InputSource {
       });
       this.membership.onJoin(consumer, payload.memberAssignment);
     });
+    consumer.on(consumer.events.FETCH_START, () => this.membership.onFetchStart());
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       this.membership.onCrash();
       if (!payload.restart)

@@ -11,7 +11,12 @@ import { join, resolve } from 'node:path';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin, Kafka } from 'kafkajs';
+import { decodeCheckpoint } from '../../../executor/checkpoint/codec/checkpoint-codec.js';
+import { MemoryEngine } from '../../../executor/store/engines/memory-engine.js';
+import { restoreStores } from '../../../executor/store/restore.js';
+import { KafkaChangelogSource } from '../../../executor/systems/kafka/kafka-changelog.js';
 import type { ContainerRegistry } from '../../../shared/coordination/container-registry.js';
+import { listTasks, type JobModel } from '../../../shared/model/job-model.js';
 import { readPartitions } from '../../../shared/kafka/partition-reader.js';
 import { whileTopicIsNew } from '../../../shared/kafka/topics.js';
 import { kafkaBrokers, testLogDir, uniqueName } from '../../infra/services.js';
@@ -294,4 +299,35 @@ export async function waitForModel(registry: ContainerRegistry, ids: readonly st
     if (Date.now() > deadline) throw new Error(`containers did not all reach job model ${version}: ${JSON.stringify(live)}`);
     await sleep(50);
   }
+}
+
+/** Every word's count as a new owner of every task would restore it from the final checkpoints (nothing is written: trim goes nowhere). */
+export async function restoredCounts(kafka: Kafka, admin: Admin, job: WordCountJob, model: JobModel): Promise<Map<string, number>> {
+  const [committed] = await admin.fetchOffsets({ groupId: job.group, topics: [job.words] });
+  const metadata = new Map((committed?.partitions ?? []).map(({ partition, metadata }) => [partition, metadata]));
+  const targets = listTasks(model).map((task) => {
+    const text = metadata.get(task.ssps[0]?.partition ?? -1);
+    assert.ok(text, `task ${task.name} has a checkpoint`);
+    const checkpoint = decodeCheckpoint(text, task.name, 'the test');
+    const changelog = { topic: job.changelog, partition: task.changelogPartition };
+    return {
+      context: { job: job.name, store: 'counts', task: task.name },
+      changelog,
+      sink: { target: changelog, send: () => undefined, flush: async () => undefined },
+      storeDir: undefined,
+      createEngine: () => new MemoryEngine(),
+      checkpoint: checkpoint.changelogs.counts,
+      epoch: 0n,
+    };
+  });
+  const results = await restoreStores(targets, new KafkaChangelogSource(kafka, admin), { deleteRetentionMs: 86_400_000 });
+  const counts = new Map<string, number>();
+  for (const { engine } of results) {
+    const iterator = engine.iterate({});
+    for (let chunk = await iterator.nextChunk(); chunk.length > 0; chunk = await iterator.nextChunk()) {
+      for (const { key, value } of chunk) counts.set(key.toString(), Number(JSON.parse(value.toString())));
+    }
+    await iterator.close();
+  }
+  return counts;
 }

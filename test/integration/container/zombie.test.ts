@@ -12,16 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
-import type { Admin, Kafka } from 'kafkajs';
-import { decodeCheckpoint } from '../../../executor/checkpoint/codec/checkpoint-codec.js';
-import { MemoryEngine } from '../../../executor/store/engines/memory-engine.js';
-import { restoreStores } from '../../../executor/store/restore.js';
-import { KafkaChangelogSource } from '../../../executor/systems/kafka/kafka-changelog.js';
 import { ContainerRegistry } from '../../../shared/coordination/container-registry.js';
 import { createKafka } from '../../../shared/kafka/client.js';
 import { ensureTopic } from '../../../shared/kafka/topics.js';
 import { setLogLevel } from '../../../shared/log.js';
-import { listTasks, type JobModel } from '../../../shared/model/job-model.js';
 import { kafkaBrokers, zkConnect } from '../../infra/services.js';
 import {
   containerLog,
@@ -29,49 +23,18 @@ import {
   killContainers,
   produceWordsUntil,
   readTopic,
+  restoredCounts,
   startContainer,
   waitForCheckpointsAtEnd,
   waitForModel,
   waitForProgress,
   wordCountJob,
-  type WordCountJob,
 } from './harness.js';
 import { ModelPublisher } from './model-publisher.js';
 
 setLogLevel('warn');
 
 const PARTITIONS = 4;
-
-/** Every word's count as a new owner of every task would restore it from the final checkpoints (nothing is written: trim goes nowhere). */
-async function restoredCounts(kafka: Kafka, admin: Admin, job: WordCountJob, model: JobModel): Promise<Map<string, number>> {
-  const [committed] = await admin.fetchOffsets({ groupId: job.group, topics: [job.words] });
-  const metadata = new Map((committed?.partitions ?? []).map(({ partition, metadata }) => [partition, metadata]));
-  const targets = listTasks(model).map((task) => {
-    const text = metadata.get(task.ssps[0]?.partition ?? -1);
-    assert.ok(text, `task ${task.name} has a checkpoint`);
-    const checkpoint = decodeCheckpoint(text, task.name, 'the test');
-    const changelog = { topic: job.changelog, partition: task.changelogPartition };
-    return {
-      context: { job: job.name, store: 'counts', task: task.name },
-      changelog,
-      sink: { target: changelog, send: () => undefined, flush: async () => undefined },
-      storeDir: undefined,
-      createEngine: () => new MemoryEngine(),
-      checkpoint: checkpoint.changelogs.counts,
-      epoch: 0n,
-    };
-  });
-  const results = await restoreStores(targets, new KafkaChangelogSource(kafka, admin), { deleteRetentionMs: 86_400_000 });
-  const counts = new Map<string, number>();
-  for (const { engine } of results) {
-    const iterator = engine.iterate({});
-    for (let chunk = await iterator.nextChunk(); chunk.length > 0; chunk = await iterator.nextChunk()) {
-      for (const { key, value } of chunk) counts.set(key.toString(), Number(JSON.parse(value.toString())));
-    }
-    await iterator.close();
-  }
-  return counts;
-}
 
 function logMessages(text: string): string[] {
   return text

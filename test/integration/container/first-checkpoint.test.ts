@@ -1,0 +1,91 @@
+/**
+ * A SIGKILL before a task's first commit (issue #15, review H1): the container has processed
+ * thousands of words, flushed their counts to the changelog and sent their outputs, but not
+ * committed once (commit-ms is 2 minutes). Its restart finds no checkpoint past the start positions:
+ * it must start from an empty state (trimming what the changelog holds), not adopt the changelog
+ * while its inputs start again from the beginning, which counted those words twice.
+ */
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, it } from 'node:test';
+import type { Admin } from 'kafkajs';
+import { loadJobConfig } from '../../../shared/config/job-config.js';
+import { createKafka } from '../../../shared/kafka/client.js';
+import { ensureTopic } from '../../../shared/kafka/topics.js';
+import { setLogLevel } from '../../../shared/log.js';
+import { jobModelFor } from '../../../executor/job/job-binding.js';
+import { kafkaBrokers } from '../../infra/services.js';
+import {
+  committedOffsets,
+  exitOf,
+  killContainers,
+  produceWords,
+  readTopic,
+  restoredCounts,
+  startContainer,
+  waitForCheckpointsAtEnd,
+  wordCountJob,
+  type WordCountJob,
+} from './harness.js';
+
+setLogLevel('warn');
+
+const PARTITIONS = 2;
+const WORDS = 40_000;
+
+/** Records in a topic over all its partitions. */
+async function topicSize(admin: Admin, topic: string): Promise<number> {
+  return (await admin.fetchTopicOffsets(topic)).reduce((sum, { high, low }) => sum + Number(high) - Number(low), 0);
+}
+
+/** The same job with another commit interval (the restart commits often, so the test can wait for the end). */
+async function withCommitMs(job: WordCountJob, commitMs: number): Promise<WordCountJob> {
+  const config = JSON.parse(await readFile(job.configFile, 'utf8')) as { task: Record<string, unknown> };
+  config.task['commit-ms'] = commitMs;
+  const configFile = job.configFile.replace(/\.json$/, `-commit-${commitMs}.json`);
+  await writeFile(configFile, JSON.stringify(config, null, 2));
+  return { ...job, configFile };
+}
+
+describe('a container killed before its first commit', { timeout: 240_000 }, () => {
+  it('is restarted from an empty state: every word counted exactly once', async (t) => {
+    t.after(killContainers);
+    const kafka = createKafka({ brokers: kafkaBrokers(), clientId: 'first-checkpoint-test' });
+    const admin = kafka.admin();
+    await admin.connect();
+    t.after(() => admin.disconnect());
+    const job = await wordCountJob(PARTITIONS, 120_000, { containers: 1 });
+    await ensureTopic(admin, { topic: job.words, partitions: PARTITIONS, compacted: false, purpose: 'test input' });
+    const expected = await produceWords(kafka, job.words, WORDS);
+
+    const first = startContainer(job, '0');
+    const deadline = Date.now() + 120_000;
+    // Its counts reach the changelog (cache flushes) and the output topic long before any commit.
+    while ((await topicSize(admin, job.counts).catch(() => 0)) < WORDS / 4) {
+      assert.ok(Date.now() < deadline, 'the container emitted a quarter of the counts within 120 s');
+      await sleep(100);
+    }
+    first.kill('SIGKILL');
+    await exitOf(first);
+    assert.ok((await topicSize(admin, job.changelog)) > 0, 'the killed container had written counts to its changelog');
+    const committed = await committedOffsets(admin, job);
+    assert.deepEqual([...committed.values()], [0, 0], 'its only checkpoints are the ones at its start positions');
+
+    const again = await withCommitMs(job, 300);
+    const second = startContainer(again, '0');
+    await waitForCheckpointsAtEnd(admin, job, 120_000);
+    second.kill('SIGTERM');
+    assert.equal(await exitOf(second), 0, 'the restarted container exits cleanly');
+
+    const model = jobModelFor(await loadJobConfig(job.configFile), new Map([[job.words, PARTITIONS]]));
+    const restored = await restoredCounts(kafka, admin, job, model);
+    const wrong = [...expected].filter(([word, count]) => restored.get(word) !== count);
+    assert.deepEqual(wrong.slice(0, 10), [], `restored counts of ${wrong.length} of ${expected.size} words differ from the truth`);
+    const emitted = await readTopic(kafka, admin, job.counts);
+    for (const [word, count] of expected) {
+      const highest = Math.max(...(emitted.get(word) ?? []).map(Number));
+      assert.equal(highest, count, `the highest emitted count of ${word} is its true count`);
+    }
+  });
+});
