@@ -135,7 +135,11 @@ export async function startContainer(options: ContainerOptions): Promise<Running
     containerId,
     jobModelVersion: jobModel.version,
     ssps: model.tasks.flatMap((task) =>
-      task.ssps.map((ssp) => ({ ssp, start: startPositions.get(task.name)?.get(sspKey(ssp)) as string })),
+      task.ssps.map((ssp) => ({
+        ssp,
+        start: startPositions.get(task.name)?.get(sspKey(ssp)) as string,
+        epoch: ownership.epoch(task.name),
+      })),
     ),
     onMessages: (ssp, messages, highWatermark) => {
       const task = bySsp.get(sspKey(ssp));

@@ -36,7 +36,8 @@ export interface InputRequest {
   readonly containerId: string;
   readonly jobModelVersion: number;
   /** Every SSP of the container, with the offset to start from. */
-  readonly ssps: readonly { ssp: Ssp; start: string }[];
+  /** Each partition, where it starts, and the epoch of the task claim it is owned under (0: no claims). */
+  readonly ssps: readonly { ssp: Ssp; start: string; epoch: bigint }[];
   /** Called per batch, in offset order per partition: hands the messages to the task that owns them. */
   readonly onMessages: (ssp: Ssp, messages: readonly InputMessage[], highWatermark: string | undefined) => void;
   /**

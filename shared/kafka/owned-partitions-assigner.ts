@@ -7,7 +7,13 @@ export interface MemberClaim {
   readonly container: string;
   /** Topic → partitions: the inputs of the tasks this member runs (and holds the claims of). */
   readonly partitions: Readonly<Record<string, readonly number[]>>;
-  /** When the member's consumer was created: of two members claiming one partition, the newer wins. */
+  /**
+   * "topic/partition" → the epoch (decimal) of the task claim under which this member owns it
+   * (hand-over-barrier.ts): of two members claiming one partition, the higher epoch wins. Absent
+   * for members without ZooKeeper claims.
+   */
+  readonly epochs?: Readonly<Record<string, string>>;
+  /** When the member's consumer was created: between equal epochs, the newer member wins. */
   readonly startedAt: number;
 }
 
@@ -20,8 +26,9 @@ export interface GroupMember {
  * The pure assignment: each member gets exactly the partitions it owns. Who owns a task is not
  * decided here but by the job model and the ZooKeeper task claims (hand-over-barrier.ts), so the
  * consumer group never has to agree on a job model version. Two members claim one partition only
- * when one is a dead predecessor the group has not expired yet (a restarted container): the
- * newest claim wins and the other is reported through `onConflict`.
+ * when one of them lost the task's claim (a zombie, or a dead predecessor the group has not
+ * expired yet): the later claim wins, by its ZooKeeper epoch rather than any host's clock (between
+ * members without epochs, the newer member), and the other is reported through `onConflict`.
  */
 export function assignOwnedPartitions(
   members: readonly GroupMember[],
@@ -30,21 +37,32 @@ export function assignOwnedPartitions(
   const newestFirst = [...members].sort(
     (a, b) => (b.claim?.startedAt ?? 0) - (a.claim?.startedAt ?? 0) || (a.memberId < b.memberId ? -1 : 1),
   );
-  const takenBy = new Map<string, string>();
+  const winners = new Map<string, { memberId: string; container: string; epoch: bigint }>();
+  for (const { memberId, claim } of newestFirst) {
+    for (const [topic, partitions] of Object.entries(claim?.partitions ?? {})) {
+      for (const partition of partitions) {
+        const key = `${topic}/${partition}`;
+        const epoch = BigInt(claim?.epochs?.[key] ?? 0);
+        const best = winners.get(key);
+        if (best === undefined || epoch > best.epoch) winners.set(key, { memberId, container: claim?.container ?? memberId, epoch });
+      }
+    }
+  }
   const assignment = new Map<string, Record<string, number[]>>();
   for (const { memberId, claim } of newestFirst) {
     const mine: Record<string, number[]> = {};
     if (claim === undefined) onConflict?.(memberId, 'sent no readable claim');
     for (const [topic, partitions] of Object.entries(claim?.partitions ?? {})) {
       for (const partition of partitions) {
-        const key = `${topic}\u0000${partition}`;
-        const holder = takenBy.get(key);
-        if (holder !== undefined) {
-          onConflict?.(memberId, `${topic}/${partition} is claimed by the newer container ${holder}`);
+        const winner = winners.get(`${topic}/${partition}`);
+        if (winner?.memberId === memberId) {
+          (mine[topic] ??= []).push(partition);
           continue;
         }
-        takenBy.set(key, claim?.container ?? memberId);
-        (mine[topic] ??= []).push(partition);
+        const by = winner?.epoch
+          ? `container ${winner.container} under a later task claim (epoch ${winner.epoch})`
+          : `the newer container ${winner?.container}`;
+        onConflict?.(memberId, `${topic}/${partition} is claimed by ${by}`);
       }
     }
     assignment.set(memberId, mine);
@@ -85,6 +103,10 @@ function readClaim(metadata: Buffer): MemberClaim | undefined {
     const valid =
       typeof claim.container === 'string' &&
       typeof claim.startedAt === 'number' &&
+      (claim.epochs === undefined ||
+        (typeof claim.epochs === 'object' &&
+          claim.epochs !== null &&
+          Object.values(claim.epochs).every((e) => typeof e === 'string' && /^\d{1,20}$/.test(e)))) &&
       typeof claim.partitions === 'object' &&
       claim.partitions !== null &&
       Object.values(claim.partitions).every((list) => Array.isArray(list) && list.every(Number.isInteger));

@@ -160,7 +160,12 @@ class KafkaInput implements InputSource {
       groupId: groupId(options.job),
       partitionAssigners: [
         ownedPartitionsAssigner(
-          { container: options.containerId, partitions: partitionsOf(request.ssps), startedAt: Date.now() },
+          {
+            container: options.containerId,
+            partitions: partitionsOf(request.ssps),
+            epochs: Object.fromEntries(request.ssps.map(({ ssp, epoch }) => [`${ssp.topic}/${ssp.partition}`, String(epoch)])),
+            startedAt: Date.now(),
+          },
           (member, why) => options.logger.warn('a group member does not get all the partitions it claims', { member, why }),
         ),
       ],

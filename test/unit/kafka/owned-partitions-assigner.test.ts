@@ -35,6 +35,22 @@ describe('owned-partitions assigner', () => {
     assert.deepEqual(conflicts, ['dead: words/0 is claimed by the newer container 0', 'dead: words/1 is claimed by the newer container 0']);
   });
 
+  it("gives a contested partition to the later task claim (ZooKeeper epoch), whatever the hosts' clocks say", () => {
+    const conflicts: string[] = [];
+    const zombie = { ...claim('0', 900, { words: [0, 1] }), epochs: { 'words/0': '7', 'words/1': '7' } };
+    const owner = { ...claim('2', 100, { words: [0] }), epochs: { 'words/0': '12' } };
+    const assignment = assignOwnedPartitions(
+      [
+        { memberId: 'zombie', claim: zombie },
+        { memberId: 'owner', claim: owner },
+      ],
+      (member, why) => conflicts.push(`${member}: ${why}`),
+    );
+    assert.deepEqual(assignment.get('owner'), { words: [0] }, 'the owner started earlier by its clock, but claimed later');
+    assert.deepEqual(assignment.get('zombie'), { words: [1] });
+    assert.deepEqual(conflicts, ['zombie: words/0 is claimed by container 2 under a later task claim (epoch 12)']);
+  });
+
   it('gives nothing to a member without a readable claim', () => {
     const conflicts: string[] = [];
     const assignment = assignOwnedPartitions([{ memberId: 'x', claim: undefined }], (member, why) => conflicts.push(`${member}: ${why}`));
