@@ -25,6 +25,8 @@ export async function openContainerStores(input: {
   readonly tasks: readonly TaskModel[];
   readonly checkpoints: ReadonlyMap<string, Checkpoint>;
   readonly ownership: TaskOwnership;
+  /** Changelog topic → its delete.retention.ms (as the topic has it). */
+  readonly deleteRetention: ReadonlyMap<string, number>;
   readonly system: StreamSystem;
   readonly logger: Logger;
   readonly onRestoreProgress?: RestoreProgress;
@@ -54,6 +56,7 @@ export async function openContainerStores(input: {
           createEngine: (dbDir) => createEngine(spec.engine, dbDir, spec.engineOptions),
           checkpoint: checkpoints.get(task.name)?.changelogs[spec.name],
           epoch,
+          deleteRetentionMs: input.deleteRetention.get(spec.changelogTopic),
         },
       });
     }

@@ -71,7 +71,14 @@ export async function startContainer(options: ContainerOptions): Promise<Running
   for (const output of config.outputs) {
     if (output.partitions) topics.push({ topic: output.topic, partitions: output.partitions, compacted: false, purpose: 'an output' });
   }
-  await system.ensureTopics(topics);
+  const topicSettings = await system.ensureTopics(topics);
+  // Restore trusts a kept DB only while the changelog still holds every tombstone written after it.
+  const deleteRetention = new Map(
+    topics.map((topic) => [
+      topic.topic,
+      topicSettings.get(topic.topic)?.deleteRetentionMs ?? Number(topic.configs?.['delete.retention.ms']),
+    ]),
+  );
   await system.partitionCounts(config.inputs.map((input) => ({ topic: input.topic, purpose: 'an input' })));
 
   // A job with mysql stores keeps its checkpoints in MySQL: each commit is one SQL transaction.
@@ -94,6 +101,7 @@ export async function startContainer(options: ContainerOptions): Promise<Running
     tasks: model.tasks,
     checkpoints,
     ownership,
+    deleteRetention,
     system,
     logger,
     onRestoreProgress: status?.restoreProgress,

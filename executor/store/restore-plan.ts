@@ -24,7 +24,7 @@ export interface RestoreInput {
   readonly checkpoint: ChangelogPosition | undefined;
   /** The epoch of this owner of the task, whose records will follow the restore's. */
   readonly epoch: bigint;
-  /** A local DB older than this may have missed tombstones that compaction has removed. */
+  /** The changelog's delete.retention.ms: a local DB older than this may have missed tombstones that compaction removed. */
   readonly deleteRetentionMs: number;
   readonly now: number;
 }
@@ -127,10 +127,14 @@ export function planRestore(input: RestoreInput): RestorePlan {
     return rebuild(`the changelog no longer holds offsets ${local.offset + 1}..${low - 1} after the local DB`);
   }
   const age = input.now - local.writtenAt;
-  if (age > input.deleteRetentionMs) {
+  if (age < 0) {
+    return rebuild(`the local DB was written ${Math.round(-age / 1000)} s in the future by this host's clock, so its age is unknown`);
+  }
+  // Half the retention: the replay that follows takes time too, and tombstones must outlive it.
+  if (age > input.deleteRetentionMs / 2) {
     return rebuild(
-      `the local DB is ${Math.round(age / 1000)} s old, over the changelog's delete retention ` +
-        `(${Math.round(input.deleteRetentionMs / 1000)} s): deletes may have been compacted away`,
+      `the local DB is ${Math.round(age / 1000)} s old, over half the changelog's delete retention ` +
+        `(${Math.round(input.deleteRetentionMs / 1000)} s): deletes may be compacted away before its replay ends`,
     );
   }
   return {

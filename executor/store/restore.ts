@@ -30,6 +30,8 @@ export interface RestoreTarget {
   readonly checkpoint: ChangelogPosition | undefined;
   /** The epoch of this owner of the task (the sink's records carry it). */
   readonly epoch: bigint;
+  /** The changelog's delete.retention.ms, when known (else the options' default). */
+  readonly deleteRetentionMs?: number | undefined;
 }
 
 export interface RestoreResult {
@@ -139,7 +141,7 @@ async function prepare(target: RestoreTarget, source: ChangelogSource, options: 
     watermarks: await source.watermarks(target.changelog),
     checkpoint: target.checkpoint,
     epoch: target.epoch,
-    deleteRetentionMs: options.deleteRetentionMs,
+    deleteRetentionMs: target.deleteRetentionMs ?? options.deleteRetentionMs,
     now: Date.now(),
   });
   const dbDir = target.storeDir ? join(target.storeDir, 'db') : undefined;

@@ -12,7 +12,8 @@ export interface StreamSystem {
   /** Partition counts of existing topics; a missing topic is an error naming it and its purpose. */
   partitionCounts(topics: readonly { topic: string; purpose: string }[]): Promise<Map<string, number>>;
   /** Creates missing topics and validates existing ones (partitions, compaction). */
-  ensureTopics(specs: readonly TopicSpec[]): Promise<void>;
+  /** Returns, per topic it knows them of, how long compaction keeps the topic's tombstones. */
+  ensureTopics(specs: readonly TopicSpec[]): Promise<Map<string, { readonly deleteRetentionMs: number }>>;
   readonly changelogSource: ChangelogSource;
   /** The sink of a store's changelog partition; its records carry `epoch`, the task owner's (see changelog.ts). */
   changelogSink(target: ChangelogPartition, epoch: bigint): ChangelogSink;

@@ -75,9 +75,11 @@ export class KafkaSystem implements StreamSystem {
     return counts;
   }
 
-  async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
+  async ensureTopics(specs: readonly TopicSpec[]): Promise<Map<string, { readonly deleteRetentionMs: number }>> {
+    const found = new Map<string, { readonly deleteRetentionMs: number }>();
     for (const spec of specs) {
       const settings = await ensureTopic(this.admin, spec);
+      found.set(spec.topic, settings);
       // Changelogs (the compacted topics) hold the only durable copy of the state. Kafka Streams
       // recommends replication factor 3 with min.insync.replicas 2: one broker may fail without
       // losing an acknowledged write or stopping the job.
@@ -92,6 +94,7 @@ export class KafkaSystem implements StreamSystem {
         );
       }
     }
+    return found;
   }
 
   async resolveStarts(ssps: readonly { ssp: Ssp; reset: 'earliest' | 'latest' }[]): Promise<Map<string, string>> {

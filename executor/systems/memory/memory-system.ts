@@ -61,7 +61,8 @@ export class MemorySystem implements StreamSystem {
     return counts;
   }
 
-  async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
+  /** In-memory topics are never compacted: nothing to report. */
+  async ensureTopics(specs: readonly TopicSpec[]): Promise<Map<string, { readonly deleteRetentionMs: number }>> {
     for (const spec of specs) {
       const existing = this.topics.partitionCount(spec.topic);
       if (existing !== undefined && existing !== spec.partitions) {
@@ -75,6 +76,7 @@ export class MemorySystem implements StreamSystem {
       }
       this.topics.create(spec.topic, spec.partitions);
     }
+    return new Map();
   }
 
   /** Creates a topic with the default partition count unless it exists (feeds and outputs). */

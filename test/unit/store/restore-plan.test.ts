@@ -87,7 +87,8 @@ describe('planRestore', () => {
       /owners kept this DB since the last rebuild/,
     ],
     ['offsets no longer in the changelog', { watermarks: { low: 60, high: 120 } }, /no longer holds offsets 50..59/],
-    ['a DB older than the delete retention', { deleteRetentionMs: 500 }, /over the changelog's delete retention/],
+    ['a DB older than half the delete retention', { deleteRetentionMs: 1900 }, /over half the changelog's delete retention/],
+    ['a DB from the future (a clock set back)', { now: now - 5000 }, /written 4 s in the future by this host's clock/],
   ];
   for (const [name, change, reason] of rebuilds) {
     it(`rebuilds from the start for ${name}`, () => {
