@@ -12,6 +12,8 @@ export const StoreErrorCode = {
   changelogMismatch: 'STORE_CHANGELOG_MISMATCH',
   changelogFailed: 'STORE_CHANGELOG_SEND_FAILED',
   closed: 'STORE_CLOSED',
+  /** The DB directory is open in another process (a zombie on the same host). */
+  inUse: 'STORE_IN_USE',
 } as const;
 
 export type StoreErrorCode = (typeof StoreErrorCode)[keyof typeof StoreErrorCode];

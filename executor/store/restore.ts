@@ -1,6 +1,8 @@
+import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TaskLostError } from '../../shared/coordination/task-ownership.js';
+import { describeError } from '../../shared/errors.js';
 import { createLogger, type Logger } from '../../shared/log.js';
 import type { ChangelogPosition } from '../checkpoint/checkpoint.js';
 import { counter, gauge } from '../../shared/metrics.js';
@@ -16,6 +18,7 @@ import type { EngineWrite, KeyValueEngine } from './engine.js';
 import { readOffsetFile, writeOffsetFile, type OffsetFileState } from './offset-file.js';
 import { planRestore, rangeSize, type RestorePlan } from './restore-plan.js';
 import type { StoreContext } from './store-context.js';
+import { StoreError, StoreErrorCode } from './errors.js';
 
 /** One store of one task to restore. */
 export interface RestoreTarget {
@@ -148,6 +151,7 @@ async function prepare(target: RestoreTarget, source: ChangelogSource, options: 
   if (target.storeDir && dbDir) {
     await mkdir(target.storeDir, { recursive: true });
     if (!plan.reuseLocal) {
+      await refuseIfOpenElsewhere(target, dbDir);
       // Marked first, so that a crash during the rebuild leads to a rebuild again.
       await writeOffsetFile(target.storeDir, { state: 'applying' });
       await rm(dbDir, { recursive: true, force: true });
@@ -174,6 +178,31 @@ async function prepare(target: RestoreTarget, source: ChangelogSource, options: 
     replayed: 0,
     replayedBytes: 0,
   };
+}
+
+/**
+ * A rebuild deletes the DB directory, and with it the engine's LOCK file, which is what keeps a
+ * second process out: with a host state directory, a zombie of this task on the same host could
+ * still have the DB open and go on writing into the one rebuilt under it. So the old DB is opened
+ * (and closed) first; if its lock is held, the rebuild is refused rather than mixing two writers.
+ */
+async function refuseIfOpenElsewhere(target: RestoreTarget, dbDir: string): Promise<void> {
+  if (!existsSync(dbDir)) return;
+  const old = target.createEngine(dbDir);
+  try {
+    await old.open();
+  } catch (error) {
+    const text = `${describeError(error)} ${describeError((error as { cause?: unknown }).cause ?? '')}`;
+    if (!/\block\b/i.test(text)) return; // unreadable for another reason: the rebuild replaces it
+    throw new StoreError(
+      StoreErrorCode.inUse,
+      target.context,
+      `its DB at ${dbDir} is open in another process (a zombie of this task on this host?); ` +
+        `rebuilding it now would mix two writers' files, so this start fails (the next one succeeds once that process has ended) (${text.trim()})`,
+      { cause: error },
+    );
+  }
+  await old.close();
 }
 
 async function apply(state: TargetState, records: readonly OffsetRecord[], onProgress: RestoreProgress | undefined): Promise<void> {

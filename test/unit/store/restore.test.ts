@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { EVERY_WRITER } from '../../../executor/checkpoint/checkpoint.js';
+import { createEngine } from '../../../executor/store/engines/create-engine.js';
 import { MemoryEngine } from '../../../executor/store/engines/memory-engine.js';
+import { StoreErrorCode } from '../../../executor/store/errors.js';
 import { MemoryTopics } from '../../../executor/systems/memory/memory-topics.js';
 import { restoreStores } from '../../../executor/store/restore.js';
 import { setLogLevel } from '../../../shared/log.js';
@@ -57,4 +62,34 @@ describe('restoreStores', () => {
       'the changelog again ends in the restored state',
     );
   });
+
+  for (const kind of ['rocksdb', 'leveldb'] as const) {
+    it(`refuses to rebuild a ${kind} DB that another process still has open (a zombie on this host), and leaves it alone`, async () => {
+      const storeDir = await mkdtemp(join(tmpdir(), 'sluice-in-use-'));
+      const dbDir = join(storeDir, 'db');
+      const zombie = createEngine(kind, dbDir, {});
+      await zombie.open();
+      await zombie.write([{ type: 'put', key: Buffer.from('k'), value: Buffer.from('zombie') }]);
+      const changelog = new MemoryTopics();
+      const target = {
+        context,
+        changelog: changelogPartition,
+        sink: changelog.sink(changelogPartition),
+        storeDir, // no OFFSET file: the plan rebuilds
+        createEngine: (dir: string | undefined) => createEngine(kind, dir, {}),
+        checkpoint: undefined,
+        epoch: 2n,
+      };
+      await assert.rejects(restoreStores([target], changelog, { deleteRetentionMs: 1e9 }), (error: Error & { code?: string }) => {
+        assert.equal(error.code, StoreErrorCode.inUse);
+        assert.match(error.message, /store 'counts' of task 'Partition 0': its DB at .* is open in another process/);
+        return true;
+      });
+      assert.equal((await zombie.get(Buffer.from('k')))?.toString(), 'zombie', "the zombie's DB was not deleted under it");
+      await zombie.close();
+      const [rebuilt] = await restoreStores([target], changelog, { deleteRetentionMs: 1e9 });
+      assert.equal(await rebuilt?.engine.get(Buffer.from('k')), undefined, 'once it is closed, the rebuild goes ahead');
+      await rebuilt?.engine.close();
+    });
+  }
 });
