@@ -61,7 +61,7 @@ function record(index: number, partitions: number): OutRecord {
   return { key: KEYS[index % KEYS.length] as Buffer, value: VALUE, partition: index % partitions };
 }
 
-/** A checkpoint as KafkaCheckpointStore writes it (a task's changelog offsets), ~150 bytes. */
+/** A checkpoint as KafkaCheckpointStore writes it (a task's changelog offsets), ~100 bytes. */
 function checkpointOf(changelog: string, partition: number, offset: bigint): string {
   return JSON.stringify({
     version: 1,
