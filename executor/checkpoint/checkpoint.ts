@@ -34,6 +34,8 @@ export interface Checkpoint {
   readonly changelogs: Readonly<Record<string, ChangelogPosition>>;
   /** The epoch of the task owner that wrote it (its task claim's; 0 for an owner without claims). */
   readonly epoch: bigint;
+  /** When it was written (ms, its writer's clock); absent in format 1. */
+  readonly writtenAt?: number | undefined;
 }
 
 export interface CheckpointStore {

@@ -13,6 +13,7 @@ import { restoreStores, type RestoreProgress, type RestoreTarget } from '../stor
 import type { StoreSpec } from '../store/store-spec.js';
 import { STORE_DEFAULTS } from '../../shared/config/job-config.js';
 import type { MySqlState } from '../store/mysql/mysql-state.js';
+import type { ChangelogCompaction } from '../store/changelog.js';
 
 /**
  * Opens every store of every task of a container: restores them all in one pass over their
@@ -25,8 +26,8 @@ export async function openContainerStores(input: {
   readonly tasks: readonly TaskModel[];
   readonly checkpoints: ReadonlyMap<string, Checkpoint>;
   readonly ownership: TaskOwnership;
-  /** Changelog topic → its delete.retention.ms (as the topic has it). */
-  readonly deleteRetention: ReadonlyMap<string, number>;
+  /** Changelog topic → its compaction settings. */
+  readonly compaction: ReadonlyMap<string, ChangelogCompaction>;
   readonly system: StreamSystem;
   readonly logger: Logger;
   readonly onRestoreProgress?: RestoreProgress;
@@ -55,8 +56,9 @@ export async function openContainerStores(input: {
           storeDir: spec.engine === 'memory' ? undefined : storeDir(config, spec.name, task.name),
           createEngine: (dbDir) => createEngine(spec.engine, dbDir, spec.engineOptions),
           checkpoint: checkpoints.get(task.name)?.changelogs[spec.name],
+          checkpointWrittenAt: checkpoints.get(task.name)?.writtenAt,
           epoch,
-          deleteRetentionMs: input.deleteRetention.get(spec.changelogTopic),
+          compaction: input.compaction.get(spec.changelogTopic),
         },
       });
     }

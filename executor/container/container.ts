@@ -72,11 +72,14 @@ export async function startContainer(options: ContainerOptions): Promise<Running
     if (output.partitions) topics.push({ topic: output.topic, partitions: output.partitions, compacted: false, purpose: 'an output' });
   }
   const topicSettings = await system.ensureTopics(topics);
-  // Restore trusts a kept DB only while the changelog still holds every tombstone written after it.
-  const deleteRetention = new Map(
+  // What restore must know of each changelog's compaction: as the topic has it, else as configured.
+  const compaction = new Map(
     topics.map((topic) => [
       topic.topic,
-      topicSettings.get(topic.topic)?.deleteRetentionMs ?? Number(topic.configs?.['delete.retention.ms']),
+      topicSettings.get(topic.topic) ?? {
+        deleteRetentionMs: Number(topic.configs?.['delete.retention.ms']),
+        minCompactionLagMs: topic.minCompactionLagMs ?? 0,
+      },
     ]),
   );
   await system.partitionCounts(config.inputs.map((input) => ({ topic: input.topic, purpose: 'an input' })));
@@ -101,7 +104,7 @@ export async function startContainer(options: ContainerOptions): Promise<Running
     tasks: model.tasks,
     checkpoints,
     ownership,
-    deleteRetention,
+    compaction,
     system,
     logger,
     onRestoreProgress: status?.restoreProgress,

@@ -342,7 +342,7 @@ export class TaskInstance {
     await this.unlessAbandoned(this.options.outputs.flush());
     const changelogs: Record<string, ChangelogPosition> = {};
     for (const [name, store] of this.options.stores) changelogs[name] = await this.unlessAbandoned(store.changelogAcked());
-    const checkpoint: Checkpoint = { inputs, changelogs, epoch: this.options.ownership.epoch(this.name) };
+    const checkpoint: Checkpoint = { inputs, changelogs, epoch: this.options.ownership.epoch(this.name), writtenAt: Date.now() };
     this.assertOwned();
     await this.unlessAbandoned(this.options.checkpoints.write(this.name, checkpoint, () => this.owned()));
     for (const store of this.options.stores.values()) await store.applyCommit();

@@ -8,6 +8,14 @@ export interface ChangelogRecord {
   readonly value: Buffer | null;
 }
 
+/** What restore must know of a changelog topic's compaction, as the topic has it. */
+export interface ChangelogCompaction {
+  /** How long tombstones are kept: a DB older than this may have missed deletes. */
+  readonly deleteRetentionMs: number;
+  /** How long a record is safe from compaction: a checkpoint older than this may have lost committed records. */
+  readonly minCompactionLagMs: number;
+}
+
 export interface ChangelogPartition {
   readonly topic: string;
   readonly partition: number;

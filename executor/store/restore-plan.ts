@@ -26,6 +26,10 @@ export interface RestoreInput {
   readonly epoch: bigint;
   /** The changelog's delete.retention.ms: a local DB older than this may have missed tombstones that compaction removed. */
   readonly deleteRetentionMs: number;
+  /** When the task's checkpoint was written (its writer's clock; unknown for old checkpoints). */
+  readonly checkpointWrittenAt?: number | undefined;
+  /** The changelog's min.compaction.lag.ms, when known. */
+  readonly minCompactionLagMs?: number | undefined;
   readonly now: number;
 }
 
@@ -44,6 +48,11 @@ export interface RestorePlan {
   readonly counted: ChangelogWriters;
   /** Whose records count from now on, for this owner's checkpoints. */
   readonly writers: ChangelogWriters;
+  /**
+   * The checkpoint was older than compaction's safety margin, so the records after it were kept
+   * rather than trimmed (messages after the checkpoint may count twice): say so loudly.
+   */
+  readonly keptTail: boolean;
 }
 
 /**
@@ -73,9 +82,19 @@ export function planRestore(input: RestoreInput): RestorePlan {
       target: low - 1,
       counted: fresh,
       writers: fresh,
+      keptTail: false,
     };
   }
-  const target = position.offset;
+  // Trim relies on every committed record still being there. Compaction may remove one that a
+  // record after the checkpoint superseded once that record is min.compaction.lag.ms old: past 0.9
+  // of it (Samza's margin), keep the tail as the state instead, which at worst counts twice.
+  const { checkpointWrittenAt, minCompactionLagMs } = input;
+  const keptTail =
+    position.offset < last &&
+    checkpointWrittenAt !== undefined &&
+    minCompactionLagMs !== undefined &&
+    input.now - checkpointWrittenAt > 0.9 * minCompactionLagMs;
+  const target = keptTail ? last : position.offset;
   if (target > last) {
     throw new StoreError(
       StoreErrorCode.changelogMismatch,
@@ -94,6 +113,7 @@ export function planRestore(input: RestoreInput): RestorePlan {
     target,
     counted: position.writers,
     writers: fresh,
+    keptTail,
   });
 
   const local = input.offsetFile;
@@ -145,6 +165,7 @@ export function planRestore(input: RestoreInput): RestorePlan {
     target,
     counted: position.writers,
     writers: { since: Math.min(since, high), epochs: epochs.includes(input.epoch) ? epochs : [...epochs, input.epoch] },
+    keptTail,
   };
 }
 

@@ -8,6 +8,7 @@ import type { ChangelogPosition } from '../checkpoint/checkpoint.js';
 import { counter, gauge } from '../../shared/metrics.js';
 import {
   epochOf,
+  type ChangelogCompaction,
   type ChangelogPartition,
   type ChangelogReadRequest,
   type ChangelogSink,
@@ -31,10 +32,12 @@ export interface RestoreTarget {
   readonly createEngine: (dbDir: string | undefined) => KeyValueEngine;
   /** The store's position in the task's checkpoint; undefined when the task has none. */
   readonly checkpoint: ChangelogPosition | undefined;
+  /** When that checkpoint was written, if it says. */
+  readonly checkpointWrittenAt?: number | undefined;
   /** The epoch of this owner of the task (the sink's records carry it). */
   readonly epoch: bigint;
-  /** The changelog's delete.retention.ms, when known (else the options' default). */
-  readonly deleteRetentionMs?: number | undefined;
+  /** The changelog topic's compaction settings, when known (else the options' delete retention and no compaction lag check). */
+  readonly compaction?: ChangelogCompaction | undefined;
 }
 
 export interface RestoreResult {
@@ -144,7 +147,9 @@ async function prepare(target: RestoreTarget, source: ChangelogSource, options: 
     watermarks: await source.watermarks(target.changelog),
     checkpoint: target.checkpoint,
     epoch: target.epoch,
-    deleteRetentionMs: target.deleteRetentionMs ?? options.deleteRetentionMs,
+    deleteRetentionMs: target.compaction?.deleteRetentionMs ?? options.deleteRetentionMs,
+    minCompactionLagMs: target.compaction?.minCompactionLagMs,
+    checkpointWrittenAt: target.checkpointWrittenAt,
     now: Date.now(),
   });
   const dbDir = target.storeDir ? join(target.storeDir, 'db') : undefined;
@@ -157,6 +162,16 @@ async function prepare(target: RestoreTarget, source: ChangelogSource, options: 
       await rm(dbDir, { recursive: true, force: true });
     }
     await mkdir(dbDir, { recursive: true });
+  }
+  if (plan.keptTail) {
+    log.warn(
+      "the checkpoint is older than 0.9 × the changelog's min.compaction.lag.ms: the records after it are kept as the state, not trimmed (messages after the checkpoint may count twice)",
+      {
+        ...target.context,
+        checkpointWrittenAt: target.checkpointWrittenAt,
+        kept: plan.target - (target.checkpoint?.offset ?? plan.target),
+      },
+    );
   }
   const engine = target.createEngine(dbDir);
   await engine.open();

@@ -1,7 +1,7 @@
 import type { Ssp } from '../../shared/api/task.js';
 import type { TopicSpec } from '../../shared/kafka/topics.js';
 import type { CheckpointStore } from '../checkpoint/checkpoint.js';
-import type { ChangelogPartition, ChangelogSink, ChangelogSource } from '../store/changelog.js';
+import type { ChangelogCompaction, ChangelogPartition, ChangelogSink, ChangelogSource } from '../store/changelog.js';
 
 /**
  * Where a container's messages, changelogs and checkpoints live. Two systems implement it: Kafka
@@ -12,8 +12,8 @@ export interface StreamSystem {
   /** Partition counts of existing topics; a missing topic is an error naming it and its purpose. */
   partitionCounts(topics: readonly { topic: string; purpose: string }[]): Promise<Map<string, number>>;
   /** Creates missing topics and validates existing ones (partitions, compaction). */
-  /** Returns, per topic it knows them of, how long compaction keeps the topic's tombstones. */
-  ensureTopics(specs: readonly TopicSpec[]): Promise<Map<string, { readonly deleteRetentionMs: number }>>;
+  /** Returns, per topic it knows them of, the topic's compaction settings. */
+  ensureTopics(specs: readonly TopicSpec[]): Promise<Map<string, ChangelogCompaction>>;
   readonly changelogSource: ChangelogSource;
   /** The sink of a store's changelog partition; its records carry `epoch`, the task owner's (see changelog.ts). */
   changelogSink(target: ChangelogPartition, epoch: bigint): ChangelogSink;

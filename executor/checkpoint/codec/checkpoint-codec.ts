@@ -3,21 +3,21 @@ import { EVERY_WRITER, type ChangelogPosition, type Checkpoint } from '../checkp
 
 /**
  * Checkpoints as JSON. Format 2 (written):
- *   {"v":2,"task":"Partition 3","epoch":"4294967312","inputs":{"kafka.words.3":"1042"},
+ *   {"v":2,"task":"Partition 3","epoch":"4294967312","at":1700000000000,"inputs":{"kafka.words.3":"1042"},
  *    "changelogs":{"counts":{"offset":977,"since":950,"epochs":["4294967300","4294967312"]}}}
  * Format 1 (read, from before owner epochs): {"v":1,"task":…,"inputs":{…},"changelogs":{"counts":977}}
  * is epoch 0 with no writer filter, which restores exactly as format 1 did.
  * The task name is inside so that a checkpoint can never be applied to another task.
  */
 export function encodeCheckpoint(task: string, checkpoint: Checkpoint): string {
-  const { inputs, epoch } = checkpoint;
+  const { inputs, epoch, writtenAt } = checkpoint;
   const changelogs = Object.fromEntries(
     Object.entries(checkpoint.changelogs).map(([store, { offset, writers }]) => [
       store,
       { offset, since: writers.since, epochs: writers.epochs.map(String) },
     ]),
   );
-  return JSON.stringify({ v: 2, task, epoch: String(epoch), inputs, changelogs });
+  return JSON.stringify({ v: 2, task, epoch: String(epoch), at: writtenAt, inputs, changelogs });
 }
 
 export function decodeCheckpoint(text: string, task: string, where: string): Checkpoint {
@@ -54,12 +54,10 @@ export function decodeCheckpoint(text: string, task: string, where: string): Che
     }
     positions[store] = { offset, writers: { since, epochs: epochs.map((epoch) => BigInt(epoch)) } };
   }
-  let epoch = 0n;
-  if (fields.v === 2) {
-    if (!isEpoch(fields.epoch)) throw fail('epoch must be a decimal string');
-    epoch = BigInt(fields.epoch);
-  }
-  return { inputs: inputs as Record<string, string>, changelogs: positions, epoch };
+  if (fields.v === 1) return { inputs: inputs as Record<string, string>, changelogs: positions, epoch: 0n };
+  if (!isEpoch(fields.epoch)) throw fail('epoch must be a decimal string');
+  if (fields.at !== undefined && !isOffset(fields.at)) throw fail('at must be a time in milliseconds');
+  return { inputs: inputs as Record<string, string>, changelogs: positions, epoch: BigInt(fields.epoch), writtenAt: fields.at };
 }
 
 function isOffset(value: unknown): value is number {

@@ -9,7 +9,7 @@ import type { Logger } from '../../../shared/log.js';
 import { sspKey } from '../../../shared/model/job-model.js';
 import { KafkaCheckpointStore } from './kafka-checkpoints.js';
 import { GroupMembership } from './group-membership.js';
-import type { ChangelogPartition, ChangelogSink } from '../../store/changelog.js';
+import type { ChangelogCompaction, ChangelogPartition, ChangelogSink } from '../../store/changelog.js';
 import { KafkaChangelogSink, KafkaChangelogSource } from './kafka-changelog.js';
 import type { InputRequest, InputSource, OutgoingMessage, OutputSink, StreamSystem } from '../stream-system.js';
 
@@ -75,8 +75,8 @@ export class KafkaSystem implements StreamSystem {
     return counts;
   }
 
-  async ensureTopics(specs: readonly TopicSpec[]): Promise<Map<string, { readonly deleteRetentionMs: number }>> {
-    const found = new Map<string, { readonly deleteRetentionMs: number }>();
+  async ensureTopics(specs: readonly TopicSpec[]): Promise<Map<string, ChangelogCompaction>> {
+    const found = new Map<string, ChangelogCompaction>();
     for (const spec of specs) {
       const settings = await ensureTopic(this.admin, spec);
       found.set(spec.topic, settings);

@@ -4,7 +4,7 @@ import type { TopicSpec } from '../../../shared/kafka/topics.js';
 import { sspKey } from '../../../shared/model/job-model.js';
 import type { Ssp } from '../../../shared/api/task.js';
 import type { CheckpointStore } from '../../checkpoint/checkpoint.js';
-import type { ChangelogPartition, ChangelogSink } from '../../store/changelog.js';
+import type { ChangelogCompaction, ChangelogPartition, ChangelogSink } from '../../store/changelog.js';
 import { MemoryTopics } from './memory-topics.js';
 import type { InputRequest, InputSource, OutgoingMessage, OutputSink, StreamSystem } from '../stream-system.js';
 
@@ -62,7 +62,7 @@ export class MemorySystem implements StreamSystem {
   }
 
   /** In-memory topics are never compacted: nothing to report. */
-  async ensureTopics(specs: readonly TopicSpec[]): Promise<Map<string, { readonly deleteRetentionMs: number }>> {
+  async ensureTopics(specs: readonly TopicSpec[]): Promise<Map<string, ChangelogCompaction>> {
     for (const spec of specs) {
       const existing = this.topics.partitionCount(spec.topic);
       if (existing !== undefined && existing !== spec.partitions) {

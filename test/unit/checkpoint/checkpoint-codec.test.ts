@@ -9,7 +9,12 @@ describe('checkpoint formats', () => {
   it('writes format 2 as the golden fixture and reads it back', async () => {
     const golden = await fixture('v2.json');
     const writers = { since: 950, epochs: [4294967300n, 4294967312n] };
-    const checkpoint = { inputs: { 'kafka.words.3': '1042' }, changelogs: { counts: { offset: 977, writers } }, epoch: 4294967312n };
+    const checkpoint = {
+      inputs: { 'kafka.words.3': '1042' },
+      changelogs: { counts: { offset: 977, writers } },
+      epoch: 4294967312n,
+      writtenAt: 1700000000000,
+    };
     assert.equal(encodeCheckpoint('Partition 3', checkpoint), golden);
     assert.deepEqual(decodeCheckpoint(golden, 'Partition 3', 'the fixture'), checkpoint);
   });

@@ -28,6 +28,17 @@ describe('planRestore', () => {
     assert.deepEqual(plan.writers, { since: 30, epochs: [3n, 5n, 7n] }, 'keeping the DB adds this owner to them');
   });
 
+  it("keeps the tail after a checkpoint older than 0.9 × min.compaction.lag.ms instead of trimming it (Samza's fallback)", () => {
+    const old = { ...base, checkpointWrittenAt: now - 9_100, minCompactionLagMs: 10_000 };
+    const plan = planRestore(old);
+    assert.equal(plan.keptTail, true);
+    assert.equal(plan.target, 119, 'the tail is the state');
+    assert.deepEqual(plan.trim, { from: 120, to: 119 }, 'nothing is trimmed');
+    assert.equal(planRestore({ ...old, checkpointWrittenAt: now - 8_900 }).keptTail, false, 'younger than 0.9 × the lag');
+    assert.equal(planRestore({ ...old, watermarks: { low: 0, high: 100 } }).keptTail, false, 'no tail to keep');
+    assert.equal(planRestore(base).keptTail, false, 'no lag known');
+  });
+
   it('starts the writers afresh at the end of the changelog when it rebuilds', () => {
     const plan = planRestore({ ...base, offsetFile: { state: 'missing' } });
     assert.equal(plan.reuseLocal, false);
