@@ -1,4 +1,5 @@
-import type { BytesStore, EngineIterator, EngineSnapshot, EngineWrite, KeyRange } from '../engine.js';
+import type { BytesStore, EngineWrite } from '../engine.js';
+import { WriteLayer } from './write-layer.js';
 import type { ChangelogRecord, ChangelogSink } from '../changelog.js';
 import { StoreError, StoreErrorCode } from '../errors.js';
 import type { StoreContext } from '../store-context.js';
@@ -8,30 +9,14 @@ import type { StoreContext } from '../store-context.js';
  * a tombstone. Records over the changelog's message size are refused here, before anything is
  * written, because Kafka would refuse them only at commit.
  */
-export class ChangeLoggingBytesStore implements BytesStore {
-  readonly getSync = undefined;
-
+export class ChangeLoggingBytesStore extends WriteLayer {
   constructor(
-    readonly inner: BytesStore,
+    inner: BytesStore,
     private readonly sink: ChangelogSink,
     private readonly context: StoreContext,
     private readonly maxRecordBytes: number,
-  ) {}
-
-  get(key: Buffer): Promise<Buffer | undefined> {
-    return this.inner.get(key);
-  }
-
-  getMany(keys: readonly Buffer[]): Promise<(Buffer | undefined)[]> {
-    return this.inner.getMany(keys);
-  }
-
-  iterate(range: KeyRange): EngineIterator {
-    return this.inner.iterate(range);
-  }
-
-  snapshot(): EngineSnapshot {
-    return this.inner.snapshot();
+  ) {
+    super(inner);
   }
 
   async write(batch: readonly EngineWrite[]): Promise<void> {

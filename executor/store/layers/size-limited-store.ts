@@ -1,4 +1,5 @@
-import type { BytesStore, EngineIterator, EngineSnapshot, EngineWrite, KeyRange } from '../engine.js';
+import type { BytesStore, EngineWrite } from '../engine.js';
+import { WriteLayer } from './write-layer.js';
 import { StoreError, StoreErrorCode } from '../errors.js';
 import type { StoreContext } from '../store-context.js';
 
@@ -13,29 +14,13 @@ export interface SizeLimits {
  * a mysql store's writes reach the database only in the commit transaction, where one refused row
  * would fail the whole commit of the task. (A logged store gets this check from its changelog layer.)
  */
-export class SizeLimitedStore implements BytesStore {
-  readonly getSync = undefined;
-
+export class SizeLimitedStore extends WriteLayer {
   constructor(
-    readonly inner: BytesStore,
+    inner: BytesStore,
     private readonly context: StoreContext,
     private readonly limits: SizeLimits,
-  ) {}
-
-  get(key: Buffer): Promise<Buffer | undefined> {
-    return this.inner.get(key);
-  }
-
-  getMany(keys: readonly Buffer[]): Promise<(Buffer | undefined)[]> {
-    return this.inner.getMany(keys);
-  }
-
-  iterate(range: KeyRange): EngineIterator {
-    return this.inner.iterate(range);
-  }
-
-  snapshot(): EngineSnapshot {
-    return this.inner.snapshot();
+  ) {
+    super(inner);
   }
 
   async write(batch: readonly EngineWrite[]): Promise<void> {
