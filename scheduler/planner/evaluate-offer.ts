@@ -1,8 +1,8 @@
 /**
  * Evaluates one container against what is left of one offer by running every stage, even after
- * one fails, so the outcomes name every reason (dcos-commons' OfferEvaluator does the same). The
- * recommended operations count only when all stages pass; then a LAUNCH of the container's task
- * on the claimed resources closes the list.
+ * one fails, so the outcomes name every reason (dcos-commons' OfferEvaluator does the same). An
+ * evaluation builds no task: only the one the planner chooses is launched (`launchOn`), so
+ * weighing candidates never costs a TaskInfo.
  */
 import type { Offer, OfferOperation, Resource } from '../../shared/mesos/index.js';
 import type { ContainerContext, PlanContext } from './context.js';
@@ -13,7 +13,7 @@ import { evaluateAccounting } from './stages/offer-accounting.js';
 import { evaluateBackoff } from './stages/backoff.js';
 import { evaluateLocality } from './stages/locality.js';
 import { evaluateReservation, type ResourceSource } from './stages/reservation-match.js';
-import { evaluateFit } from './stages/resources-fit.js';
+import { evaluateFit, type Claim } from './stages/resources-fit.js';
 import { evaluateRole } from './stages/role.js';
 import { buildTaskInfo } from './task-info.js';
 
@@ -27,14 +27,18 @@ export interface OfferState {
 
 export interface Evaluation {
   readonly ok: boolean;
-  readonly outcomes: readonly Outcome[];
-  /** RESERVE, CREATE (for a new reservation) and LAUNCH; empty unless ok. */
-  readonly operations: readonly OfferOperation[];
-  /** What the offer keeps if this evaluation is taken. */
-  readonly remaining: readonly Resource[];
+  readonly container: string;
+  /** Every stage's outcome, labelled with the container; the launch outcome is added by the planner. */
+  readonly stages: readonly Outcome[];
   /** Lower is better: 0 on its own reservation, 1 on its preferred host, 2 elsewhere. */
   readonly rank: number;
-  readonly placement: Placement | undefined;
+  readonly kind: PlacementKind;
+  /** What the offer keeps if this evaluation is taken. */
+  readonly remaining: readonly Resource[];
+  /** Defined when ok. */
+  readonly claim: Claim | undefined;
+  /** RESERVE and CREATE for a new reservation; empty otherwise. */
+  readonly reservationOperations: readonly OfferOperation[];
 }
 
 const KINDS: Record<ResourceSource['kind'], PlacementKind> = {
@@ -57,17 +61,36 @@ export function evaluateOffer(state: OfferState, container: ContainerContext, pl
     reservation.outcome,
     fit.outcome,
     accounting.outcome,
-  ];
-  const rank = reservation.source.kind === 'reserved' ? 0 : locality.rank + 1;
-  const failed = stages.filter((o) => !o.ok).map((o) => o.stage);
-  const claim = fit.claim;
-  if (failed.length > 0 || claim === undefined) {
-    const outcomes = [...stages, fail('launch', `not launched here: ${failed.join(', ')} failed`)].map((o) => ({
-      ...o,
-      container: container.id,
-    }));
-    return { ok: false, outcomes, operations: [], remaining: state.remaining, rank, placement: undefined };
-  }
+  ].map((o) => ({ ...o, container: container.id }));
+  const ok = fit.claim !== undefined && stages.every((o) => o.ok);
+  return {
+    ok,
+    container: container.id,
+    stages,
+    rank: reservation.source.kind === 'reserved' ? 0 : locality.rank + 1,
+    kind: KINDS[reservation.source.kind],
+    remaining: ok ? accounting.remaining : state.remaining,
+    claim: ok ? fit.claim : undefined,
+    reservationOperations: ok ? fit.outcome.operations : [],
+  };
+}
+
+/** The outcomes of an evaluation that launched nothing here: `why` for one that passed, else the failed stages. */
+export function notLaunched(evaluation: Evaluation, why?: string): Outcome[] {
+  const failed = evaluation.stages.filter((o) => !o.ok).map((o) => o.stage);
+  const reason = why ?? `not launched here: ${failed.join(', ')} failed`;
+  return [...evaluation.stages, { ...fail('launch', reason), container: evaluation.container }];
+}
+
+export interface Launch {
+  readonly outcomes: readonly Outcome[];
+  /** RESERVE, CREATE (for a new reservation) and LAUNCH. */
+  readonly operations: readonly OfferOperation[];
+  readonly placement: Placement;
+}
+
+/** The container's task on the chosen offer: built for the one evaluation that is taken. */
+export function launchOn(evaluation: Evaluation, claim: Claim, offer: Offer, container: ContainerContext, plan: PlanContext): Launch {
   const task = buildTaskInfo({
     job: plan.job,
     container: container.id,
@@ -80,16 +103,18 @@ export function evaluateOffer(state: OfferState, container: ContainerContext, pl
     launch: plan.settings.launch,
   });
   const launch = pass('launch', `launches task ${task.task_id.value} here`, [launchOperation(task)]);
-  const outcomes = [...stages, launch].map((o) => ({ ...o, container: container.id }));
   const placement: Placement = {
     container: container.id,
     offerId: offer.id.value,
     agentId: offer.agent_id.value,
     hostname: offer.hostname,
-    kind: KINDS[reservation.source.kind],
+    kind: evaluation.kind,
     task,
     ...(claim.reservation === undefined ? {} : { reservation: claim.reservation }),
   };
-  const operations = [...fit.outcome.operations, ...launch.operations];
-  return { ok: true, outcomes, operations, remaining: accounting.remaining, rank, placement };
+  return {
+    outcomes: [...evaluation.stages, { ...launch, container: container.id }],
+    operations: [...evaluation.reservationOperations, ...launch.operations],
+    placement,
+  };
 }

@@ -1,28 +1,59 @@
 /**
  * The offer planner: a snapshot in, an `OfferPlan` out, nothing done. Offers are taken in a fixed
  * order (hostname, agent id, offer id) and containers in natural id order, so the same facts give
- * the same plan however Mesos ordered its offers. Each waiting container in turn is evaluated
- * against what is left of every offer and takes the best that passes: its own reservation, then
- * its preferred host, then the agent running the fewest of the job's containers (spread, so one
- * lost agent takes as few tasks as it can), then the first in order. A container that fits nowhere when its turn comes
- * fits nowhere later either (offers only shrink), so no waiting container that could run is left out.
+ * the same plan however Mesos ordered its offers. Each waiting container in turn takes the best
+ * offer that passes every stage: its own reservation, then its preferred host, then the agent
+ * running the fewest of the job's containers (spread, so one lost agent takes as few tasks as it
+ * can), then the first in order. A container that fits nowhere when its turn comes fits nowhere
+ * later either (offers only shrink), so no waiting container that could run is left out.
+ *
+ * Finding that offer costs O(offers + containers · log offers), not O(containers × offers), as in
+ * Marathon's and dcos-commons' matchers: cheap checks first, full evaluation only where it can
+ * pass, and a TaskInfo only for the offer taken.
+ * - A container still backing off passes nowhere, and one waiting for its host passes only there:
+ *   neither looks at other offers.
+ * - Only offers on its reservation's agent or its preferred host can rank 0 or 1: they are found
+ *   by index and evaluated in full.
+ * - Elsewhere every container asks for the same resources and reserves afresh, so whether an
+ *   offer fits does not depend on the container. The offers wait in a heap ordered by spread; the
+ *   top one that passes is the best elsewhere, and one that fails is dropped for the rest of the
+ *   plan (offers only shrink). Each offer is thus dropped once and each placement found in O(log n).
+ * The outcomes reported per offer are those of the evaluations actually made; a container that
+ * none was made for (backing off, waiting for an absent host) is evaluated against the first
+ * offer, so its reasons are still reported.
  */
 import type { Filters, Offer, OfferOperation, Resource } from '../../shared/mesos/index.js';
-import { candidates, planContext } from './context.js';
-import { evaluateOffer, type Evaluation, type OfferState } from './evaluate-offer.js';
-import { fail, type Outcome } from './outcome.js';
+import { candidates, planContext, type ContainerContext } from './context.js';
+import { evaluateOffer, launchOn, notLaunched, type Evaluation, type OfferState } from './evaluate-offer.js';
+import { MinHeap } from './min-heap.js';
+import type { Outcome } from './outcome.js';
 import type { AcceptPlan, DeclinePlan, OfferPlan, OfferStreamAction, Placement } from './plan.js';
 import { normalizeOffer } from './resource-format.js';
 import { mergeResources } from './resource-math.js';
 import type { PlannerSnapshot } from './snapshot.js';
+import { evaluateBackoff } from './stages/backoff.js';
+import { mayRunElsewhere } from './stages/locality.js';
 import { evaluateOrphans } from './stages/orphan-cleanup.js';
 
 /** An offer while the plan is built; mutable, and local to one `planOffers` call. */
 interface Working extends OfferState {
+  /** Its place in the fixed offer order. */
+  readonly index: number;
   remaining: readonly Resource[];
   readonly hosted: string[];
   readonly outcomes: Outcome[];
   readonly operations: OfferOperation[];
+}
+
+interface Candidate {
+  readonly target: Working;
+  readonly evaluation: Evaluation;
+}
+
+/** A spread-heap entry: the agent's load when it was queued. Loads only grow, so a stale entry is queued again when it surfaces. */
+interface Queued {
+  readonly target: Working;
+  readonly load: number;
 }
 
 function compareOffers(a: Offer, b: Offer): number {
@@ -46,12 +77,18 @@ function offerStream(waiting: boolean, suppressed: boolean): OfferStreamAction {
   return 'none';
 }
 
-/** An evaluation's outcomes; where it passed but another offer was chosen, its launch outcome says so. */
-function outcomesFor(evaluation: Evaluation, chosen: Working | undefined): readonly Outcome[] {
-  const launch = evaluation.outcomes.at(-1);
-  if (!evaluation.ok || chosen === undefined || launch === undefined) return evaluation.outcomes;
-  const elsewhere = `placed on offer ${chosen.offer.id.value} ('${chosen.offer.hostname}') instead, which ranks better, runs fewer of the job's containers, or comes first`;
-  return [...evaluation.outcomes.slice(0, -1), { ...fail('launch', elsewhere), container: launch.container }];
+function elsewhere(chosen: Working): string {
+  return `placed on offer ${chosen.offer.id.value} ('${chosen.offer.hostname}') instead, which ranks better, runs fewer of the job's containers, or comes first`;
+}
+
+function indexBy(offers: readonly Working[], key: (offer: Offer) => string): Map<string, Working[]> {
+  const index = new Map<string, Working[]>();
+  for (const target of offers) {
+    const list = index.get(key(target.offer));
+    if (list === undefined) index.set(key(target.offer), [target]);
+    else list.push(target);
+  }
+  return index;
 }
 
 /** Agent id → how many of the job's containers it runs or is launching. */
@@ -76,37 +113,90 @@ export function planOffers(snapshot: PlannerSnapshot): OfferPlan {
   const offers: Working[] = snapshot.offers
     .map(normalizeOffer)
     .sort(compareOffers)
-    .map((offer) => {
+    .map((offer, index) => {
       const orphans = evaluateOrphans(mergeResources(offer.resources ?? []), offer, orphanContext);
-      return { offer, remaining: orphans.remaining, hosted: [], outcomes: [orphans.outcome], operations: [...orphans.outcome.operations] };
+      return {
+        offer,
+        index,
+        remaining: orphans.remaining,
+        hosted: [],
+        outcomes: [orphans.outcome],
+        operations: [...orphans.outcome.operations],
+      };
     });
 
   const placements: Placement[] = [];
   const unplaced: string[] = [];
   const hosting = containersPerAgent(snapshot);
   const load = (target: Working): number => hosting.get(target.offer.agent_id.value) ?? 0;
+  // Rank, then spread, then the fixed order: no two offers are equal, so the choice never depends on evaluation order.
+  const better = (next: Candidate, chosen: Candidate): boolean =>
+    (next.evaluation.rank - chosen.evaluation.rank || load(next.target) - load(chosen.target) || next.target.index - chosen.target.index) <
+    0;
+  const byAgent = indexBy(offers, (offer) => offer.agent_id.value);
+  const byHost = indexBy(offers, (offer) => offer.hostname);
+  const spread = new MinHeap<Queued>((a, b) => a.load < b.load || (a.load === b.load && a.target.index < b.target.index));
+  for (const target of offers) spread.push({ target, load: load(target) });
+
+  /** The offers where the container may rank 0 or 1, in offer order. */
+  const nearby = (container: ContainerContext): Working[] => {
+    const agent = container.reservation === undefined ? [] : (byAgent.get(container.reservation.agentId) ?? []);
+    const host = container.preferredHost === undefined ? [] : (byHost.get(container.preferredHost) ?? []);
+    return [...new Set([...agent, ...host])].sort((a, b) => a.index - b.index);
+  };
+
+  /** The best offer elsewhere by spread, skipping `seen`; offers that fail are dropped, and their outcomes kept. */
+  const bestElsewhere = (container: ContainerContext, seen: ReadonlySet<Working>): { found?: Candidate; evaluated: boolean } => {
+    const setAside: Queued[] = [];
+    let found: Candidate | undefined;
+    let evaluated = false;
+    while (found === undefined) {
+      const top = spread.pop();
+      if (top === undefined) break;
+      if (top.load !== load(top.target)) spread.push({ target: top.target, load: load(top.target) });
+      else if (seen.has(top.target)) setAside.push(top);
+      else {
+        const evaluation = evaluateOffer(top.target, container, plan);
+        evaluated = true;
+        if (evaluation.ok) {
+          found = { target: top.target, evaluation };
+          setAside.push(top);
+        } else top.target.outcomes.push(...notLaunched(evaluation));
+      }
+    }
+    for (const entry of setAside) spread.push(entry);
+    return found === undefined ? { evaluated } : { found, evaluated };
+  };
+
   for (const container of waiting) {
-    const tried = offers.map((target) => ({ target, evaluation: evaluateOffer(target, container, plan) }));
-    // Strictly better only: among equals the first offer in the fixed order wins.
-    const better = (next: (typeof tried)[number], chosen: (typeof tried)[number]): boolean =>
-      next.evaluation.rank < chosen.evaluation.rank ||
-      (next.evaluation.rank === chosen.evaluation.rank && load(next.target) < load(chosen.target));
-    const best = tried.reduce<(typeof tried)[number] | undefined>(
-      (chosen, next) => (next.evaluation.ok && (chosen === undefined || better(next, chosen)) ? next : chosen),
-      undefined,
-    );
-    for (const { target, evaluation } of tried)
-      target.outcomes.push(...outcomesFor(evaluation, best === undefined || target === best.target ? undefined : best.target));
-    const placement = best?.evaluation.placement;
-    if (best === undefined || placement === undefined) {
+    const ready = evaluateBackoff(container, plan.now).ok;
+    const near = ready ? nearby(container).map((target) => ({ target, evaluation: evaluateOffer(target, container, plan) })) : [];
+    let best = near
+      .filter((c) => c.evaluation.ok)
+      .reduce<Candidate | undefined>((chosen, next) => (chosen === undefined || better(next, chosen) ? next : chosen), undefined);
+    let evaluated = near.length > 0;
+    if (ready && (best === undefined || best.evaluation.rank === 2) && mayRunElsewhere(container, plan.now)) {
+      const far = bestElsewhere(container, new Set(near.map((c) => c.target)));
+      evaluated ||= far.evaluated;
+      if (far.found !== undefined && (best === undefined || better(far.found, best))) best = far.found;
+    }
+    for (const { target, evaluation } of near)
+      if (target !== best?.target)
+        target.outcomes.push(...notLaunched(evaluation, evaluation.ok && best ? elsewhere(best.target) : undefined));
+    const claim = best?.evaluation.claim;
+    if (best === undefined || claim === undefined) {
       unplaced.push(container.id);
+      const first = offers[0];
+      if (!evaluated && first !== undefined) first.outcomes.push(...notLaunched(evaluateOffer(first, container, plan)));
       continue;
     }
-    placements.push(placement);
+    const launch = launchOn(best.evaluation, claim, best.target.offer, container, plan);
+    placements.push(launch.placement);
+    best.target.outcomes.push(...launch.outcomes);
     best.target.remaining = best.evaluation.remaining;
     best.target.hosted.push(container.id);
     hosting.set(best.target.offer.agent_id.value, load(best.target) + 1);
-    best.target.operations.push(...best.evaluation.operations);
+    best.target.operations.push(...launch.operations);
   }
 
   // Short filters while something waits, so offers come back soon (and after a locality wait ends).

@@ -14,11 +14,16 @@ export interface LocalityResult {
   readonly rank: number;
 }
 
+/** Whether a host other than the preferred one will do now: there is none, or the wait for it is over. */
+export function mayRunElsewhere(container: ContainerContext, now: number): boolean {
+  return container.preferredHost === undefined || now >= container.waitUntil;
+}
+
 export function evaluateLocality(container: ContainerContext, offer: Offer, now: number): LocalityResult {
   const host = container.preferredHost;
   if (host === undefined) return { outcome: pass('locality', 'no previous host; any host will do'), rank: 1 };
   if (offer.hostname === host) return { outcome: pass('locality', `on '${host}', where its state is`), rank: 0 };
-  if (now >= container.waitUntil) {
+  if (mayRunElsewhere(container, now)) {
     return { outcome: pass('locality', `the wait for '${host}' is over; '${offer.hostname}' will do`), rank: 1 };
   }
   const left = seconds(container.waitUntil - now);

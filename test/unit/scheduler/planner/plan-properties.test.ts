@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import type { Offer, Resource } from '../../../../shared/mesos/index.js';
 import { planOffers, type OfferPlan } from '../../../../scheduler/planner/index.js';
 import { permute, scenario, snapshotOf, offersOf, type Scenario } from './arbitraries.js';
+import { exhaustivePlacements } from './exhaustive-choice.js';
 import { JOB, ROLE } from './fixtures.js';
 import { applyAccept } from './mesos-oracle.js';
 
@@ -127,5 +128,22 @@ test('property: declines carry the short filter exactly while something waits', 
       for (const call of [...plan.accepts, ...plan.declines]) assert.equal(call.filters.refuse_seconds, expected);
       assert.equal(plan.accepts.length + plan.declines.length, s.agents.length);
     }),
+  );
+});
+
+test('property: the indexed planner places exactly as evaluating every container against every offer would', () => {
+  fc.assert(
+    fc.property(scenario(false), fc.boolean(), (s, sharedHosts) => {
+      // Two agents on one host and two offers of one agent, too: the indexes must not lose either.
+      const offers = offersOf(s).map((o, i) =>
+        sharedHosts ? { ...o, hostname: `host-${(i % 2) + 1}`, agent_id: { value: `S${(i % 3) + 1}` } } : o,
+      );
+      const plan = planOffers(snapshotOf(s, offers));
+      assert.deepEqual(
+        plan.placements.map((p) => [p.container, p.offerId]),
+        exhaustivePlacements(snapshotOf(s, offers)),
+      );
+    }),
+    { numRuns: 500 },
   );
 });
