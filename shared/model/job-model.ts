@@ -39,31 +39,53 @@ export function sspKey(ssp: Ssp): string {
   return `${ssp.system}.${ssp.topic}.${ssp.partition}`;
 }
 
-const CHUNKS = /\d+|\D+/g;
-const DIGIT = /^\d/;
+function isDigit(text: string, at: number): boolean {
+  const code = text.charCodeAt(at);
+  return code >= 48 && code <= 57;
+}
+
+/** Where the run of digits or of non-digits that starts at `from` ends. */
+function runEnd(text: string, from: number): number {
+  const digits = isDigit(text, from);
+  let end = from + 1;
+  while (end < text.length && isDigit(text, end) === digits) end++;
+  return end;
+}
+
+/** Code-unit order of a[i..ie) and b[j..je), as `<` orders strings. */
+function compareRuns(a: string, i: number, ie: number, b: string, j: number, je: number): number {
+  for (; i < ie && j < je; i++, j++) {
+    const diff = a.charCodeAt(i) - b.charCodeAt(j);
+    if (diff !== 0) return diff;
+  }
+  return ie - i - (je - j);
+}
 
 /**
  * Natural order for task names and container ids: 'Partition 2' before 'Partition 10', '9' before
  * '10'. Locale-independent (no `localeCompare`) so every scheduler sorts alike. Digit runs compare
  * as numbers, other runs by code unit; names equal up to leading zeros fall back to code units,
- * which keeps it a total order (sorting is then deterministic).
+ * which keeps it a total order (sorting is then deterministic). It walks both strings in place:
+ * sorting 40,000 task names calls it some 600,000 times.
  */
 export function compareNames(a: string, b: string): number {
-  const left = a.match(CHUNKS) ?? [];
-  const right = b.match(CHUNKS) ?? [];
-  for (let i = 0; i < Math.min(left.length, right.length); i++) {
-    const x = left[i] ?? '';
-    const y = right[i] ?? '';
-    if (DIGIT.test(x) && DIGIT.test(y)) {
-      const xs = x.replace(/^0+(?=\d)/, '');
-      const ys = y.replace(/^0+(?=\d)/, '');
-      if (xs.length !== ys.length) return xs.length - ys.length;
-      if (xs !== ys) return xs < ys ? -1 : 1;
-    } else if (x !== y) {
-      return x < y ? -1 : 1;
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const ie = runEnd(a, i);
+    const je = runEnd(b, j);
+    if (isDigit(a, i) && isDigit(b, j)) {
+      // As numbers: leading zeros dropped (the last digit kept), then the longer is larger.
+      while (i < ie - 1 && a.charCodeAt(i) === 48) i++;
+      while (j < je - 1 && b.charCodeAt(j) === 48) j++;
+      if (ie - i !== je - j) return ie - i - (je - j);
     }
+    const order = compareRuns(a, i, ie, b, j, je);
+    if (order !== 0) return order;
+    i = ie;
+    j = je;
   }
-  if (left.length !== right.length) return left.length - right.length;
+  if (i < a.length || j < b.length) return i < a.length ? 1 : -1;
   return a === b ? 0 : a < b ? -1 : 1;
 }
 
@@ -87,6 +109,27 @@ export function findContainerOfTask(model: JobModel, task: TaskName): ContainerM
 /** Every task of the model, in natural name order. */
 export function listTasks(model: JobModel): TaskModel[] {
   return model.containers.flatMap((c) => c.tasks).sort((a, b) => compareNames(a.name, b.name));
+}
+
+/**
+ * Whether two models in canonical order (normalizeJobModel) are equal field by field; the same as
+ * a deep comparison, at a small fraction of its cost on a model of 40,000 tasks.
+ */
+export function sameJobModel(a: JobModel, b: JobModel): boolean {
+  if (a.job !== b.job || a.version !== b.version || a.containers.length !== b.containers.length) return false;
+  return a.containers.every((container, c) => {
+    const other = b.containers[c];
+    if (other === undefined || container.id !== other.id || container.tasks.length !== other.tasks.length) return false;
+    return container.tasks.every((task, t) => {
+      const twin = other.tasks[t];
+      if (twin === undefined || task.name !== twin.name || task.changelogPartition !== twin.changelogPartition) return false;
+      if (task.ssps.length !== twin.ssps.length) return false;
+      return task.ssps.every((ssp, i) => {
+        const peer = twin.ssps[i];
+        return peer !== undefined && ssp.system === peer.system && ssp.topic === peer.topic && ssp.partition === peer.partition;
+      });
+    });
+  });
 }
 
 /** The same model with containers, tasks and SSPs in canonical order, so models compare by value. */
@@ -126,7 +169,16 @@ function claim<K>(owners: Map<K, string>, key: K, owner: string): string | undef
 interface Owners {
   readonly tasks: Map<TaskName, string>;
   readonly changelogPartitions: Map<number, TaskName>;
-  readonly ssps: Map<string, TaskName>;
+  /** System → topic → partition → task: no key string is built per SSP (a 40,000-task model checks 40,000). */
+  readonly ssps: Map<string, Map<string, Map<number, TaskName>>>;
+}
+
+function sspOwners(owners: Owners, ssp: Ssp): Map<number, TaskName> {
+  let topics = owners.ssps.get(ssp.system);
+  if (topics === undefined) owners.ssps.set(ssp.system, (topics = new Map()));
+  let partitions = topics.get(ssp.topic);
+  if (partitions === undefined) topics.set(ssp.topic, (partitions = new Map()));
+  return partitions;
 }
 
 function validateTask(job: string, container: string, task: TaskModel, owners: Owners): void {
@@ -158,16 +210,17 @@ function validateTask(job: string, container: string, task: TaskModel, owners: O
     );
   }
   for (const ssp of task.ssps) {
-    const key = sspKey(ssp);
     if (ssp.system === '' || ssp.system.includes('.') || ssp.topic === '' || !isNonNegativeInteger(ssp.partition)) {
+      const key = sspKey(ssp);
       throw fail(
         'MODEL_SSP_INVALID',
         `task '${task.name}' ${of} has SSP '${key}'; expected a system without dots, a topic and a partition ≥ 0`,
         { ssp: key },
       );
     }
-    const owner = claim(owners.ssps, key, task.name);
+    const owner = claim(sspOwners(owners, ssp), ssp.partition, task.name);
     if (owner !== undefined) {
+      const key = sspKey(ssp);
       throw fail(
         'MODEL_SSP_DUPLICATED',
         `SSP ${key} is owned by both task '${owner}' and task '${task.name}' ${of}; each input partition must have one task`,

@@ -1,8 +1,7 @@
-import { isDeepStrictEqual } from 'node:util';
 import { SluiceError } from '../errors.js';
 import { assignChangelogPartitions, changelogPartitionsOf } from './changelog-partitions.js';
 import { detectPartitionExpansion } from './detect-partition-expansion.js';
-import { normalizeJobModel, validateJobModel, type JobModel } from './job-model.js';
+import { normalizeJobModel, sameJobModel, validateJobModel, type JobModel } from './job-model.js';
 import { groupByPartition, type InputStream, type SspGrouper } from './ssp-grouper.js';
 import { assignmentOf, assignTasks, containerIds, type Locality } from './task-assigner.js';
 
@@ -52,6 +51,6 @@ export function planJobModel(previous: JobModel | undefined, inputs: readonly In
   });
   // A custom grouper could hand one SSP to two tasks; catch it here, not in a running container.
   validateJobModel(planned);
-  if (previous === undefined || isDeepStrictEqual(normalizeJobModel(previous), planned)) return planned;
+  if (previous === undefined || sameJobModel(normalizeJobModel(previous), planned)) return planned;
   return { ...planned, version: previous.version + 1 };
 }

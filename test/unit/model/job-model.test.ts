@@ -51,6 +51,30 @@ test('compareNames is a natural, total, antisymmetric order', () => {
   );
 });
 
+/** compareNames as first written: the regex chunks, compared one by one. */
+function chunkedCompare(a: string, b: string): number {
+  const left = a.match(/\d+|\D+/g) ?? [];
+  const right = b.match(/\d+|\D+/g) ?? [];
+  for (let i = 0; i < Math.min(left.length, right.length); i++) {
+    const [x = '', y = ''] = [left[i], right[i]];
+    if (/^\d/.test(x) && /^\d/.test(y)) {
+      const [xs, ys] = [x.replace(/^0+(?=\d)/, ''), y.replace(/^0+(?=\d)/, '')];
+      if (xs.length !== ys.length) return xs.length - ys.length;
+      if (xs !== ys) return xs < ys ? -1 : 1;
+    } else if (x !== y) return x < y ? -1 : 1;
+  }
+  if (left.length !== right.length) return left.length - right.length;
+  return a === b ? 0 : a < b ? -1 : 1;
+}
+
+test('compareNames orders as comparing digit and non-digit runs one by one does', () => {
+  const name = fc.string({ unit: fc.constantFrom('0', '1', '2', '9', 'a', 'b', ' ', '!', '~'), maxLength: 8 });
+  fc.assert(
+    fc.property(name, name, (a, b) => assert.equal(Math.sign(compareNames(a, b)), Math.sign(chunkedCompare(a, b)))),
+    { numRuns: 5000 },
+  );
+});
+
 test('findContainerOfTask and listTasks', () => {
   assert.equal(findContainerOfTask(model, 'Partition 1')?.id, '0');
   assert.equal(findContainerOfTask(model, 'Partition 7'), undefined);
