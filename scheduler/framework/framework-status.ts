@@ -3,6 +3,7 @@
  */
 import type { ContainerState, JobError } from '../planner/index.js';
 import type { ContainerRecord } from './container-lifecycle.js';
+import type { ContainerTable } from './container-table.js';
 import { frameworkMetrics } from './framework-metrics.js';
 
 export interface ContainerStatus {
@@ -33,8 +34,8 @@ export function containerStatuses(records: ReadonlyMap<string, ContainerRecord>)
   }));
 }
 
-export function countStates(job: string, records: ReadonlyMap<string, ContainerRecord>): void {
+export function countStates(job: string, records: ContainerTable): void {
   for (const state of ['pending', 'launching', 'running', 'failed', 'killing'] as const) {
-    frameworkMetrics.containers.set({ job, state }, [...records.values()].filter((record) => record.state.kind === state).length);
+    frameworkMetrics.containers.set({ job, state }, records.count(state));
   }
 }

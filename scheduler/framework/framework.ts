@@ -24,6 +24,7 @@ import { SchedulerError } from './errors.js';
 import { buildFrameworkInfo } from './framework-info.js';
 import type { FrameworkOptions } from './framework-options.js';
 import { containerStatuses, countStates, type FrameworkJobError, type FrameworkStatus } from './framework-status.js';
+import { ContainerTable } from './container-table.js';
 import { currentJobModel, readInputs } from './job-model-source.js';
 import { readContainerReports } from './container-reports.js';
 import type { ContainerStatusReport } from '../../shared/config/executor-contract.js';
@@ -50,12 +51,14 @@ export class Framework extends EventEmitter<FrameworkEvents> {
   private readonly jobModels: JobModelStore;
   private readonly localities: LocalityStore;
   private readonly launchStore: LaunchStore;
-  private readonly records = new Map<string, ContainerRecord>();
+  private readonly records = new ContainerTable();
   private readonly errors = new Map<string, FrameworkJobError>();
   private readonly reconciler: Reconciler;
   private client: MesosClient | undefined;
   private frameworkId: { id: string; version: number } | null = null;
   private jobModel: JobModel | undefined;
+  /** The container ids of `jobModel`. */
+  private modelIds: ReadonlySet<string> = new Set();
   private inputs: InputStream[] = [];
   private launches: LaunchRecord = EMPTY_LAUNCH_RECORD;
   private lastHosts = new Map<string, string>();
@@ -271,6 +274,7 @@ export class Framework extends EventEmitter<FrameworkEvents> {
     this.jobModel = model;
     const now = Date.now();
     const ids = new Set(model.containers.map((container) => container.id));
+    this.modelIds = ids;
     // A container of the old model stays only while its task is being killed.
     for (const [id, record] of this.records) if (!ids.has(id) && record.state.kind !== 'killing') this.records.delete(id);
     for (const container of model.containers) {
@@ -364,8 +368,7 @@ export class Framework extends EventEmitter<FrameworkEvents> {
     frameworkMetrics.updates.inc({ job: this.options.config.name, state: status.state });
     this.reconciler.seen(taskId);
     try {
-      // A pending container's task has ended already: a late report about it changes nothing.
-      const entry = [...this.records].find(([, record]) => record.task?.taskId === taskId && record.state.kind !== 'pending');
+      const entry = this.records.liveAttempt(taskId);
       const event = eventForStatus(status.state, entry?.[1].state.kind === 'killing');
       if (entry === undefined) {
         // Not the live attempt of any container (stale, or from a forgotten launch): it must not run.
@@ -404,7 +407,7 @@ export class Framework extends EventEmitter<FrameworkEvents> {
         .write(id, record.task.hostname)
         .catch((error: unknown) => this.log.warn('cannot record locality', { container: id, error: describeError(error) }));
     }
-    if (!this.jobModel?.containers.some((container) => container.id === id) && next.state.kind !== 'killing') this.records.delete(id);
+    if (!this.modelIds.has(id) && next.state.kind !== 'killing') this.records.delete(id);
     if (next.state.kind === 'failed' || next.state.kind === 'pending') await this.offerStream.revive();
   }
 
