@@ -47,3 +47,39 @@ export async function fencedWrite(
     throw error;
   }
 }
+
+/** Under ZooKeeper's 1 MB request limit with room to spare, and few enough ops for one transaction log entry. */
+const MULTI_BYTES = 512 * 1024;
+const MULTI_OPS = 500;
+
+/**
+ * Applies `ops` in fenced multis (each also `check`s the leader's election node), as few as the
+ * request size allows. Not atomic across multis: callers order their writes so that a partial
+ * run leaves nothing a reader acts on (job-model-store.ts writes parts before the root).
+ */
+export async function fencedOps(client: ZkClient, token: LeaderToken, ops: readonly MultiOp[]): Promise<void> {
+  const fence: MultiOp = { op: 'check', path: token.node, version: -1 };
+  let chunk: MultiOp[] = [];
+  let bytes = 0;
+  const flush = async (): Promise<void> => {
+    if (chunk.length === 0) return;
+    try {
+      await client.multi([fence, ...chunk]);
+    } catch (error) {
+      if (error instanceof ZkError && error.context.failedOp === 0) {
+        const message = `writes under ${parentPath(chunk[0]?.path ?? '/')} refused: election node ${token.node} is gone, so this process is no longer the leader of job '${token.job}'`;
+        throw new ZkError(ZkCodes.fenced, message, { cause: error, context: { job: token.job, node: token.node } });
+      }
+      throw error;
+    }
+    chunk = [];
+    bytes = 0;
+  };
+  for (const op of ops) {
+    const size = op.path.length + (op.op === 'create' || op.op === 'setData' ? op.data.length : 0) + 64;
+    if (chunk.length >= MULTI_OPS || (chunk.length > 0 && bytes + size > MULTI_BYTES)) await flush();
+    chunk.push(op);
+    bytes += size;
+  }
+  await flush();
+}

@@ -5,7 +5,8 @@ import { ZkCodes, ZkError } from './errors.js';
  *
  *   /sluice/<job>/leader/n_<session>_<seq>  ephemeral sequential: scheduler candidates; lowest leads
  *   /sluice/<job>/framework-id               Mesos FrameworkID (written by the leader, fenced)
- *   /sluice/<job>/jobmodel/current           the job model (written by the leader, fenced, version ≥ 1)
+ *   /sluice/<job>/jobmodel/current           the job model's root (written by the leader, fenced, version ≥ 1)
+ *   /sluice/<job>/jobmodel/containers/<id>@<since>  one container's part of it (job-model-parts.ts)
  *   /sluice/<job>/containers/<id>            ephemeral: a live container (host, pid, model version)
  *   /sluice/<job>/locality/<id>              last host of each container
  *   /sluice/<job>/tasks/<task>               ephemeral: the container that may process the task now
@@ -87,6 +88,10 @@ export function jobModelDir(job: string): string {
 
 export function jobModelPath(job: string): string {
   return `${jobModelDir(job)}/current`;
+}
+
+export function jobModelPartsDir(job: string): string {
+  return `${jobModelDir(job)}/containers`;
 }
 
 export function containersDir(job: string): string {
