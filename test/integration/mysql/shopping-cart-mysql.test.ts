@@ -84,10 +84,14 @@ describe('the shopping cart on MySQL, SIGKILLed at random points of its commits'
         await ensureTopic(admin, { topic, partitions: PARTITIONS, compacted: false, purpose: 'the test' });
       }
       const { messages, carts } = commands(11);
-      // The commands arrive throughout the kills (100 every 20 ms), so every run has work to commit.
+      // The commands arrive throughout the kills (100 every 20 ms), so every run has work to commit;
+      // the second half waits for the third kill, however slowly a loaded machine restarts containers.
       let produced = false;
+      let kills = 0;
       const producing = (async () => {
+        const deadline = Date.now() + 180_000;
         for (let start = 0; start < messages.length; start += 100) {
+          while (start >= messages.length / 2 && kills < 3 && Date.now() < deadline) await sleep(50);
           await producer.send({ topic: input, acks: -1, messages: messages.slice(start, start + 100) });
           await sleep(20);
         }
@@ -119,7 +123,6 @@ describe('the shopping cart on MySQL, SIGKILLed at random points of its commits'
 
       // Kill the container at random moments while it works through the input (commits every 50 ms),
       // each time once it has committed more since the last kill, so every kill interrupts real work.
-      let kills = 0;
       let seed = 5;
       for (let round = 0; round < 20 && !produced; round++) {
         const before = await checkpointed();
