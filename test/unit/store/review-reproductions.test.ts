@@ -2,7 +2,8 @@
  * The correctness review's reproductions (../shared/reviews/correctness-review.md, R1–R4), turned
  * round: each drives the real restore, store layers and in-memory topics through the interleaving
  * the review found, and asserts what must happen. On the code the review read, each assertion
- * fails (R1: 20, R2: 51, R3: 20, R4: the reused and rebuilt states disagree).
+ * fails (R1: 20, R2: 51, R3: 20, R4: the reused and rebuilt states disagree, R7: k tombstoned).
+ * R6 and R6b are in test/unit/kafka/leader-change.test.ts; R5 (a clock set back) is still open.
  *
  * Owners are told apart by their epochs (the epochs of their task claims): the first owner is
  * epoch 1, the owner after it 2, and so on. A checkpoint is what TaskInstance.commit writes.
@@ -183,6 +184,51 @@ describe('the correctness review reproductions, fixed', () => {
     const rebuilt = await openStore(topics, c1, 3n);
     assert.equal(await rebuilt.store.api.get('z'), undefined, 'a rebuild from the same checkpoint skips it too');
     assert.equal(await rebuilt.store.api.get('k'), '1');
+  });
+
+  it('R7: a committed record compacted away under an uncommitted one is not tombstoned by trim once the checkpoint is older than the compaction lag', async () => {
+    const topics = new MemoryTopics();
+    const a = (await openStore(topics, undefined, 1n)).store;
+    await count(a, 'k', 1); // k=1
+    await count(a, 'j', 1); // j=1
+    const c0 = await commit(a); // checkpoint: k=1, j=1
+    await count(a, 'k', 4);
+    await a.flushCache(); // k=5, not checkpointed; SIGKILL before the next checkpoint
+    // Changelogs have min.compaction.lag.ms (4 h): the cleaner may remove k=1 (superseded by k=5) only
+    // once k=5 is that old. Restored after 0.9 of it, the tail is kept instead of trimmed.
+    const lag = 4 * 3_600_000;
+    const compacted = new Set([c0.offset - 1]); // k=1, as the cleaner may by now have removed it
+    const source: ReadSource = {
+      watermarks: (target) => topics.watermarks(target),
+      read: (requests, onRecords) =>
+        topics.read(requests, (request, records) =>
+          onRecords(
+            request,
+            records.filter((r) => !compacted.has(r.offset)),
+          ),
+        ),
+    };
+    const [restored] = await restoreStores(
+      [
+        {
+          context,
+          changelog,
+          sink: topics.sink(changelog, 2n),
+          storeDir: undefined,
+          createEngine: () => new MemoryEngine(),
+          checkpoint: c0,
+          checkpointWrittenAt: Date.now() - 0.95 * lag,
+          compaction: { deleteRetentionMs: 86_400_000, minCompactionLagMs: lag },
+          epoch: 2n,
+        },
+      ],
+      source,
+      { deleteRetentionMs: 86_400_000 },
+    );
+    assert.ok(restored?.plan.keptTail);
+    assert.equal((await restored.engine.get(Buffer.from('k')))?.toString(), '5', 'k is kept (counted twice at worst), not lost');
+    assert.equal(restored.trimmed, 0, 'and no tombstone is written over it');
+    assert.notEqual(topics.records(changelog).at(-1)?.value, null);
   });
 
   it('a zombie that starts after its task has a newer owner is told so at restore, before it writes', async () => {
