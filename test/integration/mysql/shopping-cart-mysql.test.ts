@@ -7,7 +7,8 @@ import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse as parseYaml } from 'yaml';
-import type { Cart, CartCommand } from '../../../examples/shopping-cart/shopping-cart.js';
+import { randomCartCommands } from '../../../examples/shopping-cart/random-commands.js';
+import type { Cart } from '../../../examples/shopping-cart/shopping-cart.js';
 import { createKafka } from '../../../shared/kafka/client.js';
 import { ensureTopic } from '../../../shared/kafka/topics.js';
 import { kafkaBrokers, testLogDir, uniqueName } from '../../infra/services.js';
@@ -17,36 +18,6 @@ const repo = resolve(import.meta.dirname, '../../..');
 const example = join(repo, 'examples/shopping-cart');
 const PARTITIONS = 4;
 const COMMANDS = 30_000;
-
-/** Random cart commands for 60 users (seeded), and the carts they leave, applied in order. */
-function commands(seed: number): { messages: { key: string; value: string }[]; carts: Map<string, Cart> } {
-  let state = seed;
-  const random = (n: number) => Math.floor(((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648) * n);
-  const carts = new Map<string, Record<string, number>>();
-  const messages = [];
-  for (let i = 0; i < COMMANDS; i++) {
-    const user = `user${random(60)}`;
-    const roll = random(20);
-    const item = `item${random(8)}`;
-    const command: CartCommand =
-      roll === 0
-        ? { user, op: 'clear' }
-        : roll < 6
-          ? { user, op: 'remove', item, qty: 1 + random(2) }
-          : { user, op: 'add', item, qty: 1 + random(3) };
-    const items = { ...(carts.get(user) ?? {}) };
-    if (command.op === 'clear') carts.delete(user);
-    else if (command.op === 'add' || command.op === 'remove') {
-      const qty = (items[command.item] ?? 0) + (command.op === 'add' ? command.qty : -command.qty);
-      if (qty > 0) items[command.item] = qty;
-      else delete items[command.item];
-      if (Object.keys(items).length === 0) carts.delete(user);
-      else carts.set(user, items);
-    }
-    messages.push({ key: user, value: JSON.stringify(command) });
-  }
-  return { messages, carts: new Map([...carts].map(([user, items]) => [user, { items }])) };
-}
 
 describe('the shopping cart on MySQL, SIGKILLed at random points of its commits', { timeout: 300_000 }, () => {
   it('ends with exactly the carts of the commands, read with SQL', async () => {
@@ -83,7 +54,7 @@ describe('the shopping cart on MySQL, SIGKILLed at random points of its commits'
       for (const topic of [input, 'carts', 'cart-views']) {
         await ensureTopic(admin, { topic, partitions: PARTITIONS, compacted: false, purpose: 'the test' });
       }
-      const { messages, carts } = commands(11);
+      const { messages, carts } = randomCartCommands(COMMANDS, 11);
       // The commands arrive throughout the kills (100 every 20 ms), so every run has work to commit;
       // the second half waits for the third kill, however slowly a loaded machine restarts containers.
       let produced = false;
