@@ -37,11 +37,18 @@ const INSTALL_DB = 'mariadb-install-db';
 const INSTALL_HINT =
   "the MySQL store's tests need Debian's mariadb-server (`apt-get install -y mariadb-server`); npm test installs it as root";
 
-export async function startMariaDb(options: { logDir: string; startTimeoutMs: number; port?: number }): Promise<RunningMariaDb> {
+export async function startMariaDb(options: {
+  logDir: string;
+  startTimeoutMs: number;
+  port?: number;
+  /** Where the data dir, socket and password file go (made if absent, removed on stop); default: a new temporary directory. */
+  dir?: string;
+}): Promise<RunningMariaDb> {
   if (!fs.existsSync(SERVER)) throw new Error(`MariaDB did not start: ${SERVER} is missing; ${INSTALL_HINT}`);
   const started = Date.now();
   const port = options.port ?? (await freePort());
-  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-mariadb-'));
+  const base = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-mariadb-'));
+  fs.mkdirSync(base, { recursive: true });
   const dataDir = path.join(base, 'data');
   const socket = path.join(base, 'mysqld.sock');
   fs.mkdirSync(options.logDir, { recursive: true });

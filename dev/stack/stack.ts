@@ -3,16 +3,21 @@
  * a real ZooKeeper and Kafka (the test suite's launchers: Apache jars from Maven Central), the
  * mini Mesos with its agents, and `sluice scheduler` running examples/word-count, fed by a
  * bounded producer. Prints the dashboard URL once the containers run and report their tasks.
+ * With --mysql it runs the shopping cart with its carts in MySQL instead
+ * (examples/shopping-cart/job-mysql.yaml), on a MariaDB it starts first and stops last, fed with
+ * cart commands; it prints how to read the carts with SQL.
  *
  * Ctrl-C stops everything in order: the feed; the job (removed through the scheduler's API, so
  * every container stops cleanly — flush, checkpoint, close its stores — while Kafka is still up);
- * the scheduler; the mini Mesos; Kafka and ZooKeeper. Every step is bounded. Nothing is kept but
- * the logs: Kafka and ZooKeeper start empty each time.
+ * the scheduler; the mini Mesos; Kafka and ZooKeeper; MariaDB. Every step is bounded. Nothing is
+ * kept but the logs: Kafka, ZooKeeper and MariaDB start empty each time.
  */
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { parse as parseYaml, stringify as toYaml } from 'yaml';
+import { randomCartCommands } from '../../examples/shopping-cart/random-commands.js';
 import { loadJobConfig, type CompiledJobConfig } from '../../shared/config/job-config.js';
 import { describeError } from '../../shared/errors.js';
 import { createKafka } from '../../shared/kafka/client.js';
@@ -20,15 +25,15 @@ import { ensureTopic } from '../../shared/kafka/topics.js';
 import { setLogLevel } from '../../shared/log.js';
 import { SchedulerApiClient } from '../../scheduler/http/api-client.js';
 import type { JobView } from '../../scheduler/http/job-state.js';
+import { startMariaDb, type RunningMariaDb } from '../services/mariadb.js';
 import { Deadline, freePort, LOOPBACK, pollUntil, portOpen } from '../services/net.js';
 import { ServiceProcess } from '../services/process.js';
 import { infraSettings, repoRoot } from '../services/settings.js';
 import { startServices } from '../services/start-services.js';
 import { startFeed, type Feed } from './feed.js';
 
-const JOB_CONFIG = join(repoRoot, 'examples/word-count/job.yaml');
-const FEED_FILE = join(repoRoot, 'examples/word-count/river.txt');
-const FEED_TOPIC = 'lines';
+const WORD_COUNT = join(repoRoot, 'examples/word-count');
+const SHOPPING_CART = join(repoRoot, 'examples/shopping-cart');
 /** The job's containers must run and report within this long after the scheduler starts. */
 const JOB_UP_TIMEOUT_MS = 180_000;
 
@@ -37,13 +42,17 @@ const USAGE = `Usage: npm run stack [-- options]
 Brings up on 127.0.0.1: ZooKeeper and Kafka (Java), the mini Mesos, and the Sluice scheduler
 running examples/word-count on it, with a producer feeding it lines of river.txt. Prints the
 dashboard URL; Ctrl-C stops everything cleanly. Needs what \`npm test\` needs (JDK 17+, Maven).
+With --mysql: also a MariaDB (Debian's mariadb-server), and the shopping cart with its carts in
+MySQL (examples/shopping-cart/job-mysql.yaml) fed with cart commands, instead of the word count.
 
 Options:
   --port P             the scheduler's API and dashboard port (default 8080; 0 picks a free one)
   --agents N           mini Mesos agents, 1 to 16 (default 2, one per container of the job)
   --work-dir DIR       logs, sandboxes and volumes (default: a new temporary directory, kept)
-  --rate N             lines per second the feed sends, 1 to 10000 (default 20)
+  --rate N             messages per second the feed sends, 1 to 10000 (default 20)
   --feed-minutes M     the feed stops by itself after this long, 1 to 1440 (default 30)
+  --mysql              run the MySQL shopping cart on a MariaDB the stack starts
+  --mysql-port P       MariaDB's port, with --mysql (default: a free one)
   -h, --help           this text`;
 
 interface StackOptions {
@@ -52,6 +61,8 @@ interface StackOptions {
   readonly workDir: string | undefined;
   readonly rate: number;
   readonly feedMinutes: number;
+  /** Present with --mysql: the port for MariaDB (0: any free one). */
+  readonly mysql: { readonly port: number } | undefined;
 }
 
 class UsageError extends Error {}
@@ -65,6 +76,8 @@ function parseOptions(argv: string[]): StackOptions | 'help' {
       'work-dir': { type: 'string' },
       rate: { type: 'string' },
       'feed-minutes': { type: 'string' },
+      mysql: { type: 'boolean' },
+      'mysql-port': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: true,
@@ -80,12 +93,78 @@ function parseOptions(argv: string[]): StackOptions | 'help' {
       throw new UsageError(`--${name} expects a whole number from ${min} to ${max}, got '${String(given)}'`);
     return parsed;
   };
+  if (values['mysql-port'] !== undefined && !values.mysql) throw new UsageError('--mysql-port is only for --mysql');
   return {
     port: whole('port', 8080, 0, 65535),
     agents: whole('agents', 2, 1, 16),
     workDir: values['work-dir'],
     rate: whole('rate', 20, 1, 10_000),
     feedMinutes: whole('feed-minutes', 30, 1, 1440),
+    mysql: values.mysql ? { port: whole('mysql-port', 0, 0, 65535) } : undefined,
+  };
+}
+
+/** What the stack runs: one of the examples, its feed, and what to tell the user about it. */
+interface StackExample {
+  /** E.g. "the word-count job", for the progress and stop messages. */
+  readonly job: string;
+  readonly title: string;
+  readonly configFile: string;
+  readonly feedTopic: string;
+  /** What the feed sends, e.g. "lines of river.txt"; and what one message is called. */
+  readonly feedWhat: string;
+  readonly unit: string;
+  readonly messages: readonly { readonly key?: string; readonly value: string }[];
+  /** Lines printed under the dashboard URL (how to look at the job's results). */
+  readonly notes: readonly string[];
+}
+
+async function wordCount(): Promise<StackExample> {
+  const lines = (await readFile(join(WORD_COUNT, 'river.txt'), 'utf8')).split('\n').filter((line) => line.trim() !== '');
+  return {
+    job: 'the word-count job',
+    title: 'examples/word-count',
+    configFile: join(WORD_COUNT, 'job.yaml'),
+    feedTopic: 'lines',
+    feedWhat: 'lines of river.txt',
+    unit: 'lines',
+    messages: lines.map((value) => ({ value })),
+    notes: [],
+  };
+}
+
+/**
+ * The MySQL shopping cart on this stack's MariaDB: the example's config with its mysql section
+ * pointed at that server, written into the work dir (the executors read the config by path).
+ */
+async function mysqlShoppingCart(workDir: string, db: RunningMariaDb): Promise<StackExample> {
+  const example = parseYaml(await readFile(join(SHOPPING_CART, 'job-mysql.yaml'), 'utf8')) as Record<string, Record<string, unknown>>;
+  const configFile = join(workDir, 'shopping-cart-mysql.yaml');
+  const config = {
+    ...example,
+    job: { ...example.job, module: join(SHOPPING_CART, 'shopping-cart.ts') },
+    // Two containers, as the word count has: one per agent by default, so a task can move to the other.
+    containers: 2,
+    mysql: { ...example.mysql, host: db.host, port: db.port, database: db.database, user: db.user, 'password-file': db.passwordFile },
+  };
+  await writeFile(configFile, `# examples/shopping-cart/job-mysql.yaml on the MariaDB of npm run stack\n${toYaml(config)}`);
+  const { mysql } = await loadJobConfig(configFile);
+  const table = `${mysql!.tablePrefix}store_carts`;
+  const query = `SELECT CAST(task AS CHAR) AS task, CAST(k AS CHAR) AS user, CAST(v AS CHAR) AS cart FROM ${table} ORDER BY k`;
+  return {
+    job: 'the MySQL shopping-cart job',
+    title: 'examples/shopping-cart (carts in MySQL)',
+    configFile,
+    feedTopic: 'cart-commands',
+    feedWhat: 'cart commands of 60 users',
+    unit: 'commands',
+    // Seeded: every run feeds the same commands, cycled; keyed by user, so a user's commands stay in order.
+    messages: randomCartCommands(1_000, 17).messages,
+    notes: [
+      `  mysql      ${db.host}:${db.port}  database ${db.database}  user ${db.user}  password-file ${db.passwordFile}  (MariaDB ${db.version})`,
+      `  carts      mariadb --socket=${db.socket} -u root ${db.database} -e '${query}'`,
+      `             or: mariadb -h ${db.host} -P ${db.port} -u ${db.user} -p"$(cat ${db.passwordFile})" ${db.database}`,
+    ],
   };
 }
 
@@ -211,14 +290,31 @@ async function main(): Promise<number> {
     const workDir = options.workDir === undefined ? await mkdtemp(join(tmpdir(), 'sluice-stack-')) : resolve(options.workDir);
     const logDir = join(workDir, 'logs');
     await mkdir(logDir, { recursive: true });
-    const config = await loadJobConfig(JOB_CONFIG);
-    const partitions = config.embedded.partitions;
     say(`starting the Sluice stack in ${workDir} (logs in ${logDir})`);
 
     // Chosen before anything starts, so a taken dashboard port fails in a second, not after a minute.
     const apiPort = options.port === 0 ? await freePort() : options.port;
     if (await portOpen(apiPort))
       throw new Error(`port ${apiPort} on ${LOOPBACK} is taken; pick another with --port P (0 for any free port)`);
+    if (options.mysql !== undefined && options.mysql.port !== 0 && (await portOpen(options.mysql.port)))
+      throw new Error(`port ${options.mysql.port} on ${LOOPBACK} is taken; pick another with --mysql-port P (or leave it out)`);
+
+    let example: StackExample;
+    if (options.mysql === undefined) example = await wordCount();
+    else {
+      // First up, last down: the containers commit their carts to it until they stop.
+      say('starting MariaDB');
+      const db = await startMariaDb({
+        logDir,
+        startTimeoutMs: 60_000,
+        dir: join(workDir, 'mariadb'),
+        ...(options.mysql.port === 0 ? {} : { port: options.mysql.port }),
+      });
+      teardown.add('MariaDB', () => db.stop());
+      example = await mysqlShoppingCart(workDir, db);
+    }
+    const config = await loadJobConfig(example.configFile);
+    const partitions = config.embedded.partitions;
 
     say('starting ZooKeeper and Kafka (the first run fetches their jars through Maven)');
     const services = await startServices({ ...infraSettings(), logDir });
@@ -230,8 +326,7 @@ async function main(): Promise<number> {
     const admin = kafka.admin();
     await admin.connect();
     const topics = [...new Set([...config.inputs, ...config.outputs].map((stream) => stream.topic))];
-    for (const topic of topics)
-      await ensureTopic(admin, { topic, partitions, compacted: false, purpose: `topic of the word-count example` });
+    for (const topic of topics) await ensureTopic(admin, { topic, partitions, compacted: false, purpose: `topic of ${example.title}` });
     await admin.disconnect();
     say(`  topics ${topics.join(', ')} (${partitions} partitions each)`);
 
@@ -271,7 +366,7 @@ async function main(): Promise<number> {
       [
         'scheduler',
         '--config',
-        JOB_CONFIG,
+        example.configFile,
         '--master',
         masterUrl,
         '--zk',
@@ -301,10 +396,10 @@ async function main(): Promise<number> {
     const client = new SchedulerApiClient(api);
     teardown.add('the scheduler', () => stopProcess(scheduler, 15_000));
     // Registered after the scheduler, so it runs before it: the job goes while the scheduler can still remove it.
-    teardown.add('the word-count job (every container stops cleanly, volumes released)', () => removeJob(client));
+    teardown.add(`${example.job} (every container stops cleanly, volumes released)`, () => removeJob(client));
 
     let last = '';
-    const jobIsUp = `the word-count job's ${config.containers} containers running and reporting ${partitions} tasks`;
+    const jobIsUp = `${example.job}'s ${config.containers} containers running and reporting ${partitions} tasks`;
     await pollUntil(
       new Deadline(JOB_UP_TIMEOUT_MS, jobIsUp),
       jobIsUp,
@@ -317,21 +412,27 @@ async function main(): Promise<number> {
       { intervalMs: 250, abort: () => startupProblem(interrupted, [scheduler, mesos]) },
     );
 
-    const lines = (await readFile(FEED_FILE, 'utf8')).split('\n').filter((line) => line.trim() !== '');
-    const feed: Feed = startFeed(kafka, { topic: FEED_TOPIC, lines, perSecond: options.rate, forMs: options.feedMinutes * 60_000 });
-    teardown.add('the feed', async () => say(`  the feed sent ${(await feed.stop()).toLocaleString('en-US')} lines`));
+    const feed: Feed = startFeed(kafka, {
+      topic: example.feedTopic,
+      messages: example.messages,
+      perSecond: options.rate,
+      forMs: options.feedMinutes * 60_000,
+    });
+    teardown.add('the feed', async () => say(`  the feed sent ${(await feed.stop()).toLocaleString('en-US')} ${example.unit}`));
     feed.finished.then(
       (sent) =>
-        interrupted || say(`the feed finished after ${options.feedMinutes} min (${sent.toLocaleString('en-US')} lines); the job stays up`),
+        interrupted ||
+        say(`the feed finished after ${options.feedMinutes} min (${sent.toLocaleString('en-US')} ${example.unit}); the job stays up`),
       (error: unknown) => say(`the feed stopped: ${describeError(error)}`),
     );
 
     say('');
-    say(`Sluice stack is up in ${Math.round((Date.now() - started) / 1000)} s: examples/word-count on the mini Mesos`);
+    say(`Sluice stack is up in ${Math.round((Date.now() - started) / 1000)} s: ${example.title} on the mini Mesos`);
     say(`  dashboard  ${api}/`);
     say(`  status     npx tsx bin/sluice.ts status --scheduler ${api}`);
     say(`  api        ${api}/api/v1/job   metrics ${api}/metrics`);
-    say(`  feed       ${options.rate} lines/s of river.txt into '${FEED_TOPIC}' for ${options.feedMinutes} min`);
+    say(`  feed       ${options.rate} ${example.unit}/s (${example.feedWhat}) into '${example.feedTopic}' for ${options.feedMinutes} min`);
+    for (const note of example.notes) say(note);
     say(`  logs       ${logDir} (executors: ${join(workDir, 'mesos')}/**/stdout|stderr)`);
     say('Ctrl-C stops everything.');
 
