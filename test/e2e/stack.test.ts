@@ -3,17 +3,20 @@
  * ZooKeeper, Kafka, the mini Mesos and the scheduler with the word count, and prints the dashboard
  * URL; the page and `sluice status` show the same job; Ctrl-C (SIGINT to the whole group, as a
  * terminal sends it) stops everything — containers cleanly — and leaves no port or process behind.
+ * With --mysql the same, with the shopping cart's carts in the MariaDB the stack starts, read with SQL.
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import readline from 'node:readline';
 import { describe, it, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createConnection } from 'mysql2/promise';
+import type { Cart } from '../../examples/shopping-cart/shopping-cart.js';
 import type { JobView } from '../../scheduler/http/job-state.js';
 import { portOpen } from '../../dev/services/net.js';
 import { testLogDir } from '../infra/services.js';
@@ -40,8 +43,8 @@ interface RunningStack {
   line(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray>;
 }
 
-function startStack(t: TestContext, workDir: string): RunningStack {
-  const child = spawn('npm', ['run', 'stack', '--', '--port', '0', '--work-dir', workDir, '--rate', '50'], {
+function startStack(t: TestContext, workDir: string, extraArgs: readonly string[] = []): RunningStack {
+  const child = spawn('npm', ['run', 'stack', '--', '--port', '0', '--work-dir', workDir, '--rate', '50', ...extraArgs], {
     cwd: repoRoot,
     detached: true, // its own process group, like a job in a terminal
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -124,6 +127,41 @@ function executorLogs(dir: string): string[] {
   );
 }
 
+/**
+ * Ctrl-C and what a clean stop leaves: npm ends by the SIGINT after the stack's "the stack is stopped",
+ * every port closed, no process in the work dir, and each container's final commit logged.
+ */
+async function stopAndCheck(
+  t: TestContext,
+  stack: RunningStack,
+  workDir: string,
+  ports: readonly (readonly [string, string])[],
+): Promise<void> {
+  // Ctrl-C: the terminal signals the whole foreground group (npm forwards it once more).
+  const stopAsked = Date.now();
+  process.kill(-stack.child.pid!, 'SIGINT');
+  const ended = await Promise.race([stack.exited, sleep(STOP_TIMEOUT_MS, 'still running', { ref: false })]);
+  const output = stack.lines.join('\n');
+  // npm waits for the stack to finish stopping, then ends by the SIGINT; the stack's own verdict is its last line.
+  assert.equal(ended, 'SIGINT', `npm run stack ended after Ctrl-C; it printed:\n${output}`);
+  assert.match(output, /^the stack is stopped$/m, 'every step stopped cleanly');
+  assert.doesNotMatch(output, /could not stop/);
+  t.diagnostic(`stopped ${Date.now() - stopAsked} ms after SIGINT`);
+
+  for (const [what, port] of ports) {
+    assert.equal(await portOpen(Number(port)), false, `${what} on port ${port} is closed`);
+  }
+  assert.deepEqual(processesIn(workDir), [], "no executor or other process is left in the stack's work dir");
+  const executors = executorLogs(join(workDir, 'mesos'));
+  assert.equal(executors.length, 2, 'one executor run per container');
+  for (const file of executors)
+    assert.match(
+      readFileSync(file, 'utf8'),
+      /"message":"container stopped"/,
+      `${file}: the container stopped cleanly (final commit) before its executor ended`,
+    );
+}
+
 describe('npm run stack', { timeout: UP_TIMEOUT_MS + STOP_TIMEOUT_MS + 120_000 }, () => {
   it('brings the word count up on the mini Mesos, shows the same job on the dashboard and in `sluice status`, and stops cleanly on Ctrl-C', async (t) => {
     const workDir = await mkdtemp(join(tmpdir(), 'sluice-stack-test-'));
@@ -159,33 +197,75 @@ describe('npm run stack', { timeout: UP_TIMEOUT_MS + STOP_TIMEOUT_MS + 120_000 }
     }
     assert.deepEqual([refused, errors], [[], []], 'the page asked for nothing but the scheduler and ran without errors');
 
-    // Ctrl-C: the terminal signals the whole foreground group (npm forwards it once more).
-    const stopAsked = Date.now();
-    process.kill(-stack.child.pid!, 'SIGINT');
-    const ended = await Promise.race([stack.exited, sleep(STOP_TIMEOUT_MS, 'still running', { ref: false })]);
-    const output = stack.lines.join('\n');
-    // npm waits for the stack to finish stopping, then ends by the SIGINT; the stack's own verdict is its last line.
-    assert.equal(ended, 'SIGINT', `npm run stack ended after Ctrl-C; it printed:\n${output}`);
-    assert.match(output, /^the stack is stopped$/m, 'every step stopped cleanly');
-    assert.doesNotMatch(output, /could not stop/);
-    t.diagnostic(`stopped ${Date.now() - stopAsked} ms after SIGINT`);
-
-    for (const [what, port] of [
+    await stopAndCheck(t, stack, workDir, [
       ['scheduler API', new URL(api).port],
-      ['mini Mesos master', masterPort],
-      ['Kafka', kafkaPort],
-      ['ZooKeeper', zkPort],
-    ] as const) {
-      assert.equal(await portOpen(Number(port)), false, `${what} on port ${port} is closed`);
+      ['mini Mesos master', masterPort!],
+      ['Kafka', kafkaPort!],
+      ['ZooKeeper', zkPort!],
+    ]);
+  });
+
+  it('with --mysql runs the shopping cart with its carts in the MariaDB it starts, readable with SQL, and stops cleanly on Ctrl-C', async (t) => {
+    const workDir = await mkdtemp(join(tmpdir(), 'sluice-stack-mysql-test-'));
+    const stack = startStack(t, workDir, ['--mysql']);
+    const api = (await stack.line(/^ {2}dashboard {2}(http:\/\/127\.0\.0\.1:\d+)\/$/, UP_TIMEOUT_MS))[1]!;
+    const [, kafkaPort, zkPort] = await stack.line(/^ {2}kafka 127\.0\.0\.1:(\d+) +zookeeper 127\.0\.0\.1:(\d+)$/, 1_000);
+    const [, masterPort] = await stack.line(/^ {2}mesos http:\/\/127\.0\.0\.1:(\d+) \(2 agents\)$/, 1_000);
+    const [, host, dbPort, database, user, passwordFile] = await stack.line(
+      /^ {2}mysql {6}(127\.0\.0\.1):(\d+) {2}database (\S+) {2}user (\S+) {2}password-file (\S+) {2}/,
+      1_000,
+    );
+    const [, command, table] = await stack.line(
+      /^ {2}carts {6}(mariadb --socket=\S+ -u root \S+ -e 'SELECT .* FROM (\S+) ORDER BY k')$/,
+      1_000,
+    );
+
+    const view = (await (await fetch(`${api}/api/v1/job`)).json()) as JobView;
+    assert.equal(view.containers.length, 2, 'two containers, as for the word count');
+    assert.equal(new Set(view.containers.map((container) => container.host)).size, 2, 'spread over the two agents');
+
+    // The printed connection info is all a user needs: the carts appear as the feed's commands are committed.
+    const db = await createConnection({
+      host,
+      port: Number(dbPort),
+      database,
+      user,
+      password: (await readFile(passwordFile!, 'utf8')).trim(),
+    });
+    let carts: { task: string; user: string; cart: string }[] = [];
+    try {
+      const deadline = Date.now() + 120_000;
+      while (carts.length < 20 && Date.now() < deadline) {
+        await sleep(1_000);
+        const [rows] = await db
+          .query(`SELECT CAST(task AS CHAR) AS task, CAST(k AS CHAR) AS user, CAST(v AS CHAR) AS cart FROM \`${table}\``)
+          .catch((error: { code?: string }) => (error.code === 'ER_NO_SUCH_TABLE' ? [[]] : Promise.reject(error)));
+        carts = rows as typeof carts;
+      }
+    } finally {
+      await db.end();
     }
-    assert.deepEqual(processesIn(workDir), [], "no executor or other process is left in the stack's work dir");
-    const executors = executorLogs(join(workDir, 'mesos'));
-    assert.equal(executors.length, 2, 'one executor run per container');
-    for (const file of executors)
-      assert.match(
-        readFileSync(file, 'utf8'),
-        /"message":"container stopped"/,
-        `${file}: the container stopped cleanly (final commit) before its executor ended`,
+    assert.ok(carts.length >= 20, `carts of the feed's 60 users appear in ${table}: ${carts.length}`);
+    for (const { user: owner, cart } of carts) {
+      assert.match(owner, /^user\d+$/);
+      const { items } = JSON.parse(cart) as Cart;
+      assert.ok(
+        Object.values(items).length > 0 && Object.values(items).every((qty) => Number.isInteger(qty) && qty > 0),
+        `${owner}'s cart holds items, each a positive quantity: ${cart}`,
       );
+    }
+    assert.ok(new Set(carts.map((row) => row.task)).size > 1, 'the carts come from several tasks (users keyed over partitions)');
+    // The command line printed for users, run as they would paste it into a shell.
+    const printed = spawnSync('sh', ['-c', command!], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(printed.status, 0, `${command}\n${printed.stderr}`);
+    assert.match(printed.stdout, /^task\tuser\tcart\n.*\tuser\d+\t\{"items":\{/, `${command} prints the carts`);
+
+    await stopAndCheck(t, stack, workDir, [
+      ['scheduler API', new URL(api).port],
+      ['mini Mesos master', masterPort!],
+      ['Kafka', kafkaPort!],
+      ['ZooKeeper', zkPort!],
+      ['MariaDB', dbPort!],
+    ]);
   });
 });

@@ -62,8 +62,8 @@ export const REQUIREMENTS: readonly Requirement[] = [
   },
   {
     debianPackage: 'mariadb-server',
-    neededFor: "the MySQL store's tests (a real MariaDB 10.11 on loopback)",
-    suites: ['integration'],
+    neededFor: "the MySQL store's tests and `npm run stack -- --mysql`'s (a real MariaDB 10.11 on loopback)",
+    suites: SERVICES,
     present: () => existsSync('/usr/sbin/mariadbd') && commandExists('mariadb-install-db'),
   },
   {
