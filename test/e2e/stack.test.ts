@@ -119,16 +119,20 @@ function processesIn(dir: string): number[] {
 }
 
 /** Each container start in the executors' logs: its task count and ms from "restoring stores" to "container started". */
-function containerStarts(dir: string): { tasks: number; ms: number }[] {
+function containerStarts(dir: string): { tasks: number; ms: number; replayed: number | undefined }[] {
   const starts = [];
   for (const file of executorLogs(dir)) {
     let restoring: number | undefined;
+    let replayed: number | undefined;
     for (const line of readFileSync(file, 'utf8').split('\n')) {
       if (!line.startsWith('{')) continue;
-      const entry = JSON.parse(line) as { message?: string; timestamp?: string; tasks?: unknown };
-      if (entry.message === 'restoring stores') restoring = Date.parse(entry.timestamp!);
+      const entry = JSON.parse(line) as { message?: string; timestamp?: string; tasks?: unknown; records?: unknown };
+      if (entry.message === 'restoring stores') {
+        restoring = Date.parse(entry.timestamp!);
+        replayed = undefined;
+      } else if (entry.message === 'restore finished' && typeof entry.records === 'number') replayed = entry.records;
       else if (entry.message === 'container started' && restoring !== undefined && Array.isArray(entry.tasks))
-        starts.push({ tasks: entry.tasks.length, ms: Date.parse(entry.timestamp!) - restoring });
+        starts.push({ tasks: entry.tasks.length, ms: Date.parse(entry.timestamp!) - restoring, replayed });
     }
   }
   return starts;
@@ -278,7 +282,7 @@ describe('npm run stack', { timeout: UP_TIMEOUT_MS + STOP_TIMEOUT_MS + 120_000 }
     assert.match(printed.stdout, /^task\tuser\tcart\n.*\tuser\d+\t\{"items":\{/, `${command} prints the carts`);
 
     // Issue 17, item 5: a rescale 2 → 1 moves two tasks to the other container, where they start at
-    // once: their carts are already in MySQL, so there is nothing to restore. Measured, and bounded.
+    // once: their carts are already in MySQL, so there is nothing to restore. Measured and reported.
     const client = new SchedulerApiClient(api);
     const asked = Date.now();
     const { jobModelVersion } = await client.rescale(1);
@@ -302,7 +306,8 @@ describe('npm run stack', { timeout: UP_TIMEOUT_MS + STOP_TIMEOUT_MS + 120_000 }
       `rescale 2 → 1: four tasks running ${allRunning} ms and processing ${allProcessing} ms after the request (status reports); ` +
         `from the container's "restoring stores" to "container started" (stores opened, tasks started, input opened) took ${restorePhase.ms} ms`,
     );
-    assert.ok(restorePhase.ms < 10_000, `nothing to restore: the start on the new model took ${restorePhase.ms} ms`);
+    // How long it took is reported above, not asserted (speed lives in benchmarks); that nothing was replayed is.
+    assert.equal(restorePhase.replayed, 0, 'nothing to restore: the moved tasks replayed no changelog record');
 
     await stopAndCheck(t, stack, workDir, [
       ['scheduler API', new URL(api).port],
