@@ -24,6 +24,8 @@ interface Service {
   healthcheck?: { test?: string[] };
   restart?: string;
   depends_on?: string[] | Record<string, { condition?: string }>;
+  secrets?: string[];
+  profiles?: string[];
 }
 
 type Services = Record<string, Service>;
@@ -65,6 +67,7 @@ describe('docker-compose.yml', () => {
       'mesos-master',
       'sluice-bundle',
       'sluice-scheduler',
+      'sluice-scheduler-cart',
       'zookeeper',
     ]);
     for (const [name, found] of Object.entries(services)) {
@@ -100,34 +103,58 @@ describe('docker-compose.yml', () => {
     );
   });
 
-  it("creates the word-count example's topics before the scheduler reads them", async () => {
+  it("creates the examples' topics (word count, MySQL cart) before a scheduler reads them", async () => {
     const services = await loadServices();
     const command = shellCommand(service(services, 'kafka-topics'));
-    const job = await loadJobConfig(join(repo, 'examples/word-count/job.yaml'));
-    const topics = new Set([...job.inputs, ...job.outputs].map((stream) => stream.topic));
+    const topics = new Set<string>();
+    for (const file of ['examples/word-count/job.yaml', 'examples/shopping-cart/job-mysql-compose.yaml']) {
+      const job = await loadJobConfig(join(repo, file));
+      for (const stream of [...job.inputs, ...job.outputs]) topics.add(stream.topic);
+    }
     const words = shellWords(command);
     const created = words.slice(words.indexOf('in') + 1, words.indexOf('do'));
     assert.deepEqual(new Set(created.map((word) => word.replace(/;$/, ''))), topics);
     assert.match(command, /--create --if-not-exists/);
   });
 
-  it('runs the scheduler of the word-count example with its real flags and the environment it reads', async () => {
+  for (const [name, config, port] of [
+    ['sluice-scheduler', 'dist/examples/word-count/job.yaml', '8081'],
+    ['sluice-scheduler-cart', 'dist/examples/shopping-cart/job-mysql-compose.yaml', '8082'],
+  ] as const) {
+    it(`runs ${name} (${config}) with its real flags and the environment it reads`, async () => {
+      const services = await loadServices();
+      const scheduler = service(services, name);
+      const command = shellCommand(scheduler);
+      const flags = schedulerFlags(command);
+      assertSchedulerAccepts(flags, `the ${name} command`);
+      assert.equal(flags.get('config'), config);
+      const env = scheduler.environment ?? {};
+      const used = referencedVariables(command);
+      const read = await variablesTheSchedulerReads();
+      for (const variable of used) assert.ok(variable in env, `$${variable} of the command is in the environment`);
+      for (const variable of Object.keys(env))
+        assert.ok(used.has(variable) || read.has(variable), `${variable} is read by the command or the scheduler`);
+      assert.equal(env.PORT0, port, 'the API listens on the published port');
+      assert.deepEqual(scheduler.ports, [`127.0.0.1:${port}:${port}`]);
+      assert.match(scheduler.healthcheck?.test?.join(' ') ?? '', new RegExp(`127\\.0\\.0\\.1:${port}/health`));
+      assert.equal(env.SLUICE_ZOOKEEPER, 'zookeeper:2181');
+      assert.equal(env.SLUICE_MESOS_MASTER, service(services, 'mesos-agent').environment?.MESOS_MASTER);
+      assert.equal(env.SLUICE_KAFKA_BROKERS, 'kafka:9092');
+      assert.equal(scheduler.restart, 'unless-stopped', 'Docker restarts it, as Marathon would');
+    });
+  }
+
+  it('runs the MySQL cart only with --profile mysql, against the mariadb service, with the password as a secret where its executors run', async () => {
     const services = await loadServices();
-    const scheduler = service(services, 'sluice-scheduler');
-    const command = shellCommand(scheduler);
-    const flags = schedulerFlags(command);
-    assertSchedulerAccepts(flags, 'the sluice-scheduler command');
-    assert.equal(flags.get('config'), 'dist/examples/word-count/job.yaml');
-    const env = scheduler.environment ?? {};
-    const used = referencedVariables(command);
-    const read = await variablesTheSchedulerReads();
-    for (const name of used) assert.ok(name in env, `$${name} of the command is in the environment`);
-    for (const name of Object.keys(env)) assert.ok(used.has(name) || read.has(name), `${name} is read by the command or the scheduler`);
-    assert.equal(env.PORT0, '8081', 'the API listens on the published port');
-    assert.equal(env.SLUICE_ZOOKEEPER, 'zookeeper:2181');
-    assert.equal(env.SLUICE_MESOS_MASTER, service(services, 'mesos-agent').environment?.MESOS_MASTER);
-    assert.equal(env.SLUICE_KAFKA_BROKERS, 'kafka:9092');
-    assert.equal(scheduler.restart, 'unless-stopped', 'Docker restarts it, as Marathon would');
+    const cart = service(services, 'sluice-scheduler-cart');
+    assert.deepEqual(cart.profiles, ['mysql']);
+    const job = await loadJobConfig(join(repo, 'examples/shopping-cart/job-mysql-compose.yaml'));
+    assert.equal(job.mysql?.host, 'mariadb', 'the database is the compose service');
+    assert.equal(job.mysql?.passwordFile, '/run/secrets/mysql-password', 'the password is the compose secret');
+    for (const name of ['sluice-scheduler-cart', 'mesos-agent'])
+      assert.deepEqual(service(services, name).secrets, ['mysql-password'], `${name} has the password secret (executors run in the agent)`);
+    assert.equal(service(services, 'mariadb').environment?.MARIADB_PASSWORD_FILE, '/run/secrets/mysql-password');
+    assert.equal(dependencies(cart).get('mariadb'), 'service_healthy');
   });
 
   it('gives the agent the executor bundle the scheduler names, copied out of the image', async () => {
@@ -144,7 +171,6 @@ describe('docker-compose.yml', () => {
     const services = await loadServices();
     for (const name of ['zookeeper', 'kafka', 'mariadb', 'sluice-scheduler'])
       assert.ok(service(services, name).healthcheck?.test?.length, `${name} has a health check`);
-    assert.match(service(services, 'sluice-scheduler').healthcheck?.test?.join(' ') ?? '', /127\.0\.0\.1:8081\/health/);
     for (const [name, found] of Object.entries(services)) {
       for (const [dependency, condition] of dependencies(found)) {
         const target = service(services, dependency);
