@@ -8,16 +8,26 @@ import type { Checkpoint, CheckpointStore } from '../../checkpoint/checkpoint.js
 import { decodeCheckpoint, encodeCheckpoint } from '../../checkpoint/codec/checkpoint-codec.js';
 import type { GroupMembership } from './group-membership.js';
 
-/** The group moved on (a rebalance, a coordinator move, or this member evicted): commit again once it has rejoined. */
-const GROUP_CHANGED = [
+/**
+ * Commit again once the group has rejoined: the group moved on (a rebalance, a coordinator move, or
+ * this member evicted), or its coordinator cannot be reached (its broker died: kafkajs reconnects to
+ * the same node until its consumer, whose heartbeats fail too, restarts and finds the new
+ * coordinator). A commit repeated is the same commit, and every attempt checks the claim and the
+ * assignment again. The protocol errors go by kafkajs's names of them (NOT_COORDINATOR_FOR_GROUP,
+ * not the protocol's NOT_COORDINATOR).
+ */
+const COMMIT_AGAIN = [
   'KafkaJSRebalanceInProgress',
   'REBALANCE_IN_PROGRESS',
   'ILLEGAL_GENERATION',
   'UNKNOWN_MEMBER_ID',
   'FENCED_INSTANCE_ID',
-  'NOT_COORDINATOR',
-  'COORDINATOR_NOT_AVAILABLE',
-  'COORDINATOR_LOAD_IN_PROGRESS',
+  'NOT_COORDINATOR_FOR_GROUP',
+  'GROUP_COORDINATOR_NOT_AVAILABLE',
+  'GROUP_LOAD_IN_PROGRESS',
+  'KafkaJSConnectionError',
+  'KafkaJSConnectionClosedError',
+  'KafkaJSRequestTimeoutError',
 ];
 
 const RETRY_MS = 500;
@@ -80,7 +90,7 @@ export class KafkaCheckpointStore implements CheckpointStore {
         if (this.membership.crashCount === joined.crashes) return;
       } catch (error) {
         const types = kafkaErrorTypes(error);
-        if (attempt >= MAX_ATTEMPTS || !GROUP_CHANGED.some((type) => types.has(type))) throw error;
+        if (attempt >= MAX_ATTEMPTS || !COMMIT_AGAIN.some((type) => types.has(type))) throw error;
       }
       await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
     }

@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import kafkajs, { type Admin, type Consumer } from 'kafkajs';
+import type { Checkpoint } from '../../../executor/checkpoint/checkpoint.js';
+import { GroupMembership } from '../../../executor/systems/kafka/group-membership.js';
+import { KafkaCheckpointStore } from '../../../executor/systems/kafka/kafka-checkpoints.js';
+import { EVERY_WRITER } from '../../../executor/checkpoint/checkpoint.js';
+
+// kafkajs is CommonJS; Node's ESM interop does not see its error classes by name.
+const { KafkaJSConnectionError, KafkaJSProtocolError } = kafkajs;
+
+const SSP = { system: 'kafka', topic: 'words', partition: 0 };
+const CHECKPOINT: Checkpoint = {
+  inputs: { 'kafka.words.0': '42' },
+  changelogs: { counts: { offset: 17, writers: EVERY_WRITER } },
+  epoch: 0n,
+};
+
+/** A protocol error as kafkajs raises it from a response's error code. */
+function protocolError(type: string, code: number): Error {
+  return new KafkaJSProtocolError({ type, code, retriable: true, message: type } as unknown as string);
+}
+
+/** A store over a consumer whose commits fail with `failures` in turn, then succeed; and the commits tried. */
+async function storeFailingWith(failures: Error[]): Promise<{ store: KafkaCheckpointStore; attempts: () => number }> {
+  let attempts = 0;
+  const consumer = {
+    commitOffsets: async () => {
+      const failure = failures[attempts++];
+      if (failure) throw failure;
+    },
+  } as unknown as Consumer;
+  const membership = new GroupMembership();
+  membership.onJoin(consumer, { words: [0] });
+  membership.onFetchStart();
+  const admin = { fetchOffsets: async () => [] } as unknown as Admin;
+  const store = new KafkaCheckpointStore(admin, 'group', membership);
+  await store.load([{ name: 'Partition 0', ssps: [SSP] }]);
+  return { store, attempts: () => attempts };
+}
+
+describe('KafkaCheckpointStore.write', () => {
+  it('commits again when the group coordinator died (its broker refuses connections) or moved', async () => {
+    const { store, attempts } = await storeFailingWith([
+      new KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:9092', { broker: '127.0.0.1:9092' }),
+      protocolError('NOT_COORDINATOR_FOR_GROUP', 16),
+      protocolError('GROUP_COORDINATOR_NOT_AVAILABLE', 15),
+    ]);
+    await store.write('Partition 0', CHECKPOINT, () => true);
+    assert.equal(attempts(), 4);
+  });
+
+  it('fails at once on an error that is no change of the group', async () => {
+    const { store, attempts } = await storeFailingWith([protocolError('OFFSET_METADATA_TOO_LARGE', 12)]);
+    await assert.rejects(
+      store.write('Partition 0', CHECKPOINT, () => true),
+      /OFFSET_METADATA_TOO_LARGE/,
+    );
+    assert.equal(attempts(), 1);
+  });
+});
