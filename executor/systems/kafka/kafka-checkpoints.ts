@@ -11,8 +11,8 @@ import type { GroupMembership } from './group-membership.js';
 /**
  * Commit again once the group has rejoined: the group moved on (a rebalance, a coordinator move, or
  * this member evicted), or its coordinator cannot be reached (its broker died: kafkajs reconnects to
- * the same node until its consumer, whose heartbeats fail too, restarts and finds the new
- * coordinator). A commit repeated is the same commit, and every attempt checks the claim and the
+ * the same node, or finds it gone from the metadata, until its consumer, whose heartbeats fail too,
+ * restarts and finds the new coordinator). A commit repeated is the same commit, and every attempt checks the claim and the
  * assignment again. The protocol errors go by kafkajs's names of them (NOT_COORDINATOR_FOR_GROUP,
  * not the protocol's NOT_COORDINATOR).
  */
@@ -26,6 +26,7 @@ const COMMIT_AGAIN = [
   'GROUP_COORDINATOR_NOT_AVAILABLE',
   'GROUP_LOAD_IN_PROGRESS',
   'KafkaJSConnectionError',
+  'KafkaJSBrokerNotFound',
   'KafkaJSConnectionClosedError',
   'KafkaJSRequestTimeoutError',
 ];

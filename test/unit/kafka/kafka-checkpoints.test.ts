@@ -7,7 +7,7 @@ import { KafkaCheckpointStore } from '../../../executor/systems/kafka/kafka-chec
 import { EVERY_WRITER } from '../../../executor/checkpoint/checkpoint.js';
 
 // kafkajs is CommonJS; Node's ESM interop does not see its error classes by name.
-const { KafkaJSConnectionError, KafkaJSProtocolError } = kafkajs;
+const { KafkaJSBrokerNotFound, KafkaJSConnectionError, KafkaJSProtocolError } = kafkajs;
 
 const SSP = { system: 'kafka', topic: 'words', partition: 0 };
 const CHECKPOINT: Checkpoint = {
@@ -44,10 +44,12 @@ describe('KafkaCheckpointStore.write', () => {
     const { store, attempts } = await storeFailingWith([
       new KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:9092', { broker: '127.0.0.1:9092' }),
       protocolError('NOT_COORDINATOR_FOR_GROUP', 16),
+      // kafkajs's types declare no message, which its constructor needs.
+      new (KafkaJSBrokerNotFound as unknown as new (message: string) => Error)('Broker 3 not found in the cached metadata'),
       protocolError('GROUP_COORDINATOR_NOT_AVAILABLE', 15),
     ]);
     await store.write('Partition 0', CHECKPOINT, () => true);
-    assert.equal(attempts(), 4);
+    assert.equal(attempts(), 5);
   });
 
   it('fails at once on an error that is no change of the group', async () => {
