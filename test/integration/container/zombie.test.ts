@@ -69,14 +69,21 @@ describe('a zombie container on real Kafka and ZooKeeper', { timeout: 300_000 },
     // for the frozen one's session to end, then claims, restores and runs its tasks.
     zombie.kill('SIGSTOP');
     const relaunch = startContainer(job, '0', { zookeeper: zkConnect(), stateDir: join(stateRoot, 'relaunch') });
-    await waitForModel(registry, ['0', '1'], model.version);
+    // The frozen one stays registered until its session expires: wait for the relaunch's own registration.
+    const deadline = Date.now() + 120_000;
+    while (
+      !(await registry.list()).some((found) => found.id === '0' && found.pid === relaunch.pid && found.modelVersion === model.version)
+    ) {
+      assert.ok(Date.now() < deadline, "the relaunch runs on the model within 120 s (the frozen one's session expired)");
+      await sleep(100);
+    }
     await waitForProgress(admin, job.group, job.words, 20_000);
 
     // Thaw the zombie while input keeps arriving, and let it do whatever it still does.
     zombie.kill('SIGCONT');
-    const deadline = Date.now() + 60_000;
+    const abandonBy = Date.now() + 60_000;
     while (!logMessages(await readFile(containerLog(job, '0'), 'utf8')).some((message) => /without a commit/.test(message))) {
-      assert.ok(Date.now() < deadline, 'the thawed zombie abandons its tasks without a commit within 60 s');
+      assert.ok(Date.now() < abandonBy, 'the thawed zombie abandons its tasks without a commit within 60 s');
       await sleep(200);
     }
     await waitForProgress(admin, job.group, job.words, 20_000);
