@@ -71,17 +71,8 @@ export async function startContainer(options: ContainerOptions): Promise<Running
   for (const output of config.outputs) {
     if (output.partitions) topics.push({ topic: output.topic, partitions: output.partitions, compacted: false, purpose: 'an output' });
   }
-  const topicSettings = await system.ensureTopics(topics);
-  // What restore must know of each changelog's compaction: as the topic has it, else as configured.
-  const compaction = new Map(
-    topics.map((topic) => [
-      topic.topic,
-      topicSettings.get(topic.topic) ?? {
-        deleteRetentionMs: Number(topic.configs?.['delete.retention.ms']),
-        minCompactionLagMs: topic.minCompactionLagMs ?? 0,
-      },
-    ]),
-  );
+  // What restore must know of each changelog's compaction, as the topic has it.
+  const compaction = await system.ensureTopics(topics);
   await system.partitionCounts(config.inputs.map((input) => ({ topic: input.topic, purpose: 'an input' })));
 
   // A job with mysql stores keeps its checkpoints in MySQL: each commit is one SQL transaction.

@@ -355,8 +355,7 @@ export class TaskInstance {
 
   /** A task that is no longer ours must not write: not a checkpoint, and (as far as it knows) not a record. */
   private assertOwned(): void {
-    if (this.abandoned) throw new TaskLostError(this.name, 'its container abandoned it');
-    if (!this.options.ownership.holds(this.name)) throw new TaskLostError(this.name, 'its claim lapsed');
+    if (!this.owned()) throw new TaskLostError(this.name, this.abandoned ? 'its container abandoned it' : 'its claim lapsed');
   }
 
   private owned(): boolean {

@@ -1,4 +1,4 @@
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { open, readFile, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { ChangelogPartition } from './changelog.js';
 import { StoreError, StoreErrorCode } from './errors.js';
@@ -84,12 +84,6 @@ export async function writeOffsetFile(storeDir: string, state: Exclude<OffsetFil
   }
   await rename(temp, path);
   await syncDirectory(dirname(path));
-}
-
-export async function removeOffsetFile(storeDir: string): Promise<void> {
-  await unlink(join(storeDir, OFFSET_FILE)).catch((error: NodeJS.ErrnoException) => {
-    if (error.code !== 'ENOENT') throw error;
-  });
 }
 
 async function syncDirectory(path: string): Promise<void> {

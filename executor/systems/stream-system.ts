@@ -12,7 +12,7 @@ export interface StreamSystem {
   /** Partition counts of existing topics; a missing topic is an error naming it and its purpose. */
   partitionCounts(topics: readonly { topic: string; purpose: string }[]): Promise<Map<string, number>>;
   /** Creates missing topics and validates existing ones (partitions, compaction). */
-  /** Returns, per topic it knows them of, the topic's compaction settings. */
+  /** Returns the compaction settings of each compacted topic (changelogs), as the topic has them. */
   ensureTopics(specs: readonly TopicSpec[]): Promise<Map<string, ChangelogCompaction>>;
   readonly changelogSource: ChangelogSource;
   /** The sink of a store's changelog partition; its records carry `epoch`, the task owner's (see changelog.ts). */

@@ -97,7 +97,7 @@ export class MySqlCheckpoints implements CheckpointStore {
       [inputs, task, epoch],
     );
     if (result.affectedRows === 1) return;
-    this.logger.error('task fenced: a newer owner took it in MySQL; stopping it without committing', { task, epoch });
+    // Logged once, as a warning, by the container that abandons the task.
     throw new TaskLostError(
       task,
       `its MySQL owner epoch is no longer ${epoch} (another container took it over); nothing of this commit was written`,

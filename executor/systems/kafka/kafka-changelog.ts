@@ -31,9 +31,7 @@ export class KafkaChangelogSink implements ChangelogSink {
 
   send(records: readonly ChangelogRecord[]): void {
     if (records.length === 0) return;
-    const { headers } = this;
-    const messages = records.map(({ key, value }) => ({ key, value, headers }));
-    const sent = this.producer.sendToPartition(this.target.topic, this.target.partition, messages);
+    const sent = this.producer.sendToPartition(this.target.topic, this.target.partition, records, this.headers);
     // Failures surface from flush(); keep the promise from being reported as unhandled before then.
     sent.catch(() => undefined);
     this.outstanding.push(sent);

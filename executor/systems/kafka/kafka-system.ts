@@ -79,7 +79,7 @@ export class KafkaSystem implements StreamSystem {
     const found = new Map<string, ChangelogCompaction>();
     for (const spec of specs) {
       const settings = await ensureTopic(this.admin, spec);
-      found.set(spec.topic, settings);
+      if (spec.compacted) found.set(spec.topic, settings);
       // Changelogs (the compacted topics) hold the only durable copy of the state. Kafka Streams
       // recommends replication factor 3 with min.insync.replicas 2: one broker may fail without
       // losing an acknowledged write or stopping the job.

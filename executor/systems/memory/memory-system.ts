@@ -61,8 +61,9 @@ export class MemorySystem implements StreamSystem {
     return counts;
   }
 
-  /** In-memory topics are never compacted: nothing to report. */
+  /** In-memory topics are never compacted: nothing is ever removed from them, however old. */
   async ensureTopics(specs: readonly TopicSpec[]): Promise<Map<string, ChangelogCompaction>> {
+    const compaction = new Map<string, ChangelogCompaction>();
     for (const spec of specs) {
       const existing = this.topics.partitionCount(spec.topic);
       if (existing !== undefined && existing !== spec.partitions) {
@@ -75,8 +76,9 @@ export class MemorySystem implements StreamSystem {
         );
       }
       this.topics.create(spec.topic, spec.partitions);
+      if (spec.compacted) compaction.set(spec.topic, { deleteRetentionMs: Infinity, minCompactionLagMs: Infinity });
     }
-    return new Map();
+    return compaction;
   }
 
   /** Creates a topic with the default partition count unless it exists (feeds and outputs). */
