@@ -38,12 +38,15 @@ export interface Checkpoint {
   readonly writtenAt?: number | undefined;
 }
 
-export interface CheckpointStore {
-  /** The last checkpoint of each task that has one. */
-  load(tasks: readonly { readonly name: string; readonly ssps: readonly Ssp[] }[]): Promise<Map<string, Checkpoint>>;
+export interface CheckpointWriter {
   /**
    * Writes the task's checkpoint. A store that may have to try again (a rebalance) asks `owned`
    * before each attempt and fails with TaskLostError once the task is no longer this container's.
    */
   write(task: string, checkpoint: Checkpoint, owned: () => boolean): Promise<void>;
+}
+
+export interface CheckpointStore extends CheckpointWriter {
+  /** The last checkpoint of each task that has one. */
+  load(tasks: readonly { readonly name: string; readonly ssps: readonly Ssp[] }[]): Promise<Map<string, Checkpoint>>;
 }

@@ -5,7 +5,7 @@ import type { Logger } from '../../shared/log.js';
 import type { TaskModel } from '../../shared/model/job-model.js';
 import { EVERY_WRITER, type Checkpoint } from '../checkpoint/checkpoint.js';
 import type { TaskOwnership } from '../../shared/coordination/task-ownership.js';
-import type { StreamSystem } from '../systems/stream-system.js';
+import type { StreamSystem, TaskWriter } from '../systems/stream-system.js';
 import { buildStore } from '../store/build-store.js';
 import { createEngine } from '../store/engines/create-engine.js';
 import type { LocalStore } from '../store/local-store.js';
@@ -29,6 +29,8 @@ export async function openContainerStores(input: {
   /** Changelog topic → its compaction settings. */
   readonly compaction: ReadonlyMap<string, ChangelogCompaction>;
   readonly system: StreamSystem;
+  /** Each task's writer: its stores' changelog records go through it. */
+  readonly writers: ReadonlyMap<string, TaskWriter>;
   readonly logger: Logger;
   readonly onRestoreProgress?: RestoreProgress;
   /** Where mysql stores live; a mysql store has no changelog and nothing to restore. */
@@ -52,7 +54,7 @@ export async function openContainerStores(input: {
         target: {
           context,
           changelog,
-          sink: system.changelogSink(changelog, epoch),
+          sink: (input.writers.get(task.name) as TaskWriter).changelogSink(changelog),
           storeDir: spec.engine === 'memory' ? undefined : storeDir(config, spec.name, task.name),
           createEngine: (dbDir) => createEngine(spec.engine, dbDir, spec.engineOptions),
           checkpoint: checkpoints.get(task.name)?.changelogs[spec.name],

@@ -8,7 +8,7 @@ import type { TopicSpec } from '../../shared/kafka/topics.js';
 import { openContainerStores } from './container-stores.js';
 import { MySqlState } from '../store/mysql/mysql-state.js';
 import type { LocalStore } from '../store/local-store.js';
-import type { InputSource, StreamSystem } from '../systems/stream-system.js';
+import type { InputSource, StreamSystem, TaskWriter } from '../systems/stream-system.js';
 import { BufferingCollector } from './collector.js';
 import type { JobBinding } from '../job/job-binding.js';
 import { changelogTopicSpecs } from '../job/changelog-topics.js';
@@ -75,10 +75,13 @@ export async function startContainer(options: ContainerOptions): Promise<Running
   const compaction = await system.ensureTopics(topics);
   await system.partitionCounts(config.inputs.map((input) => ({ topic: input.topic, purpose: 'an input' })));
 
+  // First, as Kafka Streams does: in exactly-once mode opening a task's writer fences its earlier
+  // owners and aborts their open transactions, so the checkpoints and changelogs read next are final.
+  const writers = new Map<string, TaskWriter>();
+  for (const task of model.tasks) writers.set(task.name, await system.openTaskWriter(task, ownership.epoch(task.name)));
   // A job with mysql stores keeps its checkpoints in MySQL: each commit is one SQL transaction.
   const mysql = await MySqlState.open(config, specs, logger);
-  const checkpointStore = mysql?.checkpoints ?? system.checkpoints;
-  const checkpoints = await checkpointStore.load(model.tasks);
+  const checkpoints = await (mysql?.checkpoints ?? system.checkpoints).load(model.tasks);
   for (const task of model.tasks) {
     const written = checkpoints.get(task.name)?.epoch ?? 0n;
     const mine = ownership.epoch(task.name);
@@ -97,6 +100,7 @@ export async function startContainer(options: ContainerOptions): Promise<Running
     ownership,
     compaction,
     system,
+    writers,
     logger,
     onRestoreProgress: status?.restoreProgress,
     mysql,
@@ -106,28 +110,28 @@ export async function startContainer(options: ContainerOptions): Promise<Running
   const startPositions = await resumePositions(model.tasks, checkpoints, config, system);
   let requestStop: () => void = () => undefined;
   const stopRequested = new Promise<void>((resolve) => (requestStop = resolve));
-  const tasks = model.tasks.map(
-    (task) =>
-      new TaskInstance(
-        {
-          name: task.name,
-          ssps: task.ssps,
-          task: job.task(task.name),
-          stores: stores.get(task.name) as Map<string, LocalStore>,
-          inputSerdes: binding.inputSerdes,
-          collector: new BufferingCollector(task.name, binding.outputSerdes, system.outputs),
-          outputs: system.outputs,
-          checkpoints: checkpointStore,
-          ownership,
-          settings: config.task,
-          config: config.config,
-          logger: logger.child({ task: task.name }),
-          labels: { job: config.name, container: containerId },
-          requestShutdown: () => requestStop(),
-        },
-        startPositions.get(task.name) as Map<string, string>,
-      ),
-  );
+  const tasks = model.tasks.map((task) => {
+    const writer = writers.get(task.name) as TaskWriter;
+    return new TaskInstance(
+      {
+        name: task.name,
+        ssps: task.ssps,
+        task: job.task(task.name),
+        stores: stores.get(task.name) as Map<string, LocalStore>,
+        inputSerdes: binding.inputSerdes,
+        collector: new BufferingCollector(task.name, binding.outputSerdes, writer.outputs),
+        outputs: writer.outputs,
+        checkpoints: mysql?.checkpoints ?? writer.checkpoints,
+        ownership,
+        settings: config.task,
+        config: config.config,
+        logger: logger.child({ task: task.name }),
+        labels: { job: config.name, container: containerId },
+        requestShutdown: () => requestStop(),
+      },
+      startPositions.get(task.name) as Map<string, string>,
+    );
+  });
   for (const task of tasks) await task.start();
   status?.running(tasks);
 
@@ -166,6 +170,7 @@ export async function startContainer(options: ContainerOptions): Promise<Running
       await input.close();
       for (const taskStores of stores.values()) for (const store of taskStores.values()) await store.close();
       await mysql?.close();
+      for (const writer of writers.values()) await writer.close();
       await system.close();
       // Abandoned tasks keep nothing, so how they ended is no failure of the container's.
       const failure = how === 'stop' ? results.find((result): result is PromiseRejectedResult => result.status === 'rejected') : undefined;

@@ -5,7 +5,7 @@ import { TaskLostError, type TaskOwnership } from '../../shared/coordination/tas
 import { describeError, SluiceError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 import { sspKey } from '../../shared/model/job-model.js';
-import type { ChangelogPosition, Checkpoint, CheckpointStore } from '../checkpoint/checkpoint.js';
+import type { ChangelogPosition, Checkpoint, CheckpointWriter } from '../checkpoint/checkpoint.js';
 import type { SerdePair } from '../job/job-binding.js';
 import type { LocalStore } from '../store/local-store.js';
 import type { InputMessage, OutputSink } from '../systems/stream-system.js';
@@ -24,7 +24,7 @@ export interface TaskInstanceOptions {
   readonly inputSerdes: ReadonlyMap<string, SerdePair>;
   readonly collector: BufferingCollector;
   readonly outputs: OutputSink;
-  readonly checkpoints: CheckpointStore;
+  readonly checkpoints: CheckpointWriter;
   /** Whether the task is still this container's, and the epoch its checkpoints carry. */
   readonly ownership: TaskOwnership;
   readonly settings: TaskSettings;
@@ -46,6 +46,13 @@ interface QueuedBatch {
 const HIGH_WATER = 10_000;
 
 /**
+ * A task with nothing new since its last commit skips its commits (exactly once, each would be a
+ * transaction), but not for longer than this: a checkpoint's age says how recent the state is
+ * that it describes (restore compares it with the changelog's compaction lag).
+ */
+const IDLE_COMMIT_MS = 60_000;
+
+/**
  * One task: its messages in offset order per partition, its stores, and its commits. Work runs
  * in one loop per task, so a commit, a window call and message processing never overlap; tasks
  * progress independently of each other. A task whose `process` returns no promise pays no await.
@@ -64,6 +71,9 @@ export class TaskInstance {
    * restore left), and a restore's trim is checkpointed at once (so its OFFSET file is not ahead).
    */
   private commitRequested = true;
+  /** Something was processed (or a window or end-of-stream call ran) since the last commit. */
+  private changed = true;
+  private lastCommitAt = 0;
   private windowDue = false;
   private stopRequested = false;
   /** Stop without the final commit: the task's claim is gone and another container may own it now. */
@@ -278,7 +288,10 @@ export class TaskInstance {
       }
     } finally {
       // The position is recorded once per batch, not per message; a failure stops before its message.
-      if (batch.next > first) this.lastProcessed.set(batch.key, (batch.messages[batch.next - 1] as InputMessage).offset);
+      if (batch.next > first) {
+        this.lastProcessed.set(batch.key, (batch.messages[batch.next - 1] as InputMessage).offset);
+        this.changed = true;
+      }
     }
     const processed = batch.next - first;
     if (processed > 0) this.metrics.processed(processed, (performance.now() - started) / 1000 / processed);
@@ -332,6 +345,8 @@ export class TaskInstance {
    */
   private async commit(): Promise<void> {
     this.commitRequested = false;
+    if (!this.changed && Date.now() - this.lastCommitAt < IDLE_COMMIT_MS) return;
+    this.changed = false;
     const started = performance.now();
     const inputs: Record<string, string> = {};
     for (const [key, offset] of this.startPositions) inputs[key] = offset;
@@ -346,6 +361,7 @@ export class TaskInstance {
     this.assertOwned();
     await this.unlessAbandoned(this.options.checkpoints.write(this.name, checkpoint, () => this.owned()));
     for (const store of this.options.stores.values()) await store.applyCommit();
+    this.lastCommitAt = Date.now();
     this.metrics.committed((performance.now() - started) / 1000);
     if (this.skippedSinceCommit > 1) {
       this.options.logger.warn('messages were skipped since the last commit', { count: this.skippedSinceCommit });
@@ -368,6 +384,7 @@ export class TaskInstance {
 
   private async window(): Promise<void> {
     this.windowDue = false;
+    this.changed = true;
     await this.options.task.window?.(this.options.collector, this.coordinator);
     this.options.collector.drain();
   }
@@ -379,6 +396,7 @@ export class TaskInstance {
   private async endOfStream(): Promise<void> {
     if (this.endOfStreamCalled) return;
     this.endOfStreamCalled = true;
+    this.changed = true;
     await this.options.task.endOfStream?.(this.options.collector, this.coordinator);
     this.options.collector.drain();
   }

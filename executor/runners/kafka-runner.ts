@@ -41,6 +41,7 @@ export async function startKafkaContainer(input: {
     job: config.name,
     containerId,
     sessionTimeoutMs: config.kafka.sessionTimeoutMs,
+    guarantee: config.task.guarantee,
     logger,
   });
   try {

@@ -1,6 +1,6 @@
 import type { Ssp } from '../../shared/api/task.js';
 import type { TopicSpec } from '../../shared/kafka/topics.js';
-import type { CheckpointStore } from '../checkpoint/checkpoint.js';
+import type { CheckpointStore, CheckpointWriter } from '../checkpoint/checkpoint.js';
 import type { ChangelogCompaction, ChangelogPartition, ChangelogSink, ChangelogSource } from '../store/changelog.js';
 
 /**
@@ -15,10 +15,14 @@ export interface StreamSystem {
   /** Returns the compaction settings of each compacted topic (changelogs), as the topic has them. */
   ensureTopics(specs: readonly TopicSpec[]): Promise<Map<string, ChangelogCompaction>>;
   readonly changelogSource: ChangelogSource;
-  /** The sink of a store's changelog partition; its records carry `epoch`, the task owner's (see changelog.ts). */
-  changelogSink(target: ChangelogPartition, epoch: bigint): ChangelogSink;
-  readonly outputs: OutputSink;
+  /** Where the tasks' checkpoints are loaded from (and, in at-least-once mode, written to). */
   readonly checkpoints: CheckpointStore;
+  /**
+   * Opens the writer of one of the container's tasks, owned under `epoch` (its changelog records
+   * carry it, see changelog.ts). In exactly-once mode this fences every earlier owner of the task
+   * and aborts its open transaction, so open writers before loading checkpoints or restoring.
+   */
+  openTaskWriter(task: { readonly name: string; readonly ssps: readonly Ssp[] }, epoch: bigint): Promise<TaskWriter>;
   /** Where partitions without a checkpoint start: the first or the next offset, by reset policy. */
   resolveStarts(ssps: readonly { ssp: Ssp; reset: 'earliest' | 'latest' }[]): Promise<Map<string, string>>;
   /** Starts delivering the given partitions from the given offsets. */
@@ -69,6 +73,29 @@ export interface OutgoingMessage {
   readonly value: Buffer | null;
   readonly partition?: number;
   readonly headers?: Record<string, string>;
+}
+
+/**
+ * Where one task's effects go: its outputs, its stores' changelog records, and its checkpoints.
+ * At least once, every task of a container shares one producer and the checkpoint is written
+ * after everything it covers was acknowledged. Exactly once, each task has a transactional
+ * producer, and a checkpoint commits in one Kafka transaction with every record sent since the last.
+ */
+export interface TaskWriter {
+  readonly outputs: OutputSink;
+  changelogSink(target: ChangelogPartition): ChangelogSink;
+  readonly checkpoints: CheckpointWriter;
+  /** Releases what only this task used (in exactly-once mode, aborts an open transaction). */
+  close(): Promise<void>;
+}
+
+/** The at-least-once writer of a task: the container's shared output sink and checkpoint store. */
+export function sharedTaskWriter(
+  outputs: OutputSink,
+  checkpoints: CheckpointWriter,
+  changelogSink: (target: ChangelogPartition) => ChangelogSink,
+): TaskWriter {
+  return { outputs, checkpoints, changelogSink, close: async () => undefined };
 }
 
 export interface OutputSink {

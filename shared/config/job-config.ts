@@ -92,8 +92,29 @@ const feedSchema = object({
   file: required(string()),
 });
 
+/**
+ * What survives a fault (docs/architecture.md, "Guarantees"). Exactly once: a task's outputs,
+ * changelog records and input offsets commit in one Kafka transaction. At least once: a checkpoint
+ * follows the acknowledgement of everything it covers, so after a fault outputs may repeat (state
+ * is still exact: a restore rolls back to the checkpoint).
+ */
+export const GUARANTEES = ['exactly-once', 'at-least-once'] as const;
+export type Guarantee = (typeof GUARANTEES)[number];
+export const DEFAULT_GUARANTEE: Guarantee = 'exactly-once';
+
+/**
+ * How long the broker lets a transaction stay open before it aborts it and fences its producer.
+ * A commit ends every transaction, so exactly once the commit interval must stay well below it.
+ */
+export const TRANSACTION_TIMEOUT_MS = 60_000;
+const EXACTLY_ONCE_MAX_COMMIT_MS = TRANSACTION_TIMEOUT_MS / 2;
+
+/** Commit intervals: Kafka Streams' 100 ms exactly once (outputs wait for the commit), Samza's 60 s at least once. */
+const DEFAULT_COMMIT_MS: Record<Guarantee, number> = { 'exactly-once': 100, 'at-least-once': 60_000 };
+
 const taskSchema = object({
-  'commit-ms': withDefault(integer(10, 86_400_000), 60_000),
+  guarantee: field(oneOf(...GUARANTEES)),
+  'commit-ms': field(integer(10, 86_400_000)),
   'window-ms': field(integer(1, 86_400_000)),
   'on-error': withDefault(oneOf('fail', 'skip', 'dead-letter'), 'fail' as 'fail' | 'skip' | 'dead-letter'),
   'dead-letter-topic': field(string(TOPIC, 'a Kafka topic name')),
@@ -146,6 +167,7 @@ export interface CompiledJobConfig {
   /** The database of the job's mysql stores; present exactly when the config has a mysql section. */
   readonly mysql: MySqlConfig | undefined;
   readonly task: {
+    readonly guarantee: Guarantee;
     readonly commitMs: number;
     readonly windowMs: number | undefined;
     readonly onError: 'fail' | 'skip' | 'dead-letter';
@@ -189,7 +211,8 @@ export function compileJobConfig(raw: unknown, file: string): CompiledJobConfig 
     ),
     mysql: checked.mysql && compileMySql(checked.mysql, checked.job.name, base),
     task: {
-      commitMs: taskSettings['commit-ms'],
+      guarantee: guaranteeOf(checked),
+      commitMs: taskSettings['commit-ms'] ?? DEFAULT_COMMIT_MS[guaranteeOf(checked)],
       windowMs: taskSettings['window-ms'],
       onError: taskSettings['on-error'],
       deadLetterTopic: taskSettings['dead-letter-topic'],
@@ -206,9 +229,30 @@ export function compileJobConfig(raw: unknown, file: string): CompiledJobConfig 
   };
 }
 
+/**
+ * A job with mysql stores commits their state and its input offsets in MySQL, not in Kafka
+ * transactions: at least once is its default, and exactly once is refused (crossChecks).
+ */
+function guaranteeOf(config: Checked): Guarantee {
+  return config.task?.guarantee ?? (config.mysql ? 'at-least-once' : DEFAULT_GUARANTEE);
+}
+
 function crossChecks(config: Checked): string[] {
   const problems: string[] = [];
   const task = config.task;
+  if (task?.guarantee === 'exactly-once' && config.mysql) {
+    problems.push(
+      'task.guarantee: exactly-once needs the checkpoints in Kafka transactions, but this job keeps them in MySQL (it has a mysql ' +
+        'section); use at-least-once (mysql stores commit their state with the input offsets in one SQL transaction)',
+    );
+  }
+  const commitMs = task?.['commit-ms'];
+  if (guaranteeOf(config) === 'exactly-once' && commitMs !== undefined && commitMs > EXACTLY_ONCE_MAX_COMMIT_MS) {
+    problems.push(
+      `task.commit-ms: expected at most ${EXACTLY_ONCE_MAX_COMMIT_MS} with exactly-once (half the ${TRANSACTION_TIMEOUT_MS} ms ` +
+        `after which Kafka aborts an open transaction), got ${commitMs}`,
+    );
+  }
   if (task?.['on-error'] === 'dead-letter' && !task['dead-letter-topic']) {
     problems.push('task.dead-letter-topic: expected a topic name, because task.on-error is dead-letter');
   }

@@ -11,6 +11,9 @@ import { describeError } from '../errors.js';
 import { KAFKA_RETRY } from './client.js';
 import { KafkaError, KafkaErrorCode } from './errors.js';
 
+/** What a BatchingProducer sends through: a kafkajs producer, or one of its transactions. */
+export type BatchSender = Pick<Producer, 'sendBatch'>;
+
 /** One caller's send: resolved once all of its messages are acknowledged. */
 interface Send {
   readonly topic: string;
@@ -87,7 +90,7 @@ export class BatchingProducer {
   private inFlight: Promise<void> | undefined;
   private failure: Error | undefined;
 
-  constructor(private readonly producer: Producer) {}
+  constructor(private readonly producer: BatchSender) {}
 
   /** Queues messages; resolves when Kafka acknowledged them. */
   send(topic: string, messages: readonly Message[]): Promise<void> {

@@ -70,16 +70,7 @@ export class KafkaCheckpointStore implements CheckpointStore {
   }
 
   async write(task: string, checkpoint: Checkpoint, owned: () => boolean): Promise<void> {
-    const metadata = encodeCheckpoint(task, checkpoint);
-    const offsets = Object.entries(checkpoint.inputs).map(([key, offset]) => {
-      const ssp = this.ssps.get(key);
-      if (!ssp)
-        throw new SluiceError(
-          'CHECKPOINT_FOREIGN_PARTITION',
-          `checkpoint of task '${task}' names partition ${key}, which the task does not own`,
-        );
-      return { topic: ssp.topic, partition: ssp.partition, offset, metadata };
-    });
+    const offsets = checkpointOffsets(task, checkpoint, this.ssps);
     for (let attempt = 1; ; attempt++) {
       const joined = await this.membership.current();
       if (!owned()) throw new TaskLostError(task, 'its claim lapsed before its checkpoint was written');
@@ -96,4 +87,25 @@ export class KafkaCheckpointStore implements CheckpointStore {
       await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
     }
   }
+}
+
+/**
+ * A checkpoint as offset commits: each input partition at its next offset, every one carrying the
+ * whole checkpoint as its metadata (`ssps`: sspKey → the task's partition).
+ */
+export function checkpointOffsets(
+  task: string,
+  checkpoint: Checkpoint,
+  ssps: ReadonlyMap<string, Ssp>,
+): { topic: string; partition: number; offset: string; metadata: string }[] {
+  const metadata = encodeCheckpoint(task, checkpoint);
+  return Object.entries(checkpoint.inputs).map(([key, offset]) => {
+    const ssp = ssps.get(key);
+    if (!ssp)
+      throw new SluiceError(
+        'CHECKPOINT_FOREIGN_PARTITION',
+        `checkpoint of task '${task}' names partition ${key}, which the task does not own`,
+      );
+    return { topic: ssp.topic, partition: ssp.partition, offset, metadata };
+  });
 }

@@ -9,22 +9,35 @@ import type { Logger } from '../../../shared/log.js';
 import { sspKey } from '../../../shared/model/job-model.js';
 import { KafkaCheckpointStore } from './kafka-checkpoints.js';
 import { GroupMembership } from './group-membership.js';
-import type { ChangelogCompaction, ChangelogPartition, ChangelogSink } from '../../store/changelog.js';
+import type { ChangelogCompaction } from '../../store/changelog.js';
 import { KafkaChangelogSink, KafkaChangelogSource } from './kafka-changelog.js';
-import type { InputRequest, InputSource, OutgoingMessage, OutputSink, StreamSystem } from '../stream-system.js';
+import {
+  sharedTaskWriter,
+  type InputRequest,
+  type InputSource,
+  type OutgoingMessage,
+  type OutputSink,
+  type StreamSystem,
+  type TaskWriter,
+} from '../stream-system.js';
+import { TransactionalTaskWriter } from './transactional-task-writer.js';
+import type { Guarantee } from '../../../shared/config/job-config.js';
 
 export interface KafkaSystemOptions {
   readonly brokers: readonly string[];
   readonly job: string;
   readonly containerId: string;
   readonly sessionTimeoutMs: number;
+  /** Exactly once: a transactional producer per task. At least once: one producer for the container. */
+  readonly guarantee: Guarantee;
   readonly logger: Logger;
 }
 
 /**
  * The production stream system: inputs through the job's consumer group (an owned-partitions assigner
- * gives each container exactly its partitions), outputs and changelogs through one batching
- * producer, checkpoints as the group's offset commits.
+ * gives each container exactly its partitions), checkpoints as the group's offset commits. At least
+ * once, outputs and changelogs go through one batching producer; exactly once, through a
+ * transactional producer per task that commits them with the task's offsets.
  */
 export class KafkaSystem implements StreamSystem {
   readonly name = 'kafka' as const;
@@ -33,6 +46,8 @@ export class KafkaSystem implements StreamSystem {
   readonly outputs: OutputSink;
   private readonly batching: BatchingProducer;
   private readonly membership = new GroupMembership();
+  /** Closed with the system, so a container that fails while it starts leaves no producer behind. */
+  private readonly taskWriters: TransactionalTaskWriter[] = [];
 
   private constructor(
     private readonly kafka: Kafka,
@@ -65,8 +80,20 @@ export class KafkaSystem implements StreamSystem {
     return new KafkaSystem(kafka, admin, producer, options);
   }
 
-  changelogSink(target: ChangelogPartition, epoch: bigint): ChangelogSink {
-    return new KafkaChangelogSink(this.batching, target, epoch);
+  async openTaskWriter(task: { readonly name: string; readonly ssps: readonly Ssp[] }, epoch: bigint): Promise<TaskWriter> {
+    const { job, guarantee } = this.options;
+    if (guarantee === 'exactly-once') {
+      const writer = await TransactionalTaskWriter.open(this.kafka, {
+        job,
+        task: task.name,
+        ssps: task.ssps,
+        groupId: groupId(job),
+        epoch,
+      });
+      this.taskWriters.push(writer);
+      return writer;
+    }
+    return sharedTaskWriter(this.outputs, this.checkpoints, (target) => new KafkaChangelogSink(this.batching, target, epoch));
   }
 
   async partitionCounts(topics: readonly { topic: string; purpose: string }[]): Promise<Map<string, number>> {
@@ -120,6 +147,7 @@ export class KafkaSystem implements StreamSystem {
   }
 
   async close(): Promise<void> {
+    for (const writer of this.taskWriters.splice(0)) await writer.close();
     await this.producer.disconnect();
     await this.admin.disconnect();
   }

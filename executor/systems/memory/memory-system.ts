@@ -4,9 +4,17 @@ import type { TopicSpec } from '../../../shared/kafka/topics.js';
 import { sspKey } from '../../../shared/model/job-model.js';
 import type { Ssp } from '../../../shared/api/task.js';
 import type { CheckpointStore } from '../../checkpoint/checkpoint.js';
-import type { ChangelogCompaction, ChangelogPartition, ChangelogSink } from '../../store/changelog.js';
+import type { ChangelogCompaction } from '../../store/changelog.js';
 import { MemoryTopics } from './memory-topics.js';
-import type { InputRequest, InputSource, OutgoingMessage, OutputSink, StreamSystem } from '../stream-system.js';
+import {
+  sharedTaskWriter,
+  type InputRequest,
+  type InputSource,
+  type OutgoingMessage,
+  type OutputSink,
+  type StreamSystem,
+  type TaskWriter,
+} from '../stream-system.js';
 
 const CHUNK = 1000;
 
@@ -39,8 +47,9 @@ export class MemorySystem implements StreamSystem {
     return this.topics;
   }
 
-  changelogSink(target: ChangelogPartition, epoch: bigint): ChangelogSink {
-    return this.topics.sink(target, epoch);
+  /** One process, no zombies, nothing survives it: every task writes through the shared sinks. */
+  async openTaskWriter(_task: { readonly name: string }, epoch: bigint): Promise<TaskWriter> {
+    return sharedTaskWriter(this.outputs, this.checkpoints, (target) => this.topics.sink(target, epoch));
   }
 
   async partitionCounts(topics: readonly { topic: string; purpose: string }[]): Promise<Map<string, number>> {

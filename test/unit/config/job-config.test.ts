@@ -22,7 +22,8 @@ describe('job config', () => {
     assert.equal(config.modulePath, '/jobs/wc.ts');
     assert.equal(config.stateDir, '/jobs/.sluice-state');
     assert.deepEqual(config.task, {
-      commitMs: 60_000,
+      guarantee: 'exactly-once',
+      commitMs: 100,
       windowMs: undefined,
       onError: 'fail',
       deadLetterTopic: undefined,
@@ -33,6 +34,39 @@ describe('job config', () => {
     assert.equal(config.stores.counts?.['value-serde'], 'json');
     assert.equal(config.inputs[0]?.reset, 'earliest');
     assert.equal(config.containers, 1);
+  });
+
+  it('commits every 100 ms exactly once and every 60 s at least once, unless told otherwise', () => {
+    const task = (settings: object) => compileJobConfig({ ...minimal, task: settings }, '/jobs/job.yaml').task;
+    assert.deepEqual([task({}).guarantee, task({}).commitMs], ['exactly-once', 100]);
+    assert.deepEqual(
+      [task({ guarantee: 'at-least-once' }).guarantee, task({ guarantee: 'at-least-once' }).commitMs],
+      ['at-least-once', 60_000],
+    );
+    assert.equal(task({ guarantee: 'at-least-once', 'commit-ms': 5000 }).commitMs, 5000);
+    assert.equal(task({ 'commit-ms': 30_000 }).commitMs, 30_000);
+  });
+
+  it('refuses exactly once where it cannot hold: a commit interval near the transaction timeout, or checkpoints in MySQL', () => {
+    assert.match(
+      problems({ ...minimal, task: { 'commit-ms': 30_001 } }),
+      /task\.commit-ms: expected at most 30000 with exactly-once .* got 30001/,
+    );
+    const mysql = {
+      ...minimal,
+      stores: { carts: { engine: 'mysql' } },
+      mysql: { host: '127.0.0.1', port: 3306, user: 'sluice', database: 'sluice', 'password-file': './pw' },
+    };
+    assert.match(
+      problems({ ...mysql, task: { guarantee: 'exactly-once' } }),
+      /task\.guarantee: exactly-once needs the checkpoints in Kafka transactions/,
+    );
+    // A mysql job without a word on it runs at least once (its state commits in SQL transactions).
+    assert.equal(compileJobConfig(mysql, '/jobs/job.yaml').task.guarantee, 'at-least-once');
+    assert.match(
+      problems({ ...minimal, task: { guarantee: 'twice' } }),
+      /task\.guarantee: expected one of exactly-once, at-least-once, got "twice"/,
+    );
   });
 
   it('names every bad key with the value found and what was expected, all at once', () => {
