@@ -3,6 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it, type TestContext } from 'node:test';
 import type { Admin, Kafka } from 'kafkajs';
+import { GUARANTEES } from '../../../shared/config/job-config.js';
 import { createKafka } from '../../../shared/kafka/client.js';
 import { ensureTopic } from '../../../shared/kafka/topics.js';
 import { setLogLevel } from '../../../shared/log.js';
@@ -45,7 +46,8 @@ async function followTrace(
 ): Promise<{ highest: Map<string, number>; readUpTo: () => number }> {
   const highest = new Map<string, number>();
   let position = 0;
-  const consumer = kafka.consumer({ groupId: `${job.name}-trace-follower` });
+  // Uncommitted records too: exactly once, the trace of work past the checkpoint is in an open transaction.
+  const consumer = kafka.consumer({ groupId: `${job.name}-trace-follower`, readUncommitted: true });
   t.after(() => consumer.disconnect());
   await consumer.connect();
   await consumer.subscribe({ topic: job.trace, fromBeginning: true });
@@ -126,63 +128,66 @@ function processedBy(trace: Map<string, (string | null)[]>): Map<number, Map<num
   return result;
 }
 
-describe('crash safety of containers on real Kafka', { timeout: 600_000 }, () => {
-  it('loses no update and counts none twice when containers are SIGKILLed with uncommitted work, and resumes at the checkpoint', async (t) => {
-    t.after(killContainers);
-    const kafka = createKafka({ brokers: kafkaBrokers(), clientId: 'crash-test' });
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      const job = await wordCountJob(8, 300, { traced: true });
-      await ensureTopic(admin, { topic: job.words, partitions: 8, compacted: false, purpose: 'test input' });
-      // The containers would create it too; the test follows it from before they start.
-      await ensureTopic(admin, { topic: job.trace, partitions: 1, compacted: false, purpose: 'processing records' });
-      const trace = await followTrace(t, kafka, job);
-      const containers = ['0', '1'].map((id) => startContainer(job, id));
-      // Input keeps arriving (5,000 words a batch) until every kill is done, however slow the machine.
-      let killed = false;
-      const produced = produceWordsUntil(kafka, admin, job, () => killed, { seed: 42, pauseMs: 500 });
-      let seed = 12345;
-      const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
-      const kills: Kill[] = [];
-      for (let round = 0; round < 6; round++) {
-        await waitForProgress(admin, job.group, job.words, 2000);
-        const index = random() < 0.5 ? 0 : 1;
-        const victim = containers[index] as ChildProcess;
-        const work = await freezeWithUncommittedWork(admin, job, trace, victim, random);
-        victim.kill('SIGKILL');
-        assert.equal(await exitOf(victim), 'SIGKILL');
-        const successor = startContainer(job, String(index));
-        containers[index] = successor;
-        await waitForCheckpointPast(admin, job, work.partition, work.checkpoint);
-        kills.push({ ...work, successor: successor.pid as number });
-      }
-      killed = true;
-      const model = await produced;
-      await waitForCheckpointsAtEnd(admin, job, 300_000);
-      for (const child of containers) child.kill('SIGTERM');
-      assert.deepEqual(await Promise.all(containers.map(exitOf)), [0, 0]);
+for (const guarantee of GUARANTEES)
+  describe(`crash safety of containers on real Kafka, ${guarantee}`, { timeout: 600_000 }, () => {
+    it('loses no update and counts none twice when containers are SIGKILLed with uncommitted work, and resumes at the checkpoint', async (t) => {
+      t.after(killContainers);
+      const kafka = createKafka({ brokers: kafkaBrokers(), clientId: 'crash-test' });
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        const job = await wordCountJob(8, 300, { traced: true, guarantee });
+        await ensureTopic(admin, { topic: job.words, partitions: 8, compacted: false, purpose: 'test input' });
+        // The containers would create it too; the test follows it from before they start.
+        await ensureTopic(admin, { topic: job.trace, partitions: 1, compacted: false, purpose: 'processing records' });
+        const trace = await followTrace(t, kafka, job);
+        const containers = ['0', '1'].map((id) => startContainer(job, id));
+        // Input keeps arriving (5,000 words a batch) until every kill is done, however slow the machine.
+        let killed = false;
+        const produced = produceWordsUntil(kafka, admin, job, () => killed, { seed: 42, pauseMs: 500 });
+        let seed = 12345;
+        const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+        const kills: Kill[] = [];
+        for (let round = 0; round < 6; round++) {
+          await waitForProgress(admin, job.group, job.words, 2000);
+          const index = random() < 0.5 ? 0 : 1;
+          const victim = containers[index] as ChildProcess;
+          const work = await freezeWithUncommittedWork(admin, job, trace, victim, random);
+          victim.kill('SIGKILL');
+          assert.equal(await exitOf(victim), 'SIGKILL');
+          const successor = startContainer(job, String(index));
+          containers[index] = successor;
+          await waitForCheckpointPast(admin, job, work.partition, work.checkpoint);
+          kills.push({ ...work, successor: successor.pid as number });
+        }
+        killed = true;
+        const model = await produced;
+        await waitForCheckpointsAtEnd(admin, job, 300_000);
+        for (const child of containers) child.kill('SIGTERM');
+        assert.deepEqual(await Promise.all(containers.map(exitOf)), [0, 0]);
 
-      // Each successor started its dead predecessor's partition exactly at the checkpoint: the work
-      // past it, whose effects were already in Kafka, was done again, and nothing before it was.
-      const processed = processedBy(await readTopic(kafka, admin, job.trace));
-      for (const kill of kills) {
-        const first = processed.get(kill.partition)?.get(kill.successor)?.[0];
-        assert.equal(first, kill.checkpoint, `partition ${kill.partition}: where process ${kill.successor} started after the kill`);
+        // Each successor started its dead predecessor's partition exactly at the checkpoint: the work
+        // past it, whose effects were already in Kafka, was done again, and nothing before it was.
+        const processed = processedBy(await readTopic(kafka, admin, job.trace));
+        for (const kill of kills) {
+          const first = processed.get(kill.partition)?.get(kill.successor)?.[0];
+          assert.equal(first, kill.checkpoint, `partition ${kill.partition}: where process ${kill.successor} started after the kill`);
+        }
+        const emitted = await readTopic(kafka, admin, job.counts);
+        const changelog = await readTopic(kafka, admin, job.changelog);
+        let duplicates = 0;
+        for (const [word, count] of model) {
+          duplicates += checkRuns(word, (emitted.get(word) ?? []).map(Number), count);
+          assert.equal(Number(changelog.get(word)?.at(-1)), count, `stored count of ${word}`);
+        }
+        assert.equal(emitted.size, model.size);
+        // Exactly once, the killed containers' transactions were aborted: nothing they emitted past their checkpoints is read.
+        if (guarantee === 'exactly-once') assert.equal(duplicates, 0, 'a read_committed reader sees no count twice');
+        process.stdout.write(
+          `# ${kills.length} kills; ${duplicates} duplicate emissions out of ${[...emitted.values()].reduce((n, l) => n + l.length, 0)}\n`,
+        );
+      } finally {
+        await admin.disconnect();
       }
-      const emitted = await readTopic(kafka, admin, job.counts);
-      const changelog = await readTopic(kafka, admin, job.changelog);
-      let duplicates = 0;
-      for (const [word, count] of model) {
-        duplicates += checkRuns(word, (emitted.get(word) ?? []).map(Number), count);
-        assert.equal(Number(changelog.get(word)?.at(-1)), count, `stored count of ${word}`);
-      }
-      assert.equal(emitted.size, model.size);
-      process.stdout.write(
-        `# ${kills.length} kills; ${duplicates} duplicate emissions out of ${[...emitted.values()].reduce((n, l) => n + l.length, 0)}\n`,
-      );
-    } finally {
-      await admin.disconnect();
-    }
+    });
   });
-});

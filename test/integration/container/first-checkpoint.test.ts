@@ -10,14 +10,15 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import type { Admin } from 'kafkajs';
-import { loadJobConfig } from '../../../shared/config/job-config.js';
 import { createKafka } from '../../../shared/kafka/client.js';
 import { ensureTopic } from '../../../shared/kafka/topics.js';
 import { setLogLevel } from '../../../shared/log.js';
 import { jobModelFor } from '../../../executor/job/job-binding.js';
 import { kafkaBrokers } from '../../infra/services.js';
+import { GUARANTEES, loadJobConfig } from '../../../shared/config/job-config.js';
 import {
   committedOffsets,
+  exactEmissions,
   exitOf,
   killContainers,
   produceWords,
@@ -48,44 +49,51 @@ async function withCommitMs(job: WordCountJob, commitMs: number): Promise<WordCo
   return { ...job, configFile };
 }
 
-describe('a container killed before its first commit', { timeout: 240_000 }, () => {
-  it('is restarted from an empty state: every word counted exactly once', async (t) => {
-    t.after(killContainers);
-    const kafka = createKafka({ brokers: kafkaBrokers(), clientId: 'first-checkpoint-test' });
-    const admin = kafka.admin();
-    await admin.connect();
-    t.after(() => admin.disconnect());
-    const job = await wordCountJob(PARTITIONS, 120_000, { containers: 1 });
-    await ensureTopic(admin, { topic: job.words, partitions: PARTITIONS, compacted: false, purpose: 'test input' });
-    const expected = await produceWords(kafka, job.words, WORDS);
+for (const guarantee of GUARANTEES)
+  describe(`a container killed before its first commit, ${guarantee}`, { timeout: 240_000 }, () => {
+    it('is restarted from an empty state: every word counted exactly once', async (t) => {
+      t.after(killContainers);
+      const kafka = createKafka({ brokers: kafkaBrokers(), clientId: 'first-checkpoint-test' });
+      const admin = kafka.admin();
+      await admin.connect();
+      t.after(() => admin.disconnect());
+      // Exactly once, the longest commit interval allowed; its records are written in a transaction that stays open.
+      const job = await wordCountJob(PARTITIONS, guarantee === 'exactly-once' ? 30_000 : 120_000, { containers: 1, guarantee });
+      await ensureTopic(admin, { topic: job.words, partitions: PARTITIONS, compacted: false, purpose: 'test input' });
+      const expected = await produceWords(kafka, job.words, WORDS);
 
-    const first = startContainer(job, '0');
-    const deadline = Date.now() + 120_000;
-    // Its counts reach the changelog (cache flushes) and the output topic long before any commit.
-    while ((await topicSize(admin, job.counts).catch(() => 0)) < WORDS / 4) {
-      assert.ok(Date.now() < deadline, 'the container emitted a quarter of the counts within 120 s');
-      await sleep(100);
-    }
-    first.kill('SIGKILL');
-    await exitOf(first);
-    assert.ok((await topicSize(admin, job.changelog)) > 0, 'the killed container had written counts to its changelog');
-    const committed = await committedOffsets(admin, job);
-    assert.deepEqual([...committed.values()], [0, 0], 'its only checkpoints are the ones at its start positions');
+      const first = startContainer(job, '0');
+      const deadline = Date.now() + 120_000;
+      // Its counts reach the changelog (cache flushes) and the output topic long before any commit.
+      while ((await topicSize(admin, job.counts).catch(() => 0)) < WORDS / 4) {
+        assert.ok(Date.now() < deadline, 'the container emitted a quarter of the counts within 120 s');
+        await sleep(100);
+      }
+      first.kill('SIGKILL');
+      await exitOf(first);
+      assert.ok((await topicSize(admin, job.changelog)) > 0, 'the killed container had written counts to its changelog');
+      const committed = await committedOffsets(admin, job);
+      assert.deepEqual([...committed.values()], [0, 0], 'its only checkpoints are the ones at its start positions');
 
-    const again = await withCommitMs(job, 300);
-    const second = startContainer(again, '0');
-    await waitForCheckpointsAtEnd(admin, job, 120_000);
-    second.kill('SIGTERM');
-    assert.equal(await exitOf(second), 0, 'the restarted container exits cleanly');
+      const again = await withCommitMs(job, 300);
+      const second = startContainer(again, '0');
+      await waitForCheckpointsAtEnd(admin, job, 120_000);
+      second.kill('SIGTERM');
+      assert.equal(await exitOf(second), 0, 'the restarted container exits cleanly');
 
-    const model = jobModelFor(await loadJobConfig(job.configFile), new Map([[job.words, PARTITIONS]]));
-    const restored = await restoredCounts(kafka, admin, job, model);
-    const wrong = [...expected].filter(([word, count]) => restored.get(word) !== count);
-    assert.deepEqual(wrong.slice(0, 10), [], `restored counts of ${wrong.length} of ${expected.size} words differ from the truth`);
-    const emitted = await readTopic(kafka, admin, job.counts);
-    for (const [word, count] of expected) {
-      const highest = Math.max(...(emitted.get(word) ?? []).map(Number));
-      assert.equal(highest, count, `the highest emitted count of ${word} is its true count`);
-    }
+      const model = jobModelFor(await loadJobConfig(job.configFile), new Map([[job.words, PARTITIONS]]));
+      const restored = await restoredCounts(kafka, admin, job, model);
+      const wrong = [...expected].filter(([word, count]) => restored.get(word) !== count);
+      assert.deepEqual(wrong.slice(0, 10), [], `restored counts of ${wrong.length} of ${expected.size} words differ from the truth`);
+      const emitted = await readTopic(kafka, admin, job.counts);
+      for (const [word, count] of expected) {
+        const highest = Math.max(...(emitted.get(word) ?? []).map(Number));
+        assert.equal(highest, count, `the highest emitted count of ${word} is its true count`);
+      }
+      if (guarantee === 'exactly-once') {
+        // The killed container's transaction was aborted: none of its counts is read.
+        const wrong = exactEmissions(expected, emitted);
+        assert.deepEqual(wrong.slice(0, 5), [], `${wrong.length} words have duplicate or missing committed emissions`);
+      }
+    });
   });
-});

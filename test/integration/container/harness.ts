@@ -16,6 +16,7 @@ import { MemoryEngine } from '../../../executor/store/engines/memory-engine.js';
 import { restoreStores } from '../../../executor/store/restore.js';
 import { KafkaChangelogSource } from '../../../executor/systems/kafka/kafka-changelog.js';
 import type { ContainerRegistry } from '../../../shared/coordination/container-registry.js';
+import type { Guarantee } from '../../../shared/config/job-config.js';
 import { listTasks, type JobModel } from '../../../shared/model/job-model.js';
 import { readPartitions } from '../../../shared/kafka/partition-reader.js';
 import { whileTopicIsNew } from '../../../shared/kafka/topics.js';
@@ -38,7 +39,7 @@ export interface WordCountJob {
 export async function wordCountJob(
   partitions: number,
   commitMs = 300,
-  options: { traced?: boolean; containers?: number } = {},
+  options: { traced?: boolean; containers?: number; guarantee?: Guarantee } = {},
 ): Promise<WordCountJob> {
   const dir = await mkdtemp(join(tmpdir(), 'sluice-wc-'));
   const name = uniqueName('wc');
@@ -54,7 +55,7 @@ export async function wordCountJob(
     inputs: [{ topic: words }],
     outputs: [{ topic: counts, 'value-serde': 'json', partitions }, ...(options.traced ? [{ topic: trace, partitions: 1 }] : [])],
     stores: { counts: { engine: 'rocksdb', 'value-serde': 'json' } },
-    task: { 'commit-ms': commitMs },
+    task: { 'commit-ms': commitMs, ...(options.guarantee ? { guarantee: options.guarantee } : {}) },
     containers: options.containers ?? 2,
     'state-dir': join(dir, 'state'),
     config: { words, counts, trace },
@@ -285,6 +286,24 @@ export function checkRuns(word: string, emitted: readonly number[], total: numbe
   assert.equal(high, total, `${word}: highest emitted count`);
   assert.equal(emitted.at(-1), total, `${word}: last emitted count`);
   return duplicates;
+}
+
+/**
+ * Exactly once, a read_committed reader sees each word's counts once each, in order: 1, 2, … up to
+ * its true count. Returns the emissions that break this (a repeat, a skip, a count past the truth).
+ */
+export function exactEmissions(expected: ReadonlyMap<string, number>, emitted: ReadonlyMap<string, readonly (string | null)[]>): string[] {
+  const wrong: string[] = [];
+  for (const [word, count] of expected) {
+    const counts = (emitted.get(word) ?? []).map(Number);
+    const at = counts.findIndex((value, index) => value !== index + 1);
+    if (at >= 0 || counts.length !== count)
+      wrong.push(
+        `${word}: ${counts.length} emissions, first wrong at ${at} (${counts.slice(Math.max(0, at - 2), at + 2).join(',')}), true count ${count}`,
+      );
+  }
+  for (const word of emitted.keys()) if (!expected.has(word)) wrong.push(`${word}: emitted, never produced`);
+  return wrong;
 }
 
 /** Waits until `ids` run job model `version` (as they report in their registration) and no other live container runs any model. */
