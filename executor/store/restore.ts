@@ -108,6 +108,11 @@ export async function restoreStores(
   } finally {
     clearInterval(progress);
   }
+  // Read to the end: a range whose last offsets hold no record (compacted away, or transaction markers) is done too.
+  for (const state of states) {
+    state.covered = rangeSize(state.plan.replay);
+    reportProgress(state, 0, 0, options.onProgress);
+  }
   const results = await Promise.all(states.map((state) => finish(state, started)));
   const replayed = results.reduce((sum, result) => sum + result.replayed, 0);
   const bytes = results.reduce((sum, result) => sum + result.replayedBytes, 0);
@@ -136,6 +141,11 @@ interface TargetState {
   writing: Promise<void>;
   replayed: number;
   replayedBytes: number;
+  /**
+   * Offsets of the replay range read so far: the progress reported. Fewer records than offsets
+   * arrive where compaction removed some, or where transaction markers and aborted records sit.
+   */
+  covered: number;
 }
 
 async function prepare(target: RestoreTarget, source: ChangelogSource, options: RestoreOptions, log: Logger): Promise<TargetState> {
@@ -192,6 +202,7 @@ async function prepare(target: RestoreTarget, source: ChangelogSource, options: 
     writing: Promise.resolve(),
     replayed: 0,
     replayedBytes: 0,
+    covered: 0,
   };
 }
 
@@ -253,11 +264,18 @@ async function apply(state: TargetState, records: readonly OffsetRecord[], onPro
   }
   state.replayed += batch.length;
   state.replayedBytes += bytes;
+  const last = records[records.length - 1];
+  if (last) state.covered = Math.min(rangeSize(state.plan.replay), Math.max(state.covered, last.offset - state.plan.replay.from + 1));
+  reportProgress(state, batch.length, bytes, onProgress);
+}
+
+function reportProgress(state: TargetState, records: number, bytes: number, onProgress: RestoreProgress | undefined): void {
   const labelSet = labels(state.target);
-  restoredRecords.inc(labelSet, batch.length);
+  restoredRecords.inc(labelSet, records);
   restoredBytes.inc(labelSet, bytes);
-  restoreRemaining.set(labelSet, Math.max(0, rangeSize(state.plan.replay) - state.replayed));
-  onProgress?.(labelSet, state.replayed, rangeSize(state.plan.replay), !state.plan.reuseLocal);
+  const total = rangeSize(state.plan.replay);
+  restoreRemaining.set(labelSet, total - state.covered);
+  onProgress?.(labelSet, state.covered, total, !state.plan.reuseLocal);
 }
 
 async function finish(state: TargetState, started: number): Promise<RestoreResult> {
@@ -295,12 +313,14 @@ async function finish(state: TargetState, started: number): Promise<RestoreResul
 
 function logProgress(log: Logger, states: readonly TargetState[], total: number, started: number): void {
   const done = states.reduce((sum, state) => sum + state.replayed, 0);
+  const covered = states.reduce((sum, state) => sum + state.covered, 0);
   const bytes = states.reduce((sum, state) => sum + state.replayedBytes, 0);
   const seconds = (Date.now() - started) / 1000;
   log.info('restore progress', {
     records: done,
+    offsets: covered,
     total,
-    percent: total === 0 ? 100 : Math.floor((done / total) * 100),
+    percent: total === 0 ? 100 : Math.floor((covered / total) * 100),
     bytes,
     recordsPerSecond: Math.round(done / Math.max(seconds, 0.001)),
   });

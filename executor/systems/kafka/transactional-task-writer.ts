@@ -51,15 +51,7 @@ export class TransactionalTaskWriter implements TaskWriter {
   private readonly batching: BatchingProducer;
   private readonly ssps: ReadonlyMap<string, Ssp>;
   private current: Promise<Transaction> | undefined;
-  /**
-   * Records go out only once the task runs (its first checkpoint): a restore's trim, sent while the
-   * container still restores other stores, would otherwise hold a transaction open for the whole
-   * restore, and the broker aborts one open longer than TRANSACTION_TIMEOUT_MS.
-   */
-  private running = false;
   private closed = false;
-  private startRunning: () => void = () => undefined;
-  private readonly run = new Promise<void>((resolve) => (this.startRunning = resolve));
 
   private constructor(
     private readonly producer: Producer,
@@ -67,10 +59,7 @@ export class TransactionalTaskWriter implements TaskWriter {
   ) {
     this.ssps = new Map(options.ssps.map((ssp) => [sspKey(ssp), ssp]));
     this.batching = new BatchingProducer({
-      sendBatch: async (batch) => {
-        await this.run;
-        return (await this.transaction()).sendBatch(batch);
-      },
+      sendBatch: async (batch) => (await this.transaction()).sendBatch(batch),
     });
     this.outputs = {
       send: (topic: string, messages: readonly OutgoingMessage[]) => {
@@ -126,10 +115,6 @@ export class TransactionalTaskWriter implements TaskWriter {
   }
 
   private async commit(task: string, checkpoint: Checkpoint, owned: () => boolean): Promise<void> {
-    if (!this.running) {
-      this.running = true;
-      this.startRunning();
-    }
     const offsets = checkpointOffsets(task, checkpoint, this.ssps);
     await this.unlessFenced(
       (async () => {

@@ -16,7 +16,7 @@ import { changelogTopicSpecs } from '../../../executor/job/changelog-topics.js';
 import { setLogLevel } from '../../../shared/log.js';
 import { jobModelFor, loadJobBinding } from '../../../executor/job/job-binding.js';
 import { kafkaBrokers } from '../../infra/services.js';
-import { GUARANTEES, loadJobConfig } from '../../../shared/config/job-config.js';
+import { GUARANTEES, loadJobConfig, type Guarantee } from '../../../shared/config/job-config.js';
 import {
   committedOffsets,
   exactEmissions,
@@ -52,65 +52,79 @@ async function countRecords(t: TestContext, kafka: Kafka, topics: readonly strin
   return (topic) => counts.get(topic) ?? 0;
 }
 
-/** The same job with another commit interval (the restart commits often, so the test can wait for the end). */
-async function withCommitMs(job: WordCountJob, commitMs: number): Promise<WordCountJob> {
+/** The same job restarted with other task settings (it commits often, so the test can wait for the end). */
+async function restartedAs(job: WordCountJob, guarantee: Guarantee, commitMs: number): Promise<WordCountJob> {
   const config = JSON.parse(await readFile(job.configFile, 'utf8')) as { task: Record<string, unknown> };
   config.task['commit-ms'] = commitMs;
-  const configFile = job.configFile.replace(/\.json$/, `-commit-${commitMs}.json`);
+  config.task.guarantee = guarantee;
+  const configFile = job.configFile.replace(/\.json$/, `-${guarantee}-${commitMs}.json`);
   await writeFile(configFile, JSON.stringify(config, null, 2));
   return { ...job, configFile };
 }
 
-for (const guarantee of GUARANTEES)
-  describe(`a container killed before its first commit, ${guarantee}`, { timeout: 240_000 }, () => {
-    it('is restarted from an empty state: every word counted exactly once', async (t) => {
-      t.after(killContainers);
-      const kafka = createKafka({ brokers: kafkaBrokers(), clientId: 'first-checkpoint-test' });
-      const admin = kafka.admin();
-      await admin.connect();
-      t.after(() => admin.disconnect());
-      // Exactly once, the longest commit interval allowed; its records are written in a transaction that stays open.
-      const job = await wordCountJob(PARTITIONS, guarantee === 'exactly-once' ? 30_000 : 120_000, { containers: 1, guarantee });
-      await ensureTopic(admin, { topic: job.words, partitions: PARTITIONS, compacted: false, purpose: 'test input' });
-      const expected = await produceWords(kafka, job.words, WORDS);
-      // The container would create them too; the counter follows them from before it starts.
-      await ensureTopic(admin, { topic: job.counts, partitions: PARTITIONS, compacted: false, purpose: 'test output' });
-      const binding = await loadJobBinding(await loadJobConfig(job.configFile));
-      await ensureTopic(admin, changelogTopicSpecs(binding, PARTITIONS)[0] as TopicSpec);
-      const seen = await countRecords(t, kafka, [job.counts, job.changelog]);
+/**
+ * Each mode, and a job switched from at least once to exactly once after the kill: its restart
+ * must trim, inside its first transaction, the changelog records the killed run left uncommitted.
+ */
+const RUNS: readonly { killed: Guarantee; restarted: Guarantee }[] = [
+  ...GUARANTEES.map((guarantee) => ({ killed: guarantee, restarted: guarantee })),
+  { killed: 'at-least-once', restarted: 'exactly-once' },
+];
 
-      const first = startContainer(job, '0');
-      const deadline = Date.now() + 120_000;
-      // Its counts reach the changelog (cache flushes) and the output topic long before any commit.
-      while (seen(job.counts) < WORDS / 4) {
-        assert.ok(Date.now() < deadline, 'the container emitted a quarter of the counts within 120 s');
-        await sleep(100);
-      }
-      first.kill('SIGKILL');
-      await exitOf(first);
-      assert.ok(seen(job.changelog) > 0, 'the killed container had written counts to its changelog');
-      const committed = await committedOffsets(admin, job);
-      assert.deepEqual([...committed.values()], [0, 0], 'its only checkpoints are the ones at its start positions');
+for (const { killed: guarantee, restarted } of RUNS)
+  describe(
+    `a container killed before its first commit, ${guarantee}${restarted === guarantee ? '' : `, restarted ${restarted}`}`,
+    { timeout: 240_000 },
+    () => {
+      it('is restarted from an empty state: every word counted exactly once', async (t) => {
+        t.after(killContainers);
+        const kafka = createKafka({ brokers: kafkaBrokers(), clientId: 'first-checkpoint-test' });
+        const admin = kafka.admin();
+        await admin.connect();
+        t.after(() => admin.disconnect());
+        // Exactly once, the longest commit interval allowed; its records are written in a transaction that stays open.
+        const job = await wordCountJob(PARTITIONS, guarantee === 'exactly-once' ? 30_000 : 120_000, { containers: 1, guarantee });
+        await ensureTopic(admin, { topic: job.words, partitions: PARTITIONS, compacted: false, purpose: 'test input' });
+        const expected = await produceWords(kafka, job.words, WORDS);
+        // The container would create them too; the counter follows them from before it starts.
+        await ensureTopic(admin, { topic: job.counts, partitions: PARTITIONS, compacted: false, purpose: 'test output' });
+        const binding = await loadJobBinding(await loadJobConfig(job.configFile));
+        await ensureTopic(admin, changelogTopicSpecs(binding, PARTITIONS)[0] as TopicSpec);
+        const seen = await countRecords(t, kafka, [job.counts, job.changelog]);
 
-      const again = await withCommitMs(job, 300);
-      const second = startContainer(again, '0');
-      await waitForCheckpointsAtEnd(admin, job, 120_000);
-      second.kill('SIGTERM');
-      assert.equal(await exitOf(second), 0, 'the restarted container exits cleanly');
+        const first = startContainer(job, '0');
+        const deadline = Date.now() + 120_000;
+        // Its counts reach the changelog (cache flushes) and the output topic long before any commit.
+        while (seen(job.counts) < WORDS / 4) {
+          assert.ok(Date.now() < deadline, 'the container emitted a quarter of the counts within 120 s');
+          await sleep(100);
+        }
+        first.kill('SIGKILL');
+        await exitOf(first);
+        assert.ok(seen(job.changelog) > 0, 'the killed container had written counts to its changelog');
+        const committed = await committedOffsets(admin, job);
+        assert.deepEqual([...committed.values()], [0, 0], 'its only checkpoints are the ones at its start positions');
 
-      const model = jobModelFor(binding.config, new Map([[job.words, PARTITIONS]]));
-      const restored = await restoredCounts(kafka, admin, job, model);
-      const wrong = [...expected].filter(([word, count]) => restored.get(word) !== count);
-      assert.deepEqual(wrong.slice(0, 10), [], `restored counts of ${wrong.length} of ${expected.size} words differ from the truth`);
-      const emitted = await readTopic(kafka, admin, job.counts);
-      for (const [word, count] of expected) {
-        const highest = Math.max(...(emitted.get(word) ?? []).map(Number));
-        assert.equal(highest, count, `the highest emitted count of ${word} is its true count`);
-      }
-      if (guarantee === 'exactly-once') {
-        // The killed container's transaction was aborted: none of its counts is read.
-        const wrong = exactEmissions(expected, emitted);
-        assert.deepEqual(wrong.slice(0, 5), [], `${wrong.length} words have duplicate or missing committed emissions`);
-      }
-    });
-  });
+        const again = await restartedAs(job, restarted, 300);
+        const second = startContainer(again, '0');
+        await waitForCheckpointsAtEnd(admin, job, 120_000);
+        second.kill('SIGTERM');
+        assert.equal(await exitOf(second), 0, 'the restarted container exits cleanly');
+
+        const model = jobModelFor(binding.config, new Map([[job.words, PARTITIONS]]));
+        const restored = await restoredCounts(kafka, admin, job, model);
+        const wrong = [...expected].filter(([word, count]) => restored.get(word) !== count);
+        assert.deepEqual(wrong.slice(0, 10), [], `restored counts of ${wrong.length} of ${expected.size} words differ from the truth`);
+        const emitted = await readTopic(kafka, admin, job.counts);
+        for (const [word, count] of expected) {
+          const highest = Math.max(...(emitted.get(word) ?? []).map(Number));
+          assert.equal(highest, count, `the highest emitted count of ${word} is its true count`);
+        }
+        if (guarantee === 'exactly-once') {
+          // The killed container's transaction was aborted: none of its counts is read.
+          const wrong = exactEmissions(expected, emitted);
+          assert.deepEqual(wrong.slice(0, 5), [], `${wrong.length} words have duplicate or missing committed emissions`);
+        }
+      });
+    },
+  );
