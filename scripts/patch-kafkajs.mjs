@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Runs after every install (package.json "postinstall"; the Dockerfile calls it after its
- * --ignore-scripts install) and replaces two files of kafkajs 2.2.4's producer:
+ * --ignore-scripts install) and replaces three files of kafkajs 2.2.4:
  *
  * - src/producer/groupMessagesPerPartition.js groups a produce request's messages by partition by
  *   copying the partition's array once per message (kafkajs #1576): quadratic in the request's
@@ -15,6 +15,11 @@
  *
  * It knows each file as kafkajs ships it (by its SHA-256) and as patched, and refuses anything else
  * (exit 1, nothing written): a kafkajs upgrade must be looked at, not silently slowed down or broken.
+ *
+ * - src/consumer/filterAbortedMessages.js takes the broker's list of a fetch's aborted
+ *   transactions to be sorted by first offset, which it is not (the broker lists them as they
+ *   ended): messages of an aborted transaction reached read_committed consumers, restores and
+ *   inputs, as committed, breaking exactly-once. Replaced by a filter that sorts the list first.
  *
  *   node scripts/patch-kafkajs.mjs [file ...]     (default: the installed kafkajs's files)
  */
@@ -237,7 +242,66 @@ module.exports = ({ logger, cluster, partitioner, eosManager, retrier }) => {
 `,
 };
 
-const PATCHES = [GROUPING, SEND];
+const ABORTED = {
+  path: 'src/consumer/filterAbortedMessages.js',
+  shipped: '54ce50f2a41ee1686da8b73bf8b502c7dd07c9d7cb0a494cdb36a7fc536ced8e',
+  done: 'read_committed drops every aborted transaction, in whatever order the broker lists them',
+  patched: `// ${MARKER}: aborted transactions taken in firstOffset order, all that have begun
+const Long = require('../utils/long')
+const ABORTED_MESSAGE_KEY = Buffer.from([0, 0, 0, 0])
+
+const isAbortMarker = ({ key }) => {
+  if (!key) return false
+  return Buffer.from(key).equals(ABORTED_MESSAGE_KEY)
+}
+
+/**
+ * Removes the messages of aborted transactions. As shipped, the broker's list of aborted
+ * transactions was taken to be in order of their first offsets, and one entry at most was taken per
+ * message. The broker lists them in the order they ended: two producers whose transactions
+ * interleave and are aborted one after the other (a crashed container's tasks, fenced one by one)
+ * came out of the list late, and the messages of the one that began first were delivered as
+ * committed. Here, as the Java client does, the list is sorted by first offset, and every
+ * transaction that has begun by a message's offset is active for it until its producer's abort marker.
+ *
+ * @param {object} options
+ * @param {object[]} options.messages
+ * @param {{ firstOffset: string, producerId: string }[]} [options.abortedTransactions]
+ */
+module.exports = ({ messages, abortedTransactions }) => {
+  if (!abortedTransactions || !abortedTransactions.length) {
+    return messages
+  }
+
+  const pending = abortedTransactions
+    .map(({ firstOffset, producerId }) => ({ firstOffset: Long.fromValue(firstOffset), producerId: String(producerId) }))
+    .sort((a, b) => a.firstOffset.compare(b.firstOffset))
+  let next = 0
+  const aborting = new Set()
+
+  return messages.filter(message => {
+    const offset = Long.fromValue(message.offset)
+    while (next < pending.length && offset.gte(pending[next].firstOffset)) {
+      aborting.add(pending[next].producerId)
+      next++
+    }
+
+    const { producerId, inTransaction } = message.batchContext
+    const producer = String(producerId)
+
+    if (isAbortMarker(message)) {
+      aborting.delete(producer)
+    } else if (inTransaction && aborting.has(producer)) {
+      return false
+    }
+
+    return true
+  })
+}
+`,
+};
+
+const PATCHES = [GROUPING, SEND, ABORTED];
 
 const sha256 = (text) => createHash('sha256').update(text).digest('hex');
 const kafkajs = () => dirname(createRequire(import.meta.url).resolve('kafkajs/package.json'));

@@ -1,7 +1,8 @@
 /**
  * scripts/patch-kafkajs.mjs (run by postinstall): the installed kafkajs groups produce requests in
  * linear time and as it did before, its produce retries are patched (their behaviour is tested in
- * leader-change.test.ts), and the script refuses a file it does not know.
+ * leader-change.test.ts), read_committed drops every aborted transaction, and the script refuses a
+ * file it does not know.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -15,6 +16,7 @@ import { repoRoot } from '../../../dev/services/settings.js';
 const require = createRequire(import.meta.url);
 const GROUPING = require.resolve('kafkajs/src/producer/groupMessagesPerPartition.js');
 const SEND = require.resolve('kafkajs/src/producer/sendMessages.js');
+const ABORTED = require.resolve('kafkajs/src/consumer/filterAbortedMessages.js');
 const SCRIPT = join(repoRoot, 'scripts/patch-kafkajs.mjs');
 
 type Grouping = (input: {
@@ -31,7 +33,7 @@ function patch(file: string): { status: number | null; stderr: string } {
 describe('the kafkajs patch', () => {
   it('is installed: messages grouped by partition in their order, in one pass', () => {
     assert.match(readFileSync(GROUPING, 'utf8'), /patched by sluice scripts\/patch-kafkajs\.mjs/, 'npm ci ran the postinstall patch');
-    assert.match(readFileSync(SEND, 'utf8'), /patched by sluice scripts\/patch-kafkajs\.mjs/, 'both files');
+    for (const file of [SEND, ABORTED]) assert.match(readFileSync(file, 'utf8'), /patched by sluice scripts\/patch-kafkajs\.mjs/, file);
     const group = require(GROUPING) as Grouping;
     const messages = [0, 1, 0, 2, 0].map((partition, i) => ({ value: `m${i}`, partition }));
     const grouped = group({ topic: 't', partitionMetadata: [{}, {}, {}], messages, partitioner: ({ message }) => message.partition });
@@ -46,9 +48,51 @@ describe('the kafkajs patch', () => {
     );
   });
 
+  it('drops the messages of every aborted transaction, though the broker lists them in the order they ended', () => {
+    type Message = { offset: string; key: Buffer | null; value: string; batchContext: { producerId: string; inTransaction: boolean } };
+    const filter = require(ABORTED) as (input: {
+      messages: Message[];
+      abortedTransactions: { firstOffset: string; producerId: string }[];
+    }) => Message[];
+    const record = (offset: number, producerId: string, value: string): Message => ({
+      offset: String(offset),
+      key: Buffer.from('k'),
+      value,
+      batchContext: { producerId, inTransaction: true },
+    });
+    const abortMarker = (offset: number, producerId: string): Message => ({
+      offset: String(offset),
+      key: Buffer.from([0, 0, 0, 0]),
+      value: 'ABORT',
+      batchContext: { producerId, inTransaction: true },
+    });
+    // Two tasks' transactions interleave (a crashed container's), then are aborted one by one: the
+    // one that began later (producer 8) ended first, and the broker lists it first.
+    const messages = [
+      record(10, '12', 'twelve-a'),
+      record(11, '8', 'eight-a'),
+      record(12, '12', 'twelve-b'),
+      abortMarker(13, '8'),
+      abortMarker(14, '12'),
+      record(15, '12', 'committed-later'),
+      record(16, '5', 'other-producer'),
+    ];
+    const kept = filter({
+      messages,
+      abortedTransactions: [
+        { firstOffset: '11', producerId: '8' },
+        { firstOffset: '10', producerId: '12' },
+      ],
+    });
+    assert.deepEqual(
+      kept.filter((message) => message.value !== 'ABORT').map((message) => message.value),
+      ['committed-later', 'other-producer'],
+    );
+  });
+
   it('leaves a patched file as it is, and refuses a file it does not know without touching it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sluice-kafkajs-patch-'));
-    for (const installed of [GROUPING, SEND]) {
+    for (const installed of [GROUPING, SEND, ABORTED]) {
       const patched = join(dir, 'patched.js');
       copyFileSync(installed, patched);
       assert.equal(patch(patched).status, 0);
