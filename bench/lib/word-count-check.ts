@@ -1,0 +1,95 @@
+/**
+ * Checks a finished e2e word count against its input: every word's emitted counts (the output
+ * topic) and its last changelog value (the store's state, as a restore would see it). Both are read
+ * read_committed (kafkajs's default), so an exactly-once run's aborted transactions are not seen.
+ */
+import type { Admin, Kafka } from 'kafkajs';
+import { readPartitions } from '../../shared/kafka/partition-reader.js';
+
+export interface WordCountCheck {
+  /** Every word's last emitted count and last changelog value equal its true count; no count skipped. */
+  readonly exact: boolean;
+  /** Output records of a count already emitted before (a replay after a failure; 0 in a clean run, always 0 exactly once). */
+  readonly duplicates: number;
+  readonly outputRecords: number;
+  /** The first few mismatches, for the log. */
+  readonly problems: readonly string[];
+}
+
+/** Bounded: a read that cannot reach the end fails the bench instead of hanging it. */
+const READ_TIMEOUT_MS = 180_000;
+
+export async function checkWordCount(
+  kafka: Kafka,
+  admin: Admin,
+  topics: { readonly counts: string; readonly changelog: string },
+  expected: ReadonlyMap<string, number>,
+  guarantee: 'exactly-once' | 'at-least-once',
+): Promise<WordCountCheck> {
+  const emitted = await readLatest(kafka, admin, topics.counts, true);
+  const changelog = await readLatest(kafka, admin, topics.changelog, false);
+  const problems: string[] = [];
+  let duplicates = 0;
+  let outputRecords = 0;
+  for (const [word, total] of expected) {
+    const counts = emitted.all.get(word) ?? [];
+    outputRecords += counts.length;
+    let previous = 0;
+    let high = 0;
+    for (const count of counts) {
+      // A replay repeats counts from an earlier checkpoint; a skip or a count past the truth is a lost or doubled update.
+      if (count !== previous + 1 && !(count >= 1 && count <= previous)) problems.push(`${word}: count ${count} after ${previous}`);
+      if (count <= high) duplicates++;
+      high = Math.max(high, count);
+      previous = count;
+    }
+    if (counts.at(-1) !== total) problems.push(`${word}: last emitted count ${counts.at(-1)}, expected ${total}`);
+    if (changelog.last.get(word) !== total) problems.push(`${word}: changelog value ${changelog.last.get(word)}, expected ${total}`);
+  }
+  for (const word of emitted.all.keys()) if (!expected.has(word)) problems.push(`${word}: emitted, but not in the input`);
+  // Exactly once, a clean run or not, emits every count once.
+  if (guarantee === 'exactly-once' && duplicates > 0) problems.push(`${duplicates} counts emitted twice in exactly-once mode`);
+  return { exact: problems.length === 0, duplicates, outputRecords, problems: problems.slice(0, 10) };
+}
+
+/** Every record of a topic as JSON numbers, per key in offset order (all) and the last per key. */
+async function readLatest(
+  kafka: Kafka,
+  admin: Admin,
+  topic: string,
+  keepAll: boolean,
+): Promise<{ all: Map<string, number[]>; last: Map<string, number> }> {
+  const all = new Map<string, number[]>();
+  const last = new Map<string, number>();
+  const offsets = await admin.fetchTopicOffsets(topic);
+  const requests = offsets.map(({ partition, low, high }) => ({ topic, partition, from: Number(low), to: Number(high) - 1 }));
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`reading ${topic} did not reach its end in ${READ_TIMEOUT_MS / 1000} s`)), READ_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([
+      readPartitions(
+        kafka,
+        admin,
+        requests,
+        async (_request, records) => {
+          for (const record of records) {
+            const key = record.key.toString();
+            const value = record.value === null ? Number.NaN : (JSON.parse(record.value.toString()) as number);
+            last.set(key, value);
+            if (!keepAll) continue;
+            const list = all.get(key);
+            if (list) list.push(value);
+            else all.set(key, [value]);
+          }
+        },
+        { concurrency: 8 },
+      ),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+  return { all, last };
+}
