@@ -12,6 +12,13 @@ export interface WordCountCheck {
   /** Output records of a count already emitted before (a replay after a failure; 0 in a clean run, always 0 exactly once). */
   readonly duplicates: number;
   readonly outputRecords: number;
+  /**
+   * Offsets of the changelog not taken by a record: exactly once, its transaction markers, one per
+   * committed (or aborted) transaction that wrote to the task's changelog partition; 0 at least once.
+   */
+  readonly changelogMarkers: number;
+  /** The same for the output topic: one marker per transaction and output partition it wrote to. */
+  readonly outputMarkers: number;
   /** The first few mismatches, for the log. */
   readonly problems: readonly string[];
 }
@@ -49,18 +56,29 @@ export async function checkWordCount(
   for (const word of emitted.all.keys()) if (!expected.has(word)) problems.push(`${word}: emitted, but not in the input`);
   // Exactly once, a clean run or not, emits every count once.
   if (guarantee === 'exactly-once' && duplicates > 0) problems.push(`${duplicates} counts emitted twice in exactly-once mode`);
-  return { exact: problems.length === 0, duplicates, outputRecords, problems: problems.slice(0, 10) };
+  return {
+    exact: problems.length === 0,
+    duplicates,
+    outputRecords,
+    changelogMarkers: changelog.offsets - changelog.records,
+    outputMarkers: emitted.offsets - emitted.records,
+    problems: problems.slice(0, 10),
+  };
 }
 
-/** Every record of a topic as JSON numbers, per key in offset order (all) and the last per key. */
+/**
+ * Every record of a topic as JSON numbers, per key in offset order (all) and the last per key, with
+ * the number of records and of offsets (high − low over its partitions).
+ */
 async function readLatest(
   kafka: Kafka,
   admin: Admin,
   topic: string,
   keepAll: boolean,
-): Promise<{ all: Map<string, number[]>; last: Map<string, number> }> {
+): Promise<{ all: Map<string, number[]>; last: Map<string, number>; records: number; offsets: number }> {
   const all = new Map<string, number[]>();
   const last = new Map<string, number>();
+  let records = 0;
   const offsets = await admin.fetchTopicOffsets(topic);
   const requests = offsets.map(({ partition, low, high }) => ({ topic, partition, from: Number(low), to: Number(high) - 1 }));
   let timer: NodeJS.Timeout | undefined;
@@ -73,8 +91,9 @@ async function readLatest(
         kafka,
         admin,
         requests,
-        async (_request, records) => {
-          for (const record of records) {
+        async (_request, batch) => {
+          records += batch.length;
+          for (const record of batch) {
             const key = record.key.toString();
             const value = record.value === null ? Number.NaN : (JSON.parse(record.value.toString()) as number);
             last.set(key, value);
@@ -91,5 +110,5 @@ async function readLatest(
   } finally {
     clearTimeout(timer);
   }
-  return { all, last };
+  return { all, last, records, offsets: offsets.reduce((sum, { low, high }) => sum + Number(high) - Number(low), 0) };
 }
