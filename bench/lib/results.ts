@@ -1,5 +1,5 @@
 /**
- * The result file every bench writes (format: DESIGN.md, "Benchmarks") and the table it prints.
+ * The result file every bench writes (format: BenchResult below) and the table it prints.
  * A goal that is not met is printed and recorded, never turned into a failing exit code.
  */
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
