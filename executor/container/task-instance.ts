@@ -84,6 +84,8 @@ export class TaskInstance {
   private endOfStreamCalled = false;
   private skippedSinceCommit = 0;
   private lastYield = 0;
+  /** When the next commit is due (performance.now() ms): checked while processing, where timers cannot fire. */
+  private commitDueAt = Number.POSITIVE_INFINITY;
   private timers: NodeJS.Timeout[] = [];
   private readonly coordinator: TaskCoordinator;
   private readonly metrics: ReturnType<typeof taskMetrics>;
@@ -262,7 +264,13 @@ export class TaskInstance {
     const started = performance.now();
     const first = batch.next;
     try {
-      while (batch.next < batch.messages.length && !this.commitRequested && !this.windowDue && !this.stopRequested) {
+      while (
+        batch.next < batch.messages.length &&
+        !this.commitRequested &&
+        !this.windowDue &&
+        !this.stopRequested &&
+        !this.pauseDue(batch.next - first)
+      ) {
         const message = batch.messages[batch.next] as InputMessage;
         let envelope: IncomingEnvelope | undefined;
         try {
@@ -345,6 +353,7 @@ export class TaskInstance {
    */
   private async commit(): Promise<void> {
     this.commitRequested = false;
+    this.commitDueAt = performance.now() + this.options.settings.commitMs;
     if (!this.changed && Date.now() - this.lastCommitAt < IDLE_COMMIT_MS) return;
     this.changed = false;
     const started = performance.now();
@@ -399,6 +408,19 @@ export class TaskInstance {
     this.changed = true;
     await this.options.task.endOfStream?.(this.options.collector, this.coordinator);
     this.options.collector.drain();
+  }
+
+  /**
+   * Whether to stop processing a batch for now, checked every 64 messages: a `process` that never
+   * really awaits keeps the event loop from turning, so neither the commit timer nor anything else
+   * gets to run until the batch (up to a fetch's worth of messages) is done. Here the commit
+   * deadline is checked directly, and the loop leaves every 10 ms to yield (the batch stays queued).
+   */
+  private pauseDue(processed: number): boolean {
+    if (processed === 0 || processed % 64 !== 0) return false;
+    const now = performance.now();
+    if (now >= this.commitDueAt) this.commitRequested = true;
+    return this.commitRequested || now - this.lastYield >= 10;
   }
 
   /**
