@@ -35,11 +35,19 @@ export interface WordCountJob {
   readonly trace: string;
 }
 
-/** The word-count example on `partitions` input partitions; `traced` adds a processing record per message. */
+/**
+ * The word-count example on `partitions` input partitions; `traced` adds a processing record per
+ * message; `changelogTopic` is the counts store's changelog-topic section (replication).
+ */
 export async function wordCountJob(
   partitions: number,
   commitMs = 300,
-  options: { traced?: boolean; containers?: number; guarantee?: Guarantee } = {},
+  options: {
+    traced?: boolean;
+    containers?: number;
+    guarantee?: Guarantee;
+    changelogTopic?: { 'replication-factor'?: number; 'min-insync-replicas'?: number };
+  } = {},
 ): Promise<WordCountJob> {
   const dir = await mkdtemp(join(tmpdir(), 'sluice-wc-'));
   const name = uniqueName('wc');
@@ -54,7 +62,13 @@ export async function wordCountJob(
     kafka: { 'session-timeout-ms': 6000 },
     inputs: [{ topic: words }],
     outputs: [{ topic: counts, 'value-serde': 'json', partitions }, ...(options.traced ? [{ topic: trace, partitions: 1 }] : [])],
-    stores: { counts: { engine: 'rocksdb', 'value-serde': 'json' } },
+    stores: {
+      counts: {
+        engine: 'rocksdb',
+        'value-serde': 'json',
+        ...(options.changelogTopic ? { 'changelog-topic': options.changelogTopic } : {}),
+      },
+    },
     task: { 'commit-ms': commitMs, ...(options.guarantee ? { guarantee: options.guarantee } : {}) },
     containers: options.containers ?? 2,
     'state-dir': join(dir, 'state'),
@@ -74,9 +88,14 @@ export function killContainers(): void {
 
 /**
  * A container process: `sluice run <config> --kafka … --container <id>`, following the job model
- * in ZooKeeper when `zookeeper` is given (as the Mesos executor does).
+ * in ZooKeeper when `zookeeper` is given (as the Mesos executor does). `brokers`: another cluster
+ * than the run's Kafka.
  */
-export function startContainer(job: WordCountJob, id: string, options: { zookeeper?: string; stateDir?: string } = {}): ChildProcess {
+export function startContainer(
+  job: WordCountJob,
+  id: string,
+  options: { zookeeper?: string; stateDir?: string; brokers?: readonly string[] } = {},
+): ChildProcess {
   const log = createWriteStream(containerLog(job, id), { flags: 'a' });
   const follow = [
     ...(options.zookeeper === undefined ? [] : ['--zookeeper', options.zookeeper]),
@@ -91,7 +110,7 @@ export function startContainer(job: WordCountJob, id: string, options: { zookeep
       'run',
       job.configFile,
       '--kafka',
-      kafkaBrokers().join(','),
+      (options.brokers ?? kafkaBrokers()).join(','),
       '--container',
       id,
       ...follow,
@@ -160,7 +179,9 @@ async function produce(
   stop: () => Promise<boolean>,
 ): Promise<Map<string, number>> {
   const model = new Map<string, number>();
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  // Idempotent: a send retried after a broker failure (the multi-broker test) must not write a batch
+  // twice, or the input would hold words the model does not count.
+  const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   let state = seed;
   const random = () => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648;
