@@ -182,6 +182,16 @@ describe('word count on a three-broker cluster', () => {
     t.diagnostic(relaunched);
     assert.deepEqual(await Promise.all(containers.map(exitOf)), [0, 0], `SIGTERM exits 0 (${relaunched})`);
 
+    // The truth is what the input holds: an acknowledged send retried after the crash must not have
+    // written its words twice (the producer is idempotent), or the job is blamed for the producer.
+    const inputWords = await readTopic(kafka, admin, job.words);
+    const misproduced = [...expected].filter(([word, count]) => inputWords.get(word)?.length !== count);
+    assert.deepEqual(
+      misproduced.slice(0, 10).map(([word, count]) => [word, count, inputWords.get(word)?.length]),
+      [],
+      `the input holds other counts than were produced for ${misproduced.length} words [word, produced, in the input]`,
+    );
+
     const restored = await restoredCounts(kafka, admin, job, model);
     const wrong = [...expected].filter(([word, count]) => restored.get(word) !== count);
     const words = [...expected.values()].reduce((sum, count) => sum + count, 0);
