@@ -5,7 +5,7 @@
  * need two in-sync replicas. While words keep arriving and tasks commit every 200 ms, the node that
  * leads most of the input and changelog partitions is SIGKILLed. Nothing may be lost or counted twice:
  * a restore from the final checkpoints holds every word's true count, and every word's highest
- * emitted count is its true count.
+ * emitted count is its true count; exactly once, a read_committed reader sees every count once.
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
@@ -15,11 +15,12 @@ import type { Admin } from 'kafkajs';
 import { startKafkaCluster, type RunningKafka } from '../../../dev/services/kafka.js';
 import { infraSettings } from '../../../dev/services/settings.js';
 import { jobModelFor } from '../../../executor/job/job-binding.js';
-import { loadJobConfig } from '../../../shared/config/job-config.js';
+import { GUARANTEES, loadJobConfig } from '../../../shared/config/job-config.js';
 import { createKafka } from '../../../shared/kafka/client.js';
 import { ensureTopic, validateTopic } from '../../../shared/kafka/topics.js';
 import { setLogLevel } from '../../../shared/log.js';
 import {
+  exactEmissions,
   exitOf,
   killContainers,
   produceWordsUntil,
@@ -86,126 +87,139 @@ function retryingAdmin(admin: Admin): Admin {
   });
 }
 
-describe('word count on a three-broker cluster', () => {
-  let cluster: RunningKafka;
-  before(async () => {
-    cluster = await startKafkaCluster(infraSettings(), 3);
-  });
-  after(async () => {
-    await cluster?.stop();
-  });
-
-  it('loses and double-counts nothing when the broker leading most of its partitions is SIGKILLed', { timeout: 600_000 }, async (t) => {
-    const kafka = createKafka({ brokers: cluster.brokers, clientId: 'multi-broker-test' });
-    const client = kafka.admin();
-    await client.connect();
-    t.after(() => client.disconnect());
-    const admin = retryingAdmin(client);
-    const job = await wordCountJob(PARTITIONS, 200, { changelogTopic: REPLICATION });
-    const input = await ensureTopic(admin, {
-      topic: job.words,
-      partitions: PARTITIONS,
-      compacted: false,
-      replicationFactor: REPLICATION['replication-factor'],
-      configs: { 'min.insync.replicas': String(REPLICATION['min-insync-replicas']) },
-      purpose: 'test input',
+for (const guarantee of GUARANTEES)
+  describe(`word count on a three-broker cluster, ${guarantee}`, () => {
+    let cluster: RunningKafka;
+    before(async () => {
+      cluster = await startKafkaCluster(infraSettings(), 3);
     });
-    assert.deepEqual([input.replicationFactor, input.minInsyncReplicas], [3, 2], 'the input is replicated 3 times, 2 in sync');
-    const model = jobModelFor(await loadJobConfig(job.configFile), new Map([[job.words, PARTITIONS]]));
-
-    // A container that exits while it should run is relaunched, as Mesos would relaunch its task:
-    // the job must come out exact either way, but each relaunch is reported (the product should
-    // ride through a broker crash on kafkajs's retries without failing).
-    const restarts: string[] = [];
-    let stopping = false;
-    t.after(() => {
-      stopping = true; // no relaunch of what the test kills
-      killContainers();
+    after(async () => {
+      await cluster?.stop();
     });
-    const running = new Map<string, ChildProcess>();
-    const supervise = (id: string): void => {
-      const child = startContainer(job, id, { brokers: cluster.brokers });
-      running.set(id, child);
-      void exitOf(child).then((exit) => {
-        if (stopping || restarts.length >= MAX_RESTARTS) return;
-        restarts.push(`container ${id} exited (${exit}) at ${new Date().toISOString()}`);
-        supervise(id);
+
+    it('loses and double-counts nothing when the broker leading most of its partitions is SIGKILLed', { timeout: 600_000 }, async (t) => {
+      const kafka = createKafka({ brokers: cluster.brokers, clientId: 'multi-broker-test' });
+      const client = kafka.admin();
+      await client.connect();
+      t.after(() => client.disconnect());
+      const admin = retryingAdmin(client);
+      const job = await wordCountJob(PARTITIONS, 200, { changelogTopic: REPLICATION, guarantee });
+      const input = await ensureTopic(admin, {
+        topic: job.words,
+        partitions: PARTITIONS,
+        compacted: false,
+        replicationFactor: REPLICATION['replication-factor'],
+        configs: { 'min.insync.replicas': String(REPLICATION['min-insync-replicas']) },
+        purpose: 'test input',
       });
-    };
-    supervise('0');
-    supervise('1');
+      assert.deepEqual([input.replicationFactor, input.minInsyncReplicas], [3, 2], 'the input is replicated 3 times, 2 in sync');
+      const model = jobModelFor(await loadJobConfig(job.configFile), new Map([[job.words, PARTITIONS]]));
 
-    let producing = true;
-    const produced = produceWordsUntil(kafka, admin, job, () => !producing, { pauseMs: 50, backlog: 20_000 });
-    t.after(async () => {
+      // A container that exits while it should run is relaunched, as Mesos would relaunch its task:
+      // the job must come out exact either way, but each relaunch is reported (the product should
+      // ride through a broker crash on kafkajs's retries without failing).
+      const restarts: string[] = [];
+      let stopping = false;
+      t.after(() => {
+        stopping = true; // no relaunch of what the test kills
+        killContainers();
+      });
+      const running = new Map<string, ChildProcess>();
+      const supervise = (id: string): void => {
+        const child = startContainer(job, id, { brokers: cluster.brokers });
+        running.set(id, child);
+        void exitOf(child).then((exit) => {
+          if (stopping || restarts.length >= MAX_RESTARTS) return;
+          restarts.push(`container ${id} exited (${exit}) at ${new Date().toISOString()}`);
+          supervise(id);
+        });
+      };
+      supervise('0');
+      supervise('1');
+
+      let producing = true;
+      const produced = produceWordsUntil(kafka, admin, job, () => !producing, { pauseMs: 50, backlog: 20_000 });
+      t.after(async () => {
+        producing = false;
+        await produced.catch(() => undefined);
+      });
+      // The crash comes in the middle of the run: every task has committed, and goes on committing.
+      await waitForCheckpoints(admin, job, (offset) => offset > 0, 'past 0 on every partition');
+      await waitForProgress(admin, job.group, job.words, 20_000);
+
+      // The containers created the changelog and the output: both replicated as the input is (the
+      // output through the cluster's defaults, replication factor 3 and min.insync.replicas 2).
+      const changelog = await validateTopic(admin, { topic: job.changelog, partitions: PARTITIONS, compacted: true, purpose: 'changelog' });
+      assert.deepEqual(
+        [changelog.replicationFactor, changelog.minInsyncReplicas],
+        [3, 2],
+        'the changelog is replicated 3 times, 2 in sync',
+      );
+      const counts = await validateTopic(admin, { topic: job.counts, partitions: PARTITIONS, compacted: false, purpose: 'output' });
+      assert.deepEqual([counts.replicationFactor, counts.minInsyncReplicas], [3, 2], 'the output is replicated 3 times, 2 in sync');
+
+      // The victim leads most of the job's partitions: input, changelog and the offsets topic's one
+      // partition (its leader is the group coordinator, which keeps the checkpoints).
+      const led = await leadership(admin, [job.words, job.changelog, OFFSETS_TOPIC]);
+      const [victim, leads] = [...led].reduce((most, entry) => (entry[1] > most[1] ? entry : most));
+      const node = cluster.nodes.find((candidate) => candidate.nodeId === victim);
+      assert.ok(node, `the leader ${victim} is a node of the cluster`);
+      const coordinator = (await leadership(admin, [OFFSETS_TOPIC])).has(victim) ? ', the group coordinator' : '';
+      t.diagnostic(
+        `SIGKILL node ${victim}, leader of ${leads} of the ${2 * PARTITIONS + 1} input, changelog and offsets partitions${coordinator}`,
+      );
+      await node.kill();
+
+      // Its partitions move to the other nodes (3 s after its last heartbeat), and the job goes on.
+      const deadline = Date.now() + 60_000;
+      while ((await leadership(admin, [job.words, job.changelog, job.counts, OFFSETS_TOPIC])).has(victim)) {
+        assert.ok(Date.now() < deadline, `node ${victim}'s partitions got new leaders within 60 s`);
+        await sleep(200);
+      }
+      await waitForProgress(admin, job.group, job.words, 40_000);
       producing = false;
-      await produced.catch(() => undefined);
+      const expected = await produced;
+
+      await waitForCheckpointsAtEnd(admin, job, 180_000);
+      stopping = true;
+      const containers = [...running.values()];
+      for (const child of containers) child.kill('SIGTERM');
+      const relaunched = `${restarts.length} relaunches: ${JSON.stringify(restarts)}`;
+      t.diagnostic(relaunched);
+      assert.deepEqual(await Promise.all(containers.map(exitOf)), [0, 0], `SIGTERM exits 0 (${relaunched})`);
+
+      // The truth is what the input holds: an acknowledged send retried after the crash must not have
+      // written its words twice (the producer is idempotent), or the job is blamed for the producer.
+      const inputWords = await readTopic(kafka, admin, job.words);
+      const misproduced = [...expected].filter(([word, count]) => inputWords.get(word)?.length !== count);
+      assert.deepEqual(
+        misproduced.slice(0, 10).map(([word, count]) => [word, count, inputWords.get(word)?.length]),
+        [],
+        `the input holds other counts than were produced for ${misproduced.length} words [word, produced, in the input]`,
+      );
+
+      const restored = await restoredCounts(kafka, admin, job, model);
+      const wrong = [...expected].filter(([word, count]) => restored.get(word) !== count);
+      const words = [...expected.values()].reduce((sum, count) => sum + count, 0);
+      t.diagnostic(`${words} words (${expected.size} distinct)`);
+      assert.deepEqual(
+        wrong.slice(0, 10).map(([word, count]) => [word, count, restored.get(word)]),
+        [],
+        `restored counts of ${wrong.length} of ${expected.size} words differ from the truth [word, true, restored] (${relaunched})`,
+      );
+      assert.equal(restored.size, expected.size, `no word is restored that was never produced (${relaunched})`);
+      const emitted = await readTopic(kafka, admin, job.counts);
+      for (const [word, count] of expected) {
+        const highest = Math.max(...(emitted.get(word) ?? []).map(Number));
+        assert.equal(highest, count, `the highest emitted count of ${word} is its true count (${relaunched})`);
+      }
+      if (guarantee === 'exactly-once') {
+        const duplicates = exactEmissions(expected, emitted);
+        assert.deepEqual(
+          duplicates.slice(0, 5),
+          [],
+          `${duplicates.length} words have duplicate or missing committed emissions (${relaunched})`,
+        );
+      }
     });
-    // The crash comes in the middle of the run: every task has committed, and goes on committing.
-    await waitForCheckpoints(admin, job, (offset) => offset > 0, 'past 0 on every partition');
-    await waitForProgress(admin, job.group, job.words, 20_000);
-
-    // The containers created the changelog and the output: both replicated as the input is (the
-    // output through the cluster's defaults, replication factor 3 and min.insync.replicas 2).
-    const changelog = await validateTopic(admin, { topic: job.changelog, partitions: PARTITIONS, compacted: true, purpose: 'changelog' });
-    assert.deepEqual([changelog.replicationFactor, changelog.minInsyncReplicas], [3, 2], 'the changelog is replicated 3 times, 2 in sync');
-    const counts = await validateTopic(admin, { topic: job.counts, partitions: PARTITIONS, compacted: false, purpose: 'output' });
-    assert.deepEqual([counts.replicationFactor, counts.minInsyncReplicas], [3, 2], 'the output is replicated 3 times, 2 in sync');
-
-    // The victim leads most of the job's partitions: input, changelog and the offsets topic's one
-    // partition (its leader is the group coordinator, which keeps the checkpoints).
-    const led = await leadership(admin, [job.words, job.changelog, OFFSETS_TOPIC]);
-    const [victim, leads] = [...led].reduce((most, entry) => (entry[1] > most[1] ? entry : most));
-    const node = cluster.nodes.find((candidate) => candidate.nodeId === victim);
-    assert.ok(node, `the leader ${victim} is a node of the cluster`);
-    const coordinator = (await leadership(admin, [OFFSETS_TOPIC])).has(victim) ? ', the group coordinator' : '';
-    t.diagnostic(
-      `SIGKILL node ${victim}, leader of ${leads} of the ${2 * PARTITIONS + 1} input, changelog and offsets partitions${coordinator}`,
-    );
-    await node.kill();
-
-    // Its partitions move to the other nodes (3 s after its last heartbeat), and the job goes on.
-    const deadline = Date.now() + 60_000;
-    while ((await leadership(admin, [job.words, job.changelog, job.counts, OFFSETS_TOPIC])).has(victim)) {
-      assert.ok(Date.now() < deadline, `node ${victim}'s partitions got new leaders within 60 s`);
-      await sleep(200);
-    }
-    await waitForProgress(admin, job.group, job.words, 40_000);
-    producing = false;
-    const expected = await produced;
-
-    await waitForCheckpointsAtEnd(admin, job, 180_000);
-    stopping = true;
-    const containers = [...running.values()];
-    for (const child of containers) child.kill('SIGTERM');
-    const relaunched = `${restarts.length} relaunches: ${JSON.stringify(restarts)}`;
-    t.diagnostic(relaunched);
-    assert.deepEqual(await Promise.all(containers.map(exitOf)), [0, 0], `SIGTERM exits 0 (${relaunched})`);
-
-    // The truth is what the input holds: an acknowledged send retried after the crash must not have
-    // written its words twice (the producer is idempotent), or the job is blamed for the producer.
-    const inputWords = await readTopic(kafka, admin, job.words);
-    const misproduced = [...expected].filter(([word, count]) => inputWords.get(word)?.length !== count);
-    assert.deepEqual(
-      misproduced.slice(0, 10).map(([word, count]) => [word, count, inputWords.get(word)?.length]),
-      [],
-      `the input holds other counts than were produced for ${misproduced.length} words [word, produced, in the input]`,
-    );
-
-    const restored = await restoredCounts(kafka, admin, job, model);
-    const wrong = [...expected].filter(([word, count]) => restored.get(word) !== count);
-    const words = [...expected.values()].reduce((sum, count) => sum + count, 0);
-    t.diagnostic(`${words} words (${expected.size} distinct)`);
-    assert.deepEqual(
-      wrong.slice(0, 10).map(([word, count]) => [word, count, restored.get(word)]),
-      [],
-      `restored counts of ${wrong.length} of ${expected.size} words differ from the truth [word, true, restored] (${relaunched})`,
-    );
-    assert.equal(restored.size, expected.size, `no word is restored that was never produced (${relaunched})`);
-    const emitted = await readTopic(kafka, admin, job.counts);
-    for (const [word, count] of expected) {
-      const highest = Math.max(...(emitted.get(word) ?? []).map(Number));
-      assert.equal(highest, count, `the highest emitted count of ${word} is its true count (${relaunched})`);
-    }
   });
-});
