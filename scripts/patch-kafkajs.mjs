@@ -250,8 +250,9 @@ const ABORTED = {
 const Long = require('../utils/long')
 const ABORTED_MESSAGE_KEY = Buffer.from([0, 0, 0, 0])
 
-const isAbortMarker = ({ key }) => {
-  if (!key) return false
+// A control record's key says what it marks; a data record may have the same bytes as its key.
+const isAbortMarker = ({ key, isControlRecord }) => {
+  if (!isControlRecord || !key) return false
   return Buffer.from(key).equals(ABORTED_MESSAGE_KEY)
 }
 
@@ -262,7 +263,8 @@ const isAbortMarker = ({ key }) => {
  * interleave and are aborted one after the other (a crashed container's tasks, fenced one by one)
  * came out of the list late, and the messages of the one that began first were delivered as
  * committed. Here, as the Java client does, the list is sorted by first offset, and every
- * transaction that has begun by a message's offset is active for it until its producer's abort marker.
+ * transaction that has begun by a message's offset is active for it until its producer's abort
+ * marker, which must be a control record (shipped, a data record whose key was 00 00 00 00 ended it).
  *
  * @param {object} options
  * @param {object[]} options.messages

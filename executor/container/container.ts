@@ -77,8 +77,10 @@ export async function startContainer(options: ContainerOptions): Promise<Running
 
   // First, as Kafka Streams does: in exactly-once mode opening a task's writer fences its earlier
   // owners and aborts their open transactions, so the checkpoints and changelogs read next are final.
-  const writers = new Map<string, TaskWriter>();
-  for (const task of model.tasks) writers.set(task.name, await system.openTaskWriter(task, ownership.epoch(task.name)));
+  // In parallel: each may wait for the abort of a dead predecessor's transaction. (On a failure the system closes those opened.)
+  const writers = new Map(
+    await Promise.all(model.tasks.map(async (task) => [task.name, await system.openTaskWriter(task, ownership.epoch(task.name))] as const)),
+  );
   // A job with mysql stores keeps its checkpoints in MySQL: each commit is one SQL transaction.
   const mysql = await MySqlState.open(config, specs, logger);
   const checkpoints = await (mysql?.checkpoints ?? system.checkpoints).load(model.tasks);

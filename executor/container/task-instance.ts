@@ -73,7 +73,7 @@ export class TaskInstance {
   private commitRequested = true;
   /** Something was processed (or a window or end-of-stream call ran) since the last commit. */
   private changed = true;
-  private lastCommitAt = 0;
+  private lastCommitAt = Number.NEGATIVE_INFINITY;
   private windowDue = false;
   private stopRequested = false;
   /** Stop without the final commit: the task's claim is gone and another container may own it now. */
@@ -354,7 +354,7 @@ export class TaskInstance {
   private async commit(): Promise<void> {
     this.commitRequested = false;
     this.commitDueAt = performance.now() + this.options.settings.commitMs;
-    if (!this.changed && Date.now() - this.lastCommitAt < IDLE_COMMIT_MS) return;
+    if (!this.changed && performance.now() - this.lastCommitAt < IDLE_COMMIT_MS) return;
     this.changed = false;
     const started = performance.now();
     const inputs: Record<string, string> = {};
@@ -370,7 +370,7 @@ export class TaskInstance {
     this.assertOwned();
     await this.unlessAbandoned(this.options.checkpoints.write(this.name, checkpoint, () => this.owned()));
     for (const store of this.options.stores.values()) await store.applyCommit();
-    this.lastCommitAt = Date.now();
+    this.lastCommitAt = performance.now();
     this.metrics.committed((performance.now() - started) / 1000);
     if (this.skippedSinceCommit > 1) {
       this.options.logger.warn('messages were skipped since the last commit', { count: this.skippedSinceCommit });

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kafka, Producer, Transaction } from 'kafkajs';
 import type { Ssp } from '../../../shared/api/task.js';
 import { TaskLostError } from '../../../shared/coordination/task-ownership.js';
@@ -15,12 +16,25 @@ import { KafkaChangelogSink } from './kafka-changelog.js';
 /**
  * After a commit, the coordinator finishes it (writes its markers) before the next transaction may
  * add a partition, answering CONCURRENT_TRANSACTIONS meanwhile, usually for a few milliseconds: the
- * Java client retries that after 20 ms. Same here, backing off to 10 s: about a minute in all.
+ * Java client retries that after 20 ms. kafkajs retries it, when adding a partition for a send,
+ * with the producer's retry settings: from 20 ms here, backing off to 5 s, about 25 s in all (well
+ * within TRANSACTION_TIMEOUT_MS, so a send that gives up is not mistaken for fencing).
  */
-const TRANSACTION_RETRY = { retries: 14, initialRetryTime: 20, maxRetryTime: 10_000 };
+const TRANSACTION_RETRY = { retries: 12, initialRetryTime: 20, maxRetryTime: 5000 };
 
-/** The errors a producer gets once a newer producer with its transactional id was initialised. */
-const FENCED = ['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED'];
+/**
+ * kafkajs does not retry adding the group's offsets to a transaction (AddOffsetsToTxn): a commit of
+ * a transaction that sent nothing yet meets CONCURRENT_TRANSACTIONS right after the previous
+ * commit, and any commit a coordinator that moves. Those are retried here (kafkajs's names).
+ */
+const OFFSETS_AGAIN = ['CONCURRENT_TRANSACTIONS', 'NOT_COORDINATOR_FOR_GROUP', 'GROUP_COORDINATOR_NOT_AVAILABLE', 'GROUP_LOAD_IN_PROGRESS'];
+const OFFSETS_ATTEMPTS = 12;
+
+/**
+ * The error a producer gets once a newer producer with its transactional id was initialised
+ * (kafkajs speaks the request versions to which brokers answer this, not PRODUCER_FENCED).
+ */
+const FENCED = 'INVALID_PRODUCER_EPOCH';
 
 /** One transactional id per task: the task's next owner, whichever container it is in, fences this one. */
 export function transactionalId(job: string, task: string): string {
@@ -103,9 +117,15 @@ export class TransactionalTaskWriter implements TaskWriter {
     this.closed = true;
     const open = this.current;
     this.current = undefined;
-    // A task that stopped without its last commit (it failed) leaves nothing open that holds back
-    // read_committed readers; a fenced one's transaction was aborted by its new owner already.
-    if (open) await (await open.catch(() => undefined))?.abort().catch(() => undefined);
+    // A task that stopped without its last commit (it failed) aborts what it had sent, so it holds
+    // back no read_committed reader (a send still in flight first lands, or abort would skip it). A
+    // fenced task's transaction was aborted by its new owner already, and one whose EndTxn failed
+    // cannot be aborted here: the broker aborts it after TRANSACTION_TIMEOUT_MS, or the task's
+    // next owner at once.
+    if (open) {
+      await this.batching.flush().catch(() => undefined);
+      await (await open.catch(() => undefined))?.abort().catch(() => undefined);
+    }
     await this.producer.disconnect();
   }
 
@@ -127,10 +147,22 @@ export class TransactionalTaskWriter implements TaskWriter {
           if (list) list.push(partition);
           else topics.set(topic, [partition]);
         }
-        await transaction.sendOffsets({
+        const request = {
           consumerGroupId: this.options.groupId,
           topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })),
-        });
+        };
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await transaction.sendOffsets(request);
+            break;
+          } catch (error) {
+            const types = kafkaErrorTypes(error);
+            if (attempt >= OFFSETS_ATTEMPTS || !OFFSETS_AGAIN.some((type) => types.has(type))) throw error;
+            await sleep(Math.min(20 * 2 ** attempt, 5000));
+          }
+        }
+        // kafkajs sends EndTxn once, and a failure leaves its transaction neither committed nor
+        // abortable here: the task fails, and the restart's InitProducerId completes or aborts it.
         await transaction.commit();
         this.current = undefined;
       })(),
@@ -143,7 +175,7 @@ export class TransactionalTaskWriter implements TaskWriter {
       return await step;
     } catch (error) {
       const types = kafkaErrorTypes(error);
-      if (FENCED.some((type) => types.has(type))) {
+      if (types.has(FENCED)) {
         throw new TaskLostError(this.options.task, `a newer owner fenced its Kafka transactions (${describeError(error)})`);
       }
       throw error;

@@ -49,33 +49,43 @@ describe('the kafkajs patch', () => {
   });
 
   it('drops the messages of every aborted transaction, though the broker lists them in the order they ended', () => {
-    type Message = { offset: string; key: Buffer | null; value: string; batchContext: { producerId: string; inTransaction: boolean } };
+    type Message = {
+      offset: string;
+      key: Buffer | null;
+      value: string;
+      isControlRecord: boolean;
+      batchContext: { producerId: string; inTransaction: boolean };
+    };
     const filter = require(ABORTED) as (input: {
       messages: Message[];
       abortedTransactions: { firstOffset: string; producerId: string }[];
     }) => Message[];
-    const record = (offset: number, producerId: string, value: string): Message => ({
+    const record = (offset: number, producerId: string, value: string, key = Buffer.from('k')): Message => ({
       offset: String(offset),
-      key: Buffer.from('k'),
+      key,
       value,
+      isControlRecord: false,
       batchContext: { producerId, inTransaction: true },
     });
     const abortMarker = (offset: number, producerId: string): Message => ({
       offset: String(offset),
       key: Buffer.from([0, 0, 0, 0]),
       value: 'ABORT',
+      isControlRecord: true,
       batchContext: { producerId, inTransaction: true },
     });
     // Two tasks' transactions interleave (a crashed container's), then are aborted one by one: the
     // one that began later (producer 8) ended first, and the broker lists it first.
     const messages = [
       record(10, '12', 'twelve-a'),
-      record(11, '8', 'eight-a'),
-      record(12, '12', 'twelve-b'),
-      abortMarker(13, '8'),
-      abortMarker(14, '12'),
-      record(15, '12', 'committed-later'),
-      record(16, '5', 'other-producer'),
+      // A data record whose key has the bytes of an abort marker's (an int32 key of -2^31) does not end the transaction.
+      record(11, '8', 'eight-a', Buffer.from([0, 0, 0, 0])),
+      record(12, '8', 'eight-b'),
+      record(13, '12', 'twelve-b'),
+      abortMarker(14, '8'),
+      abortMarker(15, '12'),
+      record(16, '12', 'committed-later'),
+      record(17, '5', 'other-producer'),
     ];
     const kept = filter({
       messages,
