@@ -5,6 +5,7 @@
  * what a writer sent but never committed is invisible to read_committed readers.
  */
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import type { Admin, Kafka } from 'kafkajs';
 import { isTaskLost } from '../../../shared/coordination/task-ownership.js';
@@ -30,6 +31,21 @@ async function committedValues(kafka: Kafka, admin: Admin, topic: string): Promi
     for (const record of records) values.push(String(record.value));
   });
   return values;
+}
+
+/**
+ * Asserts that the committed records of `topic` come to be `expected`. A commit returns before the
+ * coordinator wrote its markers (the records become readable a moment later), so this reads again
+ * for up to 10 s; records of an aborted transaction would stay, and fail it.
+ */
+async function assertCommitted(kafka: Kafka, admin: Admin, topic: string, expected: readonly string[], what?: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  let values = await committedValues(kafka, admin, topic);
+  while (JSON.stringify(values) !== JSON.stringify(expected) && Date.now() < deadline) {
+    await sleep(100);
+    values = await committedValues(kafka, admin, topic);
+  }
+  assert.deepEqual(values, expected, what);
 }
 
 function checkpointAt(input: string, next: number, changelogOffset: number): Checkpoint {
@@ -64,7 +80,7 @@ describe('the exactly-once task writer on real Kafka', () => {
     // Records wait for the task's first checkpoint: that one commits them, with the input at offset 1.
     await first.checkpoints.write(TASK, checkpointAt(input, 1, 0), () => true);
     assert.equal(await sink.flush(), 0, 'the changelog record was acknowledged at offset 0');
-    assert.deepEqual(await committedValues(kafka, admin, output), ['1']);
+    await assertCommitted(kafka, admin, output, ['1']);
 
     // Sent in the next transaction, never committed: the second writer (the task's next owner) opens.
     first.outputs.send(output, [{ key: Buffer.from('a'), value: Buffer.from('2-zombie') }]);
@@ -72,8 +88,8 @@ describe('the exactly-once task writer on real Kafka', () => {
     await first.outputs.flush();
     const second = await TransactionalTaskWriter.open(kafka, options);
     t.after(() => second.close());
-    assert.deepEqual(await committedValues(kafka, admin, output), ['1'], "the fenced writer's open transaction was aborted");
-    assert.deepEqual(await committedValues(kafka, admin, changelog), ['1']);
+    await assertCommitted(kafka, admin, output, ['1'], "the fenced writer's open transaction was aborted");
+    await assertCommitted(kafka, admin, changelog, ['1']);
 
     // The zombie's next send and its commit fail as a lost task, and commit nothing.
     first.outputs.send(output, [{ key: Buffer.from('a'), value: Buffer.from('3-zombie') }]);
@@ -88,8 +104,8 @@ describe('the exactly-once task writer on real Kafka', () => {
     second.outputs.send(output, [{ key: Buffer.from('a'), value: Buffer.from('2') }]);
     second.changelogSink({ topic: changelog, partition: 0 }).send([{ key: Buffer.from('a'), value: Buffer.from('2') }]);
     await second.checkpoints.write(TASK, checkpointAt(input, 2, 3), () => true);
-    assert.deepEqual(await committedValues(kafka, admin, output), ['1', '2']);
-    assert.deepEqual(await committedValues(kafka, admin, changelog), ['1', '2']);
+    await assertCommitted(kafka, admin, output, ['1', '2']);
+    await assertCommitted(kafka, admin, changelog, ['1', '2']);
 
     // The checkpoint is the group's committed offset, with the whole checkpoint as its metadata.
     const loaded = await new KafkaCheckpointStore(admin, groupId, new GroupMembership()).load([{ name: TASK, ssps: [ssp] }]);
@@ -97,10 +113,17 @@ describe('the exactly-once task writer on real Kafka', () => {
     assert.equal(loaded.get(TASK)?.changelogs.counts?.offset, 3);
     assert.equal(loaded.get(TASK)?.epoch, 7n);
 
+    // Commits back to back, most with nothing sent: each transaction's offsets follow the previous
+    // commit at once, while the coordinator still writes its markers (CONCURRENT_TRANSACTIONS).
+    for (let commit = 0; commit < 20; commit++) {
+      if (commit % 5 === 0) second.outputs.send(output, [{ key: Buffer.from('a'), value: Buffer.from(`b${commit}`) }]);
+      await second.checkpoints.write(TASK, checkpointAt(input, 3 + commit, 3), () => true);
+    }
+
     // A writer closed with a transaction open aborts it.
     second.outputs.send(output, [{ key: Buffer.from('a'), value: Buffer.from('aborted') }]);
     await second.outputs.flush();
     await second.close();
-    assert.deepEqual(await committedValues(kafka, admin, output), ['1', '2']);
+    await assertCommitted(kafka, admin, output, ['1', '2', 'b0', 'b5', 'b10', 'b15']);
   });
 });
