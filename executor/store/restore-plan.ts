@@ -150,10 +150,15 @@ export function planRestore(input: RestoreInput): RestorePlan {
   if (age < 0) {
     return rebuild(`the local DB was written ${Math.round(-age / 1000)} s in the future by this host's clock, so its age is unknown`);
   }
+  // A clock set back makes an old DB look young by this host's clock (the review's R5). The task's
+  // last checkpoint was written by the clock of its last owner, often another host, and a running
+  // owner checkpoints at least once a minute: by that clock the DB is at least this old.
+  const ageByCheckpoint = input.checkpointWrittenAt === undefined ? 0 : input.checkpointWrittenAt - local.writtenAt;
   // Half the retention: the replay that follows takes time too, and tombstones must outlive it.
-  if (age > input.deleteRetentionMs / 2) {
+  if (Math.max(age, ageByCheckpoint) > input.deleteRetentionMs / 2) {
+    const clock = ageByCheckpoint > age ? ` by the clock of the task's last checkpoint (${Math.round(age / 1000)} s by this host's)` : '';
     return rebuild(
-      `the local DB is ${Math.round(age / 1000)} s old, over half the changelog's delete retention ` +
+      `the local DB is ${Math.round(Math.max(age, ageByCheckpoint) / 1000)} s old${clock}, over half the changelog's delete retention ` +
         `(${Math.round(input.deleteRetentionMs / 1000)} s): deletes may be compacted away before its replay ends`,
     );
   }

@@ -100,6 +100,11 @@ describe('planRestore', () => {
     ['offsets no longer in the changelog', { watermarks: { low: 60, high: 120 } }, /no longer holds offsets 50..59/],
     ['a DB older than half the delete retention', { deleteRetentionMs: 1900 }, /over half the changelog's delete retention/],
     ['a DB from the future (a clock set back)', { now: now - 5000 }, /written 4 s in the future by this host's clock/],
+    [
+      "a DB old by its last checkpoint's clock, young by this host's (a clock set back; the review's R5)",
+      { checkpointWrittenAt: now + 3_000_000, deleteRetentionMs: 2_000_000 },
+      /the local DB is 3001 s old by the clock of the task's last checkpoint \(1 s by this host's\), over half/,
+    ],
   ];
   for (const [name, change, reason] of rebuilds) {
     it(`rebuilds from the start for ${name}`, () => {

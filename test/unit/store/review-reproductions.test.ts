@@ -3,7 +3,8 @@
  * round: each drives the real restore, store layers and in-memory topics through the interleaving
  * the review found, and asserts what must happen. On the code the review read, each assertion
  * fails (R1: 20, R2: 51, R3: 20, R4: the reused and rebuilt states disagree, R7: k tombstoned).
- * R6 and R6b are in test/unit/kafka/leader-change.test.ts; R5 (a clock set back) is still open.
+ * R6 and R6b are in test/unit/kafka/leader-change.test.ts; R5 (a clock set back) in
+ * test/unit/store/restore-plan.test.ts ("a DB old by its last checkpoint's clock").
  *
  * Owners are told apart by their epochs (the epochs of their task claims): the first owner is
  * epoch 1, the owner after it 2, and so on. A checkpoint is what TaskInstance.commit writes.
