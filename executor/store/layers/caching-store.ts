@@ -1,4 +1,5 @@
 import type { Entry, KeyValueIterator, KeyValueSnapshot, KeyValueStore } from '../../../shared/api/key-value-store.js';
+import { LruMap } from './lru-map.js';
 import type { SerializedStore } from './serialized-store.js';
 
 interface Cached<K, V> {
@@ -14,7 +15,7 @@ interface Cached<K, V> {
  * Objects are cached by reference: a task that mutates a value it got must put it back.
  */
 export class CachingStore<K, V> implements KeyValueStore<K, V> {
-  private readonly cache = new Map<string, Cached<K, V>>();
+  private readonly cache = new LruMap<Cached<K, V>>();
   private dirty = new Map<string, Cached<K, V>>();
 
   constructor(
@@ -27,14 +28,11 @@ export class CachingStore<K, V> implements KeyValueStore<K, V> {
 
   async get(key: K): Promise<V | undefined> {
     const id = this.keyId(key);
-    const hit = this.cache.get(id);
-    if (hit) {
-      this.touch(id, hit);
-      return hit.value;
-    }
+    const hit = this.cache.use(id);
+    if (hit) return hit.value;
     const value = await this.inner.get(key);
     // A put of the same key may have landed while we waited: it wins.
-    const raced = this.cache.get(id);
+    const raced = this.cache.peek(id);
     if (raced) return raced.value;
     this.remember(id, { key, value });
     return value;
@@ -44,7 +42,7 @@ export class CachingStore<K, V> implements KeyValueStore<K, V> {
     const result: (V | undefined)[] = new Array(keys.length);
     const missing: number[] = [];
     keys.forEach((key, index) => {
-      const hit = this.cache.get(this.keyId(key));
+      const hit = this.cache.peek(this.keyId(key));
       if (hit) result[index] = hit.value;
       else missing.push(index);
     });
@@ -53,7 +51,7 @@ export class CachingStore<K, V> implements KeyValueStore<K, V> {
       missing.forEach((index, i) => {
         const key = keys[index] as K;
         const id = this.keyId(key);
-        const raced = this.cache.get(id);
+        const raced = this.cache.peek(id);
         result[index] = raced ? raced.value : found[i];
         if (!raced) this.remember(id, { key, value: found[i] });
       });
@@ -109,7 +107,6 @@ export class CachingStore<K, V> implements KeyValueStore<K, V> {
 
   private async write(entry: Cached<K, V>): Promise<void> {
     const id = this.keyId(entry.key);
-    this.cache.delete(id);
     this.remember(id, entry);
     this.dirty.set(id, entry);
     if (this.dirty.size >= this.batchSize) await this.flushDirty();
@@ -122,18 +119,13 @@ export class CachingStore<K, V> implements KeyValueStore<K, V> {
     return this.inner.writeBatch(batch.values());
   }
 
-  private touch(id: string, entry: Cached<K, V>): void {
-    this.cache.delete(id);
-    this.cache.set(id, entry);
-  }
-
   private remember(id: string, entry: Cached<K, V>): void {
     this.cache.set(id, entry);
     // Evict from the least recently used end, but never a dirty entry: when the oldest is dirty
     // the cache holds on until the next flush (at most batch-size more), instead of searching
     // past it on every put.
     while (this.cache.size > this.capacity) {
-      const oldest = this.cache.keys().next().value as string;
+      const oldest = this.cache.oldestId() as string;
       if (this.dirty.has(oldest)) break;
       this.cache.delete(oldest);
     }
