@@ -2,10 +2,13 @@ import type { Entry, KeyValueIterator, KeyValueSnapshot, KeyValueStore } from '.
 import { LruMap } from './lru-map.js';
 import type { SerializedStore } from './serialized-store.js';
 
+/** A cached key, updated in place by later writes of the key. */
 interface Cached<K, V> {
-  readonly key: K;
+  key: K;
   /** undefined: known to be absent (a miss or a delete). */
-  readonly value: V | undefined;
+  value: V | undefined;
+  /** Written since the last flush: listed in `dirty`, and never evicted. */
+  dirty: boolean;
 }
 
 /**
@@ -16,7 +19,8 @@ interface Cached<K, V> {
  */
 export class CachingStore<K, V> implements KeyValueStore<K, V> {
   private readonly cache = new LruMap<Cached<K, V>>();
-  private dirty = new Map<string, Cached<K, V>>();
+  /** Entries written since the last flush, each once: the next batch for the layers below. */
+  private dirty: Cached<K, V>[] = [];
 
   constructor(
     readonly inner: SerializedStore<K, V>,
@@ -34,7 +38,7 @@ export class CachingStore<K, V> implements KeyValueStore<K, V> {
     // A put of the same key may have landed while we waited: it wins.
     const raced = this.cache.peek(id);
     if (raced) return raced.value;
-    this.remember(id, { key, value });
+    this.remember(id, { key, value, dirty: false });
     return value;
   }
 
@@ -53,26 +57,26 @@ export class CachingStore<K, V> implements KeyValueStore<K, V> {
         const id = this.keyId(key);
         const raced = this.cache.peek(id);
         result[index] = raced ? raced.value : found[i];
-        if (!raced) this.remember(id, { key, value: found[i] });
+        if (!raced) this.remember(id, { key, value: found[i], dirty: false });
       });
     }
     return result;
   }
 
   put(key: K, value: V): Promise<void> {
-    return this.write({ key, value });
+    return this.write(key, value);
   }
 
   async putAll(entries: readonly Entry<K, V>[]): Promise<void> {
-    for (const entry of entries) await this.write({ key: entry.key, value: entry.value });
+    for (const entry of entries) await this.write(entry.key, entry.value);
   }
 
   delete(key: K): Promise<void> {
-    return this.write({ key, value: undefined });
+    return this.write(key, undefined);
   }
 
   async deleteAll(keys: readonly K[]): Promise<void> {
-    for (const key of keys) await this.write({ key, value: undefined });
+    for (const key of keys) await this.write(key, undefined);
   }
 
   range(from: K, to: K): KeyValueIterator<K, V> {
@@ -102,21 +106,37 @@ export class CachingStore<K, V> implements KeyValueStore<K, V> {
   }
 
   get dirtyCount(): number {
-    return this.dirty.size;
+    return this.dirty.length;
   }
 
-  private async write(entry: Cached<K, V>): Promise<void> {
-    const id = this.keyId(entry.key);
-    this.remember(id, entry);
-    this.dirty.set(id, entry);
-    if (this.dirty.size >= this.batchSize) await this.flushDirty();
+  private async write(key: K, value: V | undefined): Promise<void> {
+    const id = this.keyId(key);
+    const cached = this.cache.use(id);
+    if (cached) {
+      cached.key = key;
+      cached.value = value;
+      this.markDirty(cached);
+    } else {
+      const added: Cached<K, V> = { key, value, dirty: false };
+      this.markDirty(added);
+      this.remember(id, added);
+    }
+    if (this.dirty.length >= this.batchSize) await this.flushDirty();
+  }
+
+  private markDirty(entry: Cached<K, V>): void {
+    if (entry.dirty) return;
+    entry.dirty = true;
+    this.dirty.push(entry);
   }
 
   private flushDirty(): Promise<void> {
-    if (this.dirty.size === 0) return Promise.resolve();
+    if (this.dirty.length === 0) return Promise.resolve();
     const batch = this.dirty;
-    this.dirty = new Map();
-    return this.inner.writeBatch(batch.values());
+    this.dirty = [];
+    for (const entry of batch) entry.dirty = false;
+    // The layer below reads the batch before it returns, so later writes cannot change it.
+    return this.inner.writeBatch(batch);
   }
 
   private remember(id: string, entry: Cached<K, V>): void {
@@ -125,9 +145,8 @@ export class CachingStore<K, V> implements KeyValueStore<K, V> {
     // the cache holds on until the next flush (at most batch-size more), instead of searching
     // past it on every put.
     while (this.cache.size > this.capacity) {
-      const oldest = this.cache.oldestId() as string;
-      if (this.dirty.has(oldest)) break;
-      this.cache.delete(oldest);
+      if ((this.cache.oldest() as Cached<K, V>).dirty) break;
+      this.cache.deleteOldest();
     }
   }
 }

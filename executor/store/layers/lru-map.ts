@@ -56,17 +56,17 @@ export class LruMap<T> {
     this.linkAsNewest(added);
   }
 
-  /** The id of the least recently used entry, undefined when empty. */
-  oldestId(): string | undefined {
+  /** The least recently used value, undefined when empty. */
+  oldest(): T | undefined {
     const oldest = this.ends.newer;
-    return oldest === this.ends ? undefined : oldest.id;
+    return oldest === this.ends ? undefined : oldest.value;
   }
 
-  delete(id: string): void {
-    const node = this.nodes.get(id);
-    if (!node) return;
-    this.nodes.delete(id);
-    this.unlink(node);
+  deleteOldest(): void {
+    const oldest = this.ends.newer;
+    if (oldest === this.ends) return;
+    this.nodes.delete(oldest.id);
+    this.unlink(oldest);
   }
 
   private moveToNewest(node: Node<T>): void {
