@@ -1,11 +1,5 @@
 import type { BytesStore, EngineEntry, EngineIterator, EngineSnapshot, EngineWrite, KeyRange, KeyValueEngine } from '../engine.js';
 
-/** A staged write; `value` null is a delete. */
-interface Staged {
-  readonly key: Buffer;
-  readonly value: Buffer | null;
-}
-
 /**
  * Holds every write since the last commit in memory and applies them to the engine only at
  * commit, after their changelog records are acknowledged. So the local DB always equals the
@@ -13,7 +7,8 @@ interface Staged {
  * OFFSET is replayed) and never holds effects of messages that will be processed again.
  */
 export class CommitStagedStore implements BytesStore {
-  private staged = new Map<string, Staged>();
+  /** The last write of each key since the last commit, by the key's bytes as latin1. */
+  private staged = new Map<string, EngineWrite>();
   private stagedBytes = 0;
 
   constructor(readonly inner: KeyValueEngine) {}
@@ -29,7 +24,7 @@ export class CommitStagedStore implements BytesStore {
 
   async get(key: Buffer): Promise<Buffer | undefined> {
     const staged = this.staged.get(key.toString('latin1'));
-    if (staged) return staged.value ?? undefined;
+    if (staged) return valueOf(staged);
     return this.inner.getSync ? this.inner.getSync(key) : this.inner.get(key);
   }
 
@@ -38,7 +33,7 @@ export class CommitStagedStore implements BytesStore {
     const missing: number[] = [];
     keys.forEach((key, index) => {
       const staged = this.staged.get(key.toString('latin1'));
-      if (staged) result[index] = staged.value ?? undefined;
+      if (staged) result[index] = valueOf(staged);
       else missing.push(index);
     });
     if (missing.length > 0) {
@@ -52,10 +47,9 @@ export class CommitStagedStore implements BytesStore {
     for (const op of batch) {
       const id = op.key.toString('latin1');
       const previous = this.staged.get(id);
-      if (previous) this.stagedBytes -= previous.key.length + (previous.value?.length ?? 0);
-      const value = op.type === 'put' ? op.value : null;
-      this.staged.set(id, { key: op.key, value });
-      this.stagedBytes += op.key.length + (value?.length ?? 0);
+      if (previous) this.stagedBytes -= sizeOf(previous);
+      this.staged.set(id, op);
+      this.stagedBytes += sizeOf(op);
     }
   }
 
@@ -85,9 +79,7 @@ export class CommitStagedStore implements BytesStore {
 
   /** Everything staged as one batch (one write per key), for a commit that applies it itself (a SQL transaction). */
   pendingWrites(): EngineWrite[] {
-    const batch: EngineWrite[] = [];
-    for (const { key, value } of this.staged.values()) batch.push(value === null ? { type: 'del', key } : { type: 'put', key, value });
-    return batch;
+    return [...this.staged.values()];
   }
 
   /** Forgets the staged writes once the caller has made exactly those durable in the engine. */
@@ -97,10 +89,18 @@ export class CommitStagedStore implements BytesStore {
   }
 }
 
-function sortedStaged(staged: Map<string, Staged>, range: KeyRange): [string, Staged][] {
+function valueOf(op: EngineWrite): Buffer | undefined {
+  return op.type === 'put' ? op.value : undefined;
+}
+
+function sizeOf(op: EngineWrite): number {
+  return op.key.length + (op.type === 'put' ? op.value.length : 0);
+}
+
+function sortedStaged(staged: Map<string, EngineWrite>, range: KeyRange): [string, EngineWrite][] {
   const low = range.gte?.toString('latin1');
   const high = range.lt?.toString('latin1');
-  const selected: [string, Staged][] = [];
+  const selected: [string, EngineWrite][] = [];
   for (const entry of staged) {
     const id = entry[0];
     if ((low === undefined || id >= low) && (high === undefined || id < high)) selected.push(entry);
@@ -117,7 +117,7 @@ class MergingIterator implements EngineIterator {
   private engineDone = false;
 
   constructor(
-    private readonly staged: [string, Staged][],
+    private readonly staged: [string, EngineWrite][],
     private readonly engine: EngineIterator,
   ) {}
 
@@ -148,7 +148,7 @@ class MergingIterator implements EngineIterator {
       if (next && next[0] <= engineId) {
         this.stagedPosition++;
         if (next[0] === engineId) this.enginePosition++;
-        if (next[1].value !== null) out.push({ key: next[1].key, value: next[1].value });
+        if (next[1].type === 'put') out.push(next[1]);
       } else {
         this.enginePosition++;
         out.push(engineEntry);
@@ -158,8 +158,8 @@ class MergingIterator implements EngineIterator {
 
   private drainStaged(out: EngineEntry[]): EngineEntry[] {
     for (; this.stagedPosition < this.staged.length; this.stagedPosition++) {
-      const [, staged] = this.staged[this.stagedPosition] as [string, Staged];
-      if (staged.value !== null) out.push({ key: staged.key, value: staged.value });
+      const [, staged] = this.staged[this.stagedPosition] as [string, EngineWrite];
+      if (staged.type === 'put') out.push(staged);
     }
     return out;
   }
