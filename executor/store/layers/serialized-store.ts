@@ -42,7 +42,10 @@ export class SerializedStore<K, V> implements KeyValueStore<K, V> {
     return this.inner.write(keys.map((key) => ({ type: 'del', key: this.keyBytes(key) })));
   }
 
-  /** Puts (value defined) and deletes (value undefined) in one batch: how the cache flushes. */
+  /**
+   * Puts (value defined) and deletes (value undefined) in one batch: how the cache flushes.
+   * Reads `entries` before it returns, so the caller may change them afterwards (the cache does).
+   */
   writeBatch(entries: Iterable<{ key: K; value: V | undefined }>): Promise<void> {
     const batch: EngineWrite[] = [];
     for (const { key, value } of entries) {
