@@ -3,6 +3,7 @@
  * The changelog has one partition per task of a container (PARTITIONS), and restore rebuilds one
  * RocksDB store per partition, as a container that lost its disk does at start.
  */
+import { EVERY_WRITER } from '../../executor/checkpoint/checkpoint.js';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setLogLevel } from '../../shared/log.js';
@@ -73,16 +74,19 @@ export async function compareRestore(count: number): Promise<RestoreComparison> 
 /** One restore of every partition into fresh RocksDB stores (no local state: a full replay). */
 async function restoreOnce(topic: string, source: KafkaChangelogSource, producer: BatchingProducer): Promise<RestoreRun> {
   const dir = await scratchDir();
-  const targets: RestoreTarget[] = Array.from({ length: PARTITIONS }, (_, partition) => {
+  // A checkpoint at the end of each partition: the whole changelog counts (without one, a restore
+  // starts from an empty state and trims the changelog instead of replaying it).
+  const ends = await Promise.all(Array.from({ length: PARTITIONS }, (_, partition) => source.watermarks({ topic, partition })));
+  const targets: RestoreTarget[] = ends.map(({ high }, partition) => {
     const changelog = { topic, partition };
     return {
       context: { job: 'bench', store: 'bench', task: `Partition ${partition}` },
       changelog,
-      // Only a trim would send through it; a restore without a checkpoint has nothing to trim.
+      // Only a trim would send through it; a restore up to the end has nothing to trim.
       sink: new KafkaChangelogSink(producer, changelog, 0n),
       storeDir: join(dir, String(partition)),
       createEngine: (dbDir) => createEngine('rocksdb', dbDir, { wal: false }),
-      checkpoint: undefined,
+      checkpoint: { offset: high - 1, writers: EVERY_WRITER },
       epoch: 0n,
     };
   });
