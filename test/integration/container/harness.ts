@@ -310,6 +310,41 @@ export function checkRuns(word: string, emitted: readonly number[], total: numbe
 }
 
 /**
+ * How a word-count test ends: a restore from the final checkpoints (by the product's own restore
+ * code) holds every word's true count and no other word, every word's highest emitted count is its
+ * true count, and exactly once a read_committed reader sees each count once. `context` goes into
+ * every failure message.
+ */
+export async function assertExactCounts(
+  kafka: Kafka,
+  admin: Admin,
+  job: WordCountJob,
+  model: JobModel,
+  expected: ReadonlyMap<string, number>,
+  guarantee: Guarantee | undefined,
+  context = '',
+): Promise<void> {
+  const why = context ? ` (${context})` : '';
+  const restored = await restoredCounts(kafka, admin, job, model);
+  const wrong = [...expected].filter(([word, count]) => restored.get(word) !== count);
+  assert.deepEqual(
+    wrong.slice(0, 10).map(([word, count]) => [word, count, restored.get(word)]),
+    [],
+    `restored counts of ${wrong.length} of ${expected.size} words differ from the truth [word, true, restored]${why}`,
+  );
+  assert.equal(restored.size, expected.size, `no word is restored that was never produced${why}`);
+  const emitted = await readTopic(kafka, admin, job.counts);
+  for (const [word, count] of expected) {
+    const highest = Math.max(...(emitted.get(word) ?? []).map(Number));
+    assert.equal(highest, count, `the highest emitted count of ${word} is its true count${why}`);
+  }
+  if (guarantee === 'exactly-once') {
+    const duplicates = exactEmissions(expected, emitted);
+    assert.deepEqual(duplicates.slice(0, 5), [], `${duplicates.length} words have duplicate or missing committed emissions${why}`);
+  }
+}
+
+/**
  * Exactly once, a read_committed reader sees each word's counts once each, in order: 1, 2, … up to
  * its true count. Returns the emissions that break this (a repeat, a skip, a count past the truth).
  */

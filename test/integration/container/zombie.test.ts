@@ -22,17 +22,15 @@ import { kafkaBrokers, zkConnect } from '../../infra/services.js';
 import { GUARANTEES } from '../../../shared/config/job-config.js';
 import {
   containerLog,
-  exactEmissions,
   exitOf,
   killContainers,
   produceWordsUntil,
-  readTopic,
-  restoredCounts,
   startContainer,
   waitForCheckpointsAtEnd,
   waitForModel,
   waitForProgress,
   wordCountJob,
+  assertExactCounts,
 } from './harness.js';
 import { ModelPublisher } from './model-publisher.js';
 
@@ -104,19 +102,7 @@ for (const guarantee of GUARANTEES)
         for (const child of [relaunch, other]) child.kill('SIGTERM');
         assert.deepEqual(await Promise.all([relaunch, other].map(exitOf)), [0, 0], 'the relaunch and the other container exit cleanly');
 
-        const restored = await restoredCounts(kafka, admin, job, model);
-        const wrong = [...expected].filter(([word, count]) => restored.get(word) !== count);
-        assert.deepEqual(wrong.slice(0, 10), [], `restored counts of ${wrong.length} of ${expected.size} words differ from the truth`);
-        assert.equal(restored.size, expected.size, 'no word is restored that was never produced');
-        const emitted = await readTopic(kafka, admin, job.counts);
-        for (const [word, count] of expected) {
-          const highest = Math.max(...(emitted.get(word) ?? []).map(Number));
-          assert.equal(highest, count, `the highest emitted count of ${word} is its true count`);
-        }
-        if (guarantee === 'exactly-once') {
-          const wrong = exactEmissions(expected, emitted);
-          assert.deepEqual(wrong.slice(0, 5), [], `${wrong.length} words have duplicate or missing committed emissions`);
-        }
+        await assertExactCounts(kafka, admin, job, model, expected, guarantee);
       },
     );
   });
