@@ -166,6 +166,7 @@ export async function startContainer(options: ContainerOptions): Promise<Running
     // Pre-emptive, even over a clean stop under way: from here on no task writes a checkpoint.
     if (how === 'abandon') for (const task of tasks) task.abandonNow();
     return (stopping ??= (async () => {
+      logger.info(how === 'stop' ? 'container stopping' : 'container abandoning its tasks', { tasks: tasks.length });
       input.pause();
       const results = await Promise.allSettled(tasks.map((task) => (how === 'stop' ? task.stop() : task.abandon())));
       status?.retire();

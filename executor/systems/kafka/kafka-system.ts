@@ -89,6 +89,7 @@ export class KafkaSystem implements StreamSystem {
         ssps: task.ssps,
         groupId: groupId(job),
         epoch,
+        logger: this.options.logger,
       });
       this.taskWriters.push(writer);
       return writer;

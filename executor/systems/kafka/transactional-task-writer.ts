@@ -6,6 +6,7 @@ import { TRANSACTION_TIMEOUT_MS } from '../../../shared/config/job-config.js';
 import { describeError } from '../../../shared/errors.js';
 import { BatchingProducer, recordingPartitioner } from '../../../shared/kafka/batching-producer.js';
 import { kafkaErrorTypes } from '../../../shared/kafka/errors.js';
+import type { Logger } from '../../../shared/log.js';
 import { sspKey } from '../../../shared/model/job-model.js';
 import type { Checkpoint, CheckpointWriter } from '../../checkpoint/checkpoint.js';
 import type { ChangelogPartition, ChangelogSink } from '../../store/changelog.js';
@@ -36,6 +37,9 @@ const OFFSETS_ATTEMPTS = 12;
  */
 const FENCED = 'INVALID_PRODUCER_EPOCH';
 
+/** How long closing a writer (abort, disconnect) may take before the stop goes on without it. */
+const CLOSE_TIMEOUT_MS = 10_000;
+
 /** One transactional id per task: the task's next owner, whichever container it is in, fences this one. */
 export function transactionalId(job: string, task: string): string {
   return `sluice-${job}-${task}`;
@@ -49,6 +53,7 @@ export interface TransactionalTaskWriterOptions {
   readonly groupId: string;
   /** The task owner's epoch, in a header of every changelog record (restore checks it as in at-least-once mode). */
   readonly epoch: bigint;
+  readonly logger: Logger;
 }
 
 /**
@@ -111,10 +116,24 @@ export class TransactionalTaskWriter implements TaskWriter {
     return new KafkaChangelogSink(this.batching, target, this.options.epoch);
   }
 
-  /** Idempotent: the container closes its writers when it stops, the system every writer still open when it closes. */
+  /**
+   * Idempotent: the container closes its writers when it stops, the system every writer still open
+   * when it closes. Bounded: a stop must not hang on a broker that went away (what was left open is
+   * aborted by the broker after TRANSACTION_TIMEOUT_MS, or by the task's next owner at once).
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    const closed = this.closeProducer().then(() => true);
+    if (!(await Promise.race([closed, sleep(CLOSE_TIMEOUT_MS).then(() => false)]))) {
+      this.options.logger.warn("the task's transactional producer did not close in time; going on without it", {
+        task: this.options.task,
+        timeoutMs: CLOSE_TIMEOUT_MS,
+      });
+    }
+  }
+
+  private async closeProducer(): Promise<void> {
     const open = this.current;
     this.current = undefined;
     // A task that stopped without its last commit (it failed) aborts what it had sent, so it holds

@@ -12,7 +12,7 @@ import { isTaskLost } from '../../../shared/coordination/task-ownership.js';
 import { createKafka } from '../../../shared/kafka/client.js';
 import { readPartitions } from '../../../shared/kafka/partition-reader.js';
 import { ensureTopic } from '../../../shared/kafka/topics.js';
-import { setLogLevel } from '../../../shared/log.js';
+import { createLogger, setLogLevel } from '../../../shared/log.js';
 import { EVERY_WRITER, type Checkpoint } from '../../../executor/checkpoint/checkpoint.js';
 import { GroupMembership } from '../../../executor/systems/kafka/group-membership.js';
 import { KafkaCheckpointStore } from '../../../executor/systems/kafka/kafka-checkpoints.js';
@@ -70,7 +70,7 @@ describe('the exactly-once task writer on real Kafka', () => {
     }
     const groupId = `sluice-${job}`;
     const ssp = { system: 'kafka', topic: input, partition: 0 };
-    const options = { job, task: TASK, ssps: [ssp], groupId, epoch: 7n };
+    const options = { job, task: TASK, ssps: [ssp], groupId, epoch: 7n, logger: createLogger({ test: 'transactional-writer' }) };
 
     const first = await TransactionalTaskWriter.open(kafka, options);
     t.after(() => first.close());
