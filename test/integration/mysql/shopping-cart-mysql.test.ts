@@ -113,8 +113,19 @@ describe('the shopping cart on MySQL, SIGKILLed at random points of its commits'
       const total = (await admin.fetchTopicOffsets(input)).reduce((sum, p) => sum + Number(p.offset), 0);
       assert.equal(total, COMMANDS);
 
-      // A last run to the end, then a clean stop.
+      // A last run to the end, then a clean stop. The killed runs may have checkpointed every command
+      // already: wait until this one has started (its SIGTERM handler is in place) before stopping it.
       const last = start();
+      let output = '';
+      const started = new Promise<boolean>((resolveStarted) => {
+        for (const stream of [last.stdout, last.stderr]) {
+          stream?.on('data', (chunk: Buffer) => {
+            output = (output + chunk.toString()).slice(-4096);
+            if (output.includes('"container started"')) resolveStarted(true);
+          });
+        }
+      });
+      assert.ok(await Promise.race([started, sleep(120_000).then(() => false)]), 'the last run started within 120 s');
       const deadline = Date.now() + 120_000;
       while ((await checkpointed()) < total && Date.now() < deadline) await sleep(100);
       last.kill('SIGTERM');
