@@ -77,7 +77,7 @@ export async function startContainer(options: ContainerOptions): Promise<Running
 
   // First, as Kafka Streams does: in exactly-once mode opening a task's writer fences its earlier
   // owners and aborts their open transactions, so the checkpoints and changelogs read next are final.
-  // In parallel: each may wait for the abort of a dead predecessor's transaction. (On a failure the system closes those opened.)
+  // In parallel: each may wait for the abort of a dead predecessor's transaction. The system closes them.
   const writers = new Map(
     await Promise.all(model.tasks.map(async (task) => [task.name, await system.openTaskWriter(task, ownership.epoch(task.name))] as const)),
   );
@@ -173,7 +173,6 @@ export async function startContainer(options: ContainerOptions): Promise<Running
       await input.close();
       for (const taskStores of stores.values()) for (const store of taskStores.values()) await store.close();
       await mysql?.close();
-      for (const writer of writers.values()) await writer.close();
       await system.close();
       // Abandoned tasks keep nothing, so how they ended is no failure of the container's.
       const failure = how === 'stop' ? results.find((result): result is PromiseRejectedResult => result.status === 'rejected') : undefined;

@@ -21,6 +21,7 @@ export interface StreamSystem {
    * Opens the writer of one of the container's tasks, owned under `epoch` (its changelog records
    * carry it, see changelog.ts). In exactly-once mode this fences every earlier owner of the task
    * and aborts its open transaction, so open writers before loading checkpoints or restoring.
+   * The system closes every writer it opened when it closes.
    */
   openTaskWriter(task: { readonly name: string; readonly ssps: readonly Ssp[] }, epoch: bigint): Promise<TaskWriter>;
   /** Where partitions without a checkpoint start: the first or the next offset, by reset policy. */
@@ -85,8 +86,6 @@ export interface TaskWriter {
   readonly outputs: OutputSink;
   changelogSink(target: ChangelogPartition): ChangelogSink;
   readonly checkpoints: CheckpointWriter;
-  /** Releases what only this task used (in exactly-once mode, aborts an open transaction). */
-  close(): Promise<void>;
 }
 
 /** The at-least-once writer of a task: the container's shared output sink and checkpoint store. */
@@ -95,7 +94,7 @@ export function sharedTaskWriter(
   checkpoints: CheckpointWriter,
   changelogSink: (target: ChangelogPartition) => ChangelogSink,
 ): TaskWriter {
-  return { outputs, checkpoints, changelogSink, close: async () => undefined };
+  return { outputs, checkpoints, changelogSink };
 }
 
 export interface OutputSink {

@@ -11,11 +11,11 @@ import { KafkaCheckpointStore } from './kafka-checkpoints.js';
 import { GroupMembership } from './group-membership.js';
 import type { ChangelogCompaction } from '../../store/changelog.js';
 import { KafkaChangelogSink, KafkaChangelogSource } from './kafka-changelog.js';
+import { batchingOutputs } from './batching-outputs.js';
 import {
   sharedTaskWriter,
   type InputRequest,
   type InputSource,
-  type OutgoingMessage,
   type OutputSink,
   type StreamSystem,
   type TaskWriter,
@@ -43,28 +43,19 @@ export class KafkaSystem implements StreamSystem {
   readonly name = 'kafka' as const;
   readonly changelogSource: KafkaChangelogSource;
   readonly checkpoints: KafkaCheckpointStore;
-  readonly outputs: OutputSink;
-  private readonly batching: BatchingProducer;
   private readonly membership = new GroupMembership();
-  /** Closed with the system, so a container that fails while it starts leaves no producer behind. */
+  /** Exactly once: every task's writer (its own transactional producer), closed with the system. */
   private readonly taskWriters: TransactionalTaskWriter[] = [];
 
   private constructor(
     private readonly kafka: Kafka,
     private readonly admin: Admin,
-    private readonly producer: Producer,
+    /** At least once: the container's one producer, shared by every task. */
+    private readonly shared: { readonly producer: Producer; readonly batching: BatchingProducer; readonly outputs: OutputSink } | undefined,
     private readonly options: KafkaSystemOptions,
   ) {
-    this.batching = new BatchingProducer(producer);
     this.changelogSource = new KafkaChangelogSource(kafka, admin);
     this.checkpoints = new KafkaCheckpointStore(admin, groupId(options.job), this.membership);
-    this.outputs = {
-      send: (topic: string, messages: readonly OutgoingMessage[]) => {
-        // Failures surface from flush(), which every commit awaits.
-        this.batching.send(topic, messages).catch(() => undefined);
-      },
-      flush: () => this.batching.flush(),
-    };
   }
 
   static async connect(options: KafkaSystemOptions): Promise<KafkaSystem> {
@@ -74,27 +65,30 @@ export class KafkaSystem implements StreamSystem {
       logFields: { job: options.job, container: options.containerId },
     });
     const admin = kafka.admin();
-    const producer = kafka.producer(BATCHING_PRODUCER_CONFIG);
     await admin.connect();
+    if (options.guarantee === 'exactly-once') return new KafkaSystem(kafka, admin, undefined, options);
+    const producer = kafka.producer(BATCHING_PRODUCER_CONFIG);
     await producer.connect();
-    return new KafkaSystem(kafka, admin, producer, options);
+    const batching = new BatchingProducer(producer);
+    return new KafkaSystem(kafka, admin, { producer, batching, outputs: batchingOutputs(batching) }, options);
   }
 
   async openTaskWriter(task: { readonly name: string; readonly ssps: readonly Ssp[] }, epoch: bigint): Promise<TaskWriter> {
-    const { job, guarantee } = this.options;
-    if (guarantee === 'exactly-once') {
-      const writer = await TransactionalTaskWriter.open(this.kafka, {
-        job,
-        task: task.name,
-        ssps: task.ssps,
-        groupId: groupId(job),
-        epoch,
-        logger: this.options.logger,
-      });
-      this.taskWriters.push(writer);
-      return writer;
+    const { shared } = this;
+    if (shared) {
+      return sharedTaskWriter(shared.outputs, this.checkpoints, (target) => new KafkaChangelogSink(shared.batching, target, epoch));
     }
-    return sharedTaskWriter(this.outputs, this.checkpoints, (target) => new KafkaChangelogSink(this.batching, target, epoch));
+    const { job, logger } = this.options;
+    const writer = await TransactionalTaskWriter.open(this.kafka, {
+      job,
+      task: task.name,
+      ssps: task.ssps,
+      groupId: groupId(job),
+      epoch,
+      logger,
+    });
+    this.taskWriters.push(writer);
+    return writer;
   }
 
   async partitionCounts(topics: readonly { topic: string; purpose: string }[]): Promise<Map<string, number>> {
@@ -148,8 +142,8 @@ export class KafkaSystem implements StreamSystem {
   }
 
   async close(): Promise<void> {
-    for (const writer of this.taskWriters.splice(0)) await writer.close();
-    await this.producer.disconnect();
+    await Promise.all(this.taskWriters.splice(0).map((writer) => writer.close()));
+    await this.shared?.producer.disconnect();
     await this.admin.disconnect();
   }
 }

@@ -4,13 +4,14 @@ import type { Ssp } from '../../../shared/api/task.js';
 import { TaskLostError } from '../../../shared/coordination/task-ownership.js';
 import { TRANSACTION_TIMEOUT_MS } from '../../../shared/config/job-config.js';
 import { describeError } from '../../../shared/errors.js';
-import { BatchingProducer, recordingPartitioner } from '../../../shared/kafka/batching-producer.js';
+import { BATCHING_PRODUCER_CONFIG, BatchingProducer } from '../../../shared/kafka/batching-producer.js';
 import { kafkaErrorTypes } from '../../../shared/kafka/errors.js';
 import type { Logger } from '../../../shared/log.js';
 import { sspKey } from '../../../shared/model/job-model.js';
 import type { Checkpoint, CheckpointWriter } from '../../checkpoint/checkpoint.js';
 import type { ChangelogPartition, ChangelogSink } from '../../store/changelog.js';
-import type { OutgoingMessage, OutputSink, TaskWriter } from '../stream-system.js';
+import type { OutputSink, TaskWriter } from '../stream-system.js';
+import { batchingOutputs } from './batching-outputs.js';
 import { checkpointOffsets } from './kafka-checkpoints.js';
 import { KafkaChangelogSink } from './kafka-changelog.js';
 
@@ -70,7 +71,6 @@ export class TransactionalTaskWriter implements TaskWriter {
   private readonly batching: BatchingProducer;
   private readonly ssps: ReadonlyMap<string, Ssp>;
   private current: Promise<Transaction> | undefined;
-  private closed = false;
 
   private constructor(
     private readonly producer: Producer,
@@ -80,25 +80,16 @@ export class TransactionalTaskWriter implements TaskWriter {
     this.batching = new BatchingProducer({
       sendBatch: async (batch) => (await this.transaction()).sendBatch(batch),
     });
-    this.outputs = {
-      send: (topic: string, messages: readonly OutgoingMessage[]) => {
-        // Failures surface from flush(), which every commit awaits.
-        this.batching.send(topic, messages).catch(() => undefined);
-      },
-      flush: () => this.unlessFenced(this.batching.flush()),
-    };
+    this.outputs = { ...batchingOutputs(this.batching), flush: () => this.unlessFenced(this.batching.flush()) };
     this.checkpoints = { write: (task, checkpoint, owned) => this.commit(task, checkpoint, owned) };
   }
 
   /** Connects the task's producer and initialises its transactional id, fencing every earlier owner. */
   static async open(kafka: Kafka, options: TransactionalTaskWriterOptions): Promise<TransactionalTaskWriter> {
     const producer = kafka.producer({
+      ...BATCHING_PRODUCER_CONFIG,
       transactionalId: transactionalId(options.job, options.task),
       transactionTimeout: TRANSACTION_TIMEOUT_MS,
-      idempotent: true,
-      maxInFlightRequests: 1,
-      createPartitioner: recordingPartitioner,
-      allowAutoTopicCreation: false,
       retry: TRANSACTION_RETRY,
     });
     await producer.connect();
@@ -117,13 +108,11 @@ export class TransactionalTaskWriter implements TaskWriter {
   }
 
   /**
-   * Idempotent: the container closes its writers when it stops, the system every writer still open
-   * when it closes. Bounded: a stop must not hang on a broker that went away (what was left open is
-   * aborted by the broker after TRANSACTION_TIMEOUT_MS, or by the task's next owner at once).
+   * Called once, by the system that opened the writer when it closes. Bounded: a stop must not hang
+   * on a broker that went away (what was left open is aborted by the broker after
+   * TRANSACTION_TIMEOUT_MS, or by the task's next owner at once).
    */
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
     const closed = this.closeProducer().then(() => true);
     if (!(await Promise.race([closed, sleep(CLOSE_TIMEOUT_MS).then(() => false)]))) {
       this.options.logger.warn("the task's transactional producer did not close in time; going on without it", {
@@ -153,39 +142,38 @@ export class TransactionalTaskWriter implements TaskWriter {
     return (this.current ??= this.producer.transaction());
   }
 
-  private async commit(task: string, checkpoint: Checkpoint, owned: () => boolean): Promise<void> {
+  /** The checkpoint write: everything sent since the last commit, with the task's offsets, in one transaction. */
+  private commit(task: string, checkpoint: Checkpoint, owned: () => boolean): Promise<void> {
+    return this.unlessFenced(this.commitTransaction(task, checkpoint, owned));
+  }
+
+  private async commitTransaction(task: string, checkpoint: Checkpoint, owned: () => boolean): Promise<void> {
     const offsets = checkpointOffsets(task, checkpoint, this.ssps);
-    await this.unlessFenced(
-      (async () => {
-        await this.batching.flush();
-        if (!owned()) throw new TaskLostError(task, 'its claim lapsed before its checkpoint was committed');
-        const transaction = await this.transaction();
-        const topics = new Map<string, { partition: number; offset: string; metadata: string }[]>();
-        for (const { topic, ...partition } of offsets) {
-          const list = topics.get(topic);
-          if (list) list.push(partition);
-          else topics.set(topic, [partition]);
-        }
-        const request = {
-          consumerGroupId: this.options.groupId,
-          topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })),
-        };
-        for (let attempt = 1; ; attempt++) {
-          try {
-            await transaction.sendOffsets(request);
-            break;
-          } catch (error) {
-            const types = kafkaErrorTypes(error);
-            if (attempt >= OFFSETS_ATTEMPTS || !OFFSETS_AGAIN.some((type) => types.has(type))) throw error;
-            await sleep(Math.min(20 * 2 ** attempt, 5000));
-          }
-        }
-        // kafkajs sends EndTxn once, and a failure leaves its transaction neither committed nor
-        // abortable here: the task fails, and the restart's InitProducerId completes or aborts it.
-        await transaction.commit();
-        this.current = undefined;
-      })(),
-    );
+    await this.batching.flush();
+    if (!owned()) throw new TaskLostError(task, 'its claim lapsed before its checkpoint was committed');
+    const transaction = await this.transaction();
+    const byTopic = new Map<string, { partition: number; offset: string; metadata: string }[]>();
+    for (const { topic, ...partition } of offsets) byTopic.set(topic, [...(byTopic.get(topic) ?? []), partition]);
+    await this.sendOffsets(transaction, {
+      consumerGroupId: this.options.groupId,
+      topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
+    });
+    // kafkajs sends EndTxn once, and a failure leaves its transaction neither committed nor
+    // abortable here: the task fails, and the restart's InitProducerId completes or aborts it.
+    await transaction.commit();
+    this.current = undefined;
+  }
+
+  private async sendOffsets(transaction: Transaction, offsets: Parameters<Transaction['sendOffsets']>[0]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await transaction.sendOffsets(offsets);
+      } catch (error) {
+        const types = kafkaErrorTypes(error);
+        if (attempt >= OFFSETS_ATTEMPTS || !OFFSETS_AGAIN.some((type) => types.has(type))) throw error;
+        await sleep(Math.min(20 * 2 ** attempt, 5000));
+      }
+    }
   }
 
   /** A fencing error means a newer owner has the task: the caller must stop, not retry. */
