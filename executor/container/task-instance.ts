@@ -86,7 +86,9 @@ export class TaskInstance {
   private lastYield = 0;
   /** When the next commit is due (performance.now() ms): checked while processing, where timers cannot fire. */
   private commitDueAt = Number.POSITIVE_INFINITY;
-  private timers: NodeJS.Timeout[] = [];
+  /** Wakes an idle loop when the next commit is due; set by every commit. */
+  private commitTimer: NodeJS.Timeout | undefined;
+  private windowTimer: NodeJS.Timeout | undefined;
   private readonly coordinator: TaskCoordinator;
   private readonly metrics: ReturnType<typeof taskMetrics>;
   /** Settles when the loop has finished: stopped, ended, or failed. */
@@ -140,9 +142,8 @@ export class TaskInstance {
       },
     });
     this.lifecycle.moveTo('running');
-    const { commitMs, windowMs } = this.options.settings;
-    this.timers.push(setInterval(() => this.poke('commit'), commitMs));
-    if (windowMs) this.timers.push(setInterval(() => this.poke('window'), windowMs));
+    const { windowMs } = this.options.settings;
+    if (windowMs) this.windowTimer = setInterval(() => this.poke('window'), windowMs);
     this.done = this.loop();
     this.done.catch(() => undefined);
   }
@@ -253,7 +254,8 @@ export class TaskInstance {
       // Abandoned: nothing of this task is kept, so how its last step ended does not matter.
       this.lifecycle.moveTo('closed');
     } finally {
-      for (const timer of this.timers) clearInterval(timer);
+      clearTimeout(this.commitTimer);
+      clearInterval(this.windowTimer);
       this.releaseRoom();
     }
   }
@@ -353,7 +355,7 @@ export class TaskInstance {
    */
   private async commit(): Promise<void> {
     this.commitRequested = false;
-    this.commitDueAt = performance.now() + this.options.settings.commitMs;
+    this.scheduleNextCommit();
     if (!this.changed && performance.now() - this.lastCommitAt < IDLE_COMMIT_MS) return;
     this.changed = false;
     const started = performance.now();
@@ -408,6 +410,14 @@ export class TaskInstance {
     this.changed = true;
     await this.options.task.endOfStream?.(this.options.collector, this.coordinator);
     this.options.collector.drain();
+  }
+
+  /** The next commit is due one interval after this one began, whether the loop is busy (pauseDue) or idle (the timer). */
+  private scheduleNextCommit(): void {
+    const { commitMs } = this.options.settings;
+    this.commitDueAt = performance.now() + commitMs;
+    clearTimeout(this.commitTimer);
+    this.commitTimer = setTimeout(() => this.poke('commit'), commitMs);
   }
 
   /**
