@@ -56,6 +56,8 @@ export const executorCommand: Command = {
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
     await executor.run();
-    return ExitCode.ok;
+    // The process ends with its last task, now: whatever a failed container could not close (a hung
+    // client or a store lock) must not outlive it, or the next launch on this agent finds it held.
+    process.exit(ExitCode.ok);
   },
 };

@@ -8,6 +8,7 @@ import type { TaskOwnership } from '../../shared/coordination/task-ownership.js'
 import type { StreamSystem, TaskWriter } from '../systems/stream-system.js';
 import { buildStore } from '../store/build-store.js';
 import { createEngine } from '../store/engines/create-engine.js';
+import { openWhenUnlocked } from '../store/engines/open-when-unlocked.js';
 import type { LocalStore } from '../store/local-store.js';
 import { restoreStores, type RestoreProgress, type RestoreTarget } from '../store/restore.js';
 import type { StoreSpec } from '../store/store-spec.js';
@@ -91,8 +92,8 @@ export async function openContainerStores(input: {
     if (dir) await mkdir(dir, { recursive: true });
     const engine =
       spec.engine === 'mysql' && input.mysql ? input.mysql.engine(spec, task.name) : createEngine(spec.engine, dir, spec.engineOptions);
-    await engine.open();
     const context = { job: config.name, store: spec.name, task: task.name };
+    await openWhenUnlocked(engine, { context, dbDir: dir }, logger);
     byTask
       .get(task.name)
       ?.set(

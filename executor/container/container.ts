@@ -1,6 +1,7 @@
 import type { CompiledJobConfig } from '../../shared/config/job-config.js';
 import { isTaskLost, SOLE_OWNERSHIP, TaskLostError, type TaskOwnership } from '../../shared/coordination/task-ownership.js';
 import { describeError, SluiceError } from '../../shared/errors.js';
+import { closeInOrder, settleAll } from '../../shared/settle-all.js';
 import { createLogger, type Logger } from '../../shared/log.js';
 import { listTasks, sspKey, type JobModel, type TaskModel } from '../../shared/model/job-model.js';
 import type { Checkpoint } from '../checkpoint/checkpoint.js';
@@ -44,6 +45,9 @@ export interface RunningContainer extends ContainerHandle {
   abandon(): Promise<void>;
 }
 
+/** How long a failed container may take to close everything before its failure is reported anyway. */
+const CLEAN_UP_AFTER_FAILURE_MS = 30_000;
+
 /**
  * A container: the tasks the job model gives it, their stores and their inputs. Start order:
  * validate topics → load checkpoints → restore every store → init tasks → start inputs from the
@@ -81,85 +85,106 @@ export async function startContainer(options: ContainerOptions): Promise<Running
   const writers = new Map(
     await Promise.all(model.tasks.map(async (task) => [task.name, await system.openTaskWriter(task, ownership.epoch(task.name))] as const)),
   );
-  // A job with mysql stores keeps its checkpoints in MySQL: each commit is one SQL transaction.
-  const mysql = await MySqlState.open(config, specs, logger);
-  const checkpoints = await (mysql?.checkpoints ?? system.checkpoints).load(model.tasks);
-  for (const task of model.tasks) {
-    const written = checkpoints.get(task.name)?.epoch ?? 0n;
-    const mine = ownership.epoch(task.name);
-    if (mine !== 0n && written > mine) {
-      throw new TaskLostError(task.name, `its checkpoint was written by a newer owner (epoch ${written}, ours ${mine})`);
-    }
-  }
-  logger.info('restoring stores', { tasks: model.tasks.length, stores: specs.length, checkpoints: checkpoints.size });
+  // What is open so far, closed again if the start fails: a failed start must leave no store locked
+  // and no consumer in the group (the next attempt, often in this very process, needs them).
   const { status } = options;
-  status?.restoringTasks(model.tasks.map((task) => task.name));
-  const stores = await openContainerStores({
-    config,
-    specs,
-    tasks: model.tasks,
-    checkpoints,
-    ownership,
-    compaction,
-    system,
-    writers,
-    logger,
-    onRestoreProgress: status?.restoreProgress,
-    mysql,
-  });
-  mysql?.attach(stores);
-
-  const startPositions = await resumePositions(model.tasks, checkpoints, config, system);
   let requestStop: () => void = () => undefined;
   const stopRequested = new Promise<void>((resolve) => (requestStop = resolve));
-  const tasks = model.tasks.map((task) => {
-    const writer = writers.get(task.name) as TaskWriter;
-    return new TaskInstance(
-      {
-        name: task.name,
-        ssps: task.ssps,
-        task: job.task(task.name),
-        stores: stores.get(task.name) as Map<string, LocalStore>,
-        inputSerdes: binding.inputSerdes,
-        collector: new BufferingCollector(task.name, binding.outputSerdes, writer.outputs),
-        outputs: writer.outputs,
-        checkpoints: mysql?.checkpoints ?? writer.checkpoints,
-        ownership,
-        settings: config.task,
-        config: config.config,
-        logger: logger.child({ task: task.name }),
-        labels: { job: config.name, container: containerId },
-        requestShutdown: () => requestStop(),
-      },
-      startPositions.get(task.name) as Map<string, string>,
-    );
-  });
-  for (const task of tasks) await task.start();
-  status?.running(tasks);
+  let mysql: MySqlState | undefined;
+  let stores: Map<string, Map<string, LocalStore>> | undefined;
+  let input: InputSource | undefined;
+  let tasks: TaskInstance[] = [];
+  try {
+    // A job with mysql stores keeps its checkpoints in MySQL: each commit is one SQL transaction.
+    mysql = await MySqlState.open(config, specs, logger);
+    const checkpoints = await (mysql?.checkpoints ?? system.checkpoints).load(model.tasks);
+    for (const task of model.tasks) {
+      const written = checkpoints.get(task.name)?.epoch ?? 0n;
+      const mine = ownership.epoch(task.name);
+      if (mine !== 0n && written > mine) {
+        throw new TaskLostError(task.name, `its checkpoint was written by a newer owner (epoch ${written}, ours ${mine})`);
+      }
+    }
+    logger.info('restoring stores', { tasks: model.tasks.length, stores: specs.length, checkpoints: checkpoints.size });
+    status?.restoringTasks(model.tasks.map((task) => task.name));
+    stores = await openContainerStores({
+      config,
+      specs,
+      tasks: model.tasks,
+      checkpoints,
+      ownership,
+      compaction,
+      system,
+      writers,
+      logger,
+      onRestoreProgress: status?.restoreProgress,
+      mysql,
+    });
+    mysql?.attach(stores);
 
-  const bySsp = new Map<string, TaskInstance>();
-  model.tasks.forEach((task, index) => task.ssps.forEach((ssp) => bySsp.set(sspKey(ssp), tasks[index] as TaskInstance)));
-  const input: InputSource = await system.openInput({
-    containerId,
-    jobModelVersion: jobModel.version,
-    ssps: model.tasks.flatMap((task) =>
-      task.ssps.map((ssp) => ({
-        ssp,
-        start: startPositions.get(task.name)?.get(sspKey(ssp)) as string,
-        epoch: ownership.epoch(task.name),
-      })),
-    ),
-    onMessages: (ssp, messages, highWatermark) => {
-      const task = bySsp.get(sspKey(ssp));
-      if (!task) return;
-      task.observeHighWatermark(ssp, highWatermark, (messages[messages.length - 1] as { offset: string }).offset);
-      task.enqueue(ssp, messages);
-    },
-    roomFor: async (ssp) => bySsp.get(sspKey(ssp))?.room(),
-    onEnd: (ssp) => bySsp.get(sspKey(ssp))?.endOfInput(ssp),
-    idle: () => tasks.every((task) => task.idle),
-  });
-  logger.info('container started', { tasks: tasks.map((task) => task.name), jobModelVersion: jobModel.version });
+    const startPositions = await resumePositions(model.tasks, checkpoints, config, system);
+    tasks = model.tasks.map((task) => {
+      const writer = writers.get(task.name) as TaskWriter;
+      return new TaskInstance(
+        {
+          name: task.name,
+          ssps: task.ssps,
+          task: job.task(task.name),
+          stores: (stores as Map<string, Map<string, LocalStore>>).get(task.name) as Map<string, LocalStore>,
+          inputSerdes: binding.inputSerdes,
+          collector: new BufferingCollector(task.name, binding.outputSerdes, writer.outputs),
+          outputs: writer.outputs,
+          checkpoints: mysql?.checkpoints ?? writer.checkpoints,
+          ownership,
+          settings: config.task,
+          config: config.config,
+          logger: logger.child({ task: task.name }),
+          labels: { job: config.name, container: containerId },
+          requestShutdown: () => requestStop(),
+        },
+        startPositions.get(task.name) as Map<string, string>,
+      );
+    });
+    for (const task of tasks) await task.start();
+    status?.running(tasks);
+
+    const started = tasks;
+    const bySsp = new Map<string, TaskInstance>();
+    model.tasks.forEach((task, index) => task.ssps.forEach((ssp) => bySsp.set(sspKey(ssp), started[index] as TaskInstance)));
+    input = await system.openInput({
+      containerId,
+      jobModelVersion: jobModel.version,
+      ssps: model.tasks.flatMap((task) =>
+        task.ssps.map((ssp) => ({
+          ssp,
+          start: startPositions.get(task.name)?.get(sspKey(ssp)) as string,
+          epoch: ownership.epoch(task.name),
+        })),
+      ),
+      onMessages: (ssp, messages, highWatermark) => {
+        const task = bySsp.get(sspKey(ssp));
+        if (!task) return;
+        task.observeHighWatermark(ssp, highWatermark, (messages[messages.length - 1] as { offset: string }).offset);
+        task.enqueue(ssp, messages);
+      },
+      roomFor: async (ssp) => bySsp.get(sspKey(ssp))?.room(),
+      onEnd: (ssp) => bySsp.get(sspKey(ssp))?.endOfInput(ssp),
+      idle: () => started.every((task) => task.idle),
+    });
+    logger.info('container started', { tasks: tasks.map((task) => task.name), jobModelVersion: jobModel.version });
+  } catch (error) {
+    await closeInOrder(
+      // Tasks that started already stop without a commit: nothing of this start may be checkpointed.
+      () => settleAll(tasks.map((task) => task.abandon())),
+      () => input?.close(),
+      () => closeStores(stores),
+      () => mysql?.close(),
+    ).catch((closeError: unknown) => logger.warn('could not close everything after a failed start', { error: describeError(closeError) }));
+    throw error;
+  }
+  const opened = stores;
+  const source = input;
+  const database = mysql;
 
   let stopping: Promise<void> | undefined;
   const shutDown = (how: 'stop' | 'abandon'): Promise<void> => {
@@ -167,16 +192,28 @@ export async function startContainer(options: ContainerOptions): Promise<Running
     if (how === 'abandon') for (const task of tasks) task.abandonNow();
     return (stopping ??= (async () => {
       logger.info(how === 'stop' ? 'container stopping' : 'container abandoning its tasks', { tasks: tasks.length });
-      input.pause();
+      try {
+        source.pause();
+      } catch (error) {
+        // The tasks stop after their current message anyway; what matters now is that everything closes.
+        logger.warn('the input did not pause', { error: describeError(error) });
+      }
       const results = await Promise.allSettled(tasks.map((task) => (how === 'stop' ? task.stop() : task.abandon())));
       status?.retire();
-      await input.close();
-      for (const taskStores of stores.values()) for (const store of taskStores.values()) await store.close();
-      await mysql?.close();
-      await system.close();
+      // Each step even if one before it failed: a failed container must leave no store locked and no client connected.
+      const closing = await closeInOrder(
+        () => source.close(),
+        () => closeStores(opened),
+        () => database?.close(),
+        () => system.close(),
+      ).then(
+        () => undefined,
+        (error: unknown) => ({ error }),
+      );
       // Abandoned tasks keep nothing, so how they ended is no failure of the container's.
       const failure = how === 'stop' ? results.find((result): result is PromiseRejectedResult => result.status === 'rejected') : undefined;
       if (failure) throw failure.reason;
+      if (closing) throw closing.error;
       logger.info(how === 'stop' ? 'container stopped' : 'container abandoned its tasks without committing', { tasks: tasks.length });
     })());
   };
@@ -184,7 +221,7 @@ export async function startContainer(options: ContainerOptions): Promise<Running
 
   const never = new Promise<never>(() => undefined);
   const firstFailure = Promise.race([
-    input.failed,
+    source.failed,
     ...tasks.map((task) =>
       task.done.then(
         () => never,
@@ -199,7 +236,15 @@ export async function startContainer(options: ContainerOptions): Promise<Running
       if (isTaskLost(error)) logger.warn('a task is no longer ours: abandoning every task', { reason: describeError(error) });
       else logger.error('container failed', { error: describeError(error) });
       // A task found it is no longer ours: none of them may commit again on this run.
-      await shutDown(isTaskLost(error) ? 'abandon' : 'stop').catch(() => undefined);
+      const cleanedUp = shutDown(isTaskLost(error) ? 'abandon' : 'stop').then(
+        () => true,
+        () => true,
+      );
+      // Bounded: the failure is reported even if a close hangs (a Mesos executor then exits, which frees what it held).
+      if (!(await withinMs(cleanedUp, CLEAN_UP_AFTER_FAILURE_MS)))
+        logger.error('the clean-up after the failure did not finish in time; the failure is reported without it', {
+          seconds: CLEAN_UP_AFTER_FAILURE_MS / 1000,
+        });
       throw error;
     },
   );
@@ -227,4 +272,19 @@ async function resumePositions(
   const resolved = await system.resolveStarts(unstarted);
   for (const { task, ssp } of unstarted) positions.get(task)?.set(sspKey(ssp), resolved.get(sspKey(ssp)) as string);
   return positions;
+}
+
+function closeStores(stores: ReadonlyMap<string, ReadonlyMap<string, LocalStore>> | undefined): Promise<void> {
+  return settleAll([...(stores?.values() ?? [])].flatMap((taskStores) => [...taskStores.values()].map((store) => store.close())));
+}
+
+/** Whether `work` resolved to true within `ms` (false when the time ran out first). */
+async function withinMs(work: Promise<boolean>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

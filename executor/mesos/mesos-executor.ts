@@ -6,6 +6,9 @@ import type { ExecutorEvent, TaskInfo, TaskState, TaskStatus } from '../../share
 import type { ContainerHandle } from '../container/container.js';
 import type { AgentClient } from './agent-client.js';
 
+/** How long the executor waits for the acknowledgements of its last tasks' terminal updates before it ends. */
+const TERMINAL_ACK_WAIT_MS = 30_000;
+
 /** Starts the container a task names in its data (restores its stores first). */
 export type ContainerLauncher = (assignment: TaskData) => Promise<ContainerHandle>;
 
@@ -29,6 +32,7 @@ export class MesosExecutor {
   private readonly unacknowledged = new Map<string, TaskStatus>();
   private shuttingDown: Promise<void> | undefined;
   private finished: () => void = () => undefined;
+  private ackDeadline: NodeJS.Timeout | undefined;
   private readonly done = new Promise<void>((resolve) => (this.finished = resolve));
 
   constructor(
@@ -48,6 +52,7 @@ export class MesosExecutor {
       (event) => this.onEvent(event),
     );
     await Promise.race([stream, this.done]);
+    clearTimeout(this.ackDeadline);
     this.client.close();
     await stream.catch((error: unknown) => {
       if (!this.shuttingDown) throw error;
@@ -137,10 +142,24 @@ export class MesosExecutor {
     await this.client.call({ type: 'UPDATE', update: { status } }).catch((error: unknown) => {
       this.logger.warn('could not send a status update; it is kept for the next subscription', { error: describeError(error) });
     });
+    if (task.terminal) this.finishIfDone();
   }
 
   private finishIfDone(): void {
     const allEnded = [...this.tasks.values()].every((task) => task.terminal);
-    if (this.tasks.size > 0 && allEnded && this.unacknowledged.size === 0) this.finished();
+    if (this.tasks.size === 0 || !allEnded) return;
+    if (this.unacknowledged.size === 0) {
+      this.finished();
+      return;
+    }
+    // The agent has the terminal updates and delivers them without us; waiting for their
+    // acknowledgements (which need the scheduler) is a courtesy, bounded so the process never lingers.
+    this.ackDeadline ??= setTimeout(() => {
+      this.logger.warn('terminal updates still unacknowledged; ending anyway (the agent delivers them)', {
+        unacknowledged: this.unacknowledged.size,
+        seconds: TERMINAL_ACK_WAIT_MS / 1000,
+      });
+      this.finished();
+    }, TERMINAL_ACK_WAIT_MS);
   }
 }

@@ -300,8 +300,13 @@ export class CoordinatedContainer implements ContainerHandle {
       },
       (error: unknown) => {
         if (this.running !== running) return;
-        if (isTaskLost(error)) this.queue.push(() => this.onTaskLost(running, error));
-        else this.fail(error);
+        if (isTaskLost(error)) {
+          this.queue.push(() => this.onTaskLost(running, error));
+          return;
+        }
+        // It has shut itself down already (or given up on a hung close): ending must not wait for it again.
+        this.running = undefined;
+        this.fail(error);
       },
     );
   }

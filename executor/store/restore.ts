@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TaskLostError } from '../../shared/coordination/task-ownership.js';
-import { describeError } from '../../shared/errors.js';
 import { createLogger, type Logger } from '../../shared/log.js';
 import type { ChangelogPosition } from '../checkpoint/checkpoint.js';
 import { counter, gauge } from '../../shared/metrics.js';
@@ -19,7 +18,9 @@ import type { EngineWrite, KeyValueEngine } from './engine.js';
 import { readOffsetFile, writeOffsetFile, type OffsetFileState } from './offset-file.js';
 import { planRestore, rangeSize, type RestorePlan } from './restore-plan.js';
 import type { StoreContext } from './store-context.js';
-import { StoreError, StoreErrorCode } from './errors.js';
+import { StoreError } from './errors.js';
+import { openWhenUnlocked } from './engines/open-when-unlocked.js';
+import { settleAll } from '../../shared/settle-all.js';
 
 /** One store of one task to restore. */
 export interface RestoreTarget {
@@ -70,6 +71,8 @@ export interface RestoreOptions {
   readonly progressIntervalMs?: number;
   readonly logger?: Logger;
   readonly onProgress?: RestoreProgress;
+  /** How long to wait for a DB locked by another process (default LOCK_WAIT_MS). */
+  readonly lockWaitMs?: number;
 }
 
 const restoredRecords = counter('sluice_store_restored_records_total', 'Changelog records applied by restore', ['store', 'task']);
@@ -88,8 +91,30 @@ export async function restoreStores(
   options: RestoreOptions,
 ): Promise<RestoreResult[]> {
   const log = options.logger ?? createLogger({ component: 'restore' });
+  const prepared = await Promise.allSettled(targets.map((target) => prepare(target, source, options, log)));
+  const states = prepared.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  try {
+    const failed = prepared.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failed) throw failed.reason;
+    return await restorePrepared(states, source, options, log);
+  } catch (error) {
+    // Nothing stays open after a failed restore: the next attempt, maybe in this process, opens the DBs again.
+    const closing = states.map(async (state) => {
+      await state.writing.catch(() => undefined);
+      await state.engine.close();
+    });
+    await settleAll(closing).catch(() => undefined);
+    throw error;
+  }
+}
+
+async function restorePrepared(
+  states: readonly TargetState[],
+  source: ChangelogSource,
+  options: RestoreOptions,
+  log: Logger,
+): Promise<RestoreResult[]> {
   const started = Date.now();
-  const states = await Promise.all(targets.map((target) => prepare(target, source, options, log)));
   const requests: ChangelogReadRequest[] = [];
   const byRequest = new Map<ChangelogReadRequest, TargetState>();
   for (const state of states) {
@@ -166,7 +191,7 @@ async function prepare(target: RestoreTarget, source: ChangelogSource, options: 
   if (target.storeDir && dbDir) {
     await mkdir(target.storeDir, { recursive: true });
     if (!plan.reuseLocal) {
-      await refuseIfOpenElsewhere(target, dbDir);
+      await refuseIfOpenElsewhere(target, dbDir, log, options.lockWaitMs);
       // Marked first, so that a crash during the rebuild leads to a rebuild again.
       await writeOffsetFile(target.storeDir, { state: 'applying' });
       await rm(dbDir, { recursive: true, force: true });
@@ -184,7 +209,7 @@ async function prepare(target: RestoreTarget, source: ChangelogSource, options: 
     );
   }
   const engine = target.createEngine(dbDir);
-  await engine.open();
+  await openWhenUnlocked(engine, { context: target.context, dbDir }, log, options.lockWaitMs);
   log.info('restore planned', {
     ...target.context,
     reuseLocal: plan.reuseLocal,
@@ -210,23 +235,17 @@ async function prepare(target: RestoreTarget, source: ChangelogSource, options: 
  * A rebuild deletes the DB directory, and with it the engine's LOCK file, which is what keeps a
  * second process out: with a host state directory, a zombie of this task on the same host could
  * still have the DB open and go on writing into the one rebuilt under it. So the old DB is opened
- * (and closed) first; if its lock is held, the rebuild is refused rather than mixing two writers.
+ * (and closed) first, waiting a while for its lock; if it stays held, the rebuild is refused rather
+ * than mixing two writers.
  */
-async function refuseIfOpenElsewhere(target: RestoreTarget, dbDir: string): Promise<void> {
+async function refuseIfOpenElsewhere(target: RestoreTarget, dbDir: string, log: Logger, lockWaitMs: number | undefined): Promise<void> {
   if (!existsSync(dbDir)) return;
   const old = target.createEngine(dbDir);
   try {
-    await old.open();
+    await openWhenUnlocked(old, { context: target.context, dbDir }, log, lockWaitMs);
   } catch (error) {
-    const text = `${describeError(error)} ${describeError((error as { cause?: unknown }).cause ?? '')}`;
-    if (!/\block\b/i.test(text)) return; // unreadable for another reason: the rebuild replaces it
-    throw new StoreError(
-      StoreErrorCode.inUse,
-      target.context,
-      `its DB at ${dbDir} is open in another process (a zombie of this task on this host?); ` +
-        `rebuilding it now would mix two writers' files, so this start fails (the next one succeeds once that process has ended) (${text.trim()})`,
-      { cause: error },
-    );
+    if (error instanceof StoreError) throw error;
+    return; // unreadable for another reason: the rebuild replaces it
   }
   await old.close();
 }

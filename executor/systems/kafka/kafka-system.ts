@@ -12,6 +12,7 @@ import { GroupMembership } from './group-membership.js';
 import type { ChangelogCompaction } from '../../store/changelog.js';
 import { KafkaChangelogSink, KafkaChangelogSource } from './kafka-changelog.js';
 import { batchingOutputs } from './batching-outputs.js';
+import { settleAll } from '../../../shared/settle-all.js';
 import {
   sharedTaskWriter,
   type InputRequest,
@@ -137,14 +138,22 @@ export class KafkaSystem implements StreamSystem {
 
   async openInput(request: InputRequest): Promise<InputSource> {
     const input = new KafkaInput(this.kafka, this.options, request, this.membership);
-    await input.start();
+    try {
+      await input.start();
+    } catch (error) {
+      await input.close().catch(() => undefined);
+      throw error;
+    }
     return input;
   }
 
+  /** Closes every client, each even if another one's close failed (a failed container must leave nothing connected). */
   async close(): Promise<void> {
-    await Promise.all(this.taskWriters.splice(0).map((writer) => writer.close()));
-    await this.shared?.producer.disconnect();
-    await this.admin.disconnect();
+    await settleAll([
+      ...this.taskWriters.splice(0).map((writer) => writer.close()),
+      this.shared?.producer.disconnect(),
+      this.admin.disconnect(),
+    ]);
   }
 }
 
@@ -169,6 +178,8 @@ class KafkaInput implements InputSource {
   private readonly nextOffset = new Map<string, string>();
   private readonly owned = new Map<string, Ssp>();
   private paused = false;
+  /** Once set, a crashed consumer is not restarted: a closed container must leave the group for good. */
+  private closing = false;
   private fail: (error: Error) => void = () => undefined;
   readonly failed = new Promise<Error>((resolve) => (this.fail = resolve));
 
@@ -196,6 +207,7 @@ class KafkaInput implements InputSource {
         ),
       ],
       allowAutoTopicCreation: false,
+      retry: { restartOnFailure: async () => !this.closing },
       sessionTimeout: options.sessionTimeoutMs,
       heartbeatInterval: Math.min(3000, Math.floor(options.sessionTimeoutMs / 3)),
       maxBytesPerPartition: 1024 * 1024,
@@ -267,10 +279,16 @@ class KafkaInput implements InputSource {
 
   pause(): void {
     this.paused = true;
-    this.consumer.pause(this.topics());
+    try {
+      this.consumer.pause(this.topics());
+    } catch {
+      // kafkajs refuses while its consumer restarts after a crash ("consumer#run must be called
+      // first"); the next GROUP_JOIN pauses it, and no batch is delivered while `paused` meanwhile.
+    }
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     this.pause();
     await this.consumer.disconnect();
   }

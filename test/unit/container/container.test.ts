@@ -7,6 +7,7 @@ import { FileCheckpointStore } from '../../../executor/checkpoint/file-checkpoin
 import { startContainer } from '../../../executor/container/container.js';
 import { bindJob, jobModelFor } from '../../../executor/job/job-binding.js';
 import { MemorySystem } from '../../../executor/systems/memory/memory-system.js';
+import { createEngine } from '../../../executor/store/engines/create-engine.js';
 import { defineJob, type Job, type StreamTask } from '../../../shared/api/index.js';
 import { compileJobConfig } from '../../../shared/config/job-config.js';
 import { setLogLevel } from '../../../shared/log.js';
@@ -14,8 +15,14 @@ import { setLogLevel } from '../../../shared/log.js';
 setLogLevel('error');
 
 /** Runs a job on the embedded system over the given input lines and returns the system. */
-async function run(job: Job, lines: (string | Buffer)[], extra: Record<string, unknown> = {}) {
-  const dir = await mkdtemp(join(tmpdir(), 'sluice-container-'));
+async function run(
+  job: Job,
+  lines: (string | Buffer)[],
+  extra: Record<string, unknown> = {},
+  adapt: (system: MemorySystem) => void = () => undefined,
+  dir?: string,
+) {
+  dir ??= await mkdtemp(join(tmpdir(), 'sluice-container-'));
   const config = compileJobConfig(
     {
       job: { name: 'test', module: './unused.ts' },
@@ -31,6 +38,7 @@ async function run(job: Job, lines: (string | Buffer)[], extra: Record<string, u
   const system = new MemorySystem(new FileCheckpointStore(join(dir, 'checkpoints')), 2, 1);
   system.ensureTopic('in');
   lines.forEach((line, index) => system.topics.append('in', index % 2, [{ key: null, value: Buffer.from(line), timestamp: 0 }]));
+  adapt(system);
   const jobModel = jobModelFor(config, new Map([['in', 2]]));
   const container = await startContainer({ binding: bindJob(config, job), jobModel, containerId: '0', system });
   return { system, container, dir };
@@ -108,5 +116,61 @@ describe('a container on the embedded system', () => {
     await assert.rejects(container.done, /sent to topic 'nowhere', which is not in the job config's outputs \(declared: out, dead\)/);
     const storeJob = defineJob({ task: () => ({ init: (context) => void context.getStore('missing'), process: () => undefined }) });
     await assert.rejects(run(storeJob, ['a']), /asked for store 'missing', which is not in the job config's stores/);
+  });
+
+  it('closes the stores it restored when its start fails, so the next start in this process can open them', async () => {
+    const stores = { stores: { seen: { engine: 'rocksdb', changelog: true } } };
+    const failingInit = defineJob({
+      task: (name) => ({
+        init: () => {
+          if (name === 'Partition 1') throw new Error('init failed');
+        },
+        process: () => undefined,
+      }),
+    });
+    const dir = await mkdtemp(join(tmpdir(), 'sluice-container-'));
+    await assert.rejects(run(failingInit, ['a'], stores, undefined, dir), /init failed/);
+    const again = await run(
+      taskThat(() => undefined),
+      ['a'],
+      stores,
+      undefined,
+      dir,
+    );
+    await again.container.done;
+  });
+
+  it('closes its stores and its system after a failure even when its input refuses to pause and to close', async () => {
+    let systemClosed = false;
+    const wrap = (system: MemorySystem): void => {
+      const openInput = system.openInput.bind(system);
+      system.openInput = async (request) => {
+        const input = await openInput(request);
+        return {
+          failed: input.failed,
+          pause: () => {
+            throw new Error('Consumer group was not initialized, consumer#run must be called first');
+          },
+          close: async () => {
+            await input.close();
+            throw new Error('the input could not close');
+          },
+        };
+      };
+      const close = system.close.bind(system);
+      system.close = async () => {
+        systemClosed = true;
+        await close();
+      };
+    };
+    const failing = taskThat((envelope) => {
+      if (envelope.value === 'bad') throw new Error('boom');
+    });
+    const { container, dir } = await run(failing, ['ok', 'bad'], { stores: { seen: { engine: 'rocksdb' } } }, wrap);
+    await assert.rejects(container.done, /boom/);
+    assert.ok(systemClosed, 'the system was closed');
+    const db = createEngine('rocksdb', join(dir, 'test', 'seen', encodeURIComponent('Partition 1'), 'db'), {});
+    await db.open(); // its lock is free: the store was closed
+    await db.close();
   });
 });

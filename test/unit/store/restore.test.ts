@@ -80,9 +80,10 @@ describe('restoreStores', () => {
         checkpoint: undefined,
         epoch: 2n,
       };
-      await assert.rejects(restoreStores([target], changelog, { deleteRetentionMs: 1e9 }), (error: Error & { code?: string }) => {
+      const quickly = { deleteRetentionMs: 1e9, lockWaitMs: 300 };
+      await assert.rejects(restoreStores([target], changelog, quickly), (error: Error & { code?: string }) => {
         assert.equal(error.code, StoreErrorCode.inUse);
-        assert.match(error.message, /store 'counts' of task 'Partition 0': its DB at .* is open in another process/);
+        assert.match(error.message, /store 'counts' of task 'Partition 0': its DB at .* stayed locked by another process for 0.3 s/);
         return true;
       });
       assert.equal((await zombie.get(Buffer.from('k')))?.toString(), 'zombie', "the zombie's DB was not deleted under it");
@@ -90,6 +91,58 @@ describe('restoreStores', () => {
       const [rebuilt] = await restoreStores([target], changelog, { deleteRetentionMs: 1e9 });
       assert.equal(await rebuilt?.engine.get(Buffer.from('k')), undefined, 'once it is closed, the rebuild goes ahead');
       await rebuilt?.engine.close();
+    });
+
+    it(`waits for a ${kind} DB that another process still holds, and restores once it lets go`, async () => {
+      const storeDir = await mkdtemp(join(tmpdir(), 'sluice-locked-'));
+      const predecessor = createEngine(kind, join(storeDir, 'db'), {});
+      await predecessor.open();
+      await predecessor.write([{ type: 'put', key: Buffer.from('k'), value: Buffer.from('old') }]);
+      const changelog = new MemoryTopics();
+      const target = {
+        context,
+        changelog: changelogPartition,
+        sink: changelog.sink(changelogPartition),
+        storeDir,
+        createEngine: (dir: string | undefined) => createEngine(kind, dir, {}),
+        checkpoint: undefined,
+        epoch: 2n,
+      };
+      let released = false;
+      const exiting = new Promise<void>((resolve) =>
+        setTimeout(() => {
+          released = true;
+          resolve(predecessor.close());
+        }, 500),
+      );
+      const [restored] = await restoreStores([target], changelog, { deleteRetentionMs: 1e9, lockWaitMs: 20_000 });
+      await exiting;
+      assert.ok(released, 'the restore opened the DB only after its holder let go');
+      assert.equal(await restored?.engine.get(Buffer.from('k')), undefined, 'rebuilt from the (empty) changelog');
+      await restored?.engine.close();
+    });
+
+    it(`closes every ${kind} DB it opened when the restore fails, so a retry in the same process can open them`, async () => {
+      const storeDir = await mkdtemp(join(tmpdir(), 'sluice-failed-restore-'));
+      const changelog = new MemoryTopics();
+      const target = {
+        context,
+        changelog: changelogPartition,
+        sink: changelog.sink(changelogPartition),
+        storeDir,
+        createEngine: (dir: string | undefined) => createEngine(kind, dir, {}),
+        checkpoint: undefined,
+        epoch: 2n,
+      };
+      changelog.sink(changelogPartition).send([put('k', 'v')]);
+      const failing = {
+        watermarks: (partition: typeof changelogPartition) => changelog.watermarks(partition),
+        read: () => Promise.reject(new Error('the broker went away')),
+      };
+      await assert.rejects(restoreStores([target], failing, { deleteRetentionMs: 1e9 }), /the broker went away/);
+      const again = createEngine(kind, join(storeDir, 'db'), {});
+      await again.open();
+      await again.close();
     });
   }
 });
