@@ -5,6 +5,7 @@
  * KILL with TASK_KILLED, SHUTDOWN with TASK_KILLED for every task and an exit, echoes MESSAGE
  * back, and follows the plan a task carries in its `data` (JSON, see TaskPlan). TASK_RUNNING's
  * data reports what the test wants to check: the MESOS_* variables, the pid, volume contents.
+ * Every SHUTDOWN (and, when lingering, every SIGTERM) is appended to `events.log` in the sandbox.
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -21,6 +22,14 @@ export interface TaskPlan {
   crashAfterMs?: number;
   /** Send TASK_FINISHED this long after TASK_RUNNING. */
   finishAfterMs?: number;
+  /** Send TASK_FAILED this long after TASK_RUNNING. */
+  failAfterMs?: number;
+  /**
+   * Never exit by itself: SHUTDOWN and SIGTERM are noted in `events.log` and otherwise ignored,
+   * and a closed event stream does not end it either; only SIGKILL does. An executor that
+   * outlives its tasks (the field failure of issue #16: TASK_FAILED, yet still holding its volume).
+   */
+  linger?: boolean;
 }
 
 export interface RunningReport {
@@ -40,6 +49,20 @@ const env = (name: string): string => {
 const endpoint = `http://${env('MESOS_AGENT_ENDPOINT')}/api/v1/executor`;
 const ids = { executor_id: { value: env('MESOS_EXECUTOR_ID') }, framework_id: { value: env('MESOS_FRAMEWORK_ID') } };
 const live = new Set<string>();
+const EVENTS_LOG = path.join(process.cwd(), 'events.log');
+let lingering = false;
+
+function note(event: string): void {
+  fs.appendFileSync(EVENTS_LOG, `${event}\n`);
+}
+
+function linger(): void {
+  if (lingering) return;
+  lingering = true;
+  process.on('SIGTERM', () => note('SIGTERM'));
+  // Something to keep the event loop alive once the agent closes the stream.
+  setInterval(() => undefined, 60_000);
+}
 
 async function post(call: Omit<ExecutorCall, 'executor_id' | 'framework_id'>): Promise<Response> {
   return fetch(endpoint, {
@@ -65,6 +88,7 @@ async function update(task: TaskInfo, state: TaskState, data?: unknown): Promise
 async function launch(task: TaskInfo): Promise<void> {
   live.add(task.task_id.value);
   const plan = JSON.parse(Buffer.from(task.data ?? Buffer.from('{}')).toString('utf8')) as TaskPlan;
+  if (plan.linger === true) linger();
   await update(task, 'TASK_STARTING');
   const report: RunningReport = {
     pid: process.pid,
@@ -80,6 +104,7 @@ async function launch(task: TaskInfo): Promise<void> {
   await update(task, 'TASK_RUNNING', report);
   if (plan.crashAfterMs !== undefined) setTimeout(() => process.exit(3), plan.crashAfterMs);
   if (plan.finishAfterMs !== undefined) setTimeout(() => void update(task, 'TASK_FINISHED'), plan.finishAfterMs);
+  if (plan.failAfterMs !== undefined) setTimeout(() => void update(task, 'TASK_FAILED'), plan.failAfterMs);
 }
 
 const tasks = new Map<string, TaskInfo>();
@@ -101,6 +126,8 @@ for await (const record of readRecordIo(response.body as AsyncIterable<Uint8Arra
   } else if (event.type === 'MESSAGE' && event.message !== undefined) {
     void post({ type: 'MESSAGE', message: { data: Buffer.concat([Buffer.from('echo:'), event.message.data]) } });
   } else if (event.type === 'SHUTDOWN') {
+    note('SHUTDOWN');
+    if (lingering) continue;
     for (const taskId of [...live]) {
       const task = tasks.get(taskId);
       if (task !== undefined) await update(task, 'TASK_KILLED');
@@ -108,5 +135,6 @@ for await (const record of readRecordIo(response.body as AsyncIterable<Uint8Arra
     process.exit(0);
   }
 }
-// The agent closed the stream (it is going away): a real executor would reconnect; this one stops.
-process.exit(0);
+// The agent closed the stream (it is going away): a real executor would reconnect; this one stops,
+// unless it lingers.
+if (!lingering) process.exit(0);
