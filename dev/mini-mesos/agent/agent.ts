@@ -7,6 +7,7 @@
  */
 import type http from 'node:http';
 import path from 'node:path';
+import { createLogger, type Logger } from '../../../shared/log.js';
 import {
   isTerminalTaskState,
   type AgentInfo,
@@ -48,6 +49,7 @@ export class Agent {
   readonly resources: AgentResources;
   readonly statusUpdates: StatusUpdateManager;
   port = 0;
+  readonly log: Logger;
   private master: MasterPort | undefined;
   private readonly server: http.Server;
 
@@ -57,6 +59,7 @@ export class Agent {
     readonly options: CompiledOptions,
   ) {
     this.workDir = path.join(options.workDir, 'agents', hostname);
+    this.log = createLogger({ component: 'mini-mesos-agent', agent: id });
     this.resources = new AgentResources(this.workDir, initialResources(options.resources));
     this.statusUpdates = new StatusUpdateManager({
       initialIntervalMs: options.statusUpdateRetryMs,
@@ -154,14 +157,14 @@ export class Agent {
         this.recordUpdate(frameworkId, status);
       }
       // MESOS-8411: an executor whose every initial task was killed before delivery is shut down.
-      if (!runner.everSentTask && runner.queue.size === 0) runner.shutdown();
+      if (!runner.everSentTask && runner.queue.size === 0) runner.shutdown('never sent a task, and all of its queued tasks were killed');
       return;
     }
     runner.send({ type: 'KILL', kill: { task_id: { value: taskId }, kill_policy: killPolicy } });
   }
 
   shutdownExecutor(frameworkId: string, executorId: string): void {
-    this.frameworks.get(frameworkId)?.executors.get(executorId)?.shutdown();
+    this.frameworks.get(frameworkId)?.executors.get(executorId)?.shutdown('asked by the master');
   }
 
   /** The framework was removed: every executor gets SHUTDOWN, pending updates are dropped. */
@@ -170,7 +173,7 @@ export class Agent {
     if (record === undefined) return;
     record.terminating = true;
     this.statusUpdates.cleanup(frameworkId);
-    for (const runner of record.executors.values()) runner.shutdown();
+    for (const runner of record.executors.values()) runner.shutdown('framework removed');
     this.removeFrameworkIfDone(record);
   }
 
@@ -250,7 +253,8 @@ export class Agent {
   }
 
   private startExecutor(record: AgentFramework, info: ExecutorInfo, volumes: VolumeInfo[]): ExecutorRunner {
-    const runner = new ExecutorRunner(info, record.id, newUuid(), {
+    const containerId = newUuid();
+    const runner = new ExecutorRunner(info, record.id, containerId, {
       workDir: this.workDir,
       agentId: this.id,
       agentHost: this.hostname,
@@ -264,6 +268,7 @@ export class Agent {
           ? this.options.executorShutdownGracePeriodMs
           : info.shutdown_grace_period.nanoseconds / 1e6,
       killEscalationMs: this.options.killEscalationMs,
+      log: this.log.child({ framework: record.id, executor: info.executor_id.value, container: containerId }),
     });
     record.executors.set(runner.executorId, runner);
     runner.onTerminated((waitStatus) => this.executorTerminated(record, runner, waitStatus));

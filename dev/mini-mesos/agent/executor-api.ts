@@ -111,7 +111,7 @@ function subscribe(
     agent.recordUpdate(record.id, status);
   }
   if (!runner.everSentTask && runner.queue.size === 0) {
-    runner.shutdown();
+    runner.shutdown('subscribed with no tasks to run');
     return;
   }
   runner.send({

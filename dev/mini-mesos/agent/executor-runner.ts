@@ -6,6 +6,7 @@
  * REGISTERING → RUNNING (subscribed) → TERMINATING (shutdown or kill requested) → TERMINATED.
  * An executor that has not subscribed within the registration timeout is destroyed.
  */
+import type { Logger } from '../../../shared/log.js';
 import type { ExecutorEvent, ExecutorInfo, FrameworkInfo, TaskState, TaskStatusReason } from '../../../shared/mesos/index.js';
 import type { EventStream } from '../http/event-stream.js';
 import { fetchUris } from '../sandbox/fetcher.js';
@@ -35,6 +36,8 @@ export interface ExecutorLaunch {
   heartbeatIntervalMs: number;
   gracePeriodMs: number;
   killEscalationMs: number;
+  /** The agent's logger with this run's framework, executor and container ids. */
+  log: Logger;
 }
 
 export class ExecutorRunner {
@@ -135,13 +138,26 @@ export class ExecutorRunner {
     this.stream?.send(event);
   }
 
-  /** SHUTDOWN event, then after the grace period SIGTERM and, `killEscalationMs` later, SIGKILL. */
-  shutdown(): void {
+  /**
+   * SHUTDOWN event, then after the grace period SIGTERM and, `killEscalationMs` later, SIGKILL
+   * (slave.cpp `_shutdownExecutor`, `shutdownExecutorTimeout`). `reason` is logged.
+   */
+  shutdown(reason: string): void {
     if (this.state === 'TERMINATING' || this.state === 'TERMINATED') return;
+    const { gracePeriodMs, killEscalationMs, log } = this.launch;
+    log.info('shutting down executor', { reason, gracePeriodMs });
     this.state = 'TERMINATING';
     this.send({ type: 'SHUTDOWN' });
-    this.schedule(this.launch.gracePeriodMs, () => this.process?.signal('SIGTERM'));
-    this.schedule(this.launch.gracePeriodMs + this.launch.killEscalationMs, () => this.destroy());
+    this.schedule(gracePeriodMs, () => {
+      if (this.process?.alive !== true) return;
+      log.warn('executor still running after its shutdown grace period: destroying its container', {
+        gracePeriodMs,
+        pid: this.pid,
+        killEscalationMs,
+      });
+      this.process?.signal('SIGTERM');
+    });
+    this.schedule(gracePeriodMs + killEscalationMs, () => this.destroy());
   }
 
   /** Kills the process group now (the containerizer's `destroy`). */
