@@ -10,7 +10,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ExecutorInfo, TaskStatus } from '../../../shared/mesos/index.js';
+import type { MiniMesos } from '../../../dev/mini-mesos/index.js';
+import type { ExecutorInfo, Resource, TaskStatus } from '../../../shared/mesos/index.js';
 import {
   executorInfo,
   expectUpdate,
@@ -52,6 +53,16 @@ function events(report: RunningReport): string[] {
   return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim().split('\n') : [];
 }
 
+/** The cpus that tasks and executors hold on the only agent: neither available nor offered. */
+function heldCpus(mesos: MiniMesos): number {
+  const cpus = (resources: Resource[]): number =>
+    resources.reduce((sum, resource) => sum + (resource.name === 'cpus' ? (resource.scalar?.value ?? 0) : 0), 0);
+  const { agents, offers } = mesos.state();
+  const agent = agents[0];
+  if (agent === undefined) throw new Error('no agent');
+  return cpus(agent.resources) - cpus(agent.available) - cpus(offers.flatMap((offer) => offer.resources));
+}
+
 function taskStates(scheduler: TestScheduler): string[] {
   return scheduler.history.flatMap((event) => (event.update?.status.task_id.value === 'task-1' ? [event.update.status.state] : []));
 }
@@ -77,6 +88,8 @@ test('the agent leaves an executor running after its only task failed and was ac
     scheduler.history.some((event) => event.type === 'FAILURE'),
     false,
   );
+  // The task's 0.2 cpus are free again (offered, or about to be); the executor's 0.1 stay held.
+  assert.equal(Math.round(heldCpus(mesos) * 1000) / 1000, 0.1);
 });
 
 test('SHUTDOWN of a lingering executor: the SHUTDOWN event, then after ExecutorInfo.shutdown_grace_period SIGTERM, then SIGKILL', async (t) => {
