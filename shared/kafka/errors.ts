@@ -5,6 +5,7 @@ export const KafkaErrorCode = {
   topicMismatch: 'KAFKA_TOPIC_MISMATCH',
   sendFailed: 'KAFKA_SEND_FAILED',
   readFailed: 'KAFKA_READ_FAILED',
+  internalsChanged: 'KAFKA_INTERNALS_CHANGED',
 } as const;
 
 export type KafkaErrorCode = (typeof KafkaErrorCode)[keyof typeof KafkaErrorCode];
