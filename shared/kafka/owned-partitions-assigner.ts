@@ -96,7 +96,8 @@ export function ownedPartitionsAssigner(claim: MemberClaim, onConflict?: (member
   });
 }
 
-function readClaim(metadata: Buffer): MemberClaim | undefined {
+/** The claim in a member's metadata (as this assigner's protocol() encodes it), or undefined if it holds none that is valid. */
+export function readClaim(metadata: Buffer): MemberClaim | undefined {
   try {
     const decoded = AssignerProtocol.MemberMetadata.decode(metadata);
     const claim = JSON.parse(decoded?.userData.toString() ?? '') as Partial<MemberClaim>;
