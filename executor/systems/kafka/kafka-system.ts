@@ -3,7 +3,8 @@ import type { Ssp } from '../../../shared/api/task.js';
 import { describeError, SluiceError } from '../../../shared/errors.js';
 import { BATCHING_PRODUCER_CONFIG, BatchingProducer } from '../../../shared/kafka/batching-producer.js';
 import { createKafka } from '../../../shared/kafka/client.js';
-import { ownedPartitionsAssigner } from '../../../shared/kafka/owned-partitions-assigner.js';
+import { evictPredecessors } from '../../../shared/kafka/evict-predecessors.js';
+import { ownedPartitionsAssigner, type MemberClaim } from '../../../shared/kafka/owned-partitions-assigner.js';
 import { ensureTopic, partitionCount, whileTopicIsNew, type TopicSpec } from '../../../shared/kafka/topics.js';
 import type { Logger } from '../../../shared/log.js';
 import { sspKey } from '../../../shared/model/job-model.js';
@@ -171,12 +172,19 @@ export function groupId(job: string): string {
   return `sluice-${job}`;
 }
 
+/** The kafkajs clientId of a container's clients (KafkaSystem.connect): names its group members when their claims are not shown. */
+export function containerClientId(job: string, containerId: string): string {
+  return `sluice-${job}-${containerId}`;
+}
+
 /** The container's member of the job's consumer group. */
 class KafkaInput implements InputSource {
   private readonly consumer: Consumer;
   /** Per SSP, the next offset to hand to a task: seeked to on every (re)join, so a rebalance neither skips nor repeats. */
   private readonly nextOffset = new Map<string, string>();
   private readonly owned = new Map<string, Ssp>();
+  /** What this member tells the group (userData): its container, partitions and their epochs, and when it started. */
+  private readonly claim: MemberClaim;
   private paused = false;
   /** Once set, a crashed consumer is not restarted: a closed container must leave the group for good. */
   private closing = false;
@@ -184,7 +192,7 @@ class KafkaInput implements InputSource {
   readonly failed = new Promise<Error>((resolve) => (this.fail = resolve));
 
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     private readonly options: KafkaSystemOptions,
     private readonly request: InputRequest,
     private readonly membership: GroupMembership,
@@ -193,17 +201,17 @@ class KafkaInput implements InputSource {
       this.nextOffset.set(sspKey(ssp), start);
       this.owned.set(`${ssp.topic}\u0000${ssp.partition}`, ssp);
     }
+    this.claim = {
+      container: options.containerId,
+      partitions: partitionsOf(request.ssps),
+      epochs: Object.fromEntries(request.ssps.map(({ ssp, epoch }) => [`${ssp.topic}/${ssp.partition}`, String(epoch)])),
+      startedAt: Date.now(),
+    };
     this.consumer = kafka.consumer({
       groupId: groupId(options.job),
       partitionAssigners: [
-        ownedPartitionsAssigner(
-          {
-            container: options.containerId,
-            partitions: partitionsOf(request.ssps),
-            epochs: Object.fromEntries(request.ssps.map(({ ssp, epoch }) => [`${ssp.topic}/${ssp.partition}`, String(epoch)])),
-            startedAt: Date.now(),
-          },
-          (member, why) => options.logger.warn('a group member does not get all the partitions it claims', { member, why }),
+        ownedPartitionsAssigner(this.claim, (member, why) =>
+          options.logger.warn('a group member does not get all the partitions it claims', { member, why }),
         ),
       ],
       allowAutoTopicCreation: false,
@@ -241,6 +249,13 @@ class KafkaInput implements InputSource {
           new SluiceError('KAFKA_INPUT_FAILED', `the Kafka consumer stopped: ${describeError(payload.error)}`, { cause: payload.error }),
         );
     });
+    // A dead earlier process of this container would hold up the join (and the whole group) until its session ends.
+    await evictPredecessors(
+      this.kafka,
+      groupId(options.job),
+      { container: options.containerId, startedAt: this.claim.startedAt, clientId: containerClientId(options.job, options.containerId) },
+      options.logger,
+    );
     await consumer.connect();
     await consumer.subscribe({ topics: [...new Set(this.request.ssps.map(({ ssp }) => ssp.topic))] });
     await consumer.run({
