@@ -4,7 +4,8 @@
  * instead of leaving the container in a state nobody plans for. The states are the planner's
  * `ContainerState` kinds; the record adds what only the framework needs (the current task).
  */
-import type { ContainerState } from '../planner/index.js';
+import type { TaskStatus } from '../../shared/mesos/index.js';
+import type { ContainerState, FailureCause, LastFailure } from '../planner/index.js';
 import { SchedulerError } from './errors.js';
 
 export type ContainerKind = ContainerState['kind'];
@@ -45,12 +46,45 @@ export interface ContainerRecord {
   readonly task?: TaskRef;
   /** Consecutive failures, kept across launches so the backoff grows; a RUNNING resets it. */
   readonly failures: number;
+  /** Where and why the last of those failures happened; kept and reset with `failures`. */
+  readonly lastFailure?: LastFailure;
 }
 
 export const NEW_CONTAINER: ContainerRecord = { state: { kind: 'pending', since: 0 }, failures: 0 };
 
-/** The record after `event`; `now` stamps pending and failed states, `task` comes with a launch. */
-export function transition(record: ContainerRecord, event: LifecycleEvent, now: number, task?: TaskRef): ContainerRecord {
+/** What a terminal TaskStatus says about why the task ended. */
+export function failureCause(status: Pick<TaskStatus, 'state' | 'reason' | 'message'>): FailureCause {
+  return {
+    state: status.state,
+    ...(status.reason === undefined ? {} : { reason: status.reason }),
+    ...(status.message === undefined || status.message === '' ? {} : { message: status.message }),
+  };
+}
+
+/** The failure of `record`'s task: on the same agent as the failure before, the streak there goes on. */
+function nextFailure(record: ContainerRecord, cause: FailureCause | undefined): LastFailure | undefined {
+  const task = record.task;
+  if (task === undefined) return undefined;
+  const before = record.lastFailure;
+  return {
+    agentId: task.agentId,
+    hostname: task.hostname,
+    onAgent: before !== undefined && before.agentId === task.agentId ? before.onAgent + 1 : 1,
+    ...(cause === undefined ? {} : { cause }),
+  };
+}
+
+/**
+ * The record after `event`; `now` stamps pending and failed states, `task` comes with a launch,
+ * `cause` with a failure (what the TaskStatus said: `failureCause(status)`).
+ */
+export function transition(
+  record: ContainerRecord,
+  event: LifecycleEvent,
+  now: number,
+  task?: TaskRef,
+  cause?: FailureCause,
+): ContainerRecord {
   const from = record.state.kind;
   const to = TRANSITIONS[from][event];
   if (to === undefined) {
@@ -58,24 +92,31 @@ export function transition(record: ContainerRecord, event: LifecycleEvent, now: 
       context: { from, event },
     });
   }
-  const kept = { task: record.task, failures: record.failures };
+  const kept = {
+    task: record.task,
+    failures: record.failures,
+    ...(record.lastFailure === undefined ? {} : { lastFailure: record.lastFailure }),
+  };
   switch (to) {
     case 'pending':
       if (event === 'reset') return { state: { kind: 'pending', since: now }, task: record.task, failures: 0 };
       return { ...kept, state: record.state.kind === 'pending' ? record.state : { kind: 'pending', since: now } };
     case 'launching':
       if (task === undefined) throw new SchedulerError('SCHEDULER_ILLEGAL_TRANSITION', 'a launch needs its task');
-      return { state: { kind: 'launching', agentId: task.agentId }, task, failures: record.failures };
+      return { ...kept, state: { kind: 'launching', agentId: task.agentId }, task };
     case 'running':
       return { state: { kind: 'running', agentId: record.task?.agentId ?? '' }, task: record.task, failures: 0 };
-    case 'failed':
+    case 'failed': {
       // A failed container has no live task: a repeated report or a KILL changes nothing.
       if (from === 'failed') return { ...kept, state: record.state };
+      const last = nextFailure(record, cause);
       return {
-        state: { kind: 'failed', attempts: record.failures + 1, lastFailureAt: now },
+        state: { kind: 'failed', attempts: record.failures + 1, lastFailureAt: now, ...(last === undefined ? {} : { last }) },
         task: record.task,
         failures: record.failures + 1,
+        ...(last === undefined ? {} : { lastFailure: last }),
       };
+    }
     case 'killing':
       return { ...kept, state: { kind: 'killing' } };
   }

@@ -31,10 +31,31 @@ export type ContainerState =
   /** ACCEPT sent, no TASK_RUNNING yet. */
   | { readonly kind: 'launching'; readonly agentId: string }
   | { readonly kind: 'running'; readonly agentId: string }
-  /** Ended badly `attempts` times in a row (reset by a TASK_RUNNING); relaunch after a backoff. */
-  | { readonly kind: 'failed'; readonly attempts: number; readonly lastFailureAt: number }
+  /**
+   * Ended badly `attempts` times in a row (reset by a TASK_RUNNING); relaunch after a backoff.
+   * `last` says where and why the last attempt ended (absent when unknown).
+   */
+  | { readonly kind: 'failed'; readonly attempts: number; readonly lastFailureAt: number; readonly last?: LastFailure }
   /** KILL sent; the framework turns it into `pending` once the task is terminal. */
   | { readonly kind: 'killing' };
+
+/** Why a task ended, as Mesos said it in the TaskStatus. */
+export interface FailureCause {
+  /** The terminal task state, e.g. `TASK_FAILED`. */
+  readonly state: string;
+  /** e.g. `REASON_EXECUTOR_TERMINATED`. */
+  readonly reason?: string;
+  readonly message?: string;
+}
+
+/** Where a container's last attempt failed, and how often in a row on that agent. */
+export interface LastFailure {
+  readonly agentId: string;
+  readonly hostname: string;
+  /** Consecutive failures on this agent, this one included (at most the container's `attempts`). */
+  readonly onAgent: number;
+  readonly cause?: FailureCause;
+}
 
 /**
  * The framework's record of a container's dynamic reservation, written before the ACCEPT that

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { NEW_CONTAINER, transition, type ContainerRecord } from '../../../../scheduler/framework/container-lifecycle.js';
+import { failureCause, NEW_CONTAINER, transition, type ContainerRecord } from '../../../../scheduler/framework/container-lifecycle.js';
 import { eventForStatus } from '../../../../scheduler/framework/task-status.js';
 
 const task = { taskId: 'job.0.a', agentId: 'S1', hostname: 'h1' };
@@ -10,14 +10,41 @@ describe('container lifecycle', () => {
     let record: ContainerRecord = transition(NEW_CONTAINER, 'launch', 1, task);
     assert.deepEqual(record.state, { kind: 'launching', agentId: 'S1' });
     record = transition(record, 'failed', 2);
-    assert.deepEqual(record.state, { kind: 'failed', attempts: 1, lastFailureAt: 2 });
+    assert.deepEqual(record.state, { kind: 'failed', attempts: 1, lastFailureAt: 2, last: { agentId: 'S1', hostname: 'h1', onAgent: 1 } });
     record = transition(record, 'failed', 3);
     assert.equal(record.failures, 1, 'a repeated report of the same failure does not count twice');
     record = transition(transition(record, 'launch', 4, { ...task, taskId: 'job.0.b' }), 'failed', 5);
-    assert.deepEqual(record.state, { kind: 'failed', attempts: 2, lastFailureAt: 5 });
+    assert.deepEqual(record.state, { kind: 'failed', attempts: 2, lastFailureAt: 5, last: { agentId: 'S1', hostname: 'h1', onAgent: 2 } });
     record = transition(transition(record, 'launch', 6, task), 'running', 7);
     assert.equal(record.failures, 0);
     assert.deepEqual(record.state, { kind: 'running', agentId: 'S1' });
+  });
+
+  it('records where and why each failure happened, counts the streak per agent, and forgets it all once the container runs', () => {
+    const exited = failureCause({ state: 'TASK_FAILED', reason: 'REASON_EXECUTOR_TERMINATED', message: 'Executor terminated' });
+    const onS2 = { taskId: 'job.0.c', agentId: 'S2', hostname: 'h2' };
+    let record = transition(transition(NEW_CONTAINER, 'launch', 1, task), 'failed', 2, undefined, exited);
+    const first = { agentId: 'S1', hostname: 'h1', onAgent: 1, cause: exited };
+    assert.deepEqual(record.state, { kind: 'failed', attempts: 1, lastFailureAt: 2, last: first });
+    assert.deepEqual(
+      transition(record, 'failed', 3, undefined, failureCause({ state: 'TASK_LOST' })).lastFailure,
+      first,
+      'a repeated report changes nothing',
+    );
+    record = transition(record, 'launch', 4, { ...task, taskId: 'job.0.b' });
+    assert.deepEqual(record.lastFailure, first, 'kept across the relaunch');
+    record = transition(record, 'failed', 5, undefined, failureCause({ state: 'TASK_LOST', message: '' }));
+    assert.deepEqual(record.lastFailure, { agentId: 'S1', hostname: 'h1', onAgent: 2, cause: { state: 'TASK_LOST' } });
+    record = transition(transition(record, 'launch', 6, onS2), 'failed', 7, undefined, exited);
+    assert.deepEqual(
+      record.state.kind === 'failed' ? [record.state.attempts, record.state.last] : [],
+      [3, { agentId: 'S2', hostname: 'h2', onAgent: 1, cause: exited }],
+      'another agent starts a new streak; the count goes on',
+    );
+    record = transition(transition(record, 'launch', 8, task), 'running', 9);
+    assert.deepEqual([record.failures, record.lastFailure], [0, undefined]);
+    const reset = transition(transition(transition(NEW_CONTAINER, 'launch', 1, task), 'failed', 2, undefined, exited), 'reset', 3);
+    assert.deepEqual([reset.failures, reset.lastFailure], [0, undefined]);
   });
 
   it('a killed task makes the container pending again; illegal moves throw a coded error', () => {
