@@ -19,7 +19,7 @@ import type { JobModel } from '../../shared/model/job-model.js';
 import type { InputStream } from '../../shared/model/ssp-grouper.js';
 import { planOffers } from '../planner/index.js';
 import { applyPlan } from './apply-plan.js';
-import { hasLiveTask, NEW_CONTAINER, transition, type ContainerRecord, type LifecycleEvent } from './container-lifecycle.js';
+import { failureCause, hasLiveTask, NEW_CONTAINER, transition, type ContainerRecord, type LifecycleEvent } from './container-lifecycle.js';
 import { SchedulerError } from './errors.js';
 import { buildFrameworkInfo } from './framework-info.js';
 import type { FrameworkOptions } from './framework-options.js';
@@ -392,7 +392,7 @@ export class Framework extends EventEmitter<FrameworkEvents> {
   }
 
   private async move(id: string, record: ContainerRecord, event: LifecycleEvent, status: TaskStatus): Promise<void> {
-    const next = transition(record, event, Date.now());
+    const next = transition(record, event, Date.now(), undefined, failureCause(status));
     this.records.set(id, next);
     if (next.state.kind === record.state.kind && event !== 'failed') return;
     const fields = { container: id, task: status.task_id.value, state: status.state, from: record.state.kind, to: next.state.kind };
@@ -401,6 +401,7 @@ export class Framework extends EventEmitter<FrameworkEvents> {
     else this.log.info('container state changed', fields);
     this.emit('container', id, next);
     countStates(this.options.config.name, this.records);
+    if (event === 'running') this.errors.delete(id);
     if (event === 'running' && record.task !== undefined) {
       this.lastHosts.set(id, record.task.hostname);
       await this.localities
