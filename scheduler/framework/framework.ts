@@ -330,10 +330,15 @@ export class Framework extends EventEmitter<FrameworkEvents> {
       newUuid: randomUUID,
       settings: { ...this.options.timings, launch: this.options.launch },
     });
+    // Refreshed by every plan (failures, next attempt); reported once; cleared by a TASK_RUNNING or a rescale.
     for (const error of plan.errors) {
-      if (this.errors.has(error.container)) continue;
+      const known = this.errors.has(error.container);
       this.errors.set(error.container, error);
-      this.log.error('job error: a container is given up on', { container: error.container, reason: error.message });
+      if (known) continue;
+      this.log.warn('job error: a container keeps failing; it is relaunched with backoff', {
+        container: error.container,
+        reason: error.message,
+      });
       this.emit('jobError', error);
     }
     await applyPlan(plan, {

@@ -3,6 +3,8 @@
  * container that waits for an offer its readiness, preferred host, reservation and fresh ids.
  */
 import { compareNames } from '../../shared/model/job-model.js';
+import { backoffDelayMs } from '../../shared/backoff.js';
+import { failingError } from './failing-error.js';
 import type { JobError } from './plan.js';
 import type {
   ContainerReservation,
@@ -13,7 +15,6 @@ import type {
   PlannerSnapshot,
   StateStorage,
 } from './snapshot.js';
-import { backoffDelayMs } from '../../shared/backoff.js';
 
 export interface PlanContext {
   readonly job: string;
@@ -64,7 +65,6 @@ export function planContext(snapshot: PlannerSnapshot): PlanContext {
   };
 }
 
-/** A container waits for an offer when it never ran, needs a relaunch, or failed and may retry. */
 /** When a container waiting for placement may launch: after its backoff if it failed; −∞ for one never seen. */
 export function readyAt(state: ContainerState | undefined, settings: Pick<PlannerSettings, 'backoffInitialMs' | 'backoffMaxMs'>): number {
   if (state === undefined) return Number.NEGATIVE_INFINITY;
@@ -74,6 +74,7 @@ export function readyAt(state: ContainerState | undefined, settings: Pick<Planne
   return Number.POSITIVE_INFINITY;
 }
 
+/** A container waits for an offer when it never ran, needs a relaunch, or failed (and so retries). */
 function waitsForOffer(state: ContainerState | undefined): boolean {
   return state === undefined || state.kind === 'pending' || state.kind === 'failed';
 }
@@ -81,13 +82,14 @@ function waitsForOffer(state: ContainerState | undefined): boolean {
 export interface Candidates {
   /** Containers that wait for an offer, in natural id order (the order they are placed in). */
   readonly waiting: ContainerContext[];
-  /** Containers given up on. */
+  /** One per failed container: it is relaunched, and the job shows why meanwhile. */
   readonly errors: JobError[];
 }
 
 /**
  * The containers to place. Uuids are drawn here, in id order and a fixed number per container,
- * so which offers arrive (or in what order) never changes which container gets which id.
+ * so which offers arrive (or in what order) never changes which container gets which id. No
+ * container is ever given up on: a failed one waits out its backoff and is relaunched.
  */
 export function candidates(snapshot: PlannerSnapshot): Candidates {
   const { settings, storage } = snapshot;
@@ -97,18 +99,22 @@ export function candidates(snapshot: PlannerSnapshot): Candidates {
   for (const id of ids) {
     const state = snapshot.containers.get(id);
     if (!waitsForOffer(state)) continue;
-    const failures = state?.kind === 'failed' ? state.attempts : 0;
-    if (failures >= settings.maxConsecutiveFailures) {
-      errors.push({
-        code: 'CONTAINER_FAILED_TOO_OFTEN',
-        container: id,
-        message: `container ${id} of job '${snapshot.jobModel.job}' failed ${failures} times in a row; it is not relaunched (limit ${settings.maxConsecutiveFailures})`,
-      });
-      continue;
-    }
+    const failed = state?.kind === 'failed' ? state : undefined;
     const reservation = storage.kind === 'persistent-volume' ? snapshot.reservations.get(id) : undefined;
     const preferredHost = reservation?.hostname ?? snapshot.lastHosts.get(id);
     const ready = readyAt(state, settings);
+    if (failed !== undefined) {
+      errors.push(
+        failingError({
+          job: snapshot.jobModel.job,
+          container: id,
+          failures: failed.attempts,
+          lastFailureAt: failed.lastFailureAt,
+          nextAttemptAt: ready,
+          last: failed.last,
+        }),
+      );
+    }
     const attemptId = snapshot.newUuid();
     const newReservationIds =
       storage.kind === 'persistent-volume'
@@ -122,7 +128,7 @@ export function candidates(snapshot: PlannerSnapshot): Candidates {
         : undefined;
     waiting.push({
       id,
-      failures,
+      failures: failed?.attempts ?? 0,
       readyAt: ready,
       preferredHost,
       waitUntil: preferredHost === undefined ? ready : ready + settings.localityWaitMs,

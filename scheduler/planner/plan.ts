@@ -5,7 +5,7 @@
  */
 import type { Filters, OfferOperation, TaskInfo } from '../../shared/mesos/index.js';
 import type { Outcome } from './outcome.js';
-import type { ContainerReservation } from './snapshot.js';
+import type { ContainerReservation, LastFailure } from './snapshot.js';
 
 /** One ACCEPT call: cleanup first (DESTROY, UNRESERVE), then per container RESERVE, CREATE, LAUNCH. */
 export interface AcceptPlan {
@@ -45,11 +45,21 @@ export interface Placement {
   readonly reservation?: ContainerReservation;
 }
 
-/** A job-level problem the framework reports (status, dashboard); the planner keeps going. */
+/**
+ * A job-level problem the framework reports (status, dashboard) while the planner keeps going: a
+ * container that failed and waits to be relaunched. Nothing is ever given up on, so the error
+ * says when the next attempt is due; the framework clears it once the container runs again.
+ */
 export interface JobError {
-  readonly code: 'CONTAINER_FAILED_TOO_OFTEN';
+  readonly code: 'CONTAINER_FAILING';
   readonly container: string;
+  /** For people: the container, the failures, the last one's agent and cause, the next attempt. */
   readonly message: string;
+  /** Consecutive failures. */
+  readonly failures: number;
+  /** When its backoff ends (ms since the epoch); it is relaunched on the first fitting offer after. */
+  readonly nextAttemptAt: number;
+  readonly lastFailure?: LastFailure;
 }
 
 /** Every stage outcome for one offer, in evaluation order: orphans, then each container's stages. */

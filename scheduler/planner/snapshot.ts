@@ -32,8 +32,8 @@ export type ContainerState =
   | { readonly kind: 'launching'; readonly agentId: string }
   | { readonly kind: 'running'; readonly agentId: string }
   /**
-   * Ended badly `attempts` times in a row (reset by a TASK_RUNNING); relaunch after a backoff.
-   * `last` says where and why the last attempt ended (absent when unknown).
+   * Ended badly `attempts` times in a row (reset by a TASK_RUNNING); relaunched after a backoff,
+   * however many times. `last` says where and why the last attempt ended (absent when unknown).
    */
   | { readonly kind: 'failed'; readonly attempts: number; readonly lastFailureAt: number; readonly last?: LastFailure }
   /** KILL sent; the framework turns it into `pending` once the task is terminal. */
@@ -97,11 +97,9 @@ export interface LaunchSettings {
 export interface PlannerSettings {
   /** How long a container waits for an offer from its previous host before taking any host. */
   readonly localityWaitMs: number;
-  /** Relaunch delay after the first failure; doubles with each further failure. */
+  /** Relaunch delay after the first failure; doubles with each further failure, up to `backoffMaxMs`, forever. */
   readonly backoffInitialMs: number;
   readonly backoffMaxMs: number;
-  /** Consecutive failures after which the container is not relaunched and the job reports an error. */
-  readonly maxConsecutiveFailures: number;
   /** Decline filter when nothing waits (Marathon's `decline_offer_duration`: 120 s). */
   readonly declineLongSeconds: number;
   /** Decline filter when something waits and might fit soon (Mesos's default filter: 5 s). */
@@ -111,14 +109,14 @@ export interface PlannerSettings {
 
 /**
  * The timing defaults. Samza's host affinity waits for the preferred host before any host
- * (`cluster-manager.container.request.timeout.ms`); Samza gives up on a container after 8 failures
- * (`cluster-manager.container.retry.count`); Marathon backs off relaunches exponentially.
+ * (`cluster-manager.container.request.timeout.ms`). Unlike Samza (which gives up on a container
+ * after `cluster-manager.container.retry.count` failures), a container is never given up on:
+ * as Marathon does, relaunches back off exponentially to a cap and go on.
  */
 export const DEFAULT_PLANNER_TIMINGS = {
   localityWaitMs: 30_000,
   backoffInitialMs: 1_000,
   backoffMaxMs: 60_000,
-  maxConsecutiveFailures: 8,
   declineLongSeconds: 120,
   declineShortSeconds: 5,
 } as const satisfies Omit<PlannerSettings, 'launch'>;

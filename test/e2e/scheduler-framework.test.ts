@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
@@ -53,7 +53,6 @@ async function jobOptions(
       localityWaitMs: 1_000,
       backoffInitialMs: 50,
       backoffMaxMs: 200,
-      maxConsecutiveFailures: 3,
       declineShortSeconds: 0.2,
       declineLongSeconds: 5,
     },
@@ -155,25 +154,42 @@ describe('the Sluice framework', { timeout: 120_000 }, () => {
     );
   });
 
-  it('gives up on a container that keeps failing, with a job error, and stops asking for offers', async (t) => {
-    const mesos = await startCluster(t, { agents: 1 });
-    const service = startService(t, await jobOptions(t, mesos.masterUrl, 'exit 3'), 'only');
-    const errors = await until('both containers given up on', () => {
+  it('never gives up on a failing container: relaunches it with backoff, shows why meanwhile, and clears the error once it runs', async (t) => {
+    const mesos = await startCluster(t, { agents: 2 });
+    const dir = await mkdtemp(join(os.tmpdir(), 'sluice-failing-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    // The first 24 launches (of either container) exit 3 at once; later ones run. Samza gives a
+    // container up after 8 failures in a row, as this framework did.
+    const counter = join(dir, 'launches');
+    const command = `n=$(cat '${counter}' 2>/dev/null || echo 0); echo $((n + 1)) > '${counter}'; [ "$n" -ge 24 ] || exit 3; exec ${TEST_EXECUTOR}`;
+    const service = startService(t, await jobOptions(t, mesos.masterUrl, command), 'only');
+
+    const failing = await until('a container failing 9 times in a row, its error shown', () => {
       const status = service.framework?.status();
-      return status?.errors.length === 2 ? status.errors : undefined;
+      const error = status?.errors.find((e) => e.code === 'CONTAINER_FAILING' && e.failures >= 9);
+      return error === undefined || status === undefined ? undefined : { error, status };
     });
-    assert.deepEqual(
-      errors.map((error) => error.code),
-      ['CONTAINER_FAILED_TOO_OFTEN', 'CONTAINER_FAILED_TOO_OFTEN'],
+    const { error } = failing;
+    assert.ok(error.code === 'CONTAINER_FAILING');
+    assert.match(
+      error.message,
+      new RegExp(
+        `^container ${error.container} of job '.+' failed ${error.failures} times in a row, the last on agent \\S+ \\('127\\.0\\.0\\.\\d'\\): ` +
+          'TASK_FAILED \\(REASON_EXECUTOR_TERMINATED\\): Executor terminated; it is relaunched, next attempt due at \\d{4}-\\d\\d-\\d\\dT',
+      ),
     );
+    assert.equal(error.lastFailure?.cause?.state, 'TASK_FAILED');
+    const container = failing.status.containers.find((c) => c.id === error.container);
+    assert.ok(container !== undefined && container.failures >= error.failures);
+
+    const recovered = await until('both containers running after all', running(service, 2), 60_000);
+    assert.deepEqual(recovered.errors, [], 'a TASK_RUNNING clears the error');
     assert.deepEqual(
-      service.framework?.status().containers.map((c) => [c.state, c.failures]),
-      [
-        ['failed', 3],
-        ['failed', 3],
-      ],
+      recovered.containers.map((c) => c.failures),
+      [0, 0],
     );
-    await until('offers suppressed', () => (mesos.state().frameworks[0]?.suppressedRoles.includes('sluice') === true ? true : undefined));
+    const failed = mesos.state().completedTasks.filter((task) => task.state === 'TASK_FAILED');
+    assert.ok(failed.length >= 24, `${failed.length} failed launches`);
   });
 
   it('a deposed leader closes its stream at once, and the standby fails over to the same framework with the same tasks', async (t) => {

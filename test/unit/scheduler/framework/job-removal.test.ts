@@ -53,7 +53,6 @@ class FakeFramework {
               localityWaitMs: 0,
               backoffInitialMs: 0,
               backoffMaxMs: 0,
-              maxConsecutiveFailures: 8,
               declineLongSeconds: 120,
               declineShortSeconds: 5,
             },

@@ -1,7 +1,8 @@
 /**
  * Random planning situations: a few agents with small, contended offers (few ports, a core or
- * two), containers in every state, reservations offered whole, in part or not at all, orphans
- * of removed containers and stale ids, and other roles' resources mixed in.
+ * two), containers in every state (failed ones with or without the agent of their last
+ * failures), reservations offered whole, in part or not at all, orphans of removed containers
+ * and stale ids, and other roles' resources mixed in.
  */
 import fc from 'fast-check';
 import type { Offer, Resource } from '../../../../shared/mesos/index.js';
@@ -56,11 +57,21 @@ const stateArb = (settled: boolean): fc.Arbitrary<ContainerState | undefined> =>
   fc.oneof(
     fc.constant(undefined),
     fc.nat(120_000).map((ago) => ({ kind: 'pending' as const, since: NOW - (settled ? 60_000 + ago : ago) })),
-    fc.record({ attempts: fc.integer({ min: 1, max: 9 }), ago: fc.nat(200_000) }).map(({ attempts, ago }) => ({
-      kind: 'failed' as const,
-      attempts: settled ? Math.min(attempts, 7) : attempts,
-      lastFailureAt: NOW - (settled ? 100_000 + ago : ago),
-    })),
+    fc
+      .record({
+        attempts: fc.integer({ min: 1, max: 12 }),
+        ago: fc.nat(200_000),
+        // Where the last failures happened, when known: sometimes on a container's reservation's agent, often enough to give it up.
+        last: fc.option(fc.record({ agent: fc.nat(4), onAgent: fc.integer({ min: 1, max: 4 }) }), { nil: undefined }),
+      })
+      .map(({ attempts, ago, last }): ContainerState => ({
+        kind: 'failed',
+        attempts,
+        lastFailureAt: NOW - (settled ? 100_000 + ago : ago),
+        ...(last === undefined
+          ? {}
+          : { last: { agentId: `S${last.agent + 1}`, hostname: `host-${last.agent + 1}`, onAgent: Math.min(last.onAgent, attempts) } }),
+      })),
     fc.constant({ kind: 'running' as const, agentId: 'S1' }),
     fc.constant({ kind: 'launching' as const, agentId: 'S2' }),
     fc.constant({ kind: 'killing' as const }),
@@ -75,7 +86,7 @@ const agentArb = fc.record({
   orphan: fc.constantFrom('none', 'removed', 'stale'),
 });
 
-/** `settled`: every backoff and locality wait is over, and nobody has failed too often. */
+/** `settled`: every backoff and locality wait is over. */
 export function scenario(settled: boolean): fc.Arbitrary<Scenario> {
   return fc
     .record({

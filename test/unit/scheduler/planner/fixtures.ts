@@ -6,7 +6,13 @@ import type { Offer, Resource, ResourceReservationInfo } from '../../../../share
 import type { JobModel } from '../../../../shared/model/job-model.js';
 import type { ContainerContext, PlanContext } from '../../../../scheduler/planner/context.js';
 import { reservationLabels } from '../../../../scheduler/planner/resource-format.js';
-import { DEFAULT_PLANNER_TIMINGS, type ContainerReservation, type PlannerSnapshot } from '../../../../scheduler/planner/snapshot.js';
+import {
+  DEFAULT_PLANNER_TIMINGS,
+  type ContainerReservation,
+  type ContainerState,
+  type FailureCause,
+  type PlannerSnapshot,
+} from '../../../../scheduler/planner/snapshot.js';
 
 export const JOB = 'wordcount';
 export const ROLE = 'sluice';
@@ -79,6 +85,23 @@ export function ledger(container: string, agent: number): ContainerReservation {
     hostname: `host-${agent}`,
     resourceIds: [`${container}-cpus`, `${container}-mem`, `${container}-volume`],
     persistenceId: `${container}-pv`,
+  };
+}
+
+/** How an agent reports a task whose executor exited. */
+export const EXITED: FailureCause = {
+  state: 'TASK_FAILED',
+  reason: 'REASON_EXECUTOR_TERMINATED',
+  message: 'Executor terminated',
+};
+
+/** A container that failed `attempts` times in a row, the last `onAgent` of them on agent S`agent`, `ago` ms ago. */
+export function failedOn(agent: number, attempts: number, onAgent: number, ago = 3_600_000): ContainerState {
+  return {
+    kind: 'failed',
+    attempts,
+    lastFailureAt: NOW - ago,
+    last: { agentId: `S${agent}`, hostname: `host-${agent}`, onAgent, cause: EXITED },
   };
 }
 

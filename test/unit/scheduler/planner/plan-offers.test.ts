@@ -186,18 +186,6 @@ test('backoff: a failed container is relaunched only after its delay', () => {
   );
 });
 
-test('a container that failed too often is given up on: a job error, and nothing waits for it', () => {
-  const plan = planOffers(snapshot({ containers: new Map([['0', { kind: 'failed', attempts: 8, lastFailureAt: NOW - 3_600_000 }]]) }));
-  assert.deepEqual(plan.errors, [
-    {
-      code: 'CONTAINER_FAILED_TOO_OFTEN',
-      container: '0',
-      message: "container 0 of job 'wordcount' failed 8 times in a row; it is not relaunched (limit 8)",
-    },
-  ]);
-  assert.deepEqual([plan.placements, plan.waiting, plan.offerStream], [[], [], 'suppress']);
-});
-
 test('launching, running and killing containers are not placed again', () => {
   const containers = new Map([
     ['0', { kind: 'launching', agentId: 'S1' } as const],

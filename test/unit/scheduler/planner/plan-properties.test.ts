@@ -104,7 +104,13 @@ test('property: once waits and backoffs are over, a container is left waiting on
         for (const offered of offers)
           assert.equal(couldRun(container, s, leftover(plan, offered), offered), false, `${container} fits ${offered.id.value}`);
       }
-      assert.deepEqual(plan.errors, []);
+      // Nobody is given up on: every failed container of the job model waits or is placed, and has its error.
+      const failed = Array.from({ length: s.containerCount }, (_, i) => String(i)).filter((id) => s.states[Number(id)]?.kind === 'failed');
+      assert.deepEqual(
+        plan.errors.map((e) => [e.code, e.container]),
+        failed.map((id) => ['CONTAINER_FAILING', id]),
+      );
+      assert.ok(failed.every((id) => plan.waiting.includes(id) || plan.placements.some((p) => p.container === id)));
       assert.equal(plan.offerStream, plan.waiting.length > 0 ? (s.suppressed ? 'revive' : 'none') : s.suppressed ? 'none' : 'suppress');
     }),
   );
