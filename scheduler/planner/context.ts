@@ -11,6 +11,7 @@ import type {
   ContainerResources,
   ContainerState,
   FrameworkIdentity,
+  LastFailure,
   PlannerSettings,
   PlannerSnapshot,
   StateStorage,
@@ -41,12 +42,18 @@ export interface ContainerContext {
   readonly failures: number;
   /** When backoff allows a launch (ms since the epoch; −∞ when it never ran). */
   readonly readyAt: number;
-  /** Where its state is: the reservation's host, else the host it last ran on. */
+  /** Where its state is: the reservation's host, else the host it last ran on; never the host it avoids. */
   readonly preferredHost: string | undefined;
   /** Until then only the preferred host will do. */
   readonly waitUntil: number;
-  /** Its current reservation; undefined with host-dir storage, which reserves nothing. */
+  /** Its current reservation; undefined with host-dir storage, which reserves nothing, and once given up. */
   readonly reservation: ContainerReservation | undefined;
+  /** The agent of its last failures, after enough of them there: taken only when no other agent will do. */
+  readonly avoid: LastFailure | undefined;
+  /** Until then the agent it avoids will not do at all: the other agents have that long to offer. */
+  readonly avoidUntil: number;
+  /** The reservation it gave up after failing on its agent again and again: released as an orphan. */
+  readonly givenUp: ContainerReservation | undefined;
   /** The uuid in this attempt's task id. */
   readonly attemptId: string;
   /** Present with persistent-volume storage, used if this attempt reserves anew. */
@@ -84,6 +91,25 @@ export interface Candidates {
   readonly waiting: ContainerContext[];
   /** One per failed container: it is relaunched, and the job shows why meanwhile. */
   readonly errors: JobError[];
+  /** Container id → the reservation it gave up (the orphan stage releases it). */
+  readonly givenUp: ReadonlyMap<string, ContainerReservation>;
+}
+
+/**
+ * Which agent a failed container turns away from, and whether it gives its volume up. Failing
+ * on the agent of its volume, it stays for `giveUpVolumeAfterFailures` (the volume saves a full
+ * restore); failing anywhere else, for `avoidAgentAfterFailures`.
+ */
+function retreat(
+  last: LastFailure | undefined,
+  reservation: ContainerReservation | undefined,
+  settings: PlannerSettings,
+): { avoid?: LastFailure; givenUp?: ContainerReservation } {
+  if (last === undefined) return {};
+  if (reservation !== undefined && reservation.agentId === last.agentId) {
+    return last.onAgent >= settings.giveUpVolumeAfterFailures ? { avoid: last, givenUp: reservation } : {};
+  }
+  return last.onAgent >= settings.avoidAgentAfterFailures ? { avoid: last } : {};
 }
 
 /**
@@ -95,13 +121,18 @@ export function candidates(snapshot: PlannerSnapshot): Candidates {
   const { settings, storage } = snapshot;
   const waiting: ContainerContext[] = [];
   const errors: JobError[] = [];
+  const givenUp = new Map<string, ContainerReservation>();
   const ids = snapshot.jobModel.containers.map((c) => c.id).sort(compareNames);
   for (const id of ids) {
     const state = snapshot.containers.get(id);
     if (!waitsForOffer(state)) continue;
     const failed = state?.kind === 'failed' ? state : undefined;
-    const reservation = storage.kind === 'persistent-volume' ? snapshot.reservations.get(id) : undefined;
-    const preferredHost = reservation?.hostname ?? snapshot.lastHosts.get(id);
+    const recorded = storage.kind === 'persistent-volume' ? snapshot.reservations.get(id) : undefined;
+    const { avoid, givenUp: gaveUp } = retreat(failed?.last, recorded, settings);
+    const reservation = gaveUp === undefined ? recorded : undefined;
+    if (gaveUp !== undefined) givenUp.set(id, gaveUp);
+    const nearHost = reservation?.hostname ?? snapshot.lastHosts.get(id);
+    const preferredHost = nearHost === avoid?.hostname ? undefined : nearHost;
     const ready = readyAt(state, settings);
     if (failed !== undefined) {
       errors.push(
@@ -112,6 +143,8 @@ export function candidates(snapshot: PlannerSnapshot): Candidates {
           lastFailureAt: failed.lastFailureAt,
           nextAttemptAt: ready,
           last: failed.last,
+          avoids: avoid,
+          gaveUpVolume: gaveUp?.persistenceId,
         }),
       );
     }
@@ -133,9 +166,12 @@ export function candidates(snapshot: PlannerSnapshot): Candidates {
       preferredHost,
       waitUntil: preferredHost === undefined ? ready : ready + settings.localityWaitMs,
       reservation,
+      avoid,
+      avoidUntil: avoid === undefined ? ready : ready + settings.localityWaitMs,
+      givenUp: gaveUp,
       attemptId,
       newReservationIds,
     });
   }
-  return { waiting, errors };
+  return { waiting, errors, givenUp };
 }

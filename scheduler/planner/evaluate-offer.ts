@@ -30,7 +30,7 @@ export interface Evaluation {
   readonly container: string;
   /** Every stage's outcome, labelled with the container; the launch outcome is added by the planner. */
   readonly stages: readonly Outcome[];
-  /** Lower is better: 0 on its own reservation, 1 on its preferred host, 2 elsewhere. */
+  /** Lower is better: 0 on its own reservation, 1 on its preferred host, 2 elsewhere, 3 on the agent it avoids. */
   readonly rank: number;
   readonly kind: PlacementKind;
   /** What the offer keeps if this evaluation is taken. */

@@ -4,12 +4,15 @@
  * the same plan however Mesos ordered its offers. Each waiting container in turn takes the best
  * offer that passes every stage: its own reservation, then its preferred host, then the agent
  * running the fewest of the job's containers (spread, so one lost agent takes as few tasks as it
- * can), then the first in order. A container that fits nowhere when its turn comes fits nowhere
- * later either (offers only shrink), so no waiting container that could run is left out.
+ * can), then the first in order; the agent it keeps failing on only when nothing else will do.
+ * A container that fits nowhere when its turn comes fits nowhere later either (offers only
+ * shrink), so no waiting container that could run is left out.
  *
  * Finding that offer costs O(offers + containers · log offers), not O(containers × offers), as in
  * Marathon's and dcos-commons' matchers: cheap checks first, full evaluation only where it can
  * pass, and a TaskInfo only for the offer taken.
+ * - The agent a container keeps failing on ranks last: its offers are kept out of the heap for
+ *   that container and evaluated (by index) only when nothing else passes.
  * - A container still backing off passes nowhere, and one waiting for its host passes only there:
  *   neither looks at other offers.
  * - Only offers on its reservation's agent or its preferred host can rank 0 or 1: they are found
@@ -102,13 +105,14 @@ function containersPerAgent(snapshot: PlannerSnapshot): Map<string, number> {
 
 export function planOffers(snapshot: PlannerSnapshot): OfferPlan {
   const plan = planContext(snapshot);
-  const { waiting, errors } = candidates(snapshot);
+  const { waiting, errors, givenUp } = candidates(snapshot);
   const orphanContext = {
     job: plan.job,
     role: plan.framework.role,
     storage: plan.storage,
     containers: new Set(snapshot.jobModel.containers.map((c) => c.id)),
     reservations: snapshot.reservations,
+    givenUp,
   };
   const offers: Working[] = snapshot.offers
     .map(normalizeOffer)
@@ -145,6 +149,10 @@ export function planOffers(snapshot: PlannerSnapshot): OfferPlan {
     return [...new Set([...agent, ...host])].sort((a, b) => a.index - b.index);
   };
 
+  /** The offers on the agent the container avoids, in offer order. */
+  const shunned = (container: ContainerContext): Working[] =>
+    container.avoid === undefined ? [] : (byAgent.get(container.avoid.agentId) ?? []);
+
   /** The best offer elsewhere by spread, skipping `seen`; offers that fail are dropped, and their outcomes kept. */
   const bestElsewhere = (container: ContainerContext, seen: ReadonlySet<Working>): { found?: Candidate; evaluated: boolean } => {
     const setAside: Queued[] = [];
@@ -168,19 +176,30 @@ export function planOffers(snapshot: PlannerSnapshot): OfferPlan {
     return found === undefined ? { evaluated } : { found, evaluated };
   };
 
-  for (const container of waiting) {
-    const ready = evaluateBackoff(container, plan.now).ok;
-    const near = ready ? nearby(container).map((target) => ({ target, evaluation: evaluateOffer(target, container, plan) })) : [];
-    let best = near
+  const evaluateOn = (targets: readonly Working[], container: ContainerContext): Candidate[] =>
+    targets.map((target) => ({ target, evaluation: evaluateOffer(target, container, plan) }));
+  const bestOf = (list: readonly Candidate[]): Candidate | undefined =>
+    list
       .filter((c) => c.evaluation.ok)
       .reduce<Candidate | undefined>((chosen, next) => (chosen === undefined || better(next, chosen) ? next : chosen), undefined);
+
+  for (const container of waiting) {
+    const ready = evaluateBackoff(container, plan.now).ok;
+    const near = ready ? evaluateOn(nearby(container), container) : [];
+    let best = bestOf(near);
     let evaluated = near.length > 0;
-    if (ready && (best === undefined || best.evaluation.rank === 2) && mayRunElsewhere(container, plan.now)) {
-      const far = bestElsewhere(container, new Set(near.map((c) => c.target)));
+    const anywhere = ready && mayRunElsewhere(container, plan.now);
+    // The agent it keeps failing on ranks below every other: tried only once nothing else passes.
+    const avoided = anywhere ? shunned(container).filter((target) => !near.some((c) => c.target === target)) : [];
+    if (anywhere && (best === undefined || best.evaluation.rank === 2)) {
+      const far = bestElsewhere(container, new Set([...near.map((c) => c.target), ...avoided]));
       evaluated ||= far.evaluated;
       if (far.found !== undefined && (best === undefined || better(far.found, best))) best = far.found;
     }
-    for (const { target, evaluation } of near)
+    const last = best === undefined ? evaluateOn(avoided, container) : [];
+    evaluated ||= last.length > 0;
+    best ??= bestOf(last);
+    for (const { target, evaluation } of [...near, ...last])
       if (target !== best?.target)
         target.outcomes.push(...notLaunched(evaluation, evaluation.ok && best ? elsewhere(best.target) : undefined));
     const claim = best?.evaluation.claim;

@@ -60,6 +60,10 @@ export interface JobError {
   /** When its backoff ends (ms since the epoch); it is relaunched on the first fitting offer after. */
   readonly nextAttemptAt: number;
   readonly lastFailure?: LastFailure;
+  /** The agent it now avoids, after `onAgent` failures there in a row. */
+  readonly avoidsAgent?: string;
+  /** The persistent volume it gave up (released as an orphan); it reserves a new one elsewhere. */
+  readonly gaveUpVolume?: string;
 }
 
 /** Every stage outcome for one offer, in evaluation order: orphans, then each container's stages. */

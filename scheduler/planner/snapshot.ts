@@ -100,6 +100,18 @@ export interface PlannerSettings {
   /** Relaunch delay after the first failure; doubles with each further failure, up to `backoffMaxMs`, forever. */
   readonly backoffInitialMs: number;
   readonly backoffMaxMs: number;
+  /**
+   * Consecutive failures on one agent after which a container prefers any other agent: that
+   * agent is then taken only when no other will do, and its host is no longer waited for.
+   */
+  readonly avoidAgentAfterFailures: number;
+  /**
+   * Consecutive failures on the agent of a container's persistent volume after which the
+   * container gives the volume up: its reservation is released as an orphan and the container
+   * reserves a new volume elsewhere, its stores restoring from the changelog. Below it, the
+   * container keeps relaunching on its volume (the volume outweighs `avoidAgentAfterFailures`).
+   */
+  readonly giveUpVolumeAfterFailures: number;
   /** Decline filter when nothing waits (Marathon's `decline_offer_duration`: 120 s). */
   readonly declineLongSeconds: number;
   /** Decline filter when something waits and might fit soon (Mesos's default filter: 5 s). */
@@ -111,12 +123,16 @@ export interface PlannerSettings {
  * The timing defaults. Samza's host affinity waits for the preferred host before any host
  * (`cluster-manager.container.request.timeout.ms`). Unlike Samza (which gives up on a container
  * after `cluster-manager.container.retry.count` failures), a container is never given up on:
- * as Marathon does, relaunches back off exponentially to a cap and go on.
+ * as Marathon does, relaunches back off exponentially to a cap and go on. A volume is only a
+ * cache of the changelog, so it is given up after a few failures on its agent, far sooner than
+ * dcos-commons replaces a pod whose volume is the only copy (docs/architecture.md).
  */
 export const DEFAULT_PLANNER_TIMINGS = {
   localityWaitMs: 30_000,
   backoffInitialMs: 1_000,
   backoffMaxMs: 60_000,
+  avoidAgentAfterFailures: 2,
+  giveUpVolumeAfterFailures: 3,
   declineLongSeconds: 120,
   declineShortSeconds: 5,
 } as const satisfies Omit<PlannerSettings, 'launch'>;

@@ -4,7 +4,9 @@
  * its disk can be unreserved). Mesos never frees a dynamic reservation by itself, so without this
  * a removed container or a moved one would hold its cpus, mem and disk on the agent forever.
  * As in dcos-commons' ResourceCleaner, "owned" means recorded: a resource whose `resource_id` is
- * not in its container's current reservation is an orphan.
+ * not in its container's current reservation is an orphan. So is a reservation its container gave
+ * up after failing on its agent again and again (context.ts): it is still recorded until the
+ * container's new one is, but no attempt will use it again.
  */
 import type { Offer, Resource } from '../../../shared/mesos/index.js';
 import { destroyOperation, unreserveOperation, withoutVolume } from '../operations.js';
@@ -20,6 +22,8 @@ export interface OrphanContext {
   /** The containers of the job model. */
   readonly containers: ReadonlySet<string>;
   readonly reservations: ReadonlyMap<string, ContainerReservation>;
+  /** Container id → the recorded reservation it gave up. */
+  readonly givenUp: ReadonlyMap<string, ContainerReservation>;
 }
 
 export interface OrphanResult {
@@ -39,6 +43,7 @@ function orphanReason(resource: Resource, offer: Offer, context: OrphanContext):
   if (current === undefined || current.agentId !== offer.agent_id.value || !current.resourceIds.includes(owner.resourceId)) {
     return `container ${owner.container} has moved to another reservation`;
   }
+  if (context.givenUp.has(owner.container)) return `container ${owner.container} gave this reservation up after failing on this agent`;
   return undefined;
 }
 

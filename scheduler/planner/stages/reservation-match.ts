@@ -2,8 +2,9 @@
  * Reservation stage: where the container's resources come from on this offer. A container with a
  * volume on this agent relaunches on exactly those reserved resources, found by their labels
  * (reservations have no ids in Mesos; dcos-commons finds them by `resource_id`, and a transient
- * restart waits for an offer holding all of them). Elsewhere, without one yet, or when the
- * container now asks for more than it holds, it reserves anew.
+ * restart waits for an offer holding all of them). Elsewhere, without one yet, after giving its
+ * volume up (it kept failing on that agent), or when the container now asks for more than it
+ * holds, it reserves anew.
  */
 import type { Offer, Resource } from '../../../shared/mesos/index.js';
 import type { ContainerContext, PlanContext, ReservationIds } from '../context.js';
@@ -63,6 +64,12 @@ export function evaluateReservation(
   const reservation = container.reservation;
   const fresh: ResourceSource = { kind: 'new-reservation', ids, sizeMb: plan.storage.sizeMb, containerPath: plan.storage.containerPath };
   if (reservation === undefined) {
+    const { givenUp, avoid } = container;
+    if (givenUp !== undefined) {
+      const failures = avoid === undefined ? '' : ` after ${avoid.onAgent} failures in a row there`;
+      const reason = `gave up its volume ${givenUp.persistenceId} on agent ${givenUp.agentId} ('${givenUp.hostname}')${failures}; reserves a new ${plan.storage.sizeMb} MB volume here and restores from the changelog`;
+      return { outcome: pass('reservation', reason), source: fresh };
+    }
     return { outcome: pass('reservation', `no reservation yet; reserves a ${plan.storage.sizeMb} MB volume here`), source: fresh };
   }
   if (reservation.agentId !== offer.agent_id.value) {

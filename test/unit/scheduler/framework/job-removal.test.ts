@@ -53,6 +53,8 @@ class FakeFramework {
               localityWaitMs: 0,
               backoffInitialMs: 0,
               backoffMaxMs: 0,
+              avoidAgentAfterFailures: 2,
+              giveUpVolumeAfterFailures: 3,
               declineLongSeconds: 120,
               declineShortSeconds: 5,
             },

@@ -16,13 +16,14 @@ const order = (o: Offer): string => JSON.stringify([o.hostname, o.agent_id.value
 /** [container, offer id] per placement, in container order. */
 export function exhaustivePlacements(snapshot: PlannerSnapshot): [string, string][] {
   const plan = planContext(snapshot);
-  const { waiting } = candidates(snapshot);
+  const { waiting, givenUp } = candidates(snapshot);
   const context = {
     job: plan.job,
     role: plan.framework.role,
     storage: plan.storage,
     containers: new Set(snapshot.jobModel.containers.map((c) => c.id)),
     reservations: snapshot.reservations,
+    givenUp,
   };
   const offers = snapshot.offers
     .map(normalizeOffer)

@@ -5,7 +5,7 @@ import type { Offer, Resource } from '../../../../shared/mesos/index.js';
 import { planOffers, type OfferPlan } from '../../../../scheduler/planner/index.js';
 import { permute, scenario, snapshotOf, offersOf, type Scenario } from './arbitraries.js';
 import { exhaustivePlacements } from './exhaustive-choice.js';
-import { JOB, ROLE } from './fixtures.js';
+import { JOB, ROLE, SETTINGS } from './fixtures.js';
 import { applyAccept } from './mesos-oracle.js';
 
 const sum = (resources: readonly Resource[], name: string): number =>
@@ -75,7 +75,11 @@ function couldRun(container: string, s: Scenario, resources: readonly Resource[]
     return portsFit && sum(free, 'cpus') >= want.cpus && sum(free, 'mem') >= want.memMb && plainDisk(free) >= want.diskMb;
   }
   const reservation = s.reservations.get(container);
-  if (reservation?.agentId === offered.agent_id.value) {
+  // A container that failed on its reservation's agent often enough has given that reservation up.
+  const state = s.states[Number(container)];
+  const last = state?.kind === 'failed' ? state.last : undefined;
+  const givenUp = last !== undefined && last.agentId === reservation?.agentId && last.onAgent >= SETTINGS.giveUpVolumeAfterFailures;
+  if (!givenUp && reservation?.agentId === offered.agent_id.value) {
     const mine = resources.filter((r) => label(r, 'sluice_job') === JOB && label(r, 'sluice_container') === container);
     const present = new Set(mine.map((r) => label(r, 'resource_id')));
     const volume = mine.filter((r) => r.disk?.persistence?.id === reservation.persistenceId);

@@ -10,6 +10,7 @@ const context: OrphanContext = {
   storage: { kind: 'persistent-volume', sizeMb: 1024, containerPath: 'state' },
   containers: new Set(['0', '1']),
   reservations: new Map([['1', ledger('1', 1)]]),
+  givenUp: new Map(),
 };
 
 const withoutDisk = (r: Resource): Resource => {
@@ -76,4 +77,19 @@ test('with host-dir storage every reservation of the job is an orphan', () => {
   const result = evaluateOrphans(reservedFor('1'), offer(1), { ...context, storage: { kind: 'host-dir', path: '/var/lib/sluice' } });
   assert.equal(result.outcome.reason.startsWith('releases container 1 keeps its state in a host dir now'), true);
   assert.deepEqual(result.remaining, []);
+});
+
+test('a reservation its container gave up is an orphan though still recorded; without the give-up it is kept', () => {
+  const givenUp = { ...context, givenUp: new Map([['1', ledger('1', 1)]]) };
+  const result = evaluateOrphans([...agentResources(), ...reservedFor('1')], offer(1), givenUp);
+  assert.deepEqual(
+    result.outcome.operations.map((o) => o.type),
+    ['DESTROY', 'UNRESERVE'],
+  );
+  assert.equal(
+    result.outcome.reason,
+    'releases container 1 gave this reservation up after failing on this agent (cpus(sluice):1, mem(sluice):1024, disk(sluice)[volume 1-pv]:1024)',
+  );
+  assert.deepEqual(result.remaining, agentResources());
+  assert.deepEqual(evaluateOrphans(reservedFor('1'), offer(1), context).outcome.operations, []);
 });

@@ -82,3 +82,19 @@ test('a reservation smaller than the container now asks for is replaced at once'
   assert.equal(result.source.kind, 'new-reservation');
   assert.equal(result.outcome.reason, 'its reservation here holds less than asked (mem 512 of 1024); it reserves anew');
 });
+
+test('a container that gave its volume up reserves anew even on that agent with the volume offered, and says why', () => {
+  const gaveUp = containerOf({
+    id: '1',
+    givenUp: ledger('1', 1),
+    avoid: { agentId: 'S1', hostname: 'host-1', onAgent: 3 },
+    readyAt: NOW,
+    waitUntil: NOW,
+  });
+  const result = evaluateReservation(gaveUp, offer(1), [...agentResources(), ...reservedFor('1')], plan);
+  assert.equal(result.source.kind, 'new-reservation');
+  assert.equal(
+    result.outcome.reason,
+    "gave up its volume 1-pv on agent S1 ('host-1') after 3 failures in a row there; reserves a new 1024 MB volume here and restores from the changelog",
+  );
+});
