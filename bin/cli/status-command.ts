@@ -1,5 +1,6 @@
 import type { TaskStatusReport } from '../../shared/config/executor-contract.js';
 import type { ContainerView, JobView } from '../../scheduler/http/job-state.js';
+import type { LastFailure } from '../../scheduler/planner/index.js';
 import { ExitCode, UsageError, type Command } from './cli.js';
 import { SCHEDULER_API_OPTIONS, SCHEDULER_API_USAGE, schedulerApiClient } from './scheduler-api-options.js';
 
@@ -14,7 +15,9 @@ export const statusCommand: Command = {
     "Asks the job's scheduler for the job's state and prints it: which scheduler leads, the",
     'framework id, the job model version, each container with its host, Mesos state and tasks',
     '(processed messages, lag and restore progress as the containers report them; — when they',
-    "report nothing yet), and the job's errors. It is what the scheduler's dashboard (GET /) shows.",
+    'report nothing yet), the last failure of a container that failed since it last ran, and the',
+    "job's errors (a failing container is relaunched, never given up on: its error says when the",
+    "next attempt is due). It is what the scheduler's dashboard (GET /) shows.",
     '',
     'Options:',
     ...SCHEDULER_API_USAGE,
@@ -55,11 +58,13 @@ export function describeJob(view: JobView): string {
 function describeContainer(container: ContainerView): string[] {
   const head = `  container ${container.id}  ${container.state}  host ${container.host ?? DASH}  Mesos task ${container.taskId ?? DASH}  failures ${container.failures}`;
   const tasks = container.status?.tasks;
-  if (!Array.isArray(tasks)) return [head, `    tasks: ${DASH} (no report from this container yet)`];
+  const failure = container.lastFailure === undefined ? [] : [`    last failure: ${describeFailure(container.lastFailure)}`];
+  if (!Array.isArray(tasks)) return [head, ...failure, `    tasks: ${DASH} (no report from this container yet)`];
   const rows = [['task', 'state', 'processed', 'lag', 'restore'], ...tasks.map(taskRow)];
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
   return [
     head,
+    ...failure,
     ...rows.map(
       (row) =>
         `    ${row
@@ -68,6 +73,14 @@ function describeContainer(container: ContainerView): string[] {
           .trimEnd()}`,
     ),
   ];
+}
+
+/** `agent S1 (host-1, 3 in a row there): TASK_FAILED (REASON_EXECUTOR_TERMINATED): Executor exited` */
+function describeFailure(failure: LastFailure): string {
+  const where = `agent ${failure.agentId} (${failure.hostname}, ${failure.onAgent} in a row there)`;
+  const cause = failure.cause;
+  if (cause === undefined) return where;
+  return `${where}: ${cause.state}${cause.reason === undefined ? '' : ` (${cause.reason})`}${cause.message === undefined ? '' : `: ${cause.message}`}`;
 }
 
 function taskRow(task: TaskStatusReport): string[] {

@@ -1,7 +1,7 @@
 /**
  * What the framework shows of itself (the HTTP API, the metrics): one plain object per call.
  */
-import type { ContainerState, JobError } from '../planner/index.js';
+import type { ContainerState, JobError, LastFailure } from '../planner/index.js';
 import type { ContainerRecord } from './container-lifecycle.js';
 import type { ContainerTable } from './container-table.js';
 import { frameworkMetrics } from './framework-metrics.js';
@@ -12,9 +12,11 @@ export interface ContainerStatus {
   readonly failures: number;
   readonly taskId?: string;
   readonly host?: string;
+  /** Where and why the last of its `failures` happened; gone once it runs again. */
+  readonly lastFailure?: LastFailure;
 }
 
-/** A container given up on, the framework removed by Mesos, or its id taken over by another scheduler. */
+/** A container failing (and being relaunched), the framework removed by Mesos, or its id taken over by another scheduler. */
 export type FrameworkJobError = JobError | { readonly code: 'FRAMEWORK_REMOVED' | 'FRAMEWORK_FAILED_OVER'; readonly message: string };
 
 export interface FrameworkStatus {
@@ -31,6 +33,7 @@ export function containerStatuses(records: ReadonlyMap<string, ContainerRecord>)
     state: record.state.kind,
     failures: record.failures,
     ...(record.task === undefined ? {} : { taskId: record.task.taskId, host: record.task.hostname }),
+    ...(record.lastFailure === undefined ? {} : { lastFailure: record.lastFailure }),
   }));
 }
 

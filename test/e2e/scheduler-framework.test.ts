@@ -180,13 +180,16 @@ describe('the Sluice framework', { timeout: 120_000 }, () => {
     );
     assert.equal(error.lastFailure?.cause?.state, 'TASK_FAILED');
     const container = failing.status.containers.find((c) => c.id === error.container);
-    assert.ok(container !== undefined && container.failures >= error.failures);
+    assert.ok(container !== undefined && container.failures >= error.failures && container.lastFailure !== undefined);
 
     const recovered = await until('both containers running after all', running(service, 2), 60_000);
     assert.deepEqual(recovered.errors, [], 'a TASK_RUNNING clears the error');
     assert.deepEqual(
-      recovered.containers.map((c) => c.failures),
-      [0, 0],
+      recovered.containers.map((c) => [c.failures, c.lastFailure]),
+      [
+        [0, undefined],
+        [0, undefined],
+      ],
     );
     const failed = mesos.state().completedTasks.filter((task) => task.state === 'TASK_FAILED');
     assert.ok(failed.length >= 24, `${failed.length} failed launches`);

@@ -140,19 +140,30 @@ function taskRows(container) {
   );
 }
 
+/** The last of a container's consecutive failures: where, how often there, and what Mesos said. */
+function describeFailure(failure) {
+  const cause = failure.cause;
+  let text = 'last failure on ' + failure.hostname + ' (agent ' + failure.agentId + ', ' + failure.onAgent + ' in a row there)';
+  if (cause) text += ': ' + cause.state + (cause.reason ? ' (' + cause.reason + ')' : '') + (cause.message ? ': ' + cause.message : '');
+  return text;
+}
+
 function containerCard(container) {
   const head = el('div', { class: 'head' }, [
     el('strong', {}, ['container ' + container.id]),
     el('span', { class: 'state ' + container.state, 'data-testid': 'container-state' }, [container.state]),
   ]);
   const facts = el('div', { class: 'muted' }, ['Mesos task ' + (container.taskId || DASH) + ' \u00b7 failures ' + container.failures]);
+  const failure = container.lastFailure
+    ? [el('div', { class: 'failure', 'data-testid': 'last-failure' }, [describeFailure(container.lastFailure)])]
+    : [];
   const header = el(
     'tr',
     {},
     ['task', 'state', 'processed', 'lag', 'restore'].map((name) => el('th', {}, [name])),
   );
   const table = el('table', {}, [el('thead', {}, [header]), el('tbody', {}, taskRows(container))]);
-  return el('div', { class: 'container', 'data-testid': 'container', 'data-container': container.id }, [head, facts, table]);
+  return el('div', { class: 'container', 'data-testid': 'container', 'data-container': container.id }, [head, facts, ...failure, table]);
 }
 
 function renderHosts(containers) {

@@ -3,7 +3,8 @@ import { describe, it, type TestContext } from 'node:test';
 import type { ContainerStatusReport } from '../../../shared/config/executor-contract.js';
 import { startSchedulerHttp, type SchedulerHttpOptions } from '../../../scheduler/http/server.js';
 import { freePort } from '../../../dev/services/net.js';
-import { fakeScheduler, type FakeScheduler } from '../scheduler/http/helpers/fake-service.js';
+import type { FrameworkStatus } from '../../../scheduler/framework/framework-status.js';
+import { fakeScheduler, RUNNING_STATUS, type FakeScheduler } from '../scheduler/http/helpers/fake-service.js';
 import { runSluice } from '../scheduler/http/helpers/run-sluice.js';
 
 async function serve(t: TestContext, fake: FakeScheduler, options: Partial<SchedulerHttpOptions> = {}): Promise<string> {
@@ -43,6 +44,45 @@ describe('sluice status', () => {
         '',
       ].join('\n'),
     );
+  });
+
+  it('shows the last failure of a failing container and its job error, what it is and when it runs next', async (t) => {
+    const lastFailure = {
+      agentId: 'S2',
+      hostname: '127.0.0.3',
+      onAgent: 3,
+      cause: { state: 'TASK_FAILED', reason: 'REASON_EXECUTOR_TERMINATED', message: 'Executor terminated' },
+    };
+    const message =
+      "container 1 of job 'wc' failed 4 times in a row, the last on agent S2 ('127.0.0.3'): TASK_FAILED (REASON_EXECUTOR_TERMINATED): " +
+      'Executor terminated; it is relaunched, next attempt due at 2023-11-14T22:13:28.000Z (backoff 8 s)';
+    const status: FrameworkStatus = {
+      ...RUNNING_STATUS,
+      containers: [
+        RUNNING_STATUS.containers[0]!,
+        { id: '1', state: 'failed', failures: 4, taskId: 'wc.1.d', host: '127.0.0.3', lastFailure },
+      ],
+      errors: [{ code: 'CONTAINER_FAILING', container: '1', message, failures: 4, nextAttemptAt: 1_700_000_008_000, lastFailure }],
+    };
+    const url = await serve(t, fakeScheduler({ status }));
+    const result = await runSluice(['status', '--scheduler', url]);
+    assert.equal(result.code, 0, result.err);
+    assert.equal(
+      result.out.split('\n').slice(4).join('\n'),
+      [
+        '  container 1  failed  host 127.0.0.3  Mesos task wc.1.d  failures 4',
+        '    last failure: agent S2 (127.0.0.3, 3 in a row there): TASK_FAILED (REASON_EXECUTOR_TERMINATED): Executor terminated',
+        '    tasks: — (no report from this container yet)',
+        'errors:',
+        `  CONTAINER_FAILING: ${message}`,
+        '',
+      ].join('\n'),
+    );
+    const json = JSON.parse((await runSluice(['status', '--json', '--scheduler', url])).out) as {
+      errors: unknown[];
+      containers: unknown[];
+    };
+    assert.deepEqual([json.errors, json.containers[1]], [status.errors, status.containers[1]]);
   });
 
   it("--json prints the API's job state; SLUICE_SCHEDULER stands in for --scheduler", async (t) => {
