@@ -63,7 +63,7 @@ export class KafkaSystem implements StreamSystem {
   static async connect(options: KafkaSystemOptions): Promise<KafkaSystem> {
     const kafka = createKafka({
       brokers: options.brokers,
-      clientId: `sluice-${options.job}-${options.containerId}`,
+      clientId: containerClientId(options.job, options.containerId),
       logFields: { job: options.job, container: options.containerId },
     });
     const admin = kafka.admin();
