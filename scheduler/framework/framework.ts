@@ -30,13 +30,15 @@ import { readContainerReports } from './container-reports.js';
 import type { ContainerStatusReport } from '../../shared/config/executor-contract.js';
 import { EMPTY_LAUNCH_RECORD, LaunchStore, type LaunchRecord } from './launch-store.js';
 import { MesosClient } from './mesos-client.js';
+import { desiredContainers, ScaleStore } from './scale-store.js';
 import { OfferStream } from './offer-stream.js';
 import { Reconciler } from './reconciler.js';
 import { SerialQueue } from '../../shared/serial-queue.js';
 import { deleteJobZnodes } from './delete-job-znodes.js';
 import { DEFAULT_REMOVE_TIMEOUT_MS, planRelease, RELEASE_FILTER_SECONDS, JobRemoval, type RemovalHost } from './job-removal.js';
 import { frameworkMetrics } from './framework-metrics.js';
-import { eventForStatus } from './task-status.js';
+import { eventForStatus, executorEnded } from './task-status.js';
+import { releaseDeadContainer } from '../../shared/coordination/dead-container.js';
 
 export interface FrameworkEvents {
   /** A container was given up on, or Mesos removed the framework. */
@@ -51,6 +53,7 @@ export class Framework extends EventEmitter<FrameworkEvents> {
   private readonly jobModels: JobModelStore;
   private readonly localities: LocalityStore;
   private readonly launchStore: LaunchStore;
+  private readonly scale: ScaleStore;
   private readonly records = new ContainerTable();
   private readonly errors = new Map<string, FrameworkJobError>();
   private readonly reconciler: Reconciler;
@@ -81,6 +84,7 @@ export class Framework extends EventEmitter<FrameworkEvents> {
     this.jobModels = new JobModelStore(session, job);
     this.localities = new LocalityStore(session, job);
     this.launchStore = new LaunchStore(session, job);
+    this.scale = new ScaleStore(session, job);
     this.offerStream = new OfferStream(
       options.role,
       options.reviveMinIntervalMs,
@@ -102,7 +106,7 @@ export class Framework extends EventEmitter<FrameworkEvents> {
     const model = await currentJobModel({
       config: this.options.config,
       inputs: this.inputs,
-      containerCount: this.options.config.containers,
+      containerCount: desiredContainers(this.options.config.containers, await this.scale.read()),
       store: this.jobModels,
       token: this.token(),
     });
@@ -169,6 +173,8 @@ export class Framework extends EventEmitter<FrameworkEvents> {
    */
   async rescale(containers: number): Promise<void> {
     await this.queue.run(async () => {
+      // First: whatever happens next, a successor plans for this count.
+      await this.scale.write({ containers, configContainers: this.options.config.containers }, this.token());
       const model = await currentJobModel({
         config: this.options.config,
         inputs: this.inputs,
@@ -382,6 +388,9 @@ export class Framework extends EventEmitter<FrameworkEvents> {
             .call({ type: 'KILL', kill: { task_id: status.task_id, ...(status.agent_id ? { agent_id: status.agent_id } : {}) } })
             .catch(() => undefined);
       } else if (event !== undefined) {
+        // Before the relaunch can be planned: its successor then finds the tasks free at once.
+        if (executorEnded(status)) await this.releaseDeadContainer(entry[0]);
+        else if (event === 'failed') await this.shutDownExecutor(status);
         await this.move(entry[0], entry[1], event, status);
       }
       await this.removal?.onContainers();
@@ -394,6 +403,36 @@ export class Framework extends EventEmitter<FrameworkEvents> {
         });
       }
     }
+  }
+
+  /** The executor process of the container's live attempt is gone: free its claims now, not when its session expires. */
+  private async releaseDeadContainer(id: string): Promise<void> {
+    const released = await releaseDeadContainer(this.session.client, this.options.config.name, id).catch((error: unknown) => {
+      this.log.warn('could not release a dead container; its claims go when its session expires', {
+        container: id,
+        error: describeError(error),
+      });
+      return undefined;
+    });
+    if (released)
+      this.log.info('released the claims of a dead container', { container: id, session: released.session, tasks: released.tasks });
+  }
+
+  /**
+   * The executor said its container failed: it exits by itself, but a Mesos agent never ends an
+   * executor whose tasks are over (slave.cpp), so SHUTDOWN makes sure it does (killed after its
+   * grace period), and that it does not hold its volume's DB locks against the relaunch.
+   */
+  private async shutDownExecutor(status: TaskStatus): Promise<void> {
+    if (status.source !== 'SOURCE_EXECUTOR' || status.executor_id === undefined || status.agent_id === undefined) return;
+    await this.mesos()
+      .call({ type: 'SHUTDOWN', shutdown: { executor_id: status.executor_id, agent_id: status.agent_id } })
+      .catch((error: unknown) =>
+        this.log.warn('could not shut down the executor of a failed container', {
+          executor: status.executor_id?.value,
+          error: describeError(error),
+        }),
+      );
   }
 
   private async move(id: string, record: ContainerRecord, event: LifecycleEvent, status: TaskStatus): Promise<void> {

@@ -4,7 +4,7 @@
  * UNREACHABLE are failures too (we are not PARTITION_AWARE, and a relaunch elsewhere is what
  * brings the tasks back; the stale task is killed if it ever reappears).
  */
-import type { TaskState } from '../../shared/mesos/index.js';
+import type { TaskState, TaskStatus } from '../../shared/mesos/index.js';
 import type { LifecycleEvent } from './container-lifecycle.js';
 
 const IN_FLIGHT: ReadonlySet<TaskState> = new Set(['TASK_STAGING', 'TASK_STARTING', 'TASK_KILLING']);
@@ -14,4 +14,13 @@ export function eventForStatus(state: TaskState, killedByUs: boolean): Lifecycle
   if (state === 'TASK_RUNNING') return 'running';
   if (IN_FLIGHT.has(state)) return undefined;
   return killedByUs ? 'killed' : 'failed';
+}
+
+/**
+ * Whether the agent saw the task's executor process end (it exited or was killed): the one case
+ * where the container is known dead. LOST, UNREACHABLE or GONE say nothing of the process, and an
+ * executor's own TASK_FAILED comes from a process that is still running.
+ */
+export function executorEnded(status: Pick<TaskStatus, 'state' | 'source' | 'reason'>): boolean {
+  return status.state === 'TASK_FAILED' && status.source === 'SOURCE_AGENT' && status.reason === 'REASON_EXECUTOR_TERMINATED';
 }

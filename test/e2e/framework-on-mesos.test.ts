@@ -1,8 +1,10 @@
 /**
  * The Sluice framework end to end (issue #7): scheduler processes elected through ZooKeeper, the
  * mini Mesos with real executor processes, real Kafka. One word-count job goes through an executor
- * SIGKILL, the loss of an agent, a SIGKILL of the leading scheduler and a rescale 3→2→3 through the
- * scheduler's API, while input keeps arriving; the counts must stay exact.
+ * SIGKILL (its tasks back before its ZooKeeper session would have expired, the other containers
+ * never pausing), the loss of an agent, a SIGKILL of the leading scheduler, a rescale 3→2, a second
+ * leader SIGKILL (the job stays at 2) and a rescale back to 3 through the scheduler's API, while input
+ * keeps arriving; the counts must stay exact, and no executor process outlives its container.
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
@@ -89,6 +91,27 @@ async function changelogRecords(admin: Admin, job: WordCountJob, partitions: rea
     .reduce((sum, { high, low }) => sum + Number(high) - Number(low), 0);
 }
 
+/** The ZooKeeper session timeout of a container (coordinated-container.ts's default). */
+const CONTAINER_SESSION_TIMEOUT_MS = 10_000;
+
+/** The longest time between two samples with no progress in between (the last stretch included). */
+function longestPause(samples: readonly { at: number; processed: number }[]): number {
+  let longest = 0;
+  let since = samples[0]?.at ?? 0;
+  for (let i = 1; i < samples.length; i++) {
+    const sample = samples[i] as { at: number; processed: number };
+    if (sample.processed > (samples[i - 1] as { processed: number }).processed) since = sample.at;
+    longest = Math.max(longest, sample.at - since);
+  }
+  return longest;
+}
+
+function liveTaskStates(mesos: MiniMesos) {
+  return mesos
+    .state()
+    .tasks.filter((task) => task.state === 'TASK_RUNNING' || task.state === 'TASK_STARTING' || task.state === 'TASK_STAGING');
+}
+
 const restored = (report: ContainerStatusReport): number => report.tasks.reduce((sum, task) => sum + (task.restore?.done ?? 0), 0);
 
 describe('the Sluice framework on the mini Mesos, end to end', { timeout: 900_000 }, () => {
@@ -129,7 +152,7 @@ async function scenarios(t: TestContext, mesos: MiniMesos, job: WordCountJob, ad
   const apiB = `http://127.0.0.1:${portB}`;
   const schedulerA = startScheduler(t, job, mesos.masterUrl, portA, 'a');
   await waitFor('scheduler a leads', async () => ((await view(apiA))?.leader ? true : undefined));
-  startScheduler(t, job, mesos.masterUrl, portB, 'b');
+  const schedulerB = startScheduler(t, job, mesos.masterUrl, portB, 'b');
 
   // Input keeps arriving through every scenario (bounded; stopped once they are done).
   let stopInput = false;
@@ -150,6 +173,22 @@ async function scenarios(t: TestContext, mesos: MiniMesos, job: WordCountJob, ad
     (await changelogRecords(admin, job, victimPartitions)) >= 2000 ? true : undefined,
   );
   const victim = first.containers.find((c) => c.id === '1') as ContainerView;
+  // The other containers' processed counts, sampled from the kill until container 1 is back.
+  const others = new Map<string, { at: number; processed: number }[]>([
+    ['0', []],
+    ['2', []],
+  ]);
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      const all = await reports();
+      for (const [id, samples] of others) {
+        const report = all.get(id);
+        if (report) samples.push({ at: Date.now(), processed: report.processedTotal });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  })();
   const killedAt = Date.now();
   mesos.killExecutor(victim.taskId as string);
   const relaunched = await waitFor(
@@ -162,6 +201,23 @@ async function scenarios(t: TestContext, mesos: MiniMesos, job: WordCountJob, ad
     return report !== undefined && report.processedTotal > 0 ? report : undefined;
   });
   timings.executorKillToProcessingMs = Date.now() - killedAt;
+  sampling = false;
+  await sampler;
+  // The agent saw the executor die, so the scheduler freed its claims and the successor evicted its
+  // dead group member: nothing waited for the dead process's ZooKeeper session (10 s) to expire.
+  assert.ok(
+    timings.executorKillToProcessingMs < CONTAINER_SESSION_TIMEOUT_MS,
+    `container 1 processing again ${timings.executorKillToProcessingMs} ms after the kill, before its session (${CONTAINER_SESSION_TIMEOUT_MS} ms) would have expired`,
+  );
+  // Input arrives every 0.4 s: each other container processed more in every 3 s of the recovery.
+  for (const [id, samples] of others) {
+    const pause = longestPause(samples);
+    timings[`container${id}LongestPauseMs`] = pause;
+    assert.ok(
+      pause < 3_000,
+      `container ${id} kept processing while container 1 came back: longest time without progress ${pause} ms over ${samples.length} samples`,
+    );
+  }
   const history = await changelogRecords(admin, job, partitionsOf(back));
   // It kept its local DBs: at most the tail after their last commit replayed (a SIGKILL between a checkpoint and its engine write leaves one commit's records).
   assert.ok(
@@ -213,14 +269,12 @@ async function scenarios(t: TestContext, mesos: MiniMesos, job: WordCountJob, ad
     'no container launched again',
   );
   await new Promise((resolve) => setTimeout(resolve, 2_000));
-  const liveTasks = mesos
-    .state()
-    .tasks.filter((task) => task.state === 'TASK_RUNNING' || task.state === 'TASK_STARTING' || task.state === 'TASK_STAGING');
+  const liveTasks = liveTaskStates(mesos);
   assert.equal(liveTasks.length, 3, `no duplicate tasks after the takeover: ${JSON.stringify(liveTasks)}`);
 
   // 5. Rescale 3 → 2 → 3 through the scheduler's API.
-  const rescale = async (containers: number) => {
-    const response = await fetch(`${apiB}/api/v1/rescale`, {
+  const rescale = async (api: string, containers: number) => {
+    const response = await fetch(`${api}/api/v1/rescale`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ containers }),
@@ -230,17 +284,35 @@ async function scenarios(t: TestContext, mesos: MiniMesos, job: WordCountJob, ad
       `rescale to ${containers}: HTTP ${response.status} ${await response.text()}`,
     );
   };
-  await rescale(2);
+  await rescale(apiB, 2);
   // Seconds when the machine is quiet; the bounds leave room for a loaded CI machine.
   const two = await waitFor(
     '2 containers on the new model',
     running(apiB, 2, (v) => (v.jobModelVersion ?? 0) > (takenOver.jobModelVersion ?? 0)),
     180_000,
   );
-  await rescale(3);
+
+  // 6. SIGKILL the leader after the rescale: its successor plans from the rescale kept in ZooKeeper, not from the config's 3.
+  const portC = await freePort();
+  const apiC = `http://127.0.0.1:${portC}`;
+  startScheduler(t, job, mesos.masterUrl, portC, 'c');
+  await waitFor('scheduler c stands by', async () => ((await view(apiC)) !== undefined ? true : undefined));
+  schedulerB.kill('SIGKILL');
+  const afterFailover = await waitFor(
+    'scheduler c leads the 2 containers',
+    running(apiC, 2, (v) => v.subscribed),
+    120_000,
+  );
+  assert.equal(afterFailover.jobModelVersion, two.jobModelVersion, 'the new leader kept the job model of the rescale');
+  await new Promise((resolve) => setTimeout(resolve, 3_000));
+  const settled = await view(apiC);
+  assert.equal(settled?.containers.length, 2, `still 2 containers after the failover: ${JSON.stringify(settled?.containers)}`);
+  assert.equal(settled?.jobModelVersion, two.jobModelVersion, 'and the same job model');
+
+  await rescale(apiC, 3);
   await waitFor(
     '3 containers on the newest model',
-    running(apiB, 3, (v) => (v.jobModelVersion ?? 0) > (two.jobModelVersion ?? 0)),
+    running(apiC, 3, (v) => (v.jobModelVersion ?? 0) > (two.jobModelVersion ?? 0)),
     180_000,
   );
   await waitFor('all 3 processing on the newest model', async () => {
@@ -262,12 +334,17 @@ async function scenarios(t: TestContext, mesos: MiniMesos, job: WordCountJob, ad
     assert.equal(Number(changelog.get(word)?.at(-1)), count, `stored count of ${word}`);
     duplicates += checkRuns(word, (emitted.get(word) ?? []).map(Number), count);
   }
-  const metrics = await (await fetch(`${apiB}/metrics`)).text();
+  const metrics = await (await fetch(`${apiC}/metrics`)).text();
   const sum = Number(/sluice_scheduler_offer_to_launch_seconds_sum\{[^}]*\} ([\d.e-]+)/.exec(metrics)?.[1] ?? NaN);
   const launches = Number(/sluice_scheduler_offer_to_launch_seconds_count\{[^}]*\} (\d+)/.exec(metrics)?.[1] ?? NaN);
   assert.ok(launches >= 1, 'the new leader launched containers (the rescale up)');
+  // No executor outlives its container: every process the agents still run hosts a live task.
+  const liveExecutors = new Set(liveTaskStates(mesos).map((task) => task.executorId));
+  const lingering = mesos.state().executors.filter((executor) => executor.pid !== undefined && !liveExecutors.has(executor.executorId));
+  assert.deepEqual(lingering, [], 'no executor process without a live task');
   process.stdout.write(
-    `# executor kill → processing again ${timings.executorKillToProcessingMs} ms (restored ${restored(back)} of ${history} records); ` +
+    `# executor kill → processing again ${timings.executorKillToProcessingMs} ms (restored ${restored(back)} of ${history} records; ` +
+      `longest pause of the other containers ${timings.container0LongestPauseMs} / ${timings.container2LongestPauseMs} ms); ` +
       `scheduler takeover ${timings.schedulerTakeoverMs} ms; offer-to-launch mean ${((sum / launches) * 1000).toFixed(1)} ms over ${launches} offers; ` +
       `agent loss → container 2 running again on ${afterLoss.containers.find((c) => c.id === '2')?.host}; ` +
       `${[...counts.values()].reduce((a, b) => a + b, 0)} words, ${duplicates} repeated emissions\n`,

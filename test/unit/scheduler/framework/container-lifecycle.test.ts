@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { failureCause, NEW_CONTAINER, transition, type ContainerRecord } from '../../../../scheduler/framework/container-lifecycle.js';
-import { eventForStatus } from '../../../../scheduler/framework/task-status.js';
+import { eventForStatus, executorEnded } from '../../../../scheduler/framework/task-status.js';
+import { desiredContainers } from '../../../../scheduler/framework/scale-store.js';
 
 const task = { taskId: 'job.0.a', agentId: 'S1', hostname: 'h1' };
 
@@ -64,5 +65,23 @@ describe('container lifecycle', () => {
     assert.equal(eventForStatus('TASK_FINISHED', false), 'failed');
     assert.equal(eventForStatus('TASK_LOST', false), 'failed');
     assert.equal(eventForStatus('TASK_KILLED', true), 'killed');
+  });
+
+  it('knows a container dead only when the agent saw its executor process end', () => {
+    const ended = { state: 'TASK_FAILED', source: 'SOURCE_AGENT', reason: 'REASON_EXECUTOR_TERMINATED' } as const;
+    assert.equal(executorEnded(ended), true);
+    assert.equal(executorEnded({ ...ended, source: 'SOURCE_EXECUTOR' }), false, "the executor's own report: its process still runs");
+    assert.equal(
+      executorEnded({ ...ended, state: 'TASK_LOST', reason: 'REASON_AGENT_DISCONNECTED' }),
+      false,
+      'an agent lost: fate unknown',
+    );
+    assert.equal(executorEnded({ ...ended, state: 'TASK_GONE_BY_OPERATOR' }), false);
+  });
+
+  it('plans for the last rescale until the config’s own container count changes', () => {
+    assert.equal(desiredContainers(3, undefined), 3, 'never rescaled: the config');
+    assert.equal(desiredContainers(3, { containers: 2, configContainers: 3 }), 2, 'rescaled 3 → 2: stays 2 after a failover');
+    assert.equal(desiredContainers(5, { containers: 2, configContainers: 3 }), 5, 'the operator changed the config since: it wins');
   });
 });
