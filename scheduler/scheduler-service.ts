@@ -24,6 +24,13 @@ export interface SchedulerServiceOptions {
   readonly apiUrl?: string;
   /** Delay before retrying a framework start that failed while still leading. */
   readonly retryMs?: number;
+  /**
+   * The ZooKeeper session timeout of this candidate (default 10 s): how long a dead leader leads
+   * on, so the bound of a failover. Shorter fails over sooner, but a pause or a network blip that
+   * long deposes a live leader (its framework stops and a standby takes over); ZooKeeper keeps it
+   * within 2–20 of its tickTimes.
+   */
+  readonly electionSessionMs?: number;
 }
 
 export type SchedulerRole = 'leader' | 'standby';
@@ -43,7 +50,7 @@ export class SchedulerService {
     const candidate = options.candidate ?? `${os.hostname()}:${process.pid}`;
     this.log = createLogger({ job, component: 'scheduler', candidate });
     this.changes = new SerialQueue((error) => this.log.error('leadership change failed', { error: describeError(error) }));
-    this.session = new ZkSession({ connect: options.zookeeper, log: { job } });
+    this.session = new ZkSession({ connect: options.zookeeper, sessionTimeoutMs: options.electionSessionMs, log: { job } });
     this.election = new LeaderElection(this.session, { job, candidate, ...(options.apiUrl === undefined ? {} : { api: options.apiUrl }) });
     this.election.on('elected', () => this.changes.push(() => this.lead()));
     this.election.on('deposed', (reason) => {

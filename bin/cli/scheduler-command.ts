@@ -42,6 +42,9 @@ export const schedulerCommand: Command = {
     '  --cpus N --mem MB --disk MB   resources per container (default 0.5, 512, 256)',
     '  --volume-mb MB           persistent volume per container for its stores (default 1024; 0: --state-dir on the agent)',
     "  --state-dir DIR          stores on the agent host when --volume-mb is 0 (default: the config's state-dir)",
+    '  --election-session-ms N  ZooKeeper session of this scheduler (default 10000): a dead leader is replaced',
+    '                           after about this long; shorter means a pause or network blip that long',
+    '                           hands the framework to a standby (ZooKeeper allows 2-20 of its ticks)',
   ].join('\n'),
   options: Object.fromEntries(
     [
@@ -66,6 +69,7 @@ export const schedulerCommand: Command = {
       'volume-mb',
       'state-dir',
       'token',
+      'election-session-ms',
     ].map((name) => [name, { type: 'string' as const }]),
   ),
   async run({ values, positionals }) {
@@ -98,7 +102,8 @@ export const schedulerCommand: Command = {
     };
 
     const log = createLogger({ job: config.name, component: 'scheduler-command' });
-    const service = new SchedulerService({ framework, zookeeper, ...(apiUrl === undefined ? {} : { apiUrl }) }).start();
+    const electionSessionMs = number(values, 'election-session-ms', 10_000, 1_000);
+    const service = new SchedulerService({ framework, zookeeper, electionSessionMs, ...(apiUrl === undefined ? {} : { apiUrl }) }).start();
     const token = typeof values.token === 'string' ? values.token : process.env.SLUICE_API_TOKEN;
     const http = await startSchedulerHttp(config.name, service, { port, host, token }).catch(async (error: unknown) => {
       await service.stop();

@@ -38,6 +38,9 @@ import { evaluateBackoff } from './stages/backoff.js';
 import { mayRunElsewhere } from './stages/locality.js';
 import { evaluateOrphans } from './stages/orphan-cleanup.js';
 
+/** The shortest decline filter: about Mesos's allocation interval (1 s), so a declined offer is not sent straight back. */
+const MIN_REFUSE_SECONDS = 0.5;
+
 /** An offer while the plan is built; mutable, and local to one `planOffers` call. */
 interface Working extends OfferState {
   /** Its place in the fixed offer order. */
@@ -218,10 +221,14 @@ export function planOffers(snapshot: PlannerSnapshot): OfferPlan {
     best.target.operations.push(...launch.operations);
   }
 
-  // Short filters while something waits, so offers come back soon (and after a locality wait ends).
+  // Short filters while something waits, so offers come back soon (and after a locality wait ends);
+  // no longer than the soonest backoff still running: a container that failed a moment ago gets
+  // its agent's offer back when its backoff ends, not a whole short filter later.
   const stillWaiting = unplaced.length > 0;
   const { declineShortSeconds, declineLongSeconds } = plan.settings;
-  const filters: Filters = { refuse_seconds: stillWaiting ? declineShortSeconds : declineLongSeconds };
+  const backoffEnds = waiting.filter((c) => unplaced.includes(c.id) && c.readyAt > plan.now).map((c) => (c.readyAt - plan.now) / 1000);
+  const shortFilter = Math.max(MIN_REFUSE_SECONDS, Math.min(declineShortSeconds, ...backoffEnds));
+  const filters: Filters = { refuse_seconds: stillWaiting ? shortFilter : declineLongSeconds };
   const accepts: AcceptPlan[] = [];
   const declines: DeclinePlan[] = [];
   const declineReason =

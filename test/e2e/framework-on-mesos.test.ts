@@ -50,7 +50,14 @@ interface JobView {
 
 /** A `sluice scheduler` process of the job, with its volumes; its log is `<job>-scheduler-<name>.log`. */
 function startScheduler(t: TestContext, job: WordCountJob, masterUrl: string, port: number, name: string): ChildProcess {
-  return startSchedulerProcess(t, job, { masterUrl, port, volumeMb: 64, executorLogLevel: 'info', logSuffix: `-${name}` });
+  return startSchedulerProcess(t, job, {
+    masterUrl,
+    port,
+    volumeMb: 64,
+    executorLogLevel: 'info',
+    logSuffix: `-${name}`,
+    electionSessionMs: ELECTION_SESSION_MS,
+  });
 }
 
 async function view(api: string): Promise<JobView | undefined> {
@@ -90,6 +97,9 @@ async function changelogRecords(admin: Admin, job: WordCountJob, partitions: rea
     .filter(({ partition }) => partitions.includes(partition))
     .reduce((sum, { high, low }) => sum + Number(high) - Number(low), 0);
 }
+
+/** The schedulers' ZooKeeper session (`--election-session-ms`): the test ZooKeeper's least (2 ticks of 2 s). */
+const ELECTION_SESSION_MS = 4_000;
 
 /** The ZooKeeper session timeout of a container (coordinated-container.ts's default). */
 const CONTAINER_SESSION_TIMEOUT_MS = 10_000;
@@ -262,6 +272,10 @@ async function scenarios(t: TestContext, mesos: MiniMesos, job: WordCountJob, ad
     120_000,
   );
   timings.schedulerTakeoverMs = Date.now() - killedLeaderAt;
+  assert.ok(
+    timings.schedulerTakeoverMs < CONTAINER_SESSION_TIMEOUT_MS,
+    `the standby led, subscribed, with every container running, ${timings.schedulerTakeoverMs} ms after the kill: bounded by the ${ELECTION_SESSION_MS} ms election session, not the default 10 s`,
+  );
   assert.equal(takenOver.frameworkId, before.frameworkId, 'the same FrameworkID');
   assert.deepEqual(
     takenOver.containers.map((c) => c.taskId).sort(),
@@ -297,12 +311,14 @@ async function scenarios(t: TestContext, mesos: MiniMesos, job: WordCountJob, ad
   const apiC = `http://127.0.0.1:${portC}`;
   startScheduler(t, job, mesos.masterUrl, portC, 'c');
   await waitFor('scheduler c stands by', async () => ((await view(apiC)) !== undefined ? true : undefined));
+  const killedSecondLeaderAt = Date.now();
   schedulerB.kill('SIGKILL');
   const afterFailover = await waitFor(
     'scheduler c leads the 2 containers',
     running(apiC, 2, (v) => v.subscribed),
     120_000,
   );
+  timings.secondTakeoverMs = Date.now() - killedSecondLeaderAt;
   assert.equal(afterFailover.jobModelVersion, two.jobModelVersion, 'the new leader kept the job model of the rescale');
   await new Promise((resolve) => setTimeout(resolve, 3_000));
   const settled = await view(apiC);
@@ -345,7 +361,7 @@ async function scenarios(t: TestContext, mesos: MiniMesos, job: WordCountJob, ad
   process.stdout.write(
     `# executor kill → processing again ${timings.executorKillToProcessingMs} ms (restored ${restored(back)} of ${history} records; ` +
       `longest pause of the other containers ${timings.container0LongestPauseMs} / ${timings.container2LongestPauseMs} ms); ` +
-      `scheduler takeover ${timings.schedulerTakeoverMs} ms; offer-to-launch mean ${((sum / launches) * 1000).toFixed(1)} ms over ${launches} offers; ` +
+      `scheduler takeovers ${timings.schedulerTakeoverMs} / ${timings.secondTakeoverMs} ms (election session ${ELECTION_SESSION_MS} ms); offer-to-launch mean ${((sum / launches) * 1000).toFixed(1)} ms over ${launches} offers; ` +
       `agent loss → container 2 running again on ${afterLoss.containers.find((c) => c.id === '2')?.host}; ` +
       `${[...counts.values()].reduce((a, b) => a + b, 0)} words, ${duplicates} repeated emissions\n`,
   );

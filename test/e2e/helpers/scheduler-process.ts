@@ -22,6 +22,8 @@ export interface SchedulerProcessOptions {
   readonly executorLogLevel: string;
   /** Its log file is `<job>-scheduler<logSuffix>.log`. */
   readonly logSuffix?: string;
+  /** Its ZooKeeper session (`--election-session-ms`; default the scheduler's 10 s). */
+  readonly electionSessionMs?: number;
 }
 
 export function startSchedulerProcess(t: TestContext, job: WordCountJob, options: SchedulerProcessOptions): ChildProcess {
@@ -31,6 +33,7 @@ export function startSchedulerProcess(t: TestContext, job: WordCountJob, options
     ...['--kafka', kafkaBrokers().join(','), '--bundle-uri', join(dirname(job.configFile), 'bundle.txt')],
     ...['--port', String(options.port), '--host', '127.0.0.1', '--executor-command', executor],
     ...['--volume-mb', String(options.volumeMb), '--cpus', '0.3', '--mem', '128', '--disk', '0'],
+    ...(options.electionSessionMs === undefined ? [] : ['--election-session-ms', String(options.electionSessionMs)]),
   ];
   const child = spawn(process.execPath, ['--import', TSX_LOADER, SLUICE, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],

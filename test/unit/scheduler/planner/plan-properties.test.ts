@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import type { Offer, Resource } from '../../../../shared/mesos/index.js';
 import { planOffers, type OfferPlan } from '../../../../scheduler/planner/index.js';
+import { readyAt } from '../../../../scheduler/planner/context.js';
 import { permute, scenario, snapshotOf, offersOf, type Scenario } from './arbitraries.js';
 import { exhaustivePlacements } from './exhaustive-choice.js';
 import { JOB, ROLE, SETTINGS } from './fixtures.js';
@@ -130,11 +131,15 @@ test('property: the plan is a function of the facts, whatever order the offers c
   );
 });
 
-test('property: declines carry the short filter exactly while something waits', () => {
+test('property: declines carry the short filter exactly while something waits, cut to the soonest backoff end', () => {
   fc.assert(
     fc.property(scenario(false), (s) => {
-      const plan = planOffers(snapshotOf(s));
-      const expected = plan.waiting.length > 0 ? 5 : 120;
+      const snapshot = snapshotOf(s);
+      const plan = planOffers(snapshot);
+      const backoffEnds = plan.waiting
+        .map((id) => (readyAt(snapshot.containers.get(id), snapshot.settings) - snapshot.now) / 1000)
+        .filter((seconds) => seconds > 0);
+      const expected = plan.waiting.length > 0 ? Math.max(0.5, Math.min(5, ...backoffEnds)) : 120;
       for (const call of [...plan.accepts, ...plan.declines]) assert.equal(call.filters.refuse_seconds, expected);
       assert.equal(plan.accepts.length + plan.declines.length, s.agents.length);
     }),
