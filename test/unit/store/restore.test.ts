@@ -71,15 +71,7 @@ describe('restoreStores', () => {
       await zombie.open();
       await zombie.write([{ type: 'put', key: Buffer.from('k'), value: Buffer.from('zombie') }]);
       const changelog = new MemoryTopics();
-      const target = {
-        context,
-        changelog: changelogPartition,
-        sink: changelog.sink(changelogPartition),
-        storeDir, // no OFFSET file: the plan rebuilds
-        createEngine: (dir: string | undefined) => createEngine(kind, dir, {}),
-        checkpoint: undefined,
-        epoch: 2n,
-      };
+      const target = rebuildTarget(kind, storeDir, changelog);
       const quickly = { deleteRetentionMs: 1e9, lockWaitMs: 300 };
       await assert.rejects(restoreStores([target], changelog, quickly), (error: Error & { code?: string }) => {
         assert.equal(error.code, StoreErrorCode.inUse);
@@ -99,15 +91,7 @@ describe('restoreStores', () => {
       await predecessor.open();
       await predecessor.write([{ type: 'put', key: Buffer.from('k'), value: Buffer.from('old') }]);
       const changelog = new MemoryTopics();
-      const target = {
-        context,
-        changelog: changelogPartition,
-        sink: changelog.sink(changelogPartition),
-        storeDir,
-        createEngine: (dir: string | undefined) => createEngine(kind, dir, {}),
-        checkpoint: undefined,
-        epoch: 2n,
-      };
+      const target = rebuildTarget(kind, storeDir, changelog);
       let released = false;
       const exiting = new Promise<void>((resolve) =>
         setTimeout(() => {
@@ -125,15 +109,7 @@ describe('restoreStores', () => {
     it(`closes every ${kind} DB it opened when the restore fails, so a retry in the same process can open them`, async () => {
       const storeDir = await mkdtemp(join(tmpdir(), 'sluice-failed-restore-'));
       const changelog = new MemoryTopics();
-      const target = {
-        context,
-        changelog: changelogPartition,
-        sink: changelog.sink(changelogPartition),
-        storeDir,
-        createEngine: (dir: string | undefined) => createEngine(kind, dir, {}),
-        checkpoint: undefined,
-        epoch: 2n,
-      };
+      const target = rebuildTarget(kind, storeDir, changelog);
       changelog.sink(changelogPartition).send([put('k', 'v')]);
       const failing = {
         watermarks: (partition: typeof changelogPartition) => changelog.watermarks(partition),
@@ -146,3 +122,16 @@ describe('restoreStores', () => {
     });
   }
 });
+
+/** A restore target in `storeDir` with no OFFSET file and no checkpoint: its plan rebuilds the DB from the changelog. */
+function rebuildTarget(kind: 'rocksdb' | 'leveldb', storeDir: string, changelog: MemoryTopics) {
+  return {
+    context,
+    changelog: changelogPartition,
+    sink: changelog.sink(changelogPartition),
+    storeDir,
+    createEngine: (dir: string | undefined) => createEngine(kind, dir, {}),
+    checkpoint: undefined,
+    epoch: 2n,
+  };
+}
