@@ -2,8 +2,9 @@
  * The Sluice framework of one job, run by the elected scheduler: subscribes with the FrameworkID
  * kept in ZooKeeper (stored before anything else is done), reconciles, turns offers into plans
  * (scheduler/planner) and acts on them, follows every task's status (acknowledging each update
- * that carries a uuid), relaunches failed containers with the planner's backoff and reports a
- * container given up on as a job error. Events are handled one at a time, in order.
+ * that carries a uuid), relaunches failed containers with the planner's backoff (never giving up;
+ * a failing container is a job error until it runs again), frees a dead container's task claims
+ * at once, and keeps a rescale in ZooKeeper for its successor. Events are handled one at a time, in order.
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -41,7 +42,7 @@ import { eventForStatus, executorEnded } from './task-status.js';
 import { releaseDeadContainer } from '../../shared/coordination/dead-container.js';
 
 export interface FrameworkEvents {
-  /** A container was given up on, or Mesos removed the framework. */
+  /** A container started failing (reported once per failure streak), or Mesos removed the framework. */
   jobError: [error: FrameworkJobError];
   /** Every container's state change, for tests and metrics. */
   container: [id: string, record: ContainerRecord];
