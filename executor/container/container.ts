@@ -85,11 +85,11 @@ export async function startContainer(options: ContainerOptions): Promise<Running
   const writers = new Map(
     await Promise.all(model.tasks.map(async (task) => [task.name, await system.openTaskWriter(task, ownership.epoch(task.name))] as const)),
   );
-  // What is open so far, closed again if the start fails: a failed start must leave no store locked
-  // and no consumer in the group (the next attempt, often in this very process, needs them).
   const { status } = options;
   let requestStop: () => void = () => undefined;
   const stopRequested = new Promise<void>((resolve) => (requestStop = resolve));
+  // What is open so far, closed again if the start fails: a failed start must leave no store locked
+  // and no consumer in the group (the next attempt, often in this very process, needs them).
   let mysql: MySqlState | undefined;
   let stores: Map<string, Map<string, LocalStore>> | undefined;
   let input: InputSource | undefined;
