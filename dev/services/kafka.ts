@@ -22,6 +22,12 @@ export interface KafkaNode {
   readonly broker: string;
   /** SIGKILL: the node crashes, with no controlled shutdown handing its leaderships over first. */
   kill(): Promise<void>;
+  /**
+   * Starts the node again after `kill()` (its JVM must be gone): the same config, ports and data
+   * dirs, its log appended to. Resolves once its listener is open and it serves: a client that
+   * knows only this node sees every node of the cluster, and the warm-up topic has a leader.
+   */
+  restart(): Promise<void>;
 }
 
 export interface RunningKafka {
@@ -236,6 +242,32 @@ async function warmUp(brokers: string[], deadline: Deadline): Promise<void> {
   }
 }
 
+/**
+ * Waits until a client that knows only `broker` sees `size` brokers (the restarted node is
+ * registered and unfenced) and a leader for every partition of the warm-up topic.
+ */
+async function serving(broker: string, size: number, deadline: Deadline): Promise<void> {
+  const kafka = new Kafka({
+    clientId: 'sluice-test-infra',
+    brokers: [broker],
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 3_000,
+    retry: { retries: 0 },
+  });
+  await pollUntil(deadline, `Kafka ${broker} serving`, async () => {
+    const admin = kafka.admin();
+    try {
+      await admin.connect();
+      const cluster = await admin.describeCluster();
+      if (cluster.brokers.length !== size) return undefined;
+      const { topics } = await admin.fetchTopicMetadata({ topics: [WARMUP_TOPIC] });
+      return topics.every(({ partitions }) => partitions.every(({ leader }) => leader >= 0)) ? true : undefined;
+    } finally {
+      await disconnectQuietly(admin);
+    }
+  });
+}
+
 /** A single node for the test run. `ports`: its broker (client) and controller ports (default: free ones). */
 export async function startKafka(settings: InfraSettings, ports?: NodePorts): Promise<RunningKafka> {
   const [broker, controller] = ports === undefined ? await freePorts(2) : [ports.broker, ports.controller];
@@ -296,18 +328,22 @@ async function startNodes(
   }
 
   const started = Date.now();
-  const procs = nodes.map(
-    (node) =>
-      new ServiceProcess(
-        `kafka ${node.nodeId}`,
-        'java',
-        [...jvm, ...logging, '-cp', classPath, 'kafka.Kafka', node.propertiesFile],
-        node.logFile,
-        {
-          cwd: workDir,
-        },
-      ),
-  );
+  const launch = (node: (typeof nodes)[number]): ServiceProcess =>
+    new ServiceProcess(
+      `kafka ${node.nodeId}`,
+      'java',
+      [...jvm, ...logging, '-cp', classPath, 'kafka.Kafka', node.propertiesFile],
+      node.logFile,
+      {
+        cwd: workDir,
+      },
+    );
+  const procs = nodes.map(launch);
+  const listening = (node: (typeof nodes)[number], proc: ServiceProcess, deadline: Deadline): Promise<true> =>
+    pollUntil(deadline, `Kafka ${version} listener ${node.broker}`, async () => ((await portOpen(node.port)) ? true : undefined), {
+      intervalMs: 100,
+      abort: () => proc.exitDescription(),
+    });
   const stop = async (): Promise<void> => {
     try {
       await Promise.all(procs.map((proc) => proc.stop()));
@@ -321,13 +357,7 @@ async function startNodes(
   let warmupMs = 0;
   try {
     const deadline = new Deadline(settings.startTimeoutMs, 'kafka');
-    for (const [index, node] of nodes.entries()) {
-      const proc = procs[index] as ServiceProcess;
-      await pollUntil(deadline, `Kafka ${version} listener ${node.broker}`, async () => ((await portOpen(node.port)) ? true : undefined), {
-        intervalMs: 100,
-        abort: () => proc.exitDescription(),
-      });
-    }
+    for (const [index, node] of nodes.entries()) await listening(node, procs[index] as ServiceProcess, deadline);
     startMs = Date.now() - started;
     const warmupStarted = Date.now();
     // Fail fast if a node dies during the warm-up instead of waiting for the deadline.
@@ -351,7 +381,24 @@ async function startNodes(
   return {
     version,
     brokers,
-    nodes: nodes.map((node, index) => ({ nodeId: node.nodeId, broker: node.broker, kill: () => (procs[index] as ServiceProcess).kill() })),
+    nodes: nodes.map((node, index) => ({
+      nodeId: node.nodeId,
+      broker: node.broker,
+      kill: () => (procs[index] as ServiceProcess).kill(),
+      restart: async () => {
+        if ((procs[index] as ServiceProcess).exitDescription() === undefined) throw new Error(`Kafka node ${node.nodeId} is still running`);
+        const proc = launch(node);
+        procs[index] = proc;
+        const deadline = new Deadline(settings.startTimeoutMs, `kafka ${node.nodeId} restart`);
+        try {
+          await listening(node, proc, deadline);
+          await serving(node.broker, brokers.length, deadline);
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          throw new Error(`Kafka node ${node.nodeId} did not restart: ${message}\n--- last lines of ${proc.logFile} ---\n${proc.tail(40)}`);
+        }
+      },
+    })),
     logFile: (nodes[0] as { logFile: string }).logFile,
     timings: { formatMs, startMs, warmupMs },
     tail: (lines) => (procs[0] as ServiceProcess).tail(lines),
