@@ -24,13 +24,15 @@ export interface SchedulerProcessOptions {
   readonly logSuffix?: string;
   /** Its ZooKeeper session (`--election-session-ms`; default the scheduler's 10 s). */
   readonly electionSessionMs?: number;
+  /** The Kafka of the job and its executors (default the run's, `kafkaBrokers()`). */
+  readonly brokers?: readonly string[];
 }
 
 export function startSchedulerProcess(t: TestContext, job: WordCountJob, options: SchedulerProcessOptions): ChildProcess {
   const executor = `SLUICE_LOG_LEVEL=${options.executorLogLevel} '${process.execPath}' --import '${TSX_LOADER}' '${SLUICE}' executor`;
   const args = [
     ...['scheduler', '--config', job.configFile, '--master', options.masterUrl, '--zk', zkConnect()],
-    ...['--kafka', kafkaBrokers().join(','), '--bundle-uri', join(dirname(job.configFile), 'bundle.txt')],
+    ...['--kafka', (options.brokers ?? kafkaBrokers()).join(','), '--bundle-uri', join(dirname(job.configFile), 'bundle.txt')],
     ...['--port', String(options.port), '--host', '127.0.0.1', '--executor-command', executor],
     ...['--volume-mb', String(options.volumeMb), '--cpus', '0.3', '--mem', '128', '--disk', '0'],
     ...(options.electionSessionMs === undefined ? [] : ['--election-session-ms', String(options.electionSessionMs)]),
