@@ -1,25 +1,31 @@
 /**
  * The Sluice framework end to end (issue #7): scheduler processes elected through ZooKeeper, the
- * mini Mesos with real executor processes, real Kafka. One word-count job goes through an executor
- * SIGKILL (its tasks back before its ZooKeeper session would have expired, the other containers
- * never pausing), the loss of an agent, a SIGKILL of the leading scheduler, a rescale 3→2, a second
- * leader SIGKILL (the job stays at 2) and a rescale back to 3 through the scheduler's API, while input
- * keeps arriving; the counts must stay exact, and no executor process outlives its container.
+ * mini Mesos with real executor processes, real Kafka (a single node of its own, which it may kill).
+ * One word-count job goes through an executor SIGKILL (its tasks back before its ZooKeeper session
+ * would have expired, the other containers never pausing), the loss of an agent, a SIGKILL of the
+ * leading scheduler, a rescale 3→2, a second leader SIGKILL (the job stays at 2), a rescale back to 3
+ * through the scheduler's API, and a SIGKILL of the broker, restarted 12 s later: every container
+ * must process again within 60 s of the broker serving, by itself. Input keeps arriving throughout
+ * (its sends retry while the broker is down); the counts must stay exact, and no executor process
+ * outlives its container by 35 s or more.
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { copyFile, readdir, writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { dirname, join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
-import type { Admin, Kafka } from 'kafkajs';
+import { logLevel, type Admin, type Kafka } from 'kafkajs';
 import { readContainerReports } from '../../scheduler/framework/container-reports.js';
 import type { ContainerStatusReport } from '../../shared/config/executor-contract.js';
 import { ZkSession } from '../../shared/coordination/zk-session.js';
 import { createKafka } from '../../shared/kafka/client.js';
 import { ensureTopic } from '../../shared/kafka/topics.js';
 import { setLogLevel } from '../../shared/log.js';
+import { startKafkaCluster, type RunningKafka } from '../../dev/services/kafka.js';
 import { freePort } from '../../dev/services/net.js';
-import { kafkaBrokers, testLogDir, zkConnect } from '../infra/services.js';
+import { infraSettings } from '../../dev/services/settings.js';
+import { testKafka, testLogDir, zkConnect } from '../infra/services.js';
 import {
   checkRuns,
   produceWords,
@@ -49,7 +55,14 @@ interface JobView {
 }
 
 /** A `sluice scheduler` process of the job, with its volumes; its log is `<job>-scheduler-<name>.log`. */
-function startScheduler(t: TestContext, job: WordCountJob, masterUrl: string, port: number, name: string): ChildProcess {
+function startScheduler(
+  t: TestContext,
+  job: WordCountJob,
+  masterUrl: string,
+  port: number,
+  name: string,
+  brokers: readonly string[],
+): ChildProcess {
   return startSchedulerProcess(t, job, {
     masterUrl,
     port,
@@ -57,6 +70,7 @@ function startScheduler(t: TestContext, job: WordCountJob, masterUrl: string, po
     executorLogLevel: 'info',
     logSuffix: `-${name}`,
     electionSessionMs: ELECTION_SESSION_MS,
+    brokers,
   });
 }
 
@@ -124,9 +138,68 @@ function liveTaskStates(mesos: MiniMesos) {
 
 const restored = (report: ContainerStatusReport): number => report.tasks.reduce((sum, task) => sum + (task.restore?.done ?? 0), 0);
 
+/** Every Mesos task of the run, live or ended. */
+function allTaskIds(mesos: MiniMesos): string[] {
+  const state = mesos.state();
+  return [...state.tasks.map((task) => task.taskId), ...state.completedTasks.map((task) => task.taskId)];
+}
+
+/** How long the broker stays down (SIGKILL to restart). */
+const BROKER_DOWN_MS = 12_000;
+
+/** From the restarted broker serving until every container processes again. */
+const BROKER_RECOVERY_BOUND_MS = 60_000;
+
+/**
+ * How long an executor process may outlive its container (its task no longer live): the executor
+ * waits at most 30 s for its terminal updates' acknowledgements before it exits, and the agent ends
+ * one the scheduler shuts down after its 5 s grace period.
+ */
+const LINGER_BOUND_MS = 35_000;
+
+/**
+ * Samples the executor processes every 500 ms and remembers how long each ran without a live task;
+ * `stop()` gives the longest (one still lingering counts until then) and whose it was.
+ */
+function watchLingering(mesos: MiniMesos): { stop: () => Promise<{ longestMs: number; executor: string | undefined }> } {
+  const since = new Map<string, number>();
+  let longest = { longestMs: 0, executor: undefined as string | undefined };
+  const note = (key: string, ms: number) => {
+    if (ms > longest.longestMs) longest = { longestMs: ms, executor: key };
+  };
+  let watching = true;
+  const sampling = (async () => {
+    while (watching) {
+      const live = new Set(liveTaskStates(mesos).map((task) => task.executorId));
+      const now = Date.now();
+      const lingering = new Set(
+        mesos
+          .state()
+          .executors.filter((executor) => executor.pid !== undefined && !live.has(executor.executorId))
+          .map((executor) => `${executor.executorId} (pid ${executor.pid})`),
+      );
+      for (const key of lingering) if (!since.has(key)) since.set(key, now);
+      for (const [key, at] of since) {
+        note(key, now - at);
+        if (!lingering.has(key)) since.delete(key);
+      }
+      await sleep(500);
+    }
+  })();
+  return {
+    stop: async () => {
+      watching = false;
+      await sampling;
+      return longest;
+    },
+  };
+}
+
 describe('the Sluice framework on the mini Mesos, end to end', { timeout: 900_000 }, () => {
-  it('survives an executor SIGKILL, an agent loss and a scheduler SIGKILL, rescales 3→2→3 through its API, and counts exactly', async (t) => {
-    const kafka = createKafka({ brokers: kafkaBrokers(), clientId: 'framework-e2e' });
+  it('survives an executor SIGKILL, an agent loss and a scheduler SIGKILL, rescales 3→2→3 through its API, rides out a broker SIGKILL, and counts exactly', async (t) => {
+    // A Kafka of its own, which it SIGKILLs and restarts: the run's shared broker must never go down.
+    const broker = await startKafkaCluster(infraSettings(), 1);
+    const kafka = createKafka({ brokers: broker.brokers, clientId: 'framework-e2e' });
     const admin = kafka.admin();
     await admin.connect();
     t.after(() => admin.disconnect());
@@ -140,8 +213,10 @@ describe('the Sluice framework on the mini Mesos, end to end', { timeout: 900_00
     // Room for one container per agent (0.3 cpus each): the job spreads over three agents, a fourth is spare.
     const mesos = await startCluster(t, { agents: 4, heartbeatIntervalMs: 500, resources: { cpus: 0.5 } });
     try {
-      await scenarios(t, mesos, job, admin, kafka, zk);
+      await scenarios(t, mesos, job, admin, kafka, zk, broker);
     } finally {
+      // Stopped after the schedulers and executors (t.after runs its hooks in the order they were added).
+      t.after(() => broker.stop());
       // The executors' logs live in their sandboxes, which go with the cluster: keep them with the test logs.
       for (const agent of mesos.state().agents) {
         const files = await readdir(agent.workDir, { recursive: true }).catch(() => [] as string[]);
@@ -154,19 +229,34 @@ describe('the Sluice framework on the mini Mesos, end to end', { timeout: 900_00
   });
 });
 
-async function scenarios(t: TestContext, mesos: MiniMesos, job: WordCountJob, admin: Admin, kafka: Kafka, zk: ZkSession): Promise<void> {
+async function scenarios(
+  t: TestContext,
+  mesos: MiniMesos,
+  job: WordCountJob,
+  admin: Admin,
+  kafka: Kafka,
+  zk: ZkSession,
+  broker: RunningKafka,
+): Promise<void> {
   const reports = async () => readContainerReports(zk, job.name, 2_000);
   const timings: Record<string, number> = {};
+  const lingerWatch = watchLingering(mesos);
   const [portA, portB] = [await freePort(), await freePort()];
   const apiA = `http://127.0.0.1:${portA}`;
   const apiB = `http://127.0.0.1:${portB}`;
-  const schedulerA = startScheduler(t, job, mesos.masterUrl, portA, 'a');
+  const schedulerA = startScheduler(t, job, mesos.masterUrl, portA, 'a', broker.brokers);
   await waitFor('scheduler a leads', async () => ((await view(apiA))?.leader ? true : undefined));
-  const schedulerB = startScheduler(t, job, mesos.masterUrl, portB, 'b');
+  const schedulerB = startScheduler(t, job, mesos.masterUrl, portB, 'b', broker.brokers);
 
-  // Input keeps arriving through every scenario (bounded; stopped once they are done).
+  // Input keeps arriving through every scenario (bounded; stopped once they are done). Its sends
+  // retry for minutes (the product's clients give up sooner): they ride out the broker's SIGKILL and restart.
   let stopInput = false;
-  const produced = produceWords(kafka, job.words, 3_000_000, 11, 400, () => stopInput);
+  const input = testKafka('framework-e2e-input', {
+    brokers: broker.brokers,
+    retry: { retries: 40, initialRetryTime: 200, maxRetryTime: 5_000 },
+    logLevel: logLevel.NOTHING,
+  });
+  const produced = produceWords(input, job.words, 6_000_000, 11, 400, () => stopInput);
 
   // 1. Three containers, each on its own agent.
   const first = await waitFor('3 containers running', running(apiA, 3));
@@ -309,7 +399,7 @@ async function scenarios(t: TestContext, mesos: MiniMesos, job: WordCountJob, ad
   // 6. SIGKILL the leader after the rescale: its successor plans from the rescale kept in ZooKeeper, not from the config's 3.
   const portC = await freePort();
   const apiC = `http://127.0.0.1:${portC}`;
-  startScheduler(t, job, mesos.masterUrl, portC, 'c');
+  startScheduler(t, job, mesos.masterUrl, portC, 'c', broker.brokers);
   await waitFor('scheduler c stands by', async () => ((await view(apiC)) !== undefined ? true : undefined));
   const killedSecondLeaderAt = Date.now();
   schedulerB.kill('SIGKILL');
@@ -339,6 +429,49 @@ async function scenarios(t: TestContext, mesos: MiniMesos, job: WordCountJob, ad
       : undefined;
   });
 
+  // 7. SIGKILL the broker (the job's only one: its group and transaction coordinator, every partition's
+  // leader) mid-run and restart it 12 s later, the input's send retrying meanwhile: the job catches up by itself.
+  const [node] = broker.nodes;
+  assert.ok(node, 'the broker');
+  const tasksBefore = new Set(allTaskIds(mesos));
+  const brokerKilledAt = Date.now();
+  await node.kill();
+  await sleep(BROKER_DOWN_MS);
+  const restartAt = Date.now();
+  timings.brokerDownMs = restartAt - brokerKilledAt;
+  await node.restart();
+  const brokerBackAt = Date.now();
+  timings.brokerRestartMs = brokerBackAt - restartAt;
+  // The test's own admin client: fresh connections to the restarted broker.
+  await admin.disconnect();
+  await admin.connect();
+  const atRestart = new Map([...(await reports())].map(([id, report]) => [id, report.processedTotal]));
+  await waitFor('3 containers running after the broker restart', running(apiC, 3), 180_000);
+  await waitFor(
+    'every container processing again after the broker restart',
+    async () => {
+      const all = await reports();
+      const again = ['0', '1', '2'].every((id) => {
+        const report = all.get(id);
+        return (
+          report !== undefined &&
+          report.processedTotal > 0 &&
+          report.processedTotal !== atRestart.get(id) &&
+          report.tasks.length > 0 &&
+          report.tasks.every((task) => task.state === 'running')
+        );
+      });
+      return again ? true : undefined;
+    },
+    180_000,
+  );
+  timings.brokerBackToProcessingMs = Date.now() - brokerBackAt;
+  const relaunches = allTaskIds(mesos).filter((id) => !tasksBefore.has(id));
+  assert.ok(
+    timings.brokerBackToProcessingMs < BROKER_RECOVERY_BOUND_MS,
+    `every container processing again ${timings.brokerBackToProcessingMs} ms after the broker served again (bound ${BROKER_RECOVERY_BOUND_MS} ms); relaunched: ${JSON.stringify(relaunches)}`,
+  );
+
   // Exact counts: every update once in the stores; emitted counts may repeat after the kills but never skip.
   stopInput = true;
   const counts = await produced;
@@ -358,11 +491,19 @@ async function scenarios(t: TestContext, mesos: MiniMesos, job: WordCountJob, ad
   const liveExecutors = new Set(liveTaskStates(mesos).map((task) => task.executorId));
   const lingering = mesos.state().executors.filter((executor) => executor.pid !== undefined && !liveExecutors.has(executor.executorId));
   assert.deepEqual(lingering, [], 'no executor process without a live task');
+  const longestLinger = await lingerWatch.stop();
+  assert.ok(
+    longestLinger.longestMs < LINGER_BOUND_MS,
+    `an executor process outlived its container by ${longestLinger.longestMs} ms (${longestLinger.executor}; bound ${LINGER_BOUND_MS} ms)`,
+  );
   process.stdout.write(
     `# executor kill → processing again ${timings.executorKillToProcessingMs} ms (restored ${restored(back)} of ${history} records; ` +
       `longest pause of the other containers ${timings.container0LongestPauseMs} / ${timings.container2LongestPauseMs} ms); ` +
       `scheduler takeovers ${timings.schedulerTakeoverMs} / ${timings.secondTakeoverMs} ms (election session ${ELECTION_SESSION_MS} ms); offer-to-launch mean ${((sum / launches) * 1000).toFixed(1)} ms over ${launches} offers; ` +
       `agent loss → container 2 running again on ${afterLoss.containers.find((c) => c.id === '2')?.host}; ` +
+      `broker SIGKILL, down ${timings.brokerDownMs} ms, restart ${timings.brokerRestartMs} ms → every container processing again ${timings.brokerBackToProcessingMs} ms, ` +
+      `${relaunches.length} container relaunches${relaunches.length > 0 ? ` (${relaunches.join(', ')})` : ''}; ` +
+      `longest executor without a live task ${longestLinger.longestMs} ms; ` +
       `${[...counts.values()].reduce((a, b) => a + b, 0)} words, ${duplicates} repeated emissions\n`,
   );
 }
