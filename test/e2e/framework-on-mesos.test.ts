@@ -170,20 +170,26 @@ function watchLingering(mesos: MiniMesos): { stop: () => Promise<{ longestMs: nu
   let watching = true;
   const sampling = (async () => {
     while (watching) {
-      const live = new Set(liveTaskStates(mesos).map((task) => task.executorId));
       const now = Date.now();
-      const lingering = new Set(
-        mesos
-          .state()
-          .executors.filter((executor) => executor.pid !== undefined && !live.has(executor.executorId))
-          .map((executor) => `${executor.executorId} (pid ${executor.pid})`),
-      );
+      let lingering: Set<string>;
+      try {
+        const live = new Set(liveTaskStates(mesos).map((task) => task.executorId));
+        lingering = new Set(
+          mesos
+            .state()
+            .executors.filter((executor) => executor.pid !== undefined && !live.has(executor.executorId))
+            .map((executor) => `${executor.executorId} (pid ${executor.pid})`),
+        );
+      } catch {
+        return; // the cluster is going away with a failed test
+      }
       for (const key of lingering) if (!since.has(key)) since.set(key, now);
       for (const [key, at] of since) {
         note(key, now - at);
         if (!lingering.has(key)) since.delete(key);
       }
-      await sleep(500);
+      // Never what keeps the test process alive after a failure.
+      await sleep(500, undefined, { ref: false });
     }
   })();
   return {
@@ -241,6 +247,7 @@ async function scenarios(
   const reports = async () => readContainerReports(zk, job.name, 2_000);
   const timings: Record<string, number> = {};
   const lingerWatch = watchLingering(mesos);
+  t.after(() => lingerWatch.stop());
   const [portA, portB] = [await freePort(), await freePort()];
   const apiA = `http://127.0.0.1:${portA}`;
   const apiB = `http://127.0.0.1:${portB}`;
@@ -251,6 +258,7 @@ async function scenarios(
   // Input keeps arriving through every scenario (bounded; stopped once they are done). Its sends
   // retry for minutes (the product's clients give up sooner): they ride out the broker's SIGKILL and restart.
   let stopInput = false;
+  t.after(() => (stopInput = true)); // a failed test stops it too
   const input = testKafka('framework-e2e-input', {
     brokers: broker.brokers,
     retry: { retries: 40, initialRetryTime: 200, maxRetryTime: 5_000 },
