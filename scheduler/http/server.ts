@@ -5,7 +5,7 @@
  * answers is in routes.ts; this file matches requests to routes (paths may have `<parameters>`),
  * checks the token of mutations and writes the replies.
  */
-import http from 'node:http';
+import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ContainerStatusReport } from '../../shared/config/executor-contract.js';
 import { describeError } from '../../shared/errors.js';
@@ -13,6 +13,7 @@ import { createLogger } from '../../shared/log.js';
 import { collectProcessMetrics } from '../../shared/metrics.js';
 import type { SchedulerService } from '../scheduler-service.js';
 import { BEARER_CHALLENGE, bearerAuthorized } from './auth.js';
+import { limitedServer, type HttpLimits } from './limits.js';
 import type { ContainerStatusSource } from './job-state.js';
 import { errorReply, json, pathParameters, ROUTES, type Reply, type RouteContext } from './routes.js';
 
@@ -23,6 +24,8 @@ export interface SchedulerHttpOptions {
   readonly token?: string;
   /** The executors' reports by container id, merged into the job state (default: the leading framework's). */
   readonly containerStatus?: ContainerStatusSource;
+  /** Timeouts against slow clients (default DEFAULT_HTTP_LIMITS: headers 10 s, request 30 s, keep-alive 5 s). */
+  readonly limits?: Partial<HttpLimits>;
 }
 
 export interface SchedulerHttp {
@@ -40,13 +43,14 @@ export async function startSchedulerHttp(job: string, service: SchedulerService,
     job,
     options.containerStatus ?? (async () => (await service.framework?.containerReports()) ?? new Map()),
   );
-  const server = http.createServer((req, res) => {
+  const server = limitedServer(options.limits, (req, res) => {
     void respond(req).then(
       (reply) => {
         res.writeHead(reply.status, { 'Content-Type': reply.type, 'Cache-Control': 'no-store', ...reply.headers });
         res.end(reply.body);
       },
       (error: unknown) => {
+        if (res.headersSent || res.destroyed) return;
         const reply = errorReply(error);
         res.writeHead(reply.status, { 'Content-Type': reply.type });
         res.end(reply.body);
@@ -56,7 +60,8 @@ export async function startSchedulerHttp(job: string, service: SchedulerService,
 
   async function respond(req: http.IncomingMessage): Promise<Reply> {
     const method = req.method ?? 'GET';
-    const path = new URL(req.url ?? '/', 'http://scheduler').pathname;
+    const path = requestPath(req.url ?? '/');
+    if (path === undefined) return json(400, { error: `the request target ${JSON.stringify(req.url)} is not a path starting with /` });
     const routes = ROUTES.filter((route) => pathParameters(route.path, path) !== undefined);
     const route = routes.find((candidate) => candidate.method === method);
     if (routes.length === 0) return json(404, { error: `no such path: ${path}`, paths: [...new Set(ROUTES.map((r) => r.path))] });
@@ -69,7 +74,10 @@ export async function startSchedulerHttp(job: string, service: SchedulerService,
       return { ...json(401, { error }), headers: { 'WWW-Authenticate': BEARER_CHALLENGE } };
     }
     const body = route.method === 'GET' ? '' : await readBody(req);
-    if (body === undefined) return json(413, { error: `the request body is over ${MAX_BODY_BYTES} bytes` });
+    if (body === undefined) {
+      // Closing the connection, so the rest of the body is not read.
+      return { ...json(413, { error: `the request body is over ${MAX_BODY_BYTES} bytes` }), headers: { Connection: 'close' } };
+    }
     const context: RouteContext = { job, service, containerReports, body, path };
     return route.handle(context);
   }
@@ -90,8 +98,22 @@ export async function startSchedulerHttp(job: string, service: SchedulerService,
   };
 }
 
+/**
+ * The request target's path (dot segments resolved, still percent-encoded), or undefined when it is
+ * not one (`*`, `http://host/…`, or one the URL parser refuses). A `//` stays in the path: it never names a host.
+ */
+function requestPath(target: string): string | undefined {
+  if (!target.startsWith('/')) return undefined;
+  try {
+    return new URL(`http://scheduler${target}`).pathname;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The body as text, or undefined when it is over MAX_BODY_BYTES (the rest is not read). */
 async function readBody(req: http.IncomingMessage): Promise<string | undefined> {
+  if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) return undefined;
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
