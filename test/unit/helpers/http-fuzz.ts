@@ -4,6 +4,8 @@
  * slow and idle clients of the timeout tests.
  */
 import net from 'node:net';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 /** A seeded generator of numbers in [0, 1) (mulberry32): the same seed, the same cases. */
 export function seeded(seed: number): () => number {
@@ -202,7 +204,12 @@ export interface FuzzResult {
   /** Cases answered with a status (the others were closed without one). */
   readonly answered: number;
   readonly statuses: Readonly<Record<number, number>>;
+  /** The process's RSS (server and client: one process) after a full GC, end minus start. */
   readonly rssGrowthMb: number;
+  /** The highest RSS after a batch, minus the start. */
+  readonly rssPeakGrowthMb: number;
+  /** The JS heap in use after a full GC, end minus start: what the requests left behind. */
+  readonly heapGrowthMb: number;
   readonly ms: number;
 }
 
@@ -213,7 +220,8 @@ export async function fuzz(run: FuzzRun): Promise<{ result: FuzzResult; failures
   const statuses: Record<number, number> = {};
   let answered = 0;
   const start = Date.now();
-  const rssBefore = process.memoryUsage().rss;
+  const { rss: rssBefore, heapUsed: heapBefore } = afterGc();
+  let rssPeak = rssBefore;
   for (let sent = 0; sent < run.cases; sent += run.batch) {
     const batch = Array.from({ length: Math.min(run.batch, run.cases - sent) }, () => fuzzCase(rnd, run.paths));
     const answers = await Promise.all(batch.map((c) => exchange(run.port, c.bytes, run.timeoutMs)));
@@ -232,7 +240,28 @@ export async function fuzz(run: FuzzRun): Promise<{ result: FuzzResult; failures
         failures.push(`${label}: ${first} without an error saying what was wrong: ${answer.text.slice(0, 300)}`);
     }
     await run.healthy();
+    rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
   }
-  const rssGrowthMb = (process.memoryUsage().rss - rssBefore) / 2 ** 20;
-  return { result: { cases: run.cases, answered, statuses, rssGrowthMb, ms: Date.now() - start }, failures };
+  const mb = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
+  const ms = Date.now() - start;
+  const after = afterGc();
+  return {
+    result: {
+      cases: run.cases,
+      answered,
+      statuses,
+      rssGrowthMb: mb(after.rss - rssBefore),
+      rssPeakGrowthMb: mb(Math.max(rssPeak, after.rss) - rssBefore),
+      heapGrowthMb: mb(after.heapUsed - heapBefore),
+      ms,
+    },
+    failures,
+  };
+}
+
+/** The memory in use after a full garbage collection (node's gc, exposed for the test process only). */
+function afterGc(): NodeJS.MemoryUsage {
+  v8.setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+  return process.memoryUsage();
 }
