@@ -24,7 +24,7 @@ export interface SchedulerHttpOptions {
   readonly token?: string;
   /** The executors' reports by container id, merged into the job state (default: the leading framework's). */
   readonly containerStatus?: ContainerStatusSource;
-  /** Timeouts against slow clients (default DEFAULT_HTTP_LIMITS: headers 10 s, request 30 s, keep-alive 5 s). */
+  /** Timeouts against slow clients (default DEFAULT_HTTP_LIMITS: headers 10 s, request 30 s, keep-alive 5 s, idle 10 s). */
   readonly limits?: Partial<HttpLimits>;
 }
 
