@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { ContainerStatusReport } from '../../shared/config/executor-contract.js';
 import { collectProcessMetrics, registry } from '../../shared/metrics.js';
 import { describeError } from '../../shared/errors.js';
-import { limitedServer, type HttpLimits } from './limits.js';
+import { limitedServer, type HttpLimits } from '../../shared/http/limited-server.js';
 import { answerStoreQuery, type StoreQueryTarget } from './store-query.js';
 
 export interface StatusServer {

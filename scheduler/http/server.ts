@@ -13,7 +13,7 @@ import { createLogger } from '../../shared/log.js';
 import { collectProcessMetrics } from '../../shared/metrics.js';
 import type { SchedulerService } from '../scheduler-service.js';
 import { BEARER_CHALLENGE, bearerAuthorized } from './auth.js';
-import { limitedServer, type HttpLimits } from './limits.js';
+import { limitedServer, type HttpLimits } from '../../shared/http/limited-server.js';
 import type { ContainerStatusSource } from './job-state.js';
 import { errorReply, json, pathParameters, ROUTES, type Reply, type RouteContext } from './routes.js';
 

@@ -1,9 +1,9 @@
 /**
- * The scheduler API's limits against slow, huge or broken requests: how long a client may take to
- * send its headers and its whole request, how long an idle keep-alive connection stays open, and
- * the answer to a request node's parser refuses (a JSON error naming the fault, then the
- * connection closes). Headers are capped by node itself (`http.maxHeaderSize`, 16 KiB); bodies by
- * server.ts. executor/http/limits.ts is the container's twin (scheduler/ and executor/ share no code).
+ * The limits of Sluice's HTTP servers (the scheduler API, a container's status server) against
+ * slow, huge or broken requests: how long a client may take to send its headers and its whole
+ * request, how long an idle keep-alive connection stays open, and the answer to a request node's
+ * parser refuses (a JSON error naming the fault, then the connection closes). Headers are capped by
+ * node itself (`http.maxHeaderSize`, 16 KiB); bodies by each server (the status server reads none).
  */
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
