@@ -88,15 +88,15 @@ export async function startContainer(options: ContainerOptions): Promise<Running
   const { status } = options;
   let requestStop: () => void = () => undefined;
   const stopRequested = new Promise<void>((resolve) => (requestStop = resolve));
-  // What is open so far, closed again if the start fails: a failed start must leave no store locked
-  // and no consumer in the group (the next attempt, often in this very process, needs them).
-  let mysql: MySqlState | undefined;
-  let stores: Map<string, Map<string, LocalStore>> | undefined;
-  let input: InputSource | undefined;
+  // What this start opened, closed in reverse order by the shutdown, or at once if the start fails:
+  // a failed start must leave no store locked and no consumer in the group (the next attempt, often
+  // in this very process, needs them).
+  const closers: (() => Promise<unknown>)[] = [];
   let tasks: TaskInstance[] = [];
   try {
     // A job with mysql stores keeps its checkpoints in MySQL: each commit is one SQL transaction.
-    mysql = await MySqlState.open(config, specs, logger);
+    const mysql = await MySqlState.open(config, specs, logger);
+    if (mysql) closers.push(() => mysql.close());
     const checkpoints = await (mysql?.checkpoints ?? system.checkpoints).load(model.tasks);
     for (const task of model.tasks) {
       const written = checkpoints.get(task.name)?.epoch ?? 0n;
@@ -107,7 +107,7 @@ export async function startContainer(options: ContainerOptions): Promise<Running
     }
     logger.info('restoring stores', { tasks: model.tasks.length, stores: specs.length, checkpoints: checkpoints.size });
     status?.restoringTasks(model.tasks.map((task) => task.name));
-    stores = await openContainerStores({
+    const stores = await openContainerStores({
       config,
       specs,
       tasks: model.tasks,
@@ -120,17 +120,18 @@ export async function startContainer(options: ContainerOptions): Promise<Running
       onRestoreProgress: status?.restoreProgress,
       mysql,
     });
+    closers.push(() => settleAll([...stores.values()].flatMap((taskStores) => [...taskStores.values()].map((store) => store.close()))));
     mysql?.attach(stores);
 
     const startPositions = await resumePositions(model.tasks, checkpoints, config, system);
-    tasks = model.tasks.map((task) => {
+    const created = model.tasks.map((task) => {
       const writer = writers.get(task.name) as TaskWriter;
       return new TaskInstance(
         {
           name: task.name,
           ssps: task.ssps,
           task: job.task(task.name),
-          stores: (stores as Map<string, Map<string, LocalStore>>).get(task.name) as Map<string, LocalStore>,
+          stores: stores.get(task.name) as Map<string, LocalStore>,
           inputSerdes: binding.inputSerdes,
           collector: new BufferingCollector(task.name, binding.outputSerdes, writer.outputs),
           outputs: writer.outputs,
@@ -145,13 +146,13 @@ export async function startContainer(options: ContainerOptions): Promise<Running
         startPositions.get(task.name) as Map<string, string>,
       );
     });
-    for (const task of tasks) await task.start();
-    status?.running(tasks);
+    tasks = created;
+    for (const task of created) await task.start();
+    status?.running(created);
 
-    const started = tasks;
     const bySsp = new Map<string, TaskInstance>();
-    model.tasks.forEach((task, index) => task.ssps.forEach((ssp) => bySsp.set(sspKey(ssp), started[index] as TaskInstance)));
-    input = await system.openInput({
+    model.tasks.forEach((task, index) => task.ssps.forEach((ssp) => bySsp.set(sspKey(ssp), created[index] as TaskInstance)));
+    const input = await system.openInput({
       containerId,
       jobModelVersion: jobModel.version,
       ssps: model.tasks.flatMap((task) =>
@@ -169,23 +170,42 @@ export async function startContainer(options: ContainerOptions): Promise<Running
       },
       roomFor: async (ssp) => bySsp.get(sspKey(ssp))?.room(),
       onEnd: (ssp) => bySsp.get(sspKey(ssp))?.endOfInput(ssp),
-      idle: () => started.every((task) => task.idle),
+      idle: () => created.every((task) => task.idle),
     });
-    logger.info('container started', { tasks: tasks.map((task) => task.name), jobModelVersion: jobModel.version });
+    closers.push(() => input.close());
+    logger.info('container started', { tasks: created.map((task) => task.name), jobModelVersion: jobModel.version });
+    return running({
+      tasks: created,
+      input,
+      stopRequested,
+      close: () => closeInOrder(...[...closers].reverse(), () => system.close()),
+      status,
+      logger,
+    });
   } catch (error) {
     await closeInOrder(
       // Tasks that started already stop without a commit: nothing of this start may be checkpointed.
       () => settleAll(tasks.map((task) => task.abandon())),
-      () => input?.close(),
-      () => closeStores(stores),
-      () => mysql?.close(),
+      ...[...closers].reverse(),
     ).catch((closeError: unknown) => logger.warn('could not close everything after a failed start', { error: describeError(closeError) }));
     throw error;
   }
-  const opened = stores;
-  const source = input;
-  const database = mysql;
+}
 
+/**
+ * The started container: how it stops (cleanly, or abandoning its tasks), and how it ends by
+ * itself (its tasks' end, a stop they request, or the first failure).
+ */
+function running(started: {
+  readonly tasks: readonly TaskInstance[];
+  readonly input: InputSource;
+  readonly stopRequested: Promise<void>;
+  /** Closes everything the container opened, each step even if one before it failed. */
+  readonly close: () => Promise<void>;
+  readonly status: StatusBoard | undefined;
+  readonly logger: Logger;
+}): RunningContainer {
+  const { tasks, input, stopRequested, close, status, logger } = started;
   let stopping: Promise<void> | undefined;
   const shutDown = (how: 'stop' | 'abandon'): Promise<void> => {
     // Pre-emptive, even over a clean stop under way: from here on no task writes a checkpoint.
@@ -193,27 +213,21 @@ export async function startContainer(options: ContainerOptions): Promise<Running
     return (stopping ??= (async () => {
       logger.info(how === 'stop' ? 'container stopping' : 'container abandoning its tasks', { tasks: tasks.length });
       try {
-        source.pause();
+        input.pause();
       } catch (error) {
         // The tasks stop after their current message anyway; what matters now is that everything closes.
         logger.warn('the input did not pause', { error: describeError(error) });
       }
-      const results = await Promise.allSettled(tasks.map((task) => (how === 'stop' ? task.stop() : task.abandon())));
-      status?.retire();
-      // Each step even if one before it failed: a failed container must leave no store locked and no client connected.
-      const closing = await closeInOrder(
-        () => source.close(),
-        () => closeStores(opened),
-        () => database?.close(),
-        () => system.close(),
-      ).then(
-        () => undefined,
-        (error: unknown) => ({ error }),
-      );
-      // Abandoned tasks keep nothing, so how they ended is no failure of the container's.
-      const failure = how === 'stop' ? results.find((result): result is PromiseRejectedResult => result.status === 'rejected') : undefined;
-      if (failure) throw failure.reason;
-      if (closing) throw closing.error;
+      // A task's failure is the one reported, but everything is closed whatever failed: a failed
+      // container must leave no store locked and no client connected.
+      await closeInOrder(async () => {
+        const results = await Promise.allSettled(tasks.map((task) => (how === 'stop' ? task.stop() : task.abandon())));
+        status?.retire();
+        // Abandoned tasks keep nothing, so how they ended is no failure of the container's.
+        const failure =
+          how === 'stop' ? results.find((result): result is PromiseRejectedResult => result.status === 'rejected') : undefined;
+        if (failure) throw failure.reason;
+      }, close);
       logger.info(how === 'stop' ? 'container stopped' : 'container abandoned its tasks without committing', { tasks: tasks.length });
     })());
   };
@@ -221,7 +235,7 @@ export async function startContainer(options: ContainerOptions): Promise<Running
 
   const never = new Promise<never>(() => undefined);
   const firstFailure = Promise.race([
-    source.failed,
+    input.failed,
     ...tasks.map((task) =>
       task.done.then(
         () => never,
@@ -272,10 +286,6 @@ async function resumePositions(
   const resolved = await system.resolveStarts(unstarted);
   for (const { task, ssp } of unstarted) positions.get(task)?.set(sspKey(ssp), resolved.get(sspKey(ssp)) as string);
   return positions;
-}
-
-function closeStores(stores: ReadonlyMap<string, ReadonlyMap<string, LocalStore>> | undefined): Promise<void> {
-  return settleAll([...(stores?.values() ?? [])].flatMap((taskStores) => [...taskStores.values()].map((store) => store.close())));
 }
 
 /** Whether `work` resolved to true within `ms` (false when the time ran out first). */
