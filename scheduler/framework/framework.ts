@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { FencedJsonNode } from '../../shared/coordination/fenced-json-node.js';
 import { FrameworkIdStore } from '../../shared/coordination/framework-id-store.js';
 import { JobModelStore } from '../../shared/coordination/job-model-store.js';
 import type { LeaderToken } from '../../shared/coordination/leader-election.js';
@@ -31,7 +32,7 @@ import { readContainerReports } from './container-reports.js';
 import type { ContainerStatusReport } from '../../shared/config/executor-contract.js';
 import { EMPTY_LAUNCH_RECORD, LaunchStore, type LaunchRecord } from './launch-store.js';
 import { MesosClient } from './mesos-client.js';
-import { desiredContainers, ScaleStore } from './scale-store.js';
+import { desiredContainers, scaleStore, type ScaleRecord } from './scale-store.js';
 import { OfferStream } from './offer-stream.js';
 import { Reconciler } from './reconciler.js';
 import { SerialQueue } from '../../shared/serial-queue.js';
@@ -54,7 +55,7 @@ export class Framework extends EventEmitter<FrameworkEvents> {
   private readonly jobModels: JobModelStore;
   private readonly localities: LocalityStore;
   private readonly launchStore: LaunchStore;
-  private readonly scale: ScaleStore;
+  private readonly scale: FencedJsonNode<ScaleRecord>;
   private readonly records = new ContainerTable();
   private readonly errors = new Map<string, FrameworkJobError>();
   private readonly reconciler: Reconciler;
@@ -85,7 +86,7 @@ export class Framework extends EventEmitter<FrameworkEvents> {
     this.jobModels = new JobModelStore(session, job);
     this.localities = new LocalityStore(session, job);
     this.launchStore = new LaunchStore(session, job);
-    this.scale = new ScaleStore(session, job);
+    this.scale = scaleStore(session, job);
     this.offerStream = new OfferStream(
       options.role,
       options.reviveMinIntervalMs,

@@ -5,8 +5,7 @@
  * leader after a failover knows which tasks to reconcile and which reservations are ours
  * (the planner treats a reservation missing from the record as an orphan).
  */
-import { ignoreNoNode } from '../../shared/coordination/errors.js';
-import { fencedWrite } from '../../shared/coordination/fenced-write.js';
+import { FencedJsonNode } from '../../shared/coordination/fenced-json-node.js';
 import { jobRoot } from '../../shared/coordination/layout.js';
 import type { LeaderToken } from '../../shared/coordination/leader-election.js';
 import type { ZkSession } from '../../shared/coordination/zk-session.js';
@@ -24,34 +23,26 @@ export function launchStorePath(job: string): string {
   return `${jobRoot(job)}/scheduler/launches`;
 }
 
-export class LaunchStore {
-  private readonly path: string;
-  /** Data version of the node after our last read or write (null: no node yet). */
-  private version: number | null = null;
+interface LaunchJson {
+  readonly tasks: Record<string, TaskRef>;
+  readonly reservations: Record<string, ContainerReservation>;
+}
 
-  constructor(
-    private readonly session: ZkSession,
-    job: string,
-  ) {
-    this.path = launchStorePath(job);
+export class LaunchStore {
+  private readonly node: FencedJsonNode<LaunchJson>;
+
+  constructor(session: ZkSession, job: string) {
+    this.node = new FencedJsonNode(session, launchStorePath(job));
   }
 
   async read(): Promise<LaunchRecord> {
-    const node = await ignoreNoNode(this.session.client.get(this.path));
-    this.version = node?.version ?? null;
-    if (node === undefined) return EMPTY_LAUNCH_RECORD;
-    const json = JSON.parse(node.data.toString('utf8')) as {
-      tasks: Record<string, TaskRef>;
-      reservations: Record<string, ContainerReservation>;
-    };
+    const json = await this.node.read();
+    if (json === undefined) return EMPTY_LAUNCH_RECORD;
     return { tasks: new Map(Object.entries(json.tasks)), reservations: new Map(Object.entries(json.reservations)) };
   }
 
   /** Replaces the record; fails with ZK_FENCED once this process is no longer the leader. */
   async write(record: LaunchRecord, token: LeaderToken): Promise<void> {
-    const data = Buffer.from(
-      JSON.stringify({ tasks: Object.fromEntries(record.tasks), reservations: Object.fromEntries(record.reservations) }),
-    );
-    this.version = await fencedWrite(this.session.client, token, this.path, data, this.version);
+    await this.node.write({ tasks: Object.fromEntries(record.tasks), reservations: Object.fromEntries(record.reservations) }, token);
   }
 }
