@@ -27,9 +27,20 @@ const TRANSACTION_RETRY = { retries: 12, initialRetryTime: 20, maxRetryTime: 500
 /**
  * kafkajs does not retry adding the group's offsets to a transaction (AddOffsetsToTxn): a commit of
  * a transaction that sent nothing yet meets CONCURRENT_TRANSACTIONS right after the previous
- * commit, and any commit a coordinator that moves. Those are retried here (kafkajs's names).
+ * commit, and any commit a coordinator that moves. Nor does it retry the offsets' commit
+ * (TxnOffsetCommit) when the group coordinator's connection closes or times out, as it does when
+ * the broker dies: without a retry here, one broker crash failed the whole container. Both requests
+ * are idempotent within the transaction, so these are retried here (kafkajs's names).
  */
-const OFFSETS_AGAIN = ['CONCURRENT_TRANSACTIONS', 'NOT_COORDINATOR_FOR_GROUP', 'GROUP_COORDINATOR_NOT_AVAILABLE', 'GROUP_LOAD_IN_PROGRESS'];
+const OFFSETS_AGAIN = [
+  'CONCURRENT_TRANSACTIONS',
+  'NOT_COORDINATOR_FOR_GROUP',
+  'GROUP_COORDINATOR_NOT_AVAILABLE',
+  'GROUP_LOAD_IN_PROGRESS',
+  'KafkaJSConnectionError',
+  'KafkaJSConnectionClosedError',
+  'KafkaJSRequestTimeoutError',
+];
 const OFFSETS_ATTEMPTS = 12;
 
 /**

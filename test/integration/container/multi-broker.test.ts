@@ -178,7 +178,11 @@ for (const guarantee of GUARANTEES)
         assert.ok(Date.now() < deadline, `node ${victim}'s partitions got new leaders within 60 s`);
         await sleep(200);
       }
-      await waitForProgress(admin, job.group, job.words, 40_000);
+      await waitForProgress(admin, job.group, job.words, 40_000).catch((error: unknown) => {
+        throw new Error(
+          `${String(error)} after ${restarts.length} relaunches (the test relaunches at most ${MAX_RESTARTS}): ${JSON.stringify(restarts)}`,
+        );
+      });
       producing = false;
       const expected = await produced;
 
