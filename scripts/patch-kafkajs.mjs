@@ -13,6 +13,13 @@
  *   #1303; the correctness review's H2). Replaced by a version that keeps responses per partition
  *   and re-sends every partition without one to its current leader.
  *
+ * - src/producer/eosManager/index.js sends a transaction's EndTxn (commit or abort) once: a lost
+ *   connection to the transaction coordinator, or a coordinator that moved (a broker crash), failed
+ *   the commit and left the transaction neither committed nor abortable, so the task had to start
+ *   over. Edited to retry EndTxn, finding the coordinator again, on those errors, as the Java client
+ *   does: for the same producer epoch the coordinator answers a repeated EndTxn with the outcome
+ *   it already has, so a retry never commits twice.
+ *
  * It knows each file as kafkajs ships it (by its SHA-256) and as patched, and refuses anything else
  * (exit 1, nothing written): a kafkajs upgrade must be looked at, not silently slowed down or broken.
  *
@@ -303,27 +310,99 @@ module.exports = ({ messages, abortedTransactions }) => {
 `,
 };
 
-const PATCHES = [GROUPING, SEND, ABORTED];
+/**
+ * Small edits of a large file, given as [shipped text, replacement] pairs, each of which must occur
+ * once; `result` is the SHA-256 of the edited file.
+ */
+const END_TXN = {
+  path: 'src/producer/eosManager/index.js',
+  shipped: 'a74ae029d7aa786b8616b77f922d30a81bec2833878769dbfa6b4a9dab66db22',
+  result: 'fa65384428ac6b874e0ee8520efa26a2e3f1cb8e0be18640f033df740868c3f0',
+  done: 'EndTxn is retried on a lost connection or a moving transaction coordinator',
+  edits: [
+    [
+      `  const transactionalGuard = () => {`,
+      `  // ${MARKER}: EndTxn retried on a lost connection or a moving coordinator, as the Java client does
+  const END_TXN_RETRIABLE = [
+    'NOT_COORDINATOR_FOR_GROUP',
+    'GROUP_COORDINATOR_NOT_AVAILABLE',
+    'GROUP_LOAD_IN_PROGRESS',
+    'CONCURRENT_TRANSACTIONS',
+  ]
+  const END_TXN_RETRIABLE_ERRORS = [
+    'KafkaJSConnectionError',
+    'KafkaJSConnectionClosedError',
+    'KafkaJSRequestTimeoutError',
+  ]
+  const endTransaction = transactionResult =>
+    retrier(async bail => {
+      try {
+        const broker = await findTransactionCoordinator()
+        await broker.endTxn({ producerId, producerEpoch, transactionalId, transactionResult })
+      } catch (e) {
+        if (END_TXN_RETRIABLE.includes(e.type) || END_TXN_RETRIABLE_ERRORS.includes(e.name)) {
+          logger.debug('EndTxn failed, retrying with the current transaction coordinator', {
+            error: e.message,
+            transactionalId,
+          })
+          throw e
+        }
+        bail(e)
+      }
+    })
+
+  const transactionalGuard = () => {`,
+    ],
+    ...[true, false].map((result) => [
+      `        const broker = await findTransactionCoordinator()
+        await broker.endTxn({
+          producerId,
+          producerEpoch,
+          transactionalId,
+          transactionResult: ${result},
+        })
+`,
+      `        await endTransaction(${result})
+`,
+    ]),
+  ],
+};
+
+const PATCHES = [GROUPING, SEND, ABORTED, END_TXN];
 
 const sha256 = (text) => createHash('sha256').update(text).digest('hex');
 const kafkajs = () => dirname(createRequire(import.meta.url).resolve('kafkajs/package.json'));
 const targets = process.argv.length > 2 ? process.argv.slice(2) : PATCHES.map((patch) => join(kafkajs(), patch.path));
 
+function refuse(file, why) {
+  process.stderr.write(`scripts/patch-kafkajs.mjs: ${file} ${why}; compare it with the script and update the script\n`);
+  process.exit(1);
+}
+
+const isPatched = (text, patch) => (patch.patched === undefined ? sha256(text) === patch.result : text === patch.patched);
+
+/** The patched text of a shipped file: the whole replacement, or the shipped text with its edits made. */
+function patchedText(file, text, patch) {
+  if (patch.patched !== undefined) return patch.patched;
+  let edited = text;
+  for (const [before, after] of patch.edits) {
+    if (edited.split(before).length !== 2) refuse(file, `does not hold this text exactly once:\n${before}`);
+    edited = edited.replace(before, () => after);
+  }
+  if (sha256(edited) !== patch.result) refuse(file, `edited is not the file the script expects (SHA-256 ${sha256(edited)})`);
+  return edited;
+}
+
 // Every file is checked before any is written: a refused one leaves the install as it was.
 const writes = [];
 for (const file of targets) {
   const text = readFileSync(file, 'utf8');
-  if (PATCHES.some((patch) => text === patch.patched)) continue;
+  if (PATCHES.some((patch) => isPatched(text, patch))) continue;
   const patch = PATCHES.find((candidate) => sha256(text) === candidate.shipped);
-  if (!patch) {
-    process.stderr.write(
-      `scripts/patch-kafkajs.mjs: ${file} is not the file of kafkajs 2.2.4 it patches; compare it with the script and update the script\n`,
-    );
-    process.exit(1);
-  }
-  writes.push({ file, patch });
+  if (!patch) refuse(file, 'is not the file of kafkajs 2.2.4 it patches');
+  writes.push({ file, patch, text: patchedText(file, text, patch) });
 }
-for (const { file, patch } of writes) {
-  writeFileSync(file, patch.patched);
+for (const { file, patch, text } of writes) {
+  writeFileSync(file, text);
   process.stdout.write(`kafkajs: ${patch.done} (${file})\n`);
 }

@@ -169,8 +169,9 @@ export class TransactionalTaskWriter implements TaskWriter {
       consumerGroupId: this.options.groupId,
       topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
     });
-    // kafkajs sends EndTxn once, and a failure leaves its transaction neither committed nor
-    // abortable here: the task fails, and the restart's InitProducerId completes or aborts it.
+    // EndTxn is retried on a lost connection or a moving coordinator (scripts/patch-kafkajs.mjs);
+    // any other failure leaves the transaction neither committed nor abortable here: the task
+    // fails, and the restart's InitProducerId completes or aborts it.
     await transaction.commit();
     this.current = undefined;
   }

@@ -40,6 +40,8 @@ const REPLICATION = { 'replication-factor': 3, 'min-insync-replicas': 2 } as con
 const MAX_RESTARTS = 4;
 /** Where the group coordinator keeps the job's checkpoints (offsets.topic.num.partitions is 1 on the test cluster). */
 const OFFSETS_TOPIC = '__consumer_offsets';
+/** Whose leader is every transactional id's coordinator (transaction.state.log.num.partitions is 1 too). */
+const TRANSACTIONS_TOPIC = '__transaction_state';
 
 /** Partition leaders of `topics`, as node id → number of partitions it leads. */
 async function leadership(admin: Admin, topics: readonly string[]): Promise<Map<number, number>> {
@@ -160,21 +162,25 @@ for (const guarantee of GUARANTEES)
       const counts = await validateTopic(admin, { topic: job.counts, partitions: PARTITIONS, compacted: false, purpose: 'output' });
       assert.deepEqual([counts.replicationFactor, counts.minInsyncReplicas], [3, 2], 'the output is replicated 3 times, 2 in sync');
 
-      // The victim leads most of the job's partitions: input, changelog and the offsets topic's one
-      // partition (its leader is the group coordinator, which keeps the checkpoints).
-      const led = await leadership(admin, [job.words, job.changelog, OFFSETS_TOPIC]);
+      // The victim leads most of the job's partitions: input, changelog, and the one partition of each
+      // coordinator's topic (the group coordinator keeps the checkpoints; the transaction
+      // coordinator ends every transaction).
+      const led = await leadership(admin, [job.words, job.changelog, OFFSETS_TOPIC, TRANSACTIONS_TOPIC]);
       const [victim, leads] = [...led].reduce((most, entry) => (entry[1] > most[1] ? entry : most));
       const node = cluster.nodes.find((candidate) => candidate.nodeId === victim);
       assert.ok(node, `the leader ${victim} is a node of the cluster`);
-      const coordinator = (await leadership(admin, [OFFSETS_TOPIC])).has(victim) ? ', the group coordinator' : '';
+      const coordinators = [
+        (await leadership(admin, [OFFSETS_TOPIC])).has(victim) ? ', the group coordinator' : '',
+        (await leadership(admin, [TRANSACTIONS_TOPIC])).has(victim) ? ', the transaction coordinator' : '',
+      ].join('');
       t.diagnostic(
-        `SIGKILL node ${victim}, leader of ${leads} of the ${2 * PARTITIONS + 1} input, changelog and offsets partitions${coordinator}`,
+        `SIGKILL node ${victim}, leader of ${leads} of the ${2 * PARTITIONS + 2} input, changelog, offsets and transaction partitions${coordinators}`,
       );
       await node.kill();
 
       // Its partitions move to the other nodes (3 s after its last heartbeat), and the job goes on.
       const deadline = Date.now() + 60_000;
-      while ((await leadership(admin, [job.words, job.changelog, job.counts, OFFSETS_TOPIC])).has(victim)) {
+      while ((await leadership(admin, [job.words, job.changelog, job.counts, OFFSETS_TOPIC, TRANSACTIONS_TOPIC])).has(victim)) {
         assert.ok(Date.now() < deadline, `node ${victim}'s partitions got new leaders within 60 s`);
         await sleep(200);
       }
