@@ -99,19 +99,20 @@ describe('a container status server under bad input', () => {
     // listen backlog of 511 the kernel drops a SYN and the client resends it a second later).
     await new Promise((resolve) => setTimeout(resolve, 300));
     const slow = Array.from({ length: 20 }, () => dribble(port, 'GET /status HTTP/1.1\r\nHost: x\r\nX-Slow: ' + 'z'.repeat(100), 100));
-    const started = Date.now();
+    let slowClosed = 0;
+    for (const connection of slow) void connection.then(() => slowClosed++);
     await healthy(url);
-    const tookMs = Date.now() - started;
-    assert.ok(tookMs < 1_000, `a healthy request waits for none of them (took ${tookMs} ms)`);
+    assert.equal(slowClosed, 0, 'a healthy request is answered while the slow ones still dribble: it waits for none of them');
+    // Each dribble needs over 10 s to send its headers: a close well before that is the server's
+    // timeout (checked about once a second, later on a loaded machine), never the client's end.
     for (const { closedAfterMs, answer } of await Promise.all(slow)) {
       assert.ok(
-        closedAfterMs >= FAST.headersTimeoutMs - 50 && closedAfterMs < FAST.headersTimeoutMs + 1_000,
+        closedAfterMs >= FAST.headersTimeoutMs - 50 && closedAfterMs < FAST.headersTimeoutMs + 5_000,
         `closed after ${closedAfterMs} ms`,
       );
       assert.match(answer, /^HTTP\/1\.1 408 .*"error":"the request was not received in time/s);
     }
-    await new Promise((resolve) => setTimeout(resolve, FAST.idleTimeoutMs));
-    assert.equal(idle.closed(), 500, 'every idle connection is closed');
+    assert.equal(await idle.closedWithin(FAST.idleTimeoutMs + 10_000), 500, 'every idle connection is closed');
     await healthy(url);
   });
 });

@@ -145,7 +145,10 @@ export function exchange(port: number, bytes: Buffer, timeoutMs: number): Promis
 }
 
 /** `count` connections that send nothing; each one's close is counted in `closed`. */
-export async function idleSockets(port: number, count: number): Promise<{ sockets: net.Socket[]; closed: () => number }> {
+export async function idleSockets(
+  port: number,
+  count: number,
+): Promise<{ sockets: net.Socket[]; closed: () => number; closedWithin: (ms: number) => Promise<number> }> {
   let closed = 0;
   const sockets = await Promise.all(
     Array.from(
@@ -159,7 +162,13 @@ export async function idleSockets(port: number, count: number): Promise<{ socket
     ),
   );
   for (const socket of sockets) socket.on('error', () => undefined);
-  return { sockets, closed: () => closed };
+  /** How many the server closed once all were, or once `ms` ran out (an idle client never closes its own). */
+  const closedWithin = async (ms: number): Promise<number> => {
+    const deadline = Date.now() + ms;
+    while (closed < count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    return closed;
+  };
+  return { sockets, closed: () => closed, closedWithin };
 }
 
 /**

@@ -123,23 +123,24 @@ describe('the scheduler API under bad input', () => {
     );
     const rescaleHead = 'POST /api/v1/rescale HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n';
     const slowBodies = Array.from({ length: 5 }, () => dribble(port, `{"containers": ${' '.repeat(90)}2}`, 100, rescaleHead));
-    const started = Date.now();
+    let slowBodiesClosed = 0;
+    for (const body of slowBodies) void body.then(() => slowBodiesClosed++);
     await healthy(url);
     const rescale = await fetch(`${url}/api/v1/rescale`, { method: 'POST', body: '{"containers": 2}' });
     assert.equal(rescale.status, 200);
-    const tookMs = Date.now() - started;
-    assert.ok(tookMs < 1_000, `a healthy request waits for none of them (took ${tookMs} ms)`);
+    assert.equal(slowBodiesClosed, 0, 'a healthy mutation is answered while the slow ones still dribble: it waits for none of them');
+    // Each dribble needs over 10 s to send its text: a close well before that is the server's timeout
+    // (checked about once a second, later on a loaded machine), never the client's end.
     for (const [dribbled, timeoutMs] of [
       [await Promise.all(slowHeaders), FAST.headersTimeoutMs],
       [await Promise.all(slowBodies), FAST.requestTimeoutMs],
     ] as const) {
       for (const { closedAfterMs, answer } of dribbled) {
-        assert.ok(closedAfterMs >= timeoutMs - 50 && closedAfterMs < timeoutMs + 1_000, `closed after ${closedAfterMs} ms`);
+        assert.ok(closedAfterMs >= timeoutMs - 50 && closedAfterMs < timeoutMs + 5_000, `closed after ${closedAfterMs} ms`);
         assert.match(answer, /^HTTP\/1\.1 408 .*"error":"the request was not received in time/s);
       }
     }
-    await new Promise((resolve) => setTimeout(resolve, FAST.idleTimeoutMs));
-    assert.equal(idle.closed(), 500, 'every idle connection is closed');
+    assert.equal(await idle.closedWithin(FAST.idleTimeoutMs + 10_000), 500, 'every idle connection is closed');
     await healthy(url);
   });
 });
