@@ -3,7 +3,10 @@
  * and agent flags of 1.11) so a double started without options behaves like a stock cluster;
  * tests shorten the intervals. Options are compiled once (defaults filled, values checked).
  */
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { compileAcls, type Acls, type CompiledAcls } from './master/acls.js';
+import { compileCredentials, type Credential } from './master/framework-auth.js';
 import { parseZkUrl, type ZkUrl } from './master/zk-registration.js';
 
 export interface AgentResourcesOptions {
@@ -46,6 +49,32 @@ export interface MiniMesosOptions {
   executorHeartbeatIntervalMs?: number;
   /** After SIGTERM at the end of the grace period, SIGKILL follows this much later. */
   killEscalationMs?: number;
+  /** `--credentials`: the principals and secrets the master accepts (Mesos's JSON file holds `{"credentials": [...]}`). */
+  credentials?: Credential[];
+  /** `--authenticate_http_frameworks`: every scheduler API call needs HTTP basic auth with one of `credentials` (else 401). */
+  authenticateHttpFrameworks?: boolean;
+  /** `--acls`, only `register_frameworks` and `permissive`: which principals may subscribe with which roles. */
+  acls?: Acls;
+  /**
+   * `--authenticate_http_executors`: the executor API needs the executor's own token
+   * (MESOS_EXECUTOR_AUTHENTICATION_TOKEN) as `Authorization: Bearer` (else 401, or 403 for another executor's).
+   */
+  authenticateHttpExecutors?: boolean;
+  /**
+   * `--executor_secret_key`: signs the executors' tokens (HMAC-SHA256). Set, executors get tokens even
+   * without `authenticateHttpExecutors` (Mesos's upgrade path); default with it: a random key.
+   */
+  executorSecretKey?: string;
+}
+
+export interface CompiledAuth {
+  /** principal → secret. */
+  credentials: ReadonlyMap<string, string>;
+  authenticateHttpFrameworks: boolean;
+  acls: CompiledAcls | undefined;
+  authenticateHttpExecutors: boolean;
+  /** Present when executors get tokens. */
+  executorSecretKey: Buffer | undefined;
 }
 
 export interface CompiledOptions {
@@ -62,6 +91,7 @@ export interface CompiledOptions {
   executorShutdownGracePeriodMs: number;
   executorHeartbeatIntervalMs: number;
   killEscalationMs: number;
+  auth: CompiledAuth;
 }
 
 /** 127.0.0.2 … 127.0.0.254: one address per agent, all in 127/8 which Linux routes to lo. */
@@ -98,6 +128,7 @@ export function compileOptions(options: MiniMesosOptions): CompiledOptions {
     executorShutdownGracePeriodMs: options.executorShutdownGracePeriodMs ?? 5000,
     executorHeartbeatIntervalMs: options.executorHeartbeatIntervalMs ?? 30 * 60_000,
     killEscalationMs: options.killEscalationMs ?? 1000,
+    auth: compileAuth(options),
   };
   for (const key of [
     'allocationIntervalMs',
@@ -115,6 +146,23 @@ export function compileOptions(options: MiniMesosOptions): CompiledOptions {
     if (!(compiled.resources[key] >= 0)) throw new RangeError(`resources.${key} must be >= 0, got ${compiled.resources[key]}`);
   }
   return compiled;
+}
+
+function compileAuth(options: MiniMesosOptions): CompiledAuth {
+  const credentials = compileCredentials(options.credentials ?? []);
+  const authenticateHttpFrameworks = options.authenticateHttpFrameworks ?? false;
+  if (authenticateHttpFrameworks && credentials.size === 0)
+    throw new TypeError('authenticateHttpFrameworks needs credentials (the principals and secrets the master accepts)');
+  const authenticateHttpExecutors = options.authenticateHttpExecutors ?? false;
+  const key = options.executorSecretKey;
+  if (key !== undefined && (typeof key !== 'string' || key === '')) throw new TypeError('executorSecretKey must be a non-empty string');
+  return {
+    credentials,
+    authenticateHttpFrameworks,
+    acls: options.acls === undefined ? undefined : compileAcls(options.acls),
+    authenticateHttpExecutors,
+    executorSecretKey: key !== undefined ? Buffer.from(key) : authenticateHttpExecutors ? randomBytes(32) : undefined,
+  };
 }
 
 /** The hostname (and bind address) of agent `index` (0-based). */

@@ -28,6 +28,7 @@ import { AgentResources, initialResources, type VolumeInfo } from './agent-resou
 import { agentStatus, droppedState, type AgentFramework } from './agent-status.js';
 import { handleExecutorRequest } from './executor-api.js';
 import { ExecutorRunner } from './executor-runner.js';
+import { ExecutorTokens } from './executor-tokens.js';
 import type { QueuedLaunch } from './launch-queue.js';
 import type { MasterPort } from './master-port.js';
 import { StatusUpdateManager } from './status-update-manager.js';
@@ -50,6 +51,8 @@ export class Agent {
   readonly statusUpdates: StatusUpdateManager;
   port = 0;
   readonly log: Logger;
+  /** Issues and checks executor tokens when the agent has an executor secret key. */
+  readonly tokens: ExecutorTokens | undefined;
   private master: MasterPort | undefined;
   private readonly server: http.Server;
 
@@ -70,6 +73,8 @@ export class Agent {
       },
       finished: (frameworkId, taskId) => this.taskFinished(frameworkId, taskId),
     });
+    const key = options.auth.executorSecretKey;
+    this.tokens = key === undefined ? undefined : new ExecutorTokens(key);
     this.server = createServer((req, res) => handleExecutorRequest(this, req, res));
   }
 
@@ -254,6 +259,7 @@ export class Agent {
 
   private startExecutor(record: AgentFramework, info: ExecutorInfo, volumes: VolumeInfo[]): ExecutorRunner {
     const containerId = newUuid();
+    const executorId = info.executor_id.value;
     const runner = new ExecutorRunner(info, record.id, containerId, {
       workDir: this.workDir,
       agentId: this.id,
@@ -268,7 +274,8 @@ export class Agent {
           ? this.options.executorShutdownGracePeriodMs
           : info.shutdown_grace_period.nanoseconds / 1e6,
       killEscalationMs: this.options.killEscalationMs,
-      log: this.log.child({ framework: record.id, executor: info.executor_id.value, container: containerId }),
+      authenticationToken: this.tokens?.issue({ fid: record.id, eid: executorId, cid: containerId }),
+      log: this.log.child({ framework: record.id, executor: executorId, container: containerId }),
     });
     record.executors.set(runner.executorId, runner);
     runner.onTerminated((waitStatus) => this.executorTerminated(record, runner, waitStatus));

@@ -1,9 +1,11 @@
 /**
- * The agent's v1 Executor API, POST /api/v1/executor (also /slave(1)/api/v1/executor), in the
- * order of slave/http.cpp `Http::executor`: method 405, Content-Type 400/415, body 400, call
- * validation 400 (common/validation.cpp `executor::call::validate`), Accept 406 for SUBSCRIBE,
- * HEARTBEAT 202 before any lookup, unknown framework/executor 400, not subscribed 403; then
- * SUBSCRIBE 200 (an event stream), UPDATE and MESSAGE 202.
+ * The agent's v1 Executor API, POST /api/v1/executor (also /slave(1)/api/v1/executor). With
+ * `authenticateHttpExecutors` every request first needs a valid executor token (401,
+ * executor-tokens.ts). Then in the order of slave/http.cpp `Http::executor`: method 405,
+ * Content-Type 400/415, body 400, call validation 400 (common/validation.cpp
+ * `executor::call::validate`), Accept 406 for SUBSCRIBE, HEARTBEAT 202 before any lookup, unknown
+ * framework/executor 400, a token for another executor (or an older container) 403, not
+ * subscribed 403; then SUBSCRIBE 200 (an event stream), UPDATE and MESSAGE 202.
  */
 import type http from 'node:http';
 import {
@@ -16,11 +18,12 @@ import {
   type TaskStatus,
 } from '../../../shared/mesos/index.js';
 import { EventStream } from '../http/event-stream.js';
-import { answer, decodeCall } from '../http/http-util.js';
+import { answer, answerUnauthorized, decodeCall } from '../http/http-util.js';
 import { isValidUuidBytes } from '../ids.js';
 import type { Agent } from './agent.js';
 import { agentStatus, completeExecutorInfo, droppedState, type AgentFramework } from './agent-status.js';
 import type { ExecutorRunner } from './executor-runner.js';
+import { claimsMismatch } from './executor-tokens.js';
 
 const PATHS = new Set(['/api/v1/executor', '/slave(1)/api/v1/executor']);
 
@@ -28,6 +31,15 @@ export async function handleExecutorRequest(agent: Agent, req: http.IncomingMess
   if (!PATHS.has(new URL(req.url ?? '/', 'http://agent').pathname)) {
     answer(res, 404);
     return;
+  }
+  let claims: Record<string, unknown> | undefined;
+  if (agent.options.auth.authenticateHttpExecutors && agent.tokens !== undefined) {
+    const result = agent.tokens.authenticate(req.headers.authorization);
+    if ('challenge' in result) {
+      answerUnauthorized(res, result.challenge);
+      return;
+    }
+    claims = result.claims;
   }
   const { call } = await decodeCall(req, (codec) => codec.executorCall);
   const invalid = validateCall(call);
@@ -41,6 +53,9 @@ export async function handleExecutorRequest(agent: Agent, req: http.IncomingMess
   if (record === undefined) throw new MesosError('MESOS_BAD_REQUEST', 'Framework cannot be found');
   const runner = record.executors.get(call.executor_id.value);
   if (runner === undefined) throw new MesosError('MESOS_BAD_REQUEST', 'Executor cannot be found');
+  const mismatch =
+    claims === undefined ? undefined : claimsMismatch(claims, { fid: record.id, eid: runner.executorId, cid: runner.containerId });
+  if (mismatch !== undefined) throw new MesosError('MESOS_FORBIDDEN', mismatch);
   if (runner.state === 'REGISTERING' && call.type !== 'SUBSCRIBE') throw new MesosError('MESOS_FORBIDDEN', 'Executor is not subscribed');
 
   switch (call.type) {

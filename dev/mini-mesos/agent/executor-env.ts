@@ -18,6 +18,8 @@ export interface ExecutorEnvironmentInput {
   checkpoint: boolean;
   shutdownGracePeriodMs: number;
   command: CommandInfo;
+  /** The executor's JWT when the agent has an executor secret key (executor-tokens.ts). */
+  authenticationToken: string | undefined;
 }
 
 /** Mesos's `--recovery_timeout` default. */
@@ -41,6 +43,7 @@ export function executorEnvironment(input: ExecutorEnvironmentInput): NodeJS.Pro
     MESOS_HTTP_COMMAND_EXECUTOR: '0',
     MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD: formatDuration(input.shutdownGracePeriodMs),
   };
+  if (input.authenticationToken !== undefined) env.MESOS_EXECUTOR_AUTHENTICATION_TOKEN = input.authenticationToken;
   if (input.checkpoint) {
     env.MESOS_RECOVERY_TIMEOUT = formatDuration(RECOVERY_TIMEOUT_MS);
     env.MESOS_SUBSCRIPTION_BACKOFF_MAX = formatDuration(SUBSCRIPTION_BACKOFF_MAX_MS);

@@ -36,6 +36,8 @@ export interface ExecutorLaunch {
   heartbeatIntervalMs: number;
   gracePeriodMs: number;
   killEscalationMs: number;
+  /** MESOS_EXECUTOR_AUTHENTICATION_TOKEN, when the agent issues tokens; never logged. */
+  authenticationToken: string | undefined;
   /** The agent's logger with this run's framework, executor and container ids. */
   log: Logger;
 }
@@ -92,6 +94,7 @@ export class ExecutorRunner {
         checkpoint: launch.framework.checkpoint === true,
         shutdownGracePeriodMs: launch.gracePeriodMs,
         command: this.info.command ?? {},
+        authenticationToken: launch.authenticationToken,
       });
       this.process = new ExecutorProcess(this.info.command ?? {}, this.directory, env);
     } catch (error) {

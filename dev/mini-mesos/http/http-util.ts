@@ -62,6 +62,11 @@ export function answerError(res: http.ServerResponse, error: unknown): void {
   res.writeHead(status, headers).end(message);
 }
 
+/** libprocess's `Unauthorized`: 401 with the authenticator's challenge and an empty body. */
+export function answerUnauthorized(res: http.ServerResponse, challenge: string): void {
+  res.writeHead(401, { 'WWW-Authenticate': challenge, 'Content-Type': 'text/plain; charset=utf-8' }).end();
+}
+
 export function answer(res: http.ServerResponse, status: number, body = ''): void {
   res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' }).end(body);
 }

@@ -1,8 +1,10 @@
 /**
  * SUBSCRIBE and what follows from it (master.cpp `subscribe`, `failoverFramework`, `_exited`):
  * - the answer is a 200 event stream with a fresh Mesos-Stream-Id: SUBSCRIBED, an immediate
- *   HEARTBEAT, then one per heartbeat interval; an invalid FrameworkInfo or a removed framework
- *   id gets an ERROR event instead, and the stream closes;
+ *   HEARTBEAT, then one per heartbeat interval; an invalid FrameworkInfo, a removed framework
+ *   id or a principal the ACLs do not allow one of its roles (`_subscribe`'s
+ *   "Not authorized to register framework <id> with roles { … }") gets an ERROR event
+ *   instead, and the stream closes;
  * - subscribing with the id of a known framework is a failover: its old stream gets ERROR
  *   "Framework failed over" and closes, its offers are discarded, its tasks stay; an unknown id
  *   is accepted as is (the master may itself have failed over);
@@ -13,7 +15,8 @@ import type http from 'node:http';
 import type { FrameworkInfo, MesosCodec, SchedulerCallSubscribe, SchedulerEvent } from '../../../shared/mesos/index.js';
 import { EventStream } from '../http/event-stream.js';
 import { newUuid } from '../ids.js';
-import { hasCapability } from '../resources/resource-format.js';
+import { frameworkRoles, hasCapability } from '../resources/resource-format.js';
+import { mayRegister } from './acls.js';
 import type { Framework } from './framework-registry.js';
 import type { Master } from './master.js';
 
@@ -24,8 +27,12 @@ export function subscribe(master: Master, call: SchedulerCallSubscribe, codec: M
   const requestedId = info.id?.value;
   const refusal =
     validateFrameworkInfo(info) ??
-    (requestedId !== undefined && master.frameworks.removed.has(requestedId) ? 'Framework has been removed' : undefined);
+    (requestedId !== undefined && master.frameworks.removed.has(requestedId) ? 'Framework has been removed' : undefined) ??
+    (mayRegister(master.options.auth.acls, info.principal, frameworkRoles(info))
+      ? undefined
+      : `Not authorized to register framework ${requestedId ?? ''} with roles { ${frameworkRoles(info).join(', ')} }`);
   if (refusal !== undefined) {
+    master.log.info('refusing subscription of framework', { name: info.name, principal: info.principal, reason: refusal });
     stream.send({ type: 'ERROR', error: { message: refusal } });
     stream.close();
     return;

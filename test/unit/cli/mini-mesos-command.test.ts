@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -25,6 +25,22 @@ describe('sluice mini-mesos', () => {
     const noMemory = spawnSync(process.execPath, ['--import', 'tsx', ...SLUICE, '--mem', '0'], { encoding: 'utf8', env, timeout: 60_000 });
     assert.equal(noMemory.status, 2);
     assert.match(noMemory.stderr, /--mem expects a number > 0, got '0'/);
+  });
+
+  it('refuses authentication flags without credentials, or with credentials Mesos could not check, naming them', async (t) => {
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', ...SLUICE, ...args], { encoding: 'utf8', env, timeout: 60_000 });
+    const alone = run('--authenticate-http-frameworks');
+    assert.equal(alone.status, 2);
+    assert.match(alone.stderr, /--authenticate-http-frameworks needs --credentials FILE/);
+    const dir = await mkdtemp(join(tmpdir(), 'sluice-mini-mesos-cli-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const credentials = join(dir, 'credentials.json');
+    await writeFile(credentials, JSON.stringify({ credentials: [{ principal: 'sluice', secret: 'a:b' }] }));
+    const colon = run('--credentials', credentials, '--authenticate-http-frameworks', '--agents', '0');
+    assert.equal(colon.status, 2);
+    assert.match(colon.stderr, /credentials\[0\]\.secret \(of principal 'sluice'\) must be a non-empty string without ':'/);
+    assert.ok(!colon.stderr.includes('a:b'), 'the secret is not echoed');
   });
 
   it('prints the master URL first, serves /state with its agents, and stops cleanly on SIGTERM', async (t) => {

@@ -33,18 +33,25 @@ export class TestScheduler {
     private readonly abort: AbortController,
     records: AsyncIterator<Buffer>,
     first: SchedulerEvent,
+    private readonly headers: Record<string, string>,
   ) {
     this.push(first);
     this.ended = this.pump(records);
   }
 
-  static async subscribe(masterUrl: string, info: FrameworkInfo, format: WireFormat = 'json'): Promise<TestScheduler> {
+  /** `headers` go with every request (e.g. `Authorization` for a master with framework authentication). */
+  static async subscribe(
+    masterUrl: string,
+    info: FrameworkInfo,
+    format: WireFormat = 'json',
+    headers: Record<string, string> = {},
+  ): Promise<TestScheduler> {
     const codec = codecFor(format);
     const abort = new AbortController();
     const call: SchedulerCall = { type: 'SUBSCRIBE', framework_id: info.id, subscribe: { framework_info: info } };
     const response = await fetch(`${masterUrl}/api/v1/scheduler`, {
       method: 'POST',
-      headers: { 'Content-Type': codec.contentType, Accept: codec.contentType },
+      headers: { 'Content-Type': codec.contentType, Accept: codec.contentType, ...headers },
       body: codec.schedulerCall.encode(call),
       signal: abort.signal,
     });
@@ -57,7 +64,7 @@ export class TestScheduler {
     if (first.done === true) throw new Error('the SUBSCRIBE stream ended before its first event');
     const event = codec.schedulerEvent.decode(first.value);
     const frameworkId = event.subscribed?.framework_id.value ?? info.id?.value ?? '';
-    return new TestScheduler(masterUrl, frameworkId, streamId, format, abort, reader, event);
+    return new TestScheduler(masterUrl, frameworkId, streamId, format, abort, reader, event, headers);
   }
 
   /** Sends a call (framework_id filled in) and returns the HTTP status. */
@@ -65,7 +72,7 @@ export class TestScheduler {
     const codec = codecFor(this.format);
     const response = await fetch(`${this.masterUrl}/api/v1/scheduler`, {
       method: 'POST',
-      headers: { 'Content-Type': codec.contentType, 'Mesos-Stream-Id': this.streamId },
+      headers: { 'Content-Type': codec.contentType, 'Mesos-Stream-Id': this.streamId, ...this.headers },
       body: codec.schedulerCall.encode({ framework_id: { value: this.frameworkId }, ...call }),
     });
     await response.arrayBuffer();

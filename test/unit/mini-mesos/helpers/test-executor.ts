@@ -47,6 +47,8 @@ const env = (name: string): string => {
 };
 
 const endpoint = `http://${env('MESOS_AGENT_ENDPOINT')}/api/v1/executor`;
+// An agent with an executor secret key hands each executor its token; like any HTTP executor, send it.
+const token = process.env.MESOS_EXECUTOR_AUTHENTICATION_TOKEN;
 const ids = { executor_id: { value: env('MESOS_EXECUTOR_ID') }, framework_id: { value: env('MESOS_FRAMEWORK_ID') } };
 const live = new Set<string>();
 const EVENTS_LOG = path.join(process.cwd(), 'events.log');
@@ -67,7 +69,11 @@ function linger(): void {
 async function post(call: Omit<ExecutorCall, 'executor_id' | 'framework_id'>): Promise<Response> {
   return fetch(endpoint, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    headers: {
+      'Content-Type': 'application/json',
+      Accept: 'application/json',
+      ...(token === undefined ? {} : { Authorization: `Bearer ${token}` }),
+    },
     body: jsonCodec.executorCall.encode({ ...ids, ...call }),
   });
 }
