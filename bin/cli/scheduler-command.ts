@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { loadJobConfig, type CompiledJobConfig } from '../../shared/config/job-config.js';
 import { describeError } from '../../shared/errors.js';
@@ -36,7 +37,8 @@ export const schedulerCommand: Command = {
     '  --executor-command CMD   shell command starting the executor (default: node dist/bin/sluice.js executor)',
     '  --executor-config PATH   the job config as the executor sees it (default: --config)',
     '  --role ROLE              Mesos role (default sluice)      --principal P   (default sluice)',
-    '  --secret S               framework auth secret (default $SLUICE_MESOS_SECRET; none: no auth)',
+    "  --secret-file FILE       the principal's framework auth secret, sent as HTTP basic auth (default",
+    '                           $SLUICE_MESOS_SECRET_FILE; none: no auth). Never on the command line: args are public',
     '  --user USER              user the executors run as (default: the current user)',
     '  --failover-timeout SECS  how long Mesos keeps the tasks without a scheduler (default 604800, a week)',
     '  --cpus N --mem MB --disk MB   resources per container (default 0.5, 512, 256)',
@@ -60,7 +62,7 @@ export const schedulerCommand: Command = {
       'executor-config',
       'role',
       'principal',
-      'secret',
+      'secret-file',
       'user',
       'failover-timeout',
       'cpus',
@@ -149,6 +151,22 @@ function number(values: Values, name: string, fallback: number, min: number): nu
   return value;
 }
 
+/** The framework secret from its file (a trailing newline dropped); '' without a file. Mesos's basic authenticator splits at ':'. */
+function mesosSecret(file: string): string {
+  if (file === '') return '';
+  let secret: string;
+  try {
+    secret = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+  } catch (error) {
+    throw new UsageError(`--secret-file: cannot read ${file}: ${describeError(error)}`);
+  }
+  if (secret === '' || secret.includes(':') || secret.includes('\n'))
+    throw new UsageError(
+      `--secret-file ${file} must hold one line, the secret, without ':' (Mesos's basic authentication cannot carry one)`,
+    );
+  return secret;
+}
+
 function frameworkOptions(
   values: Values,
   config: CompiledJobConfig,
@@ -164,7 +182,7 @@ function frameworkOptions(
     volumeMb > 0
       ? { kind: 'persistent-volume', sizeMb: volumeMb, containerPath: 'state' }
       : { kind: 'host-dir', path: text('state-dir', config.stateDir) };
-  const secret = text('secret', process.env.SLUICE_MESOS_SECRET ?? '');
+  const secret = mesosSecret(text('secret-file', process.env.SLUICE_MESOS_SECRET_FILE ?? ''));
   const defaults = FRAMEWORK_DEFAULTS.resources;
   return {
     config,

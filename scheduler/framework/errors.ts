@@ -11,6 +11,12 @@ export const SCHEDULER_ERROR_CODES = {
   SCHEDULER_NO_MASTER: { retriable: true },
   /** The subscription stream failed (HTTP error, broken stream, missed heartbeats). */
   SCHEDULER_STREAM_FAILED: { retriable: true },
+  /**
+   * The master refused the framework's identity: no or wrong credentials (401), or a principal
+   * its ACLs do not allow the role. Retrying does not heal it (the client still retries, slowly,
+   * so fixing the master's side is enough); the message says what to fix.
+   */
+  SCHEDULER_MESOS_REFUSED: { retriable: false },
   /** A call was made while no subscription is up. */
   SCHEDULER_NOT_SUBSCRIBED: { retriable: true },
   /** Mesos removed the framework (torn down, or failover timeout expired): only a new id helps. */

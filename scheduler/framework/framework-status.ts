@@ -16,8 +16,12 @@ export interface ContainerStatus {
   readonly lastFailure?: LastFailure;
 }
 
-/** A container failing (and being relaunched), the framework removed by Mesos, or its id taken over by another scheduler. */
-export type FrameworkJobError = JobError | { readonly code: 'FRAMEWORK_REMOVED' | 'FRAMEWORK_FAILED_OVER'; readonly message: string };
+/**
+ * A container failing (and being relaunched), the framework removed by Mesos, its id taken over by
+ * another scheduler, or the master refusing its credentials or role.
+ */
+export type FrameworkJobError =
+  JobError | { readonly code: 'FRAMEWORK_REMOVED' | 'FRAMEWORK_FAILED_OVER' | 'SCHEDULER_MESOS_REFUSED'; readonly message: string };
 
 export interface FrameworkStatus {
   readonly frameworkId: string | undefined;

@@ -42,8 +42,11 @@ import { frameworkMetrics } from './framework-metrics.js';
 import { eventForStatus, executorEnded } from './task-status.js';
 import { releaseDeadContainer } from '../../shared/coordination/dead-container.js';
 
+/** The key in `errors` of the master's refusal of our credentials or role (container ids are digits). */
+const MESOS_REFUSAL = 'mesos';
+
 export interface FrameworkEvents {
-  /** A container started failing (reported once per failure streak), or Mesos removed the framework. */
+  /** A container started failing (reported once per failure streak), Mesos removed the framework, or refused it. */
   jobError: [error: FrameworkJobError];
   /** Every container's state change, for tests and metrics. */
   container: [id: string, record: ContainerRecord];
@@ -134,6 +137,7 @@ export class Framework extends EventEmitter<FrameworkEvents> {
       this.queue.push(() => this.onEvent(event, receivedAt));
     });
     this.client.on('disconnected', () => this.reconciler.stop());
+    this.client.on('refused', (error) => this.reportRefusal(error.message));
     this.client.start();
   }
 
@@ -296,6 +300,7 @@ export class Framework extends EventEmitter<FrameworkEvents> {
   }
 
   private async onSubscribed(subscribed: SchedulerEventSubscribed): Promise<void> {
+    this.errors.delete(MESOS_REFUSAL);
     const id = subscribed.framework_id.value;
     if (this.frameworkId?.id !== id) {
       // Persisted before anything else: a successor must fail over to this id, not register anew.
@@ -467,6 +472,13 @@ export class Framework extends EventEmitter<FrameworkEvents> {
     } else {
       this.records.set(id, transition(record, 'reset', Date.now()));
     }
+  }
+
+  /** Shown in the job's errors until a subscription succeeds: the job cannot run until the master's or our side is fixed. */
+  private reportRefusal(message: string): void {
+    const known = this.errors.get(MESOS_REFUSAL)?.message === message;
+    this.errors.set(MESOS_REFUSAL, { code: 'SCHEDULER_MESOS_REFUSED', message });
+    if (!known) this.emit('jobError', { code: 'SCHEDULER_MESOS_REFUSED', message });
   }
 
   private async onError(message: string): Promise<void> {

@@ -4,8 +4,11 @@
  * itself: a broken stream, an HTTP error or ~5 missed heartbeats lead to a re-subscribe after an
  * exponential backoff capped at 15 s (mesos-v1.md "Partitions"), with the FrameworkInfo the owner
  * gives at that moment (so a re-subscribe carries the framework id). A 307 from a non-leading
- * master names the leader as `//host:port/api/v1/scheduler`; the client follows it. The owner
- * reacts to events; the client knows nothing about tasks.
+ * master names the leader as `//host:port/api/v1/scheduler`; the client follows it. With a
+ * credential every request carries HTTP basic auth (mesos-auth.ts); a master that refuses it
+ * (401, or an ERROR "Not authorized" to a SUBSCRIBE) is reported as `refused` with what to fix,
+ * and asked again with the usual backoff. The owner reacts to events; the client knows nothing
+ * about tasks.
  */
 import { EventEmitter } from 'node:events';
 import {
@@ -21,6 +24,7 @@ import { describeError } from '../../shared/errors.js';
 import { backoffDelayMs, type Backoff } from '../../shared/backoff.js';
 import { createLogger, type Logger, type LogFields } from '../../shared/log.js';
 import { SchedulerError } from './errors.js';
+import { basicAuthorization, notAuthorizedError, unauthenticatedError, type MesosCredential } from './mesos-auth.js';
 import { parseMasterAddress, resolveMaster, type MasterAddress } from './master-address.js';
 import { recordsUntilAborted } from './record-stream.js';
 
@@ -36,7 +40,7 @@ export interface MesosClientOptions {
   /** Called for every SUBSCRIBE: a re-subscribe must carry the framework id known by then. */
   readonly frameworkInfo: () => FrameworkInfo;
   /** HTTP basic auth for framework authentication (`Authorization` on every request). */
-  readonly credential?: { readonly principal: string; readonly secret: string };
+  readonly credential?: MesosCredential;
   /** Re-subscribe delay: initialMs doubling to maxMs (default 500 ms → 15 s). */
   readonly backoff?: { readonly initialMs?: number; readonly maxMs?: number };
   /** Heartbeats missed before the stream counts as dead (default 5). */
@@ -53,6 +57,8 @@ export interface MesosClientEvents {
   event: [event: SchedulerEvent];
   /** The stream ended; the client re-subscribes unless stopped. */
   disconnected: [reason: string];
+  /** The master refused the framework's identity (SCHEDULER_MESOS_REFUSED); the client asks again with backoff. */
+  refused: [error: SchedulerError];
 }
 
 interface Subscription {
@@ -137,6 +143,8 @@ export class MesosClient extends EventEmitter<MesosClientEvents> {
     });
     const text = await response.text();
     if (response.status === 200 || response.status === 202) return;
+    if (response.status === 401)
+      throw unauthenticatedError(subscription.url, this.options.credential, response.headers.get('WWW-Authenticate'));
     // A 403 or 307 means our stream is stale (failed over, master changed): re-subscribe now.
     if (response.status === 403 || response.status === 307) this.abort?.abort();
     throw new MesosError(mesosErrorCodeForStatus(response.status), `${call.type} answered ${response.status}: ${text}`, {
@@ -147,9 +155,7 @@ export class MesosClient extends EventEmitter<MesosClientEvents> {
   private headers(): Record<string, string> {
     const headers: Record<string, string> = { 'Content-Type': jsonCodec.contentType, Accept: jsonCodec.contentType };
     const credential = this.options.credential;
-    if (credential !== undefined) {
-      headers.Authorization = `Basic ${Buffer.from(`${credential.principal}:${credential.secret}`).toString('base64')}`;
-    }
+    if (credential !== undefined) headers.Authorization = basicAuthorization(credential);
     return headers;
   }
 
@@ -173,6 +179,7 @@ export class MesosClient extends EventEmitter<MesosClientEvents> {
         problem = 'the Mesos event stream ended';
       } catch (error) {
         problem = describeError(error);
+        if (error instanceof SchedulerError && error.code === 'SCHEDULER_MESOS_REFUSED' && this.running) this.emit('refused', error);
       }
       if (!this.running) break;
       failures += 1;
@@ -207,6 +214,10 @@ export class MesosClient extends EventEmitter<MesosClientEvents> {
           url = leaderUrlOf(answer.headers.get('Location'), url);
           continue;
         }
+        if (answer.status === 401) {
+          await answer.body?.cancel();
+          throw unauthenticatedError(url, this.options.credential, answer.headers.get('WWW-Authenticate'));
+        }
         if (answer.status !== 200 || answer.body === null) {
           const text = await answer.text();
           throw new MesosError(mesosErrorCodeForStatus(answer.status), `SUBSCRIBE to ${url} answered ${answer.status}: ${text}`);
@@ -224,6 +235,9 @@ export class MesosClient extends EventEmitter<MesosClientEvents> {
       for await (const record of recordsUntilAborted(response.body as ReadableStream<Uint8Array>, abort.signal)) {
         watchdog.beat();
         const event = jsonCodec.schedulerEvent.decode(record);
+        const refusal =
+          up || event.type !== 'ERROR' ? undefined : notAuthorizedError(url, info.principal, rolesOf(info), event.error?.message ?? '');
+        if (refusal !== undefined) throw refusal;
         if (event.type === 'SUBSCRIBED' && event.subscribed !== undefined) {
           up = true;
           this.current = { url, streamId, frameworkId: event.subscribed.framework_id.value };
@@ -257,6 +271,10 @@ export class MesosClient extends EventEmitter<MesosClientEvents> {
     });
     this.wakeUp = undefined;
   }
+}
+
+function rolesOf(info: FrameworkInfo): string[] {
+  return info.roles ?? [info.role ?? '*'];
 }
 
 /** Mesos answers 307 with a protocol-relative `//host:port/api/v1/scheduler`. */
