@@ -30,6 +30,8 @@ export const executorCommand: Command = {
   async run({ positionals }) {
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     const env = readExecutorEnvironment(process.env);
+    // Only the agent client needs the token: the job's code and any process it starts do not see it.
+    delete process.env.MESOS_EXECUTOR_AUTHENTICATION_TOKEN;
     const loaded = await loadJobConfig(env.settings.jobConfig);
     const config = env.settings.stateDir ? { ...loaded, stateDir: resolve(env.settings.stateDir) } : loaded;
     const brokers = env.settings.kafkaBrokers.length > 0 ? env.settings.kafkaBrokers : config.kafka.brokers;
