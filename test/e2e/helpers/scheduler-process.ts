@@ -26,6 +26,8 @@ export interface SchedulerProcessOptions {
   readonly electionSessionMs?: number;
   /** The Kafka of the job and its executors (default the run's, `kafkaBrokers()`). */
   readonly brokers?: readonly string[];
+  /** More flags (e.g. `--principal` and `--secret-file`). */
+  readonly extraArgs?: readonly string[];
 }
 
 export function startSchedulerProcess(t: TestContext, job: WordCountJob, options: SchedulerProcessOptions): ChildProcess {
@@ -36,6 +38,7 @@ export function startSchedulerProcess(t: TestContext, job: WordCountJob, options
     ...['--port', String(options.port), '--host', '127.0.0.1', '--executor-command', executor],
     ...['--volume-mb', String(options.volumeMb), '--cpus', '0.3', '--mem', '128', '--disk', '0'],
     ...(options.electionSessionMs === undefined ? [] : ['--election-session-ms', String(options.electionSessionMs)]),
+    ...(options.extraArgs ?? []),
   ];
   const child = spawn(process.execPath, ['--import', TSX_LOADER, SLUICE, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
