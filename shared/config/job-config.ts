@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { SluiceError } from '../errors.js';
 import { anyObject, array, boolean, integer, Issues, object, oneOf, record, required, string, withDefault, field } from './schema.js';
 import { compileMySql, mysqlChecks, mysqlSchema, type MySqlConfig } from './mysql-config.js';
+import { compileKafka, kafkaChecks, kafkaSchema, type KafkaSettings } from './kafka-config.js';
 
 export type { MySqlConfig };
 
@@ -11,8 +12,6 @@ const NAME = /^[a-zA-Z0-9][a-zA-Z0-9._-]*$/;
 const TOPIC = /^[a-zA-Z0-9._-]{1,249}$/;
 const serdeName = string(/^[a-zA-Z][a-zA-Z0-9_-]*$/, 'a serde name (string, json, int32, int64, bytes, or one the job defines)');
 
-/** Kafka's own consumer default (session.timeout.ms); defaults used both in the schema and for an absent section. */
-const KAFKA_SESSION_TIMEOUT_MS = 30_000;
 /** Partitions of an embedded topic. */
 const EMBEDDED_PARTITIONS = 4;
 
@@ -129,13 +128,7 @@ export const jobConfigSchema = object({
       module: required(string(undefined, 'the path of the module that exports defineJob(...)')),
     }),
   ),
-  kafka: field(
-    object({
-      brokers: field(array(string(/^[^:\s]+:\d+$/, 'host:port'), 1)),
-      // The broker refuses less than its group.min.session.timeout.ms (6 s by default).
-      'session-timeout-ms': withDefault(integer(6000, 1_800_000), KAFKA_SESSION_TIMEOUT_MS),
-    }),
-  ),
+  kafka: field(kafkaSchema),
   inputs: required(array(inputSchema, 1)),
   outputs: withDefault(array(outputSchema), []),
   stores: withDefault(record(storeSchema), {}),
@@ -160,7 +153,7 @@ export interface CompiledJobConfig {
   readonly file: string;
   readonly name: string;
   readonly modulePath: string;
-  readonly kafka: { readonly brokers: readonly string[] | undefined; readonly sessionTimeoutMs: number };
+  readonly kafka: KafkaSettings;
   readonly inputs: Checked['inputs'];
   readonly outputs: Checked['outputs'];
   readonly stores: Readonly<Record<string, CompiledStore>>;
@@ -203,7 +196,7 @@ export function compileJobConfig(raw: unknown, file: string): CompiledJobConfig 
     file,
     name: checked.job.name,
     modulePath: absolute(base, checked.job.module),
-    kafka: { brokers: checked.kafka?.brokers, sessionTimeoutMs: checked.kafka?.['session-timeout-ms'] ?? KAFKA_SESSION_TIMEOUT_MS },
+    kafka: compileKafka(checked.kafka, file, base),
     inputs: checked.inputs,
     outputs: checked.outputs,
     stores: Object.fromEntries(
@@ -273,6 +266,7 @@ function crossChecks(config: Checked): string[] {
     }
   }
   problems.push(...mysqlChecks(config.stores, config.mysql, config.job.name));
+  problems.push(...kafkaChecks(config.kafka));
   const seen = new Set<string>();
   config.inputs.forEach((input, index) => {
     if (seen.has(input.topic)) problems.push(`inputs[${index}].topic: "${input.topic}" is listed twice`);

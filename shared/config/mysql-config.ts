@@ -3,7 +3,7 @@
  * keep a job with mysql stores exactly-once (docs/architecture.md, "MySQL stores").
  */
 import { isAbsolute, resolve } from 'node:path';
-import { field, integer, required, string, withDefault, object, type Check } from './schema.js';
+import { field, integer, required, secretRefused, string, withDefault, object } from './schema.js';
 
 /** The compiled `mysql` section. */
 export interface MySqlConfig {
@@ -26,22 +26,13 @@ const IDENTIFIER = /^[A-Za-z0-9_]{1,64}$/;
 /** MySQL's limit on a table name. */
 const MAX_TABLE_NAME = 64;
 
-/** A password in the config would end up in logs, the job model and Mesos task data: refused without echoing it. */
-const noPassword: Check<never> = (_value, path, issues) => {
-  issues.list.push({
-    path,
-    message: 'a password must not be in the job config; write it to a file readable by the job and name it with mysql.password-file',
-  });
-  return undefined;
-};
-
 export const mysqlSchema = object({
   host: required(string(/^[^\s:/]+$/, 'a host name or address')),
   port: withDefault(integer(1, 65_535), 3306),
   database: required(string(IDENTIFIER, 'a database name (letters, digits, _; at most 64)')),
   user: required(string(undefined, 'a user name')),
   'password-file': required(string(undefined, 'the path of a file holding the password')),
-  password: field(noPassword),
+  password: field(secretRefused('mysql.password-file')),
   'pool-size': withDefault(integer(1, 1000), 4),
   'table-prefix': field(string(/^[A-Za-z0-9_]{1,40}$/, 'a table name prefix (letters, digits, _; at most 40)')),
   'max-key-bytes': withDefault(integer(1, MAX_KEY_BYTES_LIMIT), 1024),

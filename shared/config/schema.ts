@@ -129,3 +129,17 @@ function join(path: string, key: string): string {
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/**
+ * A secret written into the config itself would travel with it into logs, the job model and Mesos
+ * task data: refused, without echoing it, naming the key that takes a file instead.
+ */
+export const secretRefused =
+  (fileKey: string): Check<never> =>
+  (_value, path, issues) => {
+    issues.list.push({
+      path,
+      message: `a password must not be in the job config; write it to a file readable by the job and name it with ${fileKey}`,
+    });
+    return undefined;
+  };
