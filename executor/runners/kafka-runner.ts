@@ -1,6 +1,7 @@
 import type { CompiledJobConfig } from '../../shared/config/job-config.js';
 import type { TaskOwnership } from '../../shared/coordination/task-ownership.js';
-import { createKafka } from '../../shared/kafka/client.js';
+import { createKafka, kafkaPrincipal } from '../../shared/kafka/client.js';
+import { namingRefusals } from '../../shared/kafka/errors.js';
 import { partitionCount } from '../../shared/kafka/topics.js';
 import { createLogger } from '../../shared/log.js';
 import type { JobModel } from '../../shared/model/job-model.js';
@@ -13,11 +14,12 @@ import { KafkaSystem } from '../systems/kafka/kafka-system.js';
 
 /** The job model of a job on Kafka: its config and the partition counts of its input topics. */
 export async function kafkaJobModel(config: CompiledJobConfig, brokers: readonly string[]): Promise<JobModel> {
-  const admin = createKafka({ brokers, clientId: `sluice-${config.name}-planner` }).admin();
-  await admin.connect();
+  const kafka = createKafka({ brokers, clientId: `sluice-${config.name}-planner`, security: config.kafka.security });
+  const admin = kafka.admin();
+  await namingRefusals({}, kafkaPrincipal(kafka), () => admin.connect());
   try {
     const counts = new Map<string, number>();
-    for (const input of config.inputs) counts.set(input.topic, await partitionCount(admin, input.topic, 'an input'));
+    for (const input of config.inputs) counts.set(input.topic, await partitionCount(admin, input.topic, 'an input', kafkaPrincipal(kafka)));
     return jobModelFor(config, counts);
   } finally {
     await admin.disconnect();
@@ -41,6 +43,7 @@ export async function startKafkaContainer(input: {
     job: config.name,
     containerId,
     sessionTimeoutMs: config.kafka.sessionTimeoutMs,
+    security: config.kafka.security,
     guarantee: config.task.guarantee,
     logger,
   });

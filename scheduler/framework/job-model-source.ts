@@ -7,19 +7,22 @@
 import type { CompiledJobConfig } from '../../shared/config/job-config.js';
 import type { JobModelStore } from '../../shared/coordination/job-model-store.js';
 import type { LeaderToken } from '../../shared/coordination/leader-election.js';
-import { createKafka } from '../../shared/kafka/client.js';
+import { createKafka, kafkaPrincipal } from '../../shared/kafka/client.js';
+import { namingRefusals } from '../../shared/kafka/errors.js';
 import { partitionCount } from '../../shared/kafka/topics.js';
 import type { JobModel } from '../../shared/model/job-model.js';
 import { planJobModel } from '../../shared/model/plan-job-model.js';
 import { groupByPartition, groupBySystemStreamPartition, type InputStream } from '../../shared/model/ssp-grouper.js';
 
 export async function readInputs(config: CompiledJobConfig, brokers: readonly string[]): Promise<InputStream[]> {
-  const admin = createKafka({ brokers: [...brokers], clientId: `sluice-${config.name}-scheduler` }).admin();
-  await admin.connect();
+  const kafka = createKafka({ brokers: [...brokers], clientId: `sluice-${config.name}-scheduler`, security: config.kafka.security });
+  const admin = kafka.admin();
+  const principal = kafkaPrincipal(kafka);
+  await namingRefusals({}, principal, () => admin.connect());
   try {
     const inputs: InputStream[] = [];
     for (const input of config.inputs)
-      inputs.push({ system: 'kafka', topic: input.topic, partitionCount: await partitionCount(admin, input.topic, 'an input') });
+      inputs.push({ system: 'kafka', topic: input.topic, partitionCount: await partitionCount(admin, input.topic, 'an input', principal) });
     return inputs;
   } finally {
     await admin.disconnect();

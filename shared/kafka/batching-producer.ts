@@ -9,7 +9,7 @@ import {
 } from 'kafkajs';
 import { describeError } from '../errors.js';
 import { KAFKA_RETRY } from './client.js';
-import { KafkaError, KafkaErrorCode } from './errors.js';
+import { KafkaError, KafkaErrorCode, kafkaErrorTypes, kafkaRefusal, refusalType } from './errors.js';
 
 /** What a BatchingProducer sends through: a kafkajs producer, or one of its transactions. */
 export type BatchSender = Pick<Producer, 'sendBatch'>;
@@ -90,7 +90,11 @@ export class BatchingProducer {
   private inFlight: Promise<void> | undefined;
   private failure: Error | undefined;
 
-  constructor(private readonly producer: BatchSender) {}
+  constructor(
+    private readonly producer: BatchSender,
+    /** Whom the broker sees (client.ts's kafkaPrincipal), named when it refuses a write. */
+    private readonly principal = 'this client',
+  ) {}
 
   /** Queues messages; resolves when Kafka acknowledged them. */
   send(topic: string, messages: readonly Message[]): Promise<void> {
@@ -135,11 +139,13 @@ export class BatchingProducer {
     this.inFlight = this.producer
       .sendBatch({ topicMessages, acks: -1 })
       .then((metadata) => settle(pieces, metadata))
-      .catch((error: unknown) => {
-        this.failure = new KafkaError(KafkaErrorCode.sendFailed, `a send to Kafka failed: ${describeError(error)}`, {
-          cause: error,
-          retriable: false,
-        });
+      .catch(async (error: unknown) => {
+        this.failure =
+          (await this.refusal(error, topicMessages)) ??
+          new KafkaError(KafkaErrorCode.sendFailed, `a send to Kafka failed: ${describeError(error)}`, {
+            cause: error,
+            retriable: false,
+          });
         const failed = new Set(pieces.map((piece) => piece.send));
         for (const send of [...failed, ...this.queue.splice(0)]) send.reject(this.failure);
       })
@@ -147,6 +153,33 @@ export class BatchingProducer {
         this.inFlight = undefined;
         this.startNext();
       });
+  }
+
+  /**
+   * A refused request as an error naming what was refused. Kafka refuses a request's partitions of
+   * a topic the principal may not write (with a transaction, the other topics' as not attempted) and
+   * kafkajs reports the first error alone: with several topics in the request each is sent alone to
+   * find the refused one. The producer has failed for good anyway; at least once, the other topics'
+   * records may then be written twice, as after any failed send, and exactly once the task's
+   * transaction is aborted.
+   */
+  private async refusal(error: unknown, topicMessages: readonly TopicMessages[]): Promise<KafkaError | undefined> {
+    const notAttempted = kafkaErrorTypes(error).has('OPERATION_NOT_ATTEMPTED');
+    if (refusalType(error) !== 'TOPIC_AUTHORIZATION_FAILED' && !notAttempted) {
+      return kafkaRefusal(error, { cluster: 'IDEMPOTENT_WRITE' }, this.principal);
+    }
+    const [only] = topicMessages;
+    if (topicMessages.length === 1 && only && !notAttempted) {
+      return kafkaRefusal(error, { topic: { name: only.topic, operation: 'WRITE' } }, this.principal);
+    }
+    for (const alone of topicMessages) {
+      const refused = await this.producer.sendBatch({ topicMessages: [alone], acks: -1 }).then(
+        () => undefined,
+        (probe: unknown) => kafkaRefusal(probe, { topic: { name: alone.topic, operation: 'WRITE' } }, this.principal),
+      );
+      if (refused) return refused;
+    }
+    return undefined;
   }
 
   /** Takes messages from the front of the queue up to the request limits, splitting a send if needed. */

@@ -26,6 +26,8 @@ export interface ReadOptions {
   /** Partitions read at the same time (each with its own `onRecords` calls in order). */
   readonly concurrency?: number;
   readonly maxBytesPerPartition?: number;
+  /** The one-off group's name before its random part: a job's readers stay among the groups its ACLs allow it. */
+  readonly groupPrefix?: string;
 }
 
 /**
@@ -47,7 +49,7 @@ export async function readPartitions(
 
   // Where each partition goes on: seeked to on every (re)join, so a rebalance repeats nothing.
   const next = new Map([...pending].map(([key, request]) => [key, request.from]));
-  const groupId = `sluice-reader-${randomUUID()}`;
+  const groupId = `${options.groupPrefix ?? 'sluice-reader-'}${randomUUID()}`;
   const topics = [...new Set([...pending.values()].map((request) => request.topic))];
   const consumer = kafka.consumer({
     groupId,

@@ -1,5 +1,5 @@
 import kafkajs, { type Admin } from 'kafkajs';
-import { KafkaError, KafkaErrorCode, kafkaErrorTypes } from './errors.js';
+import { KafkaError, KafkaErrorCode, kafkaErrorTypes, namingRefusals, type AclOperation } from './errors.js';
 
 // kafkajs is CommonJS; Node's ESM interop does not see this export by name.
 const { ConfigResourceTypes } = kafkajs;
@@ -32,38 +32,52 @@ export interface TopicSettings {
   readonly deleteRetentionMs: number;
 }
 
+/** Runs an admin call on a topic; a refusal names the topic, the operation and `principal`. */
+function onTopic<T>(topic: string, operation: AclOperation, principal: string, call: () => Promise<T>): Promise<T> {
+  return namingRefusals({ topic: { name: topic, operation } }, principal, call);
+}
+
 /**
  * Creates the topic, or validates the one that exists: a wrong partition count, cleanup policy or
  * compaction lag is an error naming the topic, never silently used (kafkajs's createTopics does not
- * check). Returns the settings the topic really has.
+ * check). Returns the settings the topic really has. `principal`: whom the broker sees (client.ts's
+ * kafkaPrincipal), named when it refuses.
  */
-export async function ensureTopic(admin: Admin, spec: TopicSpec): Promise<TopicSettings & { readonly created: boolean }> {
+export async function ensureTopic(
+  admin: Admin,
+  spec: TopicSpec,
+  principal = 'this client',
+): Promise<TopicSettings & { readonly created: boolean }> {
   const configEntries = Object.entries({
     ...spec.configs,
     ...(spec.compacted ? { 'cleanup.policy': 'compact' } : {}),
     ...(spec.minCompactionLagMs === undefined ? {} : { 'min.compaction.lag.ms': String(spec.minCompactionLagMs) }),
   }).map(([name, value]) => ({ name, value }));
-  const created = await whileTopicIsNew(() =>
-    admin.createTopics({
-      waitForLeaders: true,
-      topics: [
-        {
-          topic: spec.topic,
-          numPartitions: spec.partitions,
-          replicationFactor: spec.replicationFactor ?? -1,
-          configEntries,
-        },
-      ],
-    }),
+  const created = await onTopic(spec.topic, 'CREATE', principal, () =>
+    whileTopicIsNew(() =>
+      admin.createTopics({
+        waitForLeaders: true,
+        topics: [
+          {
+            topic: spec.topic,
+            numPartitions: spec.partitions,
+            replicationFactor: spec.replicationFactor ?? -1,
+            configEntries,
+          },
+        ],
+      }),
+    ),
   );
-  return { created, ...(await validateTopic(admin, spec)) };
+  return { created, ...(await validateTopic(admin, spec, principal)) };
 }
 
 const SETTINGS = ['cleanup.policy', 'min.insync.replicas', 'min.compaction.lag.ms', 'delete.retention.ms'] as const;
 
 /** Checks a topic that exists (maybe only just, created by another container at the same time), and returns its settings. */
-export async function validateTopic(admin: Admin, spec: TopicSpec): Promise<TopicSettings> {
-  const metadata = await whileTopicIsNew(() => admin.fetchTopicMetadata({ topics: [spec.topic] }));
+export async function validateTopic(admin: Admin, spec: TopicSpec, principal = 'this client'): Promise<TopicSettings> {
+  const metadata = await onTopic(spec.topic, 'DESCRIBE', principal, () =>
+    whileTopicIsNew(() => admin.fetchTopicMetadata({ topics: [spec.topic] })),
+  );
   const partitions = metadata.topics[0]?.partitions ?? [];
   if (partitions.length !== spec.partitions) {
     throw new KafkaError(
@@ -73,11 +87,13 @@ export async function validateTopic(admin: Admin, spec: TopicSpec): Promise<Topi
       { context: { topic: spec.topic } },
     );
   }
-  const described = await whileTopicIsNew(() =>
-    admin.describeConfigs({
-      includeSynonyms: false,
-      resources: [{ type: ConfigResourceTypes.TOPIC, name: spec.topic, configNames: [...SETTINGS] }],
-    }),
+  const described = await onTopic(spec.topic, 'DESCRIBE_CONFIGS', principal, () =>
+    whileTopicIsNew(() =>
+      admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [{ type: ConfigResourceTypes.TOPIC, name: spec.topic, configNames: [...SETTINGS] }],
+      }),
+    ),
   );
   const entries = described.resources[0]?.configEntries ?? [];
   const value = (name: (typeof SETTINGS)[number]) => entries.find((entry) => entry.configName === name)?.configValue;
@@ -121,15 +137,20 @@ function mismatch(spec: TopicSpec, what: string, fix: Record<string, string>): K
   );
 }
 
-/** The partition count of an existing topic; a missing topic is an error naming it and its purpose. */
-export async function partitionCount(admin: Admin, topic: string, purpose: string): Promise<number> {
+/**
+ * The partition count of an existing topic; a missing topic is an error naming it and its purpose.
+ * A broker lists only the topics `principal` may DESCRIBE, so the error says that too.
+ */
+export async function partitionCount(admin: Admin, topic: string, purpose: string, principal = 'this client'): Promise<number> {
   const existing = await admin.listTopics();
   if (!existing.includes(topic)) {
-    throw new KafkaError(KafkaErrorCode.topicMissing, `topic '${topic}' (${purpose}) does not exist; create it first`, {
-      context: { topic },
-    });
+    throw new KafkaError(
+      KafkaErrorCode.topicMissing,
+      `topic '${topic}' (${purpose}) does not exist, or ${principal} may not DESCRIBE it; create it first, or add that ACL`,
+      { context: { topic } },
+    );
   }
-  const metadata = await whileTopicIsNew(() => admin.fetchTopicMetadata({ topics: [topic] }));
+  const metadata = await onTopic(topic, 'DESCRIBE', principal, () => whileTopicIsNew(() => admin.fetchTopicMetadata({ topics: [topic] })));
   return metadata.topics[0]?.partitions.length ?? 0;
 }
 

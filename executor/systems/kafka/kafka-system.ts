@@ -2,7 +2,8 @@ import type { Admin, Consumer, Kafka, Producer } from 'kafkajs';
 import type { Ssp } from '../../../shared/api/task.js';
 import { describeError, SluiceError } from '../../../shared/errors.js';
 import { BATCHING_PRODUCER_CONFIG, BatchingProducer } from '../../../shared/kafka/batching-producer.js';
-import { createKafka } from '../../../shared/kafka/client.js';
+import { createKafka, kafkaPrincipal } from '../../../shared/kafka/client.js';
+import { kafkaRefusal, namingRefusals } from '../../../shared/kafka/errors.js';
 import { evictPredecessors } from '../../../shared/kafka/evict-predecessors.js';
 import { ownedPartitionsAssigner, type MemberClaim } from '../../../shared/kafka/owned-partitions-assigner.js';
 import { ensureTopic, partitionCount, whileTopicIsNew, type TopicSpec } from '../../../shared/kafka/topics.js';
@@ -24,12 +25,15 @@ import {
 } from '../stream-system.js';
 import { TransactionalTaskWriter } from './transactional-task-writer.js';
 import type { Guarantee } from '../../../shared/config/job-config.js';
+import type { KafkaSecurity } from '../../../shared/config/kafka-config.js';
 
 export interface KafkaSystemOptions {
   readonly brokers: readonly string[];
   readonly job: string;
   readonly containerId: string;
   readonly sessionTimeoutMs: number;
+  /** TLS and SASL of every connection (the job config's kafka.tls and kafka.sasl). */
+  readonly security?: KafkaSecurity;
   /** Exactly once: a transactional producer per task. At least once: one producer for the container. */
   readonly guarantee: Guarantee;
   readonly logger: Logger;
@@ -56,7 +60,7 @@ export class KafkaSystem implements StreamSystem {
     private readonly shared: { readonly producer: Producer; readonly batching: BatchingProducer; readonly outputs: OutputSink } | undefined,
     private readonly options: KafkaSystemOptions,
   ) {
-    this.changelogSource = new KafkaChangelogSource(kafka, admin);
+    this.changelogSource = new KafkaChangelogSource(kafka, admin, readerGroupPrefix(options.job));
     this.checkpoints = new KafkaCheckpointStore(admin, groupId(options.job), this.membership);
   }
 
@@ -65,13 +69,15 @@ export class KafkaSystem implements StreamSystem {
       brokers: options.brokers,
       clientId: containerClientId(options.job, options.containerId),
       logFields: { job: options.job, container: options.containerId },
+      security: options.security,
     });
     const admin = kafka.admin();
-    await admin.connect();
+    const principal = kafkaPrincipal(kafka);
+    await namingRefusals({}, principal, () => admin.connect());
     if (options.guarantee === 'exactly-once') return new KafkaSystem(kafka, admin, undefined, options);
     const producer = kafka.producer(BATCHING_PRODUCER_CONFIG);
     await producer.connect();
-    const batching = new BatchingProducer(producer);
+    const batching = new BatchingProducer(producer, principal);
     return new KafkaSystem(kafka, admin, { producer, batching, outputs: batchingOutputs(batching) }, options);
   }
 
@@ -95,14 +101,15 @@ export class KafkaSystem implements StreamSystem {
 
   async partitionCounts(topics: readonly { topic: string; purpose: string }[]): Promise<Map<string, number>> {
     const counts = new Map<string, number>();
-    for (const { topic, purpose } of topics) counts.set(topic, await partitionCount(this.admin, topic, purpose));
+    for (const { topic, purpose } of topics)
+      counts.set(topic, await partitionCount(this.admin, topic, purpose, kafkaPrincipal(this.kafka)));
     return counts;
   }
 
   async ensureTopics(specs: readonly TopicSpec[]): Promise<Map<string, ChangelogCompaction>> {
     const found = new Map<string, ChangelogCompaction>();
     for (const spec of specs) {
-      const settings = await ensureTopic(this.admin, spec);
+      const settings = await ensureTopic(this.admin, spec, kafkaPrincipal(this.kafka));
       if (spec.compacted) found.set(spec.topic, settings);
       // Changelogs (the compacted topics) hold the only durable copy of the state. Kafka Streams
       // recommends replication factor 3 with min.insync.replicas 2: one broker may fail without
@@ -172,6 +179,11 @@ export function groupId(job: string): string {
   return `sluice-${job}`;
 }
 
+/** The prefix of the one-off groups of the job's restores: under the job's own `sluice-<job>-`, so one ACL covers them. */
+export function readerGroupPrefix(job: string): string {
+  return `sluice-${job}-reader-`;
+}
+
 /** The kafkajs clientId of a container's clients (KafkaSystem.connect): names its group members when their claims are not shown. */
 export function containerClientId(job: string, containerId: string): string {
   return `sluice-${job}-${containerId}`;
@@ -226,6 +238,11 @@ class KafkaInput implements InputSource {
     });
   }
 
+  /** The topics the consumer reads, as one resource for a refusal's message. */
+  private inputTopicsAttempt(): { name: string; operation: 'READ' } {
+    return { name: [...new Set(this.request.ssps.map(({ ssp }) => ssp.topic))].join(' or '), operation: 'READ' };
+  }
+
   async start(): Promise<void> {
     const { consumer, options } = this;
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
@@ -247,10 +264,17 @@ class KafkaInput implements InputSource {
     consumer.on(consumer.events.FETCH_START, () => this.membership.onFetchStart());
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       this.membership.onCrash();
-      if (!payload.restart)
-        this.fail(
-          new SluiceError('KAFKA_INPUT_FAILED', `the Kafka consumer stopped: ${describeError(payload.error)}`, { cause: payload.error }),
+      if (!payload.restart) {
+        const refusal = kafkaRefusal(
+          payload.error,
+          { group: { name: groupId(options.job), operation: 'READ' }, topic: this.inputTopicsAttempt() },
+          kafkaPrincipal(this.kafka),
         );
+        this.fail(
+          refusal ??
+            new SluiceError('KAFKA_INPUT_FAILED', `the Kafka consumer stopped: ${describeError(payload.error)}`, { cause: payload.error }),
+        );
+      }
     });
     // A dead earlier process of this container would hold up the join (and the whole group) until its session ends.
     await evictPredecessors(
@@ -259,8 +283,14 @@ class KafkaInput implements InputSource {
       { container: options.containerId, startedAt: this.claim.startedAt, clientId: containerClientId(options.job, options.containerId) },
       options.logger,
     );
-    await consumer.connect();
-    await consumer.subscribe({ topics: [...new Set(this.request.ssps.map(({ ssp }) => ssp.topic))] });
+    await namingRefusals(
+      { group: { name: groupId(options.job), operation: 'READ' }, topic: this.inputTopicsAttempt() },
+      kafkaPrincipal(this.kafka),
+      async () => {
+        await consumer.connect();
+        await consumer.subscribe({ topics: [...new Set(this.request.ssps.map(({ ssp }) => ssp.topic))] });
+      },
+    );
     await consumer.run({
       autoCommit: false,
       partitionsConsumedConcurrently: Math.min(8, Math.max(1, this.request.ssps.length)),

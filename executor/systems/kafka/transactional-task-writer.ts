@@ -5,7 +5,8 @@ import { TaskLostError } from '../../../shared/coordination/task-ownership.js';
 import { TRANSACTION_TIMEOUT_MS } from '../../../shared/config/job-config.js';
 import { describeError } from '../../../shared/errors.js';
 import { BATCHING_PRODUCER_CONFIG, BatchingProducer } from '../../../shared/kafka/batching-producer.js';
-import { kafkaErrorTypes } from '../../../shared/kafka/errors.js';
+import { kafkaErrorTypes, kafkaRefusal, type KafkaAttempt } from '../../../shared/kafka/errors.js';
+import { kafkaPrincipal } from '../../../shared/kafka/client.js';
 import type { Logger } from '../../../shared/log.js';
 import { sspKey } from '../../../shared/model/job-model.js';
 import type { Checkpoint, CheckpointWriter } from '../../checkpoint/checkpoint.js';
@@ -86,11 +87,16 @@ export class TransactionalTaskWriter implements TaskWriter {
   private constructor(
     private readonly producer: Producer,
     private readonly options: TransactionalTaskWriterOptions,
+    /** Whom the broker sees, named when it refuses something. */
+    private readonly principal: string,
   ) {
     this.ssps = new Map(options.ssps.map((ssp) => [sspKey(ssp), ssp]));
-    this.batching = new BatchingProducer({
-      sendBatch: async (batch) => (await this.transaction()).sendBatch(batch),
-    });
+    this.batching = new BatchingProducer(
+      {
+        sendBatch: async (batch) => (await this.transaction()).sendBatch(batch),
+      },
+      principal,
+    );
     this.outputs = { ...batchingOutputs(this.batching), flush: () => this.unlessFenced(this.batching.flush()) };
     this.checkpoints = { write: (task, checkpoint, owned) => this.commit(task, checkpoint, owned) };
   }
@@ -104,7 +110,7 @@ export class TransactionalTaskWriter implements TaskWriter {
       retry: TRANSACTION_RETRY,
     });
     await producer.connect();
-    const writer = new TransactionalTaskWriter(producer, options);
+    const writer = new TransactionalTaskWriter(producer, options, kafkaPrincipal(kafka));
     try {
       await writer.unlessFenced(writer.transaction());
     } catch (error) {
@@ -188,7 +194,11 @@ export class TransactionalTaskWriter implements TaskWriter {
     }
   }
 
-  /** A fencing error means a newer owner has the task: the caller must stop, not retry. */
+  /**
+   * A fencing error means a newer owner has the task: the caller must stop, not retry. A refusal
+   * names what was refused (its transactional id, the group its offsets go to; a refused topic is
+   * named by the batching producer).
+   */
   private async unlessFenced<T>(step: Promise<T>): Promise<T> {
     try {
       return await step;
@@ -197,7 +207,13 @@ export class TransactionalTaskWriter implements TaskWriter {
       if (types.has(FENCED)) {
         throw new TaskLostError(this.options.task, `a newer owner fenced its Kafka transactions (${describeError(error)})`);
       }
-      throw error;
+      const { job, task, groupId } = this.options;
+      const attempt: KafkaAttempt = {
+        transactionalId: { name: transactionalId(job, task), operation: 'WRITE' },
+        group: { name: groupId, operation: 'READ' },
+        cluster: 'IDEMPOTENT_WRITE',
+      };
+      throw kafkaRefusal(error, attempt, this.principal) ?? error;
     }
   }
 }
