@@ -9,7 +9,9 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Kafka, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs';
+import type { Admin, Consumer, Producer } from 'kafkajs';
+import type { KafkaSecurity } from '../../shared/config/kafka-config.js';
+import { createKafka } from '../../shared/kafka/client.js';
 import { whileTopicIsNew } from '../../shared/kafka/topics.js';
 import { ensureJars } from './jars.js';
 import { Deadline, freePorts, LOOPBACK, pollUntil, portOpen, withTimeout } from './net.js';
@@ -18,7 +20,7 @@ import { majorVersion, type InfraSettings } from './settings.js';
 
 export interface KafkaNode {
   readonly nodeId: number;
-  /** host:port of its PLAINTEXT listener. */
+  /** host:port of its client listener (PLAINTEXT, or SASL_SSL when secured). */
   readonly broker: string;
   /** SIGKILL: the node crashes, with no controlled shutdown handing its leaderships over first. */
   kill(): Promise<void>;
@@ -32,7 +34,7 @@ export interface KafkaNode {
 
 export interface RunningKafka {
   version: string;
-  /** host:port of the PLAINTEXT listeners (never the controller ports). */
+  /** host:port of the client listeners (never the controller ports). */
   brokers: string[];
   nodes: KafkaNode[];
   /** The first node's log. */
@@ -55,9 +57,23 @@ function clusterId(): string {
   throw new Error('could not generate a cluster id');
 }
 
-interface NodePorts {
+export interface NodePorts {
   readonly broker: number;
   readonly controller: number;
+}
+
+/**
+ * A secured cluster (dev/services/kafka-secured.ts): its one client listener's protocol (also the
+ * inter-broker and controller listeners' protocol), the rest of its server.properties, the storage
+ * format's extra arguments (SCRAM users), and how the infrastructure's own clients log in.
+ */
+export interface NodeSecurity {
+  readonly protocol: 'SASL_SSL';
+  readonly properties: readonly string[];
+  readonly formatArgs: readonly string[];
+  /** Never written to a log (the format command line holds the SCRAM passwords). */
+  readonly secrets: readonly string[];
+  readonly client: KafkaSecurity;
 }
 
 /**
@@ -65,8 +81,16 @@ interface NodePorts {
  * them (up to 3) by default and needs two in-sync replicas for an acks=all write once there are two
  * or more: one node may fail without losing an acknowledged write or stopping the writers.
  */
-function serverProperties(version: string, index: number, cluster: readonly NodePorts[], logDir: string): string {
+function serverProperties(
+  version: string,
+  index: number,
+  cluster: readonly NodePorts[],
+  logDir: string,
+  security: NodeSecurity | undefined,
+): string {
   const own = cluster[index] as NodePorts;
+  const listener = security?.protocol ?? 'PLAINTEXT';
+  const controllerProtocol = security?.protocol ?? 'PLAINTEXT';
   const replicas = Math.min(3, cluster.length);
   const minInsync = Math.min(2, replicas);
   const voters = cluster.map((node, i) => `${i + 1}@${LOOPBACK}:${node.controller}`).join(',');
@@ -74,11 +98,11 @@ function serverProperties(version: string, index: number, cluster: readonly Node
     'process.roles=broker,controller',
     `node.id=${index + 1}`,
     `controller.quorum.voters=${voters}`,
-    `listeners=PLAINTEXT://${LOOPBACK}:${own.broker},CONTROLLER://${LOOPBACK}:${own.controller}`,
-    `advertised.listeners=PLAINTEXT://${LOOPBACK}:${own.broker}`,
+    `listeners=${listener}://${LOOPBACK}:${own.broker},CONTROLLER://${LOOPBACK}:${own.controller}`,
+    `advertised.listeners=${listener}://${LOOPBACK}:${own.broker}`,
     'controller.listener.names=CONTROLLER',
-    'inter.broker.listener.name=PLAINTEXT',
-    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    `inter.broker.listener.name=${listener}`,
+    `listener.security.protocol.map=${listener}:${listener},CONTROLLER:${controllerProtocol}`,
     `log.dirs=${logDir}`,
     'num.partitions=1',
     `default.replication.factor=${replicas}`,
@@ -97,6 +121,7 @@ function serverProperties(version: string, index: number, cluster: readonly Node
     // Two cores: fewer threads than the defaults (3 network, 8 I/O) are plenty for tests.
     'num.network.threads=2',
     'num.io.threads=4',
+    ...(security?.properties ?? []),
   ];
   if (majorVersion(version) >= 4) {
     lines.push(`share.coordinator.state.topic.replication.factor=${replicas}`, `share.coordinator.state.topic.min.isr=${minInsync}`);
@@ -151,14 +176,12 @@ async function disconnectQuietly(client: Admin | Producer | Consumer | undefined
  * Produces to and consumes from a warm-up topic: one plain message and one in a committed transaction,
  * read back by a consumer group. This creates __consumer_offsets and __transaction_state up front.
  */
-async function warmUp(brokers: string[], deadline: Deadline): Promise<void> {
-  const kafka = new Kafka({
+async function warmUp(brokers: string[], deadline: Deadline, security: KafkaSecurity | undefined): Promise<void> {
+  const kafka = createKafka({
     clientId: 'sluice-test-infra',
     brokers,
-    logLevel: logLevel.NOTHING,
-    connectionTimeout: 3_000,
-    requestTimeout: 15_000,
-    retry: { retries: 20, initialRetryTime: 100, maxRetryTime: 2_000 },
+    security,
+    quiet: { connectionTimeout: 3_000, requestTimeout: 15_000, retry: { retries: 20, initialRetryTime: 100, maxRetryTime: 2_000 } },
   });
   let admin: Admin | undefined;
   let producer: Producer | undefined;
@@ -246,13 +269,12 @@ async function warmUp(brokers: string[], deadline: Deadline): Promise<void> {
  * Waits until a client that knows only `broker` sees `size` brokers (the restarted node is
  * registered and unfenced) and a leader for every partition of the warm-up topic.
  */
-async function serving(broker: string, size: number, deadline: Deadline): Promise<void> {
-  const kafka = new Kafka({
+async function serving(broker: string, size: number, deadline: Deadline, security: KafkaSecurity | undefined): Promise<void> {
+  const kafka = createKafka({
     clientId: 'sluice-test-infra',
     brokers: [broker],
-    logLevel: logLevel.NOTHING,
-    connectionTimeout: 3_000,
-    retry: { retries: 0 },
+    security,
+    quiet: { connectionTimeout: 3_000, retry: { retries: 0 } },
   });
   await pollUntil(deadline, `Kafka ${broker} serving`, async () => {
     const admin = kafka.admin();
@@ -272,7 +294,7 @@ async function serving(broker: string, size: number, deadline: Deadline): Promis
 export async function startKafka(settings: InfraSettings, ports?: NodePorts): Promise<RunningKafka> {
   const [broker, controller] = ports === undefined ? await freePorts(2) : [ports.broker, ports.controller];
   if (broker === undefined || controller === undefined) throw new Error('no free ports');
-  return startNodes(settings, [{ broker, controller }], () => 'kafka.log');
+  return startKafkaNodes(settings, [{ broker, controller }], () => 'kafka.log');
 }
 
 /**
@@ -282,18 +304,24 @@ export async function startKafka(settings: InfraSettings, ports?: NodePorts): Pr
 export async function startKafkaCluster(settings: InfraSettings, size: number): Promise<RunningKafka> {
   const ports = await freePorts(2 * size);
   const cluster = Array.from({ length: size }, (_, i) => ({ broker: ports[2 * i] as number, controller: ports[2 * i + 1] as number }));
-  return startNodes(settings, cluster, (index) => `kafka-cluster-${index + 1}.log`);
+  return startKafkaNodes(settings, cluster, (index) => `kafka-cluster-${index + 1}.log`);
 }
 
-async function startNodes(
+/**
+ * Formats and starts the nodes, and warms them up. `workDir` (default: a fresh temp dir) holds their
+ * configs and data, and is removed when they stop.
+ */
+export async function startKafkaNodes(
   settings: InfraSettings,
   cluster: readonly NodePorts[],
   logName: (index: number) => string,
+  options: { readonly security?: NodeSecurity; readonly workDir?: string } = {},
 ): Promise<RunningKafka> {
+  const { security } = options;
   const version = settings.kafkaVersion;
   const jars = await ensureJars('kafka', version, settings);
   const classPath = `${jars.dir}/*`;
-  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-kafka-'));
+  const workDir = options.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-kafka-'));
   const removeWorkDir = (): void => fs.rmSync(workDir, { recursive: true, force: true });
   const logging = loggingSetup(version, workDir);
   const jvm = [JVM_HEAP, '-XX:+ExitOnOutOfMemoryError', '-Djava.awt.headless=true', '-Djava.net.preferIPv4Stack=true'];
@@ -301,7 +329,9 @@ async function startNodes(
   const id = clusterId();
   const nodes = cluster.map((ports, index) => {
     const propertiesFile = path.join(workDir, `server-${index + 1}.properties`);
-    fs.writeFileSync(propertiesFile, serverProperties(version, index, cluster, path.join(workDir, `data-${index + 1}`)));
+    fs.writeFileSync(propertiesFile, serverProperties(version, index, cluster, path.join(workDir, `data-${index + 1}`), security), {
+      mode: 0o600,
+    });
     const logFile = path.join(settings.logDir, logName(index));
     fs.writeFileSync(logFile, '');
     return { nodeId: index + 1, port: ports.broker, broker: `${LOOPBACK}:${ports.broker}`, propertiesFile, logFile };
@@ -310,11 +340,23 @@ async function startNodes(
   const formatStarted = Date.now();
   const formats = await Promise.all(
     nodes.map((node) =>
-      runLogged('java', [...jvm, ...logging, '-cp', classPath, 'kafka.tools.StorageTool', 'format', '-t', id, '-c', node.propertiesFile], {
-        logFile: node.logFile,
-        timeoutMs: 60_000,
-        cwd: workDir,
-      }),
+      runLogged(
+        'java',
+        [
+          ...jvm,
+          ...logging,
+          '-cp',
+          classPath,
+          'kafka.tools.StorageTool',
+          'format',
+          '-t',
+          id,
+          '-c',
+          node.propertiesFile,
+          ...(security?.formatArgs ?? []),
+        ],
+        { logFile: node.logFile, timeoutMs: 60_000, cwd: workDir, secrets: security?.secrets },
+      ),
     ),
   );
   const formatMs = Date.now() - formatStarted;
@@ -366,7 +408,7 @@ async function startNodes(
       if (!warmedUp) throw new Error(proc.exitDescription());
     });
     try {
-      await Promise.race([warmUp(brokers, deadline), died]);
+      await Promise.race([warmUp(brokers, deadline, security?.client), died]);
     } finally {
       warmedUp = true;
     }
@@ -392,7 +434,7 @@ async function startNodes(
         const deadline = new Deadline(settings.startTimeoutMs, `kafka ${node.nodeId} restart`);
         try {
           await listening(node, proc, deadline);
-          await serving(node.broker, brokers.length, deadline);
+          await serving(node.broker, brokers.length, deadline, security?.client);
         } catch (error) {
           const message = error instanceof Error ? error.message : String(error);
           throw new Error(`Kafka node ${node.nodeId} did not restart: ${message}\n--- last lines of ${proc.logFile} ---\n${proc.tail(40)}`);

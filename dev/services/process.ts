@@ -32,11 +32,12 @@ export interface RunResult {
 export async function runLogged(
   command: string,
   args: string[],
-  options: { logFile: string; timeoutMs: number; cwd?: string; env?: NodeJS.ProcessEnv },
+  options: { logFile: string; timeoutMs: number; cwd?: string; env?: NodeJS.ProcessEnv; secrets?: readonly string[] },
 ): Promise<RunResult> {
   const log = fs.openSync(options.logFile, 'a');
   try {
-    fs.writeSync(log, `$ ${command} ${args.join(' ')}\n`);
+    const line = (options.secrets ?? []).reduce((text, secret) => text.replaceAll(secret, '***'), `$ ${command} ${args.join(' ')}\n`);
+    fs.writeSync(log, line);
     const child = spawn(command, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,

@@ -61,6 +61,12 @@ export const REQUIREMENTS: readonly Requirement[] = [
     present: () => commandExists('mvn'),
   },
   {
+    debianPackage: 'openssl',
+    neededFor: "the TLS material of the secured Kafka's tests (a CA and a broker certificate, dev/services/kafka-secured.ts)",
+    suites: SERVICES,
+    present: () => commandExists('openssl'),
+  },
+  {
     debianPackage: 'mariadb-server',
     neededFor: "the MySQL store's tests and `npm run stack -- --mysql`'s (a real MariaDB 10.11 on loopback)",
     suites: SERVICES,

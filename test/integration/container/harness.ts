@@ -47,6 +47,8 @@ export async function wordCountJob(
     containers?: number;
     guarantee?: Guarantee;
     changelogTopic?: { 'replication-factor'?: number; 'min-insync-replicas'?: number };
+    /** More of the config's kafka section (tls, sasl). */
+    kafka?: Record<string, unknown>;
   } = {},
 ): Promise<WordCountJob> {
   const dir = await mkdtemp(join(tmpdir(), 'sluice-wc-'));
@@ -59,7 +61,7 @@ export async function wordCountJob(
     : join(repo, 'examples/word-count/word-count.ts');
   const config = {
     job: { name, module },
-    kafka: { 'session-timeout-ms': 6000 },
+    kafka: { 'session-timeout-ms': 6000, ...options.kafka },
     inputs: [{ topic: words }],
     outputs: [{ topic: counts, 'value-serde': 'json', partitions }, ...(options.traced ? [{ topic: trace, partitions: 1 }] : [])],
     stores: {
