@@ -89,6 +89,8 @@ export class BatchingProducer {
   private readonly queue: Send[] = [];
   private inFlight: Promise<void> | undefined;
   private failure: Error | undefined;
+  /** The completion of the send queued last: flush() waits for it. */
+  private newest: Promise<number | undefined> | undefined;
 
   constructor(
     private readonly producer: BatchSender,
@@ -108,22 +110,26 @@ export class BatchingProducer {
     return this.enqueue(topic, partition, placed).then((offset) => offset as number);
   }
 
-  /** Resolves when everything queued so far is acknowledged; rejects if any of it failed. */
+  /**
+   * Resolves when everything queued so far is acknowledged; rejects if any of it failed. Sends
+   * complete in queue order (one request at a time), so this waits for the newest send queued
+   * before the call, never for later ones: a commit's flush must not chase the sends other tasks
+   * keep queueing into the shared producer (it could wait for as long as they are busy).
+   */
   async flush(): Promise<void> {
-    while (this.inFlight || this.queue.length > 0) {
-      this.startNext();
-      await this.inFlight;
-    }
+    await this.newest?.catch(() => undefined);
     if (this.failure) throw this.failure;
   }
 
   private enqueue(topic: string, partition: number | undefined, messages: readonly Message[]): Promise<number | undefined> {
     if (this.failure) return Promise.reject(this.failure);
     if (messages.length === 0) return Promise.resolve(undefined);
-    return new Promise((resolve, reject) => {
+    const done = new Promise<number | undefined>((resolve, reject) => {
       this.queue.push({ topic, partition, messages, taken: 0, acked: 0, lastOffset: undefined, resolve, reject });
-      this.startNext();
     });
+    this.newest = done;
+    this.startNext();
+    return done;
   }
 
   private startNext(): void {

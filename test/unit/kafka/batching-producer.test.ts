@@ -69,6 +69,25 @@ describe('BatchingProducer', () => {
     assert.deepEqual(await Promise.all([first, second, third]), [1, 4, 0], 'the last offset of each send');
   });
 
+  it('flushes what was queued before the flush, without waiting for what is queued after it', async () => {
+    const { producer, requests, releaseNext } = recordingProducer();
+    const batching = new BatchingProducer(producer);
+    const before = batching.sendToPartition('log', 0, messages(2, 'a'));
+    const flushed = batching.flush();
+    const after = batching.sendToPartition('log', 0, messages(1, 'b'));
+    let afterAcked = false;
+    void after.then(() => (afterAcked = true));
+    await drain(flushed, releaseNext);
+    assert.equal(await before, 1);
+    assert.equal(afterAcked, false, 'the later send is still waiting for its request');
+    assert.deepEqual(
+      requests.map((request) => request.map((m) => m.value)),
+      [['a0', 'a1']],
+    );
+    await drain(batching.flush(), releaseNext);
+    assert.equal(await after, 2);
+  });
+
   it('splits a large backlog into requests of at most 2,000 messages, and resolves a split send once', async () => {
     const { producer, requests, releaseNext } = recordingProducer();
     const batching = new BatchingProducer(producer);
