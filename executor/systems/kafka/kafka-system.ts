@@ -165,6 +165,16 @@ export class KafkaSystem implements StreamSystem {
   }
 }
 
+/**
+ * The input consumer's fetch limits, per partition (a fetch asks for all of a container's
+ * partitions at once). kafkajs decodes a whole fetch response into record objects without giving
+ * the event loop back, so its size bounds how long the loop (and so heartbeats and commit timers)
+ * stands still and how much a fetch holds: at 1 MiB per partition, 8 partitions of short records
+ * were ~400k records per fetch, loop stalls of 1–3 s and ~1 GB of RSS (bench/FINDINGS-e2e.md).
+ * The broker still returns a record batch larger than this whole, so a big record is never stuck.
+ */
+export const INPUT_FETCH = { maxBytesPerPartition: 128 * 1024, maxWaitTimeInMs: 500 } as const;
+
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -233,8 +243,7 @@ class KafkaInput implements InputSource {
       // one to rejoin: at 3 s (kafkajs's default) a restarted container's join took 2–3 s; at 1 s
       // it costs one small request per second per container.
       heartbeatInterval: Math.min(1000, Math.floor(options.sessionTimeoutMs / 3)),
-      maxBytesPerPartition: 1024 * 1024,
-      maxWaitTimeInMs: 500,
+      ...INPUT_FETCH,
     });
   }
 
@@ -300,14 +309,15 @@ class KafkaInput implements InputSource {
         const key = sspKey(ssp);
         const next = BigInt(this.nextOffset.get(key) as string);
         // A batch fetched before a rebalance may arrive after it (kafkajs #1197): never deliver twice.
-        const messages = batch.messages
-          .filter((message) => BigInt(message.offset) >= next)
-          .map((message) => ({
-            key: message.key ?? null,
-            value: message.value ?? null,
-            offset: message.offset,
-            timestamp: Number(message.timestamp),
-          }));
+        // Offsets ascend within a batch, so only its head can be behind (one BigInt per batch, not per message).
+        let from = 0;
+        while (from < batch.messages.length && BigInt((batch.messages[from] as { offset: string }).offset) < next) from++;
+        const messages = batch.messages.slice(from).map((message) => ({
+          key: message.key ?? null,
+          value: message.value ?? null,
+          offset: message.offset,
+          timestamp: Number(message.timestamp),
+        }));
         if (messages.length === 0) return;
         this.nextOffset.set(key, String(BigInt((messages[messages.length - 1] as { offset: string }).offset) + 1n));
         this.request.onMessages(ssp, messages, batch.highWatermark);
