@@ -1,7 +1,8 @@
 /**
  * One container process, as Mesos would start it (`sluice run <config> --kafka … --container 0`),
- * watched through its checkpoints: the job group's committed offsets, polled until they reach the
- * end of the input. A container that dies or runs out of time still yields what it got done.
+ * or another program in its place (the e2e bench's raw pipeline), watched through its checkpoints:
+ * the group's committed offsets, polled until they reach the end of the input. A process that dies
+ * or runs out of time still yields what it got done.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
@@ -24,6 +25,8 @@ export interface ContainerRun {
   readonly steadyRate: number;
   /** utime + stime of the process (all its threads), read from /proc at the end. */
   readonly cpuMicros: number;
+  /** The process's peak resident set (VmHWM), read from /proc at the end; -1 if unknown. */
+  readonly peakRssMb: number;
   readonly probe: ContainerProbe | undefined;
 }
 
@@ -34,6 +37,13 @@ export interface ContainerRunOptions {
   readonly group: string;
   readonly logFile: string;
   readonly timeoutMs: number;
+  /**
+   * What the process runs, a script and its arguments (default: `bin/sluice.ts run <configFile>
+   * --kafka <brokers> --container 0`); it is started like the container, with tsx and the probe.
+   */
+  readonly program?: readonly string[];
+  /** More node flags, e.g. `--cpu-prof` to profile the process. */
+  readonly nodeOptions?: readonly string[];
 }
 
 export async function runContainer(admin: Admin, options: ContainerRunOptions): Promise<ContainerRun> {
@@ -42,14 +52,18 @@ export async function runContainer(admin: Admin, options: ContainerRunOptions): 
   const probeFile = join(dirname(options.configFile), 'probe.json');
   const log = createWriteStream(logFile, { flags: 'a' });
   const started = performance.now();
+  const program = options.program ?? [
+    ...[join(repo, 'bin/sluice.ts'), 'run', options.configFile],
+    ...['--kafka', options.brokers.join(','), '--container', '0'],
+  ];
   const child = spawn(
     process.execPath,
-    [
-      ...['--import', 'tsx', '--import', join(repo, 'bench/lib/container-probe.ts')],
-      ...[join(repo, 'bin/sluice.ts'), 'run', options.configFile, '--kafka', options.brokers.join(','), '--container', '0'],
-    ],
+    [...(options.nodeOptions ?? []), '--import', 'tsx', '--import', join(repo, 'bench/lib/container-probe.ts'), ...program],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SLUICE_LOG_LEVEL: 'info', SLUICE_BENCH_PROBE: probeFile } },
   );
+  // A bench stopped by Ctrl-C exits without the stop below: the process must not outlive it.
+  const orphan = () => child.kill('SIGKILL');
+  process.once('exit', orphan);
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
   let first: { seconds: number; done: number } | undefined;
@@ -57,6 +71,7 @@ export async function runContainer(admin: Admin, options: ContainerRunOptions): 
   let seconds = 0;
   let failure: string | undefined;
   let cpuMicros: number | undefined;
+  let peakRssMb: number | undefined;
   try {
     for (;;) {
       seconds = (performance.now() - started) / 1000;
@@ -66,21 +81,26 @@ export async function runContainer(admin: Admin, options: ContainerRunOptions): 
       }
       if (seconds * 1000 > options.timeoutMs) {
         failure = `the container did not reach the end in ${options.timeoutMs / 1000} s; see ${logFile}`;
-        cpuMicros = await cpuMicrosOf(child);
+        [cpuMicros, peakRssMb] = await Promise.all([cpuMicrosOf(child), peakRssMbOf(child)]);
         break;
       }
       const [committed] = await admin.fetchOffsets({ groupId: group, topics: [input] });
       const partitions = committed?.partitions ?? [];
       done = partitions.reduce((sum, { offset }) => sum + Math.max(0, Number(offset)), 0);
-      if (done > 0) first ??= { seconds, done };
+      if (done > 0 && !first) {
+        first = { seconds, done };
+        // The probe's loop delays count from here (see container-probe.ts).
+        child.kill('SIGUSR2');
+      }
       if (partitions.length > 0 && partitions.every(({ partition, offset }) => Number(offset) === highs.get(partition))) {
-        cpuMicros = await cpuMicrosOf(child);
+        [cpuMicros, peakRssMb] = await Promise.all([cpuMicrosOf(child), peakRssMbOf(child)]);
         break;
       }
       await new Promise((resolveWait) => setTimeout(resolveWait, 100));
     }
   } finally {
     await stop(child);
+    process.off('exit', orphan);
   }
   const probe = await readFile(probeFile, 'utf8').then(
     (text) => JSON.parse(text) as ContainerProbe,
@@ -94,6 +114,7 @@ export async function runContainer(admin: Admin, options: ContainerRunOptions): 
     steadyRate: first && seconds > first.seconds ? (done - first.done) / (seconds - first.seconds) : 0,
     // A container that died was not there to read: its own figure, written as it exited.
     cpuMicros: cpuMicros ?? probe?.cpuMicros ?? 0,
+    peakRssMb: peakRssMb ?? probe?.peakRssMb ?? -1,
     probe,
   };
 }
@@ -115,6 +136,13 @@ async function cpuMicrosOf(child: ChildProcess): Promise<number | undefined> {
   const ticks = Number(fields[11]) + Number(fields[12]);
   const ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
   return (ticks / ticksPerSecond) * 1e6;
+}
+
+/** The peak resident set of a live process, from VmHWM in /proc/<pid>/status (in kB). */
+async function peakRssMbOf(child: ChildProcess): Promise<number | undefined> {
+  const status = await readFile(`/proc/${child.pid}/status`, 'utf8').catch(() => undefined);
+  const kilobytes = status?.match(/^VmHWM:\s+(\d+) kB$/m)?.[1];
+  return kilobytes === undefined ? undefined : Number(kilobytes) / 1024;
 }
 
 /** SIGTERM (a clean stop with a last commit), then SIGKILL after 30 s. */

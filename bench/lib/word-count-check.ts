@@ -12,6 +12,8 @@ export interface WordCountCheck {
   /** Output records of a count already emitted before (a replay after a failure; 0 in a clean run, always 0 exactly once). */
   readonly duplicates: number;
   readonly outputRecords: number;
+  /** Records in the changelog: fewer than the inputs where the store's cache kept only a key's last write per flush. */
+  readonly changelogRecords: number;
   /**
    * Offsets of the changelog not taken by a record: exactly once, its transaction markers, one per
    * committed (or aborted) transaction that wrote to the task's changelog partition; 0 at least once.
@@ -60,6 +62,7 @@ export async function checkWordCount(
     exact: problems.length === 0,
     duplicates,
     outputRecords,
+    changelogRecords: changelog.records,
     changelogMarkers: changelog.offsets - changelog.records,
     outputMarkers: emitted.offsets - emitted.records,
     problems: problems.slice(0, 10),
