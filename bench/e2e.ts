@@ -14,7 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Admin, Kafka } from 'kafkajs';
 import { createKafka } from '../shared/kafka/client.js';
 import { setLogLevel } from '../shared/log.js';
@@ -26,11 +26,8 @@ import { benchLogDir, createTopic, produce, rawConsume, withKafka } from './lib/
 import type { RawPipelineConfig } from './lib/raw-pipeline.js';
 import { writeResult, type Goal } from './lib/results.js';
 import { checkWordCount } from './lib/word-count-check.js';
+import { createJobTopics, expectedCounts, MESSAGES, PARTITIONS, wordOf, writeJobConfig } from './lib/word-count-job.js';
 
-const MESSAGES = 1_000_000;
-const PARTITIONS = 8;
-/** A skewed vocabulary of 2,000 words, like the example's integration test. */
-const VOCABULARY = 2000;
 /**
  * Each mode's job config. At least once commits once a second, as this bench always did (so its
  * figures compare with earlier ones) and as the example job does: its default, 60 s, would hide
@@ -62,17 +59,10 @@ const PEAK_RSS_MB = 300;
  * grow by its caches.
  */
 const CACHE_ENTRY_BYTES = 256;
-const repo = resolve(import.meta.dirname, '..');
 
 setLogLevel('warn');
 // Other work on the machine skews every number here; the load says how much to trust a run.
 const [loadAverage = 0] = loadavg();
-
-/** A word for message `index`, from a stateless hash so producers may build messages in any order. */
-function wordOf(index: number): string {
-  const uniform = (Math.imul(index ^ 0x9e3779b9, 0x85ebca6b) >>> 0) / 2 ** 32;
-  return `w${Math.floor(uniform ** 2 * VOCABULARY)}`;
-}
 
 /** The 1M-keys input: every message a word of its own. */
 function distinctWordOf(index: number): string {
@@ -110,34 +100,6 @@ function containerOptions(dir: string): string[] {
   if (profile === 'cpu') return [...containerNodeOptions, '--cpu-prof', '--cpu-prof-dir', dir];
   if (profile === 'heap') return [...containerNodeOptions, '--heap-prof', '--heap-prof-dir', dir];
   return containerNodeOptions;
-}
-
-/** The true count of every word of an input. */
-function expectedCounts(word: (index: number) => string): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (let index = 0; index < MESSAGES; index++) {
-    const found = word(index);
-    counts.set(found, (counts.get(found) ?? 0) + 1);
-  }
-  return counts;
-}
-
-/** The job's output and changelog topics, created here with the settings the container would use. */
-async function createJobTopics(admin: Admin, job: string): Promise<void> {
-  // Its own creation can fail on a busy broker with UNKNOWN_TOPIC_OR_PARTITION (see createTopic),
-  // which is not what this bench measures.
-  await createTopic(admin, { topic: `${job}-counts`, partitions: PARTITIONS, compacted: false, purpose: 'e2e bench output' });
-  await createTopic(admin, {
-    topic: `${job}-counts-changelog`,
-    partitions: PARTITIONS,
-    compacted: true,
-    purpose: 'e2e bench changelog',
-    minCompactionLagMs: STORE_DEFAULTS.minCompactionLagMs,
-    configs: {
-      'max.message.bytes': String(STORE_DEFAULTS.maxRecordBytes + 1024),
-      'delete.retention.ms': String(STORE_DEFAULTS.deleteRetentionMs),
-    },
-  });
 }
 
 const prefixOf = (kind: RunKind): string => (kind === 'raw-pipeline' ? 'raw_pipeline' : MODES[kind].prefix);
@@ -334,7 +296,7 @@ async function runRawPipeline(
     group,
     logFile: join(benchLogDir, `${job}.log`),
     timeoutMs: RUN_TIMEOUT_MS,
-    program: [join(repo, 'bench/lib/raw-pipeline.ts'), configFile],
+    program: [join(import.meta.dirname, 'lib/raw-pipeline.ts'), configFile],
   });
   // Like a container's, a run that stopped short still gives its rate over what it committed.
   if (run.failure) process.stdout.write(`NOT FINISHED (raw pipeline): ${run.failure}\n`);
@@ -359,20 +321,7 @@ async function runMode(
   const { task, commitMs } = MODES[mode];
   const jobDir = join(options.dir, job);
   await mkdir(jobDir, { recursive: true });
-  const configFile = join(jobDir, 'job.json');
-  await writeFile(
-    configFile,
-    JSON.stringify({
-      job: { name: job, module: join(repo, 'examples/word-count/word-count.ts') },
-      inputs: [{ topic: words }],
-      outputs: [{ topic: `${job}-counts`, 'value-serde': 'json', partitions: PARTITIONS }],
-      stores: { counts: { engine: 'rocksdb', 'value-serde': 'json' } },
-      task,
-      containers: 1,
-      'state-dir': join(jobDir, 'state'),
-      config: { words, counts: `${job}-counts` },
-    }),
-  );
+  const configFile = await writeJobConfig({ job, words, jobDir, task });
   process.stdout.write(`word count ${mode} (${job}) in one container process…\n`);
   const profileDir = join(benchLogDir, 'profiles', job);
   if (profile) await mkdir(profileDir, { recursive: true });
