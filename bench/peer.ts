@@ -158,7 +158,7 @@ async function runSide(side: SideName, job: string, context: RunContext): Promis
   const logFile = join(benchLogDir, `${job}.log`);
   const counts = `${job}-counts`;
   let run: WatchedRun;
-  let changelog: string;
+  let changelog: () => Promise<string>;
   let format: CountFormat | undefined;
   if (side === 'sluice') {
     await createJobTopics(admin, job);
@@ -171,7 +171,7 @@ async function runSide(side: SideName, job: string, context: RunContext): Promis
       logFile,
       timeoutMs: RUN_TIMEOUT_MS[side],
     });
-    changelog = `${job}-counts-changelog`;
+    changelog = () => Promise.resolve(`${job}-counts-changelog`);
   } else {
     // The peers create their changelogs themselves (named after the application id and the store).
     await createTopic(admin, { topic: counts, partitions: PARTITIONS, compacted: false, purpose: 'peer bench output' });
@@ -198,7 +198,7 @@ async function runSide(side: SideName, job: string, context: RunContext): Promis
               { stdio: ['ignore', 'pipe', 'pipe'] },
             );
     run = await runUntilCheckpointed(admin, { start, input: words, group: job, logFile, timeoutMs: RUN_TIMEOUT_MS[side] });
-    changelog = await changelogOf(admin, job);
+    changelog = () => changelogOf(admin, job);
     format = side === 'flow' ? FLOW_COUNTS : KSTREAMS_COUNTS;
   }
   if (run.failure) process.stdout.write(`  NOT FINISHED: ${run.failure}\n`);
@@ -220,7 +220,8 @@ async function runSide(side: SideName, job: string, context: RunContext): Promis
   // Counts are checked after the process stopped (a clean stop ends with a last commit).
   if (!run.failure) {
     const guarantee = side === 'kstreams-eos' ? 'exactly-once' : 'at-least-once';
-    const check = await checkWordCount(context.kafka, admin, { counts, changelog }, context.expected, guarantee, format);
+    const topics = { counts, changelog: await changelog() };
+    const check = await checkWordCount(context.kafka, admin, topics, context.expected, guarantee, format);
     metrics.counts_exact = check.exact ? 1 : 0;
     metrics.output_records = check.outputRecords;
     metrics.changelog_records = check.changelogRecords;
