@@ -6,7 +6,6 @@ import { createLogger, type Logger } from '../../shared/log.js';
 import type { ChangelogPosition } from '../checkpoint/checkpoint.js';
 import { counter, gauge } from '../../shared/metrics.js';
 import {
-  epochOf,
   type ChangelogCompaction,
   type ChangelogPartition,
   type ChangelogReadRequest,
@@ -17,6 +16,7 @@ import {
 import type { EngineWrite, KeyValueEngine } from './engine.js';
 import { readOffsetFile, writeOffsetFile, type OffsetFileState } from './offset-file.js';
 import { planRestore, rangeSize, type RestorePlan } from './restore-plan.js';
+import { RecordEpochs } from './restore-epochs.js';
 import type { StoreContext } from './store-context.js';
 import { StoreError } from './errors.js';
 import { openWhenUnlocked } from './engines/open-when-unlocked.js';
@@ -160,6 +160,7 @@ interface TargetState {
   readonly engine: KeyValueEngine;
   readonly trimKeys: Map<string, Buffer>;
   readonly countedEpochs: ReadonlySet<bigint>;
+  readonly epochs: RecordEpochs;
   /** Records skipped because a zombie wrote them (see ChangelogWriters). */
   skipped: number;
   /** The engine write in progress (restore writes one batch while it reads the next). */
@@ -223,6 +224,7 @@ async function prepare(target: RestoreTarget, source: ChangelogSource, options: 
     engine,
     trimKeys: new Map(),
     countedEpochs: new Set(plan.counted.epochs),
+    epochs: new RecordEpochs(),
     skipped: 0,
     writing: Promise.resolve(),
     replayed: 0,
@@ -255,15 +257,22 @@ async function apply(state: TargetState, records: readonly OffsetRecord[], onPro
   let bytes = 0;
   const { target, counted } = state.plan;
   const ownEpoch = state.target.epoch;
+  // Judged once per run of records with the same epoch (RecordEpochs hands back the same bigint).
+  let judged: bigint | undefined;
+  let epochCounts = false;
   for (const record of records) {
-    const epoch = epochOf(record);
-    if (ownEpoch !== 0n && epoch > ownEpoch) {
-      throw new TaskLostError(
-        state.target.context.task,
-        `its changelog holds a record of a newer owner (epoch ${epoch}, ours ${ownEpoch})`,
-      );
+    const epoch = state.epochs.of(record);
+    if (epoch !== judged) {
+      if (ownEpoch !== 0n && epoch > ownEpoch) {
+        throw new TaskLostError(
+          state.target.context.task,
+          `its changelog holds a record of a newer owner (epoch ${epoch}, ours ${ownEpoch})`,
+        );
+      }
+      judged = epoch;
+      epochCounts = state.countedEpochs.has(epoch);
     }
-    const counts = record.offset < counted.since || state.countedEpochs.has(epoch);
+    const counts = epochCounts || record.offset < counted.since;
     if (record.offset <= target && counts) {
       batch.push(record.value === null ? { type: 'del', key: record.key } : { type: 'put', key: record.key, value: record.value });
       bytes += record.key.length + (record.value?.length ?? 0);
