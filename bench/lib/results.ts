@@ -1,12 +1,17 @@
 /**
- * The result file every bench writes (format: BenchResult below) and the table it prints.
+ * The result file every bench writes (format: BenchResult below) and the table it prints, and the
+ * bench's history: each result is also appended to `history/<bench>.jsonl` (one BenchResult per
+ * line, the last HISTORY_RUNS kept), which the chart draws so that a regression shows.
  * A goal that is not met is printed and recorded, never turned into a failing exit code.
  */
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export const resultsDir = resolve(import.meta.dirname, '../results');
+export const historyDir = join(resultsDir, 'history');
+/** Runs kept per bench: enough to tell a regression from the spread of a loaded machine. */
+export const HISTORY_RUNS = 10;
 
 export interface Goal {
   readonly value: number;
@@ -42,8 +47,43 @@ export async function writeResult(bench: string, metrics: Record<string, number>
   await mkdir(resultsDir, { recursive: true });
   const file = join(resultsDir, `${bench}.json`);
   await writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
-  process.stdout.write(`${table(result)}\nwritten to ${file}\n`);
+  await appendHistory(result);
+  process.stdout.write(`${table(result)}\nwritten to ${file} (history: ${historyFile(bench)})\n`);
   return file;
+}
+
+function historyFile(bench: string): string {
+  return join(historyDir, `${bench}.jsonl`);
+}
+
+/** The history's lines after `result`: the last `keep` runs, oldest first. */
+export function appendedHistory(previous: string, result: BenchResult, keep = HISTORY_RUNS): string {
+  const lines = previous.split('\n').filter((line) => line.trim() !== '');
+  return `${[...lines, JSON.stringify(result)].slice(-keep).join('\n')}\n`;
+}
+
+async function appendHistory(result: BenchResult): Promise<void> {
+  await mkdir(historyDir, { recursive: true });
+  const file = historyFile(result.bench);
+  const previous = await readFile(file, 'utf8').catch(() => '');
+  // Written aside and renamed, so an interrupted write never leaves half a history.
+  await writeFile(`${file}.tmp`, appendedHistory(previous, result));
+  await rename(`${file}.tmp`, file);
+}
+
+/** The runs kept for `bench`, oldest first (none before its first run with history). */
+export async function readHistory(bench: string): Promise<BenchResult[]> {
+  const text = await readFile(historyFile(bench), 'utf8').catch(() => '');
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line, index) => {
+      try {
+        return JSON.parse(line) as BenchResult;
+      } catch (error) {
+        throw new Error(`${historyFile(bench)} line ${index + 1} is not a JSON bench result: ${(error as Error).message}`);
+      }
+    });
 }
 
 /** Every result file in bench/results, by bench name. */
