@@ -9,6 +9,7 @@ import { setLogLevel } from '../shared/log.js';
 import { type Goal, writeResult } from './lib/results.js';
 import { compareRestore } from './lib/restore.js';
 import { measureMySql } from './lib/mysql-ops.js';
+import { peakRssResets, withPeakRss } from './lib/peak-rss.js';
 import { COMMIT_EVERY, HOT_KEYS, measureBulkWrites, measureHotGets, measureHotPuts } from './lib/store-ops.js';
 
 /** Sized so each side runs for about 1–5 s on a 2-core machine; every loop is bounded by these. */
@@ -30,13 +31,15 @@ const step = (text: string) => process.stdout.write(`${text}\n`);
 const [loadAverage = 0] = loadavg();
 
 step(`hot gets (${HOT_KEYS} keys)…`);
-const gets = await measureHotGets(SIZES.stackGets, SIZES.rawGets);
+const { result: gets, peakRssMb: getsPeakRssMb } = await withPeakRss(() => measureHotGets(SIZES.stackGets, SIZES.rawGets));
 step(`hot puts (${HOT_KEYS} keys, commit every ${COMMIT_EVERY})…`);
-const puts = await measureHotPuts(SIZES.stackPuts, SIZES.rawPuts);
+const { result: puts, peakRssMb: putsPeakRssMb } = await withPeakRss(() => measureHotPuts(SIZES.stackPuts, SIZES.rawPuts));
 step(`${SIZES.bulkKeys} distinct keys…`);
-const bulk = await measureBulkWrites(SIZES.bulkKeys);
+const { result: bulk, peakRssMb: bulkPeakRssMb } = await withPeakRss(() => measureBulkWrites(SIZES.bulkKeys));
 step(`mysql: ${SIZES.mysqlWrites} puts committed every ${COMMIT_EVERY}, cached gets vs point selects (starting MariaDB)…`);
-const mysql = await measureMySql({ writes: SIZES.mysqlWrites, gets: SIZES.mysqlGets, rawGets: SIZES.mysqlRawGets });
+const { result: mysql, peakRssMb: mysqlPeakRssMb } = await withPeakRss(() =>
+  measureMySql({ writes: SIZES.mysqlWrites, gets: SIZES.mysqlGets, rawGets: SIZES.mysqlRawGets }),
+);
 step(`restore of ${SIZES.changelogRecords} changelog records (starting Kafka)…`);
 const restore = await compareRestore(SIZES.changelogRecords);
 
@@ -70,6 +73,14 @@ await writeResult(
     mysql_raw_multirow_upsert_ops_per_s: mysql.rawWrites,
     mysql_stack_cached_get_ops_per_s: mysql.stackCachedGets,
     mysql_raw_point_select_ops_per_s: mysql.rawPointSelects,
+    hot_gets_peak_rss_mb: getsPeakRssMb,
+    hot_puts_peak_rss_mb: putsPeakRssMb,
+    bulk_writes_peak_rss_mb: bulkPeakRssMb,
+    mysql_peak_rss_mb: mysqlPeakRssMb,
+    raw_consume_peak_rss_mb: restore.rawPeakRssMb,
+    restore_peak_rss_mb: restore.restorePeakRssMb,
+    peak_rss_mb: Math.max(getsPeakRssMb, putsPeakRssMb, bulkPeakRssMb, mysqlPeakRssMb, restore.rawPeakRssMb, restore.restorePeakRssMb),
+    peak_rss_per_phase: peakRssResets(),
     load_average_1m_at_start: loadAverage,
   },
   {

@@ -9,17 +9,23 @@ import { join } from 'node:path';
 import { setLogLevel } from '../../shared/log.js';
 import { BatchingProducer } from '../../shared/kafka/batching-producer.js';
 import { createKafka } from '../../shared/kafka/client.js';
-import type { ChangelogSource } from '../../executor/store/changelog.js';
+import { EPOCH_HEADER, encodeEpoch, type ChangelogSource } from '../../executor/store/changelog.js';
 import { KafkaChangelogSink, KafkaChangelogSource } from '../../executor/systems/kafka/kafka-changelog.js';
 import { createEngine } from '../../executor/store/engines/create-engine.js';
 import { restoreStores, type RestoreTarget } from '../../executor/store/restore.js';
 import { STORE_DEFAULTS } from '../../shared/config/job-config.js';
 import { createTopic, produce, rawConsume, withKafka } from './kafka.js';
+import { withPeakRss } from './peak-rss.js';
 import { keyOf, scratchDir, valueOf } from './store-ops.js';
 
 const PARTITIONS = 4;
 /** Each side runs this often, alternating, and its best run counts (the first pays for cold caches). */
 const ROUNDS = 2;
+/**
+ * The epoch of the task owner that wrote the changelog and restores it: every record carries it in
+ * its header, as a container's changelog writes do, so restore's epoch check runs as it does there.
+ */
+const EPOCH = 1n;
 /** The fetch size the restore reader asks for, so the baseline fetches alike. */
 const FETCH = { maxBytesPerPartition: 4 * 1024 * 1024, maxWaitTimeInMs: 250 };
 
@@ -35,6 +41,9 @@ export interface RestoreComparison {
   readonly produceRate: number;
   readonly raw: RestoreRun;
   readonly restore: RestoreRun;
+  /** The process's peak RSS during each side's runs (the highest of its rounds), in MB. */
+  readonly rawPeakRssMb: number;
+  readonly restorePeakRssMb: number;
 }
 
 /** Fills a changelog with `count` distinct 16-byte keys and 64-byte values, then compares. */
@@ -48,23 +57,29 @@ export async function compareRestore(count: number): Promise<RestoreComparison> 
     try {
       const topic = 'bench-restore-changelog';
       await createTopic(admin, { topic, partitions: PARTITIONS, compacted: true, purpose: 'restore bench changelog' });
+      const headers = { [EPOCH_HEADER]: encodeEpoch(EPOCH) };
       const produceRate = await produce(kafka, topic, count, (index) => ({
         key: keyOf(index),
         value: valueOf(index),
         partition: index % PARTITIONS,
+        headers,
       }));
       const source = new KafkaChangelogSource(kafka, admin);
       const sink = new BatchingProducer(producer);
       let raw: RestoreRun | undefined;
       let restore: RestoreRun | undefined;
+      let rawPeakRssMb = 0;
+      let restorePeakRssMb = 0;
       for (let round = 0; round < ROUNDS; round++) {
-        const consumed = await rawConsume(kafka, topic, count, FETCH);
-        if (!raw || consumed.seconds < raw.seconds) raw = consumed;
-        const restored = await restoreOnce(topic, source, sink);
-        if (restored.records !== count) throw new Error(`restore replayed ${restored.records} of ${count} records`);
-        if (!restore || restored.seconds < restore.seconds) restore = restored;
+        const consumed = await withPeakRss(() => rawConsume(kafka, topic, count, FETCH));
+        rawPeakRssMb = Math.max(rawPeakRssMb, consumed.peakRssMb);
+        if (!raw || consumed.result.seconds < raw.seconds) raw = consumed.result;
+        const restored = await withPeakRss(() => restoreOnce(topic, source, sink));
+        restorePeakRssMb = Math.max(restorePeakRssMb, restored.peakRssMb);
+        if (restored.result.records !== count) throw new Error(`restore replayed ${restored.result.records} of ${count} records`);
+        if (!restore || restored.result.seconds < restore.seconds) restore = restored.result;
       }
-      return { produceRate, raw: raw as RestoreRun, restore: restore as RestoreRun };
+      return { produceRate, raw: raw as RestoreRun, restore: restore as RestoreRun, rawPeakRssMb, restorePeakRssMb };
     } finally {
       await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
     }
@@ -83,11 +98,11 @@ async function restoreOnce(topic: string, source: KafkaChangelogSource, producer
       context: { job: 'bench', store: 'bench', task: `Partition ${partition}` },
       changelog,
       // Only a trim would send through it; a restore up to the end has nothing to trim.
-      sink: new KafkaChangelogSink(producer, changelog, 0n),
+      sink: new KafkaChangelogSink(producer, changelog, EPOCH),
       storeDir: join(dir, String(partition)),
       createEngine: (dbDir) => createEngine('rocksdb', dbDir, { wal: false }),
       checkpoint: { offset: high - 1, writers: EVERY_WRITER },
-      epoch: 0n,
+      epoch: EPOCH,
     };
   });
   const cpu = process.cpuUsage();
