@@ -9,7 +9,7 @@
  */
 import { met, type BenchResult, type Goal } from './results.js';
 
-const WIDTH = 1120;
+const WIDTH = 1180;
 const LABEL = 330;
 const BAR = 300;
 const SPARK_X = LABEL + BAR + 30;
