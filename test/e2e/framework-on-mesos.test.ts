@@ -11,7 +11,7 @@
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { copyFile, readdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dirname, join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
@@ -36,23 +36,10 @@ import {
 } from '../integration/container/harness.js';
 import type { MiniMesos } from '../../dev/mini-mesos/index.js';
 import { startCluster } from '../unit/mini-mesos/helpers/cluster.js';
+import { keepExecutorLogs, killLeader, loseAgentOf, running, view, waitFor, type ContainerView } from './helpers/framework-run.js';
 import { startSchedulerProcess } from './helpers/scheduler-process.js';
 
 setLogLevel('warn');
-
-interface ContainerView {
-  id: string;
-  state: string;
-  taskId?: string;
-  host?: string;
-}
-interface JobView {
-  leader: boolean;
-  subscribed: boolean;
-  frameworkId: string | null;
-  jobModelVersion: number | null;
-  containers: ContainerView[];
-}
 
 /** A `sluice scheduler` process of the job, with its volumes; its log is `<job>-scheduler-<name>.log`. */
 function startScheduler(
@@ -74,36 +61,6 @@ function startScheduler(
   });
 }
 
-async function view(api: string): Promise<JobView | undefined> {
-  return fetch(`${api}/api/v1/job`).then(
-    (response) => (response.ok ? (response.json() as Promise<JobView>) : undefined),
-    () => undefined,
-  );
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) assert.fail(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
-/** The view once `count` containers run on model `version` (any version when omitted). */
-function running(api: string, count: number, check: (view: JobView) => boolean = () => true): () => Promise<JobView | undefined> {
-  return async () => {
-    const current = await view(api);
-    const ok =
-      current?.leader === true &&
-      current.containers.length === count &&
-      current.containers.every((c) => c.state === 'running') &&
-      check(current);
-    return ok ? current : undefined;
-  };
-}
-
 /** Changelog records in the partitions of the given tasks (their state's full history). */
 async function changelogRecords(admin: Admin, job: WordCountJob, partitions: readonly number[]): Promise<number> {
   const offsets = await admin.fetchTopicOffsets(job.changelog);
@@ -117,18 +74,6 @@ const ELECTION_SESSION_MS = 4_000;
 
 /** The ZooKeeper session timeout of a container (coordinated-container.ts's default). */
 const CONTAINER_SESSION_TIMEOUT_MS = 10_000;
-
-/** SIGKILLs the leading scheduler; resolves once the one at `nextApi` leads, subscribed, with `containers` running. */
-async function killLeader(leader: ChildProcess, nextApi: string, containers: number): Promise<{ view: JobView; ms: number }> {
-  const killedAt = Date.now();
-  leader.kill('SIGKILL');
-  const taken = await waitFor(
-    `the next scheduler leads ${containers} running containers`,
-    running(nextApi, containers, (v) => v.subscribed),
-    120_000,
-  );
-  return { view: taken, ms: Date.now() - killedAt };
-}
 
 /** The longest time between two samples with no progress in between (the last stretch included). */
 function longestPause(samples: readonly { at: number; processed: number }[]): number {
@@ -236,13 +181,7 @@ describe('the Sluice framework on the mini Mesos, end to end', { timeout: 900_00
       // Stopped after the schedulers and executors (t.after runs its hooks in the order they were added).
       t.after(() => broker.stop());
       // The executors' logs live in their sandboxes, which go with the cluster: keep them with the test logs.
-      for (const agent of mesos.state().agents) {
-        const files = await readdir(agent.workDir, { recursive: true }).catch(() => [] as string[]);
-        for (const file of files.filter((name) => /(^|\/)std(out|err)$/.test(name))) {
-          const target = `${job.name}-${agent.hostname}-${file.replaceAll('/', '_')}`;
-          await copyFile(join(agent.workDir, file), join(testLogDir(), target)).catch(() => undefined);
-        }
-      }
+      await keepExecutorLogs(mesos, testLogDir(), job.name);
     }
   });
 });
@@ -348,10 +287,7 @@ async function scenarios(
 
   // 3. An agent is lost (partitioned, its executor dead): the container moves and restores from the changelog.
   const moved = relaunched.containers.find((c) => c.id === '2') as ContainerView;
-  const agent = mesos.state().agents.find((a) => a.hostname === moved.host || a.id === moved.host);
-  assert.ok(agent, `the agent of container 2 (${moved.host})`);
-  mesos.loseAgent(agent.id);
-  for (const executor of mesos.state().executors.filter((e) => e.agentId === agent.id)) mesos.killExecutor(executor.executorId);
+  loseAgentOf(mesos, moved.host);
   const afterLoss = await waitFor(
     'container 2 running elsewhere',
     running(apiA, 3, (v) => v.containers.find((c) => c.id === '2')?.host !== moved.host),

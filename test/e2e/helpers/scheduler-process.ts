@@ -1,7 +1,7 @@
 /**
  * A `sluice scheduler` process for a word-count job on the mini Mesos, as the e2e tests start it:
  * the executors run from this checkout through tsx, its API on 127.0.0.1, its output in the test
- * log dir, and SIGKILLed when the test ends if it is still running.
+ * log dir (`SLUICE_TEST_LOG_DIR`), and SIGKILLed when the test ends if it is still running.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
@@ -30,7 +30,8 @@ export interface SchedulerProcessOptions {
   readonly extraArgs?: readonly string[];
 }
 
-export function startSchedulerProcess(t: TestContext, job: WordCountJob, options: SchedulerProcessOptions): ChildProcess {
+/** `t`: a test context, or anything that collects clean-ups as its `after` does (a bench's CleanupList). */
+export function startSchedulerProcess(t: Pick<TestContext, 'after'>, job: WordCountJob, options: SchedulerProcessOptions): ChildProcess {
   const executor = `SLUICE_LOG_LEVEL=${options.executorLogLevel} '${process.execPath}' --import '${TSX_LOADER}' '${SLUICE}' executor`;
   const args = [
     ...['scheduler', '--config', job.configFile, '--master', options.masterUrl, '--zk', zkConnect()],

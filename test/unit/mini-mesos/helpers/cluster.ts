@@ -16,7 +16,8 @@ import type { RunningReport, TaskPlan } from './test-executor.js';
 const EXECUTOR_SCRIPT = fileURLToPath(new URL('./test-executor.ts', import.meta.url));
 const TSX_LOADER = import.meta.resolve('tsx');
 
-export async function startCluster(t: TestContext, options: Partial<MiniMesosOptions> = {}): Promise<MiniMesos> {
+/** `t`: a test context, or anything that collects clean-ups as its `after` does (a bench's CleanupList). */
+export async function startCluster(t: Pick<TestContext, 'after'>, options: Partial<MiniMesosOptions> = {}): Promise<MiniMesos> {
   const workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'mini-mesos-test-'));
   const mesos = await MiniMesos.start({
     agents: 1,
