@@ -47,5 +47,6 @@ export default tseslint.config(
     ),
   ),
   restrictImports(['bin/**/*.ts', 'shared/**/*.ts', 'examples/**/*.ts', 'dev/**/*.ts', 'scripts/**'], TESTS_AND_BENCHMARKS),
-  restrictImports(['bench/**/*.ts'], ['**/test/**']),
+  // Benches may reuse the tests' helpers (starting a cluster, a scheduler, a job), never a test file.
+  restrictImports(['bench/**/*.ts'], ['**/*.test.js', '**/test/run.js']),
 );

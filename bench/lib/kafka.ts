@@ -1,5 +1,5 @@
 /**
- * Kafka for the benches: each bench starts its own broker with the test infrastructure (Maven
+ * Kafka for the benches: each bench starts its own broker (and ZooKeeper) with the test infrastructure (Maven
  * jars, loopback ports) and stops it whatever happens, fills topics, and measures the baseline
  * every Kafka goal is divided by: a plain kafkajs consumer group that only counts records.
  */
@@ -9,23 +9,33 @@ import type { Admin, Kafka, Message } from 'kafkajs';
 import { ensureTopic, type TopicSpec } from '../../shared/kafka/topics.js';
 import { join } from 'node:path';
 import { infraSettings } from '../../dev/services/settings.js';
-import { startServices } from '../../dev/services/start-services.js';
+import { startServices, type Services } from '../../dev/services/start-services.js';
+import type { CleanupList } from '../../test/e2e/helpers/framework-run.js';
 
 /** Service and container logs of the benches, apart from those of test runs. */
 export const benchLogDir = join(infraSettings().logDir, 'bench');
 
 /** Runs `bench` against a fresh broker; Ctrl-C still stops the JVMs. */
 export async function withKafka<T>(bench: (brokers: readonly string[]) => Promise<T>): Promise<T> {
+  return withServices((services) => bench(services.kafka.brokers));
+}
+
+/**
+ * Runs `bench` against a fresh ZooKeeper and broker. On Ctrl-C (or SIGTERM) `cleanups` runs first
+ * (what the bench started that uses them), then the JVMs stop and the process exits.
+ */
+export async function withServices<T>(bench: (services: Services) => Promise<T>, cleanups?: CleanupList): Promise<T> {
   await mkdir(benchLogDir, { recursive: true });
   const services = await startServices({ ...infraSettings(), logDir: benchLogDir });
-  const interrupted = () => void services.stop().finally(() => process.exit(130));
+  const interrupted = () => void (cleanups?.run() ?? Promise.resolve()).finally(() => services.stop().finally(() => process.exit(130)));
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
   try {
-    return await bench(services.kafka.brokers);
+    return await bench(services);
   } finally {
     process.off('SIGINT', interrupted);
     process.off('SIGTERM', interrupted);
+    await cleanups?.run();
     await services.stop();
   }
 }
