@@ -126,47 +126,52 @@ async function measure(
   cleanups.after(() => (stopTrickle = true));
   const trickling = trickle(kafka, job.words, { partitions: PARTITIONS, ...TRICKLE, stop: () => stopTrickle });
 
-  /** Times `fault` from its start until every task processes again; with the restores it caused. */
-  const timeFault = async (name: string, fault: () => void) => {
-    const steady = processedByTask((await reports()).values());
-    await waitFor(
-      `every task processing before the ${name}`,
-      async () => {
-        const all = [...(await reports()).values()];
-        return processedByTask(all).size === PARTITIONS && stalledTasks(steady, all).length === 0 ? true : undefined;
-      },
-      STEADY_BOUND_MS,
-    );
-    const before = processedByTask((await reports()).values());
-    const restoresBefore = await restoresByProcess(zk, job.name);
-    const at = Date.now();
-    fault();
-    let stalled: string[] = [];
-    const all = await waitFor(
-      `every task processing again after the ${name} (still stalled: ${stalled.join(', ')})`,
-      async () => {
-        const current = await reports();
-        stalled = stalledTasks(before, current.values());
-        return stalled.length === 0 ? current : undefined;
-      },
-      RECOVERY_BOUND_MS,
-    );
-    const seconds = (Date.now() - at) / 1000;
-    const restoresAfter = await waitFor(
-      `every container's metrics after the ${name}`,
+  const everyContainer = (what: string) =>
+    waitFor(
+      what,
       async () => {
         const restores = await restoresByProcess(zk, job.name);
         return restores.size === CONTAINERS ? restores : undefined;
       },
       60_000,
     );
+
+  /** Times `fault` from its start until every task processes again; with the restores it caused. */
+  const timeFault = async (name: string, fault: () => void) => {
+    const restoresBefore = await everyContainer(`every container's metrics before the ${name}`);
+    const steady = processedByTask((await reports()).values());
+    // Every task reported and processing: the counts to compare with, read just before the fault.
+    const before = await waitFor(
+      `every task processing before the ${name}`,
+      async () => {
+        const all = [...(await reports()).values()];
+        return processedByTask(all).size === PARTITIONS && stalledTasks(steady, all).length === 0 ? processedByTask(all) : undefined;
+      },
+      STEADY_BOUND_MS,
+    );
+    const at = Date.now();
+    fault();
+    let stalled: string[] = [];
+    const all = await waitFor(
+      `every task processing again after the ${name}`,
+      async () => {
+        const current = await reports();
+        stalled = stalledTasks(before, current.values());
+        return stalled.length === 0 ? current : undefined;
+      },
+      RECOVERY_BOUND_MS,
+    ).catch((error: unknown) => {
+      throw new Error(`${(error as Error).message}; still stalled: ${stalled.join(', ')}`, { cause: error });
+    });
+    const seconds = (Date.now() - at) / 1000;
+    const restoresAfter = await everyContainer(`every container's metrics after the ${name}`);
     const restored = restoredSince(restoresBefore, restoresAfter);
     const fromReports = restoredInReports(restoresBefore, restoresAfter, all);
     process.stdout.write(
       `  ${name}: every task processing again after ${seconds.toFixed(2)} s; restored ${restored.records} records, ` +
         `${(restored.bytes / 2 ** 20).toFixed(1)} MB (status reports: ${fromReports} records)\n`,
     );
-    return { seconds, restored, fromReports, at };
+    return { seconds, restored, fromReports };
   };
 
   // 1. An executor SIGKILL: relaunched on its agent, on its volume.

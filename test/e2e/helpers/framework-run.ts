@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { copyFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { MiniMesos } from '../../../dev/mini-mesos/index.js';
 
 export interface ContainerView {
@@ -92,9 +93,13 @@ export async function keepExecutorLogs(mesos: MiniMesos, dir: string, prefix: st
   }
 }
 
+/** How long one clean-up may take before the next runs (a hung close must not keep processes alive). */
+const CLEANUP_STEP_MS = 15_000;
+
 /**
  * What `t.after` gives a test, for code without a test context: `after` adds a clean-up, `run`
- * runs them in the order they were added (as node:test does), each once, going on past failures.
+ * runs them last added first (what was started later stops first: the schedulers before the
+ * cluster they talk to), each once and for at most 15 s, going on past failures.
  */
 export class CleanupList {
   private readonly steps: (() => unknown)[] = [];
@@ -104,9 +109,9 @@ export class CleanupList {
   }
 
   async run(): Promise<void> {
-    for (const step of this.steps.splice(0)) {
+    for (const step of this.steps.splice(0).reverse()) {
       try {
-        await step();
+        await Promise.race([step(), sleep(CLEANUP_STEP_MS, undefined, { ref: false })]);
       } catch (error) {
         process.stderr.write(`clean-up failed: ${error instanceof Error ? error.message : String(error)}\n`);
       }
