@@ -6,7 +6,9 @@
  * executors are kept.
  */
 import os from 'node:os';
+import { guardJobRoot } from '../shared/coordination/job-root.js';
 import { LeaderElection } from '../shared/coordination/leader-election.js';
+import type { DigestAuth } from '../shared/coordination/zk-acl.js';
 import { ZkSession } from '../shared/coordination/zk-session.js';
 import { describeError } from '../shared/errors.js';
 import { createLogger, type Logger } from '../shared/log.js';
@@ -18,6 +20,8 @@ export interface SchedulerServiceOptions {
   readonly framework: FrameworkOptions;
   /** ZooKeeper connect string. */
   readonly zookeeper: string;
+  /** The job's ZooKeeper credentials (zk-credentials.ts); with them its nodes are its own, checked at start. */
+  readonly zookeeperAuth?: DigestAuth;
   /** Who this candidate is, for logs (default host:pid). */
   readonly candidate?: string;
   /** This process's API URL, which standbys name to clients as the leader's while it leads. */
@@ -44,13 +48,20 @@ export class SchedulerService {
   private readonly changes: SerialQueue;
   private retryTimer: NodeJS.Timeout | undefined;
   private lastStartFailure: string | undefined;
+  private starting: Promise<void> = Promise.resolve();
+  private stopped = false;
 
   constructor(private readonly options: SchedulerServiceOptions) {
     const job = options.framework.config.name;
     const candidate = options.candidate ?? `${os.hostname()}:${process.pid}`;
     this.log = createLogger({ job, component: 'scheduler', candidate });
     this.changes = new SerialQueue((error) => this.log.error('leadership change failed', { error: describeError(error) }));
-    this.session = new ZkSession({ connect: options.zookeeper, sessionTimeoutMs: options.electionSessionMs, log: { job } });
+    this.session = new ZkSession({
+      connect: options.zookeeper,
+      sessionTimeoutMs: options.electionSessionMs,
+      ...(options.zookeeperAuth === undefined ? {} : { auth: options.zookeeperAuth }),
+      log: { job },
+    });
     this.election = new LeaderElection(this.session, { job, candidate, ...(options.apiUrl === undefined ? {} : { api: options.apiUrl }) });
     this.election.on('elected', () => this.changes.push(() => this.lead()));
     this.election.on('deposed', (reason) => {
@@ -65,10 +76,36 @@ export class SchedulerService {
     });
   }
 
+  /**
+   * Joins the election. With credentials it first checks that the job's root in ZooKeeper is the
+   * job's own (`started()` rejects, and the session is closed, when it is not): a scheduler never
+   * leads on nodes others may read or change.
+   */
   start(): this {
     this.session.start();
-    this.election.start();
+    const auth = this.options.zookeeperAuth;
+    if (auth === undefined) {
+      this.election.start();
+      return this;
+    }
+    this.starting = guardJobRoot(this.session, this.options.framework.config.name, auth).then(
+      () => {
+        if (!this.stopped) this.election.start();
+      },
+      async (error: unknown) => {
+        if (this.stopped) return;
+        this.log.error('not joining the election: the start check failed', { error: describeError(error) });
+        await this.session.close();
+        throw error;
+      },
+    );
+    this.starting.catch(() => undefined);
     return this;
+  }
+
+  /** Resolves once the election is joined; rejects with the start check's error (see start()). */
+  async started(): Promise<void> {
+    await this.starting;
   }
 
   get role(): SchedulerRole {
@@ -88,6 +125,7 @@ export class SchedulerService {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     clearTimeout(this.retryTimer);
     const framework = this.current;
     this.current = undefined;

@@ -8,6 +8,7 @@ import { FRAMEWORK_DEFAULTS, type FrameworkOptions } from '../../scheduler/frame
 import { parseMasterAddress } from '../../scheduler/framework/master-address.js';
 import { startSchedulerHttp } from '../../scheduler/http/server.js';
 import { SchedulerService } from '../../scheduler/scheduler-service.js';
+import { readZkCredentials } from '../../shared/coordination/zk-credentials.js';
 import { ExitCode, UsageError, type Command } from './cli.js';
 
 type Values = Record<string, string | boolean | undefined>;
@@ -25,7 +26,8 @@ export const schedulerCommand: Command = {
     'Required:',
     '  --config FILE            the job config (YAML or JSON)',
     '  --master URL             http://host:5050 or zk://host:2181[,host:2181]/mesos',
-    '  --zk CONNECT             ZooKeeper for Sluice, host:port[,host:port][/chroot]',
+    "  --zk CONNECT             ZooKeeper for Sluice, host:port[,host:port][/chroot]; with the config's",
+    "                           zookeeper.auth the job's nodes are for its digest identity alone",
     "  --kafka LIST             Kafka bootstrap brokers, host:port[,host:port] (default: the config's kafka.brokers)",
     '  --bundle-uri URI         the Sluice bundle the Mesos fetcher downloads into each sandbox',
     'Options:',
@@ -105,7 +107,15 @@ export const schedulerCommand: Command = {
 
     const log = createLogger({ job: config.name, component: 'scheduler-command' });
     const electionSessionMs = number(values, 'election-session-ms', 10_000, 1_000);
-    const service = new SchedulerService({ framework, zookeeper, electionSessionMs, ...(apiUrl === undefined ? {} : { apiUrl }) }).start();
+    const zookeeperAuth = await readZkCredentials(config.zookeeper);
+    const service = new SchedulerService({
+      framework,
+      zookeeper,
+      electionSessionMs,
+      ...(zookeeperAuth === undefined ? {} : { zookeeperAuth }),
+      ...(apiUrl === undefined ? {} : { apiUrl }),
+    }).start();
+    await service.started();
     const token = typeof values.token === 'string' ? values.token : process.env.SLUICE_API_TOKEN;
     const http = await startSchedulerHttp(config.name, service, { port, host, token }).catch(async (error: unknown) => {
       await service.stop();

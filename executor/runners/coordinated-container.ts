@@ -18,8 +18,10 @@ import os from 'node:os';
 import { ContainerRegistration } from '../../shared/coordination/container-registry.js';
 import { hasZkCode } from '../../shared/coordination/errors.js';
 import { HandOverBarrier } from '../../shared/coordination/hand-over-barrier.js';
+import { guardJobRoot } from '../../shared/coordination/job-root.js';
 import { isTaskLost, type TaskOwnership } from '../../shared/coordination/task-ownership.js';
 import { JobModelStore } from '../../shared/coordination/job-model-store.js';
+import type { DigestAuth } from '../../shared/coordination/zk-acl.js';
 import { ZkSession } from '../../shared/coordination/zk-session.js';
 import { describeError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
@@ -36,6 +38,8 @@ export interface CoordinatedContainerOptions {
   readonly containerId: string;
   /** ZooKeeper connect string. */
   readonly zookeeper: string;
+  /** The job's ZooKeeper credentials (zk-credentials.ts); with them its nodes are its own, checked at start. */
+  readonly zookeeperAuth?: DigestAuth;
   /**
    * Starts this container's tasks of a job model: restores their stores (reporting to `status`), then processes,
    * writing only while `ownership` says the tasks' claims hold.
@@ -87,6 +91,7 @@ export class CoordinatedContainer implements ContainerHandle {
     this.session = new ZkSession({
       connect: options.zookeeper,
       sessionTimeoutMs: options.sessionTimeoutMs,
+      ...(options.zookeeperAuth === undefined ? {} : { auth: options.zookeeperAuth }),
       log: { job, container: containerId },
     });
     const host = options.host ?? os.hostname();
@@ -165,6 +170,12 @@ export class CoordinatedContainer implements ContainerHandle {
 
   private async begin(): Promise<void> {
     this.session.start();
+    try {
+      await guardJobRoot(this.session, this.options.job, this.options.zookeeperAuth);
+    } catch (error) {
+      await this.end(error).catch(() => undefined);
+      throw error;
+    }
     this.registration.start();
     this.barrier.start();
     this.barrier.on('lost', (tasks) => {

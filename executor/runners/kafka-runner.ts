@@ -2,6 +2,7 @@ import type { CompiledJobConfig } from '../../shared/config/job-config.js';
 import type { TaskOwnership } from '../../shared/coordination/task-ownership.js';
 import { createKafka, kafkaPrincipal } from '../../shared/kafka/client.js';
 import { namingRefusals } from '../../shared/kafka/errors.js';
+import { readZkCredentials } from '../../shared/coordination/zk-credentials.js';
 import { partitionCount } from '../../shared/kafka/topics.js';
 import { createLogger } from '../../shared/log.js';
 import type { JobModel } from '../../shared/model/job-model.js';
@@ -69,10 +70,12 @@ export async function startCoordinatedKafkaContainer(input: {
 }): Promise<CoordinatedContainer> {
   const { binding, containerId, brokers, zookeeper } = input;
   const { config } = binding;
+  const zookeeperAuth = await readZkCredentials(config.zookeeper);
   return CoordinatedContainer.start({
     job: config.name,
     containerId,
     zookeeper,
+    ...(zookeeperAuth === undefined ? {} : { zookeeperAuth }),
     http: input.http,
     logger: createLogger({ job: config.name, container: containerId, component: 'coordinated-container' }),
     start: (jobModel, status, ownership) => startKafkaContainer({ binding, jobModel, containerId, brokers, status, ownership }),

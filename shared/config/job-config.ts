@@ -5,8 +5,9 @@ import { SluiceError } from '../errors.js';
 import { anyObject, array, boolean, integer, Issues, object, oneOf, record, required, string, withDefault, field } from './schema.js';
 import { compileMySql, mysqlChecks, mysqlSchema, type MySqlConfig } from './mysql-config.js';
 import { compileKafka, kafkaChecks, kafkaSchema, type KafkaSettings } from './kafka-config.js';
+import { compileZooKeeper, zookeeperSchema, type ZooKeeperConfig } from './zookeeper-config.js';
 
-export type { MySqlConfig };
+export type { MySqlConfig, ZooKeeperConfig };
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9._-]*$/;
 const TOPIC = /^[a-zA-Z0-9._-]{1,249}$/;
@@ -136,6 +137,7 @@ export const jobConfigSchema = object({
   task: field(taskSchema),
   containers: withDefault(integer(1, 10_000), 1),
   'state-dir': withDefault(string(), './.sluice-state'),
+  zookeeper: field(zookeeperSchema),
   embedded: field(
     object({
       partitions: withDefault(integer(1, 1024), EMBEDDED_PARTITIONS),
@@ -170,6 +172,8 @@ export interface CompiledJobConfig {
   };
   readonly containers: number;
   readonly stateDir: string;
+  /** The job's ZooKeeper identity (none: open nodes). */
+  readonly zookeeper: ZooKeeperConfig;
   readonly embedded: { readonly partitions: number; readonly feeds: { topic: string; file: string }[] };
   readonly config: Readonly<Record<string, unknown>>;
 }
@@ -214,6 +218,7 @@ export function compileJobConfig(raw: unknown, file: string): CompiledJobConfig 
     },
     containers: checked.containers,
     stateDir: absolute(base, checked['state-dir']),
+    zookeeper: compileZooKeeper(checked.zookeeper, base),
     embedded: {
       partitions: checked.embedded?.partitions ?? EMBEDDED_PARTITIONS,
       feeds: (checked.embedded?.feeds ?? []).map((feed) => ({ topic: feed.topic, file: absolute(base, feed.file) })),

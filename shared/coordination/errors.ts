@@ -67,6 +67,8 @@ export const ZkCodes = {
   fenced: 'ZK_FENCED',
   corrupt: 'ZK_CORRUPT_DATA',
   badJobName: 'ZK_BAD_JOB_NAME',
+  wrongAcl: 'ZK_WRONG_ACL',
+  badCredentials: 'ZK_BAD_CREDENTIALS',
 } as const;
 
 /** The table entry of a ZooKeeper code, or an "unknown" entry for codes the table does not have. */

@@ -67,12 +67,16 @@ declare module 'node-zookeeper-client' {
 
     class Id {
       constructor(scheme: string, id: string);
+      readonly scheme: string;
+      readonly id: string;
       static readonly ANYONE_ID_UNSAFE: Id;
       static readonly AUTH_IDS: Id;
     }
 
     class ACL {
       constructor(permission: number, id: Id);
+      readonly permission: number;
+      readonly id: Id;
       static readonly OPEN_ACL_UNSAFE: ACL[];
       static readonly CREATOR_ALL_ACL: ACL[];
       static readonly READ_ACL_UNSAFE: ACL[];
@@ -153,6 +157,8 @@ declare module 'node-zookeeper-client' {
       ): void;
       mkdirp(path: string, callback: Callback<string>): void;
       mkdirp(path: string, data: Buffer | null, acls: ACL[], mode: number, callback: Callback<string>): void;
+      /** Needs READ or ADMIN on the node (NO_AUTH otherwise). */
+      getACL(path: string, callback: (error: Exception | Error | null, acls: ACL[] | undefined, stat: Stat) => void): void;
       transaction(): Transaction;
     }
 

@@ -13,15 +13,14 @@ import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import zookeeper from 'node-zookeeper-client';
 import { isServerReply, toZkError, ZkCodes, ZkError } from './errors.js';
+import { aclForNewNode, type AclEntry, type DigestAuth } from './zk-acl.js';
 import {
   checkData,
   checkMultiVersion,
   CREATE_MODES,
-  digestAcl,
   toNodeStat,
   WATCH_TYPES,
   type CreateMode,
-  type DigestAuth,
   type MultiOp,
   type MultiResult,
   type NodeData,
@@ -29,7 +28,8 @@ import {
   type Watcher,
 } from './zk-types.js';
 
-export type { CreateMode, DigestAuth, MultiOp, MultiResult, NodeData, NodeStat, WatchEvent, WatchEventType, Watcher } from './zk-types.js';
+export type { CreateMode, MultiOp, MultiResult, NodeData, NodeStat, WatchEvent, WatchEventType, Watcher } from './zk-types.js';
+export type { AclEntry, DigestAuth } from './zk-acl.js';
 export { MAX_NODE_BYTES } from './zk-types.js';
 
 export interface ZkClientOptions {
@@ -39,7 +39,10 @@ export interface ZkClientOptions {
   readonly sessionTimeoutMs: number;
   /** Application timeout of every call. */
   readonly callTimeoutMs: number;
-  /** Digest credentials: sent on every (re)connect, and nodes are created readable and writable only by them. */
+  /**
+   * Digest credentials: sent on every (re)connect, before any request; the nodes this client
+   * creates are then for them alone (zk-acl.ts). Without: open nodes.
+   */
   readonly auth?: DigestAuth;
 }
 
@@ -60,7 +63,7 @@ export interface ZkClientEvents {
 
 export class ZkClient extends EventEmitter<ZkClientEvents> {
   private readonly client: zookeeper.Client;
-  private readonly acls: InstanceType<typeof zookeeper.ACL>[];
+  private readonly auth: DigestAuth | undefined;
   private readonly callTimeoutMs: number;
   private readonly watchers = new WeakMap<Watcher, zookeeper.Watcher>();
   private confirmed = Number.NEGATIVE_INFINITY;
@@ -73,7 +76,8 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
     super();
     this.callTimeoutMs = options.callTimeoutMs;
     this.client = zookeeper.createClient(options.connect, { sessionTimeout: options.sessionTimeoutMs, spinDelay: 200, retries: 0 });
-    this.acls = options.auth === undefined ? zookeeper.ACL.OPEN_ACL_UNSAFE : digestAcl(options.auth);
+    this.auth = options.auth;
+    // Queued before connect(): the library sends it right after the handshake, ahead of any request.
     if (options.auth !== undefined) this.client.addAuthInfo('digest', Buffer.from(`${options.auth.user}:${options.auth.password}`));
     this.client.on('connected', () => {
       this.connectedAt ??= performance.now();
@@ -157,7 +161,7 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
   async create(path: string, data: Buffer, mode: CreateMode = 'persistent'): Promise<string> {
     checkData(data, path);
     return this.call('create', path, (done: zookeeper.Callback<string>) =>
-      this.client.create(path, data, this.acls, CREATE_MODES[mode], done),
+      this.client.create(path, data, this.aclFor(path), CREATE_MODES[mode], done),
     );
   }
 
@@ -177,11 +181,27 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
     );
   }
 
-  /** Creates the missing persistent nodes of a path, empty and with this client's ACL. */
+  /**
+   * Creates the missing persistent nodes of a path, empty, each with the ACL for its level (not the
+   * library's mkdirp, which gives every level the same ACL: the shared /sluice would be one job's).
+   * An existing path is left alone without a create, which an ACL of a level above may refuse.
+   */
   async mkdirp(path: string): Promise<void> {
-    await this.call('mkdirp', path, (done: zookeeper.Callback<string>) =>
-      this.client.mkdirp(path, null, this.acls, zookeeper.CreateMode.PERSISTENT, done),
+    if ((await this.exists(path)) !== null) return;
+    const names = path.split('/').filter((name) => name !== '');
+    for (let depth = 1; depth <= names.length; depth += 1) {
+      await this.create(`/${names.slice(0, depth).join('/')}`, Buffer.alloc(0)).catch((error: unknown) => {
+        if (!(error instanceof ZkError && error.code === 'ZK_NODE_EXISTS')) throw error;
+      });
+    }
+  }
+
+  /** The node's ACL. */
+  async getAcl(path: string): Promise<AclEntry[]> {
+    const acls = await this.call('getACL', path, (done: (error: Error | null, value: zookeeper.ACL[]) => void) =>
+      this.client.getACL(path, (error, entries) => done(error, entries ?? [])),
     );
+    return acls.map((acl) => ({ scheme: acl.id.scheme, id: acl.id.id, permissions: acl.permission }));
   }
 
   /**
@@ -195,7 +215,7 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
       if (op.op === 'check') transaction.check(op.path, op.version);
       else if (op.op === 'create') {
         checkData(op.data, op.path);
-        transaction.create(op.path, op.data, this.acls, CREATE_MODES[op.mode ?? 'persistent']);
+        transaction.create(op.path, op.data, this.aclFor(op.path), CREATE_MODES[op.mode ?? 'persistent']);
       } else if (op.op === 'setData') {
         checkData(op.data, op.path);
         transaction.setData(op.path, op.data, op.version);
@@ -240,6 +260,24 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
     manager.socket?.destroy();
   }
 
+  private aclFor(path: string): zookeeper.ACL[] {
+    return aclForNewNode(path, this.auth).map((entry) => new zookeeper.ACL(entry.permissions, new zookeeper.Id(entry.scheme, entry.id)));
+  }
+
+  /**
+   * NO_AUTH alone does not say whose fault it is; name the identity this client presented (never
+   * the password), so a job with the wrong or no credentials says so.
+   */
+  private explainNoAuth(error: ZkError): ZkError {
+    if (error.code !== 'ZK_NO_AUTH') return error;
+    const who =
+      this.auth === undefined
+        ? 'this session has no credentials (zookeeper.auth is not set in the job config), and the node is closed to anonymous clients'
+        : `the node's ACL does not let ZooKeeper digest user '${this.auth.user}' do this: the node belongs to another identity, ` +
+          'or the password file holds another password than the one the node was created with';
+    return new ZkError(error.code, `${error.message}: ${who}`, { cause: error.cause, context: error.context, zkCode: error.zkCode });
+  }
+
   /**
    * The library keeps one listener per distinct function and path until it fires; mapping the same
    * Watcher to the same wrapper lets a loop re-arm a watch on an unchanged node without piling up listeners.
@@ -276,7 +314,7 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
           resolve(value);
           return;
         }
-        const zkError = toZkError(error, `${what} ${path}`, { path });
+        const zkError = this.explainNoAuth(toZkError(error, `${what} ${path}`, { path }));
         if (renews && isServerReply(zkError)) this.confirmed = Math.max(this.confirmed, sentAt);
         reject(zkError);
       };

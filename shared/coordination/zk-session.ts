@@ -19,7 +19,7 @@ import { describeError } from '../errors.js';
 import { createLogger, type Logger, type LogFields } from '../log.js';
 import { ZkCodes, ZkError } from './errors.js';
 import { ZkClient } from './zk-client.js';
-import type { DigestAuth } from './zk-types.js';
+import type { DigestAuth } from './zk-acl.js';
 
 export type ZkSessionState = 'connecting' | 'connected' | 'disconnected' | 'expired' | 'closed';
 

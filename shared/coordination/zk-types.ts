@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import zookeeper from 'node-zookeeper-client';
 import { ZkCodes, ZkError } from './errors.js';
 
@@ -64,17 +63,6 @@ export interface MultiResult {
   readonly path?: string;
   /** The new data version (setData) or undefined. */
   readonly version?: number;
-}
-
-export interface DigestAuth {
-  readonly user: string;
-  readonly password: string;
-}
-
-/** The ACL a digest user gets on the nodes it creates: everything, for that user only. */
-export function digestAcl(auth: DigestAuth): InstanceType<typeof zookeeper.ACL>[] {
-  const digest = createHash('sha1').update(`${auth.user}:${auth.password}`).digest('base64');
-  return [new zookeeper.ACL(zookeeper.Permission.ALL, new zookeeper.Id('digest', `${auth.user}:${digest}`))];
 }
 
 export function toNodeStat(stat: zookeeper.Stat): NodeStat {
