@@ -23,14 +23,26 @@ export async function guardJobRoot(session: ZkSession, job: string, auth: Digest
 /** Creates the job's root if missing, then checks that its ACL gives this identity everything and nobody else anything. */
 export async function ensureJobRoot(client: ZkClient, job: string, auth: DigestAuth): Promise<void> {
   const root = jobRoot(job);
-  await client.mkdirp(root);
-  let found: AclEntry[] | undefined;
-  try {
-    found = await client.getAcl(root);
-  } catch (error) {
-    if (!hasZkCode(error, 'ZK_NO_AUTH')) throw error;
+  let found = await readableAcl(client, root);
+  if (found === null) {
+    await client.mkdirp(root);
+    found = await readableAcl(client, root);
   }
-  if (found === undefined || !sameAcl(found, ownerAcl(auth))) throw wrongJobRootAcl(job, found, auth);
+  if (found === null || found === undefined || !sameAcl(found, ownerAcl(auth))) throw wrongJobRootAcl(job, found ?? undefined, auth);
+}
+
+/**
+ * The node's ACL; undefined when this identity may not read it (getACL needs READ or ADMIN, and
+ * since ZooKeeper 3.9.2 so does exists()); null when it does not exist.
+ */
+async function readableAcl(client: ZkClient, path: string): Promise<AclEntry[] | undefined | null> {
+  try {
+    return await client.getAcl(path);
+  } catch (error) {
+    if (hasZkCode(error, 'ZK_NO_AUTH')) return undefined;
+    if (hasZkCode(error, 'ZK_NO_NODE')) return null;
+    throw error;
+  }
 }
 
 /** The error naming the root, the ACL found (undefined: not readable by this identity) and the one expected, with the fix. */

@@ -12,6 +12,9 @@ import { ZkCodes, ZkError } from './errors.js';
  *   /sluice/<job>/tasks/<task>               ephemeral: the container that may process the task now
  *                                            (the hand-over barrier, see hand-over-barrier.ts)
  *
+ * With the job's credentials (zookeeper.auth) every node from /sluice/<job> down belongs to its
+ * digest identity alone; /sluice is shared by the jobs (zk-acl.ts).
+ *
  * Container ids and task names are user data ('Partition 3'), so they are escaped into one node
  * name each; a job name must already be a safe name (the job config enforces the same rule).
  */

@@ -184,7 +184,8 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
   /**
    * Creates the missing persistent nodes of a path, empty, each with the ACL for its level (not the
    * library's mkdirp, which gives every level the same ACL: the shared /sluice would be one job's).
-   * An existing path is left alone without a create, which an ACL of a level above may refuse.
+   * An existing path is left alone without a create, which an ACL of a level above may refuse
+   * (exists() needs READ on an existing node since ZooKeeper 3.9.2, so the owner's own path only).
    */
   async mkdirp(path: string): Promise<void> {
     if ((await this.exists(path)) !== null) return;
