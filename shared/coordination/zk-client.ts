@@ -12,7 +12,7 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import zookeeper from 'node-zookeeper-client';
-import { isServerReply, toZkError, ZkCodes, ZkError } from './errors.js';
+import { hasZkCode, isServerReply, toZkError, ZkCodes, ZkError } from './errors.js';
 import { aclForNewNode, type AclEntry, type DigestAuth } from './zk-acl.js';
 import {
   checkData,
@@ -192,7 +192,7 @@ export class ZkClient extends EventEmitter<ZkClientEvents> {
     const names = path.split('/').filter((name) => name !== '');
     for (let depth = 1; depth <= names.length; depth += 1) {
       await this.create(`/${names.slice(0, depth).join('/')}`, Buffer.alloc(0)).catch((error: unknown) => {
-        if (!(error instanceof ZkError && error.code === 'ZK_NODE_EXISTS')) throw error;
+        if (!hasZkCode(error, 'ZK_NODE_EXISTS')) throw error;
       });
     }
   }

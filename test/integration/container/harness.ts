@@ -49,6 +49,8 @@ export async function wordCountJob(
     changelogTopic?: { 'replication-factor'?: number; 'min-insync-replicas'?: number };
     /** More of the config's kafka section (tls, sasl). */
     kafka?: Record<string, unknown>;
+    /** The config's zookeeper section (credentials). */
+    zookeeper?: { auth: { username: string; 'password-file': string } };
   } = {},
 ): Promise<WordCountJob> {
   const dir = await mkdtemp(join(tmpdir(), 'sluice-wc-'));
@@ -74,6 +76,7 @@ export async function wordCountJob(
     task: { 'commit-ms': commitMs, ...(options.guarantee ? { guarantee: options.guarantee } : {}) },
     containers: options.containers ?? 2,
     'state-dir': join(dir, 'state'),
+    ...(options.zookeeper ? { zookeeper: options.zookeeper } : {}),
     config: { words, counts, trace },
   };
   const configFile = join(dir, 'job.json');

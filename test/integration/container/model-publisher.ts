@@ -6,8 +6,10 @@
 import { once } from 'node:events';
 import { readInputs, currentJobModel } from '../../../scheduler/framework/job-model-source.js';
 import { loadJobConfig, type CompiledJobConfig } from '../../../shared/config/job-config.js';
+import { guardJobRoot } from '../../../shared/coordination/job-root.js';
 import { JobModelStore } from '../../../shared/coordination/job-model-store.js';
 import { LeaderElection } from '../../../shared/coordination/leader-election.js';
+import { readZkCredentials } from '../../../shared/coordination/zk-credentials.js';
 import { ZkSession } from '../../../shared/coordination/zk-session.js';
 import type { JobModel } from '../../../shared/model/job-model.js';
 import type { InputStream } from '../../../shared/model/ssp-grouper.js';
@@ -24,8 +26,11 @@ export class ModelPublisher {
 
   static async lead(configFile: string): Promise<ModelPublisher> {
     const config = await loadJobConfig(configFile);
-    const session = new ZkSession({ connect: zkConnect(), log: { job: config.name } });
+    // Like the scheduler: the job's credentials from its config, and the start check of its root.
+    const auth = await readZkCredentials(config.zookeeper);
+    const session = new ZkSession({ connect: zkConnect(), ...(auth === undefined ? {} : { auth }), log: { job: config.name } });
     session.start();
+    await guardJobRoot(session, config.name, auth);
     const election = new LeaderElection(session, { job: config.name, candidate: 'test-publisher' });
     const elected = once(election, 'elected');
     election.start();
