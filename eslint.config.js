@@ -31,7 +31,10 @@ export default tseslint.config(
   {
     // The dashboard's browser script: plain browser JavaScript, the only globals it may use.
     files: ['scheduler/http/dashboard/*.js'],
-    languageOptions: { sourceType: 'script', globals: { document: 'readonly', fetch: 'readonly', setTimeout: 'readonly' } },
+    languageOptions: {
+      sourceType: 'script',
+      globals: { document: 'readonly', fetch: 'readonly', setTimeout: 'readonly', sessionStorage: 'readonly' },
+    },
   },
   // The arrows of docs/architecture.md: scheduler/ and executor/ never import each other, and nothing
   // outside test/ and bench/ imports them (product and development tooling stand on their own).

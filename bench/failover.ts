@@ -91,7 +91,7 @@ async function measure(
   zk: ZkSession,
   brokers: readonly string[],
 ): Promise<void> {
-  const reports = async () => readContainerReports(zk, job.name, 2_000);
+  const reports = async () => readContainerReports(zk, job.name, {}, 2_000);
   const startScheduler = (port: number, name: string) =>
     startSchedulerProcess(cleanups, job, {
       masterUrl: mesos.masterUrl,

@@ -5,7 +5,7 @@ export const killCommand: Command = {
   name: 'kill',
   summary: 'remove a running job: its containers and its ZooKeeper state (asks for --yes)',
   usage: [
-    'Usage: sluice kill --scheduler URL [--token T] --yes',
+    'Usage: sluice kill --scheduler URL [--token-file F] [--ca F] --yes',
     '',
     "`kill` is the CLI's word for job removal (DELETE /api/v1/job): the job's leading scheduler stops",
     'every container cleanly (flush, checkpoint, close stores), releases the volumes and reservations',
@@ -19,7 +19,7 @@ export const killCommand: Command = {
   options: { ...SCHEDULER_API_OPTIONS, yes: { type: 'boolean' } },
   async run({ values, positionals }) {
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
-    const client = schedulerApiClient(values);
+    const client = await schedulerApiClient(values);
     if (values.yes !== true)
       throw new UsageError('kill removes the job and all its containers, and cannot be undone: pass --yes to confirm');
     const answer = await client.removeJob();

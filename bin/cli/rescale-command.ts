@@ -5,7 +5,7 @@ export const rescaleCommand: Command = {
   name: 'rescale',
   summary: 'change how many containers a running job has',
   usage: [
-    'Usage: sluice rescale --scheduler URL --containers N [--token T]',
+    'Usage: sluice rescale --scheduler URL --containers N [--token-file F] [--ca F]',
     '',
     "Asks the job's leading scheduler to replan the job model for N containers, moving the fewest",
     'tasks: containers that stay hand their tasks over, dropped ones stop cleanly, new ones are',
@@ -24,7 +24,7 @@ export const rescaleCommand: Command = {
     const containers = /^\d+$/.test(given) ? Number(given) : Number.NaN;
     if (!(Number.isSafeInteger(containers) && containers >= 1))
       throw new UsageError(`--containers expects a whole number >= 1, got '${given}'`);
-    const answer = await schedulerApiClient(values).rescale(containers);
+    const answer = await (await schedulerApiClient(values)).rescale(containers);
     process.stdout.write(
       `job ${answer.job}: ${answer.containers} containers, job model version ${answer.jobModelVersion ?? '—'}; new containers start as offers come (sluice status shows them)\n`,
     );

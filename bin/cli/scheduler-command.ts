@@ -7,6 +7,10 @@ import { DEFAULT_PLANNER_TIMINGS, type StateStorage } from '../../scheduler/plan
 import { FRAMEWORK_DEFAULTS, type FrameworkOptions } from '../../scheduler/framework/framework-options.js';
 import { parseMasterAddress } from '../../scheduler/framework/master-address.js';
 import { startSchedulerHttp } from '../../scheduler/http/server.js';
+import type { ApiTokens } from '../../shared/http/bearer-auth.js';
+import type { ApiAccess } from '../../shared/http/http-request.js';
+import type { ServerTls } from '../../shared/http/limited-server.js';
+import { readSecretFile, readServerTls, readTokenFile } from '../../shared/http/secret-files.js';
 import { SchedulerService } from '../../scheduler/scheduler-service.js';
 import { readZkCredentials } from '../../shared/coordination/zk-credentials.js';
 import { ExitCode, UsageError, type Command } from './cli.js';
@@ -35,7 +39,18 @@ export const schedulerCommand: Command = {
     '  --host ADDR              HTTP API address (default 0.0.0.0)',
     "  --advertise URL          this API as others reach it; standbys name the leader's (default",
     '                           http://$HOST-or-hostname:port, none with --port 0)',
-    "  --token T                token the API's mutations (rescale, kill) require (default $SLUICE_API_TOKEN; none: open)",
+    'API security (docs/security.md; tokens and keys are read from files and never logged):',
+    '  --tls-cert FILE --tls-key FILE   serve the API over HTTPS with this PEM certificate chain and key',
+    '  --write-token-file FILE  the write token: rescale and kill need it, and it reads too (default: --token,',
+    '                           else $SLUICE_API_TOKEN; none: mutations are open)',
+    '  --token T                the write token itself; prefer --write-token-file (a flag shows in ps)',
+    '  --read-token-file FILE   the read token: the job state, store queries and /metrics need it or the',
+    "                           write token (default: the job config's api.read-token-file, else",
+    '                           $SLUICE_API_READ_TOKEN; none: reads are open). Needs a write token.',
+    '                           The scheduler sends it to the containers when the job config names',
+    '                           api.read-token-file. /health and the dashboard page stay open.',
+    "  --tls-ca FILE            PEM CA the containers' certificates are checked against when the job",
+    "                           config's api.tls is set (default: api.tls.ca-file, else the system CAs)",
     '  --executor-command CMD   shell command starting the executor (default: node dist/bin/sluice.js executor)',
     '  --executor-config PATH   the job config as the executor sees it (default: --config)',
     '  --role ROLE              Mesos role (default sluice)      --principal P   (default sluice)',
@@ -73,6 +88,11 @@ export const schedulerCommand: Command = {
       'volume-mb',
       'state-dir',
       'token',
+      'write-token-file',
+      'read-token-file',
+      'tls-cert',
+      'tls-key',
+      'tls-ca',
       'election-session-ms',
     ].map((name) => [name, { type: 'string' as const }]),
   ),
@@ -98,11 +118,13 @@ export const schedulerCommand: Command = {
       throw new UsageError(`--kafka expects host:port[,host:port], got '${brokers.join(',')}'`);
     const port = number(values, 'port', Number(process.env.PORT0 ?? 8080), 0);
     const host = typeof values.host === 'string' ? values.host : '0.0.0.0';
-    const apiUrl = advertisedUrl(values, host, port);
+    const security = await apiSecurity(values, config);
+    const apiUrl = advertisedUrl(values, host, port, security.tls === undefined ? 'http' : 'https');
     // The Mesos UI links to it; standbys name it to clients while this process leads.
     const framework = {
       ...frameworkOptions(values, config, configFile, brokers, zookeeper, bundleUri),
       ...(apiUrl === undefined ? {} : { webuiUrl: apiUrl }),
+      containerApi: security.containerApi,
     };
 
     const log = createLogger({ job: config.name, component: 'scheduler-command' });
@@ -116,15 +138,19 @@ export const schedulerCommand: Command = {
       ...(apiUrl === undefined ? {} : { apiUrl }),
     }).start();
     await service.started();
-    const token = typeof values.token === 'string' ? values.token : process.env.SLUICE_API_TOKEN;
-    const http = await startSchedulerHttp(config.name, service, { port, host, token }).catch(async (error: unknown) => {
-      await service.stop();
-      throw error;
-    });
+    const { tokens, tls } = security;
+    const http = await startSchedulerHttp(config.name, service, { port, host, tokens, ...(tls === undefined ? {} : { tls }) }).catch(
+      async (error: unknown) => {
+        await service.stop();
+        throw error;
+      },
+    );
     log.info('scheduler started', {
       api: http.url,
       master: framework.master,
-      mutations: token ? 'need the API token' : 'open (no --token)',
+      mutations: tokens.write ? 'need the write token' : 'open (no write token)',
+      reads: tokens.read ? 'need the read token' : 'open (no read token)',
+      containers: security.containerApi.token ? 'sent the read token' : 'open',
     });
     await new Promise<void>((resolve) => {
       process.once('SIGTERM', () => resolve());
@@ -142,14 +168,56 @@ export const schedulerCommand: Command = {
  * agent's hostname; a wildcard address is no place to send anyone). A port picked at random (0)
  * is not known yet, so none then.
  */
-function advertisedUrl(values: Values, host: string, port: number): string | undefined {
+function advertisedUrl(values: Values, host: string, port: number, scheme: 'http' | 'https'): string | undefined {
   if (typeof values.advertise === 'string') {
     if (!/^https?:\/\/[^/\s]+$/.test(values.advertise))
-      throw new UsageError(`--advertise expects http://host:port, got '${values.advertise}'`);
+      throw new UsageError(`--advertise expects http(s)://host:port, got '${values.advertise}'`);
     return values.advertise;
   }
   if (port === 0) return undefined;
-  return `http://${host === '0.0.0.0' ? (process.env.HOST ?? os.hostname()) : host}:${port}`;
+  return `${scheme}://${host === '0.0.0.0' ? (process.env.HOST ?? os.hostname()) : host}:${port}`;
+}
+
+interface ApiSecurity {
+  readonly tokens: ApiTokens;
+  readonly tls: ServerTls | undefined;
+  /** What the scheduler trusts and sends when it reads the containers' endpoints. */
+  readonly containerApi: ApiAccess;
+}
+
+/** The API's tokens and certificate, and the containers' CA, from the files the flags and the job config name. */
+async function apiSecurity(values: Values, config: CompiledJobConfig): Promise<ApiSecurity> {
+  const text = (name: string): string | undefined => (typeof values[name] === 'string' && values[name] !== '' ? values[name] : undefined);
+  const [certFile, keyFile] = [text('tls-cert'), text('tls-key')];
+  if ((certFile === undefined) !== (keyFile === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
+  const tls =
+    certFile === undefined || keyFile === undefined
+      ? undefined
+      : await readServerTls(certFile, keyFile, { cert: '--tls-cert', key: '--tls-key' });
+  const writeFile = text('write-token-file');
+  const write =
+    writeFile !== undefined ? await readTokenFile(writeFile, '--write-token-file') : (text('token') ?? process.env.SLUICE_API_TOKEN);
+  const readFile = text('read-token-file');
+  const configTokenFile = config.api?.readTokenFile;
+  const read =
+    readFile !== undefined
+      ? await readTokenFile(readFile, '--read-token-file')
+      : configTokenFile !== undefined
+        ? await readTokenFile(configTokenFile, 'api.read-token-file')
+        : process.env.SLUICE_API_READ_TOKEN;
+  if (read && !write) {
+    throw new UsageError(
+      'a read token without a write token would leave rescale and kill open to anyone: give --write-token-file (or --token, SLUICE_API_TOKEN)',
+    );
+  }
+  const caFile = text('tls-ca') ?? config.api?.tls?.caFile;
+  const ca = caFile === undefined ? undefined : await readSecretFile(caFile, text('tls-ca') === undefined ? 'api.tls.ca-file' : '--tls-ca');
+  return {
+    tokens: { read, write },
+    tls,
+    // Only containers that ask for the token get it: it never travels to one that would not check it.
+    containerApi: { ca, ...(configTokenFile === undefined ? {} : { token: read }) },
+  };
 }
 
 function number(values: Values, name: string, fallback: number, min: number): number {

@@ -10,7 +10,7 @@ export const statusCommand: Command = {
   name: 'status',
   summary: 'show a running job: leader, containers per host, their tasks, errors',
   usage: [
-    'Usage: sluice status --scheduler URL [--json]',
+    'Usage: sluice status --scheduler URL [--token-file F] [--ca F] [--json]',
     '',
     "Asks the job's scheduler for the job's state and prints it: which scheduler leads, the",
     'framework id, the job model version, each container with its host, Mesos state and tasks',
@@ -26,7 +26,7 @@ export const statusCommand: Command = {
   options: { ...SCHEDULER_API_OPTIONS, json: { type: 'boolean' } },
   async run({ values, positionals }) {
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
-    const view = await schedulerApiClient(values).job();
+    const view = await (await schedulerApiClient(values)).job();
     process.stdout.write(values.json === true ? `${JSON.stringify(view, null, 2)}\n` : describeJob(view));
     return ExitCode.ok;
   },

@@ -29,7 +29,7 @@ import type { ContainerModel, JobModel } from '../../shared/model/job-model.js';
 import { SerialQueue } from '../../shared/serial-queue.js';
 import type { ContainerHandle, RunningContainer } from '../container/container.js';
 import { StatusBoard } from '../container/status-board.js';
-import { startStatusServer, type StatusServer } from '../http/status-server.js';
+import { startStatusServer, type StatusListen, type StatusServer } from '../http/status-server.js';
 import { queryableTasks } from '../http/store-query.js';
 import { planHandOver } from './hand-over-plan.js';
 
@@ -45,8 +45,8 @@ export interface CoordinatedContainerOptions {
    * writing only while `ownership` says the tasks' claims hold.
    */
   readonly start: (jobModel: JobModel, status: StatusBoard, ownership: TaskOwnership) => Promise<RunningContainer>;
-  /** Where its status endpoint listens (default 127.0.0.1, any free port). */
-  readonly http?: { readonly host: string; readonly port: number };
+  /** Where its status endpoint listens and how it is secured (default 127.0.0.1, any free port, plain HTTP). */
+  readonly http?: StatusListen;
   readonly logger: Logger;
   /** How long to wait for a giver to release a task before logging who holds it and waiting on (default 30 s). */
   readonly claimTimeoutMs?: number;

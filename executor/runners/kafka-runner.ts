@@ -1,3 +1,4 @@
+import { readContainerApiSecurity } from '../../shared/http/secret-files.js';
 import type { CompiledJobConfig } from '../../shared/config/job-config.js';
 import type { TaskOwnership } from '../../shared/coordination/task-ownership.js';
 import { createKafka, kafkaPrincipal } from '../../shared/kafka/client.js';
@@ -71,12 +72,14 @@ export async function startCoordinatedKafkaContainer(input: {
   const { binding, containerId, brokers, zookeeper } = input;
   const { config } = binding;
   const zookeeperAuth = await readZkCredentials(config.zookeeper);
+  // The job's api section: HTTPS and the read token, from files on this host.
+  const security = await readContainerApiSecurity(config.api);
   return CoordinatedContainer.start({
     job: config.name,
     containerId,
     zookeeper,
     ...(zookeeperAuth === undefined ? {} : { zookeeperAuth }),
-    http: input.http,
+    http: { ...(input.http ?? { host: '127.0.0.1', port: 0 }), security },
     logger: createLogger({ job: config.name, container: containerId, component: 'coordinated-container' }),
     start: (jobModel, status, ownership) => startKafkaContainer({ binding, jobModel, containerId, brokers, status, ownership }),
   });

@@ -3,6 +3,7 @@
  * from scheduler/planner (DEFAULT_PLANNER_TIMINGS); the rest are Mesos production habits
  * (mesos-v1.md): a week of failover timeout, revives at most every few seconds.
  */
+import type { ApiAccess } from '../../shared/http/http-request.js';
 import type { CompiledJobConfig } from '../../shared/config/job-config.js';
 import type { ContainerResources, LaunchSettings, PlannerSettings, StateStorage } from '../planner/index.js';
 import type { ReconcilerOptions } from './reconciler.js';
@@ -32,6 +33,8 @@ export interface FrameworkOptions {
   readonly reconcile?: ReconcilerOptions;
   /** How long `remove()` waits for the containers to stop and the reservations to be released (default 60 s). */
   readonly removeTimeoutMs?: number;
+  /** The CA of the containers' certificates (job config api.tls) and the read token (api.read-token-file) their endpoints need. */
+  readonly containerApi?: ApiAccess;
   /** Re-subscribe backoff of the Mesos client. */
   readonly subscribeBackoff?: { readonly initialMs?: number; readonly maxMs?: number };
 }

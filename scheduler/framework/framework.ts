@@ -6,6 +6,7 @@
  * a failing container is a job error until it runs again), frees a dead container's task claims
  * at once, and keeps a rescale in ZooKeeper for its successor. Events are handled one at a time, in order.
  */
+import type { ApiAccess } from '../../shared/http/http-request.js';
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { FencedJsonNode } from '../../shared/coordination/fenced-json-node.js';
@@ -169,7 +170,12 @@ export class Framework extends EventEmitter<FrameworkEvents> {
 
   /** Each live container's own report (tasks, lag, restore progress), by container id. */
   containerReports(): Promise<Map<string, ContainerStatusReport>> {
-    return readContainerReports(this.session, this.options.config.name);
+    return readContainerReports(this.session, this.options.config.name, this.containerApi);
+  }
+
+  /** How to reach the containers' own endpoints (their CA, the read token). */
+  get containerApi(): ApiAccess {
+    return this.options.containerApi ?? {};
   }
 
   /**

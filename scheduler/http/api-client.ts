@@ -1,8 +1,10 @@
 /**
- * A client of the scheduler API (what `sluice status | rescale | kill` use). Every failure is a
- * SluiceError whose message says what to do: start the scheduler, pass the token, ask the leader.
+ * A client of the scheduler API (what `sluice status | rescale | kill` use), over http or https
+ * (trusting `access.ca` when given). Every failure is a SluiceError whose message says what to do:
+ * start the scheduler, pass the token or the CA, ask the leader. No message holds the token.
  */
-import { describeError, SluiceError } from '../../shared/errors.js';
+import { describeError, isSluiceError, SluiceError } from '../../shared/errors.js';
+import { httpRequest, type ApiAccess } from '../../shared/http/http-request.js';
 import type { JobView } from './job-state.js';
 
 export interface RescaleAnswer {
@@ -22,11 +24,21 @@ const MUTATION_TIMEOUT_MS = 60_000;
 /** A removal stops the containers and releases their reservations first (up to 60 s by default), then tears down. */
 const REMOVE_TIMEOUT_MS = 150_000;
 
+/** node's codes for a certificate it does not trust. */
+const TLS_FAILURES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
 export class SchedulerApiClient {
   /** `baseUrl`: http(s)://host:port of a scheduler, without the API path. */
   constructor(
     private readonly baseUrl: string,
-    private readonly token?: string,
+    private readonly access: ApiAccess = {},
   ) {}
 
   job(): Promise<JobView> {
@@ -45,55 +57,60 @@ export class SchedulerApiClient {
     const url = new URL(path, this.baseUrl).href;
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
-    if (this.token !== undefined && this.token !== '') headers.Authorization = `Bearer ${this.token}`;
     const timeoutMs = method === 'GET' ? READ_TIMEOUT_MS : method === 'DELETE' ? REMOVE_TIMEOUT_MS : MUTATION_TIMEOUT_MS;
-    let response: Response;
+    let answer: { readonly status: number; readonly text: string };
     try {
-      response = await fetch(url, {
+      answer = await httpRequest(url, {
         method,
         headers,
-        signal: AbortSignal.timeout(timeoutMs),
+        ...this.access,
+        timeoutMs,
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     } catch (error) {
-      throw this.unreachable(error, timeoutMs);
+      throw this.unreachable(error);
     }
-    const text = await response.text();
-    const answer = parseJson(text);
-    if (response.ok && answer !== undefined) return answer as T;
-    throw this.refusal(method, path, response.status, answer, text);
+    const parsed = parseJson(answer.text);
+    if (answer.status >= 200 && answer.status < 300 && parsed !== undefined) return parsed as T;
+    throw this.refusal(method, path, answer.status, parsed, answer.text);
   }
 
-  private unreachable(error: unknown, timeoutMs: number): SluiceError {
-    const cause = (error as { cause?: { code?: unknown } }).cause;
-    const code = typeof cause?.code === 'string' ? cause.code : undefined;
-    const why =
-      error instanceof DOMException && error.name === 'TimeoutError'
-        ? `no answer within ${timeoutMs / 1000} s`
-        : code === 'ECONNREFUSED'
-          ? 'connection refused'
-          : (code ?? describeError(cause ?? error));
-    return new SluiceError(
-      'SCHEDULER_UNREACHABLE',
-      `cannot reach the scheduler at ${this.baseUrl} (${why}): is the scheduler running at ${this.baseUrl}?`,
-      {
-        retriable: true,
-        cause: error,
-        context: { scheduler: this.baseUrl },
-      },
-    );
+  private unreachable(error: unknown): SluiceError {
+    const code = (error as { code?: unknown }).code;
+    const why = isSluiceError(error)
+      ? error.message
+      : code === 'ECONNREFUSED'
+        ? 'connection refused'
+        : `${describeError(error)}${typeof code === 'string' ? ` (${code})` : ''}`;
+    const tlsAdvice = TLS_FAILURES.has(String(code))
+      ? `: its certificate is not trusted; pass the CA that signed it with --ca`
+      : code === 'ECONNRESET' || code === 'EPROTO'
+        ? `: does it serve ${this.baseUrl.startsWith('https:') ? 'plain http' : 'https'}?`
+        : `: is the scheduler running at ${this.baseUrl}?`;
+    return new SluiceError('SCHEDULER_UNREACHABLE', `cannot reach the scheduler at ${this.baseUrl} (${why})${tlsAdvice}`, {
+      retriable: true,
+      cause: error,
+      context: { scheduler: this.baseUrl },
+    });
   }
 
   private refusal(method: string, path: string, status: number, answer: unknown, text: string): SluiceError {
     const said = typeof (answer as { error?: unknown } | undefined)?.error === 'string' ? (answer as { error: string }).error : undefined;
     const context = { scheduler: this.baseUrl, status };
     if (status === 401) {
-      const advice = this.token
-        ? 'the token was refused: check --token or SLUICE_API_TOKEN'
-        : 'it needs the API token: pass --token or set SLUICE_API_TOKEN';
+      const advice = this.access.token
+        ? 'the token was refused: check --token-file, --token or SLUICE_API_TOKEN'
+        : 'it needs an API token: pass --token-file or --token, or set SLUICE_API_TOKEN';
       return new SluiceError('SCHEDULER_UNAUTHORIZED', `the scheduler at ${this.baseUrl} refused ${method} ${path}: ${advice}`, {
         context,
       });
+    }
+    if (status === 403) {
+      return new SluiceError(
+        'SCHEDULER_FORBIDDEN',
+        `the scheduler at ${this.baseUrl} refused ${method} ${path}: the token is the read token; this needs the write token`,
+        { context },
+      );
     }
     if (status === 503) {
       return new SluiceError(

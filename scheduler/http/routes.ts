@@ -1,6 +1,6 @@
 /**
- * The scheduler API as a table: each route names its method and path, whether it changes the job
- * (then it needs the token when one is configured, and a leading scheduler), and its handler.
+ * The scheduler API as a table: each route names its method and path, the token it needs (none,
+ * read: it shows job data, write: it changes the job and needs a leading scheduler), and its handler.
  * server.ts does the HTTP; this file only decides the answers.
  */
 import type { ContainerStatusReport } from '../../shared/config/executor-contract.js';
@@ -8,6 +8,7 @@ import { describeError, isSluiceError } from '../../shared/errors.js';
 import { registry } from '../../shared/metrics.js';
 import type { Framework } from '../framework/framework.js';
 import type { SchedulerService } from '../scheduler-service.js';
+import type { Access } from '../../shared/http/bearer-auth.js';
 import { DASHBOARD_FILES, DASHBOARD_POLICY } from './dashboard.js';
 import { jobState } from './job-state.js';
 import { queryStore, registeredUrls } from './store-query.js';
@@ -34,8 +35,8 @@ export interface Route {
   readonly method: 'GET' | 'POST' | 'DELETE';
   /** Exact, or with `<name>` segments; a last `<name>` takes the rest of the path, slashes included. */
   readonly path: string;
-  /** Changes the job: needs the token (when configured) and a leading scheduler. */
-  readonly mutates: boolean;
+  /** open: health and the dashboard's files; read: job data; write: changes the job (and needs a leading scheduler). */
+  readonly access: Access;
   handle(context: RouteContext): Promise<Reply>;
 }
 
@@ -64,13 +65,15 @@ export const ROUTES: readonly Route[] = [
   ...[...DASHBOARD_FILES].map(([path, file]): Route => ({
     method: 'GET',
     path,
-    mutates: false,
+    // The page and its script hold no job data; its script asks for the token when the API wants one.
+    access: 'open',
     handle: async () => ({ status: 200, type: file.type, body: file.body, headers: { 'Content-Security-Policy': DASHBOARD_POLICY } }),
   })),
   {
     method: 'GET',
     path: '/health',
-    mutates: false,
+    // Marathon's health check carries no token.
+    access: 'open',
     // Cheap on purpose (Marathon asks every few seconds): no ZooKeeper read here.
     handle: async ({ service }) =>
       json(service.session.state === 'closed' ? 503 : 200, { status: 'ok', role: service.role, zookeeper: service.session.state }),
@@ -78,7 +81,7 @@ export const ROUTES: readonly Route[] = [
   {
     method: 'GET',
     path: '/api/v1/job',
-    mutates: false,
+    access: 'read',
     handle: async ({ job, service, containerReports }) =>
       json(
         200,
@@ -90,13 +93,13 @@ export const ROUTES: readonly Route[] = [
   {
     method: 'GET',
     path: '/metrics',
-    mutates: false,
+    access: 'read',
     handle: async () => ({ status: 200, type: registry.contentType, body: await registry.metrics() }),
   },
   {
     method: 'GET',
     path: STORE_QUERY_PATH,
-    mutates: false,
+    access: 'read',
     handle: async ({ job, service, path }) => {
       const parameters = decodedParameters(STORE_QUERY_PATH, path);
       if (typeof parameters === 'string') return json(400, { error: parameters });
@@ -105,7 +108,13 @@ export const ROUTES: readonly Route[] = [
         const model = framework.currentModel();
         if (model === undefined) return json(503, { error: 'the framework has not planned the job model yet; retry shortly' });
         const answer = await queryStore(
-          { job, jobModel: model.jobModel, stores: model.config.stores, containerUrls: () => registeredUrls(service.session, job) },
+          {
+            job,
+            jobModel: model.jobModel,
+            stores: model.config.stores,
+            containerApi: framework.containerApi,
+            containerUrls: () => registeredUrls(service.session, job),
+          },
           store,
           key,
         );
@@ -116,7 +125,7 @@ export const ROUTES: readonly Route[] = [
   {
     method: 'POST',
     path: '/api/v1/rescale',
-    mutates: true,
+    access: 'write',
     handle: async ({ job, service, body }) => {
       const containers = containerCount(body);
       if (typeof containers === 'string') return json(400, { error: containers });
@@ -129,7 +138,7 @@ export const ROUTES: readonly Route[] = [
   {
     method: 'DELETE',
     path: '/api/v1/job',
-    mutates: true,
+    access: 'write',
     handle: async ({ job, service }) =>
       leading(service, async (framework) => {
         await framework.remove();

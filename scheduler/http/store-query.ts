@@ -10,6 +10,7 @@ import { ContainerRegistry } from '../../shared/coordination/container-registry.
 import type { ZkSession } from '../../shared/coordination/zk-session.js';
 import { describeError, isSluiceError } from '../../shared/errors.js';
 import type { JobModel } from '../../shared/model/job-model.js';
+import { httpRequest, type ApiAccess } from '../../shared/http/http-request.js';
 import { keyOwners, storeKeyBytes, type KeyOwner } from '../framework/key-owners.js';
 
 export interface StoreQueryInput {
@@ -18,6 +19,8 @@ export interface StoreQueryInput {
   readonly stores: CompiledJobConfig['stores'];
   /** The live containers' status URLs by container id (the container registry). */
   containerUrls(): Promise<ReadonlyMap<string, string | null>>;
+  /** The CA of the containers' certificates and the read token their endpoints need. */
+  readonly containerApi: ApiAccess;
   /** How long a container may take to answer (default 5 s). */
   readonly timeoutMs?: number;
 }
@@ -96,9 +99,9 @@ async function ask(input: StoreQueryInput, owner: KeyOwner, url: string | null, 
   let status: number;
   let body: unknown;
   try {
-    const response = await fetch(target, { signal: AbortSignal.timeout(input.timeoutMs ?? 5_000) });
-    status = response.status;
-    body = await response.json();
+    const answer = await httpRequest(target, { ...input.containerApi, timeoutMs: input.timeoutMs ?? 5_000 });
+    status = answer.status;
+    body = JSON.parse(answer.text);
   } catch (error) {
     const reason = describeError(error);
     return {
@@ -127,6 +130,11 @@ async function ask(input: StoreQueryInput, owner: KeyOwner, url: string | null, 
     };
   }
   const answer = body as Record<string, unknown>;
+  if (status === 401 || status === 403) {
+    // Not the client's token: the one the scheduler sent on its behalf.
+    const error = `container ${container} (${url}) refused the scheduler's read token (HTTP ${status}): the scheduler's --read-token-file and the job config's api.read-token-file must hold the same token`;
+    return { status: 502, body: { error, code: 'QUERY_CONTAINER_REFUSED', store, key, container, task } };
+  }
   if (status === 404 && answer.code === TASK_NOT_HERE) {
     // The job model moved the task and the hand-over is not done yet (or we read an older model).
     const error = `task '${task}' is moving: container ${container} does not run it yet (${String(answer.error)}); retry shortly`;

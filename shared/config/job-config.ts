@@ -3,11 +3,12 @@ import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { SluiceError } from '../errors.js';
 import { anyObject, array, boolean, integer, Issues, object, oneOf, record, required, string, withDefault, field } from './schema.js';
+import { apiSchema, compileApi, type ApiConfig } from './api-config.js';
 import { compileMySql, mysqlChecks, mysqlSchema, type MySqlConfig } from './mysql-config.js';
 import { compileKafka, kafkaChecks, kafkaSchema, type KafkaSettings } from './kafka-config.js';
 import { compileZooKeeper, zookeeperSchema, type ZooKeeperConfig } from './zookeeper-config.js';
 
-export type { MySqlConfig, ZooKeeperConfig };
+export type { ApiConfig, MySqlConfig, ZooKeeperConfig };
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9._-]*$/;
 const TOPIC = /^[a-zA-Z0-9._-]{1,249}$/;
@@ -134,6 +135,7 @@ export const jobConfigSchema = object({
   outputs: withDefault(array(outputSchema), []),
   stores: withDefault(record(storeSchema), {}),
   mysql: field(mysqlSchema),
+  api: field(apiSchema),
   task: field(taskSchema),
   containers: withDefault(integer(1, 10_000), 1),
   'state-dir': withDefault(string(), './.sluice-state'),
@@ -161,6 +163,8 @@ export interface CompiledJobConfig {
   readonly stores: Readonly<Record<string, CompiledStore>>;
   /** The database of the job's mysql stores; present exactly when the config has a mysql section. */
   readonly mysql: MySqlConfig | undefined;
+  /** How the containers' HTTP endpoints are secured; present exactly when the config has an api section. */
+  readonly api: ApiConfig | undefined;
   readonly task: {
     readonly guarantee: Guarantee;
     readonly commitMs: number;
@@ -207,6 +211,7 @@ export function compileJobConfig(raw: unknown, file: string): CompiledJobConfig 
       Object.entries(checked.stores).map(([name, store]) => [name, { ...store, changelog: store.changelog ?? store.engine !== 'mysql' }]),
     ),
     mysql: checked.mysql && compileMySql(checked.mysql, checked.job.name, base),
+    api: compileApi(checked.api, base),
     task: {
       guarantee: guaranteeOf(checked),
       commitMs: taskSettings['commit-ms'] ?? DEFAULT_COMMIT_MS[guaranteeOf(checked)],

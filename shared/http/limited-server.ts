@@ -4,8 +4,12 @@
  * request, how long an idle keep-alive connection stays open, and the answer to a request node's
  * parser refuses (a JSON error naming the fault, then the connection closes). Headers are capped by
  * node itself (`http.maxHeaderSize`, 16 KiB); bodies by each server (the status server reads none).
+ * With a certificate and key the same server speaks HTTPS only: a plain-HTTP client's connection is
+ * closed during the handshake, which is bounded by the header timeout too.
  */
 import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 
 export interface HttpLimits {
@@ -29,18 +33,63 @@ export const DEFAULT_HTTP_LIMITS: HttpLimits = {
   idleTimeoutMs: 10_000,
 };
 
-/** A server enforcing `limits`, answering what the parser refuses with a JSON error. */
-export function limitedServer(limits: Partial<HttpLimits> | undefined, listener: http.RequestListener): http.Server {
+/** A server's certificate chain and private key, PEM (read from files by shared/http/api-security.ts). */
+export interface ServerTls {
+  readonly cert: string;
+  readonly key: string;
+}
+
+export interface LimitedServerOptions {
+  readonly host: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+  readonly limits?: Partial<HttpLimits> | undefined;
+  /** Serve HTTPS with this certificate; none: plain HTTP. */
+  readonly tls?: ServerTls | undefined;
+}
+
+export interface RunningServer {
+  /** `http(s)://host:port`, with the port it got. */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** Starts a limited server listening on `host:port`; it answers with `listener`. */
+export async function startLimitedServer(options: LimitedServerOptions, listener: http.RequestListener): Promise<RunningServer> {
+  const server = limitedServer(options.limits, listener, options.tls);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `${options.tls === undefined ? 'http' : 'https'}://${options.host}:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A server enforcing `limits`, answering what the parser refuses with a JSON error; HTTPS with `tls`. */
+export function limitedServer(
+  limits: Partial<HttpLimits> | undefined,
+  listener: http.RequestListener,
+  tls?: ServerTls,
+): http.Server | https.Server {
   const { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, idleTimeoutMs } = { ...DEFAULT_HTTP_LIMITS, ...limits };
-  const server = http.createServer(
-    {
-      headersTimeout: headersTimeoutMs,
-      requestTimeout: requestTimeoutMs,
-      // Node checks the two timeouts this often (its default, 30 s, would let a slow client stay 30 s longer).
-      connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(headersTimeoutMs / 4))),
-    },
-    listener,
-  );
+  const options: http.ServerOptions = {
+    headersTimeout: headersTimeoutMs,
+    requestTimeout: requestTimeoutMs,
+    // Node checks the two timeouts this often (its default, 30 s, would let a slow client stay 30 s longer).
+    connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(headersTimeoutMs / 4))),
+  };
+  const server =
+    tls === undefined
+      ? http.createServer(options, listener)
+      : // A handshake that never ends would otherwise hold its socket for node's default 120 s.
+        https.createServer({ ...options, cert: tls.cert, key: tls.key, handshakeTimeout: headersTimeoutMs }, listener);
   server.keepAliveTimeout = keepAliveTimeoutMs;
   // With no 'timeout' listener, node destroys the silent socket.
   server.timeout = idleTimeoutMs;

@@ -195,7 +195,7 @@ async function scenarios(
   zk: ZkSession,
   broker: RunningKafka,
 ): Promise<void> {
-  const reports = async () => readContainerReports(zk, job.name, 2_000);
+  const reports = async () => readContainerReports(zk, job.name, {}, 2_000);
   const timings: Record<string, number> = {};
   const lingerWatch = watchLingering(mesos);
   t.after(() => lingerWatch.stop());

@@ -73,6 +73,12 @@ export const REQUIREMENTS: readonly Requirement[] = [
     present: () => existsSync('/usr/sbin/mariadbd') && commandExists('mariadb-install-db'),
   },
   {
+    debianPackage: 'openssl',
+    neededFor: "the TLS tests' certificates (test/infra/tls-files.ts)",
+    suites: ['unit', 'e2e'],
+    present: () => commandExists('openssl'),
+  },
+  {
     debianPackage: 'chromium',
     neededFor: "the dashboard's browser test (or set CHROMIUM_PATH)",
     suites: ['e2e'],

@@ -3,7 +3,9 @@
  * and the metrics, and draws the containers per host, their tasks, and two line charts of the last
  * two minutes (throughput and lag), computed from the executors' reports in the job state. Whatever
  * is not reported shows "—". The DOM is built with textContent only: error messages and names are
- * never parsed as HTML.
+ * never parsed as HTML. When the API answers 401 the page asks for the read token, keeps it in this
+ * tab's sessionStorage (gone when the tab closes) and sends it as an Authorization header, never in
+ * a URL, where it would end up in logs and the history.
  */
 'use strict';
 const POLL_MS = 1500;
@@ -13,6 +15,7 @@ const SVG_NS = 'http://www.w3.org/2000/svg';
 /** Container id -> { count, at, rate } from the previous reports, for messages/s. */
 const lastReports = new Map();
 const history = { throughput: [], lag: [] };
+const TOKEN_KEY = 'sluice.apiToken';
 
 function el(tag, attributes, children) {
   const node = document.createElement(tag);
@@ -231,13 +234,43 @@ function render(job, now) {
   document.getElementById('standby-note').hidden = job.leader;
 }
 
+/** The stored token as an Authorization header, or none. */
+function authorization() {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  return token ? { Authorization: 'Bearer ' + token } : {};
+}
+
+/** Asks for the token; polling resumes when it is given. */
+function askForToken(refused) {
+  setText('login-error', refused ? 'that token was refused' : '');
+  document.getElementById('login').hidden = false;
+  document.getElementById('offline').hidden = true;
+  document.getElementById('token').focus();
+}
+
+document.getElementById('login').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const input = document.getElementById('token');
+  sessionStorage.setItem(TOKEN_KEY, input.value.trim());
+  input.value = '';
+  document.getElementById('login').hidden = true;
+  poll();
+});
+
 async function poll() {
   try {
+    const headers = authorization();
+    const jobResponse = await fetch('api/v1/job', { headers: headers });
+    if (jobResponse.status === 401) {
+      const refused = sessionStorage.getItem(TOKEN_KEY) !== null;
+      sessionStorage.removeItem(TOKEN_KEY);
+      askForToken(refused);
+      return;
+    }
+    if (!jobResponse.ok) throw new Error('job state: HTTP ' + jobResponse.status);
     const [job, metrics] = await Promise.all([
-      fetch('api/v1/job').then((response) =>
-        response.ok ? response.json() : Promise.reject(new Error('job state: HTTP ' + response.status)),
-      ),
-      fetch('metrics').then((response) => (response.ok ? response.text() : '')),
+      jobResponse.json(),
+      fetch('metrics', { headers: headers }).then((response) => (response.ok ? response.text() : '')),
     ]);
     const now = Date.now();
     render(job, now);
@@ -247,9 +280,8 @@ async function poll() {
   } catch (error) {
     setText('offline', 'the scheduler does not answer (' + error.message + '); retrying');
     document.getElementById('offline').hidden = false;
-  } finally {
-    setTimeout(poll, POLL_MS);
   }
+  setTimeout(poll, POLL_MS);
 }
 
 poll();

@@ -7,7 +7,7 @@ import { runSluice } from '../scheduler/http/helpers/run-sluice.js';
 describe('sluice kill', () => {
   it('removes the job when confirmed with --yes', async (t) => {
     const fake = fakeScheduler();
-    const http = await startSchedulerHttp('wc', fake.service, { port: 0, token: 's3cret' });
+    const http = await startSchedulerHttp('wc', fake.service, { port: 0, tokens: { write: 's3cret' } });
     t.after(() => http.close());
     const result = await runSluice(['kill', '--scheduler', http.url, '--token', 's3cret', '--yes']);
     assert.equal(result.code, 0, result.err);

@@ -8,7 +8,7 @@ import { runSluice } from '../scheduler/http/helpers/run-sluice.js';
 describe('sluice rescale', () => {
   it('asks the scheduler to rescale, with the token from --token or SLUICE_API_TOKEN', async (t) => {
     const fake = fakeScheduler();
-    const http = await startSchedulerHttp('wc', fake.service, { port: 0, token: 's3cret' });
+    const http = await startSchedulerHttp('wc', fake.service, { port: 0, tokens: { write: 's3cret' } });
     t.after(() => http.close());
     const result = await runSluice(['rescale', '--scheduler', http.url, '--containers', '3', '--token', 's3cret']);
     assert.equal(result.code, 0, result.err);
@@ -33,16 +33,16 @@ describe('sluice rescale', () => {
   });
 
   it('says what to do on a refused token, a standby, or a count the job cannot take', async (t) => {
-    const guarded = await startSchedulerHttp('wc', fakeScheduler().service, { port: 0, token: 's3cret' });
+    const guarded = await startSchedulerHttp('wc', fakeScheduler().service, { port: 0, tokens: { write: 's3cret' } });
     t.after(() => guarded.close());
     const noToken = await runSluice(['rescale', '--scheduler', guarded.url, '--containers', '2']);
     assert.equal(noToken.code, 1);
     assert.match(
       noToken.err,
-      /refused POST \/api\/v1\/rescale: it needs the API token: pass --token or set SLUICE_API_TOKEN \[SCHEDULER_UNAUTHORIZED\]/,
+      /refused POST \/api\/v1\/rescale: it needs an API token: pass --token-file or --token, or set SLUICE_API_TOKEN \[SCHEDULER_UNAUTHORIZED\]/,
     );
     const wrongToken = await runSluice(['rescale', '--scheduler', guarded.url, '--containers', '2', '--token', 'guess']);
-    assert.match(wrongToken.err, /the token was refused: check --token or SLUICE_API_TOKEN/);
+    assert.match(wrongToken.err, /the token was refused: check --token-file, --token or SLUICE_API_TOKEN/);
 
     const standby = await startSchedulerHttp('wc', fakeScheduler({ role: 'standby' }).service, { port: 0 });
     t.after(() => standby.close());

@@ -109,7 +109,7 @@ describe('sluice status', () => {
     assert.match(missing.err, /--scheduler is required \(or set SLUICE_SCHEDULER\)/);
     const badUrl = await runSluice(['status', '--scheduler', '127.0.0.1:8080']);
     assert.equal(badUrl.code, 2);
-    assert.match(badUrl.err, /--scheduler expects http:\/\/host:port, got '127.0.0.1:8080'/);
+    assert.match(badUrl.err, /--scheduler expects http\(s\):\/\/host:port, got '127.0.0.1:8080'/);
     const extra = await runSluice(['status', 'word-count', '--scheduler', 'http://127.0.0.1:1']);
     assert.equal(extra.code, 2);
     assert.match(extra.err, /unexpected argument 'word-count'/);

@@ -4,6 +4,7 @@
  * slow and idle clients of the timeout tests.
  */
 import net from 'node:net';
+import tls from 'node:tls';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
@@ -123,9 +124,10 @@ export function fuzzCase(rnd: () => number, paths: readonly string[]): FuzzCase 
  * Sends `bytes` on a new connection, half-closes it and reads until the server closes it (or the
  * socket errs: a reset is a closed connection too) or `timeoutMs` passes.
  */
-export function exchange(port: number, bytes: Buffer, timeoutMs: number): Promise<RawAnswer> {
+export function exchange(port: number, bytes: Buffer, timeoutMs: number, secure?: { readonly ca: string }): Promise<RawAnswer> {
   return new Promise((resolve) => {
-    const socket = net.connect({ port, host: '127.0.0.1' });
+    const socket =
+      secure === undefined ? net.connect({ port, host: '127.0.0.1' }) : tls.connect({ port, host: '127.0.0.1', ca: secure.ca });
     const chunks: Buffer[] = [];
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -144,11 +146,11 @@ export function exchange(port: number, bytes: Buffer, timeoutMs: number): Promis
   });
 }
 
-/** `count` connections that send nothing; each one's close is counted in `closed`. */
+/** `count` connections that send nothing; `allClosed` waits for the server to close them. */
 export async function idleSockets(
   port: number,
   count: number,
-): Promise<{ sockets: net.Socket[]; closed: () => number; closedWithin: (ms: number) => Promise<number> }> {
+): Promise<{ sockets: net.Socket[]; allClosed: (withinMs: number) => Promise<number> }> {
   let closed = 0;
   const sockets = await Promise.all(
     Array.from(
@@ -162,13 +164,13 @@ export async function idleSockets(
     ),
   );
   for (const socket of sockets) socket.on('error', () => undefined);
-  /** How many the server closed once all were, or once `ms` ran out (an idle client never closes its own). */
-  const closedWithin = async (ms: number): Promise<number> => {
-    const deadline = Date.now() + ms;
+  /** Waits until every socket is closed or `withinMs` passed (a loaded machine runs the server's timers late); how many are. */
+  const allClosed = async (withinMs: number): Promise<number> => {
+    const deadline = Date.now() + withinMs;
     while (closed < count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
     return closed;
   };
-  return { sockets, closed: () => closed, closedWithin };
+  return { sockets, allClosed };
 }
 
 /**
@@ -195,6 +197,8 @@ export function dribble(port: number, text: string, everyMs: number, head = ''):
 
 export interface FuzzRun {
   readonly port: number;
+  /** Over TLS, trusting this CA (default: plain TCP). */
+  readonly tls?: { readonly ca: string };
   /** The paths the cases start from (the server's routes, with parameters filled in). */
   readonly paths: readonly string[];
   readonly seed: number;
@@ -233,7 +237,7 @@ export async function fuzz(run: FuzzRun): Promise<{ result: FuzzResult; failures
   let rssPeak = rssBefore;
   for (let sent = 0; sent < run.cases; sent += run.batch) {
     const batch = Array.from({ length: Math.min(run.batch, run.cases - sent) }, () => fuzzCase(rnd, run.paths));
-    const answers = await Promise.all(batch.map((c) => exchange(run.port, c.bytes, run.timeoutMs)));
+    const answers = await Promise.all(batch.map((c) => exchange(run.port, c.bytes, run.timeoutMs, run.tls)));
     for (const [index, answer] of answers.entries()) {
       const { label } = batch[index] as FuzzCase;
       const [first] = answer.statuses;

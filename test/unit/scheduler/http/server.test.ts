@@ -108,9 +108,9 @@ describe('the scheduler HTTP API: rescale, job removal, tokens, container report
     assert.equal(((await (await fetch(`${url}/api/v1/job`)).json()) as { leaderApi: string }).leaderApi, 'http://10.0.0.7:8080');
   });
 
-  it('with a token, mutations need it as a Bearer header (401 with a challenge otherwise) and reads stay open', async (t) => {
+  it('with a write token only, mutations need it as a Bearer header (401 with a challenge otherwise) and reads stay open', async (t) => {
     const fake = fakeScheduler();
-    const url = await serve(t, fake, { token: 's3cret' });
+    const url = await serve(t, fake, { tokens: { write: 's3cret' } });
     const refused: Record<string, string>[] = [{}, { Authorization: 'Bearer wrong' }, { Authorization: 's3cret' }];
     for (const headers of refused) {
       const response = await rescale(url, '{"containers": 2}', headers);
@@ -118,7 +118,7 @@ describe('the scheduler HTTP API: rescale, job removal, tokens, container report
       assert.equal(response.headers.get('www-authenticate'), 'Bearer realm="sluice-scheduler"');
       assert.match(
         ((await response.json()) as { error: string }).error,
-        /needs the API token: send the header 'Authorization: Bearer <token>'/,
+        /needs the write token: send the header 'Authorization: Bearer <token>'/,
       );
     }
     assert.equal((await fetch(`${url}/api/v1/job`, { method: 'DELETE' })).status, 401);
@@ -189,7 +189,7 @@ describe('the scheduler HTTP API: rescale, job removal, tokens, container report
     assert.doesNotMatch(page, /<script>|<style>|\son[a-z]+=/, 'no inline script or style, which the policy would block');
     const script = await fetch(`${url}/dashboard.js`);
     assert.match(script.headers.get('content-type') ?? '', /^text\/javascript/);
-    assert.match(await script.text(), /fetch\('api\/v1\/job'\)/);
+    assert.match(await script.text(), /fetch\('api\/v1\/job', \{ headers: headers \}\)/);
     const style = await fetch(`${url}/dashboard.css`);
     assert.match(style.headers.get('content-type') ?? '', /^text\/css/);
     for (const text of [page, await style.text()])

@@ -11,7 +11,8 @@ import { compileJobConfig } from '../../../../shared/config/job-config.js';
 import { partitionForKey } from '../../../../shared/kafka/partitioner.js';
 import { planJobModel } from '../../../../shared/model/plan-job-model.js';
 import { TaskInstance, type TaskInstanceOptions } from '../../../../executor/container/task-instance.js';
-import { startStatusServer } from '../../../../executor/http/status-server.js';
+import { startStatusServer, type StatusListen } from '../../../../executor/http/status-server.js';
+import { tlsFiles } from '../../../infra/tls-files.js';
 import { queryableTasks } from '../../../../executor/http/store-query.js';
 import type { LocalStore } from '../../../../executor/store/local-store.js';
 import { pathParameters } from '../../../../scheduler/http/routes.js';
@@ -37,7 +38,11 @@ const containerOf = (task: string) => MODEL.containers.find((container) => conta
 const taskOf = (word: string) => `Partition ${partitionForKey('words', 4, Buffer.from(word))}`;
 
 /** The words' counts in the tasks that own them, served by one status server per container of MODEL. */
-async function containers(t: TestContext, counts: Record<string, number>, options: { skip?: string } = {}): Promise<Map<string, string>> {
+async function containers(
+  t: TestContext,
+  counts: Record<string, number>,
+  options: { skip?: string; security?: StatusListen['security'] } = {},
+): Promise<Map<string, string>> {
   const urls = new Map<string, string>();
   for (const container of MODEL.containers) {
     const tasks = await Promise.all(
@@ -55,7 +60,8 @@ async function containers(t: TestContext, counts: Record<string, number>, option
     );
     const running = queryableTasks(tasks.filter((task) => task.name !== options.skip));
     const report = () => ({ container: container.id, jobModelVersion: 1, processedTotal: 0, at: 0, tasks: [] });
-    const server = await startStatusServer(report, { host: '127.0.0.1', port: 0 }, () => ({
+    const listen = { host: '127.0.0.1', port: 0, ...(options.security ? { security: options.security } : {}) };
+    const server = await startStatusServer(report, listen, () => ({
       container: container.id,
       tasks: running,
       model: MODEL,
@@ -67,7 +73,7 @@ async function containers(t: TestContext, counts: Record<string, number>, option
 }
 
 function input(urls: ReadonlyMap<string, string | null>): StoreQueryInput {
-  return { job: 'wc', jobModel: MODEL, stores: CONFIG.stores, containerUrls: async () => urls, timeoutMs: 2_000 };
+  return { job: 'wc', jobModel: MODEL, stores: CONFIG.stores, containerApi: {}, containerUrls: async () => urls, timeoutMs: 2_000 };
 }
 
 /** A URL nothing listens on (a port just freed). */
@@ -107,6 +113,26 @@ describe('store queries through the scheduler', () => {
     assert.equal(unknown.status, 404);
     assert.equal(unknown.body.error, "job 'wc' has no store 'tallies'; its stores: counts, ids, users");
     assert.deepEqual(unknown.body.stores, ['counts', 'ids', 'users']);
+  });
+
+  it("asks HTTPS containers with the job's CA and read token, and says 502 when a container refuses the token or is not trusted", async (t) => {
+    const files = tlsFiles();
+    const urls = await containers(t, counts, { security: { tls: { cert: files.cert, key: files.key }, readToken: 'r34d' } });
+    assert.ok([...urls.values()].every((url) => url.startsWith('https://127.0.0.1:')));
+    const task = taskOf('river');
+    const secured = { ...input(urls), containerApi: { ca: files.ca, token: 'r34d' } };
+    assert.deepEqual(await queryStore(secured, 'counts', 'river'), {
+      status: 200,
+      body: { store: 'counts', key: 'river', task, value: 3, container: containerOf(task) },
+    });
+    const wrongToken = await queryStore({ ...secured, containerApi: { ca: files.ca, token: 'nope' } }, 'counts', 'river');
+    assert.equal(wrongToken.status, 502);
+    assert.equal(wrongToken.body.code, 'QUERY_CONTAINER_REFUSED');
+    assert.match(String(wrongToken.body.error), /refused the scheduler's read token \(HTTP 401\)/);
+    assert.doesNotMatch(JSON.stringify(wrongToken), /nope|r34d/, 'no token in the answer');
+    const untrusted = await queryStore({ ...secured, containerApi: { token: 'r34d' } }, 'counts', 'river');
+    assert.equal(untrusted.status, 502);
+    assert.match(String(untrusted.body.error), /did not answer the query for task '.*': unable to verify the first certificate/);
   });
 
   it("refuses with 400 a key the store's serde cannot take, and with 501 one of a serde the job module defines", async () => {
@@ -158,6 +184,7 @@ describe('the store query route of the scheduler API', () => {
     const framework = {
       status: () => ({ containers: [], errors: [] }),
       currentModel: () => (model ? { jobModel: MODEL, config: CONFIG } : undefined),
+      containerApi: {},
     };
     const service = {
       role,
@@ -165,7 +192,7 @@ describe('the store query route of the scheduler API', () => {
       framework: role === 'leader' ? framework : undefined,
       leaderApi: async () => undefined,
     } as unknown as SchedulerService;
-    const http = await startSchedulerHttp('wc', service, { port: 0, token: 's3cret' });
+    const http = await startSchedulerHttp('wc', service, { port: 0, tokens: { write: 's3cret' } });
     t.after(() => http.close());
     return http.url;
   }

@@ -40,8 +40,10 @@ export function fakeScheduler(
     remove: async () => {
       calls.removals += 1;
     },
-    // No executors behind a fake: the job view carries no container reports.
+    // No executors behind a fake: the job view carries no container reports, and store queries find no model.
     containerReports: async () => new Map(),
+    currentModel: () => undefined,
+    containerApi: {},
   };
   const service = {
     role,
