@@ -4,7 +4,10 @@ import { describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { setLogLevel } from '../../shared/log.js';
 import type { JobView } from '../../scheduler/http/job-state.js';
+import { startSchedulerHttp } from '../../scheduler/http/server.js';
 import { testLogDir } from '../infra/services.js';
+import { tlsFiles } from '../infra/tls-files.js';
+import { fakeScheduler } from '../unit/scheduler/http/helpers/fake-service.js';
 import { launchBrowser, loopbackPage, throughputReading } from './helpers/dashboard-page.js';
 import {
   keepProducing,
@@ -60,5 +63,50 @@ describe('the scheduler dashboard in a browser', { timeout: 240_000 }, () => {
     }
     assert.deepEqual(refused, [], 'the page asked for nothing but the scheduler');
     assert.deepEqual(errors, [], 'the page script ran without errors');
+  });
+
+  it('over HTTPS with a read token, asks for the token, refuses a wrong one, then shows the job; the token is in no URL', async (t) => {
+    const browser = await launchBrowser(t);
+    const files = tlsFiles();
+    const http = await startSchedulerHttp('wc', fakeScheduler().service, {
+      port: 0,
+      tls: { cert: files.cert, key: files.key },
+      tokens: { read: 'r34d-dashboard', write: 'wr1te-dashboard' },
+    });
+    t.after(() => http.close());
+    const { page, refused, errors } = await loopbackPage(browser, { acceptTestCertificates: true });
+    const requested: string[] = [];
+    page.on('request', (request) => requested.push(request.url()));
+    await page.goto(`${http.url}/`);
+    try {
+      const login = page.getByTestId('login');
+      await login.waitFor({ state: 'visible' });
+      assert.equal(await page.getByTestId('framework-id').textContent(), '—', 'nothing of the job before the token');
+      await page.getByTestId('token').fill('wrong');
+      await page.getByRole('button', { name: 'Show the job' }).click();
+      await page.getByTestId('login-error').filter({ hasText: 'that token was refused' }).waitFor();
+      await page.getByTestId('token').fill('r34d-dashboard');
+      await page.getByRole('button', { name: 'Show the job' }).click();
+      await page.getByTestId('framework-id').filter({ hasText: 'fw-1' }).waitFor();
+      await login.waitFor({ state: 'hidden' });
+      assert.equal(await page.getByTestId('container').count(), 2);
+      // The tab keeps the token: a reload shows the job without asking again.
+      await page.reload();
+      await page.getByTestId('framework-id').filter({ hasText: 'fw-1' }).waitFor();
+      assert.equal(await login.isHidden(), true);
+    } finally {
+      await page.screenshot({ path: join(testLogDir(), 'dashboard-token.png'), fullPage: true });
+    }
+    assert.ok(
+      requested.some((url) => url.endsWith('/api/v1/job')),
+      'the page asked for the job state',
+    );
+    assert.deepEqual(
+      requested.filter((url) => /r34d|wrong/.test(url)),
+      [],
+      'no token in any URL',
+    );
+    assert.deepEqual(refused, []);
+    assert.deepEqual(errors, []);
   });
 });

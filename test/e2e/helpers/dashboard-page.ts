@@ -32,9 +32,18 @@ export async function launchBrowser(t: TestContext): Promise<Browser> {
   return browser;
 }
 
-/** A new page that is refused anything but 127.0.0.1; `refused` lists what it asked for nonetheless. */
-export async function loopbackPage(browser: Browser): Promise<{ page: Page; refused: string[]; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+/**
+ * A new page that is refused anything but 127.0.0.1; `refused` lists what it asked for nonetheless.
+ * `acceptTestCertificates`: the page trusts any certificate (Chromium cannot be given the test CA).
+ */
+export async function loopbackPage(
+  browser: Browser,
+  options: { acceptTestCertificates?: boolean } = {},
+): Promise<{ page: Page; refused: string[]; errors: string[] }> {
+  const page = await browser.newPage({
+    viewport: { width: 1280, height: 900 },
+    ignoreHTTPSErrors: options.acceptTestCertificates === true,
+  });
   const refused: string[] = [];
   await page.route('**/*', (route) => {
     const url = new URL(route.request().url());

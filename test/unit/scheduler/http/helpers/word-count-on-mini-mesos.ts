@@ -5,12 +5,13 @@
  * is stopped by the test's `after` hooks.
  */
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import type { TestContext } from 'node:test';
 import type { Kafka } from 'kafkajs';
 import { loadJobConfig } from '../../../../../shared/config/job-config.js';
+import { httpRequest, type ApiAccess } from '../../../../../shared/http/http-request.js';
 import { createKafka } from '../../../../../shared/kafka/client.js';
 import { ensureTopic } from '../../../../../shared/kafka/topics.js';
 import type { FrameworkOptions } from '../../../../../scheduler/framework/framework-options.js';
@@ -30,13 +31,30 @@ export interface WordCountOnMiniMesos {
   readonly kafka: Kafka;
   readonly mesos: MiniMesos;
   readonly service: SchedulerService;
-  /** The scheduler API, http://127.0.0.1:port. */
+  /** The scheduler API, http(s)://127.0.0.1:port. */
   readonly api: string;
+}
+
+/**
+ * A secured run: the scheduler serves HTTPS with `tls` and needs the tokens; the job config's api
+ * section gives the containers the same certificate and the read token (a file beside the config).
+ */
+export interface SecuredApi {
+  readonly tls: {
+    readonly certFile: string;
+    readonly keyFile: string;
+    readonly caFile: string;
+    readonly cert: string;
+    readonly key: string;
+    readonly ca: string;
+  };
+  readonly read: string;
+  readonly write: string;
 }
 
 export async function startWordCountOnMiniMesos(
   t: TestContext,
-  options: { partitions: number; token?: string },
+  options: { partitions: number; token?: string; secure?: SecuredApi },
 ): Promise<WordCountOnMiniMesos> {
   const kafka = createKafka({ brokers: kafkaBrokers(), clientId: 'scheduler-api-e2e' });
   const admin = kafka.admin();
@@ -44,15 +62,31 @@ export async function startWordCountOnMiniMesos(
   t.after(() => admin.disconnect());
   const job = await wordCountJob(options.partitions);
   await ensureTopic(admin, { topic: job.words, partitions: options.partitions, compacted: false, purpose: 'test input' });
+  const secure = options.secure;
+  if (secure !== undefined) await secureJobConfig(job.configFile, secure);
   const mesos = await startCluster(t, { agents: 2, heartbeatIntervalMs: 500 });
-  const service = new SchedulerService({ framework: await frameworkOptions(job, mesos.masterUrl), zookeeper: zkConnect() }).start();
+  const containerApi = secure === undefined ? {} : { containerApi: { ca: secure.tls.ca, token: secure.read } };
+  const framework = await frameworkOptions(job, mesos.masterUrl, containerApi);
+  const service = new SchedulerService({ framework, zookeeper: zkConnect() }).start();
   t.after(() => service.stop());
   const http = await startSchedulerHttp(job.name, service, {
     port: 0,
-    ...(options.token === undefined ? {} : { token: options.token }),
+    ...(options.token === undefined ? {} : { tokens: { write: options.token } }),
+    ...(secure === undefined
+      ? {}
+      : { tls: { cert: secure.tls.cert, key: secure.tls.key }, tokens: { read: secure.read, write: secure.write } }),
   });
   t.after(() => http.close());
   return { job, kafka, mesos, service, api: http.url };
+}
+
+/** Adds the api section to the job config: the certificate's files and a read-token file written beside the config. */
+async function secureJobConfig(configFile: string, secure: SecuredApi): Promise<void> {
+  const tokenFile = join(dirname(configFile), 'read-token');
+  await writeFile(tokenFile, `${secure.read}\n`, { mode: 0o600 });
+  const config = JSON.parse(await readFile(configFile, 'utf8')) as Record<string, unknown>;
+  const api = { tls: { 'cert-file': secure.tls.certFile, 'key-file': secure.tls.keyFile }, 'read-token-file': tokenFile };
+  await writeFile(configFile, JSON.stringify({ ...config, api }, null, 2));
 }
 
 /** Framework options for the word-count job on the mini Mesos: persistent volumes, short timings, executors run from this checkout. */
@@ -104,11 +138,17 @@ export async function frameworkOptions(
   };
 }
 
-/** Polls GET /api/v1/job until `done` holds; fails with the last view after `timeoutMs`. */
-export async function waitForJob(api: string, what: string, done: (view: JobView) => boolean, timeoutMs = 60_000): Promise<JobView> {
+/** Polls GET /api/v1/job until `done` holds; fails with the last view after `timeoutMs`. `access`: a CA and token for a secured API. */
+export async function waitForJob(
+  api: string,
+  what: string,
+  done: (view: JobView) => boolean,
+  timeoutMs = 60_000,
+  access: ApiAccess = {},
+): Promise<JobView> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const view = (await (await fetch(`${api}/api/v1/job`)).json()) as JobView;
+    const view = JSON.parse((await httpRequest(`${api}/api/v1/job`, { ...access, timeoutMs: 10_000 })).text) as JobView;
     if (done(view)) return view;
     if (Date.now() > deadline) assert.fail(`${what} not within ${timeoutMs} ms; last view: ${JSON.stringify(view)}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
