@@ -26,6 +26,9 @@ export const executorCommand: Command = {
     "                        credentials are the job config's zookeeper.auth (a password file on the agent)",
     `  ${EXECUTOR_ENVIRONMENT.kafkaBrokers}  host:port[,host:port] (default: the config's kafka.brokers)`,
     `  ${EXECUTOR_ENVIRONMENT.stateDir}      where stores live, e.g. a persistent volume (default: the config's state-dir)`,
+    '',
+    "With the job config's api section the container's status endpoint serves HTTPS (api.tls) and needs",
+    'the read token (api.read-token-file): files on this agent, see docs/security.md.',
   ].join('\n'),
   options: {},
   async run({ positionals }) {
