@@ -57,6 +57,13 @@ export interface RunningServer {
 /** Starts a limited server listening on `host:port`; it answers with `listener`. */
 export async function startLimitedServer(options: LimitedServerOptions, listener: http.RequestListener): Promise<RunningServer> {
   const server = limitedServer(options.limits, listener, options.tls);
+  // Every socket, also one still in its TLS handshake: closeAllConnections knows only HTTP ones, and
+  // close() would wait for the others.
+  const sockets = new Set<Duplex>();
+  server.on('connection', (socket: Duplex) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());
@@ -66,8 +73,9 @@ export async function startLimitedServer(options: LimitedServerOptions, listener
     url: `${options.tls === undefined ? 'http' : 'https'}://${options.host}:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
-        server.closeAllConnections();
         server.close(() => resolve());
+        server.closeAllConnections();
+        for (const socket of sockets) socket.destroy();
       }),
   };
 }
