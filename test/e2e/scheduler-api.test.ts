@@ -41,7 +41,7 @@ describe('sluice status, rescale and kill against a scheduler on the mini Mesos'
 
     const unauthorized = await runSluice(['rescale', '--scheduler', api, '--containers', '3']);
     assert.equal(unauthorized.code, 1);
-    assert.match(unauthorized.err, /pass --token or set SLUICE_API_TOKEN/);
+    assert.match(unauthorized.err, /pass --token-file or --token, or set SLUICE_API_TOKEN/);
     const rescaled = await runSluice(['rescale', '--scheduler', api, '--containers', '3', '--token', 's3cret']);
     assert.equal(rescaled.code, 0, rescaled.err);
     assert.equal(
