@@ -13,7 +13,7 @@ import kafkajs, { type Admin } from 'kafkajs';
 import type { KafkaSecurity, SaslMechanism } from '../../shared/config/kafka-config.js';
 import { startKafkaNodes, type NodeSecurity, type RunningKafka } from './kafka.js';
 import { freePorts } from './net.js';
-import { runLogged, tailFile } from './process.js';
+import { makeTlsMaterial } from './tls-material.js';
 import type { InfraSettings } from './settings.js';
 
 // kafkajs is CommonJS; Node's ESM interop does not see these exports by name.
@@ -33,64 +33,12 @@ export interface RunningSecuredKafka extends RunningKafka {
   configSection(user: SecuredUser, mechanism?: SaslMechanism): { tls: Record<string, string>; sasl: Record<string, string> };
 }
 
-/** Runs openssl, its output in the log; a failure names the step. */
-async function openssl(args: string[], logFile: string, cwd: string): Promise<void> {
-  const result = await runLogged('openssl', args, { logFile, timeoutMs: 60_000, cwd });
-  if (result.code !== 0) throw new Error(`openssl ${args[0]} failed (exit ${result.code ?? result.signal})\n${tailFile(logFile, 20)}`);
-}
-
-/** A CA and a broker certificate for 127.0.0.1 signed by it; the broker's key store is its key and certificate in one PEM. */
-async function makeTlsMaterial(dir: string, logFile: string): Promise<{ caFile: string; keyStore: string }> {
-  const file = (name: string) => path.join(dir, name);
-  await openssl(
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=sluice-test-ca',
-      '-keyout',
-      file('ca.key'),
-      '-out',
-      file('ca.pem'),
-    ],
-    logFile,
-    dir,
-  );
-  await openssl(
-    ['req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', file('broker.key'), '-out', file('broker.csr')],
-    logFile,
-    dir,
-  );
-  fs.writeFileSync(file('broker.ext'), 'subjectAltName=IP:127.0.0.1\n');
-  await openssl(
-    [
-      'x509',
-      '-req',
-      '-days',
-      '2',
-      '-in',
-      file('broker.csr'),
-      '-CA',
-      file('ca.pem'),
-      '-CAkey',
-      file('ca.key'),
-      '-CAcreateserial',
-      '-extfile',
-      file('broker.ext'),
-      '-out',
-      file('broker.pem'),
-    ],
-    logFile,
-    dir,
-  );
-  const keyStore = file('broker-keystore.pem');
-  fs.writeFileSync(keyStore, fs.readFileSync(file('broker.key'), 'utf8') + fs.readFileSync(file('broker.pem'), 'utf8'), { mode: 0o600 });
-  return { caFile: file('ca.pem'), keyStore };
+/** The broker's key store: its key and certificate in one PEM, as Kafka's PEM key store reads them. */
+function brokerKeyStore(dir: string): { caFile: string; keyStore: string } {
+  const { caFile, certFile, keyFile } = makeTlsMaterial(dir);
+  const keyStore = path.join(dir, 'broker-keystore.pem');
+  fs.writeFileSync(keyStore, fs.readFileSync(keyFile, 'utf8') + fs.readFileSync(certFile, 'utf8'), { mode: 0o600 });
+  return { caFile, keyStore };
 }
 
 const PLAIN_MODULE = 'org.apache.kafka.common.security.plain.PlainLoginModule';
@@ -102,9 +50,7 @@ export async function startSecuredKafka(settings: InfraSettings): Promise<Runnin
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-kafka-secured-'));
   try {
     fs.mkdirSync(settings.logDir, { recursive: true });
-    const tlsLog = path.join(settings.logDir, 'kafka-secured-tls.log');
-    fs.writeFileSync(tlsLog, '');
-    const { caFile, keyStore } = await makeTlsMaterial(workDir, tlsLog);
+    const { caFile, keyStore } = brokerKeyStore(workDir);
     const passwords = Object.fromEntries(SECURED_USERS.map((user) => [user, randomBytes(18).toString('hex')])) as Record<
       SecuredUser,
       string

@@ -62,8 +62,8 @@ export const REQUIREMENTS: readonly Requirement[] = [
   },
   {
     debianPackage: 'openssl',
-    neededFor: "the TLS material of the secured Kafka's tests (a CA and a broker certificate, dev/services/kafka-secured.ts)",
-    suites: SERVICES,
+    neededFor: "the TLS tests' and the secured Kafka's certificates (dev/services/tls-material.ts)",
+    suites: ['unit', ...SERVICES],
     present: () => commandExists('openssl'),
   },
   {
@@ -71,12 +71,6 @@ export const REQUIREMENTS: readonly Requirement[] = [
     neededFor: "the MySQL store's tests and `npm run stack -- --mysql`'s (a real MariaDB 10.11 on loopback)",
     suites: SERVICES,
     present: () => existsSync('/usr/sbin/mariadbd') && commandExists('mariadb-install-db'),
-  },
-  {
-    debianPackage: 'openssl',
-    neededFor: "the TLS tests' certificates (test/infra/tls-files.ts)",
-    suites: ['unit', 'e2e'],
-    present: () => commandExists('openssl'),
   },
   {
     debianPackage: 'chromium',
