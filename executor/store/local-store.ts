@@ -60,38 +60,27 @@ export class LocalStore<K = unknown, V = unknown> {
    * ahead of the checkpoint. A crash in this step leaves the OFFSET file at the previous commit,
    * and restore replays the changelog from there up to the checkpoint: upserts in offset order,
    * so a partly applied commit does no harm and costs only the replay of one commit's records.
-   *
-   * It runs in the background: this resolves once it has begun, and the task goes on processing
-   * while the engine writes (reads see the writes meanwhile). The next commit, `applied()` and
-   * `close()` wait for it, and the next commit fails with its failure.
    */
   async applyCommit(): Promise<void> {
     const offset = this.ackedOffset ?? this.committedOffset;
     if (this.staged.pendingCount === 0 && offset === this.committedOffset) return;
-    await this.staged.startApply(async () => {
-      if (this.storeDir && this.sink) {
-        await writeOffsetFile(this.storeDir, {
-          state: 'clean',
-          changelog: this.sink.target,
-          offset,
-          writtenAt: Date.now(),
-          epoch: this.epoch,
-        });
-      }
-      this.committedOffset = offset;
-    });
+    await this.staged.applyToEngine();
+    if (this.storeDir && this.sink) {
+      await writeOffsetFile(this.storeDir, {
+        state: 'clean',
+        changelog: this.sink.target,
+        offset,
+        writtenAt: Date.now(),
+        epoch: this.epoch,
+      });
+    }
+    this.committedOffset = offset;
   }
 
-  /** Waits until the last commit's writes are in the engine and its offset is recorded beside it. */
-  applied(): Promise<void> {
-    return this.staged.settled();
-  }
-
-  /** Steps 2 and 3 back to back, finished, where no checkpoint sits between them (a store on its own). */
+  /** Steps 2 and 3 back to back, where no checkpoint sits between them (a store on its own). */
   async commit(): Promise<ChangelogPosition> {
     const position = await this.changelogAcked();
     await this.applyCommit();
-    await this.applied();
     return position;
   }
 
@@ -100,19 +89,9 @@ export class LocalStore<K = unknown, V = unknown> {
     return this.staged.pendingBytes;
   }
 
-  /**
-   * Waits for the apply under way, then closes the engine. An apply that failed is thrown after the
-   * engine closed: the OFFSET file still names the previous commit, so the next restore replays
-   * what it missed from the changelog.
-   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const applyFailure = await this.applied().then(
-      () => undefined,
-      (error: unknown) => ({ error }),
-    );
     await this.engine.close();
-    if (applyFailure) throw applyFailure.error;
   }
 }

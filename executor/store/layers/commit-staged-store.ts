@@ -5,18 +5,11 @@ import type { BytesStore, EngineEntry, EngineIterator, EngineSnapshot, EngineWri
  * commit, after their changelog records are acknowledged. So the local DB always equals the
  * changelog at a committed offset: after a crash it is reused as it is (only the tail beyond its
  * OFFSET is replayed) and never holds effects of messages that will be processed again.
- *
- * A commit's apply runs in the background (`startApply`) while the task stages the next interval:
- * reads see the staged writes, then the ones being applied, then the engine. One apply runs at a
- * time, in commit order; the next one, and `settled()`, wait for it and throw its failure.
  */
 export class CommitStagedStore implements BytesStore {
   /** The last write of each key since the last commit, by the key's bytes as latin1. */
   private staged = new Map<string, EngineWrite>();
   private stagedBytes = 0;
-  /** The last commit's writes while they go into the engine; kept after a failed apply, whose writes stay visible. */
-  private applying: Map<string, EngineWrite> | undefined;
-  private applyDone: Promise<void> = Promise.resolve();
 
   constructor(readonly inner: KeyValueEngine) {}
 
@@ -30,8 +23,7 @@ export class CommitStagedStore implements BytesStore {
   }
 
   async get(key: Buffer): Promise<Buffer | undefined> {
-    const id = key.toString('latin1');
-    const staged = this.staged.get(id) ?? this.applying?.get(id);
+    const staged = this.staged.get(key.toString('latin1'));
     if (staged) return valueOf(staged);
     return this.inner.getSync ? this.inner.getSync(key) : this.inner.get(key);
   }
@@ -40,8 +32,7 @@ export class CommitStagedStore implements BytesStore {
     const result: (Buffer | undefined)[] = new Array(keys.length);
     const missing: number[] = [];
     keys.forEach((key, index) => {
-      const id = key.toString('latin1');
-      const staged = this.staged.get(id) ?? this.applying?.get(id);
+      const staged = this.staged.get(key.toString('latin1'));
       if (staged) result[index] = valueOf(staged);
       else missing.push(index);
     });
@@ -63,11 +54,11 @@ export class CommitStagedStore implements BytesStore {
   }
 
   iterate(range: KeyRange): EngineIterator {
-    return new MergingIterator(sortedStaged(this.unapplied(), range), this.inner.iterate(range));
+    return new MergingIterator(sortedStaged(this.staged, range), this.inner.iterate(range));
   }
 
   snapshot(): EngineSnapshot {
-    const frozen = new Map(this.unapplied());
+    const frozen = new Map(this.staged);
     const engineSnapshot = this.inner.snapshot();
     return {
       iterate: (range) => new MergingIterator(sortedStaged(frozen, range), engineSnapshot.iterate(range)),
@@ -75,34 +66,15 @@ export class CommitStagedStore implements BytesStore {
     };
   }
 
-  /**
-   * Starts writing everything staged to the engine as one batch and making it durable, then runs
-   * `afterDurable` (the commit's OFFSET record). Resolves once the previous apply has finished and
-   * this one has begun: its writes are no longer staged, and stay visible until they are in the engine.
-   */
-  async startApply(afterDurable: () => Promise<void>): Promise<void> {
-    await this.applyDone;
-    const batch = this.staged;
-    this.discardPending();
-    this.applying = batch.size > 0 ? batch : undefined;
-    this.applyDone = (async () => {
-      if (batch.size > 0) await this.inner.write([...batch.values()]);
-      await this.inner.flush();
-      await afterDurable();
-      this.applying = undefined;
-    })();
-    // Thrown by the next apply or settled(), whichever comes first; never unhandled meanwhile.
-    this.applyDone.catch(() => undefined);
-  }
-
-  /** Waits for the apply under way, if any; throws its failure. */
-  settled(): Promise<void> {
-    return this.applyDone;
-  }
-
-  /** The writes the engine does not hold yet: those being applied, overlaid by those staged since. */
-  private unapplied(): Map<string, EngineWrite> {
-    return this.applying === undefined ? this.staged : new Map([...this.applying, ...this.staged]);
+  /** Writes everything staged to the engine as one batch and makes it durable. */
+  async applyToEngine(): Promise<number> {
+    const count = this.staged.size;
+    if (count > 0) {
+      await this.inner.write(this.pendingWrites());
+      this.discardPending();
+    }
+    await this.inner.flush();
+    return count;
   }
 
   /** Everything staged as one batch (one write per key), for a commit that applies it itself (a SQL transaction). */

@@ -81,49 +81,6 @@ describe('store layers', () => {
     assert.equal(store.changelogOffset, 9);
   });
 
-  it('apply a commit in the background: its writes stay readable meanwhile, and the next commit, close and a failure wait for it', async () => {
-    /** An engine whose writes land only when the test lets them, or fail. */
-    class HeldEngine extends CountingEngine {
-      readonly held: { release: () => void; fail: (error: Error) => void }[] = [];
-      override async write(batch: Parameters<CountingEngine['write']>[0]) {
-        await new Promise<void>((release, fail) => this.held.push({ release, fail }));
-        return super.write(batch);
-      }
-    }
-    const engine = new HeldEngine();
-    const { store } = memoryStore({ rawEngine: engine, cacheSize: 1, batchSize: 1 });
-    await store.api.put('a', '1');
-    await store.api.put('b', '1');
-    await store.flushCache();
-    await store.changelogAcked();
-    await store.applyCommit(); // begun, not done: its write is held
-    assert.equal(engine.held.length, 1);
-    assert.equal(await engine.get(Buffer.from('a')), undefined, 'not in the engine yet');
-    assert.equal(await store.api.get('a'), '1', 'readable while it is applied');
-    assert.deepEqual(await collect(store.api.all()), [
-      ['a', '1'],
-      ['b', '1'],
-    ]);
-    assert.equal(store.changelogOffset, -1, 'the offset moves once the writes are durable');
-
-    await store.api.put('a', '2'); // the next interval, staged over the apply under way
-    assert.equal(await store.api.get('a'), '2');
-    await store.flushCache();
-    await store.changelogAcked();
-    let nextBegun = false;
-    const next = store.applyCommit().then(() => (nextBegun = true));
-    await new Promise((resolve) => setImmediate(resolve));
-    assert.equal(nextBegun, false, 'one apply at a time, in commit order');
-    engine.held[0]?.release();
-    await next;
-    assert.equal((await engine.get(Buffer.from('b')))?.toString(), '1', 'the first commit is in the engine');
-    assert.equal(store.changelogOffset, 1);
-    engine.held[1]?.fail(new Error('disk full'));
-    await assert.rejects(store.applied(), /disk full/);
-    assert.equal(await store.api.get('a'), '2', 'a failed apply keeps its writes readable');
-    await assert.rejects(store.close(), /disk full/, 'close closes the engine and reports the failed apply');
-  });
-
   it('iterate in unsigned byte order over committed, staged and cached writes', async () => {
     const { store } = memoryStore<Buffer, Buffer>({ keySerde: bytesSerde, valueSerde: bytesSerde, batchSize: 2, cacheSize: 2 });
     const keys = [[0xff], [0x00], [0x80, 0x01], [0x7f], [0x80]].map((bytes) => Buffer.from(bytes));
