@@ -1,17 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { compileJobConfig } from '../../../shared/config/job-config.js';
+import { problems } from './refusal.js';
 
 const base = { job: { name: 'wc', module: './wc.ts' }, inputs: [{ topic: 'words' }] };
-
-function problems(raw: unknown): string {
-  try {
-    compileJobConfig(raw, '/jobs/job.yaml');
-  } catch (error) {
-    return (error as Error).message;
-  }
-  assert.fail('expected the config to be refused');
-}
 
 describe("job config: the api section (the containers' HTTP endpoints)", () => {
   it('compiles file paths relative to the config, and is absent without the section', () => {

@@ -4,17 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { compileJobConfig, loadJobConfig } from '../../../shared/config/job-config.js';
+import { problems } from './refusal.js';
 
 const minimal = { job: { name: 'wc', module: './wc.ts' }, inputs: [{ topic: 'words' }] };
-
-function problems(raw: unknown): string {
-  try {
-    compileJobConfig(raw, '/jobs/job.yaml');
-  } catch (error) {
-    return (error as Error).message;
-  }
-  assert.fail('expected the config to be refused');
-}
 
 describe('job config', () => {
   it('fills in defaults and resolves paths against the config file', () => {

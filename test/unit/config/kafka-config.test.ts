@@ -5,21 +5,13 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { compileJobConfig } from '../../../shared/config/job-config.js';
 import { connectionSecurity } from '../../../shared/kafka/connection-security.js';
+import { problems } from './refusal.js';
 
 const base = { job: { name: 'wc', module: './wc.ts' }, inputs: [{ topic: 'words' }] };
 const secured = {
   tls: { 'ca-file': 'tls/ca.pem' },
   sasl: { mechanism: 'scram-sha-512', username: 'job-wc', 'password-file': '/run/secrets/kafka' },
 };
-
-function problems(raw: unknown): string {
-  try {
-    compileJobConfig(raw, '/jobs/job.yaml');
-  } catch (error) {
-    return (error as Error).message;
-  }
-  assert.fail('expected the config to be refused');
-}
 
 describe('job config: kafka.tls and kafka.sasl', () => {
   it('compiles file paths (relative to the config), never their contents', () => {

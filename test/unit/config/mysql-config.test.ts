@@ -1,18 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { compileJobConfig } from '../../../shared/config/job-config.js';
+import { problems } from './refusal.js';
 
 const base = { job: { name: 'shop-cart', module: './cart.ts' }, inputs: [{ topic: 'cart-ops' }] };
 const mysql = { host: 'db.example', database: 'shop', user: 'sluice', 'password-file': 'secrets/db-password' };
-
-function problems(raw: unknown): string {
-  try {
-    compileJobConfig(raw, '/jobs/job.yaml');
-  } catch (error) {
-    return (error as Error).message;
-  }
-  assert.fail('expected the config to be refused');
-}
 
 describe('job config: the mysql section and mysql stores', () => {
   it('compiles the section with defaults; a mysql store has no changelog unless told, which it may not be', () => {

@@ -5,17 +5,9 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { compileJobConfig } from '../../../shared/config/job-config.js';
 import { readZkCredentials } from '../../../shared/coordination/zk-credentials.js';
+import { problems } from './refusal.js';
 
 const base = { job: { name: 'word-count', module: './wc.ts' }, inputs: [{ topic: 'words' }] };
-
-function problems(raw: unknown): string {
-  try {
-    compileJobConfig(raw, '/jobs/job.yaml');
-  } catch (error) {
-    return (error as Error).message;
-  }
-  assert.fail('expected the config to be refused');
-}
 
 describe('job config: the zookeeper section', () => {
   it('is optional: no credentials by default', () => {
