@@ -5,13 +5,11 @@
  * appears in a log, a sandbox's output or the master's /state.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
-import { mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { describe, it, type TestContext } from 'node:test';
-import { jsonCodec } from '../../shared/mesos/index.js';
+import { describe, it } from 'node:test';
 import { createKafka } from '../../shared/kafka/client.js';
 import { ensureTopic } from '../../shared/kafka/topics.js';
 import { setLogLevel } from '../../shared/log.js';
@@ -19,57 +17,21 @@ import { freePort } from '../../dev/services/net.js';
 import { kafkaBrokers, testLogDir } from '../infra/services.js';
 import { produceWords, waitForCheckpointsAtEnd, wordCountJob } from '../integration/container/harness.js';
 import { SLUICE, startSchedulerProcess, TSX_LOADER } from './helpers/scheduler-process.js';
+import {
+  basicAuth,
+  exited,
+  intruderSubscribeStatus,
+  sandboxOutputs,
+  securedMesosArgs,
+  startMiniMesos,
+  tokenSecrets,
+  tokensUnder,
+  writeMesosAuthFiles,
+} from './helpers/secured-mini-mesos.js';
 
 setLogLevel('warn');
 
 const SECRET = 'mesos-framework-secret-7f3a9c';
-
-/** `sluice mini-mesos` with the given flags; resolves with the master URL (its first stdout line). */
-async function startMiniMesos(t: TestContext, args: string[], logFile: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', TSX_LOADER, SLUICE, 'mini-mesos', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, SLUICE_LOG_LEVEL: 'debug' },
-  });
-  t.after(() => child.kill('SIGKILL'));
-  const log = createWriteStream(logFile);
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString('utf8');
-      if (out.includes('\n')) resolve(out.slice(0, out.indexOf('\n')));
-    });
-    child.once('exit', (code) => reject(new Error(`sluice mini-mesos exited with ${code}; see ${logFile}`)));
-  });
-  return { url, child };
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
-}
-
-/** The executor tokens in the environments of the processes running in sandboxes under `workDir` (Linux /proc). */
-async function tokensUnder(workDir: string): Promise<Set<string>> {
-  const tokens = new Set<string>();
-  for (const pid of (await readdir('/proc')).filter((name) => /^\d+$/.test(name))) {
-    try {
-      if (!(await readlink(`/proc/${pid}/cwd`)).startsWith(workDir)) continue;
-      const environ = (await readFile(`/proc/${pid}/environ`, 'utf8')).split('\0');
-      const token = environ.find((entry) => entry.startsWith('MESOS_EXECUTOR_AUTHENTICATION_TOKEN='));
-      if (token !== undefined) tokens.add(token.slice(token.indexOf('=') + 1));
-    } catch {
-      // Gone meanwhile, or not ours to read.
-    }
-  }
-  return tokens;
-}
-
-/** Every file named stdout or stderr below `dir`: the executors' output. */
-async function sandboxOutputs(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries.filter((entry) => entry.isFile() && /^std(out|err)$/.test(entry.name)).map((entry) => join(entry.parentPath, entry.name));
-}
 
 describe('Sluice on a mini Mesos with framework and executor authentication', { timeout: 200_000 }, () => {
   it('runs the job with its secret file and the executors’ tokens, refuses wrong credentials, and leaks neither', async (t) => {
@@ -82,11 +44,7 @@ describe('Sluice on a mini Mesos with framework and executor authentication', { 
     await produceWords(kafka, job.words, 2_000, 11);
     const dir = dirname(job.configFile);
     await writeFile(join(dir, 'bundle.txt'), 'the tests run sluice from the repository\n');
-    const files = { credentials: join(dir, 'credentials.json'), acls: join(dir, 'acls.json'), secret: join(dir, 'mesos-secret') };
-    await writeFile(files.credentials, JSON.stringify({ credentials: [{ principal: 'sluice', secret: SECRET }] }));
-    const acls = { permissive: false, register_frameworks: [{ principals: { values: ['sluice'] }, roles: { values: ['sluice'] } }] };
-    await writeFile(files.acls, JSON.stringify(acls));
-    await writeFile(files.secret, `${SECRET}\n`, { mode: 0o600 });
+    const files = await writeMesosAuthFiles(dir, SECRET);
     // A secret Mesos's basic authentication cannot carry is refused before anything is contacted.
     const colonSecret = join(dir, 'colon-secret');
     await writeFile(colonSecret, 'a:b\n');
@@ -119,10 +77,7 @@ describe('Sluice on a mini Mesos with framework and executor authentication', { 
     const mesosLog = join(testLogDir(), `${job.name}-mini-mesos.log`);
     const mesos = await startMiniMesos(
       t,
-      [
-        ...['--agents', '2', '--port', '0', '--work-dir', workDir, '--credentials', files.credentials, '--acls', files.acls],
-        ...['--authenticate-http-frameworks', '--authenticate-http-executors'],
-      ],
+      [...['--agents', '2', '--port', '0', '--work-dir', workDir], ...securedMesosArgs(files)],
       mesosLog,
     );
     const port = await freePort();
@@ -148,14 +103,8 @@ describe('Sluice on a mini Mesos with framework and executor authentication', { 
     await waitForCheckpointsAtEnd(admin, job, 60_000);
 
     // The Mesos door: a second framework with a wrong or no secret is refused.
-    const subscribe = (authorization?: string) =>
-      fetch(`${mesos.url}/api/v1/scheduler`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', ...(authorization === undefined ? {} : { Authorization: authorization }) },
-        body: jsonCodec.schedulerCall.encode({ type: 'SUBSCRIBE', subscribe: { framework_info: { user: 'x', name: 'intruder' } } }),
-      }).then((response) => response.status);
-    assert.equal(await subscribe(`Basic ${Buffer.from('sluice:guess').toString('base64')}`), 401);
-    assert.equal(await subscribe(), 401);
+    assert.equal(await intruderSubscribeStatus(mesos.url, basicAuth('sluice', 'guess')), 401);
+    assert.equal(await intruderSubscribeStatus(mesos.url), 401);
 
     const tokens = await tokensUnder(workDir);
     assert.equal(tokens.size, 2, 'each of the two executors got its own token');
@@ -180,7 +129,7 @@ describe('Sluice on a mini Mesos with framework and executor authentication', { 
       outputs.some((file) => (texts.get(file) ?? '').includes('subscribed to the agent')),
       'the executors logged',
     );
-    const secrets = [SECRET, ...tokens, ...[...tokens].map((token) => token.split('.')[2] ?? token)];
+    const secrets = [SECRET, ...tokenSecrets(tokens)];
     for (const [where, text] of texts) {
       for (const secret of secrets) assert.ok(!text.includes(secret), `${where} holds a secret (${secret.slice(0, 4)}…)`);
     }

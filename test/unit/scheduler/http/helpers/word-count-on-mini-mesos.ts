@@ -81,7 +81,7 @@ export async function startWordCountOnMiniMesos(
 }
 
 /** Adds the api section to the job config: the certificate's files and a read-token file written beside the config. */
-async function secureJobConfig(configFile: string, secure: SecuredApi): Promise<void> {
+export async function secureJobConfig(configFile: string, secure: SecuredApi): Promise<void> {
   const tokenFile = join(dirname(configFile), 'read-token');
   await writeFile(tokenFile, `${secure.read}\n`, { mode: 0o600 });
   const config = JSON.parse(await readFile(configFile, 'utf8')) as Record<string, unknown>;
