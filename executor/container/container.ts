@@ -49,6 +49,15 @@ export interface RunningContainer extends ContainerHandle {
 const CLEAN_UP_AFTER_FAILURE_MS = 30_000;
 
 /**
+ * How long a task's clean stop (its last commit) may take before it is abandoned instead. A clean
+ * stop takes well under a second, and one riding out a broker's failover some tens of seconds; a
+ * stop that hangs (seen rarely exactly once, cause not found yet) must not hold a rescale's
+ * hand-over or a SIGTERM forever. Abandoning is safe: the task's next owner goes on from its last
+ * checkpoint, and exactly once its InitProducerId aborts what the stop left open.
+ */
+const CLEAN_STOP_MS = 60_000;
+
+/**
  * A container: the tasks the job model gives it, their stores and their inputs. Start order:
  * validate topics → load checkpoints → restore every store → init tasks → start inputs from the
  * checkpoints. Processing of a task starts only after its stores are restored.
@@ -221,7 +230,9 @@ function running(started: {
       // A task's failure is the one reported, but everything is closed whatever failed: a failed
       // container must leave no store locked and no client connected.
       await closeInOrder(async () => {
-        const results = await Promise.allSettled(tasks.map((task) => (how === 'stop' ? task.stop() : task.abandon())));
+        const results = await Promise.allSettled(
+          tasks.map((task) => (how === 'stop' ? stopOrAbandon(task, CLEAN_STOP_MS, logger) : task.abandon())),
+        );
         status?.retire();
         // Abandoned tasks keep nothing, so how they ended is no failure of the container's.
         const failure =
@@ -286,6 +297,19 @@ async function resumePositions(
   const resolved = await system.resolveStarts(unstarted);
   for (const { task, ssp } of unstarted) positions.get(task)?.set(sspKey(ssp), resolved.get(sspKey(ssp)) as string);
   return positions;
+}
+
+/** The task's clean stop, or, past `ms`, its abandonment without the last commit. */
+async function stopOrAbandon(task: TaskInstance, ms: number, logger: Logger): Promise<void> {
+  const timer = setTimeout(() => {
+    logger.warn('a task did not stop cleanly in time; abandoning it without its last commit', { task: task.name, seconds: ms / 1000 });
+    task.abandonNow();
+  }, ms);
+  try {
+    await task.stop();
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Whether `work` resolved to true within `ms` (false when the time ran out first). */
