@@ -301,15 +301,17 @@ async function resumePositions(
 
 /** The task's clean stop, or, past `ms`, its abandonment without the last commit. */
 async function stopOrAbandon(task: TaskInstance, ms: number, logger: Logger): Promise<void> {
-  const timer = setTimeout(() => {
-    logger.warn('a task did not stop cleanly in time; abandoning it without its last commit', { task: task.name, seconds: ms / 1000 });
-    task.abandonNow();
-  }, ms);
-  try {
-    await task.stop();
-  } finally {
-    clearTimeout(timer);
-  }
+  const stopped = task.stop();
+  if (
+    await withinMs(
+      stopped.then(() => true),
+      ms,
+    )
+  )
+    return;
+  logger.warn('a task did not stop cleanly in time; abandoning it without its last commit', { task: task.name, seconds: ms / 1000 });
+  task.abandonNow();
+  await stopped;
 }
 
 /** Whether `work` resolved to true within `ms` (false when the time ran out first). */
