@@ -4,7 +4,8 @@
  * token shows the job, the write token also changes it) and the CA of an https scheduler (--ca).
  */
 import { SchedulerApiClient } from '../../scheduler/http/api-client.js';
-import { readSecretFile, readTokenFile } from '../../shared/http/secret-files.js';
+import { readTokenFile } from '../../shared/http/secret-files.js';
+import { readSecretFile } from '../../shared/secret-file.js';
 import { UsageError, type Command } from './cli.js';
 
 export const SCHEDULER_API_OPTIONS = {

@@ -2,25 +2,10 @@
  * Reading the files that hold the HTTP APIs' secrets: tokens, TLS certificates and keys. An error
  * names the file and the option it came from, never the file's content.
  */
-import { readFile } from 'node:fs/promises';
 import type { ApiConfig } from '../config/api-config.js';
 import { SluiceError } from '../errors.js';
+import { readSecretFile } from '../secret-file.js';
 import type { ServerTls } from './limited-server.js';
-
-/** The file's text, whole. `what` names it in errors, e.g. "--tls-key" or "api.tls.key-file". */
-export async function readSecretFile(file: string, what: string): Promise<string> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new SluiceError('SECRET_FILE_UNREADABLE', `cannot read ${what} ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, {
-      cause: error,
-      context: { file },
-    });
-  }
-  if (text.trim() === '') throw new SluiceError('SECRET_FILE_EMPTY', `${what} ${file} is empty`, { context: { file } });
-  return text;
-}
 
 /** A token file's token: its text without surrounding whitespace (a trailing newline is usual); it must be one word. */
 export async function readTokenFile(file: string, what: string): Promise<string> {

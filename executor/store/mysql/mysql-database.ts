@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { createConnection, createPool, type Connection, type Pool, type PoolOptions } from 'mysql2/promise';
 import type { MySqlConfig } from '../../../shared/config/job-config.js';
 import { MySqlError, MySqlErrorCode } from './mysql-errors.js';
 import { ensureStoreTable, ensureTaskTable } from './mysql-schema.js';
+import { readPasswordFile } from '../../../shared/secret-file.js';
 
 /**
  * One container's (or one test's) handle on the job's database: the connection pool every mysql
@@ -20,19 +20,7 @@ export class MySqlDatabase {
 
   /** Reads the password file and creates the pool (connections are opened when first needed). */
   static async open(config: MySqlConfig): Promise<MySqlDatabase> {
-    let password: string;
-    try {
-      password = (await readFile(config.passwordFile, 'utf8')).replace(/\r?\n$/, '');
-    } catch (error) {
-      throw new MySqlError(
-        MySqlErrorCode.passwordFile,
-        `cannot read mysql.password-file ${config.passwordFile}: ${(error as Error).message}`,
-        {
-          cause: error,
-          context: { file: config.passwordFile },
-        },
-      );
-    }
+    const password = await readPasswordFile(config.passwordFile, 'mysql.password-file');
     const options: PoolOptions = {
       host: config.host,
       port: config.port,

@@ -4,7 +4,6 @@ import { SluiceError } from '../../../shared/errors.js';
 export const MySqlErrorCode = {
   /** A Sluice table exists with another shape than the one Sluice creates. */
   schema: 'MYSQL_SCHEMA_MISMATCH',
-  passwordFile: 'MYSQL_PASSWORD_FILE',
   /** A commit transaction failed, after retries where retrying could help. */
   commitFailed: 'MYSQL_COMMIT_FAILED',
   closed: 'MYSQL_CLOSED',
