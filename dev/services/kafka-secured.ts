@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import kafkajs, { type Admin } from 'kafkajs';
 import type { KafkaSecurity, SaslMechanism } from '../../shared/config/kafka-config.js';
-import { startKafkaNodes, type NodeSecurity, type RunningKafka } from './kafka.js';
+import { startKafkaNodes, type NodePorts, type NodeSecurity, type RunningKafka } from './kafka.js';
 import { freePorts } from './net.js';
 import { makeTlsMaterial } from './tls-material.js';
 import type { InfraSettings } from './settings.js';
@@ -43,9 +43,9 @@ function brokerKeyStore(dir: string): { caFile: string; keyStore: string } {
 
 const PLAIN_MODULE = 'org.apache.kafka.common.security.plain.PlainLoginModule';
 
-/** Starts the secured node on free ports; `stop()` removes its work dir (certificates and password files too). */
-export async function startSecuredKafka(settings: InfraSettings): Promise<RunningSecuredKafka> {
-  const [broker, controller] = await freePorts(2);
+/** Starts the secured node (on free ports unless given); `stop()` removes its work dir (certificates and password files too). */
+export async function startSecuredKafka(settings: InfraSettings, ports?: NodePorts): Promise<RunningSecuredKafka> {
+  const [broker, controller] = ports === undefined ? await freePorts(2) : [ports.broker, ports.controller];
   if (broker === undefined || controller === undefined) throw new Error('no free ports');
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-kafka-secured-'));
   try {

@@ -4,14 +4,14 @@
  */
 import { createLogger } from '../../shared/log.js';
 import { ensureJars } from './jars.js';
-import { startKafka, type RunningKafka } from './kafka.js';
+import { startKafka, type NodePorts, type RunningKafka } from './kafka.js';
 import { freePorts } from './net.js';
 import type { InfraSettings } from './settings.js';
 import { checkTools } from './tools.js';
 import { startZooKeeper, type RunningZooKeeper } from './zookeeper.js';
 
-export interface Services {
-  kafka: RunningKafka;
+export interface Services<K extends RunningKafka = RunningKafka> {
+  kafka: K;
   zookeeper: RunningZooKeeper;
   /** The last lines of every service log, headed by the file name. */
   logTails(lines?: number): string;
@@ -20,7 +20,12 @@ export interface Services {
 
 const log = createLogger({ component: 'dev-services' });
 
-export async function startServices(settings: InfraSettings): Promise<Services> {
+/** How the broker starts on the ports it is given: plain (`startKafka`) or secured (`startSecuredKafka`). */
+export type BrokerStarter<K extends RunningKafka> = (settings: InfraSettings, ports: NodePorts) => Promise<K>;
+
+export function startServices(settings: InfraSettings): Promise<Services>;
+export function startServices<K extends RunningKafka>(settings: InfraSettings, startBroker: BrokerStarter<K>): Promise<Services<K>>;
+export async function startServices(settings: InfraSettings, startBroker: BrokerStarter<RunningKafka> = startKafka): Promise<Services> {
   const tools = checkTools();
   log.info('test services starting', {
     kafkaVersion: settings.kafkaVersion,
@@ -44,7 +49,7 @@ export async function startServices(settings: InfraSettings): Promise<Services> 
   if (zkPort === undefined || brokerPort === undefined || controllerPort === undefined) throw new Error('no free ports');
   const [zk, kafka] = await Promise.allSettled([
     startZooKeeper(settings, zkPort),
-    startKafka(settings, { broker: brokerPort, controller: controllerPort }),
+    startBroker(settings, { broker: brokerPort, controller: controllerPort }),
   ]);
   if (zk.status === 'rejected' || kafka.status === 'rejected') {
     await Promise.allSettled([

@@ -14,7 +14,7 @@
  */
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { randomCartCommands } from '../../examples/shopping-cart/random-commands.js';
@@ -25,12 +25,15 @@ import { ensureTopic } from '../../shared/kafka/topics.js';
 import { setLogLevel } from '../../shared/log.js';
 import { SchedulerApiClient } from '../../scheduler/http/api-client.js';
 import type { JobView } from '../../scheduler/http/job-state.js';
+import { securedMesosArgs } from '../mini-mesos/auth-files.js';
+import { createAcls, startSecuredKafka } from '../services/kafka-secured.js';
 import { startMariaDb, type RunningMariaDb } from '../services/mariadb.js';
 import { Deadline, freePort, LOOPBACK, pollUntil, portOpen } from '../services/net.js';
 import { ServiceProcess } from '../services/process.js';
 import { infraSettings, repoRoot } from '../services/settings.js';
 import { startServices } from '../services/start-services.js';
 import { startFeed, type Feed } from './feed.js';
+import { JOB_KAFKA_USER, makeStackSecrets, securedSchedulerArgs, securedSections, stackJobAcls } from './secure.js';
 
 const WORD_COUNT = join(repoRoot, 'examples/word-count');
 const SHOPPING_CART = join(repoRoot, 'examples/shopping-cart');
@@ -44,6 +47,7 @@ running examples/word-count on it, with a producer feeding it lines of river.txt
 dashboard URL; Ctrl-C stops everything cleanly. Needs what \`npm test\` needs (JDK 17+, Maven).
 With --mysql: also a MariaDB (Debian's mariadb-server), and the shopping cart with its carts in
 MySQL (examples/shopping-cart/job-mysql.yaml) fed with cart commands, instead of the word count.
+With --secure: the same with every door locked, as docs/security.md says to run in production.
 
 Options:
   --port P             the scheduler's API and dashboard port (default 8080; 0 picks a free one)
@@ -53,6 +57,10 @@ Options:
   --feed-minutes M     the feed stops by itself after this long, 1 to 1440 (default 30)
   --mysql              run the MySQL shopping cart on a MariaDB the stack starts
   --mysql-port P       MariaDB's port, with --mysql (default: a free one)
+  --secure             every door locked (docs/security.md): Kafka over SASL_SSL with ACLs, ZooKeeper
+                       digest ACLs, Mesos framework and executor authentication, the API over HTTPS
+                       with a read and a write token (random, in files it prints; the dashboard asks
+                       for the read token)
   -h, --help           this text`;
 
 interface StackOptions {
@@ -63,6 +71,7 @@ interface StackOptions {
   readonly feedMinutes: number;
   /** Present with --mysql: the port for MariaDB (0: any free one). */
   readonly mysql: { readonly port: number } | undefined;
+  readonly secure: boolean;
 }
 
 class UsageError extends Error {}
@@ -78,6 +87,7 @@ function parseOptions(argv: string[]): StackOptions | 'help' {
       'feed-minutes': { type: 'string' },
       mysql: { type: 'boolean' },
       'mysql-port': { type: 'string' },
+      secure: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: true,
@@ -101,6 +111,7 @@ function parseOptions(argv: string[]): StackOptions | 'help' {
     rate: whole('rate', 20, 1, 10_000),
     feedMinutes: whole('feed-minutes', 30, 1, 1440),
     mysql: values.mysql ? { port: whole('mysql-port', 0, 0, 65535) } : undefined,
+    secure: values.secure === true,
   };
 }
 
@@ -133,21 +144,40 @@ async function wordCount(): Promise<StackExample> {
   };
 }
 
+type ConfigDocument = Record<string, Record<string, unknown> | undefined>;
+
 /**
- * The MySQL shopping cart on this stack's MariaDB: the example's config with its mysql section
- * pointed at that server, written into the work dir (the executors read the config by path).
+ * Writes the job config `source` to `target`, with `sections(config)` added or replacing its own:
+ * the executors read the copy by path, so its relative paths (the module, embedded feeds) are made
+ * absolute first.
  */
+async function writeConfigCopy(
+  source: string,
+  target: string,
+  note: string,
+  sections: (config: ConfigDocument) => Record<string, unknown>,
+): Promise<void> {
+  const config = parseYaml(await readFile(source, 'utf8')) as ConfigDocument;
+  const base = dirname(source);
+  const job = { ...config.job, module: resolve(base, String(config.job?.module)) };
+  const feeds = (config.embedded?.feeds ?? []) as { file: string }[];
+  const embedded = config.embedded && { ...config.embedded, feeds: feeds.map((feed) => ({ ...feed, file: resolve(base, feed.file) })) };
+  await writeFile(target, `# ${note}\n${toYaml({ ...config, job, ...(embedded && { embedded }), ...sections(config) })}`);
+}
+
+/** The MySQL shopping cart on this stack's MariaDB: the example's config with its mysql section pointed at that server. */
 async function mysqlShoppingCart(workDir: string, db: RunningMariaDb): Promise<StackExample> {
-  const example = parseYaml(await readFile(join(SHOPPING_CART, 'job-mysql.yaml'), 'utf8')) as Record<string, Record<string, unknown>>;
   const configFile = join(workDir, 'shopping-cart-mysql.yaml');
-  const config = {
-    ...example,
-    job: { ...example.job, module: join(SHOPPING_CART, 'shopping-cart.ts') },
-    // Two containers, as the word count has: one per agent by default, so a task can move to the other.
-    containers: 2,
-    mysql: { ...example.mysql, host: db.host, port: db.port, database: db.database, user: db.user, 'password-file': db.passwordFile },
-  };
-  await writeFile(configFile, `# examples/shopping-cart/job-mysql.yaml on the MariaDB of npm run stack\n${toYaml(config)}`);
+  await writeConfigCopy(
+    join(SHOPPING_CART, 'job-mysql.yaml'),
+    configFile,
+    'examples/shopping-cart/job-mysql.yaml on the MariaDB of npm run stack',
+    (example) => ({
+      // Two containers, as the word count has: one per agent by default, so a task can move to the other.
+      containers: 2,
+      mysql: { ...example.mysql, host: db.host, port: db.port, database: db.database, user: db.user, 'password-file': db.passwordFile },
+    }),
+  );
   const { mysql } = await loadJobConfig(configFile);
   const table = `${mysql!.tablePrefix}store_carts`;
   const query = `SELECT CAST(task AS CHAR) AS task, CAST(k AS CHAR) AS user, CAST(v AS CHAR) AS cart FROM ${table} ORDER BY k`;
@@ -313,28 +343,47 @@ async function main(): Promise<number> {
       teardown.add('MariaDB', () => db.stop());
       example = await mysqlShoppingCart(workDir, db);
     }
-    const config = await loadJobConfig(example.configFile);
-    const partitions = config.embedded.partitions;
+    const secrets = options.secure ? await makeStackSecrets(join(workDir, 'secrets')) : undefined;
 
-    say('starting ZooKeeper and Kafka (the first run fetches their jars through Maven)');
-    const services = await startServices({ ...infraSettings(), logDir });
+    say(`starting ZooKeeper and Kafka${secrets ? ' (SASL_SSL, with ACLs)' : ''} (the first run fetches their jars through Maven)`);
+    const settings = { ...infraSettings(), logDir };
+    const secured = secrets && (await startServices(settings, startSecuredKafka));
+    const services = secured ?? (await startServices(settings));
     teardown.add('Kafka and ZooKeeper', () => services.stop());
     const brokers = services.kafka.brokers;
     say(`  kafka ${brokers.join(',')}   zookeeper ${services.zookeeper.connect}`);
 
-    const kafka = createKafka({ brokers, clientId: 'sluice-stack' });
+    if (secrets && secured) {
+      // The job's own copy of the example's config, with its connections secured (paths to the secrets only).
+      const configFile = join(workDir, `${basename(example.configFile, '.yaml')}-secured.yaml`);
+      await writeConfigCopy(example.configFile, configFile, `${example.title} with every door locked (npm run stack -- --secure)`, () =>
+        securedSections(secrets, secured.kafka),
+      );
+      example = { ...example, configFile };
+    }
+    const config = await loadJobConfig(example.configFile);
+    const partitions = config.embedded.partitions;
+
+    // The stack's own clients (topics, ACLs, the feed) are Kafka's super user when secured.
+    const security = secured?.kafka.security('admin');
+    const kafka = createKafka({ brokers, clientId: 'sluice-stack', ...(security && { security }) });
     const admin = kafka.admin();
     await admin.connect();
     const topics = [...new Set([...config.inputs, ...config.outputs].map((stream) => stream.topic))];
     for (const topic of topics) await ensureTopic(admin, { topic, partitions, compacted: false, purpose: `topic of ${example.title}` });
+    if (secrets) await createAcls(admin, stackJobAcls(config));
     await admin.disconnect();
     say(`  topics ${topics.join(', ')} (${partitions} partitions each)`);
+    if (secrets) say(`  secrets ${secrets.dir} (random for this run; the job is User:${JOB_KAFKA_USER} on Kafka with only its ACLs)`);
 
     if (interrupted) throw new Error('interrupted');
     const masterPort = await freePort();
     const mesos = sluiceProcess(
       'mini Mesos',
-      ['mini-mesos', '--agents', String(options.agents), '--port', String(masterPort), '--work-dir', join(workDir, 'mesos')],
+      [
+        ...['mini-mesos', '--agents', String(options.agents), '--port', String(masterPort), '--work-dir', join(workDir, 'mesos')],
+        ...(secrets ? securedMesosArgs(secrets.mesos) : []),
+      ],
       join(logDir, 'mini-mesos.log'),
     );
     teardown.add('the mini Mesos', () => stopProcess(mesos, 15_000));
@@ -389,14 +438,17 @@ async function main(): Promise<number> {
         '64',
         '--volume-mb',
         '256',
+        ...(secrets ? securedSchedulerArgs(secrets) : []),
       ],
       join(logDir, 'scheduler.log'),
     );
-    const api = `http://${LOOPBACK}:${apiPort}`;
-    const client = new SchedulerApiClient(api);
+    const api = `${secrets ? 'https' : 'http'}://${LOOPBACK}:${apiPort}`;
+    const client = new SchedulerApiClient(api, secrets?.access.read);
     teardown.add('the scheduler', () => stopProcess(scheduler, 15_000));
     // Registered after the scheduler, so it runs before it: the job goes while the scheduler can still remove it.
-    teardown.add(`${example.job} (every container stops cleanly, volumes released)`, () => removeJob(client));
+    teardown.add(`${example.job} (every container stops cleanly, volumes released)`, () =>
+      removeJob(new SchedulerApiClient(api, secrets?.access.write)),
+    );
 
     let last = '';
     const jobIsUp = `${example.job}'s ${config.containers} containers running and reporting ${partitions} tasks`;
@@ -427,10 +479,18 @@ async function main(): Promise<number> {
     );
 
     say('');
-    say(`Sluice stack is up in ${Math.round((Date.now() - started) / 1000)} s: ${example.title} on the mini Mesos`);
+    const locked = secrets ? ', every door locked (docs/security.md)' : '';
+    say(`Sluice stack is up in ${Math.round((Date.now() - started) / 1000)} s: ${example.title} on the mini Mesos${locked}`);
     say(`  dashboard  ${api}/`);
-    say(`  status     npx tsx bin/sluice.ts status --scheduler ${api}`);
-    say(`  api        ${api}/api/v1/job   metrics ${api}/metrics`);
+    if (secrets) {
+      say(`  tokens     read ${secrets.readTokenFile} (the dashboard asks for it)   write ${secrets.writeTokenFile}`);
+      say(`  ca         ${secrets.tls.caFile} (signed the API's certificate; a browser warns until you trust it)`);
+      say(`  status     npx tsx bin/sluice.ts status --scheduler ${api} --ca ${secrets.tls.caFile} --token-file ${secrets.readTokenFile}`);
+      say(`  api        curl --cacert ${secrets.tls.caFile} -H "Authorization: Bearer $(cat ${secrets.readTokenFile})" ${api}/api/v1/job`);
+    } else {
+      say(`  status     npx tsx bin/sluice.ts status --scheduler ${api}`);
+      say(`  api        ${api}/api/v1/job   metrics ${api}/metrics`);
+    }
     say(`  feed       ${options.rate} ${example.unit}/s (${example.feedWhat}) into '${example.feedTopic}' for ${options.feedMinutes} min`);
     for (const note of example.notes) say(note);
     say(`  logs       ${logDir} (executors: ${join(workDir, 'mesos')}/**/stdout|stderr)`);

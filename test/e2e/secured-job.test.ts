@@ -27,17 +27,15 @@ import { testLogDir, uniqueName, zkConnect } from '../infra/services.js';
 import { exactEmissions, produceWords, readTopic, waitForCheckpointsAtEnd, wordCountJob } from '../integration/container/harness.js';
 import { running, secureJobConfig } from '../unit/scheduler/http/helpers/word-count-on-mini-mesos.js';
 import { startSchedulerProcess } from './helpers/scheduler-process.js';
+import { MESOS_PRINCIPAL, securedMesosArgs, writeMesosAuthFiles } from '../../dev/mini-mesos/auth-files.js';
 import {
   basicAuth,
   exited,
   intruderSubscribeStatus,
-  MESOS_PRINCIPAL,
   sandboxOutputs,
-  securedMesosArgs,
   startMiniMesos,
   tokenSecrets,
   tokensUnder,
-  writeMesosAuthFiles,
 } from './helpers/secured-mini-mesos.js';
 
 setLogLevel('warn');

@@ -17,16 +17,15 @@ import { freePort } from '../../dev/services/net.js';
 import { kafkaBrokers, testLogDir } from '../infra/services.js';
 import { produceWords, waitForCheckpointsAtEnd, wordCountJob } from '../integration/container/harness.js';
 import { SLUICE, startSchedulerProcess, TSX_LOADER } from './helpers/scheduler-process.js';
+import { securedMesosArgs, writeMesosAuthFiles } from '../../dev/mini-mesos/auth-files.js';
 import {
   basicAuth,
   exited,
   intruderSubscribeStatus,
   sandboxOutputs,
-  securedMesosArgs,
   startMiniMesos,
   tokenSecrets,
   tokensUnder,
-  writeMesosAuthFiles,
 } from './helpers/secured-mini-mesos.js';
 
 setLogLevel('warn');

@@ -4,6 +4,7 @@
  * URL; the page and `sluice status` show the same job; Ctrl-C (SIGINT to the whole group, as a
  * terminal sends it) stops everything — containers cleanly — and leaves no port or process behind.
  * With --mysql the same, with the shopping cart's carts in the MariaDB the stack starts, read with SQL.
+ * With --secure the word count with every door locked: the dashboard works once given the read token.
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -16,9 +17,12 @@ import readline from 'node:readline';
 import { describe, it, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createConnection } from 'mysql2/promise';
+import type { Page } from 'playwright-core';
+import { parse as parseYaml } from 'yaml';
 import type { Cart } from '../../examples/shopping-cart/shopping-cart.js';
 import { SchedulerApiClient } from '../../scheduler/http/api-client.js';
 import type { JobView } from '../../scheduler/http/job-state.js';
+import { httpRequest, type HttpAnswer } from '../../shared/http/http-request.js';
 import { portOpen } from '../../dev/services/net.js';
 import { testLogDir } from '../infra/services.js';
 import { repoRoot } from '../../dev/services/settings.js';
@@ -88,14 +92,10 @@ function startStack(t: TestContext, workDir: string, extraArgs: readonly string[
   return { child, lines, exited, line };
 }
 
-/** `sluice status` as a user types it, parsed: the header's framework id, the containers and the task names. */
-function sluiceStatus(api: string): { frameworkId: string; containers: ContainerOnPage[]; tasks: string[]; text: string } {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'bin/sluice.ts'), 'status', '--scheduler', api], {
-    cwd: repoRoot,
-    encoding: 'utf8',
-    timeout: 30_000,
-  });
-  assert.equal(run.status, 0, `sluice status failed: ${run.stderr}`);
+/** `sluice status` as the stack prints it for users to type, parsed: the header's framework id, the containers and the task names. */
+function sluiceStatus(command: string): { frameworkId: string; containers: ContainerOnPage[]; tasks: string[]; text: string } {
+  const run = spawnSync('sh', ['-c', command], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
+  assert.equal(run.status, 0, `${command} failed: ${run.stderr}`);
   const text = run.stdout;
   const containers = [...text.matchAll(/^ {2}container (\S+) {2}(\S+) {2}host (\S+) {2}Mesos task (\S+)/gm)]
     .map(([, id, state, host, taskId]) => ({ host: host!, id: id!, state: state!, taskId: taskId! }))
@@ -149,6 +149,29 @@ function executorLogs(dir: string): string[] {
 }
 
 /**
+ * The dashboard shows the word count's four tasks, its throughput moving with the feed, and the
+ * same framework, containers and tasks as `statusCommand` (the line the stack printed) does.
+ */
+async function pageShowsTheJob(page: Page, statusCommand: string, screenshot: string): Promise<void> {
+  try {
+    await page.getByTestId('task').nth(3).waitFor();
+    await throughputReading(page, await throughputReading(page)); // the feed keeps the job busy: the figure moves
+    const status = sluiceStatus(statusCommand);
+    const onPage = await containersOnPage(page);
+    assert.equal(status.frameworkId, await page.getByTestId('framework-id').textContent(), status.text);
+    assert.deepEqual(status.containers, onPage, `sluice status and the page show the same containers\n${status.text}`);
+    assert.deepEqual(
+      onPage.map((container) => container.state),
+      ['running', 'running'],
+    );
+    assert.deepEqual(status.tasks, await tasksOnPage(page));
+    assert.deepEqual(status.tasks, ['Partition 0', 'Partition 1', 'Partition 2', 'Partition 3']);
+  } finally {
+    await page.screenshot({ path: join(testLogDir(), screenshot), fullPage: true });
+  }
+}
+
+/**
  * Ctrl-C and what a clean stop leaves: npm ends by the SIGINT after the stack's "the stack is stopped",
  * every port closed, no process in the work dir, and each container's final commit logged.
  */
@@ -190,7 +213,7 @@ describe('npm run stack', { timeout: UP_TIMEOUT_MS + STOP_TIMEOUT_MS + 120_000 }
     const api = (await stack.line(/^ {2}dashboard {2}(http:\/\/127\.0\.0\.1:\d+)\/$/, UP_TIMEOUT_MS))[1]!;
     const [, kafkaPort, zkPort] = await stack.line(/^ {2}kafka 127\.0\.0\.1:(\d+) +zookeeper 127\.0\.0\.1:(\d+)$/, 1_000);
     const [, masterPort] = await stack.line(/^ {2}mesos http:\/\/127\.0\.0\.1:(\d+) \(2 agents\)$/, 1_000);
-    await stack.line(new RegExp(`^ {2}status {5}npx tsx bin/sluice\\.ts status --scheduler ${api}$`), 1_000);
+    const [, status] = await stack.line(new RegExp(`^ {2}status {5}(npx tsx bin/sluice\\.ts status --scheduler ${api})$`), 1_000);
 
     const view = (await (await fetch(`${api}/api/v1/job`)).json()) as JobView;
     assert.equal(view.containers.length, 2, "the example's two containers");
@@ -200,22 +223,7 @@ describe('npm run stack', { timeout: UP_TIMEOUT_MS + STOP_TIMEOUT_MS + 120_000 }
     const { page, refused, errors } = await loopbackPage(browser);
     const response = await page.goto(`${api}/`);
     assert.equal(response?.status(), 200);
-    try {
-      await page.getByTestId('task').nth(3).waitFor();
-      await throughputReading(page, await throughputReading(page)); // the feed keeps the job busy: the figure moves
-      const status = sluiceStatus(api);
-      const onPage = await containersOnPage(page);
-      assert.equal(status.frameworkId, await page.getByTestId('framework-id').textContent(), status.text);
-      assert.deepEqual(status.containers, onPage, `sluice status and the page show the same containers\n${status.text}`);
-      assert.deepEqual(
-        onPage.map((container) => container.state),
-        ['running', 'running'],
-      );
-      assert.deepEqual(status.tasks, await tasksOnPage(page));
-      assert.deepEqual(status.tasks, ['Partition 0', 'Partition 1', 'Partition 2', 'Partition 3']);
-    } finally {
-      await page.screenshot({ path: join(testLogDir(), 'stack-dashboard.png'), fullPage: true });
-    }
+    await pageShowsTheJob(page, status!, 'stack-dashboard.png');
     assert.deepEqual([refused, errors], [[], []], 'the page asked for nothing but the scheduler and ran without errors');
 
     await stopAndCheck(t, stack, workDir, [
@@ -316,5 +324,80 @@ describe('npm run stack', { timeout: UP_TIMEOUT_MS + STOP_TIMEOUT_MS + 120_000 }
       ['ZooKeeper', zkPort!],
       ['MariaDB', dbPort!],
     ]);
+  });
+
+  it('with --secure locks every door: the dashboard asks for the read token and then shows the job, the API refuses a missing or read-only token, no secret is printed or logged', async (t) => {
+    const workDir = await mkdtemp(join(tmpdir(), 'sluice-stack-secure-test-'));
+    const stack = startStack(t, workDir, ['--secure']);
+    const api = (await stack.line(/^ {2}dashboard {2}(https:\/\/127\.0\.0\.1:\d+)\/$/, UP_TIMEOUT_MS))[1]!;
+    await stack.line(
+      /^Sluice stack is up in \d+ s: examples\/word-count on the mini Mesos, every door locked \(docs\/security\.md\)$/,
+      1_000,
+    );
+    const [, kafkaPort, zkPort] = await stack.line(/^ {2}kafka 127\.0\.0\.1:(\d+) +zookeeper 127\.0\.0\.1:(\d+)$/, 1_000);
+    const [, masterPort] = await stack.line(/^ {2}mesos http:\/\/127\.0\.0\.1:(\d+) \(2 agents\)$/, 1_000);
+    const [, readTokenFile, writeTokenFile] = await stack.line(
+      /^ {2}tokens {5}read (\S+) \(the dashboard asks for it\) {3}write (\S+)$/,
+      1_000,
+    );
+    const [, caFile] = await stack.line(/^ {2}ca {9}(\S+) /, 1_000);
+    const [, status] = await stack.line(
+      new RegExp(`^ {2}status {5}(npx tsx bin/sluice\\.ts status --scheduler ${api} --ca ${caFile} --token-file ${readTokenFile})$`),
+      1_000,
+    );
+    const [read, , ca] = await Promise.all([readTokenFile!, writeTokenFile!, caFile!].map((file) => readFile(file, 'utf8')));
+    const ask = (path: string, token: string | undefined, method = 'GET', body?: string): Promise<HttpAnswer> =>
+      httpRequest(`${api}${path}`, { method, ca, token: token?.trim(), timeoutMs: 10_000, ...(body === undefined ? {} : { body }) });
+
+    // The API: nothing without a token, reads with the read token, no rescale with it.
+    assert.equal((await ask('/api/v1/job', undefined)).status, 401, 'the job state without a token');
+    const view = JSON.parse((await ask('/api/v1/job', read)).text) as JobView;
+    assert.equal(view.containers.length, 2, "the example's two containers");
+    assert.equal(
+      (await ask('/api/v1/rescale', read, 'POST', JSON.stringify({ containers: 1 }))).status,
+      403,
+      'a rescale with the read token',
+    );
+
+    // The dashboard over HTTPS (its certificate is signed by the stack's own CA, which Chromium cannot be given).
+    const browser = await launchBrowser(t);
+    const { page, refused, errors } = await loopbackPage(browser, { acceptTestCertificates: true });
+    assert.equal((await page.goto(`${api}/`))?.status(), 200);
+    const login = page.getByTestId('login');
+    await login.waitFor({ state: 'visible' });
+    assert.equal(await page.getByTestId('framework-id').textContent(), '—', 'nothing of the job before the token');
+    await page.getByTestId('token').fill(read!.trim());
+    await page.getByRole('button', { name: 'Show the job' }).click();
+    await login.waitFor({ state: 'hidden' });
+    await pageShowsTheJob(page, status!, 'stack-dashboard-secure.png');
+    assert.deepEqual([refused, errors], [[], []], 'the page asked for nothing but the scheduler and ran without errors');
+
+    // Every secret of the run, read from the files the job's config names, is in no printed line and no log.
+    const config = parseYaml(await readFile(join(workDir, 'job-secured.yaml'), 'utf8')) as {
+      kafka: { sasl: { 'password-file': string } };
+      zookeeper: { auth: { 'password-file': string } };
+    };
+    const secrets = await Promise.all(
+      [
+        readTokenFile!,
+        writeTokenFile!,
+        config.kafka.sasl['password-file'],
+        config.zookeeper.auth['password-file'],
+        join(workDir, 'secrets/mesos-secret'),
+      ].map(async (file) => (await readFile(file, 'utf8')).trim()),
+    );
+    assert.equal(new Set(secrets).size, 5, 'five distinct secrets');
+    await stopAndCheck(t, stack, workDir, [
+      ['scheduler API', new URL(api).port],
+      ['mini Mesos master', masterPort!],
+      ['Kafka', kafkaPort!],
+      ['ZooKeeper', zkPort!],
+    ]);
+    const logs = readdirSync(workDir, { recursive: true, encoding: 'utf8' })
+      .filter((file) => file.endsWith('.log') || /(^|\/)std(out|err)$/.test(file))
+      .map((file) => join(workDir, file));
+    assert.ok(logs.length >= 6, `the scheduler's, the mini Mesos's, the services' and the executors' logs: ${logs.join(', ')}`);
+    for (const [where, text] of [["the stack's output", stack.lines.join('\n')], ...logs.map((file) => [file, readFileSync(file, 'utf8')])])
+      for (const secret of secrets) assert.ok(!text!.includes(secret), `${where} holds a secret`);
   });
 });

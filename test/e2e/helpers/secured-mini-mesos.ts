@@ -1,48 +1,15 @@
 /**
- * A `sluice mini-mesos` process with framework and executor authentication, and what the secured
- * e2e tests look at afterwards: the executors' tokens (from /proc), their sandbox output, and
+ * A `sluice mini-mesos` process (locked by dev/mini-mesos/auth-files.ts), and what the secured e2e
+ * tests look at afterwards: the executors' tokens (from /proc), their sandbox output, and
  * whether the master refuses a framework with a wrong or no secret.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { readdir, readFile, readlink, writeFile } from 'node:fs/promises';
+import { readdir, readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { jsonCodec } from '../../../shared/mesos/index.js';
 import { SLUICE, TSX_LOADER } from './scheduler-process.js';
-
-/** The principal the scheduler authenticates as, and the only one the ACLs let register with role `sluice`. */
-export const MESOS_PRINCIPAL = 'sluice';
-
-export interface MesosAuthFiles {
-  /** The master's `--credentials`: the principal and its secret. */
-  readonly credentials: string;
-  /** The master's `--acls`: only the principal may register, only with role `sluice`. */
-  readonly acls: string;
-  /** The scheduler's `--secret-file`. */
-  readonly secret: string;
-}
-
-/** Writes the master's credentials and ACLs and the scheduler's secret file into `dir`. */
-export async function writeMesosAuthFiles(dir: string, secret: string): Promise<MesosAuthFiles> {
-  const files = { credentials: join(dir, 'credentials.json'), acls: join(dir, 'acls.json'), secret: join(dir, 'mesos-secret') };
-  await writeFile(files.credentials, JSON.stringify({ credentials: [{ principal: MESOS_PRINCIPAL, secret }] }));
-  const acls = {
-    permissive: false,
-    register_frameworks: [{ principals: { values: [MESOS_PRINCIPAL] }, roles: { values: ['sluice'] } }],
-  };
-  await writeFile(files.acls, JSON.stringify(acls));
-  await writeFile(files.secret, `${secret}\n`, { mode: 0o600 });
-  return files;
-}
-
-/** The flags locking both Mesos doors with `files`. */
-export function securedMesosArgs(files: MesosAuthFiles): string[] {
-  return [
-    ...['--credentials', files.credentials, '--acls', files.acls],
-    ...['--authenticate-http-frameworks', '--authenticate-http-executors'],
-  ];
-}
 
 /** `sluice mini-mesos` with the given flags; resolves with the master URL (its first stdout line). */
 export async function startMiniMesos(t: TestContext, args: string[], logFile: string): Promise<{ url: string; child: ChildProcess }> {
