@@ -62,6 +62,7 @@ function describeContainer(container: ContainerView): string[] {
   if (!Array.isArray(tasks)) return [head, ...failure, `    tasks: ${DASH} (no report from this container yet)`];
   const rows = [['task', 'state', 'processed', 'lag', 'restore'], ...tasks.map(taskRow)];
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  const standbys = container.status?.standbys ?? [];
   return [
     head,
     ...failure,
@@ -72,6 +73,9 @@ function describeContainer(container: ContainerView): string[] {
           .join('  ')
           .trimEnd()}`,
     ),
+    ...(standbys.length === 0
+      ? []
+      : [`    standbys: ${standbys.map((standby) => `${standby.name} (lag ${count(standby.lag)})`).join(', ')}`]),
   ];
 }
 

@@ -104,6 +104,7 @@ export async function openContainerStores(input: {
   return byTask;
 }
 
-function storeDir(config: CompiledJobConfig, store: string, task: string): string {
+/** Where a task's store keeps its DB and OFFSET file (a standby replica's copy lives there too). */
+export function storeDir(config: CompiledJobConfig, store: string, task: string): string {
   return join(config.stateDir, config.name, store, encodeURIComponent(task));
 }

@@ -14,7 +14,9 @@ import { BufferingCollector } from './collector.js';
 import type { JobBinding } from '../job/job-binding.js';
 import { changelogTopicSpecs } from '../job/changelog-topics.js';
 import type { StatusBoard } from './status-board.js';
+import { StandbyReplicas } from './standby-replicas.js';
 import { TaskInstance } from './task-instance.js';
+import { standbyTasksOf } from '../../shared/model/standby-placement.js';
 
 export interface ContainerOptions {
   readonly binding: JobBinding;
@@ -26,6 +28,11 @@ export interface ContainerOptions {
   readonly status?: StatusBoard;
   /** Whether each task is still this container's, and its epoch (default: a container that runs alone owns its tasks). */
   readonly ownership?: TaskOwnership;
+  /**
+   * Keep the standby replicas the job model gives this container (task.standbys). Only for a
+   * container in a process and state dir of its own: containers sharing one would share the copies' DBs.
+   */
+  readonly keepStandbys?: boolean;
 }
 
 /** A running container as its runner sees it: how it ends, and how to stop it cleanly. */
@@ -38,6 +45,8 @@ export interface ContainerHandle {
 
 export interface RunningContainer extends ContainerHandle {
   readonly tasks: readonly TaskInstance[];
+  /** A newer job model gave this container the same tasks: keep the standby replicas it names now. */
+  followStandbys(jobModel: JobModel): void;
   /**
    * Stops at once WITHOUT committing (the container lost its task claims: another container may
    * own the tasks already); uncommitted work is dropped and done again by their next owner.
@@ -182,8 +191,32 @@ export async function startContainer(options: ContainerOptions): Promise<Running
       idle: () => created.every((task) => task.idle),
     });
     closers.push(() => input.close());
-    logger.info('container started', { tasks: created.map((task) => task.name), jobModelVersion: jobModel.version });
+    const replicas = options.keepStandbys === true ? config.task.standbys : 0;
+    const standbys =
+      replicas > 0
+        ? new StandbyReplicas({
+            config,
+            specs,
+            changelogs: system.changelogSource,
+            checkpoints: mysql?.checkpoints ?? system.checkpoints,
+            compaction,
+            logger: logger.child({ component: 'standby-replicas' }),
+            status,
+            // Checkpoints move once per commit: no use looking more often, nor less than every 10 s.
+            intervalMs: Math.min(Math.max(config.task.commitMs, 1_000), 10_000),
+          })
+        : undefined;
+    if (standbys !== undefined) {
+      closers.push(() => standbys.close());
+      standbys.follow(standbyTasksOf(jobModel, containerId, replicas));
+    }
+    logger.info('container started', {
+      tasks: created.map((task) => task.name),
+      jobModelVersion: jobModel.version,
+      ...(standbys === undefined ? {} : { standbys: standbyTasksOf(jobModel, containerId, replicas).map((task) => task.name) }),
+    });
     return running({
+      followStandbys: (next) => standbys?.follow(standbyTasksOf(next, containerId, replicas)),
       tasks: created,
       input,
       stopRequested,
@@ -206,6 +239,7 @@ export async function startContainer(options: ContainerOptions): Promise<Running
  * itself (its tasks' end, a stop they request, or the first failure).
  */
 function running(started: {
+  readonly followStandbys: (jobModel: JobModel) => void;
   readonly tasks: readonly TaskInstance[];
   readonly input: InputSource;
   readonly stopRequested: Promise<void>;
@@ -274,7 +308,7 @@ function running(started: {
     },
   );
   done.catch(() => undefined);
-  return { tasks, done, stop, abandon: () => shutDown('abandon') };
+  return { tasks, followStandbys: started.followStandbys, done, stop, abandon: () => shutDown('abandon') };
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { ContainerStatusReport, TaskStatusReport } from '../../shared/config/executor-contract.js';
+import type { ContainerStatusReport, StandbyStatusReport, TaskStatusReport } from '../../shared/config/executor-contract.js';
 import type { TaskInstance } from './task-instance.js';
 
 /**
@@ -12,6 +12,8 @@ export class StatusBoard {
   private restoring = new Set<string>();
   private processedBefore = 0;
   private modelVersion: number | null = null;
+  /** Standby replicas kept here: task → its last pass (undefined before the first). */
+  private standbys = new Map<string, { lag: number; at: number } | undefined>();
 
   constructor(private readonly container: string) {}
 
@@ -26,6 +28,16 @@ export class StatusBoard {
     if (stores === undefined) this.restores.set(context.task, (stores = new Map()));
     stores.set(context.store, { done, total, rebuilt });
   };
+
+  /** The tasks this container keeps standby replicas of, from now on. */
+  standbyTasks(names: readonly string[]): void {
+    this.standbys = new Map(names.map((name) => [name, this.standbys.get(name)]));
+  }
+
+  /** A standby pass of `task` ended: what a move here would replay beyond the copy, at most. */
+  standbyProgress(task: string, progress: { readonly lag: number }): void {
+    if (this.standbys.has(task)) this.standbys.set(task, { lag: progress.lag, at: Date.now() });
+  }
 
   /** The tasks of a new job model are about to restore. */
   restoringTasks(names: readonly string[]): void {
@@ -64,7 +76,12 @@ export class StatusBoard {
       })),
     ];
     const processedTotal = this.processedBefore + this.tasks.reduce((sum, task) => sum + task.processedCount, 0);
-    return { container: this.container, jobModelVersion: this.modelVersion, processedTotal, at: Date.now(), tasks };
+    const standbys: StandbyStatusReport[] = [...this.standbys].map(([name, pass]) => ({
+      name,
+      lag: pass?.lag ?? null,
+      caughtUpAt: pass?.at ?? null,
+    }));
+    return { container: this.container, jobModelVersion: this.modelVersion, processedTotal, at: Date.now(), tasks, standbys };
   }
 
   private restoreOf(task: string): TaskStatusReport['restore'] {

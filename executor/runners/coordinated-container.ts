@@ -244,6 +244,8 @@ export class CoordinatedContainer implements ContainerHandle {
       this.running = await this.options.start(target.model, this.status, this.ownership);
       this.watchRunning(this.running);
     }
+    // Kept tasks: the model may still place other tasks' standby replicas here now.
+    if (plan.action === 'keep') this.running?.followStandbys(target.model);
     this.current = { model: target.model, mine };
     this.status.setModelVersion(target.model.version);
     await this.registration.setModelVersion(target.model.version).catch((error: unknown) => {

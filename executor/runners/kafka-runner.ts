@@ -36,8 +36,10 @@ export async function startKafkaContainer(input: {
   readonly brokers: readonly string[];
   readonly status?: StatusBoard;
   readonly ownership?: TaskOwnership;
+  /** See ContainerOptions.keepStandbys. */
+  readonly keepStandbys?: boolean;
 }): Promise<RunningContainer> {
-  const { binding, jobModel, containerId, brokers, status, ownership } = input;
+  const { binding, jobModel, containerId, brokers, status, ownership, keepStandbys } = input;
   const { config } = binding;
   const logger = createLogger({ job: config.name, container: containerId });
   const system = await KafkaSystem.connect({
@@ -50,7 +52,7 @@ export async function startKafkaContainer(input: {
     logger,
   });
   try {
-    return await startContainer({ binding, jobModel, containerId, system, logger, status, ownership });
+    return await startContainer({ binding, jobModel, containerId, system, logger, status, ownership, keepStandbys });
   } catch (error) {
     await system.close();
     throw error;
@@ -81,7 +83,9 @@ export async function startCoordinatedKafkaContainer(input: {
     ...(zookeeperAuth === undefined ? {} : { zookeeperAuth }),
     http: { ...(input.http ?? { host: '127.0.0.1', port: 0 }), security },
     logger: createLogger({ job: config.name, container: containerId, component: 'coordinated-container' }),
-    start: (jobModel, status, ownership) => startKafkaContainer({ binding, jobModel, containerId, brokers, status, ownership }),
+    // A coordinated container runs in a process of its own (an executor, or `sluice run --container`), with its own state dir.
+    start: (jobModel, status, ownership) =>
+      startKafkaContainer({ binding, jobModel, containerId, brokers, status, ownership, keepStandbys: true }),
   });
 }
 

@@ -26,7 +26,11 @@ import { settleAll } from '../../shared/settle-all.js';
 export interface RestoreTarget {
   readonly context: StoreContext;
   readonly changelog: ChangelogPartition;
-  readonly sink: ChangelogSink;
+  /**
+   * Where the owner's records go, trims first. Undefined for a standby replica, which never writes:
+   * it applies the changelog up to the checkpoint and leaves the trim to the task's owner.
+   */
+  readonly sink: ChangelogSink | undefined;
   /** Directory holding `db/` and the OFFSET file; undefined for the memory engine. */
   readonly storeDir: string | undefined;
   /** Creates the engine over `<storeDir>/db` (not yet opened). */
@@ -35,7 +39,7 @@ export interface RestoreTarget {
   readonly checkpoint: ChangelogPosition | undefined;
   /** When that checkpoint was written, if it says. */
   readonly checkpointWrittenAt?: number | undefined;
-  /** The epoch of this owner of the task (the sink's records carry it). */
+  /** The epoch of this owner of the task (the sink's records carry it); 0 for a standby replica. */
   readonly epoch: bigint;
   /** The changelog topic's compaction settings, when known (else the options' delete retention and no compaction lag check). */
   readonly compaction?: ChangelogCompaction | undefined;
@@ -73,6 +77,8 @@ export interface RestoreOptions {
   readonly onProgress?: RestoreProgress;
   /** How long to wait for a DB locked by another process (default LOCK_WAIT_MS). */
   readonly lockWaitMs?: number;
+  /** Log the plan and the result at debug level: a standby replica restores every few seconds. */
+  readonly quiet?: boolean;
 }
 
 const restoredRecords = counter('sluice_store_restored_records_total', 'Changelog records applied by restore', ['store', 'task']);
@@ -119,7 +125,9 @@ async function restorePrepared(
   const byRequest = new Map<ChangelogReadRequest, TargetState>();
   for (const state of states) {
     const { replay, trim } = state.plan;
-    const request = { ...state.target.changelog, from: replay.from, to: Math.max(replay.to, trim.to) };
+    // A standby reads no further than it applies: the records after the checkpoint are the owner's to trim.
+    const to = state.target.sink === undefined ? replay.to : Math.max(replay.to, trim.to);
+    const request = { ...state.target.changelog, from: replay.from, to };
     if (request.to < request.from) continue;
     requests.push(request);
     byRequest.set(request, state);
@@ -142,7 +150,7 @@ async function restorePrepared(
   const replayed = results.reduce((sum, result) => sum + result.replayed, 0);
   const bytes = results.reduce((sum, result) => sum + result.replayedBytes, 0);
   const seconds = (Date.now() - started) / 1000;
-  log.info('restore finished', {
+  log[options.quiet === true ? 'debug' : 'info']('restore finished', {
     stores: results.length,
     records: replayed,
     bytes,
@@ -211,7 +219,7 @@ async function prepare(target: RestoreTarget, source: ChangelogSource, options: 
   }
   const engine = target.createEngine(dbDir);
   await openWhenUnlocked(engine, { context: target.context, dbDir }, log, options.lockWaitMs);
-  log.info('restore planned', {
+  log[options.quiet === true ? 'debug' : 'info']('restore planned', {
     ...target.context,
     reuseLocal: plan.reuseLocal,
     reason: plan.reason,
@@ -310,8 +318,8 @@ async function finish(state: TargetState, started: number): Promise<RestoreResul
   const { target, engine, plan } = state;
   await state.writing;
   let offset = plan.target;
-  const keys = [...state.trimKeys.values()];
-  if (keys.length > 0) {
+  const keys = target.sink === undefined ? [] : [...state.trimKeys.values()];
+  if (keys.length > 0 && target.sink !== undefined) {
     const values = await engine.getMany(keys);
     target.sink.send(keys.map((key, index) => ({ key, value: values[index] ?? null })));
     offset = (await target.sink.flush()) ?? offset;
@@ -323,7 +331,9 @@ async function finish(state: TargetState, started: number): Promise<RestoreResul
       changelog: target.changelog,
       offset,
       writtenAt: Date.now(),
-      epoch: target.epoch,
+      // A standby's DB holds the records of the owners its checkpoint counts: it is as good as the newest one's.
+      epoch:
+        target.sink === undefined ? plan.counted.epochs.reduce((newest, epoch) => (epoch > newest ? epoch : newest), 0n) : target.epoch,
     });
   }
   return {

@@ -42,6 +42,7 @@ export async function currentJobModel(input: {
     job: input.config.name,
     containerCount: input.containerCount,
     grouper: input.config.task.grouper === 'ssp' ? groupBySystemStreamPartition : groupByPartition,
+    standbys: input.config.task.standbys,
   });
   if (stored === null || model.version !== stored.model.version) await input.store.write(model, stored?.version ?? null, input.token);
   return model;

@@ -102,6 +102,20 @@ export interface ContainerStatusReport {
   /** When the report was made (ms since the epoch). */
   readonly at: number;
   readonly tasks: readonly TaskStatusReport[];
+  /** The standby replicas it keeps (task.standbys); absent from containers older than standbys. */
+  readonly standbys?: readonly StandbyStatusReport[];
+}
+
+export interface StandbyStatusReport {
+  /** The task whose stores it copies. */
+  readonly name: string;
+  /**
+   * Changelog records its owner wrote past the copy at the last pass, the most a move here would
+   * replay; null before the first pass (or while the task has no checkpoint).
+   */
+  readonly lag: number | null;
+  /** When the last pass ended (ms since the epoch); null before the first. */
+  readonly caughtUpAt: number | null;
 }
 
 export interface TaskStatusReport {

@@ -121,6 +121,7 @@ const taskSchema = object({
   'dead-letter-topic': field(string(TOPIC, 'a Kafka topic name')),
   grouper: withDefault(oneOf('partition', 'ssp'), 'partition' as 'partition' | 'ssp'),
   'max-uncommitted-bytes': withDefault(integer(1024), 64 * 1024 * 1024),
+  standbys: withDefault(integer(0, 8), 0),
 });
 
 export const jobConfigSchema = object({
@@ -173,6 +174,11 @@ export interface CompiledJobConfig {
     readonly deadLetterTopic: string | undefined;
     readonly grouper: 'partition' | 'ssp';
     readonly maxUncommittedBytes: number;
+    /**
+     * Warm copies of each task's stores kept by other containers (Kafka Streams' standby
+     * replicas): a task that moves to one replays only the changelog's tail.
+     */
+    readonly standbys: number;
   };
   readonly containers: number;
   readonly stateDir: string;
@@ -220,6 +226,7 @@ export function compileJobConfig(raw: unknown, file: string): CompiledJobConfig 
       deadLetterTopic: taskSettings['dead-letter-topic'],
       grouper: taskSettings.grouper,
       maxUncommittedBytes: taskSettings['max-uncommitted-bytes'],
+      standbys: taskSettings.standbys,
     },
     containers: checked.containers,
     stateDir: absolute(base, checked['state-dir']),

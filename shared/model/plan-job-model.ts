@@ -3,6 +3,7 @@ import { assignChangelogPartitions, changelogPartitionsOf } from './changelog-pa
 import { detectPartitionExpansion } from './detect-partition-expansion.js';
 import { normalizeJobModel, sameJobModel, validateJobModel, type JobModel } from './job-model.js';
 import { groupByPartition, type InputStream, type SspGrouper } from './ssp-grouper.js';
+import { standbyHolders } from './standby-placement.js';
 import { assignmentOf, assignTasks, containerIds, type Locality } from './task-assigner.js';
 
 export interface PlanOptions {
@@ -12,6 +13,8 @@ export interface PlanOptions {
   readonly grouper?: SspGrouper;
   /** Last hosts of containers (and optionally of task state), to place moved tasks near their state. */
   readonly locality?: Locality;
+  /** Standby replicas per task (task.standbys): a moved task goes to a container that kept its copy in the previous model. */
+  readonly standbys?: number;
 }
 
 /**
@@ -38,6 +41,7 @@ export function planJobModel(previous: JobModel | undefined, inputs: readonly In
     containers: containerIds(options.containerCount),
     previous: previous === undefined ? undefined : assignmentOf(previous),
     locality: options.locality,
+    standbyHolders: previous === undefined || !options.standbys ? undefined : standbyHolders(previous, options.standbys),
   });
 
   const planned = normalizeJobModel({

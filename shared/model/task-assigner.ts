@@ -9,7 +9,8 @@ import { compareNames, type JobModel, type TaskName } from './job-model.js';
  *    hosts where orphaned tasks' state lives (with locality), then in id order.
  * 2. Keep: a container that existed before keeps its previous tasks, up to its quota (name order).
  * 3. Place the rest (new tasks, tasks of removed or over-full containers) in name order: first on a
- *    container on the host where the task's state lives, if locality is known, then by id order.
+ *    container holding a standby replica of the task (standby-placement.ts), then on a container on
+ *    the host where the task's state lives, if locality is known, then by id order.
  *    Stickiness wins over locality: a kept task stays even if its state is said to live elsewhere.
  *
  * Why that moves the fewest tasks: in any balanced assignment a container keeps at most
@@ -88,10 +89,12 @@ export interface AssignRequest {
   readonly containers: readonly string[];
   readonly previous?: Assignment;
   readonly locality?: Locality;
+  /** The containers holding a warm copy of each task's stores (its standby replicas), most preferred first. */
+  readonly standbyHolders?: ReadonlyMap<TaskName, readonly string[]>;
 }
 
 /** The general assigner; the three below are its common cases. */
-export function assignTasks({ tasks, containers: ids, previous, locality }: AssignRequest): Assignment {
+export function assignTasks({ tasks, containers: ids, previous, locality, standbyHolders }: AssignRequest): Assignment {
   checkShape(tasks, ids);
   const sortedIds = [...ids].sort(compareNames);
   const homes = previousHomes(previous);
@@ -147,8 +150,9 @@ export function assignTasks({ tasks, containers: ids, previous, locality }: Assi
     else if (host !== undefined) onHost.set(host, [id]);
   }
   for (const task of tasks.filter((t) => !kept.has(t)).sort(compareNames)) {
+    const hasSpare = (id: string): boolean => (spare.get(id) ?? 0) > 0;
     const host = wantedHost(task);
-    const local = host === undefined ? undefined : onHost.get(host)?.find((id) => (spare.get(id) ?? 0) > 0);
+    const local = standbyHolders?.get(task)?.find(hasSpare) ?? (host === undefined ? undefined : onHost.get(host)?.find(hasSpare));
     if (local === undefined) {
       homeless.push(task);
     } else {

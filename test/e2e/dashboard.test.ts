@@ -42,9 +42,9 @@ async function showsTheJob(page: Page, view: JobView): Promise<void> {
 }
 
 describe('the scheduler dashboard in a browser', { timeout: 240_000 }, () => {
-  it('shows the containers per host, their tasks, and a throughput figure that moves', async (t) => {
+  it('shows the containers per host, their tasks and standby replicas, and a throughput figure that moves', async (t) => {
     const browser = await launchBrowser(t);
-    const { job, kafka, api } = await startWordCountOnMiniMesos(t, { partitions: 4 });
+    const { job, kafka, api } = await startWordCountOnMiniMesos(t, { partitions: 4, standbys: 1 });
     keepProducing(t, kafka, job.words);
     const view = await waitForJob(
       api,
@@ -57,6 +57,17 @@ describe('the scheduler dashboard in a browser', { timeout: 240_000 }, () => {
     await page.goto(`${api}/`);
     try {
       await showsTheJob(page, view);
+      // With one standby each, either container keeps warm copies of the other's two tasks, each with its lag once copied.
+      for (const container of view.containers) {
+        const others = view.containers.filter((other) => other.id !== container.id).flatMap((other) => other.status?.tasks ?? []);
+        const standbys = page.locator(`[data-container="${container.id}"] [data-testid=standby]`);
+        await standbys
+          .filter({ hasText: /\(lag \d/ })
+          .nth(1)
+          .waitFor();
+        const names = await standbys.evaluateAll((items) => items.map((item) => item.getAttribute('data-task')));
+        assert.deepEqual(names.sort(), others.map((task) => task.name).sort(), `container ${container.id}'s standbys`);
+      }
     } finally {
       // Also when something failed: the page as it was is the best clue.
       await page.screenshot({ path: join(testLogDir(), `dashboard-${job.name}.png`), fullPage: true });

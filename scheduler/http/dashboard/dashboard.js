@@ -166,7 +166,26 @@ function containerCard(container) {
     ['task', 'state', 'processed', 'lag', 'restore'].map((name) => el('th', {}, [name])),
   );
   const table = el('table', {}, [el('thead', {}, [header]), el('tbody', {}, taskRows(container))]);
-  return el('div', { class: 'container', 'data-testid': 'container', 'data-container': container.id }, [head, facts, ...failure, table]);
+  return el('div', { class: 'container', 'data-testid': 'container', 'data-container': container.id }, [
+    head,
+    facts,
+    ...failure,
+    table,
+    ...standbyLine(container),
+  ]);
+}
+
+/** The warm copies of other containers' tasks this one keeps, each with its lag (records its owner wrote past the copy). */
+function standbyLine(container) {
+  const standbys = container.status && Array.isArray(container.status.standbys) ? container.status.standbys : [];
+  if (standbys.length === 0) return [];
+  const items = standbys.map((standby) =>
+    el('span', { 'data-testid': 'standby', 'data-task': String(standby.name) }, [
+      String(standby.name) + ' (lag ' + format(num(standby.lag)) + ')',
+    ]),
+  );
+  const joined = items.flatMap((item, index) => (index === 0 ? [item] : [', ', item]));
+  return [el('div', { class: 'muted standbys' }, ['standbys: ', ...joined])];
 }
 
 function renderHosts(containers) {

@@ -16,6 +16,7 @@ import { MemoryEngine } from '../../../executor/store/engines/memory-engine.js';
 import { restoreStores } from '../../../executor/store/restore.js';
 import { KafkaChangelogSource } from '../../../executor/systems/kafka/kafka-changelog.js';
 import type { ContainerRegistry } from '../../../shared/coordination/container-registry.js';
+import type { ContainerStatusReport } from '../../../shared/config/executor-contract.js';
 import type { Guarantee } from '../../../shared/config/job-config.js';
 import { listTasks, type JobModel } from '../../../shared/model/job-model.js';
 import { readPartitions } from '../../../shared/kafka/partition-reader.js';
@@ -51,6 +52,8 @@ export async function wordCountJob(
     kafka?: Record<string, unknown>;
     /** The config's zookeeper section (credentials). */
     zookeeper?: { auth: { username: string; 'password-file': string } };
+    /** task.standbys: warm copies of each task's store on other containers. */
+    standbys?: number;
   } = {},
 ): Promise<WordCountJob> {
   const dir = await mkdtemp(join(tmpdir(), 'sluice-wc-'));
@@ -73,7 +76,11 @@ export async function wordCountJob(
         ...(options.changelogTopic ? { 'changelog-topic': options.changelogTopic } : {}),
       },
     },
-    task: { 'commit-ms': commitMs, ...(options.guarantee ? { guarantee: options.guarantee } : {}) },
+    task: {
+      'commit-ms': commitMs,
+      ...(options.guarantee ? { guarantee: options.guarantee } : {}),
+      ...(options.standbys === undefined ? {} : { standbys: options.standbys }),
+    },
     containers: options.containers ?? 2,
     'state-dir': join(dir, 'state'),
     ...(options.zookeeper ? { zookeeper: options.zookeeper } : {}),
@@ -410,4 +417,37 @@ export async function restoredCounts(kafka: Kafka, admin: Admin, job: WordCountJ
     await iterator.close();
   }
   return counts;
+}
+
+/** Waits (bounded) until container `id`'s status report (its registered status endpoint) satisfies `holds`. */
+export async function waitForReport(
+  registry: ContainerRegistry,
+  id: string,
+  what: string,
+  holds: (report: ContainerStatusReport) => boolean,
+  timeoutMs = 120_000,
+): Promise<ContainerStatusReport> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const url = (await registry.list()).find((container) => container.id === id)?.url;
+      if (url) {
+        const report = (await (await fetch(`${url}/status`)).json()) as ContainerStatusReport;
+        if (holds(report)) return report;
+        last = report;
+      }
+    } catch (error) {
+      last = String(error);
+    }
+    if (Date.now() > deadline) throw new Error(`container ${id} did not report ${what} in ${timeoutMs / 1000} s: ${JSON.stringify(last)}`);
+    await sleep(200);
+  }
+}
+
+/** Waits until container `id` has processed messages on each of `tasks` (counts of the task instances it runs now). */
+export function waitForProcessing(registry: ContainerRegistry, id: string, tasks: readonly string[]): Promise<ContainerStatusReport> {
+  return waitForReport(registry, id, `processing on each of ${tasks.join(', ')}`, (report) =>
+    tasks.every((name) => (report.tasks.find((task) => task.name === name)?.processed ?? 0) > 0),
+  );
 }

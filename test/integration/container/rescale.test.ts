@@ -22,6 +22,7 @@ import {
   waitForCheckpointsAtEnd,
   wordCountJob,
   waitForModel,
+  waitForProcessing,
 } from './harness.js';
 import { ModelPublisher } from './model-publisher.js';
 
@@ -33,30 +34,6 @@ async function zxid(): Promise<number> {
   const match = /Zxid: (0x[0-9a-f]+)/.exec(await fourLetterWord(port, 'srvr'));
   assert.ok(match, 'srvr names the zxid');
   return Number(match[1]);
-}
-
-/**
- * Waits (bounded) until container `id` reports, on its status endpoint, that it has processed
- * messages on each of `tasks` (counts of the task instances it runs now, so since its last hand-over).
- */
-async function waitForProcessing(registry: ContainerRegistry, id: string, tasks: readonly string[]): Promise<ContainerStatusReport> {
-  const deadline = Date.now() + 120_000;
-  let last: unknown;
-  for (;;) {
-    try {
-      const url = (await registry.list()).find((container) => container.id === id)?.url;
-      if (url) {
-        const report = (await (await fetch(`${url}/status`)).json()) as ContainerStatusReport;
-        if (tasks.every((name) => (report.tasks.find((task) => task.name === name)?.processed ?? 0) > 0)) return report;
-        last = report;
-      }
-    } catch (error) {
-      last = String(error);
-    }
-    if (Date.now() > deadline)
-      throw new Error(`container ${id} did not process on each of ${tasks.join(', ')} in 120 s: ${JSON.stringify(last)}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 interface Processing {

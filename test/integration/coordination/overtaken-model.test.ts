@@ -63,6 +63,7 @@ test('a model overtaken during a claim: the container runs the newest one and ke
       started.push({ version: jobModel.version, tasks });
       const running: RunningContainer = {
         tasks: [],
+        followStandbys: () => undefined,
         done: new Promise<void>(() => undefined),
         stop: async () => undefined,
         abandon: async () => undefined,

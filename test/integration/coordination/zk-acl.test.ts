@@ -156,6 +156,7 @@ test('at start, a job root open to all or owned by another identity is refused, 
   const starts: number[] = [];
   const running: RunningContainer = {
     tasks: [],
+    followStandbys: () => undefined,
     done: new Promise<void>(() => undefined),
     stop: async () => undefined,
     abandon: async () => undefined,

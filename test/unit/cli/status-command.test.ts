@@ -22,10 +22,14 @@ const REPORT: ContainerStatusReport = {
   ],
   processedTotal: 1234,
   at: 1_700_000_000_000,
+  standbys: [
+    { name: 'Partition 1', lag: 12, caughtUpAt: 1_700_000_000_000 },
+    { name: 'Partition 3', lag: null, caughtUpAt: null },
+  ],
 };
 
 describe('sluice status', () => {
-  it('prints the leader, framework, job model version, each container with host, state and tasks, and errors', async (t) => {
+  it('prints the leader, framework, job model version, each container with host, state, tasks and standbys, and errors', async (t) => {
     const url = await serve(t, fakeScheduler(), { containerStatus: async () => new Map([['0', REPORT]]) });
     const result = await runSluice(['status', '--scheduler', url]);
     assert.equal(result.code, 0, result.err);
@@ -38,6 +42,7 @@ describe('sluice status', () => {
         '    task         state      processed  lag  restore',
         '    Partition 0  running    1,234      5    40/40 (100%, tail)',
         '    Partition 2  restoring  0          —    10/40 (25%, rebuilt)',
+        '    standbys: Partition 1 (lag 12), Partition 3 (lag —)',
         '  container 1  launching  host 127.0.0.3  Mesos task wc.1.b  failures 1',
         '    tasks: — (no report from this container yet)',
         'errors: none',

@@ -21,6 +21,7 @@ describe('job config', () => {
       deadLetterTopic: undefined,
       grouper: 'partition',
       maxUncommittedBytes: 64 * 1024 * 1024,
+      standbys: 0,
     });
     assert.equal(config.stores.counts?.engine, 'rocksdb');
     assert.equal(config.stores.counts?.['value-serde'], 'json');
@@ -66,7 +67,7 @@ describe('job config', () => {
       job: { name: 'bad name!' },
       inputs: [{ topic: 'ok' }, { topic: 'ok' }],
       stores: { counts: { engine: 'cassandra', 'cache-size': 10, 'batch-size': 100 } },
-      task: { 'commit-ms': 'soon', 'on-error': 'dead-letter' },
+      task: { 'commit-ms': 'soon', 'on-error': 'dead-letter', standbys: 9 },
       contaners: 2,
     });
     for (const expected of [
@@ -74,6 +75,7 @@ describe('job config', () => {
       'job.module: expected a value (this key is required), got nothing',
       'stores.counts.engine: expected one of rocksdb, leveldb, memory, mysql, got "cassandra"',
       'task.commit-ms: expected a whole number from 10 to 86400000, got "soon"',
+      'task.standbys: expected a whole number from 0 to 8, got 9',
       'contaners: unknown key; expected one of job, kafka, inputs',
     ]) {
       assert.ok(message.includes(expected), `missing: ${expected}\nin: ${message}`);

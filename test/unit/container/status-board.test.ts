@@ -36,4 +36,25 @@ describe('container status board', () => {
     board.running([task('Partition 0', 20, 0), task('Partition 2', 5, null)]);
     assert.equal(board.report().processedTotal, 525);
   });
+
+  it('reports the standby replicas it keeps, each with its lag after its last pass', () => {
+    const board = new StatusBoard('c0');
+    board.standbyTasks(['Partition 4', 'Partition 5']);
+    board.standbyProgress('Partition 4', { lag: 30 });
+    board.standbyProgress('Partition 9', { lag: 1 }); // not kept here: ignored
+    const { standbys } = board.report();
+    assert.deepEqual(
+      standbys?.map(({ name, lag }) => ({ name, lag })),
+      [
+        { name: 'Partition 4', lag: 30 },
+        { name: 'Partition 5', lag: null },
+      ],
+    );
+    assert.equal(typeof standbys?.[0]?.caughtUpAt, 'number');
+    board.standbyTasks(['Partition 5']); // a new model: Partition 4 moved here or elsewhere
+    assert.deepEqual(
+      board.report().standbys?.map((standby) => standby.name),
+      ['Partition 5'],
+    );
+  });
 });

@@ -8,6 +8,7 @@ import { createEngine } from '../../../executor/store/engines/create-engine.js';
 import { MemoryEngine } from '../../../executor/store/engines/memory-engine.js';
 import { StoreErrorCode } from '../../../executor/store/errors.js';
 import { MemoryTopics } from '../../../executor/systems/memory/memory-topics.js';
+import { readOffsetFile } from '../../../executor/store/offset-file.js';
 import { restoreStores } from '../../../executor/store/restore.js';
 import { setLogLevel } from '../../../shared/log.js';
 import { changelogPartition, context } from './store-fixture.js';
@@ -61,6 +62,42 @@ describe('restoreStores', () => {
       ],
       'the changelog again ends in the restored state',
     );
+  });
+
+  it('as a standby replica: applies up to the checkpoint, never writes, and leaves an OFFSET file the owner reuses', async () => {
+    const changelog = new MemoryTopics();
+    const owner = changelog.sink(changelogPartition);
+    owner.send([put('a', '1'), put('b', '1')]); // 0..1, checkpointed at 1 by epoch 7
+    owner.send([put('a', '2')]); // 2: after the checkpoint
+    const storeDir = await mkdtemp(join(tmpdir(), 'sluice-standby-'));
+    // Records before `since` count whoever wrote them; after it only epochs 5 and 7's would.
+    const writers = { since: 2, epochs: [5n, 7n] };
+    const standby = {
+      context,
+      changelog: changelogPartition,
+      sink: undefined,
+      storeDir,
+      createEngine: (dbDir: string | undefined) => createEngine('leveldb', dbDir, {}),
+      checkpoint: { offset: 1, writers },
+      epoch: 0n,
+    };
+    const [copy] = await restoreStores([standby], changelog, { deleteRetentionMs: 1e9, quiet: true });
+    assert.ok(copy);
+    assert.deepEqual([copy.replayed, copy.trimmed, copy.offset], [2, 0, 1], 'two records applied, nothing trimmed, at the checkpoint');
+    assert.equal(changelog.records(changelogPartition).length, 3, 'the standby wrote nothing');
+    assert.equal(copy.plan.trim.to - copy.offset, 1, "one record past the copy: the owner's to trim");
+    await copy.engine.close();
+    const offsetFile = await readOffsetFile(storeDir, context);
+    assert.ok(offsetFile.state === 'clean');
+    assert.deepEqual([offsetFile.offset, offsetFile.epoch], [1, 7n], "at the checkpoint, as good as its newest writer's");
+
+    // The task moves here: its owner (epoch 9) reuses the copy, replays nothing before the checkpoint again and trims the rest.
+    const [taken] = await restoreStores([{ ...standby, sink: owner, epoch: 9n }], changelog, { deleteRetentionMs: 1e9 });
+    assert.ok(taken);
+    assert.equal(taken.plan.reuseLocal, true, taken.plan.reason);
+    assert.deepEqual([taken.replayed, taken.trimmed], [0, 1]);
+    assert.equal((await taken.engine.get(Buffer.from('a')))?.toString(), '1');
+    await taken.engine.close();
   });
 
   for (const kind of ['rocksdb', 'leveldb'] as const) {

@@ -54,13 +54,13 @@ export interface SecuredApi {
 
 export async function startWordCountOnMiniMesos(
   t: TestContext,
-  options: { partitions: number; token?: string; secure?: SecuredApi },
+  options: { partitions: number; token?: string; secure?: SecuredApi; standbys?: number },
 ): Promise<WordCountOnMiniMesos> {
   const kafka = createKafka({ brokers: kafkaBrokers(), clientId: 'scheduler-api-e2e' });
   const admin = kafka.admin();
   await admin.connect();
   t.after(() => admin.disconnect());
-  const job = await wordCountJob(options.partitions);
+  const job = await wordCountJob(options.partitions, 300, options.standbys === undefined ? {} : { standbys: options.standbys });
   await ensureTopic(admin, { topic: job.words, partitions: options.partitions, compacted: false, purpose: 'test input' });
   const secure = options.secure;
   if (secure !== undefined) await secureJobConfig(job.configFile, secure);

@@ -1,0 +1,130 @@
+import { describeError } from '../../shared/errors.js';
+import type { Logger } from '../../shared/log.js';
+import type { TaskModel } from '../../shared/model/job-model.js';
+import { STORE_DEFAULTS, type CompiledJobConfig } from '../../shared/config/job-config.js';
+import type { CheckpointStore } from '../checkpoint/checkpoint.js';
+import type { ChangelogCompaction, ChangelogSource } from '../store/changelog.js';
+import { createEngine } from '../store/engines/create-engine.js';
+import { StoreError, StoreErrorCode } from '../store/errors.js';
+import { restoreStores, type RestoreTarget } from '../store/restore.js';
+import type { StoreSpec } from '../store/store-spec.js';
+import { storeDir } from './container-stores.js';
+import type { StatusBoard } from './status-board.js';
+
+/** A standby waits this long for a DB another process holds (its task's owner, on a shared host dir) before skipping a pass. */
+const STANDBY_LOCK_WAIT_MS = 1_000;
+
+export interface StandbyOptions {
+  readonly config: CompiledJobConfig;
+  /** The job's stores; only those with a changelog have a standby copy. */
+  readonly specs: readonly StoreSpec[];
+  readonly changelogs: ChangelogSource;
+  readonly checkpoints: CheckpointStore;
+  /** Changelog topic → its compaction settings. */
+  readonly compaction: ReadonlyMap<string, ChangelogCompaction>;
+  readonly logger: Logger;
+  readonly status?: StatusBoard | undefined;
+  /** Pause between catch-up passes. */
+  readonly intervalMs: number;
+}
+
+/**
+ * A container's standby replicas (Kafka Streams' standby tasks, Samza's standby containers): warm
+ * copies of other containers' task stores in this container's state dir, where the task would
+ * restore them if it moved here. Every pass reads the tasks' checkpoints and applies their
+ * changelogs up to the checkpointed positions, counting only the records the checkpoints count
+ * (never a zombie's), and writes each store's OFFSET file; it never writes a changelog and never
+ * claims a task. Up to the checkpoint, not the end: the records after it belong to messages that
+ * will be processed again, and the owner trims them (restore-plan.ts) — a copy that had applied
+ * them would be ahead of the checkpoint and have to be rebuilt. When a task moves here, its
+ * restore finds the copy's OFFSET file and replays only what was checkpointed since the last pass.
+ */
+export class StandbyReplicas {
+  private tasks: readonly TaskModel[] = [];
+  private closed = false;
+  private wake: () => void = () => undefined;
+  private readonly loop: Promise<void>;
+  private readonly caughtUp = new Set<string>();
+
+  constructor(private readonly options: StandbyOptions) {
+    this.loop = this.run();
+  }
+
+  /** The tasks to keep copies of from now on (a copy no longer named is left on disk, as a task's own state is). */
+  follow(tasks: readonly TaskModel[]): void {
+    this.tasks = tasks;
+    for (const name of this.caughtUp) if (!tasks.some((task) => task.name === name)) this.caughtUp.delete(name);
+    this.options.status?.standbyTasks(tasks.map((task) => task.name));
+    this.wake();
+  }
+
+  /** Ends the loop after the pass in progress, which closes its DBs. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.wake();
+    await this.loop;
+    this.options.status?.standbyTasks([]);
+  }
+
+  private async run(): Promise<void> {
+    while (!this.closed) {
+      await this.pass().catch((error: unknown) =>
+        this.options.logger.warn('a standby pass failed; the next one tries again', { error: describeError(error) }),
+      );
+      if (this.closed) return;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.options.intervalMs);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  }
+
+  /** One catch-up of every copy: its tasks' checkpoints, then their changelogs up to them. */
+  private async pass(): Promise<void> {
+    const { config, specs, logger, status } = this.options;
+    const tasks = this.tasks;
+    const logged = specs.filter((spec) => spec.changelogTopic !== undefined && spec.engine !== 'memory');
+    if (tasks.length === 0 || logged.length === 0) return;
+    const checkpoints = await this.options.checkpoints.load(tasks);
+    for (const task of tasks) {
+      const checkpoint = checkpoints.get(task.name);
+      // No checkpoint yet: the owner will start from an empty state, so there is nothing to copy.
+      if (checkpoint === undefined) continue;
+      const targets: RestoreTarget[] = logged.map((spec) => ({
+        context: { job: config.name, store: spec.name, task: task.name },
+        changelog: { topic: spec.changelogTopic as string, partition: task.changelogPartition },
+        sink: undefined,
+        storeDir: storeDir(config, spec.name, task.name),
+        createEngine: (dbDir) => createEngine(spec.engine, dbDir, spec.engineOptions),
+        checkpoint: checkpoint.changelogs[spec.name],
+        checkpointWrittenAt: checkpoint.writtenAt,
+        epoch: 0n,
+        compaction: this.options.compaction.get(spec.changelogTopic as string),
+      }));
+      try {
+        const results = await restoreStores(targets, this.options.changelogs, {
+          deleteRetentionMs: STORE_DEFAULTS.deleteRetentionMs,
+          logger,
+          lockWaitMs: STANDBY_LOCK_WAIT_MS,
+          quiet: true,
+        });
+        await Promise.all(results.map((result) => result.engine.close()));
+        // Records the owner wrote past its checkpoint: what a move here would replay beyond this copy, at most.
+        const lag = results.reduce((sum, result) => sum + Math.max(0, result.plan.trim.to - result.offset), 0);
+        const replayed = results.reduce((sum, result) => sum + result.replayed, 0);
+        status?.standbyProgress(task.name, { lag });
+        if (!this.caughtUp.has(task.name)) {
+          this.caughtUp.add(task.name);
+          logger.info('standby replica caught up with its checkpoint', { task: task.name, replayed, lag });
+        }
+      } catch (error) {
+        // The owner holds the DB (a shared host state dir): this host has the state already.
+        if (error instanceof StoreError && error.code === StoreErrorCode.inUse) continue;
+        throw error;
+      }
+    }
+  }
+}

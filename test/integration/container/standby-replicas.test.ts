@@ -1,0 +1,130 @@
+/**
+ * Standby replicas (task.standbys: 1) on three container processes following the job model in
+ * ZooKeeper, each with a state dir of its own (as on three agents): every container keeps warm
+ * copies of other containers' tasks, reported with their lag; a rescale 3 → 2 moves the removed
+ * container's tasks to the containers that kept their copies, whose restores replay only the tail
+ * of each changelog; the counts stay exact.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ContainerRegistry } from '../../../shared/coordination/container-registry.js';
+import { createKafka } from '../../../shared/kafka/client.js';
+import { ensureTopic } from '../../../shared/kafka/topics.js';
+import { setLogLevel } from '../../../shared/log.js';
+import { findContainerOfTask } from '../../../shared/model/job-model.js';
+import { standbyHolders } from '../../../shared/model/standby-placement.js';
+import { kafkaBrokers, zkConnect } from '../../infra/services.js';
+import {
+  checkRuns,
+  containerLog,
+  exitOf,
+  killContainers,
+  produceWordsUntil,
+  readTopic,
+  startContainer,
+  waitForCheckpoints,
+  waitForCheckpointsAtEnd,
+  waitForModel,
+  waitForProcessing,
+  waitForReport,
+  wordCountJob,
+} from './harness.js';
+import { ModelPublisher } from './model-publisher.js';
+
+setLogLevel('warn');
+
+/** The 'restore planned' lines a container logged for `task`, in order. */
+async function restoresOf(file: string, task: string): Promise<{ reuseLocal: boolean; replay: number; reason: string }[]> {
+  return (await readFile(file, 'utf8'))
+    .split('\n')
+    .filter((line) => line.includes('"restore planned"'))
+    .map((line) => JSON.parse(line) as { task: string; reuseLocal: boolean; replay: number; reason: string })
+    .filter((entry) => entry.task === task);
+}
+
+describe('standby replicas', { timeout: 600_000 }, () => {
+  it('keep warm copies on other containers; a rescale moves tasks to them and replays only the tail; counts exact', async (t) => {
+    t.after(killContainers);
+    const input = { done: false, produced: Promise.resolve(new Map<string, number>()) };
+    t.after(async () => {
+      input.done = true;
+      await input.produced.catch(() => undefined);
+    });
+    const kafka = createKafka({ brokers: kafkaBrokers(), clientId: 'standby-test' });
+    const admin = kafka.admin();
+    await admin.connect();
+    t.after(() => admin.disconnect());
+    const job = await wordCountJob(6, 300, { containers: 3, standbys: 1 });
+    await ensureTopic(admin, { topic: job.words, partitions: 6, compacted: false, purpose: 'test input' });
+    const publisher = await ModelPublisher.lead(job.configFile);
+    t.after(() => publisher.close());
+    const registry = new ContainerRegistry(publisher.zkSession, job.name);
+    const stateRoot = await mkdtemp(join(tmpdir(), 'sluice-standby-'));
+    const children = new Map(
+      ['0', '1', '2'].map((id) => [id, startContainer(job, id, { zookeeper: zkConnect(), stateDir: join(stateRoot, id) })]),
+    );
+    const child = (id: string) => children.get(id) as NonNullable<ReturnType<typeof startContainer>>;
+
+    const three = await publisher.publish(3);
+    input.produced = produceWordsUntil(kafka, admin, job, () => input.done, { seed: 11, pauseMs: 50 });
+    await waitForModel(registry, ['0', '1', '2'], three.version);
+    const holders = standbyHolders(three, 1);
+    // Each container keeps copies of two tasks of the others, caught up with their checkpoints.
+    for (const id of ['0', '1', '2']) {
+      const kept = [...holders].filter(([, held]) => held.includes(id)).map(([task]) => task);
+      assert.equal(kept.length, 2, `container ${id} keeps two standbys`);
+      const report = await waitForReport(registry, id, `its standbys of ${kept.join(', ')} caught up`, (candidate) =>
+        kept.every((task) => candidate.standbys?.some((standby) => standby.name === task && standby.lag !== null) === true),
+      );
+      assert.deepEqual(report.standbys?.map((standby) => standby.name).sort(), [...kept].sort());
+    }
+    // Let the changelogs grow well past what one pass behind could be.
+    await waitForCheckpoints(admin, job, (offset) => offset > 20_000, 'past 20,000 on every partition', 240_000);
+
+    // Container 2 goes: its tasks move to the containers that kept their copies.
+    const moving = three.containers.find((container) => container.id === '2')?.tasks.map((task) => task.name) ?? [];
+    for (const task of moving) {
+      const holder = holders.get(task)?.[0] as string;
+      assert.ok(
+        existsSync(join(stateRoot, holder, job.name, 'counts', encodeURIComponent(task), 'OFFSET')),
+        `${holder} has ${task}'s copy`,
+      );
+    }
+    const two = await publisher.publish(2);
+    await waitForModel(registry, ['0', '1'], two.version);
+    assert.equal(await exitOf(child('2')), 0, 'the removed container exits cleanly');
+    const changelogEnds = new Map((await admin.fetchTopicOffsets(job.changelog)).map(({ partition, high }) => [partition, Number(high)]));
+    for (const task of moving) {
+      const owner = findContainerOfTask(two, task)?.id as string;
+      assert.deepEqual(holders.get(task), [owner], `${task} moved to the container that kept its copy`);
+      await waitForProcessing(registry, owner, [task]);
+      const restore = (await restoresOf(containerLog(job, owner), task)).at(-1);
+      const partition = three.containers.flatMap((container) => container.tasks).find((each) => each.name === task)?.changelogPartition;
+      const records = changelogEnds.get(partition as number) ?? 0;
+      assert.ok(restore?.reuseLocal, `${task} reused the copy on container ${owner}: ${JSON.stringify(restore)}`);
+      assert.ok(
+        restore.replay * 4 < records,
+        `${task} replayed only the tail: ${restore.replay} of the ${records} records in its changelog`,
+      );
+      process.stdout.write(`# ${task} → container ${owner}: replayed ${restore.replay} of ${records} changelog records\n`);
+    }
+    input.done = true;
+
+    const counts = await input.produced;
+    await waitForCheckpointsAtEnd(admin, job, 300_000);
+    for (const id of ['0', '1']) child(id).kill('SIGTERM');
+    assert.deepEqual(await Promise.all(['0', '1'].map((id) => exitOf(child(id)))), [0, 0]);
+    const emitted = await readTopic(kafka, admin, job.counts);
+    const changelog = await readTopic(kafka, admin, job.changelog);
+    let duplicates = 0;
+    for (const [word, count] of counts) {
+      duplicates += checkRuns(word, (emitted.get(word) ?? []).map(Number), count);
+      assert.equal(Number(changelog.get(word)?.at(-1)), count, `stored count of ${word}`);
+    }
+    assert.equal(duplicates, 0, 'a clean hand-over commits before it releases: nothing is processed twice');
+  });
+});
