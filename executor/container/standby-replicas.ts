@@ -11,8 +11,11 @@ import type { StoreSpec } from '../store/store-spec.js';
 import { storeDir } from './container-stores.js';
 import type { StatusBoard } from './status-board.js';
 
-/** A standby waits this long for a DB another process holds (its task's owner, on a shared host dir) before skipping a pass. */
-const STANDBY_LOCK_WAIT_MS = 1_000;
+/**
+ * A standby never waits for a DB another process holds: only the task's owner on a host state dir
+ * shared with it can, and that host has the state already. It skips the copy (quietly: no wait, no warning).
+ */
+const STANDBY_LOCK_WAIT_MS = 0;
 
 export interface StandbyOptions {
   readonly config: CompiledJobConfig;
