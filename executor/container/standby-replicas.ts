@@ -58,7 +58,6 @@ export class StandbyReplicas {
     this.tasks = tasks;
     for (const name of this.caughtUp) if (!tasks.some((task) => task.name === name)) this.caughtUp.delete(name);
     this.options.status?.standbyTasks(tasks.map((task) => task.name));
-    this.wake();
   }
 
   /** Ends the loop after the pass in progress, which closes its DBs. */
@@ -69,12 +68,9 @@ export class StandbyReplicas {
     this.options.status?.standbyTasks([]);
   }
 
+  /** Passes one interval apart, the first one interval after the start: the container's own start-up comes first. */
   private async run(): Promise<void> {
-    while (!this.closed) {
-      await this.pass().catch((error: unknown) =>
-        this.options.logger.warn('a standby pass failed; the next one tries again', { error: describeError(error) }),
-      );
-      if (this.closed) return;
+    for (;;) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, this.options.intervalMs);
         this.wake = () => {
@@ -82,51 +78,72 @@ export class StandbyReplicas {
           resolve();
         };
       });
+      if (this.closed) return;
+      await this.pass().catch((error: unknown) =>
+        this.options.logger.warn('a standby pass failed; the next one tries again', { error: describeError(error) }),
+      );
     }
   }
 
-  /** One catch-up of every copy: its tasks' checkpoints, then their changelogs up to them. */
+  /**
+   * One catch-up of every copy: its tasks' checkpoints, then their changelogs up to them, all in one
+   * read (a read joins a one-off consumer group, so one per pass, not one per task).
+   */
   private async pass(): Promise<void> {
-    const { config, specs, logger, status } = this.options;
-    const tasks = this.tasks;
+    const { config, specs } = this.options;
     const logged = specs.filter((spec) => spec.changelogTopic !== undefined && spec.engine !== 'memory');
-    if (tasks.length === 0 || logged.length === 0) return;
-    const checkpoints = await this.options.checkpoints.load(tasks);
-    for (const task of tasks) {
+    if (this.tasks.length === 0 || logged.length === 0) return;
+    const checkpoints = await this.options.checkpoints.load(this.tasks);
+    const copies = this.tasks.flatMap((task): { task: string; targets: RestoreTarget[] }[] => {
       const checkpoint = checkpoints.get(task.name);
       // No checkpoint yet: the owner will start from an empty state, so there is nothing to copy.
-      if (checkpoint === undefined) continue;
-      const targets: RestoreTarget[] = logged.map((spec) => ({
+      if (checkpoint === undefined) return [];
+      const targets = logged.map((spec) => ({
         context: { job: config.name, store: spec.name, task: task.name },
         changelog: { topic: spec.changelogTopic as string, partition: task.changelogPartition },
         sink: undefined,
         storeDir: storeDir(config, spec.name, task.name),
-        createEngine: (dbDir) => createEngine(spec.engine, dbDir, spec.engineOptions),
+        createEngine: (dbDir: string | undefined) => createEngine(spec.engine, dbDir, spec.engineOptions),
         checkpoint: checkpoint.changelogs[spec.name],
         checkpointWrittenAt: checkpoint.writtenAt,
         epoch: 0n,
         compaction: this.options.compaction.get(spec.changelogTopic as string),
       }));
-      try {
-        const results = await restoreStores(targets, this.options.changelogs, {
-          deleteRetentionMs: STORE_DEFAULTS.deleteRetentionMs,
-          logger,
-          lockWaitMs: STANDBY_LOCK_WAIT_MS,
-          quiet: true,
+      return [{ task: task.name, targets }];
+    });
+    try {
+      await this.copy(copies);
+    } catch (error) {
+      if (!(error instanceof StoreError && error.code === StoreErrorCode.inUse)) throw error;
+      // A task's owner holds its DB (a host state dir shared with it): copy the others one by one, skipping it.
+      for (const one of copies) {
+        await this.copy([one]).catch((single: unknown) => {
+          if (!(single instanceof StoreError && single.code === StoreErrorCode.inUse)) throw single;
         });
-        await Promise.all(results.map((result) => result.engine.close()));
-        // Records the owner wrote past its checkpoint: what a move here would replay beyond this copy, at most.
-        const lag = results.reduce((sum, result) => sum + Math.max(0, result.plan.trim.to - result.offset), 0);
-        const replayed = results.reduce((sum, result) => sum + result.replayed, 0);
-        status?.standbyProgress(task.name, { lag });
-        if (!this.caughtUp.has(task.name)) {
-          this.caughtUp.add(task.name);
-          logger.info('standby replica caught up with its checkpoint', { task: task.name, replayed, lag });
-        }
-      } catch (error) {
-        // The owner holds the DB (a shared host state dir): this host has the state already.
-        if (error instanceof StoreError && error.code === StoreErrorCode.inUse) continue;
-        throw error;
+      }
+    }
+  }
+
+  private async copy(copies: readonly { task: string; targets: RestoreTarget[] }[]): Promise<void> {
+    const { logger, status } = this.options;
+    const results = await restoreStores(
+      copies.flatMap((copy) => copy.targets),
+      this.options.changelogs,
+      { deleteRetentionMs: STORE_DEFAULTS.deleteRetentionMs, logger, lockWaitMs: STANDBY_LOCK_WAIT_MS, quiet: true },
+    );
+    await Promise.all(results.map((result) => result.engine.close()));
+    for (const { task } of copies) {
+      const mine = results.filter((result) => result.target.context.task === task);
+      // Records the owner wrote past its checkpoint: what a move here would replay beyond this copy, at most.
+      const lag = mine.reduce((sum, result) => sum + Math.max(0, result.plan.trim.to - result.offset), 0);
+      status?.standbyProgress(task, { lag });
+      if (!this.caughtUp.has(task)) {
+        this.caughtUp.add(task);
+        logger.info('standby replica caught up with its checkpoint', {
+          task,
+          replayed: mine.reduce((sum, result) => sum + result.replayed, 0),
+          lag,
+        });
       }
     }
   }

@@ -1,10 +1,11 @@
 /**
  * The Sluice framework end to end (issue #7): scheduler processes elected through ZooKeeper, the
  * mini Mesos with real executor processes, real Kafka (a single node of its own, which it may kill).
- * One word-count job goes through an executor SIGKILL (its tasks back before its ZooKeeper session
- * would have expired, the other containers never pausing), the loss of an agent, a SIGKILL of the
- * leading scheduler, a rescale 3→2, a second leader SIGKILL (the job stays at 2), a rescale back to 3
- * through the scheduler's API, and a SIGKILL of the broker, restarted 12 s later: every container
+ * One word-count job, with a standby replica of each task, goes through an executor SIGKILL (its
+ * tasks back before its ZooKeeper session would have expired, the other containers never pausing),
+ * the loss of an agent, a SIGKILL of the leading scheduler, a rescale 3→2 (the removed container's
+ * tasks go on from their standby copies), a second leader SIGKILL (the job stays at 2), a rescale
+ * back to 3 through the scheduler's API, and a SIGKILL of the broker, restarted 12 s later: every container
  * must process again within 60 s of the broker serving, by itself. Input keeps arriving throughout
  * (its sends retry while the broker is down); the counts must stay exact, and no executor process
  * outlives its container by 35 s or more.
@@ -169,7 +170,7 @@ describe('the Sluice framework on the mini Mesos, end to end', { timeout: 900_00
     const zk = new ZkSession({ connect: zkConnect() });
     zk.start();
     t.after(() => zk.close());
-    const job = await wordCountJob(6, 300, { containers: 3 });
+    const job = await wordCountJob(6, 300, { containers: 3, standbys: 1 });
     await ensureTopic(admin, { topic: job.words, partitions: 6, compacted: false, purpose: 'test input' });
     await writeFile(join(dirname(job.configFile), 'bundle.txt'), 'the tests run sluice from the repository\n');
 
@@ -339,12 +340,23 @@ async function scenarios(
       `rescale to ${containers}: HTTP ${response.status} ${await response.text()}`,
     );
   };
+  // Container 2's tasks move to the containers that kept their standby replicas (task.standbys: 1).
+  const leaving = ((await reports()).get('2')?.tasks ?? []).map((task) => task.name);
+  assert.equal(leaving.length, 2, 'container 2 runs two tasks before the rescale');
   await rescale(apiB, 2);
   // Seconds when the machine is quiet; the bounds leave room for a loaded CI machine.
   const two = await waitFor(
     '2 containers on the new model',
     running(apiB, 2, (v) => (v.jobModelVersion ?? 0) > (takenOver.jobModelVersion ?? 0)),
     180_000,
+  );
+  const takenOn = await waitFor('the moved tasks restored by their new owners', async () => {
+    const taken = [...(await reports()).values()].flatMap((report) => report.tasks).filter((task) => leaving.includes(task.name));
+    return taken.length === 2 && taken.every((task) => task.state === 'running') ? taken : undefined;
+  });
+  assert.ok(
+    takenOn.every((task) => task.restore === null || task.restore.rebuilt === false),
+    `the moved tasks went on from their standby copies, replaying only the tail: ${JSON.stringify(takenOn)}`,
   );
 
   // 6. SIGKILL the leader after the rescale: its successor plans from the rescale kept in ZooKeeper, not from the config's 3.
