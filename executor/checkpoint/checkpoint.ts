@@ -38,12 +38,23 @@ export interface Checkpoint {
   readonly writtenAt?: number | undefined;
 }
 
+/**
+ * Runs one named step of a task's commit and times it: the task logs each step's duration, and a
+ * stop that does not end names the step it waits in.
+ */
+export type CommitStepTimer = <T>(step: string, work: () => Promise<T>) => Promise<T>;
+
+/** A timer that only runs the step (for a caller that does not time its steps). */
+export const untimedStep: CommitStepTimer = (_step, work) => work();
+
 export interface CheckpointWriter {
   /**
    * Writes the task's checkpoint. A store that may have to try again (a rebalance) asks `owned`
    * before each attempt and fails with TaskLostError once the task is no longer this container's.
+   * A writer whose write has steps of its own that may wait (a transaction's offsets and commit)
+   * runs each through `step`.
    */
-  write(task: string, checkpoint: Checkpoint, owned: () => boolean): Promise<void>;
+  write(task: string, checkpoint: Checkpoint, owned: () => boolean, step?: CommitStepTimer): Promise<void>;
 }
 
 export interface CheckpointStore extends CheckpointWriter {

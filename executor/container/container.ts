@@ -33,6 +33,8 @@ export interface ContainerOptions {
    * container in a process and state dir of its own: containers sharing one would share the copies' DBs.
    */
   readonly keepStandbys?: boolean;
+  /** How long a task's clean stop may take before it is abandoned instead (default CLEAN_STOP_MS). */
+  readonly cleanStopMs?: number;
 }
 
 /** A running container as its runner sees it: how it ends, and how to stop it cleanly. */
@@ -225,6 +227,7 @@ export async function startContainer(options: ContainerOptions): Promise<Running
       close: () => closeInOrder(...[...closers].reverse(), () => system.close()),
       status,
       logger,
+      cleanStopMs: options.cleanStopMs ?? CLEAN_STOP_MS,
     });
   } catch (error) {
     await closeInOrder(
@@ -249,8 +252,9 @@ function running(started: {
   readonly close: () => Promise<void>;
   readonly status: StatusBoard | undefined;
   readonly logger: Logger;
+  readonly cleanStopMs: number;
 }): RunningContainer {
-  const { tasks, input, stopRequested, close, status, logger } = started;
+  const { tasks, input, stopRequested, close, status, logger, cleanStopMs } = started;
   let stopping: Promise<void> | undefined;
   const shutDown = (how: 'stop' | 'abandon'): Promise<void> => {
     // Pre-emptive, even over a clean stop under way: from here on no task writes a checkpoint.
@@ -267,9 +271,11 @@ function running(started: {
       // container must leave no store locked and no client connected.
       await closeInOrder(async () => {
         const results = await Promise.allSettled(
-          tasks.map((task) => (how === 'stop' ? stopOrAbandon(task, CLEAN_STOP_MS, logger) : task.abandon())),
+          tasks.map((task) => (how === 'stop' ? stopOrAbandon(task, cleanStopMs, logger) : task.abandon())),
         );
         status?.retire();
+        // A stop that hangs after this line hangs in closing the input, the stores or the clients.
+        logger.debug('the tasks have ended; closing the input, the stores and the clients', { tasks: tasks.length });
         // Abandoned tasks keep nothing, so how they ended is no failure of the container's.
         const failure =
           how === 'stop' ? results.find((result): result is PromiseRejectedResult => result.status === 'rejected') : undefined;
@@ -335,7 +341,12 @@ async function resumePositions(
   return positions;
 }
 
-/** The task's clean stop, or, past `ms`, its abandonment without the last commit. */
+/**
+ * The task's clean stop, or, past `ms`, its abandonment without the last commit. The warning names
+ * the step the task waits in and how long it has, with the durations of its commit's steps so far.
+ * Abandoning ends the sends, the acknowledgements and the checkpoint write at once; a task stuck in
+ * a step that cannot be cut short (processing, the engine apply, its close) ends when that step does.
+ */
 async function stopOrAbandon(task: TaskInstance, ms: number, logger: Logger): Promise<void> {
   const stopped = task.stop();
   if (
@@ -345,7 +356,14 @@ async function stopOrAbandon(task: TaskInstance, ms: number, logger: Logger): Pr
     )
   )
     return;
-  logger.warn('a task did not stop cleanly in time; abandoning it without its last commit', { task: task.name, seconds: ms / 1000 });
+  const { step, ms: stepMs, commitSteps } = task.doing;
+  logger.warn('a task did not stop cleanly in time; abandoning it without its last commit', {
+    task: task.name,
+    seconds: ms / 1000,
+    step,
+    stepSeconds: Math.round(stepMs / 100) / 10,
+    commitStepsMs: commitSteps,
+  });
   task.abandonNow();
   await stopped;
 }

@@ -11,6 +11,7 @@ import type { LocalStore } from '../store/local-store.js';
 import type { InputMessage, OutputSink } from '../systems/stream-system.js';
 import type { BufferingCollector } from './collector.js';
 import { Lifecycle } from './lifecycle.js';
+import { TaskActivity, type TaskActivityReport } from './task-activity.js';
 import { taskMetrics } from './task-metrics.js';
 
 /** What a task instance needs of the job config's task section. */
@@ -95,6 +96,7 @@ export class TaskInstance {
   done: Promise<void> = Promise.resolve();
   /** Messages processed so far (for status reports). */
   processedCount = 0;
+  private readonly activity = new TaskActivity();
   /** Per partition, messages behind its end as of the last fetched batch. */
   private readonly lagBySsp = new Map<string, number>();
 
@@ -201,6 +203,11 @@ export class TaskInstance {
     this.releaseRoom();
   }
 
+  /** What the task is doing now and for how long, with its commit's steps (a stop that does not end names its step). */
+  get doing(): TaskActivityReport {
+    return this.activity.report();
+  }
+
   /** Lag per partition from the last batch's high watermark (for metrics and the dashboard). */
   observeHighWatermark(ssp: Ssp, highWatermark: string | undefined, lastOffset: string): void {
     if (highWatermark === undefined) return;
@@ -231,6 +238,7 @@ export class TaskInstance {
         const batch = this.queue[0];
         if (batch) {
           this.assertOwned();
+          this.activity.enter('processing');
           await this.processBatch(batch);
           await this.yieldNowAndThen();
           continue;
@@ -239,13 +247,14 @@ export class TaskInstance {
           await this.endOfStream();
           break;
         }
+        this.activity.enter('idle');
         await new Promise<void>((resolve) => (this.wake = resolve));
         this.wake = undefined;
       }
       this.lifecycle.moveTo('stopping');
       if (!this.abandoned) {
         await this.commit();
-        await this.options.task.close?.();
+        await this.activity.time('task close', async () => this.options.task.close?.());
       }
       this.lifecycle.moveTo('closed');
     } catch (error) {
@@ -359,21 +368,34 @@ export class TaskInstance {
     if (!this.changed && performance.now() - this.lastCommitAt < IDLE_COMMIT_MS) return;
     this.changed = false;
     const started = performance.now();
+    const final = this.stopRequested;
+    const { activity } = this;
+    activity.beginCommit();
     const inputs: Record<string, string> = {};
     for (const [key, offset] of this.startPositions) inputs[key] = offset;
     for (const [key, offset] of this.lastProcessed) inputs[key] = String(Number(offset) + 1);
     this.options.collector.drain();
     this.assertOwned();
-    for (const store of this.options.stores.values()) await this.unlessAbandoned(store.flushCache());
-    await this.unlessAbandoned(this.options.outputs.flush());
+    const { stores } = this.options;
+    for (const [name, store] of stores) await this.unlessAbandoned(activity.time(`store cache flush (${name})`, () => store.flushCache()));
+    await this.unlessAbandoned(activity.time('output and changelog sends', () => this.options.outputs.flush()));
     const changelogs: Record<string, ChangelogPosition> = {};
-    for (const [name, store] of this.options.stores) changelogs[name] = await this.unlessAbandoned(store.changelogAcked());
+    for (const [name, store] of stores) {
+      changelogs[name] = await this.unlessAbandoned(activity.time(`changelog acknowledgements (${name})`, () => store.changelogAcked()));
+    }
     const checkpoint: Checkpoint = { inputs, changelogs, epoch: this.options.ownership.epoch(this.name), writtenAt: Date.now() };
     this.assertOwned();
-    await this.unlessAbandoned(this.options.checkpoints.write(this.name, checkpoint, () => this.owned()));
-    for (const store of this.options.stores.values()) await store.applyCommit();
+    await this.unlessAbandoned(
+      activity.time('checkpoint write', () => this.options.checkpoints.write(this.name, checkpoint, () => this.owned(), activity.time)),
+    );
+    for (const [name, store] of stores) await activity.time(`engine apply and OFFSET file (${name})`, () => store.applyCommit());
     this.lastCommitAt = performance.now();
     this.metrics.committed((performance.now() - started) / 1000);
+    this.options.logger.debug('task committed', {
+      final,
+      ms: Math.round(performance.now() - started),
+      steps: activity.report().commitSteps,
+    });
     if (this.skippedSinceCommit > 1) {
       this.options.logger.warn('messages were skipped since the last commit', { count: this.skippedSinceCommit });
     }
@@ -394,6 +416,7 @@ export class TaskInstance {
   }
 
   private async window(): Promise<void> {
+    this.activity.enter('window');
     this.windowDue = false;
     this.changed = true;
     await this.options.task.window?.(this.options.collector, this.coordinator);
@@ -407,6 +430,7 @@ export class TaskInstance {
   private async endOfStream(): Promise<void> {
     if (this.endOfStreamCalled) return;
     this.endOfStreamCalled = true;
+    this.activity.enter('end of stream');
     this.changed = true;
     await this.options.task.endOfStream?.(this.options.collector, this.coordinator);
     this.options.collector.drain();

@@ -4,7 +4,7 @@ import { TaskLostError } from '../../../shared/coordination/task-ownership.js';
 import { SluiceError } from '../../../shared/errors.js';
 import { kafkaErrorTypes } from '../../../shared/kafka/errors.js';
 import { sspKey } from '../../../shared/model/job-model.js';
-import type { Checkpoint, CheckpointStore } from '../../checkpoint/checkpoint.js';
+import { untimedStep, type Checkpoint, type CheckpointStore, type CommitStepTimer } from '../../checkpoint/checkpoint.js';
 import { decodeCheckpoint, encodeCheckpoint } from '../../checkpoint/codec/checkpoint-codec.js';
 import type { GroupMembership } from './group-membership.js';
 
@@ -69,15 +69,15 @@ export class KafkaCheckpointStore implements CheckpointStore {
     return found;
   }
 
-  async write(task: string, checkpoint: Checkpoint, owned: () => boolean): Promise<void> {
+  async write(task: string, checkpoint: Checkpoint, owned: () => boolean, step: CommitStepTimer = untimedStep): Promise<void> {
     const offsets = checkpointOffsets(task, checkpoint, this.ssps);
     for (let attempt = 1; ; attempt++) {
-      const joined = await this.membership.current();
+      const joined = await step('waiting for a joined and running consumer', () => this.membership.current());
       if (!owned()) throw new TaskLostError(task, 'its claim lapsed before its checkpoint was written');
       const foreign = offsets.find(({ topic, partition }) => !joined.assigned.has(`${topic}\u0000${partition}`));
       if (foreign) throw new TaskLostError(task, `the consumer group gave ${foreign.topic}[${foreign.partition}] to another member`);
       try {
-        await joined.consumer.commitOffsets(offsets);
+        await step('group offset commit', () => joined.consumer.commitOffsets(offsets));
         // kafkajs returns without committing while it restarts a crashed consumer: then commit again.
         if (this.membership.crashCount === joined.crashes) return;
       } catch (error) {

@@ -9,7 +9,7 @@ import { kafkaErrorTypes, kafkaRefusal, type KafkaAttempt } from '../../../share
 import { kafkaPrincipal } from '../../../shared/kafka/client.js';
 import type { Logger } from '../../../shared/log.js';
 import { sspKey } from '../../../shared/model/job-model.js';
-import type { Checkpoint, CheckpointWriter } from '../../checkpoint/checkpoint.js';
+import { untimedStep, type Checkpoint, type CheckpointWriter, type CommitStepTimer } from '../../checkpoint/checkpoint.js';
 import type { ChangelogPartition, ChangelogSink } from '../../store/changelog.js';
 import type { OutputSink, TaskWriter } from '../stream-system.js';
 import { batchingOutputs } from './batching-outputs.js';
@@ -98,7 +98,7 @@ export class TransactionalTaskWriter implements TaskWriter {
       principal,
     );
     this.outputs = { ...batchingOutputs(this.batching), flush: () => this.unlessFenced(this.batching.flush()) };
-    this.checkpoints = { write: (task, checkpoint, owned) => this.commit(task, checkpoint, owned) };
+    this.checkpoints = { write: (task, checkpoint, owned, step) => this.commit(task, checkpoint, owned, step) };
   }
 
   /** Connects the task's producer and initialises its transactional id, fencing every earlier owner. */
@@ -160,25 +160,27 @@ export class TransactionalTaskWriter implements TaskWriter {
   }
 
   /** The checkpoint write: everything sent since the last commit, with the task's offsets, in one transaction. */
-  private commit(task: string, checkpoint: Checkpoint, owned: () => boolean): Promise<void> {
-    return this.unlessFenced(this.commitTransaction(task, checkpoint, owned));
+  private commit(task: string, checkpoint: Checkpoint, owned: () => boolean, step: CommitStepTimer = untimedStep): Promise<void> {
+    return this.unlessFenced(this.commitTransaction(task, checkpoint, owned, step));
   }
 
-  private async commitTransaction(task: string, checkpoint: Checkpoint, owned: () => boolean): Promise<void> {
+  private async commitTransaction(task: string, checkpoint: Checkpoint, owned: () => boolean, step: CommitStepTimer): Promise<void> {
     const offsets = checkpointOffsets(task, checkpoint, this.ssps);
-    await this.batching.flush();
+    await step('transaction sends', () => this.batching.flush());
     if (!owned()) throw new TaskLostError(task, 'its claim lapsed before its checkpoint was committed');
-    const transaction = await this.transaction();
+    const transaction = await step('transaction begin', () => this.transaction());
     const byTopic = new Map<string, { partition: number; offset: string; metadata: string }[]>();
     for (const { topic, ...partition } of offsets) byTopic.set(topic, [...(byTopic.get(topic) ?? []), partition]);
-    await this.sendOffsets(transaction, {
-      consumerGroupId: this.options.groupId,
-      topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
-    });
+    await step('offsets into the transaction', () =>
+      this.sendOffsets(transaction, {
+        consumerGroupId: this.options.groupId,
+        topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
+      }),
+    );
     // EndTxn is retried on a lost connection or a moving coordinator (scripts/patch-kafkajs.mjs);
     // any other failure leaves the transaction neither committed nor abortable here: the task
     // fails, and the restart's InitProducerId completes or aborts it.
-    await transaction.commit();
+    await step('transaction commit', () => transaction.commit());
     this.current = undefined;
   }
 

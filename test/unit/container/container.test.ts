@@ -2,9 +2,11 @@ import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
+import winston from 'winston';
 import { FileCheckpointStore } from '../../../executor/checkpoint/file-checkpoints.js';
-import { startContainer } from '../../../executor/container/container.js';
+import { startContainer, type ContainerOptions } from '../../../executor/container/container.js';
 import { bindJob, jobModelFor } from '../../../executor/job/job-binding.js';
 import { MemorySystem } from '../../../executor/systems/memory/memory-system.js';
 import { createEngine } from '../../../executor/store/engines/create-engine.js';
@@ -21,6 +23,7 @@ async function run(
   extra: Record<string, unknown> = {},
   adapt: (system: MemorySystem) => void = () => undefined,
   dir?: string,
+  more: Partial<ContainerOptions> = {},
 ) {
   dir ??= await mkdtemp(join(tmpdir(), 'sluice-container-'));
   const config = compileJobConfig(
@@ -40,7 +43,7 @@ async function run(
   lines.forEach((line, index) => system.topics.append('in', index % 2, [{ key: null, value: Buffer.from(line), timestamp: 0 }]));
   adapt(system);
   const jobModel = jobModelFor(config, new Map([['in', 2]]));
-  const container = await startContainer({ binding: bindJob(config, job), jobModel, containerId: '0', system });
+  const container = await startContainer({ binding: bindJob(config, job), jobModel, containerId: '0', system, ...more });
   return { system, container, dir };
 }
 
@@ -172,5 +175,79 @@ describe('a container on the embedded system', () => {
     const db = createEngine('rocksdb', join(dir, 'test', 'seen', encodeURIComponent('Partition 1'), 'db'), {});
     await db.open(); // its lock is free: the store was closed
     await db.close();
+  });
+
+  it('abandons a task whose last commit hangs once the clean-stop bound passes, naming the step it waits in', async () => {
+    const logged: Record<string, unknown>[] = [];
+    const logger = winston.createLogger({
+      level: 'debug',
+      transports: [
+        new winston.transports.Stream({
+          stream: new Writable({
+            objectMode: true,
+            write: (entry: Record<string, unknown>, _encoding, done) => {
+              logged.push(entry);
+              done();
+            },
+          }),
+        }),
+      ],
+    });
+    let ending = false;
+    // From the end of the input on, checkpoint writes never answer: the last commit hangs when the container is stopped.
+    const hangLastWrite = (system: MemorySystem): void => {
+      const open = system.openTaskWriter.bind(system);
+      system.openTaskWriter = async (task, epoch) => {
+        const writer = await open(task, epoch);
+        return {
+          ...writer,
+          checkpoints: {
+            write: (name, checkpoint, owned, step) =>
+              ending ? new Promise<never>(() => undefined) : writer.checkpoints.write(name, checkpoint, owned, step),
+          },
+        };
+      };
+    };
+    const job = taskThat(() => undefined, {
+      endOfStream: () => {
+        ending = true;
+      },
+    });
+    const { container } = await run(job, ['a', 'b', 'c'], {}, hangLastWrite, undefined, { logger, cleanStopMs: 300 });
+    while (!ending) await new Promise((resolve) => setTimeout(resolve, 10));
+    await container.stop();
+
+    const warnings = logged.filter(
+      (entry) => entry.message === 'a task did not stop cleanly in time; abandoning it without its last commit',
+    );
+    assert.equal(warnings.length, 2, 'both tasks were abandoned');
+    for (const warning of warnings) {
+      assert.equal(warning.step, 'checkpoint write', 'the warning names the step the task waits in');
+      assert.ok(
+        typeof warning.stepSeconds === 'number' && warning.stepSeconds >= 0.2,
+        `it says for how long: ${String(warning.stepSeconds)}`,
+      );
+      assert.deepEqual(
+        Object.keys(warning.commitStepsMs as object),
+        ['store cache flush (seen)', 'output and changelog sends', 'changelog acknowledgements (seen)'],
+        'and how long the steps before it took',
+      );
+    }
+    const commits = logged.filter((entry) => entry.message === 'task committed');
+    assert.ok(commits.length >= 2, 'every finished commit logs its steps at debug level');
+    for (const commit of commits) {
+      assert.equal(commit.level, 'debug');
+      assert.deepEqual(Object.keys(commit.steps as object), [
+        'store cache flush (seen)',
+        'output and changelog sends',
+        'changelog acknowledgements (seen)',
+        'checkpoint write',
+        'engine apply and OFFSET file (seen)',
+      ]);
+    }
+    assert.ok(
+      logged.some((entry) => entry.message === 'container stopped'),
+      'the container stopped',
+    );
   });
 });
