@@ -14,13 +14,15 @@ export interface JoinedConsumer {
  * nothing, and says nothing of it, while its consumer does not run: between a join and the start
  * of its fetch loop (GROUP_JOIN comes first), and while it restarts after a crash. So a commit is
  * made only on a consumer that has joined and runs, and counted as made only if no crash came
- * between.
+ * between. A consumer that stopped for good (a crash it is not restarted from, or closed) never
+ * joins again: from then on every wait for it fails, at once, with the reason.
  */
 export class GroupMembership {
   private joined: JoinedConsumer | undefined;
   private running = false;
   private crashes = 0;
-  private waiters: ((joined: JoinedConsumer) => void)[] = [];
+  private stopped: Error | undefined;
+  private waiters: { resolve: (joined: JoinedConsumer) => void; reject: (reason: Error) => void }[] = [];
 
   /** A generation began (kafkajs GROUP_JOIN): its assignment is what this member may commit. */
   onJoin(consumer: Consumer, assignment: Readonly<Record<string, readonly number[]>>): void {
@@ -43,20 +45,29 @@ export class GroupMembership {
     this.joined = undefined;
   }
 
+  /** The consumer stopped for good (a crash without restart, or its close): nothing can be committed through it any more. */
+  onStop(reason: Error): void {
+    this.stopped ??= reason;
+    this.running = false;
+    this.joined = undefined;
+    for (const { reject } of this.waiters.splice(0)) reject(this.stopped);
+  }
+
   get crashCount(): number {
     return this.crashes;
   }
 
-  /** The consumer once it is joined and running (now, or when it next is). */
+  /** The consumer once it is joined and running (now, or when it next is); fails once it stopped for good. */
   current(): Promise<JoinedConsumer> {
+    if (this.stopped) return Promise.reject(this.stopped);
     const { joined } = this;
     if (joined && this.running) return Promise.resolve(joined);
-    return new Promise((resolve) => this.waiters.push(resolve));
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
   private release(): void {
     const { joined } = this;
-    if (!joined || !this.running) return;
-    for (const resolve of this.waiters.splice(0)) resolve(joined);
+    if (!joined || !this.running || this.stopped) return;
+    for (const { resolve } of this.waiters.splice(0)) resolve(joined);
   }
 }

@@ -279,10 +279,12 @@ class KafkaInput implements InputSource {
           { group: { name: groupId(options.job), operation: 'READ' }, topic: this.inputTopicsAttempt() },
           kafkaPrincipal(this.kafka),
         );
-        this.fail(
+        const failure =
           refusal ??
-            new SluiceError('KAFKA_INPUT_FAILED', `the Kafka consumer stopped: ${describeError(payload.error)}`, { cause: payload.error }),
-        );
+          new SluiceError('KAFKA_INPUT_FAILED', `the Kafka consumer stopped: ${describeError(payload.error)}`, { cause: payload.error });
+        // A last commit that waits for the consumer to join again would wait for ever.
+        this.membership.onStop(failure);
+        this.fail(failure);
       }
     });
     // A dead earlier process of this container would hold up the join (and the whole group) until its session ends.
@@ -347,6 +349,9 @@ class KafkaInput implements InputSource {
 
   async close(): Promise<void> {
     this.closing = true;
+    this.membership.onStop(
+      new SluiceError('KAFKA_INPUT_CLOSED', 'the container closed its Kafka consumer: no checkpoint is committed through it any more'),
+    );
     this.pause();
     await this.consumer.disconnect();
   }

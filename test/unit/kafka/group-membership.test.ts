@@ -46,4 +46,17 @@ describe('GroupMembership', () => {
     membership.onJoin(consumer, { words: [0, 1] });
     assert.equal((await membership.current()).assigned.size, 2);
   });
+
+  it('fails every wait, those under way included, once the consumer stopped for good (no join will come)', async () => {
+    const membership = new GroupMembership();
+    membership.onJoin(consumer, { words: [0] });
+    membership.onFetchStart();
+    membership.onCrash();
+    const waiting = membership.current();
+    membership.onStop(new Error('the Kafka consumer stopped: boom'));
+    await assert.rejects(waiting, /consumer stopped: boom/);
+    membership.onJoin(consumer, { words: [0] });
+    membership.onFetchStart();
+    await assert.rejects(membership.current(), /consumer stopped: boom/, 'a late event does not revive it');
+  });
 });

@@ -60,4 +60,17 @@ describe('KafkaCheckpointStore.write', () => {
     );
     assert.equal(attempts(), 1);
   });
+
+  it('fails, instead of waiting for ever, when the consumer stopped for good while the write waited for it to rejoin', async () => {
+    const membership = new GroupMembership();
+    membership.onJoin({} as Consumer, { words: [0] });
+    membership.onFetchStart();
+    membership.onCrash();
+    const store = new KafkaCheckpointStore({ fetchOffsets: async () => [] } as unknown as Admin, 'group', membership);
+    await store.load([{ name: 'Partition 0', ssps: [SSP] }]);
+    const writing = store.write('Partition 0', CHECKPOINT, () => true);
+    await new Promise((resolve) => setImmediate(resolve));
+    membership.onStop(new Error('the Kafka consumer stopped: the group coordinator refused it'));
+    await assert.rejects(writing, /consumer stopped/);
+  });
 });
