@@ -62,8 +62,8 @@ const CLEAN_UP_AFTER_FAILURE_MS = 30_000;
 /**
  * How long a task's clean stop (its last commit) may take before it is abandoned instead. A clean
  * stop takes well under a second, and one riding out a broker's failover some tens of seconds; a
- * stop that hangs (seen rarely exactly once, cause not found yet) must not hold a rescale's
- * hand-over or a SIGTERM forever. Abandoning is safe: the task's next owner goes on from its last
+ * stop that hangs (a task stuck in a step that never ends) must not hold a rescale's hand-over or a
+ * SIGTERM forever. Abandoning is safe: the task's next owner goes on from its last
  * checkpoint, and exactly once its InitProducerId aborts what the stop left open.
  */
 const CLEAN_STOP_MS = 60_000;

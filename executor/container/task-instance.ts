@@ -247,6 +247,10 @@ export class TaskInstance {
           await this.endOfStream();
           break;
         }
+        // A stop, a due commit or a due window that came while the loop was busy (in a commit that
+        // outlasted commit-ms, say) woke no one: serve it now instead of waiting for a wake-up
+        // that already happened. Every other wake-up leaves a batch or an ended input, checked above.
+        if (this.stopRequested || this.commitRequested || this.windowDue) continue;
         this.activity.enter('idle');
         await new Promise<void>((resolve) => (this.wake = resolve));
         this.wake = undefined;

@@ -250,4 +250,111 @@ describe('a container on the embedded system', () => {
       'the container stopped',
     );
   });
+
+  it('stops cleanly when the stop and the next commit come due while a slow commit runs (no wake-up is lost)', async () => {
+    // The commit timer (30 ms) fires while the write waits 150 ms: its wake-up, like the stop's, finds the loop busy.
+    const { warnings, closed } = await stopDuringSlowCommit(30, 150);
+    assert.deepEqual(warnings, [], 'the task stopped by itself, not abandoned by the clean-stop bound');
+    assert.ok(closed, 'the task was closed after its last commit (an abandoned task is not)');
+  });
+
+  it('stops at once after the commit under way, not at the next commit timer', async () => {
+    // commit-ms 30 s: a loop that missed the stop's wake-up would sleep until the bound (3 s) abandons it.
+    const { warnings, closed } = await stopDuringSlowCommit(30_000, 50);
+    assert.deepEqual(warnings, [], 'the task stopped by itself, not abandoned by the clean-stop bound');
+    assert.ok(closed, 'the task was closed after its last commit');
+  });
 });
+
+/**
+ * Stops a container whose one task is in a commit held for `holdMs` (its checkpoint write waits),
+ * with commits every `commitMs`; returns what was logged at warn level and whether the task was closed.
+ */
+async function stopDuringSlowCommit(commitMs: number, holdMs: number): Promise<{ warnings: Record<string, unknown>[]; closed: boolean }> {
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-container-'));
+  const config = compileJobConfig(
+    {
+      job: { name: 'test', module: './unused.ts' },
+      inputs: [{ topic: 'in' }],
+      outputs: [{ topic: 'out' }],
+      stores: { seen: { engine: 'memory' } },
+      task: { 'commit-ms': commitMs },
+      'state-dir': dir,
+    },
+    join(dir, 'job.yaml'),
+  );
+  // Two containers expected, one started: the input never ends, as on Kafka.
+  const system = new MemorySystem(new FileCheckpointStore(join(dir, 'checkpoints')), 1, 2);
+  system.ensureTopic('in');
+  system.topics.append('in', 0, [{ key: null, value: Buffer.from('a'), timestamp: 0 }]);
+  // From `slow` on, a checkpoint write waits until the test lets it go (a commit slower than commit-ms).
+  let slow = false;
+  let entered: () => void = () => undefined;
+  const writeEntered = new Promise<void>((resolve) => (entered = resolve));
+  let letGo: () => void = () => undefined;
+  const released = new Promise<void>((resolve) => (letGo = resolve));
+  const open = system.openTaskWriter.bind(system);
+  system.openTaskWriter = async (task, epoch) => {
+    const writer = await open(task, epoch);
+    return {
+      ...writer,
+      checkpoints: {
+        write: async (name, checkpoint, owned, step) => {
+          if (slow) {
+            entered();
+            await released;
+          }
+          await writer.checkpoints.write(name, checkpoint, owned, step);
+        },
+      },
+    };
+  };
+  let processed = 0;
+  let closed = false;
+  const job = taskThat(
+    (_envelope, _collector, coordinator) => {
+      processed++;
+      // Every message asks for a commit, so the test chooses when the slow one begins.
+      coordinator.commit();
+    },
+    {
+      close: () => {
+        closed = true;
+      },
+    },
+  );
+  const logged: Record<string, unknown>[] = [];
+  const logger = winston.createLogger({
+    level: 'warn',
+    transports: [
+      new winston.transports.Stream({
+        stream: new Writable({
+          objectMode: true,
+          write: (entry: Record<string, unknown>, _encoding, done) => {
+            logged.push(entry);
+            done();
+          },
+        }),
+      }),
+    ],
+  });
+  const jobModel = jobModelFor(config, new Map([['in', 1]]));
+  const container = await startContainer({
+    binding: bindJob(config, job),
+    jobModel,
+    containerId: '0',
+    system,
+    logger,
+    cleanStopMs: 3000,
+  });
+  while (processed === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  slow = true;
+  system.topics.append('in', 0, [{ key: null, value: Buffer.from('b'), timestamp: 0 }]);
+  await writeEntered;
+  const stopped = container.stop();
+  await new Promise((resolve) => setTimeout(resolve, holdMs));
+  slow = false;
+  letGo();
+  await stopped;
+  return { warnings: logged, closed };
+}
