@@ -451,3 +451,34 @@ export function waitForProcessing(registry: ContainerRegistry, id: string, tasks
     tasks.every((name) => (report.tasks.find((task) => task.name === name)?.processed ?? 0) > 0),
   );
 }
+
+/**
+ * The end of a run that kept its containers up: once the checkpoints reached the end of the input,
+ * stops them with SIGTERM (each must exit 0, so each made its final commit), checks that every
+ * word's stored count (the changelog's last value) is its true count, and returns the emissions with
+ * the number of repeated ones (checkRuns: 0 when nothing was processed twice).
+ */
+export async function stopAndCheckCounts(
+  kafka: Kafka,
+  admin: Admin,
+  job: WordCountJob,
+  children: readonly ChildProcess[],
+  counts: ReadonlyMap<string, number>,
+  timeoutMs = 300_000,
+): Promise<{ duplicates: number; emitted: Map<string, (string | null)[]> }> {
+  await waitForCheckpointsAtEnd(admin, job, timeoutMs);
+  for (const child of children) child.kill('SIGTERM');
+  assert.deepEqual(
+    await Promise.all(children.map(exitOf)),
+    children.map(() => 0),
+    'every container exits cleanly',
+  );
+  const emitted = await readTopic(kafka, admin, job.counts);
+  const changelog = await readTopic(kafka, admin, job.changelog);
+  let duplicates = 0;
+  for (const [word, count] of counts) {
+    duplicates += checkRuns(word, (emitted.get(word) ?? []).map(Number), count);
+    assert.equal(Number(changelog.get(word)?.at(-1)), count, `stored count of ${word}`);
+  }
+  return { duplicates, emitted };
+}

@@ -11,7 +11,6 @@ import { setLogLevel } from '../../../shared/log.js';
 import { fourLetterWord } from '../../../dev/services/net.js';
 import { kafkaBrokers, zkConnect } from '../../infra/services.js';
 import {
-  checkRuns,
   containerLog,
   exitOf,
   killContainers,
@@ -19,10 +18,10 @@ import {
   readTopic,
   startContainer,
   waitForCheckpoints,
-  waitForCheckpointsAtEnd,
   wordCountJob,
   waitForModel,
   waitForProcessing,
+  stopAndCheckCounts,
 } from './harness.js';
 import { ModelPublisher } from './model-publisher.js';
 
@@ -153,17 +152,7 @@ describe('rescaling a running word count through the job model in ZooKeeper', { 
     input.done = true;
 
     const counts = await input.produced;
-    await waitForCheckpointsAtEnd(admin, job, 300_000);
-    for (const id of ['0', '1']) child(id).kill('SIGTERM');
-    assert.deepEqual(await Promise.all(['0', '1'].map((id) => exitOf(child(id)))), [0, 0]);
-
-    const emitted = await readTopic(kafka, admin, job.counts);
-    const changelog = await readTopic(kafka, admin, job.changelog);
-    let duplicates = 0;
-    for (const [word, count] of counts) {
-      duplicates += checkRuns(word, (emitted.get(word) ?? []).map(Number), count);
-      assert.equal(Number(changelog.get(word)?.at(-1)), count, `stored count of ${word}`);
-    }
+    const { duplicates } = await stopAndCheckCounts(kafka, admin, job, [child('0'), child('1')], counts);
     assert.equal(duplicates, 0, 'a clean hand-over commits before it releases: nothing is processed twice');
 
     const ends = new Map((await admin.fetchTopicOffsets(job.words)).map(({ partition, high }) => [partition, Number(high)]));

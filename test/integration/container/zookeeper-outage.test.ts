@@ -24,18 +24,15 @@ import type { JobModel } from '../../../shared/model/job-model.js';
 import { kafkaBrokers, zkConnect } from '../../infra/services.js';
 import { LEASE_SHARE, ZkProxy } from '../coordination/helpers.js';
 import {
-  checkRuns,
   containerLog,
-  exitOf,
   killContainers,
   produceWords,
-  readTopic,
   startContainer,
-  waitForCheckpointsAtEnd,
   waitForModel,
   waitForProgress,
   wordCountJob,
   type WordCountJob,
+  stopAndCheckCounts,
 } from './harness.js';
 import { ModelPublisher } from './model-publisher.js';
 
@@ -187,16 +184,7 @@ async function setUp(t: TestContext, commitMs: number): Promise<Setup> {
 
 /** Stops both containers cleanly once the checkpoints reached the end of the input, and returns the exact counts' check: duplicate emissions. */
 async function finish({ kafka, admin, job, children }: Setup, counts: Map<string, number>): Promise<number> {
-  await waitForCheckpointsAtEnd(admin, job, 60_000);
-  for (const child of children.values()) child.kill('SIGTERM');
-  assert.deepEqual(await Promise.all([...children.values()].map(exitOf)), [0, 0], 'both containers exit cleanly');
-  const emitted = await readTopic(kafka, admin, job.counts);
-  const changelog = await readTopic(kafka, admin, job.changelog);
-  let duplicates = 0;
-  for (const [word, count] of counts) {
-    duplicates += checkRuns(word, (emitted.get(word) ?? []).map(Number), count);
-    assert.equal(Number(changelog.get(word)?.at(-1)), count, `stored count of ${word}`);
-  }
+  const { duplicates, emitted } = await stopAndCheckCounts(kafka, admin, job, [...children.values()], counts, 60_000);
   assert.equal(emitted.size, counts.size, 'no word emitted that was never produced');
   return duplicates;
 }

@@ -57,6 +57,19 @@ function taskThat(process: StreamTask['process'], extra: Partial<StreamTask> = {
   return defineJob({ task: () => ({ process, ...extra }) });
 }
 
+/** A logger that keeps its entries (from `level` up) for the test to read. */
+function recordingLogger(level: string): { logged: Record<string, unknown>[]; logger: winston.Logger } {
+  const logged: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    objectMode: true,
+    write: (entry: Record<string, unknown>, _encoding, done) => {
+      logged.push(entry);
+      done();
+    },
+  });
+  return { logged, logger: winston.createLogger({ level, transports: [new winston.transports.Stream({ stream })] }) };
+}
+
 describe('a container on the embedded system', () => {
   it('runs init, process, window, endOfStream and close, and writes a checkpoint per task', async () => {
     const calls: string[] = [];
@@ -178,21 +191,7 @@ describe('a container on the embedded system', () => {
   });
 
   it('abandons a task whose last commit hangs once the clean-stop bound passes, naming the step it waits in', async () => {
-    const logged: Record<string, unknown>[] = [];
-    const logger = winston.createLogger({
-      level: 'debug',
-      transports: [
-        new winston.transports.Stream({
-          stream: new Writable({
-            objectMode: true,
-            write: (entry: Record<string, unknown>, _encoding, done) => {
-              logged.push(entry);
-              done();
-            },
-          }),
-        }),
-      ],
-    });
+    const { logged, logger } = recordingLogger('debug');
     let ending = false;
     // From the end of the input on, checkpoint writes never answer: the last commit hangs when the container is stopped.
     const hangLastWrite = (system: MemorySystem): void => {
@@ -323,21 +322,7 @@ async function stopDuringSlowCommit(commitMs: number, holdMs: number): Promise<{
       },
     },
   );
-  const logged: Record<string, unknown>[] = [];
-  const logger = winston.createLogger({
-    level: 'warn',
-    transports: [
-      new winston.transports.Stream({
-        stream: new Writable({
-          objectMode: true,
-          write: (entry: Record<string, unknown>, _encoding, done) => {
-            logged.push(entry);
-            done();
-          },
-        }),
-      }),
-    ],
-  });
+  const { logged, logger } = recordingLogger('warn');
   const jobModel = jobModelFor(config, new Map([['in', 1]]));
   const container = await startContainer({
     binding: bindJob(config, job),
