@@ -58,15 +58,17 @@ export async function writeJobConfig(options: {
   readonly words: string;
   readonly jobDir: string;
   readonly task: Record<string, unknown>;
+  /** How the counts output is sent (default every count). */
+  readonly send?: 'every' | 'latest-per-commit';
 }): Promise<string> {
-  const { job, words, jobDir, task } = options;
+  const { job, words, jobDir, task, send = 'every' } = options;
   const configFile = join(jobDir, 'job.json');
   await writeFile(
     configFile,
     JSON.stringify({
       job: { name: job, module: join(repo, 'examples/word-count/word-count.ts') },
       inputs: [{ topic: words }],
-      outputs: [{ topic: `${job}-counts`, 'value-serde': 'json', partitions: PARTITIONS }],
+      outputs: [{ topic: `${job}-counts`, 'value-serde': 'json', partitions: PARTITIONS, send }],
       stores: { counts: { engine: 'rocksdb', 'value-serde': 'json' } },
       task,
       containers: 1,

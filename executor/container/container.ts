@@ -144,6 +144,7 @@ export async function startContainer(options: ContainerOptions): Promise<Running
     mysql?.attach(stores);
 
     const startPositions = await resumePositions(model.tasks, checkpoints, config, system);
+    const latestPerCommit = new Set(config.outputs.filter((output) => output.send === 'latest-per-commit').map((output) => output.topic));
     const created = model.tasks.map((task) => {
       const writer = writers.get(task.name) as TaskWriter;
       return new TaskInstance(
@@ -153,7 +154,7 @@ export async function startContainer(options: ContainerOptions): Promise<Running
           task: job.task(task.name),
           stores: stores.get(task.name) as Map<string, LocalStore>,
           inputSerdes: binding.inputSerdes,
-          collector: new BufferingCollector(task.name, binding.outputSerdes, writer.outputs),
+          collector: new BufferingCollector(task.name, binding.outputSerdes, writer.outputs, latestPerCommit),
           outputs: writer.outputs,
           checkpoints: mysql?.checkpoints ?? writer.checkpoints,
           ownership,

@@ -378,7 +378,7 @@ export class TaskInstance {
     const inputs: Record<string, string> = {};
     for (const [key, offset] of this.startPositions) inputs[key] = offset;
     for (const [key, offset] of this.lastProcessed) inputs[key] = String(Number(offset) + 1);
-    this.options.collector.drain();
+    this.options.collector.drainForCommit();
     this.assertOwned();
     const { stores } = this.options;
     for (const [name, store] of stores) await this.unlessAbandoned(activity.time(`store cache flush (${name})`, () => store.flushCache()));
@@ -473,7 +473,7 @@ export class TaskInstance {
   }
 
   private pendingBytes(): number {
-    let total = 0;
+    let total = this.options.collector.pendingBytes;
     for (const store of this.options.stores.values()) total += store.pendingBytes;
     return total;
   }

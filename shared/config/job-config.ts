@@ -34,6 +34,12 @@ const outputSchema = object({
   ...messageSerdes,
   /** Created with this many partitions when missing. */
   partitions: field(integer(1, 10_000)),
+  /**
+   * `every` message sent (the default), or only the `latest-per-commit` value of each key: what a
+   * task sends between two commits is kept, one message per key, and sent at the commit (Kafka
+   * Streams' record cache). Downstream then sees fewer, later messages: the last per key per commit.
+   */
+  send: withDefault(oneOf('every', 'latest-per-commit'), 'every' as 'every' | 'latest-per-commit'),
 });
 
 /** The store engines; the executor builds one for each (executor/store/engines/create-engine.ts). */

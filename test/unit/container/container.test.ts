@@ -93,6 +93,31 @@ describe('a container on the embedded system', () => {
     assert.deepEqual(written.get('Partition 1')?.inputs, { 'kafka.in.1': '1' });
   });
 
+  it("sends only each key's latest message per commit to an output sent latest-per-commit, and every keyless one", async () => {
+    // A running count per word: with latest-per-commit only the last count of each word in a commit goes out.
+    const counts = new Map<string, number>();
+    const job = taskThat((envelope, collector) => {
+      const word = String(envelope.value);
+      const count = (counts.get(word) ?? 0) + 1;
+      counts.set(word, count);
+      collector.send({ topic: 'out', key: word, value: String(count) });
+      if (word === 'x') collector.send({ topic: 'out', value: 'keyless' });
+    });
+    // One partition, all input in one batch before the first commit (a long commit-ms; the end of input commits).
+    const words = ['a', 'b', 'a', 'x', 'a', 'b'];
+    const { system, container } = await run(job, words, {
+      inputs: [{ topic: 'in' }],
+      outputs: [{ topic: 'out', send: 'latest-per-commit' }, { topic: 'dead' }],
+      task: { 'commit-ms': 30_000 },
+    });
+    await container.done;
+    const sent = [0, 1].flatMap((partition) =>
+      system.topics.records({ topic: 'out', partition }).map((record) => `${record.key?.toString() ?? '-'}=${record.value?.toString()}`),
+    );
+    // Per task (input partition): 'a', 'a', 'a' on partition 0 and 'b', 'x', 'b' on partition 1 (lines alternate).
+    assert.deepEqual(sent.sort(), ['-=keyless', 'a=3', 'b=2', 'x=1']);
+  });
+
   it('fails the container by default when process throws, naming the task and the message', async () => {
     const job = taskThat((envelope) => {
       if (envelope.value === 'bad') throw new Error('boom');
