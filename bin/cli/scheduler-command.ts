@@ -261,6 +261,12 @@ function frameworkOptions(
     volumeMb > 0
       ? { kind: 'persistent-volume', sizeMb: volumeMb, containerPath: 'state' }
       : { kind: 'host-dir', path: text('state-dir', config.stateDir) };
+  // In a host dir shared by the containers of an agent, a task's copy and its owner would share one store directory.
+  if (storage.kind === 'host-dir' && config.task.standbys > 0)
+    throw new UsageError(
+      `task.standbys (${config.task.standbys}) needs a persistent volume per container (--volume-mb > 0): ` +
+        "with --volume-mb 0 the containers of an agent share --state-dir, and a standby copy would share its owner's store directory",
+    );
   const secret = mesosSecret(text('secret-file', process.env.SLUICE_MESOS_SECRET_FILE ?? ''));
   const defaults = FRAMEWORK_DEFAULTS.resources;
   return {

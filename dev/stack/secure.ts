@@ -7,7 +7,7 @@
  * readable by its owner only: the job config, the job model and the Mesos TaskInfo name only paths.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CompiledJobConfig } from '../../shared/config/job-config.js';
 import type { ApiAccess } from '../../shared/http/http-request.js';
@@ -38,6 +38,8 @@ const secret = (): string => randomBytes(24).toString('base64url');
 export async function makeStackSecrets(dir: string): Promise<StackSecrets> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const tls = makeTlsMaterial(dir);
+  // The CA signed the one certificate it is for; its key must not outlive that (a user may trust this CA in a browser).
+  await rm(join(dir, 'ca-key.pem'));
   const ownerOnly = { mode: 0o600 } as const;
   const [read, write, zkPassword] = [secret(), secret(), secret()];
   const files = { read: join(dir, 'api-read-token'), write: join(dir, 'api-write-token'), zk: join(dir, 'zookeeper-password') };

@@ -222,6 +222,8 @@ export async function startContainer(options: ContainerOptions): Promise<Running
     });
     return running({
       followStandbys: (next) => standbys?.follow(standbyTasksOf(next, containerId, replicas)),
+      // Started with the stop, so a standby pass under way ends while the tasks make their last commits.
+      stopping: () => void standbys?.close(),
       tasks: created,
       input,
       stopRequested,
@@ -246,6 +248,8 @@ export async function startContainer(options: ContainerOptions): Promise<Running
  */
 function running(started: {
   readonly followStandbys: (jobModel: JobModel) => void;
+  /** Called as the shutdown begins, before the tasks stop. */
+  readonly stopping: () => void;
   readonly tasks: readonly TaskInstance[];
   readonly input: InputSource;
   readonly stopRequested: Promise<void>;
@@ -262,6 +266,7 @@ function running(started: {
     if (how === 'abandon') for (const task of tasks) task.abandonNow();
     return (stopping ??= (async () => {
       logger.info(how === 'stop' ? 'container stopping' : 'container abandoning its tasks', { tasks: tasks.length });
+      started.stopping();
       try {
         input.pause();
       } catch (error) {

@@ -5,6 +5,7 @@ import { STORE_DEFAULTS, type CompiledJobConfig } from '../../shared/config/job-
 import type { CheckpointStore } from '../checkpoint/checkpoint.js';
 import type { ChangelogCompaction, ChangelogSource } from '../store/changelog.js';
 import { createEngine } from '../store/engines/create-engine.js';
+import { MAX_WRITER_EPOCHS } from '../store/restore-plan.js';
 import { StoreError, StoreErrorCode } from '../store/errors.js';
 import { restoreStores, type RestoreTarget } from '../store/restore.js';
 import type { StoreSpec } from '../store/store-spec.js';
@@ -45,6 +46,7 @@ export interface StandbyOptions {
 export class StandbyReplicas {
   private tasks: readonly TaskModel[] = [];
   private closed = false;
+  private closing: Promise<void> | undefined;
   private wake: () => void = () => undefined;
   private readonly loop: Promise<void>;
   private readonly caughtUp = new Set<string>();
@@ -60,17 +62,23 @@ export class StandbyReplicas {
     this.options.status?.standbyTasks(tasks.map((task) => task.name));
   }
 
-  /** Ends the loop after the pass in progress, which closes its DBs. */
-  async close(): Promise<void> {
-    this.closed = true;
-    this.wake();
-    await this.loop;
-    this.options.status?.standbyTasks([]);
+  /**
+   * Ends the loop after the pass in progress, which closes its DBs (no new pass starts). The same
+   * promise for every call: a stopping container starts it early, so it overlaps the tasks' last commits.
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.closed = true;
+      this.wake();
+      await this.loop;
+      this.options.status?.standbyTasks([]);
+    })();
+    return this.closing;
   }
 
   /** Passes one interval apart, the first one interval after the start: the container's own start-up comes first. */
   private async run(): Promise<void> {
-    for (;;) {
+    while (!this.closed) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, this.options.intervalMs);
         this.wake = () => {
@@ -87,7 +95,9 @@ export class StandbyReplicas {
 
   /**
    * One catch-up of every copy: its tasks' checkpoints, then their changelogs up to them, all in one
-   * read (a read joins a one-off consumer group, so one per pass, not one per task).
+   * read (a read joins a one-off consumer group, so one per pass, not one per task). If that fails,
+   * each task is tried alone, so one task's problem (its owner holding the DB, a changelog that does
+   * not match) does not stall the others' copies.
    */
   private async pass(): Promise<void> {
     const { config, specs } = this.options;
@@ -98,6 +108,9 @@ export class StandbyReplicas {
       const checkpoint = checkpoints.get(task.name);
       // No checkpoint yet: the owner will start from an empty state, so there is nothing to copy.
       if (checkpoint === undefined) return [];
+      // A checkpoint whose writers reached the cap makes the next owner rebuild whatever it finds:
+      // a copy is of no use, and would be rebuilt on every pass.
+      if (logged.some((spec) => (checkpoint.changelogs[spec.name]?.writers.epochs.length ?? 0) >= MAX_WRITER_EPOCHS)) return [];
       const targets = logged.map((spec) => ({
         context: { job: config.name, store: spec.name, task: task.name },
         changelog: { topic: spec.changelogTopic as string, partition: task.changelogPartition },
@@ -111,14 +124,15 @@ export class StandbyReplicas {
       }));
       return [{ task: task.name, targets }];
     });
+    if (copies.length === 0) return;
     try {
       await this.copy(copies);
-    } catch (error) {
-      if (!(error instanceof StoreError && error.code === StoreErrorCode.inUse)) throw error;
-      // A task's owner holds its DB (a host state dir shared with it): copy the others one by one, skipping it.
+    } catch {
       for (const one of copies) {
-        await this.copy([one]).catch((single: unknown) => {
-          if (!(single instanceof StoreError && single.code === StoreErrorCode.inUse)) throw single;
+        await this.copy([one]).catch((error: unknown) => {
+          // Its owner holds the DB (a state dir shared with it): that host has the state already.
+          if (error instanceof StoreError && error.code === StoreErrorCode.inUse) return;
+          this.options.logger.warn('a standby copy failed; the next pass tries again', { task: one.task, error: describeError(error) });
         });
       }
     }

@@ -9,10 +9,10 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { createWriteStream, existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import readline from 'node:readline';
 import { describe, it, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -377,16 +377,21 @@ describe('npm run stack', { timeout: UP_TIMEOUT_MS + STOP_TIMEOUT_MS + 120_000 }
       kafka: { sasl: { 'password-file': string } };
       zookeeper: { auth: { 'password-file': string } };
     };
+    // The broker's users' password files lie beside the job's: the super user's (which the stack's own clients use) too.
+    const kafkaPasswords = ['job', 'admin', 'outsider'].map((user) =>
+      join(dirname(config.kafka.sasl['password-file']), `${user}.password`),
+    );
     const secrets = await Promise.all(
       [
         readTokenFile!,
         writeTokenFile!,
-        config.kafka.sasl['password-file'],
+        ...kafkaPasswords,
         config.zookeeper.auth['password-file'],
         join(workDir, 'secrets/mesos-secret'),
       ].map(async (file) => (await readFile(file, 'utf8')).trim()),
     );
-    assert.equal(new Set(secrets).size, 5, 'five distinct secrets');
+    assert.equal(new Set(secrets).size, 7, 'seven distinct secrets');
+    assert.equal(existsSync(join(workDir, 'secrets/ca-key.pem')), false, "the CA's key is gone once it signed the certificate");
     await stopAndCheck(t, stack, workDir, [
       ['scheduler API', new URL(api).port],
       ['mini Mesos master', masterPort!],

@@ -6,10 +6,10 @@ import { describe, it } from 'node:test';
 import { runSluice } from '../scheduler/http/helpers/run-sluice.js';
 
 /** `sluice scheduler` with a job config and unreachable services: the API options are checked before anything connects. */
-async function scheduler(extra: readonly string[]): Promise<{ code: number | null; err: string }> {
+async function scheduler(extra: readonly string[], more: Record<string, unknown> = {}): Promise<{ code: number | null; err: string }> {
   const dir = await mkdtemp(join(os.tmpdir(), 'sluice-sched-opts-'));
   const config = join(dir, 'job.json');
-  await writeFile(config, JSON.stringify({ job: { name: 'wc', module: './wc.ts' }, inputs: [{ topic: 'words' }] }));
+  await writeFile(config, JSON.stringify({ job: { name: 'wc', module: './wc.ts' }, inputs: [{ topic: 'words' }], ...more }));
   await writeFile(join(dir, 'read-token'), 'r34d\n');
   const args = ['scheduler', '--config', config, '--master', 'http://127.0.0.1:1', '--zk', '127.0.0.1:1', '--kafka', '127.0.0.1:1'];
   const run = await runSluice([...args, '--bundle-uri', 'x', ...extra.map((arg) => arg.replace('<dir>', dir))]);
@@ -30,5 +30,13 @@ describe('sluice scheduler: the API security options', () => {
     const notPem = await scheduler(['--tls-cert', '<dir>/read-token', '--tls-key', '<dir>/read-token']);
     assert.match(notPem.err, /--tls-cert .*read-token is not a PEM certificate/);
     assert.doesNotMatch(readOnly.err + notPem.err, /r34d/, 'no token in any error');
+  });
+});
+
+describe('sluice scheduler: where the stores live', () => {
+  it('refuses standby replicas with the stores in a host dir the containers of an agent share', async () => {
+    const shared = await scheduler(['--volume-mb', '0'], { task: { standbys: 1 } });
+    assert.equal(shared.code, 2);
+    assert.match(shared.err, /task.standbys \(1\) needs a persistent volume per container \(--volume-mb > 0\)/);
   });
 });
