@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import assert from 'node:assert/strict';
@@ -481,4 +481,12 @@ export async function stopAndCheckCounts(
     assert.equal(Number(changelog.get(word)?.at(-1)), count, `stored count of ${word}`);
   }
   return { duplicates, emitted };
+}
+
+/** The 'restore planned' lines of a container process's log, in order: each store's plan of each task. */
+export async function restoresPlanned(file: string): Promise<{ task: string; reuseLocal: boolean; replay: number; reason: string }[]> {
+  return (await readFile(file, 'utf8'))
+    .split('\n')
+    .filter((line) => line.includes('"restore planned"'))
+    .map((line) => JSON.parse(line) as { task: string; reuseLocal: boolean; replay: number; reason: string });
 }

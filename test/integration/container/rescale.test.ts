@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFile, mkdtemp } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -21,6 +21,7 @@ import {
   wordCountJob,
   waitForModel,
   waitForProcessing,
+  restoresPlanned,
   stopAndCheckCounts,
 } from './harness.js';
 import { ModelPublisher } from './model-publisher.js';
@@ -75,12 +76,6 @@ function checkNoOverlap(trace: Map<string, (string | null)[]>, ends: Map<number,
     }
   }
   return handOvers;
-}
-
-/** The 'restore planned' log lines of a container process. */
-async function restores(file: string): Promise<{ task: string; reuseLocal: boolean; replay: number }[]> {
-  const lines = (await readFile(file, 'utf8')).split('\n').filter((line) => line.includes('"restore planned"'));
-  return lines.map((line) => JSON.parse(line) as { task: string; reuseLocal: boolean; replay: number });
 }
 
 describe('rescaling a running word count through the job model in ZooKeeper', { timeout: 600_000 }, () => {
@@ -164,7 +159,7 @@ describe('rescaling a running word count through the job model in ZooKeeper', { 
     );
 
     // Container 2 had no local state: the tasks it took over were rebuilt from the changelog.
-    const gained = (await restores(containerLog(job, '2'))).filter((restore) => !restore.reuseLocal);
+    const gained = (await restoresPlanned(containerLog(job, '2'))).filter((restore) => !restore.reuseLocal);
     assert.ok(
       gained.length > 0 && gained.every((restore) => restore.replay > 0),
       `container 2 restored its tasks: ${JSON.stringify(gained)}`,

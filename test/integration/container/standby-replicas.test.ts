@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -29,20 +29,12 @@ import {
   waitForProcessing,
   waitForReport,
   wordCountJob,
+  restoresPlanned,
   stopAndCheckCounts,
 } from './harness.js';
 import { ModelPublisher } from './model-publisher.js';
 
 setLogLevel('warn');
-
-/** The 'restore planned' lines a container logged for `task`, in order. */
-async function restoresOf(file: string, task: string): Promise<{ reuseLocal: boolean; replay: number; reason: string }[]> {
-  return (await readFile(file, 'utf8'))
-    .split('\n')
-    .filter((line) => line.includes('"restore planned"'))
-    .map((line) => JSON.parse(line) as { task: string; reuseLocal: boolean; replay: number; reason: string })
-    .filter((entry) => entry.task === task);
-}
 
 describe('standby replicas', { timeout: 600_000 }, () => {
   it('keep warm copies on other containers; a rescale moves tasks to them and replays only the tail; counts exact', async (t) => {
@@ -100,7 +92,7 @@ describe('standby replicas', { timeout: 600_000 }, () => {
       const owner = findContainerOfTask(two, task)?.id as string;
       assert.deepEqual(holders.get(task), [owner], `${task} moved to the container that kept its copy`);
       await waitForProcessing(registry, owner, [task]);
-      const restore = (await restoresOf(containerLog(job, owner), task)).at(-1);
+      const restore = (await restoresPlanned(containerLog(job, owner))).filter((entry) => entry.task === task).at(-1);
       const partition = three.containers.flatMap((container) => container.tasks).find((each) => each.name === task)?.changelogPartition;
       const records = changelogEnds.get(partition as number) ?? 0;
       assert.ok(restore?.reuseLocal, `${task} reused the copy on container ${owner}: ${JSON.stringify(restore)}`);
