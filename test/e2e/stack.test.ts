@@ -63,7 +63,8 @@ function startStack(t: TestContext, workDir: string, extraArgs: readonly string[
       log.write(`${line}\n`);
     });
   }
-  const exited = once(child, 'exit').then(([code, signal]) => (signal ?? code) as NodeJS.Signals | number | null);
+  // 'close', not 'exit': only then has every line of its output been read (the last ones may come after 'exit').
+  const exited = once(child, 'close').then(([code, signal]) => (signal ?? code) as NodeJS.Signals | number | null);
   t.after(async () => {
     // A failed test still stops the stack the way a user would, then for good.
     if (child.exitCode === null && child.signalCode === null) {
