@@ -11,6 +11,10 @@
  * every container stops cleanly — flush, checkpoint, close its stores — while Kafka is still up);
  * the scheduler; the mini Mesos; Kafka and ZooKeeper; MariaDB. Every step is bounded. Nothing is
  * kept but the logs: Kafka, ZooKeeper and MariaDB start empty each time.
+ *
+ * `npm run stack` runs it with `node --import tsx`, not the tsx command: tsx relays a Ctrl-C to its
+ * child and SIGKILLs the child when it does not acknowledge within about 60 ms, which on a busy
+ * machine killed the stack before its teardown and left every service it started running.
  */
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
