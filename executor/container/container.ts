@@ -211,14 +211,15 @@ export async function startContainer(options: ContainerOptions): Promise<Running
             intervalMs: Math.min(Math.max(config.task.commitMs, 5_000), 30_000),
           })
         : undefined;
+    const copies = standbys === undefined ? [] : standbyTasksOf(jobModel, containerId, replicas);
     if (standbys !== undefined) {
       closers.push(() => standbys.close());
-      standbys.follow(standbyTasksOf(jobModel, containerId, replicas));
+      standbys.follow(copies);
     }
     logger.info('container started', {
       tasks: created.map((task) => task.name),
       jobModelVersion: jobModel.version,
-      ...(standbys === undefined ? {} : { standbys: standbyTasksOf(jobModel, containerId, replicas).map((task) => task.name) }),
+      ...(standbys === undefined ? {} : { standbys: copies.map((task) => task.name) }),
     });
     return running({
       followStandbys: (next) => standbys?.follow(standbyTasksOf(next, containerId, replicas)),

@@ -57,6 +57,18 @@ function taskThat(process: StreamTask['process'], extra: Partial<StreamTask> = {
   return defineJob({ task: () => ({ process, ...extra }) });
 }
 
+/** Every task writer of `system` writes its checkpoints through `around`, which decides when (or whether) the real write runs. */
+function interceptCheckpointWrites(system: MemorySystem, around: (write: () => Promise<void>) => Promise<void>): void {
+  const open = system.openTaskWriter.bind(system);
+  system.openTaskWriter = async (task, epoch) => {
+    const writer = await open(task, epoch);
+    return {
+      ...writer,
+      checkpoints: { write: (name, checkpoint, owned, step) => around(() => writer.checkpoints.write(name, checkpoint, owned, step)) },
+    };
+  };
+}
+
 /** A logger that keeps its entries (from `level` up) for the test to read. */
 function recordingLogger(level: string): { logged: Record<string, unknown>[]; logger: winston.Logger } {
   const logged: Record<string, unknown>[] = [];
@@ -219,19 +231,8 @@ describe('a container on the embedded system', () => {
     const { logged, logger } = recordingLogger('debug');
     let ending = false;
     // From the end of the input on, checkpoint writes never answer: the last commit hangs when the container is stopped.
-    const hangLastWrite = (system: MemorySystem): void => {
-      const open = system.openTaskWriter.bind(system);
-      system.openTaskWriter = async (task, epoch) => {
-        const writer = await open(task, epoch);
-        return {
-          ...writer,
-          checkpoints: {
-            write: (name, checkpoint, owned, step) =>
-              ending ? new Promise<never>(() => undefined) : writer.checkpoints.write(name, checkpoint, owned, step),
-          },
-        };
-      };
-    };
+    const hangLastWrite = (system: MemorySystem): void =>
+      interceptCheckpointWrites(system, (write) => (ending ? new Promise<never>(() => undefined) : write()));
     const job = taskThat(() => undefined, {
       endOfStream: () => {
         ending = true;
@@ -317,22 +318,13 @@ async function stopDuringSlowCommit(commitMs: number, holdMs: number): Promise<{
   const writeEntered = new Promise<void>((resolve) => (entered = resolve));
   let letGo: () => void = () => undefined;
   const released = new Promise<void>((resolve) => (letGo = resolve));
-  const open = system.openTaskWriter.bind(system);
-  system.openTaskWriter = async (task, epoch) => {
-    const writer = await open(task, epoch);
-    return {
-      ...writer,
-      checkpoints: {
-        write: async (name, checkpoint, owned, step) => {
-          if (slow) {
-            entered();
-            await released;
-          }
-          await writer.checkpoints.write(name, checkpoint, owned, step);
-        },
-      },
-    };
-  };
+  interceptCheckpointWrites(system, async (write) => {
+    if (slow) {
+      entered();
+      await released;
+    }
+    await write();
+  });
   let processed = 0;
   let closed = false;
   const job = taskThat(
