@@ -1,16 +1,17 @@
-import type { Admin, Consumer, Kafka, Producer } from 'kafkajs';
+import type { Admin, Kafka, Producer } from 'kafkajs';
 import type { Ssp } from '../../../shared/api/task.js';
 import { describeError, SluiceError } from '../../../shared/errors.js';
 import { BATCHING_PRODUCER_CONFIG, BatchingProducer } from '../../../shared/kafka/batching-producer.js';
 import { createKafka, kafkaPrincipal } from '../../../shared/kafka/client.js';
 import { kafkaRefusal, namingRefusals } from '../../../shared/kafka/errors.js';
-import { evictPredecessors } from '../../../shared/kafka/evict-predecessors.js';
-import { ownedPartitionsAssigner, type MemberClaim } from '../../../shared/kafka/owned-partitions-assigner.js';
+import type { MemberClaim } from '../../../shared/kafka/owned-partitions-assigner.js';
+import { PartitionFetcher, type FetchedBatch } from '../../../shared/kafka/partition-fetcher.js';
 import { ensureTopic, partitionCount, whileTopicIsNew, type TopicSpec } from '../../../shared/kafka/topics.js';
 import type { Logger } from '../../../shared/log.js';
 import { sspKey } from '../../../shared/model/job-model.js';
 import { KafkaCheckpointStore } from './kafka-checkpoints.js';
 import { GroupMembership } from './group-membership.js';
+import { FencingMember } from './fencing-member.js';
 import type { ChangelogCompaction } from '../../store/changelog.js';
 import { KafkaChangelogSink, KafkaChangelogSource } from './kafka-changelog.js';
 import { batchingOutputs } from './batching-outputs.js';
@@ -40,8 +41,10 @@ export interface KafkaSystemOptions {
 }
 
 /**
- * The production stream system: inputs through the job's consumer group (an owned-partitions assigner
- * gives each container exactly its partitions), checkpoints as the group's offset commits. At least
+ * The production stream system: inputs through a group-less fetcher of exactly the container's
+ * partitions, and a member of the job's consumer group that fetches nothing (an owned-partitions
+ * assigner gives each container exactly its partitions, by claim epoch), whose generation fences
+ * the checkpoints, the group's offset commits. At least
  * once, outputs and changelogs go through one batching producer; exactly once, through a
  * transactional producer per task that commits them with the task's offsets.
  */
@@ -175,10 +178,6 @@ export class KafkaSystem implements StreamSystem {
  */
 export const INPUT_FETCH = { maxBytesPerPartition: 128 * 1024, maxWaitTimeInMs: 500 } as const;
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 function partitionsOf(ssps: InputRequest['ssps']): Record<string, number[]> {
   const byTopic: Record<string, number[]> = {};
   for (const { ssp } of ssps) (byTopic[ssp.topic] ??= []).push(ssp.partition);
@@ -199,17 +198,17 @@ export function containerClientId(job: string, containerId: string): string {
   return `sluice-${job}-${containerId}`;
 }
 
-/** The container's member of the job's consumer group. */
+/**
+ * The container's input: a PartitionFetcher of exactly its partitions, from where it says, and its
+ * fencing member of the job's consumer group (fencing-member.ts), which fetches nothing. Records
+ * never wait for the group: a rebalance (a container dies, restarts, or changes its tasks) delays
+ * at-least-once commits until this member has rejoined, never a fetch.
+ */
 class KafkaInput implements InputSource {
-  private readonly consumer: Consumer;
-  /** Per SSP, the next offset to hand to a task: seeked to on every (re)join, so a rebalance neither skips nor repeats. */
-  private readonly nextOffset = new Map<string, string>();
+  private fetcher: PartitionFetcher | undefined;
+  private readonly member: FencingMember;
   private readonly owned = new Map<string, Ssp>();
-  /** What this member tells the group (userData): its container, partitions and their epochs, and when it started. */
-  private readonly claim: MemberClaim;
-  private paused = false;
-  /** Once set, a crashed consumer is not restarted: a closed container must leave the group for good. */
-  private closing = false;
+  private closed = false;
   private fail: (error: Error) => void = () => undefined;
   readonly failed = new Promise<Error>((resolve) => (this.fail = resolve));
 
@@ -217,146 +216,71 @@ class KafkaInput implements InputSource {
     private readonly kafka: Kafka,
     private readonly options: KafkaSystemOptions,
     private readonly request: InputRequest,
-    private readonly membership: GroupMembership,
+    membership: GroupMembership,
   ) {
-    for (const { ssp, start } of request.ssps) {
-      this.nextOffset.set(sspKey(ssp), start);
-      this.owned.set(`${ssp.topic}\u0000${ssp.partition}`, ssp);
-    }
-    this.claim = {
+    for (const { ssp } of request.ssps) this.owned.set(`${ssp.topic}\u0000${ssp.partition}`, ssp);
+    const claim: MemberClaim = {
       container: options.containerId,
       partitions: partitionsOf(request.ssps),
       epochs: Object.fromEntries(request.ssps.map(({ ssp, epoch }) => [`${ssp.topic}/${ssp.partition}`, String(epoch)])),
       startedAt: Date.now(),
     };
-    this.consumer = kafka.consumer({
-      groupId: groupId(options.job),
-      partitionAssigners: [
-        ownedPartitionsAssigner(this.claim, (member, why) =>
-          options.logger.warn('a group member does not get all the partitions it claims', { member, why }),
-        ),
-      ],
-      allowAutoTopicCreation: false,
-      retry: { restartOnFailure: async () => !this.closing },
-      sessionTimeout: options.sessionTimeoutMs,
-      // Members learn of a rebalance only from a heartbeat, and every member waits for the last
-      // one to rejoin: at 3 s (kafkajs's default) a restarted container's join took 2–3 s; at 1 s
-      // it costs one small request per second per container.
-      heartbeatInterval: Math.min(1000, Math.floor(options.sessionTimeoutMs / 3)),
-      ...INPUT_FETCH,
-    });
-  }
-
-  /** The topics the consumer reads, as one resource for a refusal's message. */
-  private inputTopicsAttempt(): { name: string; operation: 'READ' } {
-    return { name: [...new Set(this.request.ssps.map(({ ssp }) => ssp.topic))].join(' or '), operation: 'READ' };
+    this.member = new FencingMember(
+      kafka,
+      {
+        containerId: options.containerId,
+        groupId: groupId(options.job),
+        clientId: containerClientId(options.job, options.containerId),
+        sessionTimeoutMs: options.sessionTimeoutMs,
+        logger: options.logger,
+      },
+      claim,
+      request.ssps.map(({ ssp }) => ssp),
+      membership,
+    );
+    void this.member.failed.then((error) => this.fail(error));
   }
 
   async start(): Promise<void> {
-    const { consumer, options } = this;
-    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-      // Runs before the first fetch of the new generation, so these seeks decide where it starts.
-      for (const [topic, partitions] of Object.entries(payload.memberAssignment)) {
-        for (const partition of partitions) {
-          const ssp = this.owned.get(`${topic}\u0000${partition}`);
-          if (ssp) consumer.seek({ topic, partition, offset: this.nextOffset.get(sspKey(ssp)) as string });
-        }
-      }
-      if (this.paused) consumer.pause(this.topics());
-      options.logger.info('joined the consumer group', {
-        group: payload.groupId,
-        leader: payload.isLeader,
-        partitions: Object.values(payload.memberAssignment).flat().length,
+    const { options, request } = this;
+    const topics = [...new Set(request.ssps.map(({ ssp }) => ssp.topic))].join(' or ');
+    const fetcher = await namingRefusals({ topic: { name: topics, operation: 'READ' } }, kafkaPrincipal(this.kafka), async () => {
+      const opened = await PartitionFetcher.open(this.kafka, {
+        // kafkajs's consumer reads committed records only by default, in both modes: so does this.
+        readCommitted: true,
+        ...INPUT_FETCH,
+        logger: options.logger,
+        onBatch: (batch) => this.handOn(batch),
       });
-      this.membership.onJoin(consumer, payload.memberAssignment);
+      this.fetcher = opened;
+      for (const { ssp, start } of request.ssps) await opened.add(ssp.topic, ssp.partition, start);
+      return opened;
     });
-    consumer.on(consumer.events.FETCH_START, () => this.membership.onFetchStart());
-    consumer.on(consumer.events.CRASH, ({ payload }) => {
-      this.membership.onCrash();
-      if (!payload.restart) {
-        const refusal = kafkaRefusal(
-          payload.error,
-          { group: { name: groupId(options.job), operation: 'READ' }, topic: this.inputTopicsAttempt() },
-          kafkaPrincipal(this.kafka),
-        );
-        const failure =
-          refusal ??
-          new SluiceError('KAFKA_INPUT_FAILED', `the Kafka consumer stopped: ${describeError(payload.error)}`, { cause: payload.error });
-        // A last commit that waits for the consumer to join again would wait for ever.
-        this.membership.onStop(failure);
-        this.fail(failure);
-      }
+    void fetcher.failed.then((error) => {
+      const refusal = kafkaRefusal(error, { topic: { name: topics, operation: 'READ' } }, kafkaPrincipal(this.kafka));
+      this.fail(refusal ?? new SluiceError('KAFKA_INPUT_FAILED', `the Kafka input stopped: ${describeError(error)}`, { cause: error }));
     });
-    // A dead earlier process of this container would hold up the join (and the whole group) until its session ends.
-    await evictPredecessors(
-      this.kafka,
-      groupId(options.job),
-      { container: options.containerId, startedAt: this.claim.startedAt, clientId: containerClientId(options.job, options.containerId) },
-      options.logger,
+    await this.member.join();
+  }
+
+  private handOn(batch: FetchedBatch): Promise<void> | undefined {
+    const ssp = this.owned.get(`${batch.topic}\u0000${batch.partition}`);
+    if (!ssp || this.closed) return undefined;
+    this.request.onMessages(
+      ssp,
+      batch.records.map((record) => ({ key: record.key, value: record.value, offset: record.offset, timestamp: Number(record.timestamp) })),
+      batch.highWatermark,
     );
-    await namingRefusals(
-      { group: { name: groupId(options.job), operation: 'READ' }, topic: this.inputTopicsAttempt() },
-      kafkaPrincipal(this.kafka),
-      async () => {
-        await consumer.connect();
-        await consumer.subscribe({ topics: [...new Set(this.request.ssps.map(({ ssp }) => ssp.topic))] });
-      },
-    );
-    await consumer.run({
-      autoCommit: false,
-      partitionsConsumedConcurrently: Math.min(8, Math.max(1, this.request.ssps.length)),
-      eachBatch: async ({ batch, heartbeat, isStale }) => {
-        const ssp = this.owned.get(`${batch.topic}\u0000${batch.partition}`);
-        if (!ssp || this.paused || isStale()) return;
-        const key = sspKey(ssp);
-        const next = BigInt(this.nextOffset.get(key) as string);
-        // A batch fetched before a rebalance may arrive after it (kafkajs #1197): never deliver twice.
-        // Offsets ascend within a batch, so only its head can be behind (one BigInt per batch, not per message).
-        let from = 0;
-        while (from < batch.messages.length && BigInt((batch.messages[from] as { offset: string }).offset) < next) from++;
-        const messages = batch.messages.slice(from).map((message) => ({
-          key: message.key ?? null,
-          value: message.value ?? null,
-          offset: message.offset,
-          timestamp: Number(message.timestamp),
-        }));
-        if (messages.length === 0) return;
-        this.nextOffset.set(key, String(BigInt((messages[messages.length - 1] as { offset: string }).offset) + 1n));
-        this.request.onMessages(ssp, messages, batch.highWatermark);
-        // Heartbeats go only from this loop: keep them going while a busy task holds us back, and
-        // give the loop back at once when the group rebalances (the messages are queued already).
-        const room = this.request.roomFor(ssp).then(() => true);
-        while (!(await Promise.race([room, sleep(1000).then(() => false)]))) {
-          try {
-            await heartbeat();
-          } catch {
-            return;
-          }
-        }
-      },
-    });
+    return this.request.roomFor(ssp);
   }
 
   pause(): void {
-    this.paused = true;
-    try {
-      this.consumer.pause(this.topics());
-    } catch {
-      // kafkajs refuses while its consumer restarts after a crash ("consumer#run must be called
-      // first"); the next GROUP_JOIN pauses it, and no batch is delivered while `paused` meanwhile.
-    }
+    this.fetcher?.pause();
   }
 
   async close(): Promise<void> {
-    this.closing = true;
-    this.membership.onStop(
-      new SluiceError('KAFKA_INPUT_CLOSED', 'the container closed its Kafka consumer: no checkpoint is committed through it any more'),
-    );
-    this.pause();
-    await this.consumer.disconnect();
-  }
-
-  private topics(): { topic: string }[] {
-    return [...new Set(this.request.ssps.map(({ ssp }) => ssp.topic))].map((topic) => ({ topic }));
+    this.closed = true;
+    this.fetcher?.pause();
+    await settleAll([this.fetcher?.close(), this.member.leave()]);
   }
 }

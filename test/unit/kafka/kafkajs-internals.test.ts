@@ -1,7 +1,7 @@
 /**
- * shared/kafka/group-coordinator.ts reaches a group's coordinator through kafkajs internals, known
- * by the SHA-256 of the files that define them: the installed kafkajs must be the one it knows (an
- * upgrade fails here first), and a changed file is named.
+ * shared/kafka/group-coordinator.ts and partition-fetcher.ts use kafkajs internals
+ * (shared/kafka/kafkajs-internals.ts), known by the SHA-256 of the files that define them: the
+ * installed kafkajs must be the one it knows (an upgrade fails here first), and a changed file is named.
  */
 import assert from 'node:assert/strict';
 import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
@@ -10,11 +10,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Kafka } from 'kafkajs';
-import { changedInternals, RELIED_ON_INTERNALS, withGroupCoordinator } from '../../../shared/kafka/group-coordinator.js';
+import { withGroupCoordinator } from '../../../shared/kafka/group-coordinator.js';
+import { borrowCluster, changedInternals, internalModule, RELIED_ON_INTERNALS } from '../../../shared/kafka/kafkajs-internals.js';
 
 const installed = dirname(createRequire(import.meta.url).resolve('kafkajs/package.json'));
 
-describe('the kafkajs internals the group coordinator relies on', () => {
+describe('the kafkajs internals Sluice relies on', () => {
   it('are those of the installed kafkajs', () => {
     assert.deepEqual(changedInternals(), []);
   });
@@ -35,6 +36,19 @@ describe('the kafkajs internals the group coordinator relies on', () => {
     const notKafkajs = {} as Kafka;
     await assert.rejects(
       withGroupCoordinator(notKafkajs, 'group', async () => undefined),
+      (error: { code?: string }) => error.code === 'KAFKA_INTERNALS_CHANGED',
+    );
+  });
+
+  it('borrows a cluster from a kafkajs client, without connecting it', () => {
+    const cluster = borrowCluster<{ isConnected(): boolean }>(new Kafka({ clientId: 'test', brokers: ['127.0.0.1:1'] }), 'this test');
+    assert.equal(cluster.isConnected(), false);
+  });
+
+  it('loads a relied-on module, and only one of those', () => {
+    assert.equal(typeof internalModule('src/consumer/batch.js', 'this test'), 'function');
+    assert.throws(
+      () => internalModule('src/consumer/runner.js', 'this test'),
       (error: { code?: string }) => error.code === 'KAFKA_INTERNALS_CHANGED',
     );
   });
