@@ -169,8 +169,8 @@ export class KafkaSystem implements StreamSystem {
 }
 
 /**
- * The input consumer's fetch limits, per partition (a fetch asks for all of a container's
- * partitions at once). kafkajs decodes a whole fetch response into record objects without giving
+ * The input fetcher's limits, per partition (a fetch asks for all the partitions one broker leads at
+ * once). kafkajs decodes a whole fetch response into record objects without giving
  * the event loop back, so its size bounds how long the loop (and so heartbeats and commit timers)
  * stands still and how much a fetch holds: at 1 MiB per partition, 8 partitions of short records
  * were ~400k records per fetch, loop stalls of 1–3 s and ~1 GB of RSS (bench/FINDINGS-e2e.md).
