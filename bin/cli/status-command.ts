@@ -59,6 +59,8 @@ function describeContainer(container: ContainerView): string[] {
   const head = `  container ${container.id}  ${container.state}  host ${container.host ?? DASH}  Mesos task ${container.taskId ?? DASH}  failures ${container.failures}`;
   const tasks = container.status?.tasks;
   const failure = container.lastFailure === undefined ? [] : [`    last failure: ${describeFailure(container.lastFailure)}`];
+  if (container.away === true)
+    failure.push(`    away: lost with its agent; its tasks run from their standbys until its own copies catch up`);
   if (!Array.isArray(tasks)) return [head, ...failure, `    tasks: ${DASH} (no report from this container yet)`];
   const rows = [['task', 'state', 'processed', 'lag', 'restore'], ...tasks.map(taskRow)];
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));

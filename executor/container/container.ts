@@ -68,6 +68,9 @@ const CLEAN_UP_AFTER_FAILURE_MS = 30_000;
  */
 const CLEAN_STOP_MS = 60_000;
 
+/** The input of a container without tasks: nothing to read, nothing to fail. */
+const NO_INPUT: InputSource = { pause: () => undefined, close: async () => undefined, failed: new Promise<Error>(() => undefined) };
+
 /**
  * A container: the tasks the job model gives it, their stores and their inputs. Start order:
  * validate topics → load checkpoints → restore every store → init tasks → start inputs from the
@@ -173,26 +176,30 @@ export async function startContainer(options: ContainerOptions): Promise<Running
 
     const bySsp = new Map<string, TaskInstance>();
     model.tasks.forEach((task, index) => task.ssps.forEach((ssp) => bySsp.set(sspKey(ssp), created[index] as TaskInstance)));
-    const input = await system.openInput({
-      containerId,
-      jobModelVersion: jobModel.version,
-      ssps: model.tasks.flatMap((task) =>
-        task.ssps.map((ssp) => ({
-          ssp,
-          start: startPositions.get(task.name)?.get(sspKey(ssp)) as string,
-          epoch: ownership.epoch(task.name),
-        })),
-      ),
-      onMessages: (ssp, messages, highWatermark) => {
-        const task = bySsp.get(sspKey(ssp));
-        if (!task) return;
-        task.observeHighWatermark(ssp, highWatermark, (messages[messages.length - 1] as { offset: string }).offset);
-        task.enqueue(ssp, messages);
-      },
-      roomFor: async (ssp) => bySsp.get(sspKey(ssp))?.room(),
-      onEnd: (ssp) => bySsp.get(sspKey(ssp))?.endOfInput(ssp),
-      idle: () => created.every((task) => task.idle),
-    });
+    // A container with no task (its agent was lost, it keeps standby replicas until tasks come back) reads no input.
+    const input =
+      model.tasks.length === 0
+        ? NO_INPUT
+        : await system.openInput({
+            containerId,
+            jobModelVersion: jobModel.version,
+            ssps: model.tasks.flatMap((task) =>
+              task.ssps.map((ssp) => ({
+                ssp,
+                start: startPositions.get(task.name)?.get(sspKey(ssp)) as string,
+                epoch: ownership.epoch(task.name),
+              })),
+            ),
+            onMessages: (ssp, messages, highWatermark) => {
+              const task = bySsp.get(sspKey(ssp));
+              if (!task) return;
+              task.observeHighWatermark(ssp, highWatermark, (messages[messages.length - 1] as { offset: string }).offset);
+              task.enqueue(ssp, messages);
+            },
+            roomFor: async (ssp) => bySsp.get(sspKey(ssp))?.room(),
+            onEnd: (ssp) => bySsp.get(sspKey(ssp))?.endOfInput(ssp),
+            idle: () => created.every((task) => task.idle),
+          });
     closers.push(() => input.close());
     const replicas = options.keepStandbys === true ? config.task.standbys : 0;
     const standbys =
@@ -303,7 +310,8 @@ function running(started: {
       ),
     ),
   ]);
-  const finished = Promise.race([stopRequested, Promise.all(tasks.map((task) => task.done))]);
+  // Ended by its tasks' end only when it has tasks: one with none runs until it is stopped.
+  const finished = tasks.length === 0 ? stopRequested : Promise.race([stopRequested, Promise.all(tasks.map((task) => task.done))]);
   const done = Promise.race([firstFailure.then((error) => Promise.reject(error)), finished]).then(
     () => stop(),
     async (error: unknown) => {

@@ -7,6 +7,8 @@
  *   lost tasks:   stop (final commit) → release their claims
  *   gained tasks: await their claims (released by the giver, or its session ended) → restore → start
  *
+ * A container that only gains tasks awaits their claims while its running tasks go on, and restarts
+ * once it holds them all.
  * Release always comes before await (never hold-and-wait), so containers swapping tasks cannot
  * deadlock. Changes are handled one at a time, always towards the newest model seen (a version
  * skipped meanwhile needs no hand-over of its own, since claims are per task, not per version).
@@ -216,6 +218,18 @@ export class CoordinatedContainer implements ContainerHandle {
       lost: plan.lost,
       gained: plan.gained,
     });
+    if (plan.action === 'restart' && plan.lost.length === 0) {
+      // Only gaining (the tasks of a lost or removed container): the running tasks go on while the
+      // givers release the gained ones, which for a lost container takes its whole session timeout.
+      await this.claim(plan.gained, target.model.version);
+      if (this.latest !== target) {
+        // Overtaken while waiting: keep only the claims of what runs, and follow the newest model.
+        const running = new Set(this.current?.mine?.tasks.map((task) => task.name));
+        await this.barrier.release(this.barrier.heldTasks().filter((task) => !running.has(task)));
+        this.queue.push(() => this.follow());
+        return;
+      }
+    }
     if (plan.action === 'restart' || plan.action === 'leave') {
       const running = this.running;
       this.running = undefined;
@@ -260,7 +274,11 @@ export class CoordinatedContainer implements ContainerHandle {
     if (plan.action === 'leave') void this.stop();
   }
 
-  /** Claims the tasks, waiting for their givers; a slow giver is named in the log, then waited for again. */
+  /**
+   * Claims the tasks, waiting for their givers; a slow giver is named in the log, then waited for
+   * again, unless a newer model came meanwhile: then it returns without them all, and the caller
+   * follows the newer one (which may give a task it holds to the container it waits for).
+   */
   private async claim(tasks: readonly string[], version: number): Promise<void> {
     for (;;) {
       try {
@@ -272,6 +290,7 @@ export class CoordinatedContainer implements ContainerHandle {
           // Claims need a live session: wait for the next one (never retry at once, which would spin).
           await this.session.ready().catch(() => undefined);
         } else if (hasZkCode(error, 'ZK_TIMEOUT')) {
+          if ((this.latest?.model.version ?? version) > version) return;
           this.options.logger.warn('still waiting for tasks to be released', { reason: describeError(error) });
         } else {
           throw error;

@@ -14,6 +14,8 @@ export interface ContainerStatus {
   readonly host?: string;
   /** Where and why the last of its `failures` happened; gone once it runs again. */
   readonly lastFailure?: LastFailure;
+  /** Lost with its agent: it runs no task until its standby copies caught up (away-containers.ts). */
+  readonly away?: true;
 }
 
 /**
@@ -31,13 +33,14 @@ export interface FrameworkStatus {
   readonly errors: readonly FrameworkJobError[];
 }
 
-export function containerStatuses(records: ReadonlyMap<string, ContainerRecord>): ContainerStatus[] {
+export function containerStatuses(records: ReadonlyMap<string, ContainerRecord>, away: ReadonlySet<string>): ContainerStatus[] {
   return [...records].map(([id, record]) => ({
     id,
     state: record.state.kind,
     failures: record.failures,
     ...(record.task === undefined ? {} : { taskId: record.task.taskId, host: record.task.hostname }),
     ...(record.lastFailure === undefined ? {} : { lastFailure: record.lastFailure }),
+    ...(away.has(id) ? { away: true as const } : {}),
   }));
 }
 

@@ -4,7 +4,9 @@
  * (scheduler/planner) and acts on them, follows every task's status (acknowledging each update
  * that carries a uuid), relaunches failed containers with the planner's backoff (never giving up;
  * a failing container is a job error until it runs again), frees a dead container's task claims
- * at once, and keeps a rescale in ZooKeeper for its successor. Events are handled one at a time, in order.
+ * at once, puts a container lost with its agent away while standby replicas run its tasks
+ * (away-containers.ts), and keeps a rescale in ZooKeeper for its successor. Events are handled one
+ * at a time, in order.
  */
 import type { ApiAccess } from '../../shared/http/http-request.js';
 import { randomUUID } from 'node:crypto';
@@ -40,8 +42,12 @@ import { SerialQueue } from '../../shared/serial-queue.js';
 import { deleteJobZnodes } from './delete-job-znodes.js';
 import { DEFAULT_REMOVE_TIMEOUT_MS, planRelease, RELEASE_FILTER_SECONDS, JobRemoval, type RemovalHost } from './job-removal.js';
 import { frameworkMetrics } from './framework-metrics.js';
-import { eventForStatus, executorEnded } from './task-status.js';
+import { eventForStatus, executorEnded, lostWithAgent } from './task-status.js';
+import { containersAway, readyToReturn } from './away-containers.js';
 import { releaseDeadContainer } from '../../shared/coordination/dead-container.js';
+
+/** How often the framework looks whether an away container's standby copies have caught up. */
+const RETURN_CHECK_MS = 5_000;
 
 /** The key in `errors` of the master's refusal of our credentials or role (container ids are digits). */
 const MESOS_REFUSAL = 'mesos';
@@ -77,6 +83,9 @@ export class Framework extends EventEmitter<FrameworkEvents> {
   /** Set once `remove()` has begun: offers then only release the job's reservations. */
   private removal: JobRemoval | undefined;
   private removing: Promise<void> | undefined;
+  /** Containers lost with their agent: in the model without tasks until their standby copies caught up. */
+  private away = new Set<string>();
+  private returnCheck: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly options: FrameworkOptions,
@@ -109,16 +118,13 @@ export class Framework extends EventEmitter<FrameworkEvents> {
     const stored = await this.frameworkIds.read();
     this.frameworkId = stored === null ? null : { id: stored.frameworkId, version: stored.version };
     this.inputs = await readInputs(this.options.config, this.options.kafkaBrokers);
-    const model = await currentJobModel({
-      config: this.options.config,
-      inputs: this.inputs,
-      containerCount: desiredContainers(this.options.config.containers, await this.scale.read()),
-      store: this.jobModels,
-      token: this.token(),
-    });
+    // A container an earlier leader put away stays away until its copies have caught up.
+    if (this.options.config.task.standbys > 0) this.away = containersAway((await this.jobModels.read())?.model);
+    const model = await this.replan(desiredContainers(this.options.config.containers, await this.scale.read()));
     this.launches = await this.launchStore.read();
     this.lastHosts = await this.localities.read();
     this.adoptModel(model);
+    this.scheduleReturnCheck();
     for (const [container, task] of this.launches.tasks) {
       // A task from an earlier leader: unknown until reconciled, so it is not launched again meanwhile.
       if (this.records.has(container))
@@ -145,6 +151,7 @@ export class Framework extends EventEmitter<FrameworkEvents> {
   /** Stops acting at once: the Mesos stream is closed (Mesos keeps the tasks for the failover timeout). */
   async stop(): Promise<void> {
     this.stopped = true;
+    clearTimeout(this.returnCheck);
     this.removal?.abort();
     const closing = this.queue.close();
     this.reconciler.stop();
@@ -158,7 +165,7 @@ export class Framework extends EventEmitter<FrameworkEvents> {
       frameworkId: this.frameworkId?.id,
       subscribed: this.client?.subscribed ?? false,
       jobModelVersion: this.jobModel?.version,
-      containers: containerStatuses(this.records),
+      containers: containerStatuses(this.records, this.away),
       errors: [...this.errors.values()],
     };
   }
@@ -187,13 +194,7 @@ export class Framework extends EventEmitter<FrameworkEvents> {
     await this.queue.run(async () => {
       // First: whatever happens next, a successor plans for this count.
       await this.scale.write({ containers, configContainers: this.options.config.containers }, this.token());
-      const model = await currentJobModel({
-        config: this.options.config,
-        inputs: this.inputs,
-        containerCount: containers,
-        store: this.jobModels,
-        token: this.token(),
-      });
+      const model = await this.replan(containers);
       if (model.version === this.jobModel?.version) return;
       this.log.info('rescaling', { containers, jobModelVersion: model.version });
       const kept = new Set(model.containers.map((container) => container.id));
@@ -288,11 +289,24 @@ export class Framework extends EventEmitter<FrameworkEvents> {
     };
   }
 
+  /** The job model for `containers` containers, the away ones without tasks, stored if it changed. */
+  private replan(containers: number): Promise<JobModel> {
+    return currentJobModel({
+      config: this.options.config,
+      inputs: this.inputs,
+      containerCount: containers,
+      away: this.away,
+      store: this.jobModels,
+      token: this.token(),
+    });
+  }
+
   private adoptModel(model: JobModel): void {
     this.jobModel = model;
     const now = Date.now();
     const ids = new Set(model.containers.map((container) => container.id));
     this.modelIds = ids;
+    for (const id of this.away) if (!ids.has(id)) this.away.delete(id);
     // A container of the old model stays only while its task is being killed.
     for (const [id, record] of this.records) if (!ids.has(id) && record.state.kind !== 'killing') this.records.delete(id);
     for (const container of model.containers) {
@@ -405,6 +419,7 @@ export class Framework extends EventEmitter<FrameworkEvents> {
         if (executorEnded(status)) await this.releaseDeadContainer(entry[0]);
         else if (event === 'failed') await this.shutDownExecutor(status);
         await this.move(entry[0], entry[1], event, status);
+        if (event === 'failed' && lostWithAgent(status)) await this.putAway(entry[0]);
       }
       await this.removal?.onContainers();
     } finally {
@@ -467,6 +482,57 @@ export class Framework extends EventEmitter<FrameworkEvents> {
     }
     if (!this.modelIds.has(id) && next.state.kind !== 'killing') this.records.delete(id);
     if (next.state.kind === 'failed' || next.state.kind === 'pending') await this.offerStream.revive();
+  }
+
+  /**
+   * The container's agent is gone, and with it its local state: with standby replicas its tasks go
+   * on from their copies on the other containers now, instead of after its relaunch elsewhere and a
+   * full restore. They claim the tasks once its ZooKeeper session expires (the process's fate is
+   * unknown, so its claims are not freed early). It is relaunched as usual, with no task.
+   */
+  private async putAway(id: string): Promise<void> {
+    const model = this.jobModel;
+    if (model === undefined || this.options.config.task.standbys === 0 || this.away.has(id)) return;
+    const present = model.containers.filter((container) => container.id !== id && !this.away.has(container.id));
+    if (present.length === 0 || model.containers.find((container) => container.id === id)?.tasks.length === 0) return;
+    this.away.add(id);
+    const next = await this.replan(model.containers.length);
+    this.log.warn('a container was lost with its agent: its tasks go on from their standby replicas until its own copies catch up', {
+      container: id,
+      jobModelVersion: next.version,
+    });
+    this.adoptModel(next);
+    this.scheduleReturnCheck();
+  }
+
+  private scheduleReturnCheck(): void {
+    if (this.returnCheck !== undefined || this.away.size === 0 || this.stopped) return;
+    this.returnCheck = setTimeout(() => {
+      this.returnCheck = undefined;
+      this.queue.push(() => this.checkReturns());
+    }, RETURN_CHECK_MS);
+  }
+
+  /** Gives the away containers whose copies have caught up their share of tasks again (among those copies). */
+  private async checkReturns(): Promise<void> {
+    const model = this.jobModel;
+    try {
+      if (model === undefined || this.away.size === 0 || this.removal !== undefined) return;
+      const running = [...this.away].filter((id) => this.records.get(id)?.state.kind === 'running');
+      if (running.length === 0) return;
+      const reports = await this.containerReports().catch(() => new Map<string, ContainerStatusReport>());
+      const ready = running.filter((id) => readyToReturn(reports.get(id), model.version));
+      if (ready.length === 0) return;
+      for (const id of ready) this.away.delete(id);
+      const next = await this.replan(model.containers.length);
+      this.log.info('containers back from away: their standby copies caught up, they take tasks again', {
+        containers: ready,
+        jobModelVersion: next.version,
+      });
+      this.adoptModel(next);
+    } finally {
+      this.scheduleReturnCheck();
+    }
   }
 
   private async kill(id: string): Promise<void> {

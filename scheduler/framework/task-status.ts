@@ -24,3 +24,16 @@ export function eventForStatus(state: TaskState, killedByUs: boolean): Lifecycle
 export function executorEnded(status: Pick<TaskStatus, 'state' | 'source' | 'reason'>): boolean {
   return status.state === 'TASK_FAILED' && status.source === 'SOURCE_AGENT' && status.reason === 'REASON_EXECUTOR_TERMINATED';
 }
+
+/** The reasons Mesos gives when a task's agent is gone (removed, or disconnected without recovery). */
+const AGENT_GONE: ReadonlySet<string> = new Set(['REASON_AGENT_REMOVED', 'REASON_AGENT_REMOVED_BY_OPERATOR', 'REASON_AGENT_DISCONNECTED']);
+
+/**
+ * Whether the task went with its agent: the agent is unreachable or removed, so its relaunch lands
+ * elsewhere, without its local state. (An executor that died on a live agent is relaunched there,
+ * on its volume, and keeps its state.)
+ */
+export function lostWithAgent(status: Pick<TaskStatus, 'state' | 'reason'>): boolean {
+  if (status.state === 'TASK_UNREACHABLE' || status.state === 'TASK_GONE' || status.state === 'TASK_GONE_BY_OPERATOR') return true;
+  return status.state === 'TASK_LOST' && status.reason !== undefined && AGENT_GONE.has(status.reason);
+}

@@ -15,6 +15,11 @@ export interface PlanOptions {
   readonly locality?: Locality;
   /** Standby replicas per task (task.standbys): a moved task goes to a container that kept its copy in the previous model. */
   readonly standbys?: number;
+  /**
+   * Containers that keep their place in the model but run no task for now: lost with their agent,
+   * their tasks go to the containers that hold their standby replicas (see task-assigner.ts).
+   */
+  readonly away?: ReadonlySet<string>;
 }
 
 /**
@@ -42,6 +47,7 @@ export function planJobModel(previous: JobModel | undefined, inputs: readonly In
     previous: previous === undefined ? undefined : assignmentOf(previous),
     locality: options.locality,
     standbyHolders: previous === undefined || !options.standbys ? undefined : standbyHolders(previous, options.standbys),
+    away: options.away,
   });
 
   const planned = normalizeJobModel({

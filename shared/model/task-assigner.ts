@@ -6,8 +6,11 @@ import { compareNames, type JobModel, type TaskName } from './job-model.js';
  *
  * 1. Quotas: T tasks over C containers gives every container ⌊T/C⌋ or ⌈T/C⌉ tasks (balanced to ±1).
  *    The T mod C larger quotas go first to containers that had more than ⌊T/C⌋ tasks, then to
- *    hosts where orphaned tasks' state lives (with locality), then in id order.
- * 2. Keep: a container that existed before keeps its previous tasks, up to its quota (name order).
+ *    hosts where orphaned tasks' state lives (with locality), then in id order. A container that is
+ *    away (lost with its agent) gets a quota of 0, and the C of the formula counts only the others.
+ * 2. Keep: a container that existed before keeps its previous tasks, up to its quota (name order;
+ *    with standby replicas, the tasks a container below its quota holds a copy of are given up
+ *    first, so a container coming back from away gets tasks it kept warm).
  * 3. Place the rest (new tasks, tasks of removed or over-full containers) in name order: first on a
  *    container holding a standby replica of the task (standby-placement.ts), then on a container on
  *    the host where the task's state lives, if locality is known, then by id order.
@@ -91,12 +94,20 @@ export interface AssignRequest {
   readonly locality?: Locality;
   /** The containers holding a warm copy of each task's stores (its standby replicas), most preferred first. */
   readonly standbyHolders?: ReadonlyMap<TaskName, readonly string[]>;
+  /** Containers that keep their place but get no task for now (their agent was lost; their tasks go to their standbys). */
+  readonly away?: ReadonlySet<string>;
 }
 
 /** The general assigner; the three below are its common cases. */
-export function assignTasks({ tasks, containers: ids, previous, locality, standbyHolders }: AssignRequest): Assignment {
+export function assignTasks({ tasks, containers: ids, previous, locality, standbyHolders, away }: AssignRequest): Assignment {
   checkShape(tasks, ids);
   const sortedIds = [...ids].sort(compareNames);
+  const present = sortedIds.filter((id) => away?.has(id) !== true);
+  if (present.length === 0) {
+    throw new SluiceError('MODEL_NO_CONTAINER_PRESENT', `all ${ids.length} containers are away; at least one must run the tasks`, {
+      context: { containers: ids.length },
+    });
+  }
   const homes = previousHomes(previous);
   // One pass over the tasks (not one per container: 40,000 tasks × 1,000 containers took seconds).
   const old = new Map(sortedIds.map((id): [string, TaskName[]] => [id, []]));
@@ -111,7 +122,7 @@ export function assignTasks({ tasks, containers: ids, previous, locality, standb
 
   // Step 1. A larger quota saves a move only where old_c > q; elsewhere it goes where orphaned
   // tasks (whose container is gone) want to be, so a replacement on their host can take them all.
-  const q = Math.floor(tasks.length / ids.length);
+  const q = Math.floor(tasks.length / present.length);
   const demand = new Map<string, number>();
   for (const task of tasks) {
     const host = wantedHost(task);
@@ -120,21 +131,26 @@ export function assignTasks({ tasks, containers: ids, previous, locality, standb
   }
   const rank = (id: string): [number, number] => [oldCount(id) > q ? 1 : 0, demand.get(hostOf(id) ?? '') ?? 0];
   const larger = new Set(
-    [...sortedIds]
+    [...present]
       .sort((a, b) => {
         const [savesA, demandA] = rank(a);
         const [savesB, demandB] = rank(b);
         return savesB - savesA || demandB - demandA || compareNames(a, b);
       })
-      .slice(0, tasks.length % ids.length),
+      .slice(0, tasks.length % present.length),
   );
+  const quotaOf = (id: string): number => (away?.has(id) === true ? 0 : larger.has(id) ? q + 1 : q);
 
-  // Step 2.
+  // Step 2. Tasks that a container short of its quota holds a copy of go last, so they are the ones given up.
+  const short = new Set(sortedIds.filter((id) => oldCount(id) < quotaOf(id)));
+  const wantedByShort = (task: TaskName): boolean => standbyHolders?.get(task)?.some((id) => short.has(id)) === true;
   const result = new Map<string, TaskName[]>();
   const spare = new Map<string, number>();
   for (const id of sortedIds) {
-    const quota = larger.has(id) ? q + 1 : q;
-    const keep = (old.get(id) ?? []).slice(0, quota);
+    const quota = quotaOf(id);
+    const had = old.get(id) ?? [];
+    const byPreference = had.length <= quota ? had : [...had.filter((t) => !wantedByShort(t)), ...had.filter(wantedByShort)];
+    const keep = byPreference.slice(0, quota);
     result.set(id, keep);
     spare.set(id, quota - keep.length);
   }

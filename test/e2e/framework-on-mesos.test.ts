@@ -3,7 +3,8 @@
  * mini Mesos with real executor processes, real Kafka (a single node of its own, which it may kill).
  * One word-count job, with a standby replica of each task, goes through an executor SIGKILL (its
  * tasks back before its ZooKeeper session would have expired, the other containers never pausing),
- * the loss of an agent, a SIGKILL of the leading scheduler, a rescale 3→2 (the removed container's
+ * the loss of an agent (its tasks go on from their standby copies; relaunched with none, it gets
+ * tasks back once its own copies caught up), a SIGKILL of the leading scheduler, a rescale 3→2 (the removed container's
  * tasks go on from their standby copies), a second leader SIGKILL (the job stays at 2), a rescale
  * back to 3 through the scheduler's API, and a SIGKILL of the broker, restarted 12 s later: every container
  * must process again within 60 s of the broker serving, by itself. Input keeps arriving throughout
@@ -19,7 +20,9 @@ import { describe, it, type TestContext } from 'node:test';
 import { logLevel, type Admin, type Kafka } from 'kafkajs';
 import { readContainerReports } from '../../scheduler/framework/container-reports.js';
 import type { ContainerStatusReport } from '../../shared/config/executor-contract.js';
+import { JobModelStore } from '../../shared/coordination/job-model-store.js';
 import { ZkSession } from '../../shared/coordination/zk-session.js';
+import { standbyHolders } from '../../shared/model/standby-placement.js';
 import { createKafka } from '../../shared/kafka/client.js';
 import { ensureTopic } from '../../shared/kafka/topics.js';
 import { setLogLevel } from '../../shared/log.js';
@@ -286,27 +289,61 @@ async function scenarios(
   );
   assert.ok(restored(back) < history, `container 1 restored ${restored(back)} of ${history} changelog records`);
 
-  // 3. An agent is lost (partitioned, its executor dead): the container moves and restores from the changelog.
+  // 3. An agent is lost (partitioned, its executor dead): container 2's tasks go on from their standby
+  // copies on the containers that kept them, replaying only the tail, without waiting for its
+  // relaunch; relaunched elsewhere with no task, container 2 keeps copies of its own, and once they
+  // have caught up it gets back tasks it kept warm.
   const moved = relaunched.containers.find((c) => c.id === '2') as ContainerView;
+  const modelAtLoss = (await new JobModelStore(zk, job.name).read())?.model;
+  assert.ok(modelAtLoss !== undefined, 'the job model');
+  const lostTasks = modelAtLoss.containers.find((c) => c.id === '2')?.tasks.map((task) => task.name) ?? [];
+  const holders = standbyHolders(modelAtLoss, 1);
+  const lossHistory = await changelogRecords(admin, job, partitionsOf((await reports()).get('2') as ContainerStatusReport));
+  const lostAt = Date.now();
   loseAgentOf(mesos, moved.host);
+  const onStandbys = await waitFor(
+    "container 2's tasks processing on their standbys",
+    async () => {
+      const taken = [...(await reports())]
+        .filter(([id]) => id !== '2')
+        .flatMap(([id, report]) => report.tasks.filter((task) => lostTasks.includes(task.name)).map((task) => ({ id, task })));
+      return taken.length === lostTasks.length && taken.every(({ task }) => task.state === 'running' && task.processed > 0)
+        ? taken
+        : undefined;
+    },
+    120_000,
+  );
+  timings.agentLossToProcessingMs = Date.now() - lostAt;
+  for (const { id, task } of onStandbys) {
+    assert.deepEqual([id], holders.get(task.name), `${task.name} moved to the container that kept its standby`);
+    assert.ok(task.restore !== null && !task.restore.rebuilt, `${task.name} went on from its copy: ${JSON.stringify(task)}`);
+  }
+  timings.agentLossReplayed = onStandbys.reduce((sum, { task }) => sum + (task.restore?.done ?? 0), 0);
+  assert.ok(
+    timings.agentLossReplayed * 3 < lossHistory,
+    `the standbys replayed only the tail: ${timings.agentLossReplayed} of the ${lossHistory} records in the lost tasks' changelogs`,
+  );
   const afterLoss = await waitFor(
     'container 2 running elsewhere',
     running(apiA, 3, (v) => v.containers.find((c) => c.id === '2')?.host !== moved.host),
     180_000,
   );
-  const rebuilt = await waitFor(
-    'container 2 processing on its new agent',
+  const cameBack = await waitFor(
+    'container 2 back with two tasks, processing',
     async () => {
       const report = (await reports()).get('2');
-      return report !== undefined && report.processedTotal > 0 ? report : undefined;
+      return report !== undefined &&
+        report.tasks.length === 2 &&
+        report.tasks.every((task) => task.state === 'running' && task.processed > 0)
+        ? report
+        : undefined;
     },
-    120_000,
+    240_000,
   );
+  timings.agentLossToBackMs = Date.now() - lostAt;
   assert.ok(
-    rebuilt.tasks.every(
-      (task) => task.restore !== null && task.restore.rebuilt && task.restore.done === task.restore.total && task.restore.total > 0,
-    ),
-    `rebuilt from the changelog: ${JSON.stringify(rebuilt.tasks)}`,
+    cameBack.tasks.every((task) => task.restore !== null && !task.restore.rebuilt),
+    `container 2 came back to tasks it kept warm on its new agent: ${JSON.stringify(cameBack.tasks)}`,
   );
 
   // 4. SIGKILL the leading scheduler: the standby takes over the same framework and the same tasks.
@@ -458,7 +495,8 @@ async function scenarios(
     `# executor kill → processing again ${timings.executorKillToProcessingMs} ms (restored ${restored(back)} of ${history} records; ` +
       `longest pause of the other containers ${timings.container0LongestPauseMs} / ${timings.container2LongestPauseMs} ms); ` +
       `scheduler takeovers ${timings.schedulerTakeoverMs} / ${timings.secondTakeoverMs} ms (election session ${ELECTION_SESSION_MS} ms); offer-to-launch mean ${((sum / launches) * 1000).toFixed(1)} ms over ${launches} offers; ` +
-      `agent loss → container 2 running again on ${afterLoss.containers.find((c) => c.id === '2')?.host}; ` +
+      `agent loss → its tasks processing on their standbys ${timings.agentLossToProcessingMs} ms (replayed ${timings.agentLossReplayed} of ${lossHistory} records), ` +
+      `container 2 back with tasks on ${afterLoss.containers.find((c) => c.id === '2')?.host} ${timings.agentLossToBackMs} ms; ` +
       `broker SIGKILL, down ${timings.brokerDownMs} ms, restart ${timings.brokerRestartMs} ms → every container processing again ${timings.brokerBackToProcessingMs} ms, ` +
       `${relaunches.length} container relaunches${relaunches.length > 0 ? ` (${relaunches.join(', ')})` : ''}; ` +
       `longest executor without a live task ${longestLinger.longestMs} ms; ` +

@@ -19,6 +19,11 @@ import { wordCountJob } from '../integration/container/harness.js';
 import { frameworkInfo, startCluster } from '../unit/mini-mesos/helpers/cluster.js';
 import { TestScheduler } from '../unit/mini-mesos/helpers/scheduler-client.js';
 import { startService, until } from './helpers/scheduler-service.js';
+import { loseAgentOf } from './helpers/framework-run.js';
+import { JobModelStore } from '../../shared/coordination/job-model-store.js';
+import { ZkSession } from '../../shared/coordination/zk-session.js';
+import { findContainerOfTask } from '../../shared/model/job-model.js';
+import { standbyHolders } from '../../shared/model/standby-placement.js';
 
 setLogLevel(process.env.SLUICE_LOG_LEVEL ?? 'error');
 /** Stays RUNNING until killed: enough to watch the scheduler's side of things quickly. */
@@ -29,13 +34,14 @@ async function jobOptions(
   master: string,
   executorCommand: string,
   overrides: Partial<FrameworkOptions> = {},
+  shape: { readonly partitions: number; readonly containers?: number; readonly standbys?: number } = { partitions: 2 },
 ): Promise<FrameworkOptions> {
-  const job = await wordCountJob(2);
+  const job = await wordCountJob(shape.partitions, 300, { containers: shape.containers, standbys: shape.standbys });
   const kafka = createKafka({ brokers: kafkaBrokers(), clientId: 'scheduler-framework-e2e' });
   const admin = kafka.admin();
   await admin.connect();
   t.after(() => admin.disconnect());
-  await ensureTopic(admin, { topic: job.words, partitions: 2, compacted: false, purpose: 'test input' });
+  await ensureTopic(admin, { topic: job.words, partitions: shape.partitions, compacted: false, purpose: 'test input' });
   const bundle = join(dirname(job.configFile), 'bundle.txt');
   await writeFile(bundle, 'not used\n');
   return {
@@ -193,6 +199,47 @@ describe('the Sluice framework', { timeout: 120_000 }, () => {
     );
     const failed = mesos.state().completedTasks.filter((task) => task.state === 'TASK_FAILED');
     assert.ok(failed.length >= 24, `${failed.length} failed launches`);
+  });
+
+  it('with standbys, a container lost with its agent is put away: its tasks go to their standbys, it comes back without tasks, and a new leader keeps it away', async (t) => {
+    // One container per agent (0.2 cpus each), a spare agent for the relaunch.
+    const mesos = await startCluster(t, { agents: 4, resources: { cpus: 0.3 } });
+    const options = await jobOptions(t, mesos.masterUrl, TEST_EXECUTOR, {}, { partitions: 6, containers: 3, standbys: 1 });
+    const session = new ZkSession({ connect: zkConnect() }).start();
+    t.after(() => session.close());
+    const models = new JobModelStore(session, options.config.name);
+    const first = startService(t, options, 'first');
+    const before = await until('three containers running', running(first, 3));
+    const model = (await models.read())?.model;
+    assert.ok(model !== undefined);
+    const lost = before.containers.find((container) => container.id === '2');
+    assert.equal(new Set(before.containers.map((container) => container.host)).size, 3, 'one container per agent');
+
+    loseAgentOf(mesos, lost?.host);
+    const away = await until(
+      'container 2 relaunched elsewhere',
+      () => {
+        const status = first.framework?.status();
+        const again = status?.containers.find((container) => container.id === '2');
+        return again?.state === 'running' && again.host !== lost?.host ? status : undefined;
+      },
+      60_000,
+    );
+    const awayModel = (await models.read())?.model;
+    assert.ok(awayModel !== undefined && awayModel.version > model.version);
+    assert.deepEqual(awayModel.containers.find((container) => container.id === '2')?.tasks, [], 'container 2 has no task while away');
+    const holders = standbyHolders(model, 1);
+    for (const task of model.containers.find((container) => container.id === '2')?.tasks ?? [])
+      assert.deepEqual([findContainerOfTask(awayModel, task.name)?.id], holders.get(task.name), `${task.name} went to its standby`);
+    assert.equal(away.jobModelVersion, awayModel.version);
+
+    // These executors report nothing, so the copies never look caught up: a new leader keeps container 2 away.
+    await first.stop();
+    const second = startService(t, options, 'second');
+    const led = await until('the new leader runs three containers', running(second, 3));
+    await new Promise((resolve) => setTimeout(resolve, 6_000)); // past a return check
+    assert.equal((await models.read())?.model.version, awayModel.version, 'the new leader keeps the model with container 2 away');
+    assert.equal(led.jobModelVersion, awayModel.version);
   });
 
   it('a deposed leader closes its stream at once, and the standby fails over to the same framework with the same tasks', async (t) => {

@@ -160,6 +160,12 @@ function containerCard(container) {
   const failure = container.lastFailure
     ? [el('div', { class: 'failure', 'data-testid': 'last-failure' }, [describeFailure(container.lastFailure)])]
     : [];
+  if (container.away === true)
+    failure.push(
+      el('div', { class: 'muted', 'data-testid': 'away' }, [
+        'away: lost with its agent; its tasks run from their standbys until its own copies catch up',
+      ]),
+    );
   const header = el(
     'tr',
     {},

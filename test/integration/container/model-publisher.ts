@@ -39,12 +39,13 @@ export class ModelPublisher {
     return new ModelPublisher(session, election, config, inputs, new JobModelStore(session, config.name));
   }
 
-  /** Plans and writes the model for `containers` containers (moving the fewest tasks). */
-  publish(containers: number): Promise<JobModel> {
+  /** Plans and writes the model for `containers` containers (moving the fewest tasks), those `away` given no task. */
+  publish(containers: number, away?: ReadonlySet<string>): Promise<JobModel> {
     return currentJobModel({
       config: this.config,
       inputs: this.inputs,
       containerCount: containers,
+      away,
       store: this.models,
       token: this.election.token(),
     });

@@ -51,7 +51,7 @@ describe('sluice status', () => {
     );
   });
 
-  it('shows the last failure of a failing container and its job error, what it is and when it runs next', async (t) => {
+  it('shows the last failure of a failing container, that it is away, and its job error, what it is and when it runs next', async (t) => {
     const lastFailure = {
       agentId: 'S2',
       hostname: '127.0.0.3',
@@ -65,7 +65,7 @@ describe('sluice status', () => {
       ...RUNNING_STATUS,
       containers: [
         RUNNING_STATUS.containers[0]!,
-        { id: '1', state: 'failed', failures: 4, taskId: 'wc.1.d', host: '127.0.0.3', lastFailure },
+        { id: '1', state: 'failed', failures: 4, taskId: 'wc.1.d', host: '127.0.0.3', lastFailure, away: true },
       ],
       errors: [{ code: 'CONTAINER_FAILING', container: '1', message, failures: 4, nextAttemptAt: 1_700_000_008_000, lastFailure }],
     };
@@ -77,6 +77,7 @@ describe('sluice status', () => {
       [
         '  container 1  failed  host 127.0.0.3  Mesos task wc.1.d  failures 4',
         '    last failure: agent S2 (127.0.0.3, 3 in a row there): TASK_FAILED (REASON_EXECUTOR_TERMINATED): Executor terminated',
+        '    away: lost with its agent; its tasks run from their standbys until its own copies catch up',
         '    tasks: — (no report from this container yet)',
         'errors:',
         `  CONTAINER_FAILING: ${message}`,

@@ -79,3 +79,59 @@ test('a rescale moves the tasks of a removed container to the containers that ke
     ['1', ['P3', 'P4', 'P5', 'P8']],
   ]);
 });
+
+test("an away container's tasks go to their standbys, and it comes back to tasks it kept warm", () => {
+  const three = plan(6, 3); // 0: P0 P1, 1: P2 P3, 2: P4 P5; P4's standby is on 0, P5's on 1
+  const placed = (model: ReturnType<typeof plan>) =>
+    model.containers.map((container) => [container.id, container.tasks.map((task) => task.name.replace('Partition ', 'P'))]);
+  const away = planJobModel(three, inputs(6), { job: 'wc', containerCount: 3, standbys: 1, away: new Set(['2']) });
+  assert.deepEqual(placed(away), [
+    ['0', ['P0', 'P1', 'P4']],
+    ['1', ['P2', 'P3', 'P5']],
+    ['2', []],
+  ]);
+  assert.equal(away.version, three.version + 1);
+  // Away, container 2 keeps copies of P1, P2 and P5 (placement over the away model); back, it gets two of those.
+  const copies = standbyTasksOf(away, '2', 1).map((task) => task.name.replace('Partition ', 'P'));
+  assert.deepEqual(copies, ['P1', 'P2', 'P5']);
+  const back = planJobModel(away, inputs(6), { job: 'wc', containerCount: 3, standbys: 1 });
+  assert.deepEqual(placed(back), [
+    ['0', ['P0', 'P4']],
+    ['1', ['P2', 'P3']],
+    ['2', ['P1', 'P5']],
+  ]);
+  // Planning again with the same container away changes nothing.
+  assert.equal(planJobModel(away, inputs(6), { job: 'wc', containerCount: 3, standbys: 1, away: new Set(['2']) }).version, away.version);
+});
+
+test('a container away moves only its own tasks, and never every container away', () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 2, max: 6 }),
+      fc.integer({ min: 0, max: 40 }),
+      fc.integer({ min: 1, max: 2 }),
+      (containers, extra, replicas) => {
+        const partitions = containers + extra;
+        const before = plan(partitions, containers);
+        const lost = String(containers - 1 - (extra % containers));
+        const away = planJobModel(before, inputs(partitions), {
+          job: 'wc',
+          containerCount: containers,
+          standbys: replicas,
+          away: new Set([lost]),
+        });
+        assert.deepEqual(away.containers.find((container) => container.id === lost)?.tasks, []);
+        const home = (model: typeof before, task: string) => findContainerOfTask(model, task)?.id;
+        // Only the lost container's tasks move (the fewest moves), and the others stay balanced to ±1.
+        for (const task of listTasks(away))
+          if (home(before, task.name) !== lost) assert.equal(home(away, task.name), home(before, task.name));
+        const sizes = away.containers.filter((container) => container.id !== lost).map((container) => container.tasks.length);
+        assert.ok(Math.max(...sizes) - Math.min(...sizes) <= 1, `balanced: ${sizes.join(', ')}`);
+      },
+    ),
+  );
+  assert.throws(
+    () => planJobModel(plan(4, 2), inputs(4), { job: 'wc', containerCount: 2, away: new Set(['0', '1']) }),
+    /MODEL_NO_CONTAINER_PRESENT|all 2 containers are away/,
+  );
+});

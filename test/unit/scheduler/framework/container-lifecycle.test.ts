@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { failureCause, NEW_CONTAINER, transition, type ContainerRecord } from '../../../../scheduler/framework/container-lifecycle.js';
-import { eventForStatus, executorEnded } from '../../../../scheduler/framework/task-status.js';
+import { eventForStatus, executorEnded, lostWithAgent } from '../../../../scheduler/framework/task-status.js';
 import { desiredContainers } from '../../../../scheduler/framework/scale-store.js';
 
 const task = { taskId: 'job.0.a', agentId: 'S1', hostname: 'h1' };
@@ -77,6 +77,20 @@ describe('container lifecycle', () => {
       'an agent lost: fate unknown',
     );
     assert.equal(executorEnded({ ...ended, state: 'TASK_GONE_BY_OPERATOR' }), false);
+  });
+
+  it('knows a task went with its agent (its state too) from the reason, not from a LOST alone', () => {
+    assert.equal(lostWithAgent({ state: 'TASK_LOST', reason: 'REASON_AGENT_REMOVED' }), true, 'the agent was marked unreachable');
+    assert.equal(lostWithAgent({ state: 'TASK_LOST', reason: 'REASON_AGENT_DISCONNECTED' }), true);
+    assert.equal(lostWithAgent({ state: 'TASK_UNREACHABLE', reason: 'REASON_AGENT_REMOVED' }), true, 'a partition-aware report');
+    assert.equal(lostWithAgent({ state: 'TASK_GONE_BY_OPERATOR' }), true);
+    assert.equal(
+      lostWithAgent({ state: 'TASK_LOST', reason: 'REASON_RECONCILIATION' }),
+      false,
+      'unknown to a new master: the agent may be fine',
+    );
+    assert.equal(lostWithAgent({ state: 'TASK_LOST', reason: 'REASON_AGENT_RESTARTED' }), false, 'the agent and its volumes are back');
+    assert.equal(lostWithAgent({ state: 'TASK_FAILED', reason: 'REASON_EXECUTOR_TERMINATED' }), false, 'relaunched on its own volume');
   });
 
   it('plans for the last rescale until the config’s own container count changes', () => {
