@@ -50,16 +50,24 @@ export class StandbyReplicas {
   private wake: () => void = () => undefined;
   private readonly loop: Promise<void>;
   private readonly caughtUp = new Set<string>();
+  /** The pass in progress, if any. */
+  private passing: Promise<void> | undefined;
 
   constructor(private readonly options: StandbyOptions) {
     this.loop = this.run();
   }
 
-  /** The tasks to keep copies of from now on (a copy no longer named is left on disk, as a task's own state is). */
-  follow(tasks: readonly TaskModel[]): void {
+  /**
+   * The tasks to keep copies of from now on (a copy no longer named is left on disk, as a task's own
+   * state is). Resolves once no pass touches a copy it no longer names: a task taken over here may
+   * then open the copy's DBs.
+   */
+  async follow(tasks: readonly TaskModel[]): Promise<void> {
+    const dropped = this.tasks.some((task) => !tasks.some((kept) => kept.name === task.name));
     this.tasks = tasks;
     for (const name of this.caughtUp) if (!tasks.some((task) => task.name === name)) this.caughtUp.delete(name);
     this.options.status?.standbyTasks(tasks.map((task) => task.name));
+    if (dropped) await this.passing;
   }
 
   /**
@@ -87,9 +95,11 @@ export class StandbyReplicas {
         };
       });
       if (this.closed) return;
-      await this.pass().catch((error: unknown) =>
-        this.options.logger.warn('a standby pass failed; the next one tries again', { error: describeError(error) }),
-      );
+      this.passing = this.pass().catch((error: unknown) => {
+        this.options.logger.warn('a standby pass failed; the next one tries again', { error: describeError(error) });
+      });
+      await this.passing;
+      this.passing = undefined;
     }
   }
 

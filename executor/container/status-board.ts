@@ -39,11 +39,12 @@ export class StatusBoard {
     if (this.standbys.has(task)) this.standbys.set(task, { lag: progress.lag, at: Date.now() });
   }
 
-  /** The tasks of a new job model are about to restore. */
+  /** These tasks are about to restore (a start, or tasks a hand-over gives the container). */
   restoringTasks(names: readonly string[]): void {
-    this.retire();
-    this.restoring = new Set(names);
-    for (const name of names) this.restores.delete(name);
+    for (const name of names) {
+      this.restoring.add(name);
+      this.restores.delete(name);
+    }
   }
 
   /** The container runs on this job model version now (its hand-over completed). */
@@ -51,17 +52,18 @@ export class StatusBoard {
     this.modelVersion = version;
   }
 
-  /** The tasks are restored and run. */
+  /** These tasks are restored and run, beside those running already. */
   running(tasks: readonly TaskInstance[]): void {
-    this.tasks = tasks;
-    this.restoring.clear();
+    this.tasks = [...this.tasks, ...tasks];
+    for (const task of tasks) this.restoring.delete(task.name);
   }
 
-  /** The tasks stopped (hand-over or shutdown): their counts move into the total. */
-  retire(): void {
-    for (const task of this.tasks) this.processedBefore += task.processedCount;
-    this.tasks = [];
-    this.restoring.clear();
+  /** These tasks stopped or did not start (a hand-over took them; every task, at shutdown): their counts move into the total. */
+  retire(names?: readonly string[]): void {
+    const leaving = (name: string): boolean => names === undefined || names.includes(name);
+    for (const task of this.tasks) if (leaving(task.name)) this.processedBefore += task.processedCount;
+    this.tasks = this.tasks.filter((task) => !leaving(task.name));
+    for (const name of [...this.restoring]) if (leaving(name)) this.restoring.delete(name);
   }
 
   report(): ContainerStatusReport {

@@ -6,9 +6,8 @@
  *
  *   lost tasks:   stop (final commit) → release their claims
  *   gained tasks: await their claims (released by the giver, or its session ended) → restore → start
+ *   kept tasks:   run on throughout, their input never paused
  *
- * A container that only gains tasks awaits their claims while its running tasks go on, and restarts
- * once it holds them all.
  * Release always comes before await (never hold-and-wait), so containers swapping tasks cannot
  * deadlock. Changes are handled one at a time, always towards the newest model seen (a version
  * skipped meanwhile needs no hand-over of its own, since claims are per task, not per version).
@@ -25,7 +24,7 @@ import { isTaskLost, type TaskOwnership } from '../../shared/coordination/task-o
 import { JobModelStore } from '../../shared/coordination/job-model-store.js';
 import type { DigestAuth } from '../../shared/coordination/zk-acl.js';
 import { ZkSession } from '../../shared/coordination/zk-session.js';
-import { describeError } from '../../shared/errors.js';
+import { describeError, isSluiceError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 import type { ContainerModel, JobModel } from '../../shared/model/job-model.js';
 import { SerialQueue } from '../../shared/serial-queue.js';
@@ -33,7 +32,7 @@ import type { ContainerHandle, RunningContainer } from '../container/container.j
 import { StatusBoard } from '../container/status-board.js';
 import { startStatusServer, type StatusListen, type StatusServer } from '../http/status-server.js';
 import { queryableTasks } from '../http/store-query.js';
-import { planHandOver } from './hand-over-plan.js';
+import { planHandOver, type HandOverPlan } from './hand-over-plan.js';
 
 export interface CoordinatedContainerOptions {
   readonly job: string;
@@ -217,46 +216,33 @@ export class CoordinatedContainer implements ContainerHandle {
       action: plan.action,
       lost: plan.lost,
       gained: plan.gained,
+      changed: plan.changed,
     });
-    if (plan.action === 'restart' && plan.lost.length === 0) {
-      // Only gaining (the tasks of a lost or removed container): the running tasks go on while the
-      // givers release the gained ones, which for a lost container takes its whole session timeout.
-      await this.claim(plan.gained, target.model.version);
-      if (this.latest !== target) {
-        // Overtaken while waiting: keep only the claims of what runs, and follow the newest model.
-        const running = new Set(this.current?.mine?.tasks.map((task) => task.name));
-        await this.barrier.release(this.barrier.heldTasks().filter((task) => !running.has(task)));
-        this.queue.push(() => this.follow());
-        return;
+    const running = this.running;
+    if (plan.action === 'hand-over' && running !== undefined) {
+      if (!(await this.handOver(running, target, mine, plan))) return;
+    } else if (plan.action !== 'keep') {
+      if (plan.action === 'leave') {
+        this.running = undefined;
+        await running?.stop().catch((error: unknown) => this.stoppedWithoutCommit(error));
       }
-    }
-    if (plan.action === 'restart' || plan.action === 'leave') {
-      const running = this.running;
-      this.running = undefined;
-      await running?.stop().catch((error: unknown) => {
-        // Its final commit found the claims gone: the tasks were abandoned, and their next owners go on from the last checkpoint.
-        if (!isTaskLost(error)) throw error;
-        logger.warn('lost the tasks during their final commit; they stopped without it', { reason: describeError(error) });
-      });
-    }
-    if (plan.action !== 'keep') {
       // Every claim the new model does not give us: the lost tasks, and any task claimed for a model
       // that was overtaken before it ran (its next owner waits for the claim).
       const ours = new Set(mine?.tasks.map((task) => task.name));
       await this.barrier.release(this.barrier.heldTasks().filter((task) => !ours.has(task)));
-    }
-    if (plan.action === 'start' || plan.action === 'restart') {
-      // Kept tasks are still ours (a lost session would have abandoned them): claim only the gained.
-      await this.claim(plan.gained, target.model.version);
-      if (this.latest !== target) {
-        // A newer model came while we waited. Nothing runs now, so follow that one from a standing
-        // start: its tasks we already claimed are ours again at once, the others are released.
-        this.current = undefined;
-        this.queue.push(() => this.follow());
-        return;
+      if (plan.action !== 'leave') {
+        // Tasks of the model it ran are still ours (a lost session would have abandoned them): claim only the gained.
+        await this.claim(plan.gained, target.model.version);
+        if (this.latest !== target) {
+          // A newer model came while we waited. Nothing runs now, so follow that one from a standing
+          // start: its tasks we already claimed are ours again at once, the others are released.
+          this.current = undefined;
+          this.queue.push(() => this.follow());
+          return;
+        }
+        this.running = await this.options.start(target.model, this.status, this.ownership);
+        this.watchRunning(this.running);
       }
-      this.running = await this.options.start(target.model, this.status, this.ownership);
-      this.watchRunning(this.running);
     }
     // Kept tasks: the model may still place other tasks' standby replicas here now.
     if (plan.action === 'keep') this.running?.followStandbys(target.model);
@@ -272,6 +258,50 @@ export class CoordinatedContainer implements ContainerHandle {
     this.firstStart = undefined;
     // Not awaited: stopping waits for the queue, and this runs in it.
     if (plan.action === 'leave') void this.stop();
+  }
+
+  /**
+   * Per-task hand-over on the running container: the lost and changed tasks stop (each with its last
+   * commit), the lost ones' claims go, the gained ones are claimed (the running tasks go on while their
+   * givers release them, which for a lost container takes its whole session), then the gained and
+   * changed tasks restore and start. Never a hold-and-wait on what the new model takes away: release
+   * comes before the wait. False when it did not complete (overtaken by a newer model, which is
+   * followed next, or the container stopped meanwhile).
+   */
+  private async handOver(
+    running: RunningContainer,
+    target: { model: JobModel },
+    mine: ContainerModel | undefined,
+    plan: HandOverPlan,
+  ): Promise<boolean> {
+    const leaving = new Set([...plan.lost, ...plan.changed]);
+    await running.dropTasks([...leaving]).catch((error: unknown) => this.stoppedWithoutCommit(error));
+    const ours = new Set(mine?.tasks.map((task) => task.name));
+    await this.barrier.release(this.barrier.heldTasks().filter((task) => !ours.has(task)));
+    const kept = (this.current?.mine?.tasks ?? []).filter((task) => !leaving.has(task.name));
+    await this.claim(plan.gained, target.model.version);
+    if (this.latest !== target && this.current !== undefined) {
+      // Overtaken while waiting: the kept tasks are what runs; the newest model is followed from there
+      // (the claims it gives us are ours again at once, the others are released).
+      this.current = { model: this.current.model, mine: { id: this.options.containerId, tasks: kept } };
+      this.queue.push(() => this.follow());
+      return false;
+    }
+    try {
+      await running.addTasks(target.model, [...plan.gained, ...plan.changed]);
+    } catch (error) {
+      // Its claims ended meanwhile (the container abandons its tasks and starts over) or it is stopping.
+      if (isSluiceError(error) && error.code === 'CONTAINER_STOPPING') return false;
+      throw error;
+    }
+    running.followStandbys(target.model);
+    return true;
+  }
+
+  /** A task's final commit found its claim gone: it was abandoned, and its next owner goes on from its last checkpoint. */
+  private stoppedWithoutCommit(error: unknown): void {
+    if (!isTaskLost(error)) throw error;
+    this.options.logger.warn('lost tasks during their final commit; they stopped without it', { reason: describeError(error) });
   }
 
   /**

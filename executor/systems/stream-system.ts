@@ -59,6 +59,18 @@ export interface InputRequest {
 
 export interface InputSource {
   /**
+   * Per-task hand-over, first step: no `onMessages` call for these partitions from now on (their
+   * tasks may still make their last commits). The others are delivered throughout.
+   */
+  stopDelivering(ssps: readonly Ssp[]): void;
+  /**
+   * Per-task hand-over: the input's partitions become exactly `ssps`. Those it does not deliver yet
+   * start from their starts, those not listed stop, the others are delivered throughout; whatever
+   * the system keeps of the container's partitions elsewhere (Kafka: the group member's claim)
+   * follows them.
+   */
+  follow(ssps: InputRequest['ssps']): Promise<void>;
+  /**
    * Stops delivering. The source stays connected, because a task's last commit may need it
    * (Kafka checkpoints are the consumer group's offset commits).
    */
@@ -86,15 +98,17 @@ export interface TaskWriter {
   readonly outputs: OutputSink;
   changelogSink(target: ChangelogPartition): ChangelogSink;
   readonly checkpoints: CheckpointWriter;
+  /** The task left the container (a hand-over): closes what only it used. The system closes the rest when it closes. */
+  close(): Promise<void>;
 }
 
-/** The at-least-once writer of a task: the container's shared output sink and checkpoint store. */
+/** The at-least-once writer of a task: the container's shared output sink and checkpoint store (nothing of its own to close). */
 export function sharedTaskWriter(
   outputs: OutputSink,
   checkpoints: CheckpointWriter,
   changelogSink: (target: ChangelogPartition) => ChangelogSink,
 ): TaskWriter {
-  return { outputs, checkpoints, changelogSink };
+  return { outputs, checkpoints, changelogSink, close: async () => undefined };
 }
 
 export interface OutputSink {

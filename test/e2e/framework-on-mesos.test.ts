@@ -32,6 +32,7 @@ import { infraSettings } from '../../dev/services/settings.js';
 import { testKafka, testLogDir, zkConnect } from '../infra/services.js';
 import {
   checkRuns,
+  longestPause,
   produceWords,
   readTopic,
   waitForCheckpointsAtEnd,
@@ -78,18 +79,6 @@ const ELECTION_SESSION_MS = 4_000;
 
 /** The ZooKeeper session timeout of a container (coordinated-container.ts's default). */
 const CONTAINER_SESSION_TIMEOUT_MS = 10_000;
-
-/** The longest time between two samples with no progress in between (the last stretch included). */
-function longestPause(samples: readonly { at: number; processed: number }[]): number {
-  let longest = 0;
-  let since = samples[0]?.at ?? 0;
-  for (let i = 1; i < samples.length; i++) {
-    const sample = samples[i] as { at: number; processed: number };
-    if (sample.processed > (samples[i - 1] as { processed: number }).processed) since = sample.at;
-    longest = Math.max(longest, sample.at - since);
-  }
-  return longest;
-}
 
 function liveTaskStates(mesos: MiniMesos) {
   return mesos

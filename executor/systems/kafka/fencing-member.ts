@@ -120,11 +120,18 @@ export class FencingMember {
     await consumer.run({ autoCommit: false, eachBatch: async () => undefined });
   }
 
-  async leave(): Promise<void> {
+  /**
+   * Leaves the group for good. 'closing': the container closes its input, so nothing is committed
+   * any more. 'replaced': a new member with the container's new claim joins next (a hand-over), so
+   * commits wait for it as for a rejoin after a crash.
+   */
+  async leave(why: 'closing' | 'replaced'): Promise<void> {
     this.closing = true;
-    this.membership.onStop(
-      new SluiceError('KAFKA_INPUT_CLOSED', 'the container closed its Kafka consumer: no checkpoint is committed through it any more'),
-    );
+    if (why === 'replaced') this.membership.onCrash();
+    else
+      this.membership.onStop(
+        new SluiceError('KAFKA_INPUT_CLOSED', 'the container closed its Kafka consumer: no checkpoint is committed through it any more'),
+      );
     await this.consumer.disconnect();
   }
 }

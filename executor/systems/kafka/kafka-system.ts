@@ -54,7 +54,7 @@ export class KafkaSystem implements StreamSystem {
   readonly checkpoints: KafkaCheckpointStore;
   private readonly membership = new GroupMembership();
   /** Exactly once: every task's writer (its own transactional producer), closed with the system. */
-  private readonly taskWriters: TransactionalTaskWriter[] = [];
+  private readonly taskWriters = new Set<TransactionalTaskWriter>();
 
   private constructor(
     private readonly kafka: Kafka,
@@ -98,8 +98,17 @@ export class KafkaSystem implements StreamSystem {
       epoch,
       logger,
     });
-    this.taskWriters.push(writer);
-    return writer;
+    this.taskWriters.add(writer);
+    // A writer the container closed (its task left in a hand-over) is not the system's to close any more.
+    return {
+      outputs: writer.outputs,
+      checkpoints: writer.checkpoints,
+      changelogSink: (target) => writer.changelogSink(target),
+      close: async () => {
+        this.taskWriters.delete(writer);
+        await writer.close();
+      },
+    };
   }
 
   async partitionCounts(topics: readonly { topic: string; purpose: string }[]): Promise<Map<string, number>> {
@@ -161,7 +170,7 @@ export class KafkaSystem implements StreamSystem {
   /** Closes every client, each even if another one's close failed (a failed container must leave nothing connected). */
   async close(): Promise<void> {
     await settleAll([
-      ...this.taskWriters.splice(0).map((writer) => writer.close()),
+      ...[...this.taskWriters].map((writer) => writer.close()),
       this.shared?.producer.disconnect(),
       this.admin.disconnect(),
     ]);
@@ -178,7 +187,7 @@ export class KafkaSystem implements StreamSystem {
  */
 export const INPUT_FETCH = { maxBytesPerPartition: 128 * 1024, maxWaitTimeInMs: 500 } as const;
 
-function partitionsOf(ssps: InputRequest['ssps']): Record<string, number[]> {
+function partitionsOf(ssps: readonly { readonly ssp: Ssp }[]): Record<string, number[]> {
   const byTopic: Record<string, number[]> = {};
   for (const { ssp } of ssps) (byTopic[ssp.topic] ??= []).push(ssp.partition);
   return byTopic;
@@ -202,12 +211,17 @@ export function containerClientId(job: string, containerId: string): string {
  * The container's input: a PartitionFetcher of exactly its partitions, from where it says, and its
  * fencing member of the job's consumer group (fencing-member.ts), which fetches nothing. Records
  * never wait for the group: a rebalance (a container dies, restarts, or changes its tasks) delays
- * at-least-once commits until this member has rejoined, never a fetch.
+ * at-least-once commits until this member has rejoined, never a fetch. A hand-over changes the
+ * fetched partitions at once; the member's claim follows them by a new member (kafkajs sends a
+ * member's metadata only when it joins), which delays the container's commits, not its fetches.
  */
 class KafkaInput implements InputSource {
   private fetcher: PartitionFetcher | undefined;
-  private readonly member: FencingMember;
-  private readonly owned = new Map<string, Ssp>();
+  private member: FencingMember | undefined;
+  /** "topic\0partition" → the partition and the epoch of the task claim it is owned under. */
+  private readonly owned = new Map<string, { readonly ssp: Ssp; readonly epoch: bigint }>();
+  /** The claim the member joined with (claimOf), to know when it must follow. */
+  private claimed = '';
   private closed = false;
   private fail: (error: Error) => void = () => undefined;
   readonly failed = new Promise<Error>((resolve) => (this.fail = resolve));
@@ -216,55 +230,90 @@ class KafkaInput implements InputSource {
     private readonly kafka: Kafka,
     private readonly options: KafkaSystemOptions,
     private readonly request: InputRequest,
-    membership: GroupMembership,
-  ) {
-    for (const { ssp } of request.ssps) this.owned.set(`${ssp.topic}\u0000${ssp.partition}`, ssp);
-    const claim: MemberClaim = {
-      container: options.containerId,
-      partitions: partitionsOf(request.ssps),
-      epochs: Object.fromEntries(request.ssps.map(({ ssp, epoch }) => [`${ssp.topic}/${ssp.partition}`, String(epoch)])),
-      startedAt: Date.now(),
-    };
-    this.member = new FencingMember(
-      kafka,
-      {
-        containerId: options.containerId,
-        groupId: groupId(options.job),
-        clientId: containerClientId(options.job, options.containerId),
-        sessionTimeoutMs: options.sessionTimeoutMs,
-        logger: options.logger,
-      },
-      claim,
-      request.ssps.map(({ ssp }) => ssp),
-      membership,
-    );
-    void this.member.failed.then((error) => this.fail(error));
-  }
+    private readonly membership: GroupMembership,
+  ) {}
 
   async start(): Promise<void> {
-    const { options, request } = this;
-    const topics = [...new Set(request.ssps.map(({ ssp }) => ssp.topic))].join(' or ');
-    const fetcher = await namingRefusals({ topic: { name: topics, operation: 'READ' } }, kafkaPrincipal(this.kafka), async () => {
-      const opened = await PartitionFetcher.open(this.kafka, {
-        // kafkajs's consumer reads committed records only by default, in both modes: so does this.
-        readCommitted: true,
-        ...INPUT_FETCH,
-        logger: options.logger,
-        onBatch: (batch) => this.handOn(batch),
-      });
-      this.fetcher = opened;
-      for (const { ssp, start } of request.ssps) await opened.add(ssp.topic, ssp.partition, start);
-      return opened;
+    const fetcher = await PartitionFetcher.open(this.kafka, {
+      // kafkajs's consumer reads committed records only by default, in both modes: so does this.
+      readCommitted: true,
+      ...INPUT_FETCH,
+      logger: this.options.logger,
+      onBatch: (batch) => this.handOn(batch),
     });
+    this.fetcher = fetcher;
     void fetcher.failed.then((error) => {
-      const refusal = kafkaRefusal(error, { topic: { name: topics, operation: 'READ' } }, kafkaPrincipal(this.kafka));
+      const refusal = kafkaRefusal(error, { topic: this.topicsAttempt() }, kafkaPrincipal(this.kafka));
       this.fail(refusal ?? new SluiceError('KAFKA_INPUT_FAILED', `the Kafka input stopped: ${describeError(error)}`, { cause: error }));
     });
-    await this.member.join();
+    await this.follow(this.request.ssps);
+  }
+
+  stopDelivering(ssps: readonly Ssp[]): void {
+    for (const ssp of ssps) {
+      this.owned.delete(partitionKey(ssp));
+      this.fetcher?.remove(ssp.topic, ssp.partition);
+    }
+  }
+
+  async follow(ssps: InputRequest['ssps']): Promise<void> {
+    const fetcher = this.fetcher;
+    if (fetcher === undefined || this.closed) return;
+    const next = new Map(ssps.map((entry) => [partitionKey(entry.ssp), entry]));
+    this.stopDelivering([...this.owned].filter(([key]) => !next.has(key)).map(([, { ssp }]) => ssp));
+    for (const [key, { ssp, start, epoch }] of next) {
+      if (this.owned.has(key)) continue;
+      this.owned.set(key, { ssp, epoch });
+      await namingRefusals({ topic: { name: ssp.topic, operation: 'READ' } }, kafkaPrincipal(this.kafka), () =>
+        fetcher.add(ssp.topic, ssp.partition, start),
+      );
+    }
+    if (claimOf(this.owned) !== this.claimed) await this.rejoin();
+  }
+
+  /** A new member with the container's claim now, in place of the old one (none while it owns no partition). */
+  private async rejoin(): Promise<void> {
+    const { options } = this;
+    const owned = [...this.owned.values()];
+    const old = this.member;
+    this.claimed = claimOf(this.owned);
+    const claim: MemberClaim = {
+      container: options.containerId,
+      partitions: partitionsOf(owned),
+      epochs: Object.fromEntries(owned.map(({ ssp, epoch }) => [`${ssp.topic}/${ssp.partition}`, String(epoch)])),
+      startedAt: Date.now(),
+    };
+    const member =
+      owned.length === 0
+        ? undefined
+        : new FencingMember(
+            this.kafka,
+            {
+              containerId: options.containerId,
+              groupId: groupId(options.job),
+              clientId: containerClientId(options.job, options.containerId),
+              sessionTimeoutMs: options.sessionTimeoutMs,
+              logger: options.logger,
+            },
+            claim,
+            owned.map(({ ssp }) => ssp),
+            this.membership,
+          );
+    this.member = member;
+    void member?.failed.then((error) => {
+      if (this.member === member) this.fail(error);
+    });
+    await old?.leave('replaced');
+    await member?.join();
+  }
+
+  /** The topics it reads, as one resource for a refusal's message. */
+  private topicsAttempt(): { name: string; operation: 'READ' } {
+    return { name: [...new Set([...this.owned.values()].map(({ ssp }) => ssp.topic))].join(' or '), operation: 'READ' };
   }
 
   private handOn(batch: FetchedBatch): Promise<void> | undefined {
-    const ssp = this.owned.get(`${batch.topic}\u0000${batch.partition}`);
+    const ssp = this.owned.get(`${batch.topic}\u0000${batch.partition}`)?.ssp;
     if (!ssp || this.closed) return undefined;
     this.request.onMessages(
       ssp,
@@ -281,6 +330,18 @@ class KafkaInput implements InputSource {
   async close(): Promise<void> {
     this.closed = true;
     this.fetcher?.pause();
-    await settleAll([this.fetcher?.close(), this.member.leave()]);
+    await settleAll([this.fetcher?.close(), this.member?.leave('closing')]);
   }
+}
+
+function partitionKey(ssp: Ssp): string {
+  return `${ssp.topic}\u0000${ssp.partition}`;
+}
+
+/** What a member claims, comparable: each partition with its epoch. */
+function claimOf(owned: ReadonlyMap<string, { readonly epoch: bigint }>): string {
+  return [...owned]
+    .map(([key, { epoch }]) => `${key}@${epoch}`)
+    .sort()
+    .join(',');
 }

@@ -83,6 +83,7 @@ export class TransactionalTaskWriter implements TaskWriter {
   private readonly batching: BatchingProducer;
   private readonly ssps: ReadonlyMap<string, Ssp>;
   private current: Promise<Transaction> | undefined;
+  private closing: Promise<void> | undefined;
 
   private constructor(
     private readonly producer: Producer,
@@ -125,11 +126,17 @@ export class TransactionalTaskWriter implements TaskWriter {
   }
 
   /**
-   * Called once, by the system that opened the writer when it closes. Bounded: a stop must not hang
-   * on a broker that went away (what was left open is aborted by the broker after
-   * TRANSACTION_TIMEOUT_MS, or by the task's next owner at once).
+   * By the container when the task leaves it (a hand-over), or by the system that opened the writer
+   * when it closes; the same close for every call. Bounded: a stop must not hang on a broker that
+   * went away (what was left open is aborted by the broker after TRANSACTION_TIMEOUT_MS, or by the
+   * task's next owner at once).
    */
-  async close(): Promise<void> {
+  close(): Promise<void> {
+    this.closing ??= this.closeInTime();
+    return this.closing;
+  }
+
+  private async closeInTime(): Promise<void> {
     const closed = this.closeProducer().then(() => true);
     if (!(await Promise.race([closed, sleep(CLOSE_TIMEOUT_MS).then(() => false)]))) {
       this.options.logger.warn("the task's transactional producer did not close in time; going on without it", {

@@ -147,7 +147,8 @@ export class MemorySystem implements StreamSystem {
 class MemoryInput implements InputSource {
   private stopped = false;
   private ended = false;
-  private readonly positions = new Map<string, number>();
+  /** Each partition it delivers, by sspKey: the partition and the next position to hand on. */
+  private readonly positions = new Map<string, { readonly ssp: Ssp; next: number }>();
   private readonly running = new Set<Promise<void>>();
   private wake: (() => void) | undefined;
   private readonly unsubscribe: () => void;
@@ -160,12 +161,21 @@ class MemoryInput implements InputSource {
     private readonly quiet: () => boolean,
     private readonly closed: () => void,
   ) {
-    for (const { ssp, start } of request.ssps) {
-      this.positions.set(sspKey(ssp), Number(start));
-    }
+    for (const { ssp, start } of request.ssps) this.positions.set(sspKey(ssp), { ssp, next: Number(start) });
     this.unsubscribe = topics.onAppend(() => this.wake?.());
     const loop = this.loop().catch((error: Error) => this.fail(error));
     this.running.add(loop);
+  }
+
+  stopDelivering(ssps: readonly Ssp[]): void {
+    for (const ssp of ssps) this.positions.delete(sspKey(ssp));
+  }
+
+  async follow(ssps: InputRequest['ssps']): Promise<void> {
+    const next = new Set(ssps.map(({ ssp }) => sspKey(ssp)));
+    for (const key of [...this.positions.keys()]) if (!next.has(key)) this.positions.delete(key);
+    for (const { ssp, start } of ssps) if (!this.positions.has(sspKey(ssp))) this.positions.set(sspKey(ssp), { ssp, next: Number(start) });
+    this.wake?.();
   }
 
   pause(): void {
@@ -185,7 +195,7 @@ class MemoryInput implements InputSource {
   }
 
   caughtUp(): boolean {
-    return this.request.ssps.every(({ ssp }) => (this.positions.get(sspKey(ssp)) as number) >= this.topics.records(ssp).length);
+    return [...this.positions.values()].every(({ ssp, next }) => next >= this.topics.records(ssp).length);
   }
 
   private async loop(): Promise<void> {
@@ -193,7 +203,7 @@ class MemoryInput implements InputSource {
     while (!this.stopped && !this.ended) {
       let delivered = false;
       await Promise.all(
-        this.request.ssps.map(async ({ ssp }) => {
+        [...this.positions.values()].map(async ({ ssp }) => {
           delivered = (await this.deliver(ssp)) || delivered;
         }),
       );
@@ -202,10 +212,11 @@ class MemoryInput implements InputSource {
         continue;
       }
       // Caught up here; two quiet rounds of the whole system in a row mean the bounded input is over.
-      quietRounds = this.quiet() ? quietRounds + 1 : 0;
+      // An input given no partition yet (they come with the container's tasks) is not over.
+      quietRounds = this.positions.size > 0 && this.quiet() ? quietRounds + 1 : 0;
       if (quietRounds >= 2) {
         this.ended = true;
-        for (const { ssp } of this.request.ssps) this.request.onEnd?.(ssp);
+        for (const { ssp } of this.positions.values()) this.request.onEnd?.(ssp);
         return;
       }
       await new Promise<void>((resolve) => {
@@ -217,12 +228,12 @@ class MemoryInput implements InputSource {
   }
 
   private async deliver(ssp: Ssp): Promise<boolean> {
-    const key = sspKey(ssp);
     const log = this.topics.records(ssp);
-    const position = this.positions.get(key) as number;
-    if (position >= log.length) return false;
-    const chunk = log.slice(position, position + CHUNK);
-    this.positions.set(key, position + chunk.length);
+    const position = this.positions.get(sspKey(ssp));
+    // Not delivered any more (a hand-over took it while this round ran).
+    if (position === undefined || position.next >= log.length) return false;
+    const chunk = log.slice(position.next, position.next + CHUNK);
+    position.next += chunk.length;
     this.request.onMessages(
       ssp,
       chunk.map((record) => ({ key: record.key, value: record.value, offset: String(record.offset), timestamp: record.timestamp })),

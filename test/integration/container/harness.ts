@@ -490,3 +490,61 @@ export async function restoresPlanned(file: string): Promise<{ task: string; reu
     .filter((line) => line.includes('"restore planned"'))
     .map((line) => JSON.parse(line) as { task: string; reuseLocal: boolean; replay: number; reason: string });
 }
+
+/** A processed count at a time: a task's, or a container's. */
+export interface ProgressSample {
+  readonly at: number;
+  readonly processed: number;
+}
+
+/** The longest time between two samples with no progress in between (the last stretch included). */
+export function longestPause(samples: readonly ProgressSample[]): number {
+  let longest = 0;
+  let since = samples[0]?.at ?? 0;
+  for (let i = 1; i < samples.length; i++) {
+    const sample = samples[i] as ProgressSample;
+    if (sample.processed > (samples[i - 1] as ProgressSample).processed) since = sample.at;
+    longest = Math.max(longest, sample.at - since);
+  }
+  return longest;
+}
+
+/**
+ * Samples the processed count of every task the containers `ids` run, every `everyMs`, until
+ * stop(): by "container/task". A task instance's count starts at 0, so a count that goes down
+ * means the task was started again.
+ */
+export function sampleTasks(
+  registry: ContainerRegistry,
+  ids: readonly string[],
+  everyMs = 100,
+): { stop(): Promise<Map<string, ProgressSample[]>> } {
+  const samples = new Map<string, ProgressSample[]>();
+  let sampling = true;
+  const loop = (async () => {
+    while (sampling) {
+      const urls = new Map((await registry.list()).map((container) => [container.id, container.url]));
+      await Promise.all(
+        ids.map(async (id) => {
+          const url = urls.get(id);
+          if (!url) return;
+          const report = (await (await fetch(`${url}/status`)).json().catch(() => undefined)) as ContainerStatusReport | undefined;
+          for (const task of report?.tasks ?? []) {
+            const key = `${id}/${task.name}`;
+            const list = samples.get(key) ?? [];
+            list.push({ at: report?.at ?? Date.now(), processed: task.processed });
+            samples.set(key, list);
+          }
+        }),
+      ).catch(() => undefined);
+      await sleep(everyMs);
+    }
+  })();
+  return {
+    stop: async () => {
+      sampling = false;
+      await loop;
+      return samples;
+    },
+  };
+}

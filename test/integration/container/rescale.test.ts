@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import type { ContainerStatusReport } from '../../../shared/config/executor-contract.js';
 import { ContainerRegistry } from '../../../shared/coordination/container-registry.js';
@@ -14,6 +15,7 @@ import {
   containerLog,
   exitOf,
   killContainers,
+  longestPause,
   produceWordsUntil,
   readTopic,
   startContainer,
@@ -22,6 +24,7 @@ import {
   waitForModel,
   waitForProcessing,
   restoresPlanned,
+  sampleTasks,
   stopAndCheckCounts,
 } from './harness.js';
 import { ModelPublisher } from './model-publisher.js';
@@ -110,12 +113,33 @@ describe('rescaling a running word count through the job model in ZooKeeper', { 
     // changelogs have records to restore and their first owner's work to hand over.
     await waitForCheckpoints(admin, job, (offset) => offset > 0, 'past 0 on every partition before the scale-up');
 
+    // Containers 0 and 1 stay through both rebalances: the tasks they keep must never stop (per-task hand-over).
+    const keptThrough: { task: string; pause: number; samples: number }[] = [];
     const rebalance = async (containers: number, ids: string[]) => {
       const before = await zxid();
+      const previous = await publisher.models.read();
+      const samples = sampleTasks(registry, ['0', '1']);
+      await sleep(500);
       const started = performance.now();
       const model = await publisher.publish(containers);
       await waitForModel(registry, ids, model.version);
-      return { model, ms: Math.round(performance.now() - started), zkWrites: (await zxid()) - before };
+      const ms = Math.round(performance.now() - started);
+      await sleep(1_000);
+      const sampled = await samples.stop();
+      for (const id of ['0', '1']) {
+        const had = new Set(previous?.model.containers.find((container) => container.id === id)?.tasks.map((task) => task.name));
+        for (const task of model.containers.find((container) => container.id === id)?.tasks ?? []) {
+          if (!had.has(task.name)) continue;
+          const series = sampled.get(`${id}/${task.name}`) ?? [];
+          const counts = series.map((sample) => sample.processed);
+          assert.ok(
+            counts.every((count, i) => i === 0 || count >= (counts[i - 1] as number)),
+            `${task.name}, kept by container ${id}, was never started again: its count never went down (${counts.join(' ')})`,
+          );
+          keptThrough.push({ task: `${id}/${task.name}`, pause: longestPause(series), samples: series.length });
+        }
+      }
+      return { model, ms, zkWrites: (await zxid()) - before };
     };
     const up = await rebalance(3, ['0', '1', '2']);
     // The taker reports its tasks on its status endpoint (registered in ZooKeeper), restored from the changelog.
@@ -158,6 +182,25 @@ describe('rescaling a running word count through the job model in ZooKeeper', { 
       `partitions changed hands (${handOvers}) twice for each task container 2 held (${given.join(', ')})`,
     );
 
+    // The tasks containers 0 and 1 kept processed on through both hand-overs (input kept a backlog throughout).
+    assert.ok(keptThrough.length >= 4, `tasks kept through the rebalances: ${JSON.stringify(keptThrough)}`);
+    for (const { task, pause, samples } of keptThrough)
+      assert.ok(
+        pause < 2_000,
+        `${task} kept processing through the hand-over: longest time without progress ${pause} ms over ${samples} samples`,
+      );
+    // Each task was restored once, at its container's start: a hand-over never restarted the tasks a container kept.
+    for (const id of ['0', '1']) {
+      const restored = (await restoresPlanned(containerLog(job, id))).map((restore) => restore.task);
+      const kept = keptThrough.filter(({ task }) => task.startsWith(`${id}/`)).map(({ task }) => task.slice(2));
+      for (const task of kept)
+        assert.equal(
+          restored.filter((name) => name === task).length,
+          1,
+          `${task} restored once by container ${id}: ${restored.join(', ')}`,
+        );
+    }
+
     // Container 2 had no local state: the tasks it took over were rebuilt from the changelog.
     const gained = (await restoresPlanned(containerLog(job, '2'))).filter((restore) => !restore.reuseLocal);
     assert.ok(
@@ -166,7 +209,8 @@ describe('rescaling a running word count through the job model in ZooKeeper', { 
     );
     process.stdout.write(
       `# rescale 2→3: ${up.ms} ms, ${up.zkWrites} ZooKeeper writes; 3→2: ${down.ms} ms, ${down.zkWrites} ZooKeeper writes; ` +
-        `${handOvers} partition hand-overs; ${gained.length} stores restored from the changelog by container 2\n`,
+        `${handOvers} partition hand-overs; ${gained.length} stores restored from the changelog by container 2; ` +
+        `kept tasks' longest pause ${Math.max(...keptThrough.map(({ pause }) => pause))} ms\n`,
     );
   });
 });

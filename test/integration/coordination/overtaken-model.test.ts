@@ -67,6 +67,8 @@ test('a model overtaken during a claim: the container runs the newest one and ke
         done: new Promise<void>(() => undefined),
         stop: async () => undefined,
         abandon: async () => undefined,
+        dropTasks: async () => undefined,
+        addTasks: async () => undefined,
       };
       return running;
     },

@@ -160,6 +160,8 @@ test('at start, a job root open to all or owned by another identity is refused, 
     done: new Promise<void>(() => undefined),
     stop: async () => undefined,
     abandon: async () => undefined,
+    dropTasks: async () => undefined,
+    addTasks: async () => undefined,
   };
   await assert.rejects(
     CoordinatedContainer.start({

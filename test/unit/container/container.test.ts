@@ -201,6 +201,8 @@ describe('a container on the embedded system', () => {
         const input = await openInput(request);
         return {
           failed: input.failed,
+          stopDelivering: (ssps) => input.stopDelivering(ssps),
+          follow: (ssps) => input.follow(ssps),
           pause: () => {
             throw new Error('Consumer group was not initialized, consumer#run must be called first');
           },
@@ -274,6 +276,70 @@ describe('a container on the embedded system', () => {
       logged.some((entry) => entry.message === 'container stopped'),
       'the container stopped',
     );
+  });
+
+  it('hands tasks over one at a time: a dropped task commits and stops, the kept one runs on, an added one goes on from its checkpoint', async () => {
+    const job = taskThat((envelope, collector) => collector.send({ topic: 'out', value: String(envelope.value) }));
+    const dir = await mkdtemp(join(tmpdir(), 'sluice-container-'));
+    const config = compileJobConfig(
+      {
+        job: { name: 'test', module: './unused.ts' },
+        inputs: [{ topic: 'in' }],
+        outputs: [{ topic: 'out' }],
+        stores: { seen: { engine: 'memory' } },
+        task: { 'commit-ms': 20 },
+        'state-dir': dir,
+      },
+      join(dir, 'job.yaml'),
+    );
+    // Two containers expected, one started: the input never ends, as on Kafka.
+    const system = new MemorySystem(new FileCheckpointStore(join(dir, 'checkpoints')), 2, 2);
+    system.ensureTopic('in');
+    const append = (partition: number, ...values: string[]) =>
+      system.topics.append(
+        'in',
+        partition,
+        values.map((value) => ({ key: null, value: Buffer.from(value), timestamp: 0 })),
+      );
+    const jobModel = jobModelFor(config, new Map([['in', 2]]));
+    const container = await startContainer({ binding: bindJob(config, job), jobModel, containerId: '0', system });
+    const eventually = async (what: string, holds: () => boolean) => {
+      for (let tries = 0; !holds(); tries++) {
+        if (tries > 500) assert.fail(`${what}: out has ${values(system, 'out').join(' ')}`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    };
+    append(0, 'a0');
+    append(1, 'b0');
+    await eventually('both tasks processed', () => values(system, 'out').length === 2);
+    const kept = container.tasks.find((task) => task.name === 'Partition 0');
+
+    await container.dropTasks(['Partition 1']);
+    assert.deepEqual(
+      container.tasks.map((task) => task.name),
+      ['Partition 0'],
+    );
+    const checkpoints = new FileCheckpointStore(join(dir, 'checkpoints'));
+    assert.deepEqual(
+      (await checkpoints.load([{ name: 'Partition 1' }])).get('Partition 1')?.inputs,
+      { 'kafka.in.1': '1' },
+      'its last commit',
+    );
+    append(0, 'a1');
+    append(1, 'b1');
+    await eventually('the kept task processing on', () => values(system, 'out').includes('a1'));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.ok(!values(system, 'out').includes('b1'), 'the dropped task no longer processes');
+
+    await container.addTasks(jobModel, ['Partition 1']);
+    await eventually('the added task going on from its checkpoint', () => values(system, 'out').includes('b1'));
+    assert.equal(
+      container.tasks.find((task) => task.name === 'Partition 0'),
+      kept,
+      'the kept task was never restarted',
+    );
+    await container.stop();
+    assert.deepEqual(values(system, 'out'), ['a0', 'a1', 'b0', 'b1'], 'each message once');
   });
 
   it('stops cleanly when the stop and the next commit come due while a slow commit runs (no wake-up is lost)', async () => {

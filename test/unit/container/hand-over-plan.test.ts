@@ -12,7 +12,7 @@ const container = (id: string, ...tasks: TaskModel[]): ContainerModel => ({ id, 
 
 describe('hand-over plan of one container', () => {
   it('waits while the model does not name it', () => {
-    assert.deepEqual(planHandOver(undefined, undefined), { action: 'wait', lost: [], gained: [] });
+    assert.deepEqual(planHandOver(undefined, undefined), { action: 'wait', lost: [], gained: [], changed: [] });
   });
 
   it('claims every task of its first model', () => {
@@ -20,6 +20,7 @@ describe('hand-over plan of one container', () => {
       action: 'start',
       lost: [],
       gained: ['Partition 0', 'Partition 2'],
+      changed: [],
     });
   });
 
@@ -28,19 +29,26 @@ describe('hand-over plan of one container', () => {
       action: 'keep',
       lost: [],
       gained: [],
+      changed: [],
     });
   });
 
-  it('restarts giving up the lost tasks and claiming the gained ones', () => {
+  it('hands over: gives up the lost tasks and claims the gained ones, the kept one runs on', () => {
     assert.deepEqual(planHandOver(container('0', task(0), task(1), task(2)), container('0', task(0), task(3))), {
-      action: 'restart',
+      action: 'hand-over',
       lost: ['Partition 1', 'Partition 2'],
       gained: ['Partition 3'],
+      changed: [],
     });
   });
 
-  it('restarts without moving claims when a kept task gained a partition (input expansion)', () => {
-    assert.deepEqual(planHandOver(container('0', task(0)), container('0', task(0, [4]))), { action: 'restart', lost: [], gained: [] });
+  it('starts a kept task again, its claim kept, when it gained a partition (input expansion); the others run on', () => {
+    assert.deepEqual(planHandOver(container('0', task(0), task(1)), container('0', task(0, [4]), task(1))), {
+      action: 'hand-over',
+      lost: [],
+      gained: [],
+      changed: ['Partition 0'],
+    });
   });
 
   it('leaves, releasing everything, when the model drops it', () => {
@@ -48,6 +56,7 @@ describe('hand-over plan of one container', () => {
       action: 'leave',
       lost: ['Partition 1', 'Partition 4'],
       gained: [],
+      changed: [],
     });
   });
 });

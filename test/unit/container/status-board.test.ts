@@ -32,9 +32,26 @@ describe('container status board', () => {
     assert.deepEqual(board.report().tasks, [{ name: 'Partition 0', state: 'running', processed: 500, lag: 7, restore: null }]);
     assert.equal(board.report().processedTotal, 500);
     assert.equal(board.report().jobModelVersion, 3);
-    board.restoringTasks(['Partition 0', 'Partition 2']); // a new model: the old tasks retire
-    board.running([task('Partition 0', 20, 0), task('Partition 2', 5, null)]);
-    assert.equal(board.report().processedTotal, 525);
+    // A hand-over: Partition 0 runs on, Partition 2 comes, then Partition 0 leaves.
+    board.restoringTasks(['Partition 2']);
+    assert.deepEqual(
+      board.report().tasks.map((each) => [each.name, each.state]),
+      [
+        ['Partition 2', 'restoring'],
+        ['Partition 0', 'running'],
+      ],
+    );
+    board.running([task('Partition 2', 5, null)]);
+    assert.equal(board.report().processedTotal, 505);
+    board.retire(['Partition 0']);
+    assert.deepEqual(
+      board.report().tasks.map((each) => each.name),
+      ['Partition 2'],
+    );
+    assert.equal(board.report().processedTotal, 505, 'a retired task counts on in the total');
+    board.retire();
+    assert.deepEqual(board.report().tasks, []);
+    assert.equal(board.report().processedTotal, 505);
   });
 
   it('reports the standby replicas it keeps, each with its lag after its last pass', () => {
