@@ -212,8 +212,9 @@ export function containerClientId(job: string, containerId: string): string {
  * fencing member of the job's consumer group (fencing-member.ts), which fetches nothing. Records
  * never wait for the group: a rebalance (a container dies, restarts, or changes its tasks) delays
  * at-least-once commits until this member has rejoined, never a fetch. A hand-over changes the
- * fetched partitions at once; the member's claim follows them by a new member (kafkajs sends a
- * member's metadata only when it joins), which delays the container's commits, not its fetches.
+ * fetched partitions at once; when it gives the container partitions, the member's claim follows
+ * by a new member (kafkajs sends a member's metadata only when it joins), a rebalance that delays
+ * at-least-once commits, not fetches.
  */
 class KafkaInput implements InputSource {
   private fetcher: PartitionFetcher | undefined;
@@ -268,7 +269,10 @@ class KafkaInput implements InputSource {
         fetcher.add(ssp.topic, ssp.partition, start),
       );
     }
-    if (claimOf(this.owned) !== this.claimed) await this.rejoin();
+    // Only a claim that grew needs a new member: one that shrank claims partitions the container no
+    // longer commits, which their new owners' higher epochs win at the next rebalance anyway.
+    const claimed = new Set(this.claimed.split(','));
+    if ([...claimOf(this.owned).split(',')].some((entry) => entry !== '' && !claimed.has(entry))) await this.rejoin();
   }
 
   /** A new member with the container's claim now, in place of the old one (none while it owns no partition). */
