@@ -23,11 +23,14 @@ export class GroupMembership {
   private crashes = 0;
   private stopped: Error | undefined;
   private waiters: { resolve: (joined: JoinedConsumer) => void; reject: (reason: Error) => void }[] = [];
+  /** Woken by every join, crash and stop. */
+  private changeWaiters: (() => void)[] = [];
 
   /** A generation began (kafkajs GROUP_JOIN): its assignment is what this member may commit. */
   onJoin(consumer: Consumer, assignment: Readonly<Record<string, readonly number[]>>): void {
     const assigned = new Set(Object.entries(assignment).flatMap(([topic, partitions]) => partitions.map((p) => `${topic}\u0000${p}`)));
     this.joined = { consumer, assigned, crashes: this.crashes };
+    this.changed();
     this.release();
   }
 
@@ -43,6 +46,7 @@ export class GroupMembership {
     this.crashes++;
     this.running = false;
     this.joined = undefined;
+    this.changed();
   }
 
   /** The consumer stopped for good (a crash without restart, or its close): nothing can be committed through it any more. */
@@ -51,6 +55,16 @@ export class GroupMembership {
     this.running = false;
     this.joined = undefined;
     for (const { reject } of this.waiters.splice(0)) reject(this.stopped);
+    this.changed();
+  }
+
+  /**
+   * Resolves once the member is no longer in the generation `joined` was (it joined again, crashed
+   * or stopped): a commit the group refused during a rebalance is made again as soon as it can be.
+   */
+  changedSince(joined: JoinedConsumer): Promise<void> {
+    if (this.joined !== joined || this.stopped) return Promise.resolve();
+    return new Promise((resolve) => this.changeWaiters.push(resolve));
   }
 
   get crashCount(): number {
@@ -63,6 +77,10 @@ export class GroupMembership {
     const { joined } = this;
     if (joined && this.running) return Promise.resolve(joined);
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  private changed(): void {
+    for (const wake of this.changeWaiters.splice(0)) wake();
   }
 
   private release(): void {

@@ -84,7 +84,11 @@ export class KafkaCheckpointStore implements CheckpointStore {
         const types = kafkaErrorTypes(error);
         if (attempt >= MAX_ATTEMPTS || !COMMIT_AGAIN.some((type) => types.has(type))) throw error;
       }
-      await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+      // A rebalance's refusal ends when the member has rejoined: no later, so a task's loop (which
+      // waits for its commit) stands still no longer than the rebalance. Any other, after RETRY_MS.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.membership.changedSince(joined), new Promise((resolve) => (timer = setTimeout(resolve, RETRY_MS)))]);
+      clearTimeout(timer);
     }
   }
 }

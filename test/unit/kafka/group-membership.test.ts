@@ -59,4 +59,22 @@ describe('GroupMembership', () => {
     membership.onFetchStart();
     await assert.rejects(membership.current(), /consumer stopped: boom/, 'a late event does not revive it');
   });
+
+  it('tells a commit waiting out a rebalance when the member joined again, crashed or stopped', async () => {
+    const membership = new GroupMembership();
+    membership.onJoin(consumer, { words: [0] });
+    membership.onFetchStart();
+    const first = await membership.current();
+    const rejoined = membership.changedSince(first);
+    assert.equal(await settled(rejoined), false, 'still in the generation it had');
+    membership.onJoin(consumer, { words: [0] });
+    assert.equal(await settled(rejoined), true);
+    const second = await membership.current();
+    assert.equal(await settled(membership.changedSince(first)), true, 'a generation already over');
+    const crashed = membership.changedSince(second);
+    membership.onCrash();
+    assert.equal(await settled(crashed), true);
+    membership.onStop(new Error('closed'));
+    assert.equal(await settled(membership.changedSince(second)), true);
+  });
 });

@@ -73,4 +73,25 @@ describe('KafkaCheckpointStore.write', () => {
     membership.onStop(new Error('the Kafka consumer stopped: the group coordinator refused it'));
     await assert.rejects(writing, /consumer stopped/);
   });
+
+  it('commits again as soon as the member has rejoined after a rebalance refused the commit', async () => {
+    let attempts = 0;
+    const membership = new GroupMembership();
+    const consumer = {
+      commitOffsets: async () => {
+        if (attempts++ > 0) return;
+        // The rebalance completes right after the refusal: the retry must not wait RETRY_MS (500 ms) for it.
+        setImmediate(() => membership.onJoin(consumer, { words: [0] }));
+        throw protocolError('REBALANCE_IN_PROGRESS', 27);
+      },
+    } as unknown as Consumer;
+    membership.onJoin(consumer, { words: [0] });
+    membership.onFetchStart();
+    const store = new KafkaCheckpointStore({ fetchOffsets: async () => [] } as unknown as Admin, 'group', membership);
+    await store.load([{ name: 'Partition 0', ssps: [SSP] }]);
+    const started = performance.now();
+    await store.write('Partition 0', CHECKPOINT, () => true);
+    assert.equal(attempts, 2);
+    assert.ok(performance.now() - started < 400, 'retried on the rejoin, not after the fixed retry delay');
+  });
 });
