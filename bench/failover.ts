@@ -122,7 +122,11 @@ interface JobRun {
   /** When the job's checkpoints reached the ends of the loaded input. */
   readonly loadedAt: number;
   readonly reports: () => Promise<Map<string, ContainerStatusReport>>;
-  readonly timeFault: (name: string, fault: () => void) => Promise<FaultTiming>;
+  /**
+   * Times `fault`; `processesAfter`: the container processes serving metrics once every task
+   * processes again (all of them, unless a lost one's tasks went on without it).
+   */
+  readonly timeFault: (name: string, fault: () => void, processesAfter?: number) => Promise<FaultTiming>;
 }
 
 interface FaultTiming {
@@ -195,7 +199,8 @@ async function onCluster(
     let stopTrickle = false;
     phase.after(() => (stopTrickle = true));
     const trickling = trickle(kafka, job.words, { partitions: PARTITIONS, ...TRICKLE, stop: () => stopTrickle });
-    const timeFault = (name: string, fault: () => void) => timeFaultOf(zk, job, reports, name, fault);
+    const timeFault = (name: string, fault: () => void, processesAfter = CONTAINERS) =>
+      timeFaultOf(zk, job, reports, name, fault, processesAfter);
     await body({ mesos, job, zk, apiA, apiB, schedulerA, loadedAt, reports, timeFault });
     stopTrickle = true;
     metrics[`${prefix}trickle_messages`] = await trickling;
@@ -212,6 +217,7 @@ async function timeFaultOf(
   reports: () => Promise<Map<string, ContainerStatusReport>>,
   name: string,
   fault: () => void,
+  processesAfter: number,
 ): Promise<FaultTiming> {
   const restoresBefore = await everyContainer(zk, job, `every container's metrics before the ${name}`);
   const steady = processedByTask((await reports()).values());
@@ -242,7 +248,8 @@ async function timeFaultOf(
     throw new Error(`${(error as Error).message}; still stalled: ${stalled.join(', ')}`, { cause: error });
   });
   const seconds = (Date.now() - at) / 1000;
-  const restoresAfter = await everyContainer(zk, job, `every container's metrics after the ${name}`);
+  // Read at once: what was restored until every task processed, not what a process still starting up restores later.
+  const restoresAfter = await everyContainer(zk, job, `the container's metrics after the ${name}`, processesAfter);
   const restored = restoredSince(restoresBefore, restoresAfter);
   const fromReports = restoredInReports(restoresBefore, restoresAfter, after);
   process.stdout.write(
@@ -252,13 +259,13 @@ async function timeFaultOf(
   return { seconds, restored, fromReports, restoresBefore, restoresAfter, before: beforeReports, after };
 }
 
-/** The restore counters of every container process, once all of the job's containers serve them. */
-function everyContainer(zk: ZkSession, job: WordCountJob, what: string): Promise<Map<string, ProcessRestores>> {
+/** The restore counters of every container process, once `processes` of the job's containers serve them. */
+function everyContainer(zk: ZkSession, job: WordCountJob, what: string, processes = CONTAINERS): Promise<Map<string, ProcessRestores>> {
   return waitFor(
     what,
     async () => {
       const restores = await restoresByProcess(zk, job.name);
-      return restores.size === CONTAINERS ? restores : undefined;
+      return restores.size >= processes ? restores : undefined;
     },
     // A relaunched container serves its metrics after its start-up: tens of seconds on a loaded machine.
     180_000,
@@ -346,10 +353,14 @@ async function agentLossWithStandbys(run: JobRun, metrics: Record<string, number
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   })();
-  const loss = await run.timeFault('agent loss with standbys', () => {
-    lostAt = Date.now();
-    loseAgentOf(mesos, lost?.host);
-  });
+  const loss = await run.timeFault(
+    'agent loss with standbys',
+    () => {
+      lostAt = Date.now();
+      loseAgentOf(mesos, lost?.host);
+    },
+    CONTAINERS - 1,
+  );
   watching = false;
   await watchingSession;
   const lostTasks = new Set((loss.before.get('2')?.tasks ?? []).map((task) => task.name));
@@ -357,14 +368,19 @@ async function agentLossWithStandbys(run: JobRun, metrics: Record<string, number
     .flatMap((report) => report.standbys ?? [])
     .filter((copy) => lostTasks.has(copy.name))
     .reduce((sum, copy) => sum + (copy.lag ?? 0), 0);
-  const taken = [...loss.after.values()].flatMap((report) => report.tasks.filter((task) => lostTasks.has(task.name)));
-  const takenReplayed = taken.reduce((sum, task) => sum + (task.restore?.done ?? 0), 0);
-  const takenRebuilt = taken.filter((task) => task.restore?.rebuilt === true).length;
-  // Into the lost tasks' stores on their holders from the fault on: the copies' last passes, then the claims' tails.
-  // The kept processes only: the relaunched one may be building copies of them by the time its metrics are read.
-  const kept = new Map([...loss.restoresAfter].filter(([url]) => loss.restoresBefore.has(url)));
-  const takenBytes = restoredSince(loss.restoresBefore, kept, lostTasks).bytes;
-  const keptRestored = restoredSince(loss.restoresBefore, kept);
+  const taken = [...loss.after].flatMap(([container, report]) =>
+    report.tasks.filter((task) => lostTasks.has(task.name)).map((task) => ({ container, task })),
+  );
+  const takenReplayed = taken.reduce((sum, { task }) => sum + (task.restore?.done ?? 0), 0);
+  const takenRebuilt = taken.filter(({ task }) => task.restore?.rebuilt === true).length;
+  // Into each lost task's stores by the process that took it, from the fault on: its copy's last
+  // pass, then the claim's tail (not the copies of them that other containers start to build).
+  const takenBytes = taken.reduce((sum, { container, task }) => {
+    const holder = new Map([...loss.restoresAfter].filter(([url, entry]) => entry.container === container && loss.restoresBefore.has(url)));
+    return sum + restoredSince(loss.restoresBefore, holder, new Set([task.name])).bytes;
+  }, 0);
+  // Everything the kept processes restored until every task processed again: the above, and new copies.
+  const keptRestored = restoredSince(loss.restoresBefore, new Map([...loss.restoresAfter].filter(([url]) => loss.restoresBefore.has(url))));
   process.stdout.write(
     `  the lost container's ZooKeeper session expired after ${sessionExpiredAt === undefined ? '?' : ((sessionExpiredAt - lostAt) / 1000).toFixed(2)} s; ` +
       `its ${lostTasks.size} tasks replayed ${takenReplayed} records on their holders (${takenRebuilt} rebuilt; copies' lag at the fault ${copyLag})\n`,
