@@ -200,7 +200,7 @@ async function onCluster(
     phase.after(() => (stopTrickle = true));
     const trickling = trickle(kafka, job.words, { partitions: PARTITIONS, ...TRICKLE, stop: () => stopTrickle });
     const timeFault = (name: string, fault: () => void, processesAfter = CONTAINERS) =>
-      timeFaultOf(zk, job, reports, name, fault, processesAfter);
+      timeFaultOf(apiA, zk, job, reports, name, fault, processesAfter);
     await body({ mesos, job, zk, apiA, apiB, schedulerA, loadedAt, reports, timeFault });
     stopTrickle = true;
     metrics[`${prefix}trickle_messages`] = await trickling;
@@ -212,6 +212,7 @@ async function onCluster(
 
 /** Times `fault` from its start until every task of `job` processes again; with the restores it caused. */
 async function timeFaultOf(
+  api: string,
   zk: ZkSession,
   job: WordCountJob,
   reports: () => Promise<Map<string, ContainerStatusReport>>,
@@ -219,6 +220,13 @@ async function timeFaultOf(
   fault: () => void,
   processesAfter: number,
 ): Promise<FaultTiming> {
+  // The leader subscribed to the master too: a fault it cannot hear of at once would time its re-subscription (the
+  // mini Mesos runs in this process, and the state's load and read-back here can starve it into missing heartbeats).
+  await waitFor(
+    `the leader subscribed before the ${name}`,
+    running(api, CONTAINERS, (v) => v.subscribed),
+    STEADY_BOUND_MS,
+  );
   const restoresBefore = await everyContainer(zk, job, `every container's metrics before the ${name}`);
   const steady = processedByTask((await reports()).values());
   // Every task reported and processing: the counts to compare with, read just before the fault.
@@ -288,10 +296,6 @@ async function faultsWithoutStandbys(run: JobRun, metrics: Record<string, number
   const agentLoss = await run.timeFault('agent loss', () => loseAgentOf(mesos, moved?.host));
 
   // 3. A SIGKILL of the leading scheduler, the standby running.
-  await waitFor(
-    'a stable view',
-    running(apiA, CONTAINERS, (v) => v.subscribed),
-  );
   let takeover: Promise<{ ms: number }> | undefined;
   const leaderKill = await run.timeFault('leader scheduler SIGKILL', () => {
     takeover = killLeader(run.schedulerA, apiB, CONTAINERS);
