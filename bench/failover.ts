@@ -1,11 +1,13 @@
 /**
  * `npm run bench:failover`: how long the word count stops after a fault, on real Kafka and
  * ZooKeeper and the mini Mesos (3 agents and a spare), with `sluice scheduler` processes and real
- * executor processes. The job's state is loaded first (`--state-mb N`, default 1024: distinct long
- * words, one store entry each); then, with a trickle of input to every partition, one fault after
- * another — an executor SIGKILL, the loss of an agent, a SIGKILL of the leading scheduler (a
- * standby running) — each timed from the fault until every task of the job processes again, with
- * what the job restored from its changelog. Writes bench/results/failover.json (see bench/README.md).
+ * executor processes. Two jobs, one after the other, each on a mini Mesos of its own: one with
+ * task.standbys 1, whose agent loss goes on from the standby copies, and one without, which takes
+ * an executor SIGKILL, the loss of an agent (a full restore elsewhere) and a SIGKILL of the leading
+ * scheduler (a standby running). Each job's state is loaded first (`--state-mb N`, default 1024:
+ * distinct long words, one store entry each); then, with a trickle of input to every partition, each
+ * fault is timed from the fault until every task of the job processes again, with what the job
+ * restored from its changelog. Writes bench/results/failover.json (see bench/README.md).
  */
 import type { ChildProcess } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
