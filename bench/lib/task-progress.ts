@@ -36,20 +36,32 @@ export interface Restored {
   readonly bytes: number;
 }
 
-/** A container process's restore counters: `sluice_store_restored_{records,bytes}_total` summed over its stores and tasks. */
-export function parseRestoreMetrics(text: string): Restored {
-  const sum = (name: string) =>
-    text
-      .split('\n')
-      .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
-      .reduce((total, line) => total + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
-  return { records: sum('sluice_store_restored_records_total'), bytes: sum('sluice_store_restored_bytes_total') };
+/**
+ * A container process's restore counters, `sluice_store_restored_{records,bytes}_total`, summed
+ * over its stores by task (the counters' `task` label).
+ */
+export function parseRestoreMetrics(text: string): Map<string, Restored> {
+  const byTask = new Map<string, { records: number; bytes: number }>();
+  for (const line of text.split('\n')) {
+    const kind = line.startsWith('sluice_store_restored_records_total')
+      ? 'records'
+      : line.startsWith('sluice_store_restored_bytes_total')
+        ? 'bytes'
+        : undefined;
+    if (kind === undefined) continue;
+    const task = /task="([^"]*)"/.exec(line)?.[1] ?? '';
+    const sums = byTask.get(task) ?? { records: 0, bytes: 0 };
+    sums[kind] += Number(line.slice(line.lastIndexOf(' ') + 1));
+    byTask.set(task, sums);
+  }
+  return byTask;
 }
 
 /** Every registered container process of `job`, by its status URL (a new process has a new one). */
 export interface ProcessRestores {
   readonly container: string;
-  readonly restored: Restored;
+  /** By task name. */
+  readonly restored: ReadonlyMap<string, Restored>;
 }
 
 export async function restoresByProcess(zk: ZkSession, job: string, timeoutMs = 2_000): Promise<Map<string, ProcessRestores>> {
@@ -69,14 +81,24 @@ export async function restoresByProcess(zk: ZkSession, job: string, timeoutMs = 
   return new Map(entries.filter((entry) => entry !== undefined));
 }
 
-/** What the processes of `after` restored since `before`: all of a new process's counters, the growth of a kept one's. */
-export function restoredSince(before: ReadonlyMap<string, ProcessRestores>, after: ReadonlyMap<string, ProcessRestores>): Restored {
+/**
+ * What the processes of `after` restored since `before`: all of a new process's counters, the
+ * growth of a kept one's; only into the stores of `tasks` when given.
+ */
+export function restoredSince(
+  before: ReadonlyMap<string, ProcessRestores>,
+  after: ReadonlyMap<string, ProcessRestores>,
+  tasks?: ReadonlySet<string>,
+): Restored {
   let records = 0;
   let bytes = 0;
   for (const [url, { restored }] of after) {
-    const earlier = before.get(url)?.restored;
-    records += restored.records - (earlier?.records ?? 0);
-    bytes += restored.bytes - (earlier?.bytes ?? 0);
+    for (const [task, now] of restored) {
+      if (tasks !== undefined && !tasks.has(task)) continue;
+      const earlier = before.get(url)?.restored.get(task);
+      records += now.records - (earlier?.records ?? 0);
+      bytes += now.bytes - (earlier?.bytes ?? 0);
+    }
   }
   return { records, bytes };
 }

@@ -34,20 +34,37 @@ describe("bench:failover's task progress", () => {
     assert.deepEqual(stalledTasks(before, [report('0', [['Partition 0', 'running', 10]])]), ['Partition 0', 'Partition 1', 'Partition 2']);
   });
 
-  it('sums the restore counters of a process and counts a new process whole, a kept one by its growth', () => {
+  it('sums the restore counters of a process by task and counts a new process whole, a kept one by its growth', () => {
     const text = [
       '# HELP sluice_store_restored_bytes_total Changelog bytes applied by restore',
       'sluice_store_restored_bytes_total{store="counts",task="Partition 0"} 1000',
+      'sluice_store_restored_bytes_total{store="other",task="Partition 0"} 200',
       'sluice_store_restored_bytes_total{store="counts",task="Partition 3"} 500',
       'sluice_store_restored_records_total{store="counts",task="Partition 0"} 4',
       'sluice_store_restore_remaining_records{store="counts",task="Partition 0"} 9',
     ].join('\n');
-    assert.deepEqual(parseRestoreMetrics(text), { records: 4, bytes: 1500 });
-    const before = new Map([['http://a', { container: '0', restored: { records: 4, bytes: 1500 } }]]);
+    assert.deepEqual(
+      parseRestoreMetrics(text),
+      new Map([
+        ['Partition 0', { records: 4, bytes: 1200 }],
+        ['Partition 3', { records: 0, bytes: 500 }],
+      ]),
+    );
+    const before = new Map([['http://a', { container: '0', restored: new Map([['Partition 0', { records: 4, bytes: 1500 }]]) }]]);
     const after = new Map([
-      ['http://a', { container: '0', restored: { records: 6, bytes: 1700 } }],
-      ['http://b', { container: '1', restored: { records: 10, bytes: 40_000 } }],
+      [
+        'http://a',
+        {
+          container: '0',
+          restored: new Map([
+            ['Partition 0', { records: 6, bytes: 1700 }],
+            ['Partition 1', { records: 1, bytes: 100 }],
+          ]),
+        },
+      ],
+      ['http://b', { container: '1', restored: new Map([['Partition 2', { records: 10, bytes: 40_000 }]]) }],
     ]);
-    assert.deepEqual(restoredSince(before, after), { records: 12, bytes: 40_200 });
+    assert.deepEqual(restoredSince(before, after), { records: 13, bytes: 40_300 });
+    assert.deepEqual(restoredSince(before, after, new Set(['Partition 0', 'Partition 2'])), { records: 12, bytes: 40_200 });
   });
 });
