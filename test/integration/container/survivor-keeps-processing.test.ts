@@ -28,8 +28,11 @@ setLogLevel('warn');
 const PARTITIONS = 4;
 /** Sampling period of the survivor's status. */
 const SAMPLE_MS = 50;
-/** Longest the survivor's processed count may stand still (the sampling, a fetch's 500 ms wait on an idle partition, and a loaded machine). */
-const MAX_GAP_MS = 1000;
+/**
+ * Longest the survivor's processed count may stand still: the bound of the framework e2e and the
+ * rescale test (a loaded CI machine; quiet runs measured 0.2–0.5 s).
+ */
+const MAX_GAP_MS = 3_000;
 
 /** 100 words to every partition every 50 ms (8,000 a second), whatever the job does, until stopped. */
 function steadyInput(kafka: Kafka, topic: string): { stop(): Promise<void> } {
