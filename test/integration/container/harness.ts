@@ -497,16 +497,20 @@ export interface ProgressSample {
   readonly processed: number;
 }
 
+/** The longest time in [from, to] between two moments at which something moved (the window's ends count as such moments). */
+export function longestGap(moved: readonly number[], from: number, to: number): number {
+  const times = [from, ...moved.filter((at) => at > from && at < to).sort((a, b) => a - b), to];
+  let longest = 0;
+  for (let i = 1; i < times.length; i++) longest = Math.max(longest, (times[i] as number) - (times[i - 1] as number));
+  return longest;
+}
+
 /** The longest time between two samples with no progress in between (the last stretch included). */
 export function longestPause(samples: readonly ProgressSample[]): number {
-  let longest = 0;
-  let since = samples[0]?.at ?? 0;
-  for (let i = 1; i < samples.length; i++) {
-    const sample = samples[i] as ProgressSample;
-    if (sample.processed > (samples[i - 1] as ProgressSample).processed) since = sample.at;
-    longest = Math.max(longest, sample.at - since);
-  }
-  return longest;
+  const moved = samples
+    .filter((sample, i) => i > 0 && sample.processed > (samples[i - 1] as ProgressSample).processed)
+    .map((sample) => sample.at);
+  return longestGap(moved, samples[0]?.at ?? 0, samples.at(-1)?.at ?? 0);
 }
 
 /**
@@ -545,6 +549,37 @@ export function sampleTasks(
       sampling = false;
       await loop;
       return samples;
+    },
+  };
+}
+
+/**
+ * Sends `batch(n)` (the n-th batch, n = 0, 1, …) and waits `everyMs`, over and over until stopped,
+ * with an idempotent producer (a send retried after a broker failure writes nothing twice).
+ */
+export function sendUntilStopped(
+  kafka: Kafka,
+  topic: string,
+  everyMs: number,
+  batch: (n: number) => { partition: number; key?: string; value: string }[],
+): { stop(): Promise<void> } {
+  let running = true;
+  const done = (async () => {
+    const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    try {
+      for (let n = 0; running; n++) {
+        await producer.send({ topic, acks: -1, messages: batch(n) });
+        await sleep(everyMs);
+      }
+    } finally {
+      await producer.disconnect();
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await done;
     },
   };
 }

@@ -20,7 +20,16 @@ import { createKafka } from '../../../shared/kafka/client.js';
 import { ensureTopic } from '../../../shared/kafka/topics.js';
 import { setLogLevel } from '../../../shared/log.js';
 import { kafkaBrokers, zkConnect } from '../../infra/services.js';
-import { exitOf, killContainers, startContainer, waitForModel, waitForReport, wordCountJob } from './harness.js';
+import {
+  exitOf,
+  killContainers,
+  longestGap,
+  sendUntilStopped,
+  startContainer,
+  waitForModel,
+  waitForReport,
+  wordCountJob,
+} from './harness.js';
 import { ModelPublisher } from './model-publisher.js';
 
 setLogLevel('warn');
@@ -36,30 +45,13 @@ const MAX_GAP_MS = 3_000;
 
 /** 100 words to every partition every 50 ms (8,000 a second), whatever the job does, until stopped. */
 function steadyInput(kafka: Kafka, topic: string): { stop(): Promise<void> } {
-  let running = true;
-  const done = (async () => {
-    const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
-    try {
-      for (let n = 0; running; n++) {
-        const messages = Array.from({ length: 100 * PARTITIONS }, (_, index) => ({
-          partition: index % PARTITIONS,
-          key: `w${(n * 7 + index) % 500}`,
-          value: `w${(n * 7 + index) % 500}`,
-        }));
-        await producer.send({ topic, acks: -1, messages });
-        await sleep(50);
-      }
-    } finally {
-      await producer.disconnect();
-    }
-  })();
-  return {
-    stop: async () => {
-      running = false;
-      await done;
-    },
-  };
+  return sendUntilStopped(kafka, topic, 50, (n) =>
+    Array.from({ length: 100 * PARTITIONS }, (_, index) => ({
+      partition: index % PARTITIONS,
+      key: `w${(n * 7 + index) % 500}`,
+      value: `w${(n * 7 + index) % 500}`,
+    })),
+  );
 }
 
 /** Samples container `id`'s total processed count every SAMPLE_MS until stopped: the times its count moved. */
@@ -88,14 +80,6 @@ function sampleProcessed(url: string): { stop(): Promise<number[]> } {
       return moved;
     },
   };
-}
-
-/** The longest time in [from, to] between two samples at which the count had moved. */
-function longestStill(moved: readonly number[], from: number, to: number): number {
-  const times = [from, ...moved.filter((at) => at > from && at < to), to];
-  let longest = 0;
-  for (let i = 1; i < times.length; i++) longest = Math.max(longest, (times[i] as number) - (times[i - 1] as number));
-  return longest;
 }
 
 for (const guarantee of GUARANTEES)
@@ -157,8 +141,8 @@ for (const guarantee of GUARANTEES)
 
       const moved = await samples.stop();
       await input.stop();
-      const afterKill = longestStill(moved, killedAt, killWindowEnd);
-      const afterRestart = longestStill(moved, killWindowEnd, restartWindowEnd);
+      const afterKill = longestGap(moved, killedAt, killWindowEnd);
+      const afterRestart = longestGap(moved, killWindowEnd, restartWindowEnd);
       t.diagnostic(
         `${guarantee}: the survivor's processed count stood still at most ${afterKill} ms while its neighbour was SIGKILLed and relaunched ` +
           `(${killWindowEnd - killedAt} ms), at most ${afterRestart} ms while it was stopped and started (${restartWindowEnd - killWindowEnd} ms)`,

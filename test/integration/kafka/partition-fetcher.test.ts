@@ -14,6 +14,7 @@ import { ensureTopic } from '../../../shared/kafka/topics.js';
 import { createLogger, setLogLevel } from '../../../shared/log.js';
 import { createTopics, kafkaBrokers, uniqueName, uniqueTopic } from '../../infra/services.js';
 import { eventually } from '../coordination/helpers.js';
+import { longestGap, sendUntilStopped } from '../container/harness.js';
 
 setLogLevel('error');
 
@@ -59,37 +60,18 @@ async function produce(kafka: Kafka, topic: string, messages: { partition: numbe
 
 /** Sends `${partition}-${n}` to each partition every `everyMs` until stopped; the values sent, per partition. */
 function ticker(kafka: Kafka, topic: string, partitions: readonly number[], everyMs: number): { stop(): Promise<Map<number, string[]>> } {
-  let running = true;
   const sent = new Map<number, string[]>(partitions.map((partition) => [partition, []]));
-  const done = (async () => {
-    const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true });
-    await producer.connect();
-    try {
-      for (let n = 0; running; n++) {
-        const messages = partitions.map((partition) => ({ partition, value: `${partition}-${n}` }));
-        await producer.send({ topic, acks: -1, messages });
-        for (const { partition, value } of messages) sent.get(partition)?.push(value);
-        await sleep(everyMs);
-      }
-    } finally {
-      await producer.disconnect();
-    }
-  })();
+  const sending = sendUntilStopped(kafka, topic, everyMs, (n) => {
+    const messages = partitions.map((partition) => ({ partition, value: `${partition}-${n}` }));
+    for (const { partition, value } of messages) sent.get(partition)?.push(value);
+    return messages;
+  });
   return {
     stop: async () => {
-      running = false;
-      await done;
+      await sending.stop();
       return sent;
     },
   };
-}
-
-/** The longest time between two batches of `partition` handed on in [from, to]. */
-function longestGap(seen: readonly Seen[], from: number, to: number): number {
-  const times = [from, ...new Set(seen.filter(({ at }) => at >= from && at <= to).map(({ at }) => at)), to];
-  let longest = 0;
-  for (let i = 1; i < times.length; i++) longest = Math.max(longest, (times[i] as number) - (times[i - 1] as number));
-  return longest;
 }
 
 function offsets(seen: readonly Seen[] | undefined): number[] {
@@ -199,7 +181,11 @@ describe('a PartitionFetcher on a real broker', () => {
     const sent = await ticks.stop();
 
     const zero = seen.get(0) ?? [];
-    const gap = longestGap(zero, addedAt, until);
+    const gap = longestGap(
+      zero.map(({ at }) => at),
+      addedAt,
+      until,
+    );
     t.diagnostic(`partition 0: ${zero.length} records; longest gap between its batches while partitions were added and removed: ${gap} ms`);
     assert.ok(
       zero.some(({ at }) => at > addedAt && at < removedAt),

@@ -13,6 +13,7 @@ import { readClaim } from '../../../shared/kafka/owned-partitions-assigner.js';
 import { setLogLevel } from '../../../shared/log.js';
 import { createTopics, testKafka, uniqueName, uniqueTopic } from '../../infra/services.js';
 import { eventually } from '../coordination/helpers.js';
+import { sendUntilStopped } from '../container/harness.js';
 import { MemberProcess, type MemberOptions } from './member-process.js';
 
 setLogLevel('error');
@@ -72,25 +73,7 @@ async function produceEach(kafka: Kafka, topic: string, partitions: readonly num
  * member is handed is how long its consumption stalled.
  */
 function ticker(kafka: Kafka, topic: string, partition: number): { stop(): Promise<void> } {
-  let running = true;
-  const done = (async () => {
-    const producer = kafka.producer({ allowAutoTopicCreation: false });
-    await producer.connect();
-    try {
-      for (let n = 0; running; n++) {
-        await producer.send({ topic, acks: -1, messages: [{ partition, value: `tick-${n}` }] });
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    } finally {
-      await producer.disconnect();
-    }
-  })();
-  return {
-    stop: async () => {
-      running = false;
-      await done;
-    },
-  };
+  return sendUntilStopped(kafka, topic, 100, (n) => [{ partition, value: `tick-${n}` }]);
 }
 
 /** The longest time between two batches of ticks `member` was handed from `from` to `to` (ms since the epoch). */

@@ -280,20 +280,7 @@ describe('a container on the embedded system', () => {
 
   it('hands tasks over one at a time: a dropped task commits and stops, the kept one runs on, an added one goes on from its checkpoint', async () => {
     const job = taskThat((envelope, collector) => collector.send({ topic: 'out', value: String(envelope.value) }));
-    const dir = await mkdtemp(join(tmpdir(), 'sluice-container-'));
-    const config = compileJobConfig(
-      {
-        job: { name: 'test', module: './unused.ts' },
-        inputs: [{ topic: 'in' }],
-        outputs: [{ topic: 'out' }],
-        stores: { seen: { engine: 'memory' } },
-        task: { 'commit-ms': 20 },
-        'state-dir': dir,
-      },
-      join(dir, 'job.yaml'),
-    );
-    // Two containers expected, one started: the input never ends, as on Kafka.
-    const system = new MemorySystem(new FileCheckpointStore(join(dir, 'checkpoints')), 2, 2);
+    const { dir, config, system } = await unendingRun(20, 2);
     system.ensureTopic('in');
     const append = (partition: number, ...values: string[]) =>
       system.topics.append(
@@ -358,10 +345,10 @@ describe('a container on the embedded system', () => {
 });
 
 /**
- * Stops a container whose one task is in a commit held for `holdMs` (its checkpoint write waits),
- * with commits every `commitMs`; returns what was logged at warn level and whether the task was closed.
+ * A job on an embedded system of `partitions` input partitions whose input never ends, as on Kafka
+ * (two containers expected, one started), committing every `commitMs`.
  */
-async function stopDuringSlowCommit(commitMs: number, holdMs: number): Promise<{ warnings: Record<string, unknown>[]; closed: boolean }> {
+async function unendingRun(commitMs: number, partitions: number) {
   const dir = await mkdtemp(join(tmpdir(), 'sluice-container-'));
   const config = compileJobConfig(
     {
@@ -374,8 +361,16 @@ async function stopDuringSlowCommit(commitMs: number, holdMs: number): Promise<{
     },
     join(dir, 'job.yaml'),
   );
-  // Two containers expected, one started: the input never ends, as on Kafka.
-  const system = new MemorySystem(new FileCheckpointStore(join(dir, 'checkpoints')), 1, 2);
+  const system = new MemorySystem(new FileCheckpointStore(join(dir, 'checkpoints')), partitions, 2);
+  return { dir, config, system };
+}
+
+/**
+ * Stops a container whose one task is in a commit held for `holdMs` (its checkpoint write waits),
+ * with commits every `commitMs`; returns what was logged at warn level and whether the task was closed.
+ */
+async function stopDuringSlowCommit(commitMs: number, holdMs: number): Promise<{ warnings: Record<string, unknown>[]; closed: boolean }> {
+  const { config, system } = await unendingRun(commitMs, 1);
   system.ensureTopic('in');
   system.topics.append('in', 0, [{ key: null, value: Buffer.from('a'), timestamp: 0 }]);
   // From `slow` on, a checkpoint write waits until the test lets it go (a commit slower than commit-ms).
