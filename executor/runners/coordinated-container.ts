@@ -281,8 +281,11 @@ export class CoordinatedContainer implements ContainerHandle {
     const kept = (this.current?.mine?.tasks ?? []).filter((task) => !leaving.has(task.name));
     await this.claim(plan.gained, target.model.version);
     if (this.latest !== target && this.current !== undefined) {
-      // Overtaken while waiting: the kept tasks are what runs; the newest model is followed from there
-      // (the claims it gives us are ours again at once, the others are released).
+      // Overtaken while waiting: the kept tasks are what runs, and only their claims are kept (the
+      // newest model may give a gained task to another container, which waits for its claim). The
+      // newest model is followed from there: the claims it gives us are taken again.
+      const running = new Set(kept.map((task) => task.name));
+      await this.barrier.release(this.barrier.heldTasks().filter((task) => !running.has(task)));
       this.current = { model: this.current.model, mine: { id: this.options.containerId, tasks: kept } };
       this.queue.push(() => this.follow());
       return false;

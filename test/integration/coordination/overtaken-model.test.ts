@@ -3,6 +3,7 @@
  * task, and the model of the rescale back 2→3 arrives while container 0 still waits for that task's
  * claim (its holder releases it only later). Seen in a loaded framework e2e run: container 0 then
  * kept the claim of a task it no longer owned and ran nothing, and the task's new owner waited forever.
+ * Container 0 must run model 3's tasks (the ones it kept all along) and hold no other claim.
  * Real ZooKeeper; the container's tasks are a stand-in (the hand-over is what is under test).
  */
 import assert from 'node:assert/strict';
@@ -52,6 +53,7 @@ test('a model overtaken during a claim: the container runs the newest one and ke
   await holder.awaitReleased(['Partition 2'], { timeoutMs: 10_000 });
 
   const started: { version: number; tasks: string[] }[] = [];
+  const added: string[] = [];
   const container = await CoordinatedContainer.start({
     job,
     containerId: '0',
@@ -68,7 +70,7 @@ test('a model overtaken during a claim: the container runs the newest one and ke
         stop: async () => undefined,
         abandon: async () => undefined,
         dropTasks: async () => undefined,
-        addTasks: async () => undefined,
+        addTasks: async (_model, names) => void added.push(...names),
       };
       return running;
     },
@@ -85,7 +87,9 @@ test('a model overtaken during a claim: the container runs the newest one and ke
   await holder.release(['Partition 2']);
 
   await eventually('container 0 runs model 3', 15_000, () => (container.modelVersion === 3 ? true : undefined));
-  assert.deepEqual(started.at(-1), { version: 3, tasks: ['Partition 0', 'Partition 1'] }, 'container 0 runs the tasks model 3 gives it');
+  // Per-task hand-over: the tasks it kept ran on from model 1, and the task model 3 took back was never started.
+  assert.deepEqual(started, [{ version: 1, tasks: ['Partition 0', 'Partition 1'] }], 'container 0 started once, with the tasks it keeps');
+  assert.deepEqual(added, [], 'it never took Partition 2 on');
   // The new owner of 'Partition 2' gets its claim: container 0 released it.
   await holder.awaitReleased(['Partition 2'], { timeoutMs: 10_000, modelVersion: 3 });
 });

@@ -295,6 +295,12 @@ describe('a PartitionFetcher on a three-broker cluster', () => {
         await eventually(`partition ${partition} read to its end`, 60_000, () =>
           (seen.get(partition)?.length ?? 0) >= values.length ? true : undefined,
         );
+        // The fetcher hands each offset on once, in order, whatever the leader does.
+        const handed = (seen.get(partition) ?? []).map(({ offset }) => offset);
+        assert.ok(
+          handed.every((offset, i) => i === 0 || offset > (handed[i - 1] as number)),
+          `partition ${partition}: each offset handed on once, in order`,
+        );
         // An idempotent producer's retries write nothing twice: the log holds each value once.
         assert.deepEqual(
           seen.get(partition)?.map(({ value }) => value),
