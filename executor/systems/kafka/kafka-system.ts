@@ -308,7 +308,12 @@ class KafkaInput implements InputSource {
       if (this.member === member) this.fail(error);
     });
     await old?.leave('replaced');
-    await member?.join();
+    // Not awaited: the first join waits for the group's rebalance (seconds when a dead member is
+    // evicted first), and records need no group. At least once, commits wait for the join
+    // (GroupMembership); a join that fails (a refusal) fails the input.
+    member?.join().catch((error: unknown) => {
+      if (this.member === member && !this.closed) this.fail(error instanceof Error ? error : new Error(String(error)));
+    });
   }
 
   /** The topics it reads, as one resource for a refusal's message. */
