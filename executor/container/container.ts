@@ -330,6 +330,7 @@ export async function startContainer(options: ContainerOptions): Promise<Running
       addTasks: async (next, names) => {
         const tasks = mine(next)?.tasks.filter((task) => names.includes(task.name)) ?? [];
         await addTasks(next, tasks);
+        if (tasks.length > 0) logger.info('tasks added', { tasks: tasks.map((task) => task.name), jobModelVersion: next.version });
       },
     });
   } catch (error) {
