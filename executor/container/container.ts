@@ -144,12 +144,18 @@ export async function startContainer(options: ContainerOptions): Promise<Running
   const closers: (() => Promise<unknown>)[] = [];
   const slots = new Map<string, TaskSlot>();
   const bySsp = new Map<string, TaskInstance>();
-  const life = new ContainerLife(stopRequested, logger);
+  const life = new ContainerLife(stopRequested, () => [...slots.values()].map((slot) => slot.instance), logger);
   let standbys: StandbyReplicas | undefined;
-  const closeSlots = (leaving: readonly TaskSlot[]) =>
+  // What only tasks use: their stores, then their writers.
+  const closeOwn = (stores: Iterable<ReadonlyMap<string, LocalStore>>, writers: Iterable<TaskWriter>) =>
     closeInOrder(
-      () => settleAll(leaving.flatMap((slot) => [...slot.stores.values()].map((store) => store.close()))),
-      () => settleAll(leaving.map((slot) => slot.writer.close())),
+      () => settleAll([...stores].flatMap((byName) => [...byName.values()].map((store) => store.close()))),
+      () => settleAll([...writers].map((writer) => writer.close())),
+    );
+  const closeSlots = (leaving: readonly TaskSlot[]) =>
+    closeOwn(
+      leaving.map((slot) => slot.stores),
+      leaving.map((slot) => slot.writer),
     );
   try {
     // A job with mysql stores keeps its checkpoints in MySQL: each commit is one SQL transaction.
@@ -229,7 +235,7 @@ export async function startContainer(options: ContainerOptions): Promise<Running
               inputSerdes: binding.inputSerdes,
               collector: new BufferingCollector(task.name, binding.outputSerdes, writer.outputs, latestPerCommit),
               outputs: writer.outputs,
-              checkpoints: checkpointStore === system.checkpoints ? writer.checkpoints : checkpointStore,
+              checkpoints: mysql?.checkpoints ?? writer.checkpoints,
               ownership,
               settings: config.task,
               config: config.config,
@@ -248,11 +254,7 @@ export async function startContainer(options: ContainerOptions): Promise<Running
         for (const slot of made) {
           slots.set(slot.model.name, slot);
           for (const ssp of slot.model.ssps) bySsp.set(sspKey(ssp), slot.instance);
-          life.watchTask(
-            slot.instance,
-            () => slots.get(slot.model.name)?.instance === slot.instance,
-            () => [...slots.values()].map((each) => each.instance),
-          );
+          life.watchTask(slot.instance);
         }
         status?.running(made.map((slot) => slot.instance));
         await deliverAll();
@@ -265,8 +267,7 @@ export async function startContainer(options: ContainerOptions): Promise<Running
         // Tasks that started already stop without a commit: nothing of this start may be checkpointed.
         await closeInOrder(
           () => settleAll(made.map((slot) => slot.instance.abandon())),
-          () => settleAll([...stores.values()].flatMap((byName) => [...byName.values()].map((store) => store.close()))),
-          () => settleAll([...writers.values()].map((writer) => writer.close())),
+          () => closeOwn(stores.values(), writers.values()),
         ).catch((closeError: unknown) =>
           logger.warn('could not close the tasks that failed to start', { error: describeError(closeError) }),
         );
@@ -318,7 +319,6 @@ export async function startContainer(options: ContainerOptions): Promise<Running
     };
 
     return life.running({
-      tasks: () => [...slots.values()].map((slot) => slot.instance),
       followStandbys: (next) => void standbys?.follow(standbyTasksOf(next, containerId, replicas)),
       // Started with the stop, so a standby pass under way ends while the tasks make their last commits.
       stopping: () => void standbys?.close(),
@@ -358,6 +358,8 @@ class ContainerLife {
 
   constructor(
     stopRequested: Promise<void>,
+    /** The tasks it runs now (a hand-over adds and drops some). */
+    private readonly tasks: () => readonly TaskInstance[],
     private readonly logger: Logger,
   ) {
     this.finished = Promise.race([stopRequested, new Promise<void>((resolve) => (this.finish = resolve))]);
@@ -371,22 +373,21 @@ class ContainerLife {
     void input.failed.then((error) => this.fail(error));
   }
 
-  /** A task it runs now: its failure is the container's while `current()` says it is still its. */
-  watchTask(task: TaskInstance, current: () => boolean, running: () => readonly TaskInstance[]): void {
+  /** A task it runs now: its end or failure is the container's while it still runs it (not after a hand-over dropped it). */
+  watchTask(task: TaskInstance): void {
     task.done.then(
       () => {
         this.ended.add(task);
-        const tasks = running();
-        if (current() && tasks.length > 0 && tasks.every((each) => this.ended.has(each))) this.finish();
+        const tasks = this.tasks();
+        if (tasks.includes(task) && tasks.every((each) => this.ended.has(each))) this.finish();
       },
       (error: unknown) => {
-        if (current()) this.fail(error);
+        if (this.tasks().includes(task)) this.fail(error);
       },
     );
   }
 
   running(started: {
-    readonly tasks: () => readonly TaskInstance[];
     readonly followStandbys: (jobModel: JobModel) => void;
     /** Called as the shutdown begins, before the tasks stop. */
     readonly stopping: () => void;
@@ -401,7 +402,7 @@ class ContainerLife {
     const { input, close, status, cleanStopMs } = started;
     const logger = this.logger;
     const shutDown = (how: 'stop' | 'abandon'): Promise<void> => {
-      const tasks = started.tasks();
+      const tasks = this.tasks();
       // Pre-emptive, even over a clean stop under way: from here on no task writes a checkpoint.
       if (how === 'abandon') for (const task of tasks) task.abandonNow();
       return (this.shutting ??= (async () => {
@@ -450,9 +451,10 @@ class ContainerLife {
       },
     );
     done.catch(() => undefined);
+    const running = this.tasks;
     return {
       get tasks() {
-        return started.tasks();
+        return running();
       },
       followStandbys: started.followStandbys,
       done,

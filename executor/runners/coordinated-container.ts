@@ -228,8 +228,7 @@ export class CoordinatedContainer implements ContainerHandle {
       }
       // Every claim the new model does not give us: the lost tasks, and any task claimed for a model
       // that was overtaken before it ran (its next owner waits for the claim).
-      const ours = new Set(mine?.tasks.map((task) => task.name));
-      await this.barrier.release(this.barrier.heldTasks().filter((task) => !ours.has(task)));
+      await this.keepOnlyClaimsOf(mine?.tasks ?? []);
       if (plan.action !== 'leave') {
         // Tasks of the model it ran are still ours (a lost session would have abandoned them): claim only the gained.
         await this.claim(plan.gained, target.model.version);
@@ -276,16 +275,14 @@ export class CoordinatedContainer implements ContainerHandle {
   ): Promise<boolean> {
     const leaving = new Set([...plan.lost, ...plan.changed]);
     await running.dropTasks([...leaving]).catch((error: unknown) => this.stoppedWithoutCommit(error));
-    const ours = new Set(mine?.tasks.map((task) => task.name));
-    await this.barrier.release(this.barrier.heldTasks().filter((task) => !ours.has(task)));
+    await this.keepOnlyClaimsOf(mine?.tasks ?? []);
     const kept = (this.current?.mine?.tasks ?? []).filter((task) => !leaving.has(task.name));
     await this.claim(plan.gained, target.model.version);
     if (this.latest !== target && this.current !== undefined) {
       // Overtaken while waiting: the kept tasks are what runs, and only their claims are kept (the
       // newest model may give a gained task to another container, which waits for its claim). The
       // newest model is followed from there: the claims it gives us are taken again.
-      const running = new Set(kept.map((task) => task.name));
-      await this.barrier.release(this.barrier.heldTasks().filter((task) => !running.has(task)));
+      await this.keepOnlyClaimsOf(kept);
       this.current = { model: this.current.model, mine: { id: this.options.containerId, tasks: kept } };
       this.queue.push(() => this.follow());
       return false;
@@ -299,6 +296,12 @@ export class CoordinatedContainer implements ContainerHandle {
     }
     running.followStandbys(target.model);
     return true;
+  }
+
+  /** Releases every claim it holds but those of `tasks`. */
+  private async keepOnlyClaimsOf(tasks: readonly { readonly name: string }[]): Promise<void> {
+    const kept = new Set(tasks.map((task) => task.name));
+    await this.barrier.release(this.barrier.heldTasks().filter((task) => !kept.has(task)));
   }
 
   /** A task's final commit found its claim gone: it was abandoned, and its next owner goes on from its last checkpoint. */

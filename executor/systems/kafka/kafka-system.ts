@@ -221,8 +221,8 @@ class KafkaInput implements InputSource {
   private member: FencingMember | undefined;
   /** "topic\0partition" → the partition and the epoch of the task claim it is owned under. */
   private readonly owned = new Map<string, { readonly ssp: Ssp; readonly epoch: bigint }>();
-  /** The claim the member joined with (claimOf), to know when it must follow. */
-  private claimed = '';
+  /** The claim the member joined with (claimOf): a claim that grows past it needs a new member. */
+  private claimed: ReadonlySet<string> = new Set();
   private closed = false;
   private fail: (error: Error) => void = () => undefined;
   readonly failed = new Promise<Error>((resolve) => (this.fail = resolve));
@@ -271,8 +271,7 @@ class KafkaInput implements InputSource {
     }
     // Only a claim that grew needs a new member: one that shrank claims partitions the container no
     // longer commits, which their new owners' higher epochs win at the next rebalance anyway.
-    const claimed = new Set(this.claimed.split(','));
-    if ([...claimOf(this.owned).split(',')].some((entry) => entry !== '' && !claimed.has(entry))) await this.rejoin();
+    if ([...claimOf(this.owned)].some((entry) => !this.claimed.has(entry))) await this.rejoin();
   }
 
   /** A new member with the container's claim now, in place of the old one (none while it owns no partition). */
@@ -322,7 +321,7 @@ class KafkaInput implements InputSource {
   }
 
   private handOn(batch: FetchedBatch): Promise<void> | undefined {
-    const ssp = this.owned.get(`${batch.topic}\u0000${batch.partition}`)?.ssp;
+    const ssp = this.owned.get(partitionKey(batch))?.ssp;
     if (!ssp || this.closed) return undefined;
     this.request.onMessages(
       ssp,
@@ -343,14 +342,11 @@ class KafkaInput implements InputSource {
   }
 }
 
-function partitionKey(ssp: Ssp): string {
-  return `${ssp.topic}\u0000${ssp.partition}`;
+function partitionKey({ topic, partition }: { readonly topic: string; readonly partition: number }): string {
+  return `${topic}\u0000${partition}`;
 }
 
 /** What a member claims, comparable: each partition with its epoch. */
-function claimOf(owned: ReadonlyMap<string, { readonly epoch: bigint }>): string {
-  return [...owned]
-    .map(([key, { epoch }]) => `${key}@${epoch}`)
-    .sort()
-    .join(',');
+function claimOf(owned: ReadonlyMap<string, { readonly epoch: bigint }>): Set<string> {
+  return new Set([...owned].map(([key, { epoch }]) => `${key}@${epoch}`));
 }
