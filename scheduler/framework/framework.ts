@@ -83,8 +83,6 @@ export class Framework extends EventEmitter<FrameworkEvents> {
   /** Set once `remove()` has begun: offers then only release the job's reservations. */
   private removal: JobRemoval | undefined;
   private removing: Promise<void> | undefined;
-  /** Containers lost with their agent: in the model without tasks until their standby copies caught up. */
-  private away = new Set<string>();
   private returnCheck: NodeJS.Timeout | undefined;
 
   constructor(
@@ -119,8 +117,7 @@ export class Framework extends EventEmitter<FrameworkEvents> {
     this.frameworkId = stored === null ? null : { id: stored.frameworkId, version: stored.version };
     this.inputs = await readInputs(this.options.config, this.options.kafkaBrokers);
     // A container an earlier leader put away stays away until its copies have caught up.
-    if (this.options.config.task.standbys > 0) this.away = containersAway((await this.jobModels.read())?.model);
-    const model = await this.replan(desiredContainers(this.options.config.containers, await this.scale.read()));
+    const model = await this.replan(desiredContainers(this.options.config.containers, await this.scale.read()), containersAway);
     this.launches = await this.launchStore.read();
     this.lastHosts = await this.localities.read();
     this.adoptModel(model);
@@ -165,7 +162,7 @@ export class Framework extends EventEmitter<FrameworkEvents> {
       frameworkId: this.frameworkId?.id,
       subscribed: this.client?.subscribed ?? false,
       jobModelVersion: this.jobModel?.version,
-      containers: containerStatuses(this.records, this.away),
+      containers: containerStatuses(this.records, containersAway(this.jobModel)),
       errors: [...this.errors.values()],
     };
   }
@@ -194,7 +191,7 @@ export class Framework extends EventEmitter<FrameworkEvents> {
     await this.queue.run(async () => {
       // First: whatever happens next, a successor plans for this count.
       await this.scale.write({ containers, configContainers: this.options.config.containers }, this.token());
-      const model = await this.replan(containers);
+      const model = await this.replan(containers, containersAway);
       if (model.version === this.jobModel?.version) return;
       this.log.info('rescaling', { containers, jobModelVersion: model.version });
       const kept = new Set(model.containers.map((container) => container.id));
@@ -289,13 +286,16 @@ export class Framework extends EventEmitter<FrameworkEvents> {
     };
   }
 
-  /** The job model for `containers` containers, the away ones without tasks, stored if it changed. */
-  private replan(containers: number): Promise<JobModel> {
+  /**
+   * The job model for `containers` containers, stored if it changed; `away` (of the stored model)
+   * have no task. Which containers are away is the model's own record: it gives them no task.
+   */
+  private replan(containers: number, away: (stored: JobModel | undefined) => ReadonlySet<string>): Promise<JobModel> {
     return currentJobModel({
       config: this.options.config,
       inputs: this.inputs,
       containerCount: containers,
-      away: this.away,
+      away,
       store: this.jobModels,
       token: this.token(),
     });
@@ -306,7 +306,6 @@ export class Framework extends EventEmitter<FrameworkEvents> {
     const now = Date.now();
     const ids = new Set(model.containers.map((container) => container.id));
     this.modelIds = ids;
-    for (const id of this.away) if (!ids.has(id)) this.away.delete(id);
     // A container of the old model stays only while its task is being killed.
     for (const [id, record] of this.records) if (!ids.has(id) && record.state.kind !== 'killing') this.records.delete(id);
     for (const container of model.containers) {
@@ -492,11 +491,10 @@ export class Framework extends EventEmitter<FrameworkEvents> {
    */
   private async putAway(id: string): Promise<void> {
     const model = this.jobModel;
-    if (model === undefined || this.options.config.task.standbys === 0 || this.away.has(id)) return;
-    const present = model.containers.filter((container) => container.id !== id && !this.away.has(container.id));
-    if (present.length === 0 || model.containers.find((container) => container.id === id)?.tasks.length === 0) return;
-    this.away.add(id);
-    const next = await this.replan(model.containers.length);
+    if (model === undefined || this.options.config.task.standbys === 0) return;
+    const away = containersAway(model);
+    if (away.has(id) || model.containers.every((container) => container.id === id || away.has(container.id))) return;
+    const next = await this.replan(model.containers.length, (stored) => new Set([...containersAway(stored), id]));
     this.log.warn('a container was lost with its agent: its tasks go on from their standby replicas until its own copies catch up', {
       container: id,
       jobModelVersion: next.version,
@@ -506,7 +504,7 @@ export class Framework extends EventEmitter<FrameworkEvents> {
   }
 
   private scheduleReturnCheck(): void {
-    if (this.returnCheck !== undefined || this.away.size === 0 || this.stopped) return;
+    if (this.returnCheck !== undefined || containersAway(this.jobModel).size === 0 || this.stopped) return;
     this.returnCheck = setTimeout(() => {
       this.returnCheck = undefined;
       this.queue.push(() => this.checkReturns());
@@ -517,14 +515,16 @@ export class Framework extends EventEmitter<FrameworkEvents> {
   private async checkReturns(): Promise<void> {
     const model = this.jobModel;
     try {
-      if (model === undefined || this.away.size === 0 || this.removal !== undefined) return;
-      const running = [...this.away].filter((id) => this.records.get(id)?.state.kind === 'running');
+      if (model === undefined || this.removal !== undefined) return;
+      const running = [...containersAway(model)].filter((id) => this.records.get(id)?.state.kind === 'running');
       if (running.length === 0) return;
       const reports = await this.containerReports().catch(() => new Map<string, ContainerStatusReport>());
       const ready = running.filter((id) => readyToReturn(reports.get(id), model.version));
       if (ready.length === 0) return;
-      for (const id of ready) this.away.delete(id);
-      const next = await this.replan(model.containers.length);
+      const next = await this.replan(
+        model.containers.length,
+        (stored) => new Set([...containersAway(stored)].filter((id) => !ready.includes(id))),
+      );
       this.log.info('containers back from away: their standby copies caught up, they take tasks again', {
         containers: ready,
         jobModelVersion: next.version,

@@ -30,14 +30,14 @@ export async function readInputs(config: CompiledJobConfig, brokers: readonly st
 }
 
 /**
- * Plans the model for `containerCount` containers, those `away` given no task, and stores it if it
- * differs from the stored one.
+ * Plans the model for `containerCount` containers, those `away` (given the stored model) with no
+ * task, and stores it if it differs from the stored one.
  */
 export async function currentJobModel(input: {
   readonly config: CompiledJobConfig;
   readonly inputs: readonly InputStream[];
   readonly containerCount: number;
-  readonly away?: ReadonlySet<string>;
+  readonly away?: (stored: JobModel | undefined) => ReadonlySet<string>;
   readonly store: JobModelStore;
   readonly token: LeaderToken;
 }): Promise<JobModel> {
@@ -47,7 +47,7 @@ export async function currentJobModel(input: {
     containerCount: input.containerCount,
     grouper: input.config.task.grouper === 'ssp' ? groupBySystemStreamPartition : groupByPartition,
     standbys: input.config.task.standbys,
-    away: input.away,
+    away: input.away?.(stored?.model),
   });
   if (stored === null || model.version !== stored.model.version) await input.store.write(model, stored?.version ?? null, input.token);
   return model;

@@ -45,7 +45,7 @@ export class ModelPublisher {
       config: this.config,
       inputs: this.inputs,
       containerCount: containers,
-      away,
+      away: () => away ?? new Set(),
       store: this.models,
       token: this.election.token(),
     });
