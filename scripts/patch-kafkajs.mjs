@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Runs after every install (package.json "postinstall"; the Dockerfile calls it after its
- * --ignore-scripts install) and replaces three files of kafkajs 2.2.4:
+ * --ignore-scripts install) and replaces or edits files of kafkajs 2.2.4:
  *
  * - src/producer/groupMessagesPerPartition.js groups a produce request's messages by partition by
  *   copying the partition's array once per message (kafkajs #1576): quadratic in the request's
@@ -20,13 +20,21 @@
  *   does: for the same producer epoch the coordinator answers a repeated EndTxn with the outcome
  *   it already has, so a retry never commits twice.
  *
- * It knows each file as kafkajs ships it (by its SHA-256) and as patched, and refuses anything else
- * (exit 1, nothing written): a kafkajs upgrade must be looked at, not silently slowed down or broken.
- *
  * - src/consumer/filterAbortedMessages.js takes the broker's list of a fetch's aborted
  *   transactions to be sorted by first offset, which it is not (the broker lists them as they
  *   ended): messages of an aborted transaction reached read_committed consumers, restores and
  *   inputs, as committed, breaking exactly-once. Replaced by a filter that sorts the list first.
+ *
+ * - src/protocol/requests/produce/v3/request.js (every produce version from 3 on) encodes each
+ *   record with an Encoder of its own: a zero-filled 512-byte Buffer per record and per header, a
+ *   Buffer per varint, BigInt arithmetic per timestamp, all copied again into the batch. That and
+ *   the garbage it makes were most of a container's CPU in bench:e2e (bench/FINDINGS-e2e.md).
+ *   Edited so an uncompressed partition's record batch is written straight into one Buffer of its
+ *   exact size, byte for byte what the shipped code writes (test/unit/kafka/record-batch-encoding);
+ *   compressed batches, and records of types the shipped code would refuse, take the shipped path.
+ *
+ * It knows each file as kafkajs ships it (by its SHA-256) and as patched, and refuses anything else
+ * (exit 1, nothing written): a kafkajs upgrade must be looked at, not silently slowed down or broken.
  *
  *   node scripts/patch-kafkajs.mjs [file ...]     (default: the installed kafkajs's files)
  */
@@ -368,7 +376,178 @@ const END_TXN = {
   ],
 };
 
-const PATCHES = [GROUPING, SEND, ABORTED, END_TXN];
+const PRODUCE = {
+  path: 'src/protocol/requests/produce/v3/request.js',
+  shipped: '993a3db997827088f5acb08cacf3c67a99ec2886303ff465d244329b8a1c7f99',
+  result: 'f7867cd55ba7edc627bab4eba874cb058ad7409a9853c7e58af377d6933ed4d4',
+  done: 'uncompressed record batches are encoded into one buffer',
+  edits: [
+    [
+      `const { RecordBatch } = require('../../../recordBatch/v0')
+`,
+      `const { RecordBatch } = require('../../../recordBatch/v0')
+const crc32C = require('../../../recordBatch/crc32C')
+
+// ${MARKER}: an uncompressed record batch is written into one buffer of its exact size
+const zigZag32 = value => ((value << 1) ^ (value >> 31)) >>> 0
+const zigZag64 = value => (value >= 0 ? value * 2 : -value * 2 - 1)
+const sizeOfUVarLong = value => {
+  let bytes = 1
+  for (let rest = value; rest >= 128; rest = Math.floor(rest / 128)) bytes++
+  return bytes
+}
+const writeUVarLong = (buf, at, value) => {
+  let rest = value
+  while (rest >= 128) {
+    buf[at++] = (rest % 128) | 128
+    rest = Math.floor(rest / 128)
+  }
+  buf[at++] = rest
+  return at
+}
+const writeInt64 = (buf, at, value) => {
+  const long = Long.fromValue(value)
+  buf.writeInt32BE(long.getHighBits(), at)
+  buf.writeInt32BE(long.getLowBits(), at + 4)
+}
+// The byte length of a key, a value or a header value, -1 for none; undefined for a type the
+// shipped encoder refuses or would write differently (it then takes the shipped path).
+const bytesOf = value => {
+  if (value === null || value === undefined) return -1
+  if (Buffer.isBuffer(value)) return value.length
+  if (typeof value === 'string') return Buffer.byteLength(value, 'utf8')
+  return undefined
+}
+const sizeOfBytes = length => sizeOfUVarLong(zigZag32(length)) + Math.max(length, 0)
+const writeBytes = (buf, at, value, length) => {
+  at = writeUVarLong(buf, at, zigZag32(length))
+  if (length <= 0) return at
+  if (Buffer.isBuffer(value)) value.copy(buf, at)
+  else buf.write(value, at, length, 'utf8')
+  return at + length
+}
+
+/** The record batch of an uncompressed partition as an Encoder, or undefined to take the shipped path. */
+const encodeUncompressed = ({ partition, messages, dateNow, firstTimestamp, maxTimestamp, producerId, producerEpoch, firstSequence, transactional }) => {
+  // Per record: [body size, timestamp delta (zig-zagged), key length, value length, header count],
+  // then per header [key length, value length].
+  const sizes = []
+  let recordsSize = 0
+  for (let i = 0; i < messages.length; i++) {
+    const { timestamp, key, value, headers } = messages[i]
+    let delta = (timestamp || dateNow) - firstTimestamp
+    if (Number.isNaN(delta)) delta = 0
+    if (!Number.isSafeInteger(delta) || Math.abs(delta) >= 2 ** 52) return undefined
+    const keyLength = bytesOf(key)
+    const valueLength = bytesOf(value)
+    if (keyLength === undefined || valueLength === undefined) return undefined
+    if (headers !== undefined && (headers === null || typeof headers !== 'object')) return undefined
+    const zigZagged = zigZag64(delta)
+    const at = sizes.length
+    sizes.push(0, zigZagged, keyLength, valueLength, 0)
+    let headerCount = 0
+    let headersSize = 0
+    for (const headerKey of headers === undefined ? [] : Object.keys(headers)) {
+      const headerValues = Array.isArray(headers[headerKey]) ? headers[headerKey] : [headers[headerKey]]
+      for (const headerValue of headerValues) {
+        const headerKeyLength = Buffer.byteLength(headerKey, 'utf8')
+        const headerValueLength = bytesOf(headerValue)
+        if (headerValueLength === undefined || headerValueLength < 0) return undefined
+        sizes.push(headerKeyLength, headerValueLength)
+        headerCount++
+        headersSize += sizeOfBytes(headerKeyLength) + sizeOfBytes(headerValueLength)
+      }
+    }
+    const body =
+      1 +
+      sizeOfUVarLong(zigZagged) +
+      sizeOfUVarLong(zigZag32(i)) +
+      sizeOfBytes(keyLength) +
+      sizeOfBytes(valueLength) +
+      sizeOfUVarLong(zigZag32(headerCount)) +
+      headersSize
+    sizes[at] = body
+    sizes[at + 4] = headerCount
+    recordsSize += sizeOfUVarLong(zigZag32(body)) + body
+  }
+
+  // partition, record set size, first offset, batch length, leader epoch, magic, CRC, then the
+  // CRC'd part: attributes, last offset delta, first and max timestamps, producer id and epoch,
+  // first sequence, record count and the records.
+  const buf = Buffer.allocUnsafe(69 + recordsSize)
+  buf.writeInt32BE(partition, 0)
+  buf.writeInt32BE(61 + recordsSize, 4)
+  writeInt64(buf, 8, 0)
+  buf.writeInt32BE(49 + recordsSize, 16)
+  buf.writeInt32BE(0, 20)
+  buf.writeInt8(2, 24)
+  const crcd = 29
+  buf.writeInt16BE(transactional ? 16 : 0, crcd)
+  buf.writeInt32BE(messages.length - 1, crcd + 2)
+  writeInt64(buf, crcd + 6, firstTimestamp)
+  writeInt64(buf, crcd + 14, maxTimestamp)
+  writeInt64(buf, crcd + 22, producerId === undefined ? -1 : producerId)
+  buf.writeInt16BE(producerEpoch === undefined ? 0 : producerEpoch, crcd + 30)
+  buf.writeInt32BE(firstSequence === undefined ? 0 : firstSequence, crcd + 32)
+  buf.writeInt32BE(messages.length, crcd + 36)
+  let at = crcd + 40
+  let next = 0
+  for (let i = 0; i < messages.length; i++) {
+    const { key, value, headers } = messages[i]
+    const body = sizes[next]
+    const headerCount = sizes[next + 4]
+    at = writeUVarLong(buf, at, zigZag32(body))
+    buf[at++] = 0
+    at = writeUVarLong(buf, at, sizes[next + 1])
+    at = writeUVarLong(buf, at, zigZag32(i))
+    at = writeBytes(buf, at, key, sizes[next + 2])
+    at = writeBytes(buf, at, value, sizes[next + 3])
+    at = writeUVarLong(buf, at, zigZag32(headerCount))
+    next += 5
+    if (headerCount > 0) {
+      for (const headerKey of Object.keys(headers)) {
+        const headerValues = Array.isArray(headers[headerKey]) ? headers[headerKey] : [headers[headerKey]]
+        for (const headerValue of headerValues) {
+          at = writeBytes(buf, at, headerKey, sizes[next])
+          at = writeBytes(buf, at, headerValue, sizes[next + 1])
+          next += 2
+        }
+      }
+    }
+  }
+  buf.writeUInt32BE(crc32C(buf.subarray(crcd, at)), 25)
+  const encoder = new Encoder(1)
+  encoder.buf = buf
+  encoder.offset = buf.length
+  return encoder
+}
+`,
+    ],
+    [
+      `  const maxTimestamp = timestamps[timestamps.length - 1]
+`,
+      `  const maxTimestamp = timestamps[timestamps.length - 1]
+
+  if (compression === Types.None) {
+    const encoded = encodeUncompressed({
+      partition,
+      messages,
+      dateNow,
+      firstTimestamp,
+      maxTimestamp,
+      producerId,
+      producerEpoch,
+      firstSequence,
+      transactional: !!transactionalId,
+    })
+    if (encoded !== undefined) return encoded
+  }
+`,
+    ],
+  ],
+};
+
+const PATCHES = [GROUPING, SEND, ABORTED, END_TXN, PRODUCE];
 
 const sha256 = (text) => createHash('sha256').update(text).digest('hex');
 const kafkajs = () => dirname(createRequire(import.meta.url).resolve('kafkajs/package.json'));

@@ -2,8 +2,9 @@
  * scripts/patch-kafkajs.mjs (run by postinstall): the installed kafkajs groups produce requests in
  * linear time and as it did before, its produce retries are patched (their behaviour is tested in
  * leader-change.test.ts), read_committed drops every aborted transaction, EndTxn is retried on a
- * lost connection or a moving coordinator (and only then), and the script refuses a file it does
- * not know.
+ * lost connection or a moving coordinator (and only then), produce requests encode uncompressed
+ * record batches in one buffer (record-batch-encoding.test.ts), and the script refuses a file it
+ * does not know.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -20,6 +21,7 @@ const GROUPING = require.resolve('kafkajs/src/producer/groupMessagesPerPartition
 const SEND = require.resolve('kafkajs/src/producer/sendMessages.js');
 const ABORTED = require.resolve('kafkajs/src/consumer/filterAbortedMessages.js');
 const EOS_MANAGER = require.resolve('kafkajs/src/producer/eosManager/index.js');
+const PRODUCE_REQUEST = require.resolve('kafkajs/src/protocol/requests/produce/v3/request.js');
 const SCRIPT = join(repoRoot, 'scripts/patch-kafkajs.mjs');
 
 type Grouping = (input: {
@@ -36,7 +38,7 @@ function patch(file: string): { status: number | null; stderr: string } {
 describe('the kafkajs patch', () => {
   it('is installed: messages grouped by partition in their order, in one pass', () => {
     assert.match(readFileSync(GROUPING, 'utf8'), /patched by sluice scripts\/patch-kafkajs\.mjs/, 'npm ci ran the postinstall patch');
-    for (const file of [SEND, ABORTED, EOS_MANAGER])
+    for (const file of [SEND, ABORTED, EOS_MANAGER, PRODUCE_REQUEST])
       assert.match(readFileSync(file, 'utf8'), /patched by sluice scripts\/patch-kafkajs\.mjs/, file);
     const group = require(GROUPING) as Grouping;
     const messages = [0, 1, 0, 2, 0].map((partition, i) => ({ value: `m${i}`, partition }));
