@@ -30,8 +30,12 @@
  *   Buffer per varint, BigInt arithmetic per timestamp, all copied again into the batch. That and
  *   the garbage it makes were most of a container's CPU in bench:e2e (bench/FINDINGS-e2e.md).
  *   Edited so an uncompressed partition's record batch is written straight into one Buffer of its
- *   exact size, byte for byte what the shipped code writes (test/unit/kafka/record-batch-encoding);
+ *   exact size, byte for byte what the shipped code writes (test/unit/kafka/record-batch-codec);
  *   compressed batches, and records of types the shipped code would refuse, take the shipped path.
+ * - src/protocol/recordBatch/record/v0/decoder.js parsed, for every record fetched, its batch's
+ *   first offset and timestamp from strings into BigInts and read its timestamp delta through a
+ *   dozen BigInt operations. Replaced by the same decoder doing that arithmetic in numbers while it
+ *   is exact (the shipped BigInt path otherwise); same output.
  *
  * It knows each file as kafkajs ships it (by its SHA-256) and as patched, and refuses anything else
  * (exit 1, nothing written): a kafkajs upgrade must be looked at, not silently slowed down or broken.
@@ -546,8 +550,135 @@ const encodeUncompressed = ({ partition, messages, dateNow, firstTimestamp, maxT
     ],
   ],
 };
+const RECORD_DECODER = {
+  path: 'src/protocol/recordBatch/record/v0/decoder.js',
+  shipped: '86d740054c8be29b02873bf2871eb43ba5004af94324610541dbab2d9fabcc65',
+  done: 'records decode their offsets and timestamps with number arithmetic',
+  patched: `// ${MARKER}: offsets and timestamps in number arithmetic while it is exact
+const Long = require('../../../../utils/long')
+const HeaderDecoder = require('../../header/v0/decoder')
+const TimestampTypes = require('../../../timestampTypes')
 
-const PATCHES = [GROUPING, SEND, ABORTED, END_TXN, PRODUCE];
+/**
+ * v0
+ * Record =>
+ *   Length => Varint
+ *   Attributes => Int8
+ *   TimestampDelta => Varlong
+ *   OffsetDelta => Varint
+ *   Key => varInt|Bytes
+ *   Value => varInt|Bytes
+ *   Headers => [HeaderKey HeaderValue]
+ *     HeaderKey => VarInt|String
+ *     HeaderValue => VarInt|Bytes
+ *
+ * As shipped, every record parsed its batch's first offset and first timestamp from their strings
+ * into BigInts, added its deltas and printed the sums, and read its timestamp delta through a
+ * dozen BigInt operations. Here a batch's bases are parsed once into numbers (its records share
+ * one context, decoded one after the other) and a record's deltas are added as numbers, while every
+ * figure is an exact integer; anything else takes the shipped BigInt path. Same output.
+ */
+
+const DECIMAL = /^-?[0-9]+$/
+const exactNumber = text => {
+  if (typeof text !== 'string' || !DECIMAL.test(text)) return undefined
+  const value = Number(text)
+  return Number.isSafeInteger(value) ? value : undefined
+}
+
+let lastContext
+let offsetBase
+let timestampBase
+
+// A zig-zagged varlong of at most 7 bytes (below 2^49) as a number, or undefined without reading.
+const readShortVarLong = decoder => {
+  const { buffer } = decoder
+  let at = decoder.offset
+  let unsigned = 0
+  let scale = 1
+  for (let i = 0; i < 7; i++) {
+    const byte = buffer[at++]
+    if (byte === undefined) return undefined
+    unsigned += (byte & 0x7f) * scale
+    if (byte < 0x80) {
+      decoder.offset = at
+      return unsigned % 2 === 0 ? unsigned / 2 : -(unsigned + 1) / 2
+    }
+    scale *= 128
+  }
+  return undefined
+}
+
+const sum = (base, delta) => {
+  if (base === undefined || delta === undefined) return undefined
+  const total = base + delta
+  return Number.isSafeInteger(total) ? String(total) : undefined
+}
+
+module.exports = (decoder, batchContext = {}) => {
+  const {
+    firstOffset,
+    firstTimestamp,
+    magicByte,
+    isControlBatch = false,
+    timestampType,
+    maxTimestamp,
+  } = batchContext
+  if (batchContext !== lastContext) {
+    lastContext = batchContext
+    offsetBase = exactNumber(firstOffset)
+    timestampBase = exactNumber(firstTimestamp)
+  }
+  const attributes = decoder.readInt8()
+
+  const shortDelta = readShortVarLong(decoder)
+  const timestampDelta = shortDelta === undefined ? decoder.readVarLong() : shortDelta
+  const timestamp =
+    timestampType === TimestampTypes.LOG_APPEND_TIME && maxTimestamp
+      ? maxTimestamp
+      : sum(timestampBase, shortDelta) ||
+        Long.fromValue(firstTimestamp)
+          .add(timestampDelta)
+          .toString()
+
+  const offsetDelta = decoder.readVarInt()
+  const offset =
+    sum(offsetBase, offsetDelta) ||
+    Long.fromValue(firstOffset)
+      .add(offsetDelta)
+      .toString()
+
+  const key = decoder.readVarIntBytes()
+  const value = decoder.readVarIntBytes()
+  const headers = decoder.readVarIntArray(HeaderDecoder).reduce(
+    (obj, { key, value }) => ({
+      ...obj,
+      [key]:
+        obj[key] === undefined
+          ? value
+          : Array.isArray(obj[key])
+          ? obj[key].concat([value])
+          : [obj[key], value],
+    }),
+    {}
+  )
+
+  return {
+    magicByte,
+    attributes, // Record level attributes are presently unused
+    timestamp,
+    offset,
+    key,
+    value,
+    headers,
+    isControlRecord: isControlBatch,
+    batchContext,
+  }
+}
+`,
+};
+
+const PATCHES = [GROUPING, SEND, ABORTED, END_TXN, PRODUCE, RECORD_DECODER];
 
 const sha256 = (text) => createHash('sha256').update(text).digest('hex');
 const kafkajs = () => dirname(createRequire(import.meta.url).resolve('kafkajs/package.json'));

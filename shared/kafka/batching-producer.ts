@@ -226,25 +226,26 @@ function sizeOf(message: Message): number {
  * A send resolves when its last piece is acked.
  */
 function settle(pieces: readonly Piece[], metadata: readonly RecordMetadata[]): void {
-  const next = new Map<string, number>();
+  // Per topic, per partition: the offset the partition's next message in this request got.
+  const next = new Map<string, Map<number, number>>();
   for (const entry of metadata) {
-    if (entry.baseOffset !== undefined) next.set(`${entry.topicName}\u0000${entry.partition}`, Number(entry.baseOffset));
+    if (entry.baseOffset === undefined) continue;
+    const partitions = next.get(entry.topicName) ?? new Map<number, number>();
+    next.set(entry.topicName, partitions.set(entry.partition, Number(entry.baseOffset)));
   }
-  const lastOffsets = pieces.map(({ send, messages }) => {
-    let last = -1;
-    for (const message of messages) {
-      const partition = message.partition ?? chosenPartitions.get(message);
-      const id = `${send.topic}\u0000${partition}`;
-      const offset = next.get(id);
-      if (partition === undefined || offset === undefined) {
-        throw new KafkaError(
-          KafkaErrorCode.sendFailed,
-          `Kafka acknowledged no offset for ${send.topic}[${partition ?? 'unknown partition'}]`,
-        );
-      }
-      next.set(id, offset + 1);
-      last = offset;
+  const offsetsOf = (topic: string, partition: number | undefined, count: number): number => {
+    const offset = partition === undefined ? undefined : next.get(topic)?.get(partition);
+    if (partition === undefined || offset === undefined) {
+      throw new KafkaError(KafkaErrorCode.sendFailed, `Kafka acknowledged no offset for ${topic}[${partition ?? 'unknown partition'}]`);
     }
+    next.get(topic)?.set(partition, offset + count);
+    return offset + count - 1;
+  };
+  const lastOffsets = pieces.map(({ send, messages }) => {
+    // A send to one partition (changelogs) takes its offsets at once; others message by message.
+    if (send.partition !== undefined) return offsetsOf(send.topic, send.partition, messages.length);
+    let last = -1;
+    for (const message of messages) last = offsetsOf(send.topic, message.partition ?? chosenPartitions.get(message), 1);
     return last;
   });
   pieces.forEach(({ send, messages }, index) => {

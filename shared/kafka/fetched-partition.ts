@@ -29,23 +29,22 @@ export interface FetchedRecord {
   readonly headers?: IHeaders;
 }
 
-interface KafkajsBatch {
-  readonly messages: DecodedRecord[];
-  readonly messagesWithinOffset: DecodedRecord[];
-  readonly rawMessages: DecodedRecord[];
-}
+type FilterAborted = (batch: {
+  messages: readonly DecodedRecord[];
+  abortedTransactions: FetchedPartitionData['abortedTransactions'];
+}) => DecodedRecord[];
 
-type BatchClass = new (topic: string, fetchedOffset: string, partitionData: FetchedPartitionData) => KafkajsBatch;
-
-let Batch: BatchClass | undefined;
+let filterAbortedMessages: FilterAborted | undefined;
 
 /**
  * What one partition of a fetch from `fetchedOffset` gives a reader: the records to hand on, in
  * offset order, and where the next fetch starts (undefined: where this one did, nothing was read).
- * kafkajs's own Batch does the filtering, as its consumer does (records before the fetched offset,
- * which a compressed record batch may hold; control records; with read_committed, the records of
- * aborted transactions, which the broker lists). A read_committed fetch answers nothing past the
- * last stable offset, so records of open transactions never reach it.
+ * Dropped, as kafkajs's consumer drops them: records before the fetched offset (a compressed record
+ * batch may hold some), control records, and with read_committed the records of aborted
+ * transactions, which the broker lists (kafkajs's filterAbortedMessages as scripts/patch-kafkajs.mjs
+ * leaves it). A read_committed fetch answers nothing past the last stable offset, so records of open
+ * transactions never reach it. The records are kafkajs's decoded objects, handed on as they are (a
+ * container reads hundreds of thousands a second: no copy each).
  *
  * The position moves past everything the response held at or after the fetched offset, records
  * filtered out included (an aborted transaction and its marker are read once). A response whose only
@@ -53,16 +52,22 @@ let Batch: BatchClass | undefined;
  * one on, as kafkajs does: that offset does not exist any more.
  */
 export function readFetchedPartition(
-  topic: string,
   fetchedOffset: string,
   data: FetchedPartitionData,
 ): { records: FetchedRecord[]; next: string | undefined } {
-  Batch ??= internalModule<BatchClass>('src/consumer/batch.js', 'shared/kafka/fetched-partition.ts');
-  const batch = new Batch(topic, fetchedOffset, data);
-  const records = batch.messages.map(({ offset, key, value, timestamp, headers }) => ({ offset, key, value, timestamp, headers }));
-  const within = batch.messagesWithinOffset;
+  filterAbortedMessages ??= internalModule<FilterAborted>('src/consumer/filterAbortedMessages.js', 'shared/kafka/fetched-partition.ts');
+  const raw = data.messages;
+  // A response's records ascend: only its first few can lie before the fetched offset.
+  const from = BigInt(fetchedOffset);
+  let first = 0;
+  while (first < raw.length && BigInt((raw[first] as DecodedRecord).offset) < from) first++;
+  const within = first === 0 ? raw : raw.slice(first);
+  const committed = data.abortedTransactions?.length
+    ? filterAbortedMessages({ messages: within, abortedTransactions: data.abortedTransactions })
+    : within;
+  const records = committed.filter((record) => !record.isControlRecord);
   const last = within[within.length - 1];
   if (last !== undefined) return { records, next: String(BigInt(last.offset) + 1n) };
-  if (batch.rawMessages.length > 0) return { records, next: String(BigInt(fetchedOffset) + 1n) };
+  if (raw.length > 0) return { records, next: String(BigInt(fetchedOffset) + 1n) };
   return { records, next: undefined };
 }

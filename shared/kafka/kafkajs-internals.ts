@@ -16,9 +16,8 @@ import { KafkaError, KafkaErrorCode } from './errors.js';
  * metadata / leaders / findBroker / findGroupCoordinator / fetchTopicsOffset / disconnect
  * (src/cluster/index.js), Broker describeGroups / leaveGroup / fetch (src/broker/index.js) with their
  * version tables and the fetch responses' shape (v0 parse names an out-of-range partition, v11 is what
- * current brokers answer), and the consumer's Batch, which drops records before the fetched offset,
- * control records and aborted transactions (with filterAbortedMessages.js as scripts/patch-kafkajs.mjs
- * leaves it). Each of those files is known by its SHA-256, as scripts/patch-kafkajs.mjs knows the
+ * current brokers answer), and the consumer's filterAbortedMessages.js as scripts/patch-kafkajs.mjs
+ * leaves it, which drops the records of aborted transactions. Each of those files is known by its SHA-256, as scripts/patch-kafkajs.mjs knows the
  * files it patches: any other file refuses to be used (KAFKA_INTERNALS_CHANGED), so an upgrade must
  * be looked at (test/unit/kafka/kafkajs-internals.test.ts fails).
  */
@@ -31,7 +30,6 @@ export const RELIED_ON_INTERNALS: Readonly<Record<string, string>> = {
   'src/protocol/requests/fetch/index.js': 'b0961e16fca52023266570255c23e30cd770b3813bb5d75f879fe6b1609ea7c5',
   'src/protocol/requests/fetch/v0/response.js': 'd2113e87d8609a79c630e617785ee9205a49d6f4cd8a5d04306ff625a457d1c6',
   'src/protocol/requests/fetch/v11/response.js': '9cb972647500104e7d616edcb4856119f4a716664b64bbb1ee96c8f4f0a83eb6',
-  'src/consumer/batch.js': '04ee8657247441599f200af5871ce6b3c4463abe941b97405502f8f5f683face',
   'src/consumer/filterAbortedMessages.js': '2b4a9ed2e52a25e2fda7fb8af7a2afd8315379e3dd9a883b74a31174b6922d8d',
 };
 

@@ -266,7 +266,7 @@ export class PartitionFetcher {
     }
     partition.failingSince = undefined;
     partition.failures = 0;
-    const { records, next } = readFetchedPartition(partition.topic, offset, data);
+    const { records, next } = readFetchedPartition(offset, data);
     if (next !== undefined) partition.next = next;
     if (records.length === 0) return;
     partition.waiting = true;

@@ -1,6 +1,6 @@
 /**
- * readFetchedPartition: what one partition of a fetch response gives, through kafkajs's own Batch
- * (and the patched filterAbortedMessages), on decoded records as kafkajs's fetch v11 decoder yields them.
+ * readFetchedPartition: what one partition of a fetch response gives (with the patched
+ * filterAbortedMessages), on decoded records as kafkajs's fetch v11 decoder yields them.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -39,7 +39,7 @@ const values = (records: readonly { value: Buffer | null }[]) => records.map(({ 
 
 describe('readFetchedPartition', () => {
   it('hands on the records from the fetched offset and moves past the last', () => {
-    const read = readFetchedPartition('t', '11', data([10, 11, 12].map((offset) => record(offset, `v${offset}`))));
+    const read = readFetchedPartition('11', data([10, 11, 12].map((offset) => record(offset, `v${offset}`))));
     assert.deepEqual(values(read.records), ['v11', 'v12']);
     assert.deepEqual(
       read.records.map(({ offset }) => offset),
@@ -57,25 +57,25 @@ describe('readFetchedPartition', () => {
       inTransaction(4, 'a2', '8'),
       marker(5, '8', ABORT),
     ];
-    const read = readFetchedPartition('t', '0', data(messages, [{ producerId: '8', firstOffset: '2' }]));
+    const read = readFetchedPartition('0', data(messages, [{ producerId: '8', firstOffset: '2' }]));
     assert.deepEqual(values(read.records), ['c1', 'plain']);
     assert.equal(read.next, '6');
   });
 
   it('moves past a response of control records only, handing nothing on', () => {
-    const read = readFetchedPartition('t', '5', data([marker(5, '8', ABORT)], [{ producerId: '8', firstOffset: '2' }]));
+    const read = readFetchedPartition('5', data([marker(5, '8', ABORT)], [{ producerId: '8', firstOffset: '2' }]));
     assert.deepEqual(read.records, []);
     assert.equal(read.next, '6');
   });
 
   it('moves one on when every record of the response lies before the fetched offset (compacted away)', () => {
-    const read = readFetchedPartition('t', '20', data([record(17, 'old'), record(18, 'old')]));
+    const read = readFetchedPartition('20', data([record(17, 'old'), record(18, 'old')]));
     assert.deepEqual(read.records, []);
     assert.equal(read.next, '21');
   });
 
   it('stays where it was when the response held no record', () => {
-    const read = readFetchedPartition('t', '20', data([]));
+    const read = readFetchedPartition('20', data([]));
     assert.deepEqual(read, { records: [], next: undefined });
   });
 });

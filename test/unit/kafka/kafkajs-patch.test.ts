@@ -3,7 +3,7 @@
  * linear time and as it did before, its produce retries are patched (their behaviour is tested in
  * leader-change.test.ts), read_committed drops every aborted transaction, EndTxn is retried on a
  * lost connection or a moving coordinator (and only then), produce requests encode uncompressed
- * record batches in one buffer (record-batch-encoding.test.ts), and the script refuses a file it
+ * record batches in one buffer (record-batch-codec.test.ts), and the script refuses a file it
  * does not know.
  */
 import assert from 'node:assert/strict';

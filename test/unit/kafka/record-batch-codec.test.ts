@@ -1,8 +1,10 @@
 /**
- * The produce request as scripts/patch-kafkajs.mjs edits it writes an uncompressed record batch
- * straight into one buffer: byte for byte what kafkajs 2.2.4 writes (its per-record Encoders,
- * composed below as the shipped request did), whatever the keys, values, headers and timestamps;
- * the batch decodes back; compressed batches and values the shipped code refuses take its path.
+ * kafkajs's record batch codec as scripts/patch-kafkajs.mjs leaves it. The produce request writes
+ * an uncompressed record batch straight into one buffer: byte for byte what kafkajs 2.2.4 writes
+ * (its per-record Encoders, composed below as the shipped request did), whatever the keys, values,
+ * headers and timestamps; compressed batches and values the shipped code refuses take its path.
+ * The record decoder, doing offsets and timestamps in numbers while exact, gives every record its
+ * exact offset and timestamp, first offsets and timestamps past 2^53 included.
  */
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
@@ -148,6 +150,18 @@ const request = fc.record({
   ),
 });
 
+/** The record batch of `encoded` (a produce request of one topic and partition), with its first offset and first timestamp replaced. */
+function batchOf(encoded: Buffer, topic: string, transactionalId: string | null, firstOffset: bigint, firstTimestamp?: bigint): Buffer {
+  // The transactional id, acks, timeout, the topic count, its name, the partition count, its number
+  // and its record set's size: then the batch, its first offset first; the first timestamp follows
+  // the batch length, leader epoch, magic, CRC, attributes and last offset delta (kafkajs checks no CRC).
+  const at = 2 + Buffer.byteLength(transactionalId ?? '') + 2 + 4 + 4 + 2 + Buffer.byteLength(topic) + 4 + 4 + 4;
+  const batch = Buffer.from(encoded.subarray(at));
+  batch.writeBigInt64BE(firstOffset, 0);
+  if (firstTimestamp !== undefined) batch.writeBigInt64BE(firstTimestamp, 8 + 4 + 4 + 1 + 4 + 2 + 4);
+  return batch;
+}
+
 describe('the produce request’s record batch encoding (kafkajs as patched)', () => {
   it('writes every request byte for byte as kafkajs 2.2.4 does', async () => {
     await fc.assert(
@@ -172,10 +186,7 @@ describe('the produce request’s record batch encoding (kafkajs as patched)', (
       producerEpoch: 3,
       topicData: [{ topic: 'words', partitions: [{ partition: 5, firstSequence: 17, messages }] }],
     });
-    // The transactional id (length and 'tx'), acks, timeout, the topic count, its name (length and
-    // 'words'), the partition count, its number and its record set's size: then the batch.
-    const batchAt = 2 + 2 + 2 + 4 + 4 + 2 + 5 + 4 + 4 + 4;
-    const batch = await decodeRecordBatch(new Decoder(encoded.subarray(batchAt)));
+    const batch = await decodeRecordBatch(new Decoder(batchOf(encoded, 'words', 'tx', 0n)));
     assert.equal(batch.inTransaction, true);
     assert.equal(batch.producerId, '42');
     assert.equal(batch.firstSequence, 17);
@@ -222,5 +233,34 @@ describe('the produce request’s record batch encoding (kafkajs as patched)', (
       topicData: [{ topic: 't', partitions: [{ partition: 0, messages: [{ value: 'v', timestamp: FIXED_NOW + 0.5 }] }] }],
     };
     await assert.rejects(patchedEncoding(fractional), RangeError, 'a fractional timestamp is refused, as kafkajs 2.2.4 refuses it');
+  });
+});
+
+describe('the record decoder (kafkajs as patched)', () => {
+  const timestamps = fc.array(fc.integer({ min: -(2 ** 40), max: 2 ** 40 }), { minLength: 1, maxLength: 30 });
+  const base = fc.oneof(fc.bigInt({ min: 0n, max: 2n ** 40n }), fc.bigInt({ min: 2n ** 53n - 40n, max: 2n ** 63n - 100n }));
+
+  it('gives every record its exact offset and timestamp, small or past 2^53', async () => {
+    await fc.assert(
+      fc.asyncProperty(timestamps, base, base, async (offsets, firstOffset, firstTimestamp) => {
+        const messages = offsets.map((delta, i) => ({ value: `v${i}`, timestamp: FIXED_NOW + delta }));
+        const encoded = await patchedEncoding({
+          acks: -1,
+          timeout: 1,
+          topicData: [{ topic: 't', partitions: [{ partition: 0, messages }] }],
+        });
+        // kafkajs takes the batch's first timestamp as the first of the timestamps sorted as strings.
+        const least = Number(messages.map(({ timestamp }) => String(timestamp)).sort()[0]);
+        const batch = await decodeRecordBatch(new Decoder(batchOf(encoded, 't', null, firstOffset, firstTimestamp)));
+        assert.deepEqual(
+          batch.records.map(({ offset, timestamp }) => ({ offset, timestamp })),
+          messages.map(({ timestamp }, i) => ({
+            offset: String(firstOffset + BigInt(i)),
+            timestamp: String(firstTimestamp + BigInt(timestamp - least)),
+          })),
+        );
+      }),
+      { numRuns: 200 },
+    );
   });
 });
