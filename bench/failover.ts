@@ -447,7 +447,7 @@ async function readChangelog(kafka: Kafka, admin: Admin, topic: string): Promise
   }));
   let records = 0;
   let bytes = 0;
-  await readPartitions(kafka, admin, requests, async (_, batch) => {
+  await readPartitions(kafka, requests, async (_, batch) => {
     records += batch.length;
     for (const record of batch) bytes += record.key.length + (record.value?.length ?? 0);
   });

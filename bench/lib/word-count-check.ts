@@ -109,24 +109,18 @@ async function readLatest(
   });
   try {
     await Promise.race([
-      readPartitions(
-        kafka,
-        admin,
-        requests,
-        async (_request, batch) => {
-          records += batch.length;
-          for (const record of batch) {
-            const key = record.key.toString();
-            const value = record.value === null ? Number.NaN : decode(record.value);
-            last.set(key, value);
-            if (!keepAll) continue;
-            const list = all.get(key);
-            if (list) list.push(value);
-            else all.set(key, [value]);
-          }
-        },
-        { concurrency: 8 },
-      ),
+      readPartitions(kafka, requests, async (_request, batch) => {
+        records += batch.length;
+        for (const record of batch) {
+          const key = record.key.toString();
+          const value = record.value === null ? Number.NaN : decode(record.value);
+          last.set(key, value);
+          if (!keepAll) continue;
+          const list = all.get(key);
+          if (list) list.push(value);
+          else all.set(key, [value]);
+        }
+      }),
       timeout,
     ]);
   } finally {

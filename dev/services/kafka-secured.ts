@@ -144,14 +144,12 @@ export function allow(
 
 /**
  * What a job needs (docs/security.md, "Kafka"): its topics (here all under one prefix), its consumer
- * group `sluice-<job>`, its restore readers' groups and its tasks' transactional ids, both under
- * `sluice-<job>-`.
+ * group `sluice-<job>` and its tasks' transactional ids (under `sluice-<job>-`).
  */
 export function jobAcls(principal: string, job: string, topicPrefix: string): Acl[] {
   return [
     ...allow(principal, 'TOPIC', topicPrefix, 'PREFIXED', ['READ', 'WRITE', 'DESCRIBE', 'CREATE', 'DESCRIBE_CONFIGS']),
     ...allow(principal, 'GROUP', `sluice-${job}`, 'LITERAL', ['READ', 'DESCRIBE']),
-    ...allow(principal, 'GROUP', `sluice-${job}-`, 'PREFIXED', ['READ', 'DESCRIBE', 'DELETE']),
     ...allow(principal, 'TRANSACTIONAL_ID', `sluice-${job}-`, 'PREFIXED', ['WRITE', 'DESCRIBE']),
   ];
 }

@@ -73,7 +73,7 @@ export function securedSections(secrets: StackSecrets, broker: RunningSecuredKaf
 /**
  * What the job's user may do on the secured broker: read and write the example's own topics (the
  * stack creates them), and what every job needs (docs/security.md, "The ACLs a job needs"):
- * its changelogs under `<job>-`, its group, its readers' groups and its transactional ids.
+ * its changelogs under `<job>-`, its group and its transactional ids.
  */
 export function stackJobAcls(config: CompiledJobConfig): Acl[] {
   const principal = `User:${JOB_KAFKA_USER}`;

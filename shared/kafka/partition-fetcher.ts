@@ -7,18 +7,30 @@ import { readFetchedPartition, type FetchedPartitionData, type FetchedRecord } f
 import { borrowCluster } from './kafkajs-internals.js';
 import { fetchRetryDelay, outOfRangeRecovery } from './fetch-recovery.js';
 
-/** A partition's records from one fetch, in offset order (never empty). */
+/**
+ * A partition's records from one fetch, in offset order, and where it goes on from. Empty when the
+ * fetch only moved the position past records it drops (a transaction's marker, an aborted
+ * transaction): a reader of a range that ends on one learns it is through.
+ */
 export interface FetchedBatch {
   readonly topic: string;
   readonly partition: number;
   readonly records: readonly FetchedRecord[];
   readonly highWatermark: string;
+  /** The next offset to be fetched. */
+  readonly next: string;
 }
 
 export interface PartitionFetcherOptions {
   /** Isolation: read_committed skips aborted transactions and stops at the last stable offset. */
   readonly readCommitted: boolean;
   readonly maxBytesPerPartition: number;
+  /**
+   * The most a response may hold (default 10 MiB). kafkajs decodes a whole response without
+   * yielding, so this bounds how long the event loop stands still per fetch; the broker fills it in
+   * the request's order of partitions, which turns with every fetch so that none waits behind others.
+   */
+  readonly maxBytes?: number;
   readonly maxWaitTimeInMs: number;
   /**
    * Hands a partition's records on. The partition is not fetched again before the returned promise
@@ -86,6 +98,8 @@ export class PartitionFetcher {
   private readonly partitions = new Map<string, FetchedPartition>();
   private readonly loops = new Map<string, Promise<void>>();
   private readonly wakers = new Map<string, () => void>();
+  /** Per broker, where the next fetch's order of partitions starts. */
+  private readonly turns = new Map<string, number>();
   private locating: Promise<void> | undefined;
   private refreshMetadata = false;
   private paused = false;
@@ -210,13 +224,17 @@ export class PartitionFetcher {
       if (this.closed || led.length === 0) {
         this.loops.delete(node);
         this.wakers.delete(node);
+        this.turns.delete(node);
         return;
       }
-      const wanted = this.paused ? [] : led.filter((partition) => !partition.waiting);
-      if (wanted.length === 0) {
+      const ready = this.paused ? [] : led.filter((partition) => !partition.waiting);
+      if (ready.length === 0) {
         await new Promise<void>((resolve) => this.wakers.set(node, resolve));
         continue;
       }
+      const turn = (this.turns.get(node) ?? 0) % ready.length;
+      this.turns.set(node, turn + 1);
+      const wanted = [...ready.slice(turn), ...ready.slice(0, turn)];
       const fetchedAt = new Map(
         wanted.map((partition) => [keyOf(partition.topic, partition.partition), { partition, offset: partition.next }]),
       );
@@ -226,7 +244,7 @@ export class PartitionFetcher {
           isolationLevel: this.options.readCommitted ? 1 : 0,
           maxWaitTime: this.options.maxWaitTimeInMs,
           minBytes: 1,
-          maxBytes: 10 * 1024 * 1024,
+          maxBytes: this.options.maxBytes ?? 10 * 1024 * 1024,
           topics: byTopic(wanted).map(([topic, partitions]) => ({
             topic,
             partitions: partitions.map(({ partition, next }) => ({
@@ -267,11 +285,11 @@ export class PartitionFetcher {
     partition.failingSince = undefined;
     partition.failures = 0;
     const { records, next } = readFetchedPartition(offset, data);
-    if (next !== undefined) partition.next = next;
-    if (records.length === 0) return;
+    if (next === undefined) return;
+    partition.next = next;
     partition.waiting = true;
     const room = (async () =>
-      this.options.onBatch({ topic: partition.topic, partition: partition.partition, records, highWatermark: data.highWatermark }))();
+      this.options.onBatch({ topic: partition.topic, partition: partition.partition, records, highWatermark: data.highWatermark, next }))();
     room.then(
       () => {
         partition.waiting = false;

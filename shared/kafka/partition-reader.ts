@@ -1,7 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import { AssignerProtocol, type Admin, type IHeaders, type Kafka, type PartitionAssigner } from 'kafkajs';
+import type { IHeaders, Kafka } from 'kafkajs';
 import { describeError } from '../errors.js';
+import { createLogger, type Logger } from '../log.js';
 import { KafkaError, KafkaErrorCode } from './errors.js';
+import { PartitionFetcher } from './partition-fetcher.js';
 
 export interface PartitionReadRequest {
   readonly topic: string;
@@ -19,26 +20,26 @@ export interface ReadRecord {
   readonly headers?: IHeaders;
 }
 
-/** Retriable crashes a read survives (each after kafkajs's own retries): a coordinator loading takes one or two. */
-const MAX_RESTARTS = 5;
-
 export interface ReadOptions {
-  /** Partitions read at the same time (each with its own `onRecords` calls in order). */
-  readonly concurrency?: number;
   readonly maxBytesPerPartition?: number;
-  /** The one-off group's name before its random part: a job's readers stay among the groups its ACLs allow it. */
-  readonly groupPrefix?: string;
+  /** Where the fetcher's warnings go (a partition fetched again after failures, records deleted before they were read). */
+  readonly logger?: Logger;
 }
 
+const NO_KEY = Buffer.alloc(0);
+
 /**
- * Reads exact offset ranges of partitions, for restores. kafkajs has no `assign()`, so this joins
- * a one-off consumer group whose assigner hands its only member exactly the requested partitions,
- * seeks them when it joins (the join event comes before the first fetch, so none starts from the
- * wrong place; kafkajs's admin.setOffsets would cost a 5 s wait per topic), and deletes the group.
+ * Reads exact offset ranges of partitions, for restores, standby copies and checks: committed
+ * records only (read_committed), each partition's in order through its `onRecords` calls, one after
+ * the other, the partitions at the same time. A PartitionFetcher fetches exactly these partitions
+ * from these offsets, without a consumer group (kafkajs has no `assign()`; a one-off group costs a
+ * join, which a broker delays by its `group.initial.rebalance.delay.ms`, 3 s by default). A
+ * partition is through once its position passes the range's last offset, which may be a record the
+ * fetch drops (a transaction's marker). A failing `onRecords`, a refusal, or a partition that cannot
+ * be fetched for minutes fails the read.
  */
 export async function readPartitions(
   kafka: Kafka,
-  admin: Admin,
   requests: readonly PartitionReadRequest[],
   onRecords: (request: PartitionReadRequest, records: readonly ReadRecord[]) => Promise<void>,
   options: ReadOptions = {},
@@ -47,104 +48,39 @@ export async function readPartitions(
   for (const request of requests) if (request.to >= request.from) pending.set(id(request.topic, request.partition), request);
   if (pending.size === 0) return;
 
-  // Where each partition goes on: seeked to on every (re)join, so a rebalance repeats nothing.
-  const next = new Map([...pending].map(([key, request]) => [key, request.from]));
-  const groupId = `${options.groupPrefix ?? 'sluice-reader-'}${randomUUID()}`;
-  const topics = [...new Set([...pending.values()].map((request) => request.topic))];
-  const consumer = kafka.consumer({
-    groupId,
-    partitionAssigners: [exactly([...pending.values()])],
+  let through: () => void = () => undefined;
+  const allThrough = new Promise<void>((resolve) => (through = resolve));
+  const failed = (error: Error): KafkaError =>
+    new KafkaError(KafkaErrorCode.readFailed, `reading ${describeRequests(requests)} failed: ${describeError(error)}`, { cause: error });
+  const fetcher = await PartitionFetcher.open(kafka, {
+    readCommitted: true,
     maxBytesPerPartition: options.maxBytesPerPartition ?? 4 * 1024 * 1024,
     maxWaitTimeInMs: 250,
-    allowAutoTopicCreation: false,
+    logger: options.logger ?? createLogger({ component: 'partition-reader' }),
+    onBatch: async (batch) => {
+      const request = pending.get(id(batch.topic, batch.partition));
+      if (!request) return;
+      const records: ReadRecord[] = [];
+      for (const record of batch.records) {
+        const offset = Number(record.offset);
+        if (offset > request.to) break;
+        records.push({ key: record.key ?? NO_KEY, value: record.value, offset, headers: record.headers });
+      }
+      if (records.length > 0) await onRecords(request, records);
+      if (Number(batch.next) > request.to) {
+        pending.delete(id(batch.topic, batch.partition));
+        fetcher.remove(batch.topic, batch.partition);
+        if (pending.size === 0) through();
+      }
+    },
   });
   try {
-    await new Promise<void>((resolve, reject) => {
-      consumer.on(consumer.events.GROUP_JOIN, () => {
-        for (const [key, request] of pending)
-          consumer.seek({ topic: request.topic, partition: request.partition, offset: String(next.get(key)) });
-      });
-      consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-        const request = pending.get(id(payload.topic, payload.partition));
-        if (request && Number(payload.lastOffset) >= request.to) {
-          pending.delete(id(payload.topic, payload.partition));
-          consumer.pause([{ topic: payload.topic, partitions: [payload.partition] }]);
-          if (pending.size === 0) resolve();
-        }
-      });
-      const fail = (error: unknown): void =>
-        reject(
-          new KafkaError(KafkaErrorCode.readFailed, `reading ${describeRequests(requests)} failed: ${describeError(error)}`, {
-            cause: error,
-          }),
-        );
-      // A retriable crash (e.g. the group coordinator still loading) restarts the consumer, which
-      // rejoins and seeks where it was. kafkajs counts an eachBatch that kept failing as retriable
-      // too, so onRecords's own failure fails the read directly (below), never restarts it.
-      let restarts = 0;
-      consumer.on(consumer.events.CRASH, ({ payload }) => {
-        // Bounded: a broker that stays away must fail the restore (the container is then relaunched), not hang it.
-        if (!payload.restart || ++restarts > MAX_RESTARTS) fail(payload.error);
-      });
-      consumer
-        .connect()
-        .then(() => consumer.subscribe({ topics, fromBeginning: true }))
-        .then(() =>
-          consumer.run({
-            autoCommit: false,
-            partitionsConsumedConcurrently: options.concurrency ?? 2,
-            eachBatch: async ({ batch, heartbeat }) => {
-              const key = id(batch.topic, batch.partition);
-              const request = pending.get(key);
-              if (!request) return;
-              const from = next.get(key) as number;
-              const records: ReadRecord[] = [];
-              for (const message of batch.messages) {
-                const offset = Number(message.offset);
-                if (offset < from || offset > request.to) continue;
-                records.push({ key: message.key ?? Buffer.alloc(0), value: message.value, offset, headers: message.headers });
-              }
-              if (records.length === 0) return;
-              next.set(key, (records[records.length - 1] as ReadRecord).offset + 1);
-              try {
-                await onRecords(request, records);
-              } catch (error) {
-                fail(error);
-                throw error;
-              }
-              await heartbeat();
-            },
-          }),
-        )
-        .catch(reject);
-    });
+    for (const request of pending.values()) await fetcher.add(request.topic, request.partition, String(request.from));
+    const failure = await Promise.race([allThrough.then(() => undefined), fetcher.failed]);
+    if (failure !== undefined) throw failed(failure);
   } finally {
-    await consumer.disconnect();
-    await admin.deleteGroups([groupId]).catch(() => undefined);
+    await fetcher.close();
   }
-}
-
-/** An assigner that gives the group's first member exactly these partitions. */
-function exactly(requests: readonly PartitionReadRequest[]): PartitionAssigner {
-  const assignment: Record<string, number[]> = {};
-  for (const { topic, partition } of requests) (assignment[topic] ??= []).push(partition);
-  return () => ({
-    name: 'SluiceExactPartitions',
-    version: 1,
-    protocol: ({ topics }) => ({
-      name: 'SluiceExactPartitions',
-      metadata: AssignerProtocol.MemberMetadata.encode({ version: 1, topics, userData: Buffer.alloc(0) }),
-    }),
-    assign: async ({ members }) =>
-      members.map((member, index) => ({
-        memberId: member.memberId,
-        memberAssignment: AssignerProtocol.MemberAssignment.encode({
-          version: 1,
-          assignment: index === 0 ? assignment : {},
-          userData: Buffer.alloc(0),
-        }),
-      })),
-  });
 }
 
 function id(topic: string, partition: number): string {

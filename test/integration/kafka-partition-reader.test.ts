@@ -1,7 +1,7 @@
 /**
  * shared/kafka/partition-reader.ts against the real broker: exact offset ranges come back in
- * order, and a failing onRecords fails the read at once (kafkajs would otherwise count an eachBatch
- * that keeps failing as retriable and restart the consumer forever: a restore that hangs).
+ * order, without a consumer group; a range that ends on a transaction's commit marker (a changelog
+ * written exactly once ends so) is read through; and a failing onRecords fails the read at once.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -31,7 +31,6 @@ describe('reading exact partition ranges', { timeout: 120_000 }, () => {
     const seen = new Map<number, ReadRecord[]>();
     await readPartitions(
       kafka,
-      admin,
       [
         { topic, partition: 0, from: 10, to: 19 },
         { topic, partition: 1, from: 0, to: 49 },
@@ -49,9 +48,37 @@ describe('reading exact partition ranges', { timeout: 120_000 }, () => {
       Array.from({ length: 50 }, (_, i) => `p1-${i}`),
     );
 
+    const groups = await admin.listGroups();
+    assert.deepEqual(
+      groups.groups.filter(({ groupId }) => groupId.includes('reader')),
+      [],
+      'no one-off consumer group was created',
+    );
+
+    // Two transactions: the partition's last offset is the second one's commit marker.
+    const transactional = kafka.producer({
+      allowAutoTopicCreation: false,
+      transactionalId: `${topic}-tx`,
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
+    await transactional.connect();
+    for (const round of [0, 1]) {
+      const transaction = await transactional.transaction();
+      await transaction.send({ topic, messages: [{ partition: 1, key: `tx-${round}`, value: 'v' }] });
+      await transaction.commit();
+    }
+    await transactional.disconnect();
+    const [end] = (await admin.fetchTopicOffsets(topic)).filter(({ partition }) => partition === 1);
+    const marked: string[] = [];
+    await readPartitions(kafka, [{ topic, partition: 1, from: 50, to: Number(end?.high) - 1 }], async (_request, records) => {
+      marked.push(...records.map((record) => record.key.toString()));
+    });
+    assert.deepEqual(marked, ['tx-0', 'tx-1'], 'the committed records, the markers dropped, and the read ended on the last marker');
+
     const started = Date.now();
     await assert.rejects(
-      readPartitions(kafka, admin, [{ topic, partition: 0, from: 0, to: 49 }], async () => {
+      readPartitions(kafka, [{ topic, partition: 0, from: 0, to: 49 }], async () => {
         throw new Error('disk full');
       }),
       (error: Error & { code?: string }) => error.code === 'KAFKA_READ_FAILED' && /reading .* failed: disk full/.test(error.message),

@@ -51,8 +51,6 @@ export class KafkaChangelogSource implements ChangelogSource {
   constructor(
     private readonly kafka: Kafka,
     private readonly admin: Admin,
-    /** The restore readers' one-off groups are named with it (default: partition-reader's own). */
-    private readonly readerGroupPrefix?: string,
   ) {}
 
   async watermarks(target: ChangelogPartition): Promise<{ low: number; high: number }> {
@@ -71,8 +69,6 @@ export class KafkaChangelogSource implements ChangelogSource {
     onRecords: (request: ChangelogReadRequest, records: readonly OffsetRecord[]) => Promise<void>,
   ): Promise<void> {
     // readPartitions hands back the very request objects it was given.
-    return readPartitions(this.kafka, this.admin, requests, (request, records) => onRecords(request as ChangelogReadRequest, records), {
-      ...(this.readerGroupPrefix !== undefined && { groupPrefix: this.readerGroupPrefix }),
-    });
+    return readPartitions(this.kafka, requests, (request, records) => onRecords(request as ChangelogReadRequest, records));
   }
 }

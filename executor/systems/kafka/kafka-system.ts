@@ -63,7 +63,7 @@ export class KafkaSystem implements StreamSystem {
     private readonly shared: { readonly producer: Producer; readonly batching: BatchingProducer; readonly outputs: OutputSink } | undefined,
     private readonly options: KafkaSystemOptions,
   ) {
-    this.changelogSource = new KafkaChangelogSource(kafka, admin, readerGroupPrefix(options.job));
+    this.changelogSource = new KafkaChangelogSource(kafka, admin);
     this.checkpoints = new KafkaCheckpointStore(admin, groupId(options.job), this.membership);
   }
 
@@ -178,14 +178,15 @@ export class KafkaSystem implements StreamSystem {
 }
 
 /**
- * The input fetcher's limits, per partition (a fetch asks for all the partitions one broker leads at
- * once). kafkajs decodes a whole fetch response into record objects without giving
- * the event loop back, so its size bounds how long the loop (and so heartbeats and commit timers)
- * stands still and how much a fetch holds: at 1 MiB per partition, 8 partitions of short records
- * were ~400k records per fetch, loop stalls of 1–3 s and ~1 GB of RSS (bench/FINDINGS-e2e.md).
- * The broker still returns a record batch larger than this whole, so a big record is never stuck.
+ * The input fetcher's limits, per partition and per response (a fetch asks for all the partitions
+ * one broker leads at once). kafkajs decodes a whole fetch response into record objects without
+ * giving the event loop back, so its size bounds how long the loop (and so heartbeats and commit
+ * timers) stands still and how much a fetch holds: at 1 MiB per partition, 8 partitions of short
+ * records were ~400k records per fetch, loop stalls of 1–3 s and ~1 GB of RSS; at 128 KiB per
+ * partition and no bound per response, stalls of ~100 ms at the 99th percentile (bench/FINDINGS-e2e.md).
+ * The broker still returns a record batch larger than these whole, so a big record is never stuck.
  */
-export const INPUT_FETCH = { maxBytesPerPartition: 128 * 1024, maxWaitTimeInMs: 500 } as const;
+export const INPUT_FETCH = { maxBytesPerPartition: 128 * 1024, maxBytes: 256 * 1024, maxWaitTimeInMs: 500 } as const;
 
 function partitionsOf(ssps: readonly { readonly ssp: Ssp }[]): Record<string, number[]> {
   const byTopic: Record<string, number[]> = {};
@@ -195,11 +196,6 @@ function partitionsOf(ssps: readonly { readonly ssp: Ssp }[]): Record<string, nu
 
 export function groupId(job: string): string {
   return `sluice-${job}`;
-}
-
-/** The prefix of the one-off groups of the job's restores: under the job's own `sluice-<job>-`, so one ACL covers them. */
-export function readerGroupPrefix(job: string): string {
-  return `sluice-${job}-reader-`;
 }
 
 /** The kafkajs clientId of a container's clients (KafkaSystem.connect): names its group members when their claims are not shown. */
@@ -322,7 +318,7 @@ class KafkaInput implements InputSource {
 
   private handOn(batch: FetchedBatch): Promise<void> | undefined {
     const ssp = this.owned.get(partitionKey(batch))?.ssp;
-    if (!ssp || this.closed) return undefined;
+    if (!ssp || this.closed || batch.records.length === 0) return undefined;
     this.request.onMessages(
       ssp,
       batch.records.map((record) => ({ key: record.key, value: record.value, offset: record.offset, timestamp: Number(record.timestamp) })),

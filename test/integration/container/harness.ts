@@ -260,7 +260,7 @@ export async function readTopic(kafka: Kafka, admin: Admin, topic: string): Prom
   const byKey = new Map<string, (string | null)[]>();
   const offsets = await admin.fetchTopicOffsets(topic);
   const requests = offsets.map(({ partition, low, high }) => ({ topic, partition, from: Number(low), to: Number(high) - 1 }));
-  await readPartitions(kafka, admin, requests, async (_request, records) => {
+  await readPartitions(kafka, requests, async (_request, records) => {
     for (const record of records) {
       const key = record.key.toString();
       const list = byKey.get(key) ?? [];

@@ -185,7 +185,7 @@ async function readWords(
   const repeated = new Map<string, Copy[]>();
   const offsets = await admin.fetchTopicOffsets(topic);
   const requests = offsets.map(({ partition, low, high }) => ({ topic, partition, from: Number(low), to: Number(high) - 1 }));
-  await readPartitions(kafka, admin, requests, async (request, records) => {
+  await readPartitions(kafka, requests, async (request, records) => {
     for (const record of records) {
       const word = record.key.toString();
       const [valueWord, linePartition, lineOffset, index, pid] = (record.value?.toString() ?? '').split(' ');

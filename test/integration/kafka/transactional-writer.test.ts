@@ -27,7 +27,7 @@ const TASK = 'Partition 0';
 async function committedValues(kafka: Kafka, admin: Admin, topic: string): Promise<string[]> {
   const [offsets] = await admin.fetchTopicOffsets(topic);
   const values: string[] = [];
-  await readPartitions(kafka, admin, [{ topic, partition: 0, from: 0, to: Number(offsets?.high ?? 0) - 1 }], async (_request, records) => {
+  await readPartitions(kafka, [{ topic, partition: 0, from: 0, to: Number(offsets?.high ?? 0) - 1 }], async (_request, records) => {
     for (const record of records) values.push(String(record.value));
   });
   return values;
