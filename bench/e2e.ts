@@ -21,6 +21,7 @@ import { setLogLevel } from '../shared/log.js';
 import { STORE_DEFAULTS } from '../shared/config/job-config.js';
 // The container's fetch settings, so the baselines differ from it only in the work.
 import { INPUT_FETCH } from '../executor/systems/kafka/kafka-system.js';
+import { compiled } from './lib/bench-build.js';
 import { runContainer, type ContainerRun } from './lib/container-run.js';
 import { benchLogDir, createTopic, produce, rawConsume, withKafka } from './lib/kafka.js';
 import type { RawPipelineConfig } from './lib/raw-pipeline.js';
@@ -296,7 +297,7 @@ async function runRawPipeline(
     group,
     logFile: join(benchLogDir, `${job}.log`),
     timeoutMs: RUN_TIMEOUT_MS,
-    program: [join(import.meta.dirname, 'lib/raw-pipeline.ts'), configFile],
+    program: [compiled('bench/lib/raw-pipeline.ts'), configFile],
   });
   // Like a container's, a run that stopped short still gives its rate over what it committed.
   if (run.failure) process.stdout.write(`NOT FINISHED (raw pipeline): ${run.failure}\n`);

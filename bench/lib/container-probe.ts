@@ -5,8 +5,8 @@
  * pauses, the peaks of its memory by kind (to tell V8's heap from Buffers and native memory), and
  * the CPU it used: the CPU figure of a process that died before the bench could read /proc.
  * SIGUSR2 (sent by the runner at the first checkpoint) restarts the loop-delay histogram: the
- * start-up before it (loading and compiling modules, seconds under tsx) is not what blocks a
- * running container's heartbeats.
+ * start-up before it (loading modules, opening stores) is not what blocks a running container's
+ * heartbeats.
  */
 import { writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';

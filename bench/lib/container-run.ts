@@ -6,12 +6,11 @@
  */
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Admin } from 'kafkajs';
+import { buildBenchProcesses, compiled } from './bench-build.js';
 import { runUntilCheckpointed, type WatchedRun } from './checkpoint-watch.js';
 import type { ContainerProbe } from './container-probe.js';
-
-const repo = resolve(import.meta.dirname, '../..');
 
 export interface ContainerRun extends Omit<WatchedRun, 'cpuMicros'> {
   /** utime + stime of the process and its children (all threads), read from /proc at the end. */
@@ -29,8 +28,9 @@ export interface ContainerRunOptions {
   readonly logFile: string;
   readonly timeoutMs: number;
   /**
-   * What the process runs, a script and its arguments (default: `bin/sluice.ts run <configFile>
-   * --kafka <brokers> --container 0`); it is started like the container, with tsx and the probe.
+   * What the process runs, a compiled script (bench-build.ts) and its arguments (default: the
+   * compiled `bin/sluice.ts run <configFile> --kafka <brokers> --container 0`); it is started like
+   * the container, with the probe.
    */
   readonly program?: readonly string[];
   /** More node flags, e.g. `--cpu-prof` to profile the process. */
@@ -38,19 +38,19 @@ export interface ContainerRunOptions {
 }
 
 export async function runContainer(admin: Admin, options: ContainerRunOptions): Promise<ContainerRun> {
+  await buildBenchProcesses();
   const probeFile = join(dirname(options.configFile), 'probe.json');
   const program = options.program ?? [
-    ...[join(repo, 'bin/sluice.ts'), 'run', options.configFile],
+    ...[compiled('bin/sluice.ts'), 'run', options.configFile],
     ...['--kafka', options.brokers.join(','), '--container', '0'],
   ];
   const run = await runUntilCheckpointed(admin, {
     ...options,
     start: () =>
-      spawn(
-        process.execPath,
-        [...(options.nodeOptions ?? []), '--import', 'tsx', '--import', join(repo, 'bench/lib/container-probe.ts'), ...program],
-        { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SLUICE_LOG_LEVEL: 'info', SLUICE_BENCH_PROBE: probeFile } },
-      ),
+      spawn(process.execPath, [...(options.nodeOptions ?? []), '--import', compiled('bench/lib/container-probe.ts'), ...program], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, SLUICE_LOG_LEVEL: 'info', SLUICE_BENCH_PROBE: probeFile },
+      }),
     // The probe's loop delays count from here (see container-probe.ts).
     onFirstCheckpoint: (child) => child.kill('SIGUSR2'),
   });

@@ -1,6 +1,6 @@
 /**
  * The e2e bench's raw pipeline: the word count's Kafka I/O with kafkajs alone, no Sluice. Started
- * like the container (bench/lib/container-run.ts, `node --import tsx … raw-pipeline.ts <config>`)
+ * like the container (bench/lib/container-run.ts, compiled: `node … raw-pipeline.js <config>`)
  * and watched the same way, through its group's committed offsets. Per input it counts the word
  * in a Map and sends what the container sends: the count to the output topic (keyed by the word,
  * default partitioner) and the same record, with the container's epoch header, to the input's

@@ -4,16 +4,16 @@
  * (examples/word-count as one container, its output and changelog topics).
  */
 import { writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Admin } from 'kafkajs';
 import { STORE_DEFAULTS } from '../../shared/config/job-config.js';
+import { compiled } from './bench-build.js';
 import { createTopic } from './kafka.js';
 
 export const MESSAGES = 1_000_000;
 export const PARTITIONS = 8;
 /** A skewed vocabulary of 2,000 words, like the example's integration test. */
 const VOCABULARY = 2000;
-const repo = resolve(import.meta.dirname, '../..');
 
 /** A word for message `index`, from a stateless hash so producers may build messages in any order. */
 export function wordOf(index: number): string {
@@ -66,7 +66,7 @@ export async function writeJobConfig(options: {
   await writeFile(
     configFile,
     JSON.stringify({
-      job: { name: job, module: join(repo, 'examples/word-count/word-count.ts') },
+      job: { name: job, module: compiled('examples/word-count/word-count.ts') },
       inputs: [{ topic: words }],
       outputs: [{ topic: `${job}-counts`, 'value-serde': 'json', partitions: PARTITIONS, send }],
       stores: { counts: { engine: 'rocksdb', 'value-serde': 'json' } },
