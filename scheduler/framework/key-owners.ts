@@ -55,7 +55,7 @@ export function keyOwners(model: JobModel, key: Buffer): KeyOwner[] {
   }
   const found: KeyOwner[] = [];
   for (const input of [...inputs.values()].sort(compareStreams)) {
-    const partition = partitionForKey(input.topic, input.partitions, key);
+    const partition = partitionForKey(input.partitions, key);
     const task = owners.get(`${input.system}.${input.topic}.${partition}`);
     const container = task === undefined ? undefined : findContainerOfTask(model, task);
     if (task === undefined || container === undefined || found.some((owner) => owner.task === task)) continue;

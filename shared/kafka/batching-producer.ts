@@ -10,6 +10,7 @@ import {
 import { describeError } from '../errors.js';
 import { KAFKA_RETRY } from './client.js';
 import { KafkaError, KafkaErrorCode, kafkaErrorTypes, kafkaRefusal, refusalType } from './errors.js';
+import { partitionForKey } from './partitioner.js';
 
 /** What a BatchingProducer sends through: a kafkajs producer, or one of its transactions. */
 export type BatchSender = Pick<Producer, 'sendBatch'>;
@@ -39,15 +40,19 @@ interface Piece {
 const chosenPartitions = new WeakMap<Message, number>();
 
 /**
- * kafkajs's default partitioner (murmur2 of the key, as shared/kafka/partitioner.ts computes it, so
- * keyed messages land where they always did), remembering each choice so that settle() can check
- * that the partition every message went to was acknowledged.
+ * kafkajs's default partitioner, remembering each choice so that settle() can check that the
+ * partition every message went to was acknowledged. A keyed message's partition is computed by
+ * partitionForKey, the same choice without kafkajs's BigInt murmur2 and its per-message filtering
+ * of the partitions; kafkajs picks the others (an explicit partition, round-robin for keyless ones).
  */
 export const recordingPartitioner: ICustomPartitioner = () => {
   const choose = Partitioners.DefaultPartitioner();
   return (args) => {
-    const partition = choose(args);
-    chosenPartitions.set(args.message, partition);
+    const { message, partitionMetadata } = args;
+    if (message.partition !== null && message.partition !== undefined) return message.partition;
+    const partition =
+      message.key === null || message.key === undefined ? choose(args) : partitionForKey(partitionMetadata.length, message.key);
+    chosenPartitions.set(message, partition);
     return partition;
   };
 };

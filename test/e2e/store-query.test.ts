@@ -48,7 +48,7 @@ describe('interactive store queries: the scheduler asks the container that owns 
     const words = [...byCount.slice(0, 5), ...byCount.slice(-5), ...byCount.filter((_, i) => i % 97 === 0)];
     const tasks = new Set<string>();
     for (const [word, count] of words) {
-      const task = `Partition ${partitionForKey(job.words, PARTITIONS, Buffer.from(word))}`;
+      const task = `Partition ${partitionForKey(PARTITIONS, Buffer.from(word))}`;
       tasks.add(task);
       assert.deepEqual(
         await query('counts', word),

@@ -127,7 +127,7 @@ export class MemorySystem implements StreamSystem {
     const partitions = this.ensureTopic(topic);
     const byPartition = new Map<number, OutgoingMessage[]>();
     for (const message of messages) {
-      const partition = message.partition ?? partitionForKey(topic, partitions, message.key);
+      const partition = message.partition ?? partitionForKey(partitions, message.key);
       const list = byPartition.get(partition);
       if (list) list.push(message);
       else byPartition.set(partition, [message]);

@@ -100,7 +100,7 @@ function leaderMovesDuringSend(): { producer: Producer; written: Map<string, num
 
 /** A key the default partitioner puts on `partition` of a two-partition topic. */
 function keyFor(topic: string, partition: number): string {
-  for (let i = 0; ; i++) if (partitionForKey(topic, 2, Buffer.from(`k${i}`)) === partition) return `k${i}`;
+  for (let i = 0; ; i++) if (partitionForKey(2, Buffer.from(`k${i}`)) === partition) return `k${i}`;
 }
 
 describe('a partition leader moving to a broker that already answered', () => {

@@ -20,7 +20,7 @@ describe('which task holds a store key', () => {
       });
       for (const word of words(300)) {
         const key = Buffer.from(word, 'utf8');
-        const partition = partitionForKey('words', partitions, key);
+        const partition = partitionForKey(partitions, key);
         const task = `Partition ${partition}`;
         assert.deepEqual(
           keyOwners(model, key),
@@ -61,7 +61,7 @@ describe('which task holds a store key', () => {
       { system: 'kafka', topic: 'users', partitionCount: 4 },
     ];
     const key = Buffer.from('alice');
-    const partition = partitionForKey('orders', 4, key);
+    const partition = partitionForKey(4, key);
     const byPartition = planJobModel(undefined, inputs, { job: 'join', containerCount: 2 });
     assert.deepEqual(
       keyOwners(byPartition, key).map((owner) => owner.task),

@@ -35,7 +35,7 @@ const CONFIG = compileJobConfig(
 );
 const MODEL = planJobModel(undefined, [{ system: 'kafka', topic: 'words', partitionCount: 4 }], { job: 'wc', containerCount: 2 });
 const containerOf = (task: string) => MODEL.containers.find((container) => container.tasks.some((t) => t.name === task))?.id as string;
-const taskOf = (word: string) => `Partition ${partitionForKey('words', 4, Buffer.from(word))}`;
+const taskOf = (word: string) => `Partition ${partitionForKey(4, Buffer.from(word))}`;
 
 /** The words' counts in the tasks that own them, served by one status server per container of MODEL. */
 async function containers(
