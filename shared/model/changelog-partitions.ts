@@ -1,5 +1,5 @@
 import { SluiceError } from '../errors.js';
-import { compareNames, listTasks, type JobModel, type TaskName } from './job-model.js';
+import { allTasks, compareNames, type JobModel, type TaskName } from './job-model.js';
 
 /**
  * Which changelog partition holds each task's stores.
@@ -52,5 +52,5 @@ export function assignChangelogPartitions(tasks: readonly TaskName[], previous?:
 
 /** The task → changelog partition mapping a job model records. */
 export function changelogPartitionsOf(model: JobModel): Map<TaskName, number> {
-  return new Map(listTasks(model).map((task) => [task.name, task.changelogPartition]));
+  return new Map(allTasks(model).map((task) => [task.name, task.changelogPartition]));
 }

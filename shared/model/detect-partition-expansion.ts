@@ -1,5 +1,5 @@
 import { SluiceError } from '../errors.js';
-import { compareStreams, listTasks, type JobModel, type TaskName } from './job-model.js';
+import { allTasks, compareNames, compareStreams, type JobModel, type TaskName } from './job-model.js';
 import { groupByPartition, type GroupedTask, type InputStream, type SspGrouper } from './ssp-grouper.js';
 
 /** An input stream that has more partitions than the previous job model knew. */
@@ -31,7 +31,7 @@ function listing(names: readonly string[]): string {
 /** Partition counts as the previous model saw them: highest partition + 1 per stream. */
 function previousCounts(previous: JobModel): Map<string, number> {
   const counts = new Map<string, number>();
-  for (const ssp of listTasks(previous).flatMap((task) => task.ssps)) {
+  for (const ssp of allTasks(previous).flatMap((task) => task.ssps)) {
     const stream = `${ssp.system}.${ssp.topic}`;
     counts.set(stream, Math.max(counts.get(stream) ?? 0, ssp.partition + 1));
   }
@@ -71,8 +71,8 @@ export function detectPartitionExpansion(
   }
   const tasks = grouper(inputs);
   const now = new Set(tasks.map((task) => task.name));
-  const had = listTasks(previous).map((task) => task.name);
-  const removed = had.filter((name) => !now.has(name));
+  const had = allTasks(previous).map((task) => task.name);
+  const removed = had.filter((name) => !now.has(name)).sort(compareNames);
   if (removed.length > 0) {
     throw new SluiceError(
       'MODEL_TASKS_REMOVED',

@@ -108,7 +108,12 @@ export function findContainerOfTask(model: JobModel, task: TaskName): ContainerM
 
 /** Every task of the model, in natural name order. */
 export function listTasks(model: JobModel): TaskModel[] {
-  return model.containers.flatMap((c) => c.tasks).sort((a, b) => compareNames(a.name, b.name));
+  return allTasks(model).sort((a, b) => compareNames(a.name, b.name));
+}
+
+/** Every task of the model, container by container: where the order does not matter (sorting 40,000 names costs ~100 ms). */
+export function allTasks(model: JobModel): TaskModel[] {
+  return model.containers.flatMap((c) => c.tasks);
 }
 
 /**
