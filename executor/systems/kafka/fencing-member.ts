@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, Kafka } from 'kafkajs';
 import type { Ssp } from '../../../shared/api/task.js';
 import { describeError, SluiceError } from '../../../shared/errors.js';
@@ -35,8 +36,10 @@ export interface FencingMemberOptions {
 export class FencingMember {
   private readonly consumer: Consumer;
   private readonly topics: { topic: string }[];
-  /** Once set, a crashed consumer is not restarted: a closed container must leave the group for good. */
+  /** Once set, a crashed consumer is not restarted, and a join under way stops: a closed container must leave the group for good. */
   private closing = false;
+  /** The join under way or done, which leave() waits out. */
+  private joining: Promise<void> | undefined;
   private fail: (error: Error) => void = () => undefined;
   readonly failed = new Promise<Error>((resolve) => (this.fail = resolve));
 
@@ -72,7 +75,17 @@ export class FencingMember {
     return { name: this.topics.map(({ topic }) => topic).join(' or '), operation: 'READ' };
   }
 
-  async join(): Promise<void> {
+  /**
+   * Joins the group (the container does not wait for it: records need no group). A leave() while
+   * this is under way stops it between its steps; leave() then waits for it, so no consumer that
+   * connects after the container closed stays in the group, heartbeating, keeping its process alive.
+   */
+  join(): Promise<void> {
+    this.joining ??= this.joinGroup();
+    return this.joining;
+  }
+
+  private async joinGroup(): Promise<void> {
     const { consumer, options } = this;
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       // Before the generation's first fetch: nothing is ever fetched.
@@ -108,6 +121,7 @@ export class FencingMember {
       { container: options.containerId, startedAt: this.claim.startedAt, clientId: options.clientId },
       options.logger,
     );
+    if (this.closing) return;
     await namingRefusals(
       { group: { name: options.groupId, operation: 'READ' }, topic: this.inputTopicsAttempt() },
       kafkaPrincipal(this.kafka),
@@ -116,6 +130,7 @@ export class FencingMember {
         await consumer.subscribe({ topics: this.topics.map(({ topic }) => topic) });
       },
     );
+    if (this.closing) return;
     // Never called: every partition is paused from the join on.
     await consumer.run({ autoCommit: false, eachBatch: async () => undefined });
   }
@@ -132,6 +147,10 @@ export class FencingMember {
       this.membership.onStop(
         new SluiceError('KAFKA_INPUT_CLOSED', 'the container closed its Kafka consumer: no checkpoint is committed through it any more'),
       );
+    await this.consumer.disconnect();
+    // A join under way may have connected after that: once it has stopped (or a session later,
+    // whatever kafkajs does with a join a disconnect cut short), disconnect again.
+    await Promise.race([this.joining?.catch(() => undefined), sleep(this.options.sessionTimeoutMs)]);
     await this.consumer.disconnect();
   }
 }
