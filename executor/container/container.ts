@@ -285,8 +285,8 @@ export async function startContainer(options: ContainerOptions): Promise<Running
         compaction,
         logger: logger.child({ component: 'standby-replicas' }),
         status,
-        // Checkpoints move once per commit: no use looking more often. A pass reads through a
-        // one-off consumer group, so not more often than every 5 s either (a move replays at
+        // Checkpoints move once per commit: no use looking more often. A pass opens every copy's
+        // DB and a fetcher of its own, so not more often than every 5 s either (a move replays at
         // most those seconds' changelog), and at least every 30 s.
         intervalMs: Math.min(Math.max(config.task.commitMs, 5_000), 30_000),
       });

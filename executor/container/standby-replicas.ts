@@ -105,7 +105,7 @@ export class StandbyReplicas {
 
   /**
    * One catch-up of every copy: its tasks' checkpoints, then their changelogs up to them, all in one
-   * read (a read joins a one-off consumer group, so one per pass, not one per task). If that fails,
+   * read (a read opens a fetcher and its broker connections, so one per pass, not one per task). If that fails,
    * each task is tried alone, so one task's problem (its owner holding the DB, a changelog that does
    * not match) does not stall the others' copies.
    */
