@@ -405,7 +405,8 @@ export class PartitionFetcher {
   }
 }
 
-function keyOf(topic: string, partition: number): string {
+/** One partition of a topic as a map key: the fetcher's, and its readers' (partition-reader.ts, the Kafka input). */
+export function keyOf(topic: string, partition: number): string {
   return `${topic}\u0000${partition}`;
 }
 

@@ -2,7 +2,7 @@ import type { IHeaders, Kafka } from 'kafkajs';
 import { describeError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
 import { KafkaError, KafkaErrorCode } from './errors.js';
-import { PartitionFetcher } from './partition-fetcher.js';
+import { keyOf, PartitionFetcher } from './partition-fetcher.js';
 
 export interface PartitionReadRequest {
   readonly topic: string;
@@ -45,7 +45,7 @@ export async function readPartitions(
   options: ReadOptions = {},
 ): Promise<void> {
   const pending = new Map<string, PartitionReadRequest>();
-  for (const request of requests) if (request.to >= request.from) pending.set(id(request.topic, request.partition), request);
+  for (const request of requests) if (request.to >= request.from) pending.set(keyOf(request.topic, request.partition), request);
   if (pending.size === 0) return;
 
   let through: () => void = () => undefined;
@@ -58,7 +58,7 @@ export async function readPartitions(
     maxWaitTimeInMs: 250,
     logger: options.logger ?? createLogger({ component: 'partition-reader' }),
     onBatch: async (batch) => {
-      const request = pending.get(id(batch.topic, batch.partition));
+      const request = pending.get(keyOf(batch.topic, batch.partition));
       if (!request) return;
       const records: ReadRecord[] = [];
       for (const record of batch.records) {
@@ -68,7 +68,7 @@ export async function readPartitions(
       }
       if (records.length > 0) await onRecords(request, records);
       if (Number(batch.next) > request.to) {
-        pending.delete(id(batch.topic, batch.partition));
+        pending.delete(keyOf(batch.topic, batch.partition));
         fetcher.remove(batch.topic, batch.partition);
         if (pending.size === 0) through();
       }
@@ -81,10 +81,6 @@ export async function readPartitions(
   } finally {
     await fetcher.close();
   }
-}
-
-function id(topic: string, partition: number): string {
-  return `${topic}\u0000${partition}`;
 }
 
 function describeRequests(requests: readonly PartitionReadRequest[]): string {

@@ -5,7 +5,7 @@ import { BATCHING_PRODUCER_CONFIG, BatchingProducer } from '../../../shared/kafk
 import { createKafka, kafkaPrincipal } from '../../../shared/kafka/client.js';
 import { kafkaRefusal, namingRefusals } from '../../../shared/kafka/errors.js';
 import type { MemberClaim } from '../../../shared/kafka/owned-partitions-assigner.js';
-import { PartitionFetcher, type FetchedBatch } from '../../../shared/kafka/partition-fetcher.js';
+import { keyOf, PartitionFetcher, type FetchedBatch } from '../../../shared/kafka/partition-fetcher.js';
 import { ensureTopic, partitionCount, whileTopicIsNew, type TopicSpec } from '../../../shared/kafka/topics.js';
 import type { Logger } from '../../../shared/log.js';
 import { sspKey } from '../../../shared/model/job-model.js';
@@ -339,7 +339,7 @@ class KafkaInput implements InputSource {
 }
 
 function partitionKey({ topic, partition }: { readonly topic: string; readonly partition: number }): string {
-  return `${topic}\u0000${partition}`;
+  return keyOf(topic, partition);
 }
 
 /** What a member claims, comparable: each partition with its epoch. */
