@@ -149,8 +149,9 @@ export class FencingMember {
       );
     await this.consumer.disconnect();
     // A join under way may have connected after that: once it has stopped (or a session later,
-    // whatever kafkajs does with a join a disconnect cut short), disconnect again.
-    await Promise.race([this.joining?.catch(() => undefined), sleep(this.options.sessionTimeoutMs)]);
+    // whatever kafkajs does with a join a disconnect cut short), disconnect again. The bound's timer
+    // is unref'd: a closed container's process must not wait it out before exiting.
+    await Promise.race([this.joining?.catch(() => undefined), sleep(this.options.sessionTimeoutMs, undefined, { ref: false })]);
     await this.consumer.disconnect();
   }
 }
